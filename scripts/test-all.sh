@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine (Debian packages, npm packages), builds, and runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the integration tests start for real (later issues add to this list).
+DEB_PACKAGES=(gzip procps iproute2)
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+npx vitest run

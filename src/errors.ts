@@ -1,0 +1,40 @@
+// FirewatchError and its stable codes: every failure a user can cause has a code and a message that says what to do.
+
+export type ErrorCode =
+  | "usage" // bad flags or arguments
+  | "input_missing" // a path that does not exist or cannot be read
+  | "input_empty" // a directory with no log files in it
+  | "input_invalid" // bytes that cannot be read as logs at all (e.g. a broken .gz)
+  | "rule_invalid" // a rule file that does not validate
+  | "rule_unsafe" // a regex that could backtrack catastrophically
+  | "rule_unknown" // a rule id that no loaded rule has
+  | "config_invalid"
+  | "internal";
+
+export class FirewatchError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; hint?: string }) {
+    super(options?.hint ? `${message}\n  hint: ${options.hint}` : message, { cause: options?.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options?.hint;
+  }
+}
+
+/** A rule file problem, located: `rules/x.yaml:12 match.any[1]: invalid regex (...)`. */
+export class RuleFileError extends FirewatchError {
+  readonly file: string;
+  readonly line: number;
+  readonly path: string;
+  constructor(file: string, line: number, path: string, problem: string, options?: { hint?: string; code?: ErrorCode }) {
+    super(options?.code ?? "rule_invalid", `${file}:${line} ${path || "(rule)"}: ${problem}`, options?.hint ? { hint: options.hint } : undefined);
+    this.file = file;
+    this.line = line;
+    this.path = path;
+  }
+}
+
+export function isFirewatchError(e: unknown): e is FirewatchError {
+  return e instanceof FirewatchError;
+}

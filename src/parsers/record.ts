@@ -1,0 +1,45 @@
+// LogRecord: one logical log event, the unit everything downstream of the parsers works on.
+
+export type Level = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+
+/** The format a line was recognised as; detection is per file and falls back per line. */
+export type LogFormat =
+  | "plain" // no recognisable prefix
+  | "syslog" // "Dec 26 17:57:01 host prog[pid]: msg" (journalctl short, RFC 3164)
+  | "syslog-iso" // journalctl short-iso / short-iso-precise / RFC 5424-ish "2025-12-26T17:57:01-0500 host prog[pid]: msg"
+  | "syslog-precise" // journalctl short-precise "Dec 26 17:57:01.123456 host prog[pid]: msg"
+  | "journal-json" // journalctl -o json
+  | "docker" // docker logs [--timestamps] (optionally prefixed "2025-...Z msg")
+  | "compose" // docker compose logs "web_1  | msg"
+  | "json" // JSON lines: pino, bunyan, winston, python-json-logger
+  | "python" // Python logging "2025-11-08 01:04:15,802 - INFO - msg"
+  | "dmesg"; // kernel ring buffer "[ 1234.5678] msg" or "-T" "[Thu Nov  6 03:12:09 2025] msg"
+
+/** Where a record came from: file path ("-" for stdin) and 1-based physical line numbers. */
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+  readonly endLine: number;
+}
+
+export interface LogRecord {
+  /** What rules match by default: the whole physical line(s), or for JSON formats the message. Multi-line events are joined with "\n". */
+  readonly text: string;
+  /** The message without its prefix (time, host, program). */
+  readonly message: string;
+  /** Event time in epoch milliseconds, undefined when the line carries none. */
+  readonly time: number | undefined;
+  readonly host: string | undefined;
+  /** Unit, container or program name, normalised: "transcription-palantir" for "transcription-palantir.service". */
+  readonly service: string | undefined;
+  readonly pid: number | undefined;
+  readonly level: Level | undefined;
+  /** Structured fields the source carried (journald fields, JSON keys), as strings. */
+  readonly fields: Readonly<Record<string, string>>;
+  readonly format: LogFormat;
+  readonly ref: SourceRef;
+  /** Where to resume from (journald __CURSOR, file inode+offset, docker timestamp); live sources only. */
+  readonly cursor?: string;
+  /** Bytes cut off by the line cap, summed over the record's lines (0 when nothing was cut). */
+  readonly truncatedBytes: number;
+}

@@ -1,0 +1,167 @@
+// The rule file format: what a YAML rule may say, validated by zod. The schema is the documentation (.describe).
+import { z } from "zod";
+import { Duration } from "../time.js";
+
+const Id = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, "expected a snake_case id: lower-case letters, digits and _, starting with a letter")
+  .describe("Stable id, used in fingerprints, silences, CLI arguments and by other tools");
+
+const Regex = z.string().min(1, "expected a non-empty regular expression (JavaScript syntax)");
+
+/** Which part of a record a pattern is matched against. */
+const MatchField = z
+  .string()
+  .regex(/^(text|message|service|host|fields\.[A-Za-z0-9_.-]+)$/, 'expected "text", "message", "service", "host" or "fields.NAME"')
+  .default("text")
+  .describe('What the regexes are matched against: "text" (the whole line; for JSON logs the message), "message", or "fields.NAME"');
+
+/** A pattern set: any of its regexes matching (and none of `not`) makes a signal. A bare string or list is shorthand for `any`. */
+const MatchObject = z
+  .object({
+    any: z.array(Regex).min(1).describe("Regexes (JavaScript syntax); any one matching is a match. Named groups become fields"),
+    not: z.array(Regex).default([]).describe("Regexes that veto a match (a healthy line that looks alike)"),
+    field: MatchField,
+  })
+  .strict();
+export const MatchSpec = z.preprocess(
+  (v) => (typeof v === "string" ? { any: [v] } : Array.isArray(v) ? { any: v } : v),
+  MatchObject,
+);
+export type MatchSpec = z.infer<typeof MatchSpec>;
+
+const Severity = z.enum(["critical", "high", "medium", "low", "info"]).describe("How bad it is when it fires");
+export type Severity = z.infer<typeof Severity>;
+
+/** How a captured field is summarised over all of a finding's signals. */
+const Aggregate = z.enum(["first", "last", "max", "min", "values", "count_distinct"]);
+export type Aggregate = z.infer<typeof Aggregate>;
+
+const Action = z
+  .object({
+    title: z.string().describe("What the step does, e.g. 'Kill the process holding the port'"),
+    commands: z.array(z.string()).min(1).describe("Exact commands; {field} placeholders are filled from the finding"),
+  })
+  .strict();
+
+const Doc = z.union([z.string(), z.object({ title: z.string(), ref: z.string() }).strict()]);
+
+export const Knowledge = z
+  .object({
+    summary: z.string().optional().describe("One or two sentences for the Executive Summary; {field} placeholders allowed"),
+    problem: z.array(z.string()).default([]).describe("Bullets for Problem; {field} placeholders allowed"),
+    root_causes: z.array(z.string()).default([]).describe("Bullets for Root Cause"),
+    impact: z.array(z.string()).default([]).describe("Bullets for Impact Assessment"),
+    immediate_actions: z.array(Action).default([]).describe("Immediate Actions Required, with exact commands"),
+    hypothesis: z.string().optional().describe("Root Cause Analysis: the leading hypothesis"),
+    possible_causes: z.array(z.string()).default([]).describe("Root Cause Analysis: possible causes, most likely first"),
+    prevention: z.array(z.string()).default([]).describe("Prevention Measures (rendered as checkboxes)"),
+    docs: z.array(Doc).default([]).describe("Related Documentation"),
+    next_steps: z.array(z.string()).default([]).describe("Next Steps"),
+  })
+  .strict();
+export type Knowledge = z.infer<typeof Knowledge>;
+
+/** Derived fields: the first `when` that holds sets `set` (values may use {field} placeholders). */
+const Derive = z
+  .object({
+    when: z
+      .object({ field: z.string(), matches: Regex })
+      .strict()
+      .optional()
+      .describe("Condition on a captured field; omitted means always"),
+    set: z.record(z.string(), z.string()),
+  })
+  .strict();
+
+/** A table in the report: one row per distinct value of `key` with the number of signals, optionally a status from another rule. */
+const Table = z
+  .object({
+    title: z.string(),
+    key: z.string().describe("Captured field whose distinct values are the rows"),
+    key_label: z.string(),
+    count_label: z.string().default("Count"),
+    max_rows: z.number().int().positive().default(50),
+    status: z
+      .object({
+        label: z.string().default("Status"),
+        rule: Id.describe("A rule whose signals mark a row (e.g. job_completed)"),
+        key: z.string().describe("The field of that rule's signals to compare with this table's key"),
+        present: z.string(),
+        absent: z.string(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const Example = z
+  .object({
+    line: z.string(),
+    matches: z.boolean().default(true),
+    fields: z.record(z.string(), z.string()).optional().describe("Fields the match must capture (a subset)"),
+  })
+  .strict();
+
+const Base = z.object({
+  id: Id,
+  title: z.string().optional().describe("Incident title; {field} placeholders allowed. Defaults to the id"),
+  severity: Severity.default("medium"),
+  description: z.string().optional(),
+  match: MatchSpec.describe("The signal: a regex, a list of regexes (any), or {any, not, field}"),
+  group_by: z
+    .array(z.string())
+    .default(["host", "service"])
+    .describe("Fields that split instances: host, service, pid or captured field names"),
+  clears: MatchSpec.optional().describe("A line that shows recovery for the same group (e.g. 'Successfully rotated'); what came before it no longer fires"),
+  fields: z.record(z.string(), Aggregate).default({}).describe("How captured fields are summarised (default: last value)"),
+  derive: z.array(Derive).default([]),
+  table: Table.optional(),
+  role: z
+    .enum(["signal", "context"])
+    .default("signal")
+    .describe("context: never a finding of its own; its signals feed other rules' tables (e.g. completed jobs)"),
+  resolve_after: Duration.optional().describe("Quiet time after which a live incident auto-resolves"),
+  probes: z.array(z.string()).default([]),
+  actions: z.array(z.string()).default([]),
+  knowledge: Knowledge.default(Knowledge.parse({})),
+  examples: z.array(Example).default([]),
+});
+
+const Single = Base.extend({ kind: z.literal("single") }).strict();
+const Threshold = Base.extend({
+  kind: z.literal("threshold"),
+  threshold: z.object({ count: z.number().int().min(2), within: Duration }).strict().describe("Fires at `count` signals within `within`"),
+}).strict();
+const Sequence = Base.extend({
+  kind: z.literal("sequence"),
+  then: MatchSpec.describe("B: fires when B follows A (match) within `within`, same group"),
+  within: Duration,
+}).strict();
+const Absence = Base.extend({
+  kind: z.literal("absence"),
+  expect: MatchSpec.describe("B: fires when A (match) is not followed by B within `within`, or before `until` arrives"),
+  until: MatchSpec.optional().describe("C: if C comes first (same group) and no B came, it fires then"),
+  within: Duration,
+}).strict();
+const Recurrence = Base.extend({
+  kind: z.literal("recurrence"),
+  recurrence: z
+    .object({
+      min_count: z.number().int().min(2).default(3),
+      tolerance: z.number().min(0).max(1).default(0.5).describe("Allowed relative deviation of intervals from the median"),
+      min_interval: Duration.default(0),
+    })
+    .strict()
+    .describe("Fires when the same signal repeats at a steady interval"),
+}).strict();
+
+export const RuleSchema = z.preprocess(
+  (v) => (v && typeof v === "object" && !Array.isArray(v) && !("kind" in v) ? { ...v, kind: "single" } : v),
+  z.discriminatedUnion("kind", [Single, Threshold, Sequence, Absence, Recurrence]),
+);
+export type Rule = z.infer<typeof RuleSchema>;
+export type RuleKind = Rule["kind"];
+
+/** A rule file holds one rule (a mapping) or several (`rules: [...]`). */
+export const RuleFileSchema = z.union([z.object({ rules: z.array(z.unknown()) }).strict(), z.record(z.string(), z.unknown())]);

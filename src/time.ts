@@ -1,0 +1,60 @@
+// Clock, durations ("5m", "1h30m") and their human rendering ("~10 min", "9 days").
+import { z } from "zod";
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      signal?.throwIfAborted();
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener("abort", () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+    }),
+};
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d|w))+$/;
+const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
+
+/** Parses "90s", "5m", "1h30m", "2d" into milliseconds; undefined when it is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (!DURATION_RE.test(t)) return undefined;
+  let ms = 0;
+  for (const m of t.matchAll(PART_RE)) ms += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
+  return ms;
+}
+
+/** zod type for durations in YAML and flags: a string like "5m" or a number of seconds. */
+export const Duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
+  if (typeof v === "number") return v * 1000;
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a duration like "30s", "5m", "1h30m" or "2d", got "${v}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Renders a duration for people: "45 s", "10 min", "1 h 14 min", "9 days". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  const rest = min % 60;
+  if (h < 48) return rest ? `${h} h ${rest} min` : `${h} h`;
+  const d = Math.round(h / 24);
+  return `${d} days`;
+}
+
+/** ISO 8601 in UTC without milliseconds when they are zero: 2025-12-26T22:57:01Z. */
+export function formatIso(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith(".000Z") ? iso.slice(0, -5) + "Z" : iso;
+}

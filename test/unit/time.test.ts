@@ -1,0 +1,33 @@
+import { describe, expect, test } from "vitest";
+import { Duration, formatDuration, parseDuration } from "../../src/time.js";
+
+describe("parseDuration", () => {
+  test("reads single and compound units", () => {
+    expect(parseDuration("90s")).toBe(90_000);
+    expect(parseDuration("5m")).toBe(300_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("2d")).toBe(172_800_000);
+    expect(parseDuration("250ms")).toBe(250);
+  });
+  test("refuses what is not a duration", () => {
+    expect(parseDuration("5")).toBeUndefined();
+    expect(parseDuration("five minutes")).toBeUndefined();
+    expect(parseDuration("5m; rm -rf /")).toBeUndefined();
+  });
+  test("the zod type accepts strings and seconds and explains a bad value", () => {
+    expect(Duration.parse("10m")).toBe(600_000);
+    expect(Duration.parse(30)).toBe(30_000);
+    const r = Duration.safeParse("soon");
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toMatch(/expected a duration like/);
+  });
+});
+
+describe("formatDuration", () => {
+  test("renders the scale a person reads", () => {
+    expect(formatDuration(45_000)).toBe("45 s");
+    expect(formatDuration(600_000)).toBe("10 min");
+    expect(formatDuration(4_494_000)).toBe("1 h 15 min");
+    expect(formatDuration(9 * 86_400_000 + 3_600_000)).toBe("9 days");
+  });
+});
