@@ -58,3 +58,15 @@ export function formatIso(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith(".000Z") ? iso.slice(0, -5) + "Z" : iso;
 }
+
+/**
+ * Reads a --since/--until value: an ISO 8601 date or date-time ("2025-12-26", "2025-12-26T17:00:00-05:00"),
+ * or a duration meaning that long before `now` ("2h", "7d"). Undefined when it is neither.
+ */
+export function parseTimeBound(text: string, now: number): number | undefined {
+  const ago = parseDuration(text);
+  if (ago !== undefined) return now - ago;
+  if (!/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) return undefined;
+  const ms = Date.parse(text.trim().replace(" ", "T"));
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { Duration, formatDuration, parseDuration } from "../../src/time.js";
+import { Duration, formatDuration, parseDuration, parseTimeBound } from "../../src/time.js";
 
 describe("parseDuration", () => {
   test("reads single and compound units", () => {
@@ -29,5 +29,19 @@ describe("formatDuration", () => {
     expect(formatDuration(600_000)).toBe("10 min");
     expect(formatDuration(4_494_000)).toBe("1 h 15 min");
     expect(formatDuration(9 * 86_400_000 + 3_600_000)).toBe("9 days");
+  });
+});
+
+describe("parseTimeBound", () => {
+  const now = Date.parse("2025-12-27T00:00:00Z");
+  test("reads dates, date-times with offsets, and durations before now", () => {
+    expect(parseTimeBound("2025-12-26", now)).toBe(Date.parse("2025-12-26T00:00:00Z"));
+    expect(parseTimeBound("2025-12-26T17:00:00-05:00", now)).toBe(Date.parse("2025-12-26T22:00:00Z"));
+    expect(parseTimeBound("2h", now)).toBe(now - 7_200_000);
+  });
+  test("refuses anything else", () => {
+    expect(parseTimeBound("yesterday", now)).toBeUndefined();
+    expect(parseTimeBound("2025-13-45", now)).toBeUndefined();
+    expect(parseTimeBound("$(id)", now)).toBeUndefined();
   });
 });
