@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the integration tests start for real (later issues add to this list).
-DEB_PACKAGES=(gzip procps iproute2)
+DEB_PACKAGES=(gzip procps iproute2 redis-server)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
