@@ -1,0 +1,87 @@
+// Opens one input (a file or stdin) as a stream of bytes, gunzipping .gz files and gzip streams.
+import { Buffer } from "node:buffer";
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { FirewatchError } from "../errors.js";
+import type { InputFile } from "./paths.js";
+import { errnoCode } from "./paths.js";
+
+export interface OpenDeps {
+  /** What "-" reads; process.stdin unless a test or a caller passes another stream. */
+  readonly stdin?: AsyncIterable<Uint8Array>;
+}
+
+const READ_CHUNK = 64 * 1024;
+
+function isGzipMagic(chunk: Uint8Array): boolean {
+  return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
+}
+
+async function* rawBytes(file: InputFile, signal: AbortSignal | undefined, deps: OpenDeps): AsyncGenerator<Uint8Array> {
+  if (file.kind === "stdin") {
+    yield* deps.stdin ?? process.stdin;
+    return;
+  }
+  const stream = createReadStream(file.path, { highWaterMark: READ_CHUNK, ...(signal ? { signal } : {}) });
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } catch (cause) {
+    if (signal?.aborted) throw cause;
+    throw new FirewatchError("input_missing", `Cannot read ${file.path}: ${errnoCode(cause)}.`, { cause });
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function* gunzip(first: Uint8Array, rest: AsyncIterator<Uint8Array>, file: InputFile): AsyncGenerator<Buffer> {
+  async function* all() {
+    yield first;
+    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+  }
+  const source = Readable.from(all(), { objectMode: false });
+  const gz = createGunzip({ chunkSize: READ_CHUNK });
+  source.on("error", (e) => gz.destroy(e));
+  source.pipe(gz);
+  try {
+    for await (const chunk of gz) yield chunk as Buffer;
+  } catch (cause) {
+    if (cause instanceof FirewatchError) throw cause;
+    throw new FirewatchError("input_invalid", `${file.path} is not a valid gzip stream (${cause instanceof Error ? cause.message : String(cause)}).`, {
+      cause,
+      hint: "the lines before the damage were read; decompress it by hand (zcat) to see how far it goes",
+    });
+  } finally {
+    source.destroy();
+    gz.destroy();
+  }
+}
+
+/**
+ * The bytes of one input, streamed in chunks of up to 64 KiB; gzip (by magic bytes, whatever the name) is
+ * decompressed on the fly. A damaged gzip yields what could be read, then throws input_invalid naming the file.
+ */
+export async function* openInput(file: InputFile, signal?: AbortSignal, deps: OpenDeps = {}): AsyncGenerator<Buffer> {
+  const it = rawBytes(file, signal, deps)[Symbol.asyncIterator]();
+  try {
+    let first = await it.next();
+    while (!first.done && first.value.length === 0) first = await it.next();
+    if (first.done) return;
+    // Two magic bytes may arrive split over chunks only on pathological streams (1-byte chunks); merge once.
+    let head = first.value;
+    if (head.length < 2) {
+      const next = await it.next();
+      if (!next.done) head = Buffer.concat([head, next.value]);
+    }
+    if (isGzipMagic(head) || (file.path.endsWith(".gz") && head.length < 2)) {
+      yield* gunzip(head, it, file);
+      return;
+    }
+    yield Buffer.isBuffer(head) ? head : Buffer.from(head);
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    }
+  } finally {
+    await it.return?.(undefined);
+  }
+}

@@ -1,0 +1,92 @@
+// Expands the paths given to `analyze` / `scan` into a sorted list of log files (and stdin).
+import { readdir, realpath, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { FirewatchError } from "../errors.js";
+
+export interface InputFile {
+  /** The path as the user will read it in reports ("-" for stdin). */
+  readonly path: string;
+  readonly kind: "file" | "stdin";
+  /** Modification time in epoch ms: the reference for syslog stamps that carry no year. */
+  readonly mtimeMs?: number;
+  readonly size?: number;
+}
+
+// Names whose last extension (after .gz and rotation suffixes are removed) says "text log".
+const LOG_EXTENSIONS = new Set(["log", "txt", "out", "err", "json", "jsonl", "ndjson"]);
+// Rotation suffixes: ".1", "-20251226", ".2025-12-26" (logrotate's numbered and dateext styles).
+const ROTATION_RE = /(?:\.\d+|-\d{8}|\.\d{4}-\d{2}-\d{2})$/;
+
+/** Whether a file found while walking a directory looks like a text log (explicitly named files are always read). */
+export function isLogFileName(name: string): boolean {
+  if (name.startsWith(".")) return false;
+  let base = name.endsWith(".gz") ? name.slice(0, -3) : name;
+  for (let i = 0; i < 3 && ROTATION_RE.test(base); i++) base = base.replace(ROTATION_RE, "");
+  const dot = base.lastIndexOf(".");
+  if (dot <= 0) return base.length > 0; // no extension: "syslog", "messages", "dmesg"
+  return LOG_EXTENSIONS.has(base.slice(dot + 1).toLowerCase());
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+async function walk(dir: string, seen: Set<string>, out: InputFile[]): Promise<void> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return; // a symlink loop or the same directory named twice
+  seen.add(real);
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue;
+    const full = join(dir, e.name);
+    const st = await stat(full).catch(() => undefined); // a dangling symlink is not an input
+    if (!st) continue;
+    if (st.isDirectory()) await walk(full, seen, out);
+    else if (st.isFile() && isLogFileName(e.name)) out.push({ path: full, kind: "file", mtimeMs: st.mtimeMs, size: st.size });
+  }
+}
+
+/**
+ * Files as given, directories walked recursively (dot-files skipped, only log-looking names kept, sorted by
+ * name), "-" for stdin; argument order is kept and duplicates are dropped.
+ */
+export async function expandInputs(paths: readonly string[]): Promise<InputFile[]> {
+  if (paths.length === 0) throw new FirewatchError("usage", "No input given.", { hint: "name log files or directories, or - for stdin" });
+  const out: InputFile[] = [];
+  const seenDirs = new Set<string>();
+  for (const p of paths) {
+    if (p === "-") {
+      out.push({ path: "-", kind: "stdin" });
+      continue;
+    }
+    const st = await stat(p).catch((cause: unknown) => {
+      throw new FirewatchError("input_missing", `Cannot read ${p}: ${errnoCode(cause)}.`, {
+        cause,
+        hint: "check the path and that firewatch may read it",
+      });
+    });
+    if (st.isDirectory()) {
+      const found: InputFile[] = [];
+      await walk(p, seenDirs, found);
+      if (found.length === 0) {
+        throw new FirewatchError("input_empty", `No log files in ${p}.`, {
+          hint: "firewatch reads *.log, *.txt, *.json[l], names without extension, rotations (.1, .gz); dot-files are skipped",
+        });
+      }
+      out.push(...found);
+    } else {
+      out.push({ path: p, kind: "file", mtimeMs: st.mtimeMs, size: st.size });
+    }
+  }
+  const seen = new Set<string>();
+  return out.filter((f) => {
+    if (f.kind === "stdin") return true;
+    if (seen.has(f.path)) return false;
+    seen.add(f.path);
+    return true;
+  });
+}
+
+/** "ENOENT" and friends from a Node error, or "error". */
+export function errnoCode(e: unknown): string {
+  if (typeof e === "object" && e !== null && "code" in e && typeof e.code === "string") return e.code;
+  return "error";
+}
