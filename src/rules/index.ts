@@ -1,0 +1,23 @@
+// The rule engine's public surface: load and validate rule files, compile them, match records, count lines.
+export { RuleSchema, RuleFileSchema, MatchSpec, Knowledge } from "./schema.js";
+export type { Rule, RuleKind, Severity, Aggregate } from "./schema.js";
+export type { Signal, SignalRole } from "./signal.js";
+export type { CompiledRule, CompiledPattern, CompiledPatternSet, FieldSelector, PatternOrigin } from "./compile.js";
+export type { LocatedRule } from "./load.js";
+
+/** Reads one rule file (one rule or `rules: [...]`); errors name file, line and field. */
+export { loadRuleFile } from "./load.js";
+/** Reads every *.yaml/*.yml of a directory; a duplicate id is an error naming both places. */
+export { loadRuleDir } from "./load.js";
+/** The built-in library (src/rules/library, or dist/rules/library when built). */
+export { loadBuiltinRules } from "./load.js";
+/** Built-ins, then each directory's rules replacing built-ins with the same id. */
+export { loadRules } from "./load.js";
+/** Same as the above with the file and line of each rule. */
+export { loadLocatedFile, loadLocatedDir, parseRuleText, builtinRuleDir } from "./load.js";
+/** Builds regexes once, refuses unsafe ones (rule_unsafe), extracts prefilter literals. */
+export { compileRules, checkPattern, patternSets } from "./compile.js";
+/** (record) => Signal[]: prefilter, then only candidate regexes; synchronous, no compilation per line. */
+export { createMatcher, selectField, capturedFields, setMatches } from "./match.js";
+/** Matches an example line (as `text`) against a rule's main set. */
+export { testExample } from "./examples.js";

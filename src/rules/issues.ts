@@ -1,0 +1,45 @@
+// Turns one zod issue about a rule into the sentence a rule author needs ("expected one of …, got "urgent"").
+import type { z } from "zod";
+
+/** The issue's path below the rule plus, for an unknown key, the key itself (so the line is the key's). */
+export function issuePath(issue: z.core.$ZodIssue): (string | number)[] {
+  const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+  if (issue.code === "unrecognized_keys" && issue.keys[0] !== undefined) return [...path, issue.keys[0]];
+  return path;
+}
+
+/** `match.any[1]`, `knowledge.immediate_actions[0].commands`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
+  return out;
+}
+
+function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  return String(v);
+}
+
+export function issueProblem(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `expected one of ${issue.values.map(String).join("|")}, got ${show(issue.input)}`;
+    case "unrecognized_keys":
+      return issue.keys.length === 1 ? "unknown key" : `unknown keys ${issue.keys.join(", ")}`;
+    case "invalid_union": {
+      const u = issue as z.core.$ZodIssueInvalidUnion & { options?: unknown[]; discriminator?: string };
+      if (u.options && u.discriminator) {
+        const input = typeof issue.input === "object" && issue.input !== null ? (issue.input as Record<string, unknown>)[u.discriminator] : undefined;
+        return `expected one of ${u.options.map(String).join("|")}, got ${show(input)}`;
+      }
+      return issue.message;
+    }
+    case "invalid_type":
+      return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${show(issue.input)}`;
+    default:
+      return issue.message.replace(/^Invalid input: /, "");
+  }
+}

@@ -1,0 +1,113 @@
+// The per-record matcher: one prefilter pass per field, then only the candidate regexes; matches become Signals.
+import type { LogRecord } from "../parsers/record.js";
+import type { Signal } from "./signal.js";
+import type { CompiledPatternSet, CompiledRule, FieldSelector } from "./compile.js";
+import { createStringPrefilter, type StringPrefilter } from "./prefilter.js";
+
+/** The text a selector reads from a record; undefined when the record has no such field. */
+export function selectField(record: LogRecord, field: FieldSelector): string | undefined {
+  switch (field.kind) {
+    case "text": return record.text;
+    case "message": return record.message;
+    case "service": return record.service;
+    case "host": return record.host;
+    case "field": return record.fields[field.name];
+  }
+}
+
+/** Named groups of a match, undefined ones omitted. */
+export function capturedFields(m: RegExpExecArray): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (m.groups) for (const [k, v] of Object.entries(m.groups)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function fieldKey(f: FieldSelector): string {
+  return f.kind === "field" ? `fields.${f.name}` : f.kind;
+}
+
+interface FieldGroup {
+  readonly field: FieldSelector;
+  readonly prefilter: StringPrefilter;
+  /** stamp[p] === epoch: pattern p of this field passed the prefilter for the current record. */
+  readonly stamp: Uint32Array;
+  text: string | undefined;
+}
+
+interface Entry {
+  readonly rule: CompiledRule;
+  readonly set: CompiledPatternSet;
+  readonly group: FieldGroup;
+  /** Index of set.any[0] in its group's stamp array. */
+  readonly first: number;
+}
+
+/**
+ * Builds the matcher once; the returned function is synchronous, compiles nothing and allocates only for matches.
+ * Signals come in rule order, and within a rule in set order (match, then/expect/until, clears).
+ */
+export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecord) => Signal[] {
+  const literalsByField = new Map<string, { field: FieldSelector; literals: (readonly string[] | undefined)[] }>();
+  const pending: { rule: CompiledRule; set: CompiledPatternSet; key: string; first: number }[] = [];
+  for (const rule of rules)
+    for (const set of rule.sets) {
+      const key = fieldKey(set.field);
+      let g = literalsByField.get(key);
+      if (!g) { g = { field: set.field, literals: [] }; literalsByField.set(key, g); }
+      pending.push({ rule, set, key, first: g.literals.length });
+      for (const p of set.any) g.literals.push(p.literals);
+    }
+  const groups = new Map<string, FieldGroup>();
+  for (const [key, g] of literalsByField)
+    groups.set(key, { field: g.field, prefilter: createStringPrefilter(g.literals), stamp: new Uint32Array(g.literals.length), text: undefined });
+  const entries: Entry[] = [];
+  for (const p of pending) {
+    const group = groups.get(p.key);
+    if (group) entries.push({ rule: p.rule, set: p.set, group, first: p.first });
+  }
+  const groupList = [...groups.values()];
+  let epoch = 0;
+
+  return (record) => {
+    epoch = epoch === 0xffffffff ? 1 : epoch + 1;
+    const e = epoch;
+    for (const g of groupList) {
+      if (e === 1) g.stamp.fill(0);
+      g.text = selectField(record, g.field);
+      if (g.text !== undefined) g.prefilter.mark(g.text, g.stamp, e);
+    }
+    let signals: Signal[] | undefined;
+    for (const { rule, set, group, first } of entries) {
+      const text = group.text;
+      if (text === undefined) continue;
+      const m = matchCandidates(set, text, group.stamp, first, e);
+      if (m) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: capturedFields(m) });
+    }
+    return signals ?? [];
+  };
+}
+
+/** Runs a set's regexes that passed the prefilter (or have no literal), then its vetoes. */
+function matchCandidates(set: CompiledPatternSet, text: string, stamp: Uint32Array, first: number, epoch: number): RegExpExecArray | undefined {
+  const any = set.any;
+  for (let k = 0; k < any.length; k++) {
+    const p = any[k];
+    if (p === undefined || (p.literals !== undefined && stamp[first + k] !== epoch)) continue;
+    const m = p.regex.exec(text);
+    if (m === null) continue;
+    for (const veto of set.not) if (veto.test(text)) return undefined;
+    return m;
+  }
+  return undefined;
+}
+
+/** Whether a set matches a text, without the prefilter (examples, `rules test`). */
+export function setMatches(set: CompiledPatternSet, text: string): RegExpExecArray | undefined {
+  for (const p of set.any) {
+    const m = p.regex.exec(text);
+    if (m === null) continue;
+    for (const veto of set.not) if (veto.test(text)) return undefined;
+    return m;
+  }
+  return undefined;
+}
