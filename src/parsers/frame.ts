@@ -30,6 +30,7 @@ export interface RawLine {
 
 /** Why a line was degraded or dropped; the keys are stable (shown by --stats). */
 export type LineIssue = "too_long" | "invalid_utf8" | "binary" | "bad_json";
+export const LINE_ISSUES: readonly LineIssue[] = ["too_long", "invalid_utf8", "binary", "bad_json"];
 
 /** Counters the framing (and later stages) update as they go; read them after the stream ends. */
 export interface FrameStats {

@@ -1,0 +1,143 @@
+// Parses JSON lines: journalctl -o json, and application JSON logs (pino, bunyan, winston, python-json-logger).
+import { Buffer } from "node:buffer";
+import type { FormatParser, ParsedLine } from "./parsed.js";
+import { emptyParsed, levelFromPino, levelFromPriority, levelFromWord, normalizeService, serviceFor, toPid } from "./parsed.js";
+import { parseIsoTime } from "./timestamp.js";
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The parsed object of a line that is a JSON object; "bad" when it looks like one but does not parse. */
+export function parseJsonObject(line: string): JsonObject | "bad" | undefined {
+  const t = line.trimStart();
+  if (!t.startsWith("{")) return undefined;
+  try {
+    const v: unknown = JSON.parse(t);
+    return isObject(v) ? v : "bad";
+  } catch {
+    return "bad";
+  }
+}
+
+/** A journald field value: a string, a byte array (binary-safe MESSAGE), or an array of those (repeated field). */
+function journalString(v: Json | undefined): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) {
+    if (v.length > 0 && v.every((b): b is number => typeof b === "number" && Number.isInteger(b) && b >= 0 && b <= 255)) {
+      return Buffer.from(v).toString("utf8");
+    }
+    const first = v[0];
+    return first === undefined ? undefined : journalString(first);
+  }
+  return undefined;
+}
+
+/** Whether an object is a journal entry (journalctl -o json) rather than an application's JSON log line. */
+export function isJournalEntry(o: JsonObject): boolean {
+  return "__REALTIME_TIMESTAMP" in o || "__CURSOR" in o || ("MESSAGE" in o && ("_HOSTNAME" in o || "SYSLOG_IDENTIFIER" in o || "PRIORITY" in o));
+}
+
+/** journalctl -o json: MESSAGE (string or bytes), µs time, host, unit (the one systemd talks about first), pid, level. */
+export function journalToParsed(o: JsonObject): ParsedLine {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k === "MESSAGE") continue;
+    const s = journalString(v);
+    if (s !== undefined) fields[k] = s;
+  }
+  const message = (journalString(o.MESSAGE) ?? "").replace(/\n$/, "");
+  const p = emptyParsed("journal-json", message);
+  p.text = message;
+  p.fields = fields;
+  const us = fields.__REALTIME_TIMESTAMP;
+  if (us !== undefined && /^\d{1,19}$/.test(us)) p.time = Math.floor(Number(us) / 1000);
+  p.host = fields._HOSTNAME;
+  p.pid = toPid(fields._PID);
+  const prio = fields.PRIORITY;
+  if (prio !== undefined) p.level = levelFromPriority(Number(prio));
+  if (fields.__CURSOR !== undefined) p.cursor = fields.__CURSOR;
+  const program = fields.SYSLOG_IDENTIFIER ?? fields._COMM;
+  // systemd's own messages carry the unit they are about in UNIT / USER_UNIT.
+  const about = fields.USER_UNIT ?? fields.UNIT;
+  if (about !== undefined && (program === "systemd" || fields._PID === "1")) {
+    fields.unit = about;
+    p.service = normalizeService(about);
+  } else {
+    const own = fields._SYSTEMD_USER_UNIT ?? fields._SYSTEMD_UNIT;
+    if (own !== undefined) {
+      fields.unit = own;
+      p.service = normalizeService(own);
+    } else {
+      p.service = serviceFor(program, message, fields);
+    }
+  }
+  return p;
+}
+
+const MESSAGE_KEYS = ["msg", "message", "MESSAGE", "@message", "log", "text", "event"] as const;
+const LEVEL_KEYS = ["level", "levelname", "severity", "lvl", "log.level", "@l"] as const;
+const TIME_KEYS = ["time", "timestamp", "@timestamp", "asctime", "ts", "t", "@t", "date"] as const;
+const SERVICE_KEYS = ["service", "app", "name", "logger", "component"] as const;
+const MAX_FIELDS = 64;
+
+function flatten(o: JsonObject, prefix: string, out: Record<string, string>, depth: number): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (Object.keys(out).length >= MAX_FIELDS) return;
+    const key = prefix + k;
+    if (v === null) out[key] = "null";
+    else if (typeof v === "string") out[key] = v;
+    else if (typeof v === "number" || typeof v === "boolean") out[key] = String(v);
+    else if (isObject(v) && depth < 2) flatten(v, `${key}.`, out, depth + 1);
+    else out[key] = JSON.stringify(v);
+  }
+}
+
+/** Epoch ms from a JSON time: ms numbers (pino), seconds (zap, float), µs, or ISO / "2025-11-08 01:04:15,802" strings. */
+function timeFrom(v: Json | undefined, zone: Parameters<typeof parseIsoTime>[1]): number | undefined {
+  if (typeof v === "number" && Number.isFinite(v)) {
+    if (v > 1e14) return Math.floor(v / 1000);
+    if (v > 1e11) return Math.floor(v);
+    if (v > 1e8) return Math.floor(v * 1000);
+    return undefined;
+  }
+  if (typeof v === "string") return parseIsoTime(v.trim(), zone) ?? (/^\d{10,16}(\.\d+)?$/.test(v) ? timeFrom(Number(v), zone) : undefined);
+  return undefined;
+}
+
+/** JSON lines from pino, bunyan, winston, python-json-logger, docker's json-file, or anything with a message key. */
+export const parseJsonLine: FormatParser = (line, ctx) => {
+  const o = parseJsonObject(line);
+  if (o === undefined || o === "bad") return undefined;
+  if (isJournalEntry(o)) return journalToParsed(o);
+  const fields: Record<string, string> = {};
+  flatten(o, "", fields, 0);
+  const msgKey = MESSAGE_KEYS.find((k) => typeof o[k] === "string");
+  const message = msgKey === undefined ? line.trim() : (fields[msgKey] ?? "").replace(/\n$/, "");
+  if (msgKey !== undefined) delete fields[msgKey];
+  const p = emptyParsed("json", message);
+  p.text = message;
+  p.fields = fields;
+  for (const k of LEVEL_KEYS) {
+    const v = o[k] ?? (k === "log.level" ? fields[k] : undefined);
+    if (typeof v === "number") p.level = levelFromPino(v);
+    else if (typeof v === "string") p.level = levelFromWord(v);
+    if (p.level !== undefined) break;
+  }
+  for (const k of TIME_KEYS) {
+    const t = timeFrom(o[k], ctx.zone);
+    if (t !== undefined) {
+      p.time = t;
+      break;
+    }
+  }
+  const host = o.hostname ?? o.host;
+  if (typeof host === "string") p.host = host;
+  if (typeof o.pid === "number" && Number.isInteger(o.pid) && o.pid > 0) p.pid = o.pid;
+  else if (typeof o.pid === "string") p.pid = toPid(o.pid);
+  const svc = SERVICE_KEYS.map((k) => o[k]).find((v): v is string => typeof v === "string" && v.length > 0);
+  if (svc !== undefined) p.service = normalizeService(svc);
+  return p;
+};

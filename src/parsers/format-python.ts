@@ -1,0 +1,26 @@
+// Parses Python logging lines: "2025-11-08 01:04:15,802 - [name - ]LEVEL - msg" (and log4j-ish "- LEVEL  msg").
+import type { FormatParser, ParseContext, ParsedLine } from "./parsed.js";
+import { emptyParsed, levelFromWord } from "./parsed.js";
+
+// The default "%(asctime)s - %(name)s - %(levelname)s - %(message)s" and the seeds' variant without name.
+// Zookeeper's "2015-07-29 17:41:44,747 - INFO  [thread] - msg" fits the second alternative.
+const PY_RE =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})[,.](\d{3}) - (?:(\S[^\n]*?) - )?(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG|NOTSET)(?: - | +)(.*)$/;
+
+/** The parts of a Python logging line, or undefined; `message` is what follows the level. */
+export function parsePythonMessage(line: string, ctx: ParseContext): ParsedLine | undefined {
+  const m = PY_RE.exec(line);
+  if (!m) return undefined;
+  const [, y, mo, d, hh, mm, ss, ms, name, level, message] = m;
+  const p = emptyParsed("python", message ?? "");
+  // asctime has no offset: it is the host's local time, read in the configured zone.
+  p.time = ctx.zone.toEpoch(Number(y), Number(mo), Number(d), Number(hh), Number(mm), Number(ss), Number(ms));
+  p.level = levelFromWord(level ?? "");
+  if (name !== undefined) {
+    p.fields.logger = name;
+    p.service = name;
+  }
+  return p;
+}
+
+export const parsePython: FormatParser = (line, ctx) => parsePythonMessage(line, ctx);
