@@ -1,0 +1,165 @@
+// Joins continuation lines (tracebacks, panics, stack traces) into the record they belong to.
+import type { LogFormat, LogRecord } from "./record.js";
+
+export interface JoinOptions {
+  /** Most physical lines in one joined record; the next line starts a new record. Default 500. */
+  readonly maxLines?: number;
+  /** Most UTF-16 code units of joined text in one record (about the bytes for ASCII). Default 256 Ki. */
+  readonly maxChars?: number;
+}
+
+// What the pending record is in the middle of; decides which next lines continue it.
+type Mode =
+  | "none" // an ordinary line: only stack frames ("    at ...") and a Traceback header may follow
+  | "py-traceback" // after "Traceback (most recent call last):" and its frames
+  | "py-done" // after the exception line; a chained traceback may still follow
+  | "rust-message" // after a new-style "panicked at file:line:col:" whose message is on the next line
+  | "rust-panic" // after the panic message: notes and backtrace frames
+  | "fatal-panic" // after a panic hook's "[FATAL PANIC OCCURRED]" (seed 001)
+  | "stack" // inside Node / Java frames
+  | "object"; // inside Node's "{ code: 'EADDRINUSE', ... }" after the frames
+
+// Formats whose lines carry a prefix: a continuation is recognised in the message, from the same emitter.
+const PREFIXED: ReadonlySet<LogFormat> = new Set(["syslog", "syslog-iso", "syslog-precise", "journal-json", "docker", "compose"]);
+
+const TRACEBACK = "Traceback (most recent call last):";
+const CHAIN_RE = /^(?:During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)$/;
+const PY_EXCEPTION_RE = /^[A-Za-z_][\w.]*(?:: .*|:)?$/;
+const RUST_PANIC_RE = /^thread '[^']*' panicked at /;
+const RUST_NOTE_RE = /^(?:note: |stack backtrace:$|\s+\d+: |\s+at \S)/;
+const PANIC_HOOK_RE = /^\s*(?:Location|Message|Payload|Thread|Backtrace|Cause|Error|Info)\s*:/;
+const FRAME_RE = /^\s+at \S.*(?:\)|:\d+|\]|native|<anonymous>)$/;
+const MORE_RE = /^\s+\.\.\. \d+ (?:more|common frames omitted)$/;
+const CAUSED_RE = /^(?:Caused by: |\s+Suppressed: )/;
+// The record a Traceback header may attach to: an error-ish log line (seed 004: "ERROR - Error rotating ... : ").
+const ERRORISH_RE = /error|exception|fail|traceback|critical|fatal|:\s*$/i;
+
+/** The mode a record starts in, from its own first line. */
+function headMode(content: string): Mode {
+  if (content === TRACEBACK) return "py-traceback";
+  if (content.includes("[FATAL PANIC OCCURRED]")) return "fatal-panic";
+  if (RUST_PANIC_RE.test(content)) return content.endsWith(":") ? "rust-message" : "rust-panic";
+  return "none";
+}
+
+/** The mode after appending `line` to a record in `mode`, or undefined when `line` does not continue it. */
+function continues(mode: Mode, line: string, head: LogRecord): Mode | undefined {
+  if (line === TRACEBACK) {
+    if (mode === "py-done" || mode === "py-traceback") return "py-traceback";
+    if (mode === "none" && (head.level === "error" || head.level === "fatal" || head.level === "warn" || ERRORISH_RE.test(head.message))) return "py-traceback";
+    return undefined;
+  }
+  switch (mode) {
+    case "py-traceback":
+      if (/^\s/.test(line)) return "py-traceback";
+      return PY_EXCEPTION_RE.test(line) ? "py-done" : undefined;
+    case "py-done":
+      return CHAIN_RE.test(line) ? "py-done" : undefined;
+    case "rust-message":
+      return "rust-panic";
+    case "rust-panic":
+      return RUST_NOTE_RE.test(line) ? "rust-panic" : undefined;
+    case "fatal-panic":
+      return PANIC_HOOK_RE.test(line) || RUST_NOTE_RE.test(line) || RUST_PANIC_RE.test(line) ? "fatal-panic" : undefined;
+    case "object":
+      if (line === "}") return "none";
+      return /^\s/.test(line) ? "object" : undefined;
+    case "stack":
+      if (CAUSED_RE.test(line) || MORE_RE.test(line)) return "stack";
+      break;
+    case "none":
+      break;
+  }
+  // Node prints the error's own properties after the last frame: "    at x (y:1:2) {" ... "}".
+  if (mode === "stack" && line.endsWith(" {") && /^\s+at /.test(line)) return "object";
+  if (FRAME_RE.test(line) || (mode === "stack" && /^\s+at \S/.test(line))) return "stack";
+  return undefined;
+}
+
+interface Pending {
+  head: LogRecord;
+  texts: string[];
+  messages: string[];
+  chars: number;
+  endLine: number;
+  truncatedBytes: number;
+  mode: Mode;
+}
+
+export interface MultilineJoiner {
+  /** Feeds one record; returns the records that are now complete (0, 1 or 2). */
+  push(record: LogRecord): LogRecord[];
+  /** Completes and returns the pending record, if any (end of stream, or a live source went quiet). */
+  flush(): LogRecord | undefined;
+}
+
+/** A synchronous joiner holding at most one pending record; joinMultiline is its streaming form. */
+export function createMultilineJoiner(opts: JoinOptions = {}): MultilineJoiner {
+  const maxLines = opts.maxLines ?? 500;
+  const maxChars = opts.maxChars ?? 256 * 1024;
+  let pending: Pending | undefined;
+
+  const start = (r: LogRecord): Pending => ({
+    head: r,
+    texts: [r.text],
+    messages: [r.message],
+    chars: r.text.length,
+    endLine: r.ref.endLine,
+    truncatedBytes: r.truncatedBytes,
+    mode: headMode(PREFIXED.has(r.format) ? r.message : r.text),
+  });
+
+  const complete = (p: Pending): LogRecord => {
+    if (p.texts.length === 1) return p.head;
+    return {
+      ...p.head,
+      text: p.texts.join("\n"),
+      message: p.messages.join("\n"),
+      ref: { ...p.head.ref, endLine: p.endLine },
+      truncatedBytes: p.truncatedBytes,
+    };
+  };
+
+  /** The part of `r` to examine as a continuation of `p`, or undefined when `r` cannot continue it at all. */
+  const contentOf = (p: Pending, r: LogRecord): string | undefined => {
+    const h = p.head;
+    if (r.ref.file !== h.ref.file) return undefined;
+    if (r.format === "plain") return r.text;
+    if (!PREFIXED.has(r.format) || r.format !== h.format) return undefined;
+    return r.host === h.host && r.service === h.service && r.pid === h.pid ? r.message : undefined;
+  };
+
+  return {
+    push(record) {
+      const p = pending;
+      if (p !== undefined && p.texts.length < maxLines && p.chars + record.text.length + 1 <= maxChars) {
+        const content = contentOf(p, record);
+        const next = content === undefined ? undefined : continues(p.mode, content, p.head);
+        if (content !== undefined && next !== undefined) {
+          p.texts.push(record.text);
+          p.messages.push(content);
+          p.chars += record.text.length + 1;
+          p.endLine = record.ref.endLine;
+          p.truncatedBytes += record.truncatedBytes;
+          p.mode = next;
+          return [];
+        }
+      }
+      pending = start(record);
+      return p === undefined ? [] : [complete(p)];
+    },
+    flush() {
+      const p = pending;
+      pending = undefined;
+      return p === undefined ? undefined : complete(p);
+    },
+  };
+}
+
+/** Streams records with continuation lines joined in; holds at most one record back. */
+export async function* joinMultiline(records: AsyncIterable<LogRecord>, opts: JoinOptions = {}): AsyncGenerator<LogRecord> {
+  const joiner = createMultilineJoiner(opts);
+  for await (const r of records) yield* joiner.push(r);
+  const last = joiner.flush();
+  if (last !== undefined) yield last;
+}
