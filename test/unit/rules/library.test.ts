@@ -198,6 +198,9 @@ const RECOGNISED: [string, string, Record<string, string>?][] = [
   ["pg_too_many_clients", "org.postgresql.util.PSQLException: FATAL: remaining connection slots are reserved for non-replication superuser connections"],
   ["pool_exhausted", "sqlalchemy.exc.TimeoutError: QueuePool limit of size 20 overflow 30 reached, connection timed out, timeout 30.00", { pool_size: "20", max_overflow: "30" }],
   ["pool_exhausted", "2025-01-10 10:00:00.000 WARN 1 --- [nio-8080-exec-3] o.h.engine.jdbc.spi.SqlExceptionHelper : HikariPool-2 - Connection is not available, request timed out after 30005ms.", { pool: "HikariPool-2", timeout_ms: "30005" }],
+  ["postgres_unreachable", "psql: error: connection to server at \"db.internal\" (10.0.0.9), port 5432 failed: Connection timed out", { server: "db.internal", port: "5432" }],
+  ["postgres_unreachable", "2025-01-10 10:00:00 UTC [99] FATAL:  the database system is shutting down", { state: "shutting down" }],
+  ["eaddrinuse_loop", "docker: Error response from daemon: driver failed programming external connectivity on endpoint web (9c1b): Bind for 0.0.0.0:8001 failed: port is already allocated.", { port: "8001" }],
   ["redis_unreachable", "Error: Redis connection to 127.0.0.1:6379 failed - connect ECONNREFUSED 127.0.0.1:6379", { address: "127.0.0.1:6379" }],
   ["redis_unreachable", "redis.exceptions.ConnectionError: Error -2 connecting to redis:6379. Name or service not known.", { address: "redis:6379" }],
   ["redis_unreachable", "Could not connect to Redis at redis:6379: Name or service not known", { address: "redis:6379" }],
@@ -231,6 +234,8 @@ const NOT_RECOGNISED: [string, string][] = [
   ["pool_exhausted", "HikariPool-1 - Added connection org.postgresql.jdbc.PgConnection@5b6f3b2c"],
   ["redis_unreachable", "Error: connect ECONNREFUSED 127.0.0.1:5432"],
   ["rabbitmq_unreachable", "Error: connect ECONNREFUSED 127.0.0.1:6379"],
+  ["postgres_unreachable", "2025-01-10 10:00:00 UTC [1] LOG:  database system is ready to accept connections"],
+  ["postgres_unreachable", "localhost:5432 - accepting connections"],
   ["health_check_failed", "2025-01-10T10:00:00.000000000Z container health_status: healthy 3f2a9c1b7d4e (name=web)"],
   ["health_check_failed", "GET /health 200 OK"],
 ];
@@ -251,9 +256,16 @@ describe("recognises failures as many programs log them", () => {
     expect(matchingRules("OSError: [Errno 28] No space left on device: '/srv/out.wav'")).toEqual(["disk_full"]);
   });
 
-  test("ECONNREFUSED names Redis or RabbitMQ by port, never both", () => {
+  test("ECONNREFUSED names Redis, RabbitMQ or PostgreSQL by port, never two of them", () => {
     expect(matchingRules("Error: connect ECONNREFUSED 127.0.0.1:6379")).toEqual(["redis_unreachable"]);
+    expect(matchingRules("Error: connect ECONNREFUSED ::1:6379")).toEqual(["redis_unreachable"]);
     expect(matchingRules("Error: connect ECONNREFUSED 127.0.0.1:5672")).toEqual(["rabbitmq_unreachable"]);
+    expect(matchingRules("Error: connect ECONNREFUSED 127.0.0.1:5432")).toEqual(["postgres_unreachable"]);
+    expect(matchingRules("Error: connect ECONNREFUSED 127.0.0.1:8080")).toEqual([]);
+  });
+
+  test("a full PostgreSQL is too many clients, not unreachable", () => {
+    expect(matchingRules("psycopg2.OperationalError: FATAL:  sorry, too many clients already")).toEqual(["pg_too_many_clients"]);
   });
 
   test("systemd's oom-kill result is both an OOM kill and a restart-loop step", () => {

@@ -12,7 +12,7 @@ const LOGHUB_DIR = process.env.FIREWATCH_LOGHUB_DIR ?? fileURLToPath(new URL("..
 /** Rules for generic infrastructure failures: these may fire on Loghub, but only on real failures of their kind. */
 const INFRASTRUCTURE = new Set([
   "inotify_limit", "disk_full", "pg_too_many_clients", "pool_exhausted", "redis_unreachable", "rabbitmq_unreachable",
-  "health_check_failed", "oom_kill",
+  "health_check_failed", "oom_kill", "postgres_unreachable",
 ]);
 
 /**
@@ -23,7 +23,7 @@ const INFRASTRUCTURE = new Set([
  *   single line, below the rule's threshold (3 in 5m), so it never becomes a finding. This is the one match of a
  *   seed-specific rule in Loghub, kept on purpose: missing a real bind failure would be a false negative.
  * No infrastructure rule matches: Loghub's samples hold no OOM kill, full disk, inotify limit, exhausted pool or
- * unreachable Redis/RabbitMQ/Postgres (checked with grep for each rule's wording as well).
+ * unreachable Redis/RabbitMQ/PostgreSQL (checked with grep for each rule's wording as well).
  */
 const EXPECTED: Record<string, number> = {
   "eaddrinuse_loop/match/Thunderbird_2k.log": 1,
