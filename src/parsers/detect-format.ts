@@ -47,8 +47,11 @@ export type IssueSink = (issue: "bad_json") => void;
 
 /** Parses one line as `format`, else as whatever it recognisably is, else as plain text; never throws. */
 export function parseLine(line: string, format: LogFormat, ctx: ParseContext, onIssue?: IssueSink): ParsedLine {
-  const own = BY_FORMAT[format](line, ctx);
-  if (own) return own;
+  // A "plain" stream is one whose first lines had no known shape; its later lines may still have one.
+  if (format !== "plain") {
+    const own = BY_FORMAT[format](line, ctx);
+    if (own) return own;
+  }
   for (const parse of candidates(line)) {
     const p = parse(line, ctx);
     if (p) return p;

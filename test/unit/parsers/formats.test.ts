@@ -206,6 +206,8 @@ describe("Python logging, dmesg, plain", () => {
   test("a line that does not fit the file's format falls back to what it is", () => {
     expect(parse("2025-11-08 01:04:15,802 - INFO - Rotating segment for stream 348", "syslog")).toMatchObject({ format: "python" });
     expect(parse("  File \"uvloop/handles/process.pyx\", line 401, in uvloop.loop.UVProcessTransport._check_proc", "python")).toMatchObject({ format: "plain" });
+    // A stream detected as plain (a banner, mixed content) still recognises the lines that have a shape.
+    expect(parse("Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster", "plain")).toMatchObject({ format: "syslog", service: "sshd" });
   });
 });
 
