@@ -1,0 +1,20 @@
+// The report floor's public surface: the markdown incident report, the JSON contract and the terminal summary.
+
+/** renderMarkdown(incident, rules, opts): the incident report in the documented format (seed 000); every figure from the incident. */
+export { renderMarkdown, SECTION_TITLES, type MarkdownOptions } from "./markdown.js";
+/** renderJson(incidents): the stable JSON contract; toReportJson gives the object before serialising. */
+export { renderJson, toReportJson } from "./json.js";
+/** The zod schema of the JSON output, for consumers and tests. */
+export {
+  ReportJsonSchema,
+  IncidentJsonSchema,
+  FindingJsonSchema,
+  EvidenceJsonSchema,
+  type ReportJson,
+  type IncidentJson,
+  type FindingJson,
+} from "./json-schema.js";
+/** renderText(incidents, opts): a short terminal summary, colour only when opts.color is true. */
+export { renderText, type TextOptions } from "./text.js";
+/** Escaping of untrusted log text for markdown and terminals; other outputs (Slack) may reuse it. */
+export { escapeInline, escapeCell, codeBlock, escapeTerminal } from "./escape.js";

@@ -1,0 +1,75 @@
+// The JSON output contract (`--format json`), as a zod schema: consumers can validate against it, and the tests do.
+//
+// Stability: the keys below keep their names and meanings within schemaVersion 1. New keys may be added
+// (consumers must ignore keys they do not know; the schema does, as zod objects strip unknown keys), and
+// the optional ones (cadence, table, recoveredAt...) may be null. Removing or renaming a key is version 2.
+import { z } from "zod";
+
+/** ISO 8601 in UTC ("2025-12-26T22:57:01Z", milliseconds only when non-zero), or null when the logs carry no time. */
+const Time = z.iso.datetime({ offset: false }).nullable().describe("ISO 8601 UTC, null when unknown");
+
+const Severity = z.enum(["critical", "high", "medium", "low", "info"]);
+
+export const EvidenceJsonSchema = z.object({
+  file: z.string().describe('The file the line came from ("-" for stdin)'),
+  line: z.number().int().positive().describe("1-based line number of the first physical line"),
+  endLine: z.number().int().positive().describe("Last physical line (multi-line events)"),
+  time: Time,
+  text: z.string().describe("The line(s), verbatim"),
+});
+
+export const CadenceJsonSchema = z.object({
+  medianMs: z.number().nonnegative(),
+  minMs: z.number().nonnegative(),
+  maxMs: z.number().nonnegative(),
+  spanMs: z.number().nonnegative(),
+  steady: z.boolean(),
+  text: z.string().describe('For people: "every ~10 min for 9 days"'),
+});
+
+export const TableJsonSchema = z.object({
+  title: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.string())),
+  omitted: z.number().int().nonnegative().describe("Rows left out by the rule's max_rows"),
+});
+
+export const FindingJsonSchema = z.object({
+  rule: z.string().describe("Rule id"),
+  state: z.enum(["firing", "observed"]),
+  count: z.number().int().nonnegative().describe("Number of matching log events"),
+  firstSeen: Time,
+  lastSeen: Time,
+  fields: z.record(z.string(), z.string()).describe("Captured and derived fields, summarised per the rule"),
+  evidence: z.array(EvidenceJsonSchema).describe("The first and last lines, verbatim, bounded"),
+  // Extras (schemaVersion 1 keeps them, consumers may ignore them):
+  severity: Severity,
+  host: z.string().nullable(),
+  service: z.string().nullable(),
+  groupKey: z.string(),
+  cadence: CadenceJsonSchema.nullable(),
+  table: TableJsonSchema.nullable(),
+  recoveredAt: Time,
+});
+
+export const IncidentJsonSchema = z.object({
+  id: z.string().describe('Short id people type: "fw-" + 8 hex'),
+  fingerprint: z.string(),
+  title: z.string(),
+  severity: Severity,
+  status: z.enum(["open", "observed", "acknowledged", "resolved"]),
+  host: z.string().nullable(),
+  service: z.string().nullable(),
+  firstSeen: Time,
+  lastSeen: Time,
+  findings: z.array(FindingJsonSchema),
+});
+
+export const ReportJsonSchema = z.object({
+  schemaVersion: z.literal(1),
+  incidents: z.array(IncidentJsonSchema),
+});
+
+export type ReportJson = z.infer<typeof ReportJsonSchema>;
+export type IncidentJson = z.infer<typeof IncidentJsonSchema>;
+export type FindingJson = z.infer<typeof FindingJsonSchema>;

@@ -1,0 +1,53 @@
+// renderJson: incidents as the stable JSON contract of json-schema.ts (times ISO 8601 UTC, null when unknown).
+import { formatIso } from "../time.js";
+import type { Finding } from "../correlate/finding.js";
+import type { Incident } from "../incidents/incident.js";
+import { describeCadence } from "./clock-format.js";
+import type { FindingJson, IncidentJson, ReportJson } from "./json-schema.js";
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : formatIso(ms));
+
+function findingJson(f: Finding): FindingJson {
+  return {
+    rule: f.rule,
+    state: f.state,
+    count: f.count,
+    firstSeen: iso(f.firstSeen),
+    lastSeen: iso(f.lastSeen),
+    fields: { ...f.fields },
+    evidence: f.evidence.map((e) => ({ file: e.ref.file, line: e.ref.line, endLine: e.ref.endLine, time: iso(e.time), text: e.text })),
+    severity: f.severity,
+    host: f.host ?? null,
+    service: f.service ?? null,
+    groupKey: f.groupKey,
+    cadence: f.cadence ? { ...f.cadence, text: describeCadence(f.cadence) } : null,
+    table: f.table ? { title: f.table.title, columns: [...f.table.columns], rows: f.table.rows.map((r) => [...r]), omitted: f.table.omitted } : null,
+    recoveredAt: iso(f.recoveredAt),
+  };
+}
+
+/** The JSON object for incidents, keys in contract order (before serialising). */
+export function toReportJson(incidents: readonly Incident[]): ReportJson {
+  return {
+    schemaVersion: 1,
+    incidents: incidents.map(
+      (i): IncidentJson => ({
+        id: i.id,
+        fingerprint: i.fingerprint,
+        title: i.title,
+        severity: i.severity,
+        status: i.status,
+        host: i.host ?? null,
+        service: i.service ?? null,
+        firstSeen: iso(i.firstSeen),
+        lastSeen: iso(i.lastSeen),
+        findings: i.findings.map(findingJson),
+      }),
+    ),
+  };
+}
+
+/** Serialises incidents as the documented JSON (2-space indent, trailing newline): stable keys, validated by ReportJsonSchema. */
+export function renderJson(incidents: readonly Incident[]): string {
+  return `${JSON.stringify(toReportJson(incidents), null, 2)}\n`;
+}

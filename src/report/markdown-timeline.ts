@@ -1,0 +1,82 @@
+// "Timeline": the moments the findings measured (first seen, threshold reached, counters, last seen, recovery), by time.
+import { formatDuration } from "../time.js";
+import type { Evidence } from "../correlate/finding.js";
+import type { TimeFormat } from "./clock-format.js";
+import type { FindingView } from "./finding-view.js";
+
+export interface TimelineEvent {
+  readonly time: number | undefined;
+  /** Markdown (titles are already escaped; values are escaped here). */
+  readonly text: string;
+}
+
+/** Events of all findings, sorted by time (stable); events without a time come last. */
+export function timelineEvents(views: readonly FindingView[]): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
+  for (const view of views) events.push(...findingEvents(view));
+  const seen = new Set<string>();
+  const unique = events.filter((e) => {
+    const key = `${e.time ?? ""}\u0000${e.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.time ?? Infinity) - (b.e.time ?? Infinity) || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+function findingEvents(view: FindingView): TimelineEvent[] {
+  const { finding, rule, title } = view;
+  const out: TimelineEvent[] = [];
+  const { firstSeen, lastSeen, count } = finding;
+  if (firstSeen === undefined && lastSeen === undefined) {
+    out.push({ time: undefined, text: `${title}: seen ${count === 1 ? "once" : `${count} times`} (the lines carry no timestamp)` });
+    return out;
+  }
+  out.push({ time: firstSeen, text: count === 1 ? `${title}: seen once` : `${title}: first seen` });
+  if (rule?.kind === "threshold") {
+    const at = thresholdReachedAt(finding.evidence, count, rule.threshold.count, rule.threshold.within);
+    if (at !== undefined) {
+      out.push({ time: at, text: `${title}: threshold reached (${rule.threshold.count} within ${formatDuration(rule.threshold.within)})` });
+    }
+  }
+  // Counters summarised by max/min (e.g. systemd's restart counter) show how far the loop went.
+  for (const [name, aggregate] of Object.entries(rule?.fields ?? {})) {
+    const value = finding.fields[name];
+    if (value === undefined || !/^-?\d+(?:\.\d+)?$/.test(value)) continue;
+    if (aggregate === "max") out.push({ time: lastSeen, text: `${title}: ${name.replaceAll("_", " ")} reaches **${value}**` });
+    if (aggregate === "min") out.push({ time: firstSeen, text: `${title}: ${name.replaceAll("_", " ")} starts at **${value}**` });
+  }
+  if (count > 1) out.push({ time: lastSeen, text: `${title}: last seen (**${count}** in total)` });
+  if (finding.recoveredAt !== undefined) out.push({ time: finding.recoveredAt, text: `${title}: recovered` });
+  return out;
+}
+
+/**
+ * When a threshold rule first held, if the kept evidence shows it: the correlator keeps the first few and the
+ * last few lines, so when the first `need` of them fall within the window, the need-th one is the moment.
+ * Anything less certain is left out rather than guessed.
+ */
+export function thresholdReachedAt(evidence: readonly Evidence[], count: number, need: number, withinMs: number): number | undefined {
+  // All signals kept: every line is there. Otherwise the first half are the first signals.
+  const firsts = count <= evidence.length ? evidence : evidence.slice(0, Math.floor(evidence.length / 2));
+  const start = firsts[0]?.time;
+  const reached = firsts[need - 1]?.time;
+  if (start === undefined || reached === undefined || reached < start) return undefined;
+  return reached - start <= withinMs ? reached : undefined;
+}
+
+/** The section body: `| Time (EST) | Event |`, times without the date when all events fall on one day. */
+export function renderTimeline(views: readonly FindingView[], fmt: TimeFormat): string {
+  const events = timelineEvents(views);
+  const timed = events.flatMap((e) => (e.time === undefined ? [] : [e.time]));
+  const firstTime = timed[0];
+  const zone = firstTime === undefined ? fmt.zone : fmt.zoneLabel(firstTime);
+  const oneDay = timed.every((t) => fmt.date(t) === fmt.date(timed[0] ?? t));
+  const when = (t: number | undefined) => (t === undefined ? "unknown" : oneDay ? fmt.time(t) : fmt.dateTime(t));
+  // Event texts are built from escaped titles and numbers only, so they cannot add a column.
+  const rows = events.map((e) => `| ${when(e.time)} | ${e.text} |`);
+  return [`| Time (${zone}) | Event |`, "|------------|-------|", ...rows].join("\n");
+}

@@ -1,0 +1,120 @@
+// The markdown incident report in the documented format (seed 000): header, then ten sections separated by rules.
+import type { Incident } from "../incidents/incident.js";
+import type { Rule } from "../rules/index.js";
+import { createTimeFormat, type TimeFormat } from "./clock-format.js";
+import { escapeInline } from "./escape.js";
+import { fillStrict, hasPlaceholder } from "./fill.js";
+import { findingViews, SEVERITY_BADGE, STATUS_BADGE, type FindingView } from "./finding-view.js";
+import { renderActions, renderAnalysis, renderDocs, renderImpact, renderNextSteps, renderPrevention } from "./markdown-guidance.js";
+import { occurrenceBullet, renderIssues } from "./markdown-issues.js";
+import { renderTimeline } from "./markdown-timeline.js";
+import { firewatchVersion } from "./version.js";
+
+export interface MarkdownOptions {
+  /** IANA zone for every time in the report (default UTC). */
+  readonly timeZone?: string;
+  /** "Reported By" (default: firewatch and its version). */
+  readonly reportedBy?: string;
+  /** The time of writing, epoch ms: the report's Date when the incident's lines carry no time. */
+  readonly now?: number;
+}
+
+/** The section headings, in the documented order. */
+export const SECTION_TITLES = [
+  "Executive Summary",
+  "Critical Issues Identified",
+  "Impact Assessment",
+  "Timeline",
+  "Immediate Actions Required",
+  "Root Cause Analysis",
+  "Prevention Measures",
+  "Related Documentation",
+  "Next Steps",
+] as const;
+
+/** Renders one incident as the report an on-call engineer would write; every figure comes from the incident. */
+export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Rule>, opts: MarkdownOptions = {}): string {
+  const fmt = createTimeFormat(opts.timeZone);
+  const views = findingViews(incident, rules, fmt);
+  const bodies: Record<(typeof SECTION_TITLES)[number], string> = {
+    "Executive Summary": renderSummary(views, fmt),
+    "Critical Issues Identified": renderIssues(views, fmt),
+    "Impact Assessment": renderImpact(views),
+    Timeline: renderTimeline(views, fmt),
+    "Immediate Actions Required": renderActions(views, fmt),
+    "Root Cause Analysis": renderAnalysis(views),
+    "Prevention Measures": renderPrevention(views),
+    "Related Documentation": renderDocs(views),
+    "Next Steps": renderNextSteps(views),
+  };
+  const sections = SECTION_TITLES.map((t) => `## ${t}\n\n${bodies[t]}`);
+  return [renderHeader(incident, fmt, opts), ...sections].join("\n\n---\n\n") + "\n";
+}
+
+function renderHeader(incident: Incident, fmt: TimeFormat, opts: MarkdownOptions): string {
+  const version = firewatchVersion();
+  const reportedBy = opts.reportedBy ?? (version === undefined ? "firewatch" : `firewatch ${version}`);
+  // Markdown hard line breaks (two trailing spaces), as in the documented format.
+  const lines = [
+    `**Date:** ${reportDate(incident, fmt, opts.now)}`,
+    `**Severity:** ${badge(SEVERITY_BADGE[incident.severity])}`,
+    `**Status:** ${badge(STATUS_BADGE[incident.status])}`,
+    `**Reported By:** ${escapeInline(reportedBy)}`,
+    `**Incident:** ${escapeInline(incident.id)} on host ${escapeInline(known(incident.host))}, service ${escapeInline(known(incident.service))}`,
+  ];
+  return `# Incident Report: ${reportTitle(incident.title)}\n\n${lines.join("  \n")}`;
+}
+
+/** An absent or empty value reads "unknown" (the grouping stage uses "" for a missing group value). */
+function known(value: string | undefined): string {
+  return value === undefined || value === "" ? "unknown" : value;
+}
+
+/** "🔴 **CRITICAL**": the emoji outside the bold, as in the documented format. */
+function badge(text: string): string {
+  const space = text.indexOf(" ");
+  return `${text.slice(0, space)} **${text.slice(space + 1)}**`;
+}
+
+/**
+ * The incident title, escaped. The grouping stage leaves unknown {names} in titles as they are; a report must
+ * not show a raw placeholder, so they read "unknown" here.
+ */
+function reportTitle(title: string): string {
+  const escaped = escapeInline(title);
+  if (!hasPlaceholder(title)) return escaped;
+  return escapeInline(title.replace(/\{[A-Za-z_][\w.-]*\}/g, "unknown"));
+}
+
+/** The day(s) the incident covers in the report's zone; without times, the day of writing; else "unknown". */
+function reportDate(incident: Incident, fmt: TimeFormat, now: number | undefined): string {
+  const first = incident.firstSeen ?? incident.lastSeen;
+  const last = incident.lastSeen ?? incident.firstSeen;
+  if (first === undefined || last === undefined) return now === undefined ? "unknown" : fmt.date(now);
+  const a = fmt.date(first);
+  const b = fmt.date(last);
+  return a === b ? a : `${a} to ${b}`;
+}
+
+/** Key figures (numbers) inserted into a summary are bold, as in the documented format. */
+function summaryValue(value: string): string {
+  const escaped = escapeInline(value);
+  return /^[+-]?\d[\d.,]*%?$/.test(value) ? `**${escaped}**` : escaped;
+}
+
+/** Executive Summary: one paragraph of the rules' summary templates; a finding without one gets a sentence of its figures. */
+function renderSummary(views: readonly FindingView[], fmt: TimeFormat): string {
+  if (views.length === 0) return "No findings in this incident.";
+  const sentences = views.map((v) => {
+    const template = v.knowledge.summary;
+    const text = template === undefined ? undefined : fillStrict(template, v.values, summaryValue);
+    if (text !== undefined) return text.trim();
+    const state = v.finding.state === "firing" ? "" : " (observed, below threshold)";
+    return `${v.title}${state}: ${lowerFirst(occurrenceBullet(v.finding, fmt))}.`;
+  });
+  return sentences.join(" ");
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}

@@ -1,0 +1,87 @@
+// renderText: a short terminal summary, one block per incident and a one-line total; colour only when asked for.
+import type { Finding } from "../correlate/finding.js";
+import type { Incident } from "../incidents/incident.js";
+import type { Rule, Severity } from "../rules/index.js";
+import { createTimeFormat, describeCadence, type TimeFormat } from "./clock-format.js";
+import { escapeTerminal } from "./escape.js";
+import { fillOrUnknown, findingValues } from "./fill.js";
+
+export interface TextOptions {
+  /** ANSI colours; the CLI passes true only when stdout is a TTY (and NO_COLOR is unset). Default false. */
+  readonly color?: boolean;
+  /** IANA zone for times (default UTC). */
+  readonly timeZone?: string;
+  /** Rules, to show each finding's title; without them findings show their rule id only. */
+  readonly rules?: ReadonlyMap<string, Rule>;
+  /** How many fields to show per finding (default 4). */
+  readonly maxFields?: number;
+}
+
+const SEVERITY_COLOR: Readonly<Record<Severity, string>> = {
+  critical: "\u001b[1;31m",
+  high: "\u001b[31m",
+  medium: "\u001b[33m",
+  low: "\u001b[32m",
+  info: "\u001b[36m",
+};
+const RESET = "\u001b[0m";
+const DIM = "\u001b[2m";
+/** Field values longer than this are cut with "…": the terminal summary points at the report, it does not replace it. */
+const MAX_VALUE_CHARS = 60;
+
+/** The terminal summary. Log-derived text is stripped of control characters, so a log line cannot drive the terminal. */
+export function renderText(incidents: readonly Incident[], opts: TextOptions = {}): string {
+  const fmt = createTimeFormat(opts.timeZone);
+  const paint = (code: string, s: string) => (opts.color === true ? `${code}${s}${RESET}` : s);
+  const blocks = incidents.map((i) => renderIncident(i, fmt, paint, opts));
+  return [...blocks, total(incidents)].join("\n\n") + "\n";
+}
+
+type Paint = (code: string, s: string) => string;
+
+function renderIncident(incident: Incident, fmt: TimeFormat, paint: Paint, opts: TextOptions): string {
+  const safe = escapeTerminal;
+  const head = [
+    incident.id,
+    paint(SEVERITY_COLOR[incident.severity], incident.severity.toUpperCase()),
+    incident.status,
+    safe(incident.title),
+  ].join("  ");
+  const lines = [
+    head,
+    `  host ${safe(incident.host || "unknown")}  service ${safe(incident.service || "unknown")}`,
+    `  first seen ${fmt.stamp(incident.firstSeen)}  last seen ${fmt.stamp(incident.lastSeen)}`,
+  ];
+  for (const f of incident.findings) lines.push(renderFinding(f, fmt, paint, opts));
+  return lines.join("\n");
+}
+
+function renderFinding(f: Finding, fmt: TimeFormat, paint: Paint, opts: TextOptions): string {
+  const state = f.state === "firing" ? paint(SEVERITY_COLOR[f.severity], "firing  ") : paint(DIM, "observed");
+  const template = opts.rules?.get(f.rule)?.title;
+  // Unknown names read "unknown": the terminal never shows a raw placeholder either.
+  const title = template === undefined ? "" : `  ${escapeTerminal(fillOrUnknown(template, findingValues(f, fmt), cut))}`;
+  const fields = Object.entries(f.fields)
+    .filter(([k, v]) => v !== "" && k !== "host" && k !== "service")
+    .slice(0, opts.maxFields ?? 4)
+    .map(([k, v]) => `${escapeTerminal(k)}=${escapeTerminal(cut(v))}`);
+  const cadence = f.cadence ? `  ${describeCadence(f.cadence)}` : "";
+  const tail = fields.length > 0 ? `\n      ${fields.join("  ")}` : "";
+  return `  - ${state}  ${f.rule}  ×${f.count}${title}${cadence}${tail}`;
+}
+
+function cut(v: string): string {
+  return v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS - 1)}…` : v;
+}
+
+/** "2 incidents (1 open, 1 observed), 3 findings (2 firing, 1 observed)". */
+function total(incidents: readonly Incident[]): string {
+  if (incidents.length === 0) return "No incidents.";
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const byStatus = new Map<string, number>();
+  for (const i of incidents) byStatus.set(i.status, (byStatus.get(i.status) ?? 0) + 1);
+  const findings = incidents.flatMap((i) => i.findings);
+  const firing = findings.filter((f) => f.state === "firing").length;
+  const statuses = [...byStatus].map(([s, n]) => `${n} ${s}`).join(", ");
+  return `${count(incidents.length, "incident")} (${statuses}), ${count(findings.length, "finding")} (${firing} firing, ${findings.length - firing} observed)`;
+}
