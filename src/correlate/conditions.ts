@@ -1,0 +1,180 @@
+// The firing condition of each rule kind (single, threshold, sequence, absence, recurrence) for one group.
+import type { Rule } from "../rules/schema.js";
+import type { SignalRole } from "../rules/signal.js";
+import { createCadenceTracker } from "./cadence.js";
+
+/**
+ * Per-group state of a rule's condition. Time is event time; a signal without a time (plain text) is
+ * placed by arrival order, and a window cannot be checked against it: such signals satisfy count- and
+ * order-based conditions without the window (threshold: N untimed signals; sequence: B arriving after A;
+ * absence: only `until` can show the miss). Recurrence needs times and never fires without them.
+ */
+export interface Condition {
+  observe(role: SignalRole, time: number | undefined): void;
+  /** Whether the condition holds once event time has reached `now` (only absence looks at `now`). */
+  holds(now: number | undefined): boolean;
+  /** A `clears` line ended the episode: forget it, a new match starts from scratch. */
+  reset(): void;
+}
+
+/** How many recent A and B times a sequence keeps to pair signals that arrive out of order. */
+const SEQUENCE_MEMORY = 16;
+
+export function createCondition(rule: Rule): Condition {
+  switch (rule.kind) {
+    case "single":
+      return latched((role) => role === "match");
+    case "threshold":
+      return thresholdCondition(rule.threshold.count, rule.threshold.within);
+    case "sequence":
+      return sequenceCondition(rule.within);
+    case "absence":
+      return absenceCondition(rule.within);
+    case "recurrence":
+      return recurrenceCondition(rule.recurrence);
+  }
+}
+
+function latched(fires: (role: SignalRole) => boolean): Condition {
+  let fired = false;
+  return {
+    observe(role) {
+      if (fires(role)) fired = true;
+    },
+    holds: () => fired,
+    reset() {
+      fired = false;
+    },
+  };
+}
+
+/**
+ * N signals within W. Keeps only the N newest times, sorted (a ring by time, not by arrival), so a signal
+ * that arrives a little out of order still completes a window; a window is reached when some N
+ * consecutive kept times span at most W (exactly W counts). Once reached it stays reached.
+ */
+function thresholdCondition(n: number, withinMs: number): Condition {
+  let times: number[] = [];
+  let untimed = 0;
+  let fired = false;
+  return {
+    observe(role, time) {
+      if (role !== "match" || fired) return;
+      if (time === undefined) {
+        untimed += 1;
+        if (untimed >= n) fired = true;
+        return;
+      }
+      let at = times.length;
+      while (at > 0 && (times[at - 1] ?? 0) > time) at -= 1;
+      times.splice(at, 0, time);
+      for (let i = 0; i + n <= times.length; i += 1) {
+        if ((times[i + n - 1] ?? Infinity) - (times[i] ?? 0) <= withinMs) fired = true;
+      }
+      if (times.length > n) times.shift();
+    },
+    holds: () => fired,
+    reset() {
+      times = [];
+      untimed = 0;
+      fired = false;
+    },
+  };
+}
+
+/** B (then) follows A (match) within W: 0 <= t(B) - t(A) <= W, whichever of the two arrived first. */
+function sequenceCondition(withinMs: number): Condition {
+  let as: number[] = [];
+  let bs: number[] = [];
+  let sawA = false;
+  let fired = false;
+  const remember = (list: number[], t: number) => {
+    list.push(t);
+    list.sort((x, y) => x - y);
+    if (list.length > SEQUENCE_MEMORY) list.shift();
+  };
+  return {
+    observe(role, time) {
+      if (fired) return;
+      if (role === "match") {
+        sawA = true;
+        if (time === undefined) return;
+        if (bs.some((b) => b >= time && b - time <= withinMs)) fired = true;
+        remember(as, time);
+      } else if (role === "then") {
+        // Without a time on B, arrival order is all there is: B after any A is "follows".
+        if (time === undefined) {
+          if (sawA) fired = true;
+          return;
+        }
+        if (as.some((a) => time >= a && time - a <= withinMs)) fired = true;
+        remember(bs, time);
+      }
+    },
+    holds: () => fired,
+    reset() {
+      as = [];
+      bs = [];
+      sawA = false;
+      fired = false;
+    },
+  };
+}
+
+/**
+ * After A (match), B (expect) must come within W. Fires when a later signal of the group shows W has
+ * passed with no B (a new A, a late B), when C (until) comes first, or when `holds(now)` is asked with
+ * now - A > W. Several A's before a B are answered together; the earliest unanswered one sets the deadline.
+ */
+function absenceCondition(withinMs: number): Condition {
+  let pending: number | undefined;
+  let pendingUntimed = false;
+  let fired = false;
+  const overdue = (t: number | undefined) => t !== undefined && pending !== undefined && t - pending > withinMs;
+  return {
+    observe(role, time) {
+      if (role === "match") {
+        if (overdue(time)) {
+          fired = true;
+          pending = undefined;
+        }
+        if (time === undefined) pendingUntimed = true;
+        else pending = pending === undefined ? time : Math.min(pending, time);
+      } else if (role === "expect") {
+        // A B from before the pending A (out of order) answers nothing.
+        if (time !== undefined && pending !== undefined && time < pending) return;
+        if (overdue(time)) fired = true;
+        pending = undefined;
+        pendingUntimed = false;
+      } else if (role === "until") {
+        if (pendingUntimed || (pending !== undefined && (time === undefined || time >= pending))) fired = true;
+        pending = undefined;
+        pendingUntimed = false;
+      }
+    },
+    holds: (now) => fired || overdue(now),
+    reset() {
+      pending = undefined;
+      pendingUntimed = false;
+      fired = false;
+    },
+  };
+}
+
+/** At least min_count occurrences at a steady interval (see cadence.ts); bursts within min_interval fold. */
+function recurrenceCondition(opts: { min_count: number; tolerance: number; min_interval: number }): Condition {
+  const make = () => createCadenceTracker({ tolerance: opts.tolerance, foldMs: opts.min_interval });
+  let tracker = make();
+  return {
+    observe(role, time) {
+      if (role === "match" && time !== undefined) tracker.observe(time);
+    },
+    holds() {
+      const cadence = tracker.snapshot();
+      return tracker.occurrences() >= opts.min_count && cadence !== undefined && cadence.steady && cadence.medianMs > 0;
+    },
+    reset() {
+      tracker = make();
+    },
+  };
+}

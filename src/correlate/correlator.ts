@@ -1,0 +1,254 @@
+// The correlator: signals in, per-rule per-group state, findings out as a snapshot at any time.
+import { FirewatchError } from "../errors.js";
+import type { Rule } from "../rules/schema.js";
+import type { Signal, SignalRole } from "../rules/signal.js";
+import { createCadenceTracker, type CadenceTracker } from "./cadence.js";
+import { createCondition, type Condition } from "./conditions.js";
+import { createEvidenceBuffer, type EvidenceBuffer } from "./evidence.js";
+import type { Finding } from "./finding.js";
+import { groupValues, lookupGroupValue, makeGroupKey } from "./group-key.js";
+import { compileDerive, createFieldSummaries, type CompiledDerive, type FieldSummaries } from "./summarise-fields.js";
+import { createContextValues, createTableCounter, type TableCounter } from "./table.js";
+
+export const DEFAULT_MAX_GROUPS_PER_RULE = 1000;
+export const DEFAULT_EVIDENCE_PER_END = 3;
+/** Interval tolerance for the cadence of rules that are not recurrences (which bring their own). */
+const DEFAULT_CADENCE_TOLERANCE = 0.5;
+
+export interface CorrelatorOptions {
+  /** Groups kept per rule; the least recently updated one is dropped beyond it. */
+  readonly maxGroupsPerRule?: number;
+  /** Evidence lines kept at each end (first N, last N). */
+  readonly evidencePerEnd?: number;
+}
+
+export interface CorrelatorStats {
+  /** Groups held now, over all rules. */
+  readonly groups: number;
+  /** Groups dropped by the per-rule cap (their state is lost; a later signal starts them afresh). */
+  readonly droppedGroups: number;
+  readonly signals: number;
+  /** Signals naming a rule the correlator was not given. */
+  readonly unknownRuleSignals: number;
+}
+
+export interface Correlator {
+  push(signal: Signal): void;
+  /** A snapshot of every group with at least one match; `now` (event time) lets absence deadlines pass. */
+  findings(now?: number): Finding[];
+  stats(): CorrelatorStats;
+}
+
+interface RuleState {
+  readonly rule: Rule;
+  readonly derive: CompiledDerive;
+  /** Map order is recency: a touched group is moved to the end, the first one is the LRU victim. */
+  readonly groups: Map<string, Group>;
+}
+
+interface Group {
+  readonly key: string;
+  readonly values: Readonly<Record<string, string>>;
+  host: string | undefined;
+  service: string | undefined;
+  count: number;
+  firstSeen: number | undefined;
+  lastSeen: number | undefined;
+  lastMatch: number | undefined;
+  recovered: boolean;
+  recoveredAt: number | undefined;
+  readonly condition: Condition;
+  readonly fields: FieldSummaries;
+  readonly evidence: EvidenceBuffer;
+  readonly cadence: CadenceTracker;
+  readonly table: TableCounter | undefined;
+}
+
+/**
+ * Builds a correlator over raw rules. Time is the records' event time, never the wall clock; pass the
+ * time the input has reached as `findings(now)` (the last record's time in `analyze`, the clock in `watch`).
+ */
+export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions = {}): Correlator {
+  const maxGroups = opts.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS_PER_RULE;
+  const perEnd = opts.evidencePerEnd ?? DEFAULT_EVIDENCE_PER_END;
+  if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new FirewatchError("usage", `maxGroupsPerRule must be a positive integer, got ${maxGroups}`);
+  if (!Number.isInteger(perEnd) || perEnd < 0) throw new FirewatchError("usage", `evidencePerEnd must be a non-negative integer, got ${perEnd}`);
+
+  const states = new Map<string, RuleState>();
+  for (const rule of rules) {
+    if (states.has(rule.id)) throw new FirewatchError("rule_invalid", `two rules have the id ${rule.id}`, { hint: "rule ids must be unique" });
+    states.set(rule.id, { rule, derive: compileDerive(rule), groups: new Map() });
+  }
+  const context = createContextValues(rules);
+  let maxTime: number | undefined;
+  let signals = 0;
+  let unknown = 0;
+  let dropped = 0;
+
+  function newGroup(rule: Rule, key: string, signal: Signal): Group {
+    const values: Record<string, string> = {};
+    for (const name of rule.group_by) values[name] = lookupGroupValue(name, signal) ?? "";
+    const tolerance = rule.kind === "recurrence" ? rule.recurrence.tolerance : DEFAULT_CADENCE_TOLERANCE;
+    const foldMs = rule.kind === "recurrence" ? rule.recurrence.min_interval : 0;
+    return {
+      key,
+      values,
+      host: signal.record.host,
+      service: signal.record.service,
+      count: 0,
+      firstSeen: undefined,
+      lastSeen: undefined,
+      lastMatch: undefined,
+      recovered: false,
+      recoveredAt: undefined,
+      condition: createCondition(rule),
+      fields: createFieldSummaries(rule.fields),
+      evidence: createEvidenceBuffer(perEnd),
+      cadence: createCadenceTracker({ tolerance, foldMs }),
+      table: rule.table === undefined ? undefined : createTableCounter(rule.table),
+    };
+  }
+
+  function touch(state: RuleState, group: Group): void {
+    state.groups.delete(group.key);
+    state.groups.set(group.key, group);
+    while (state.groups.size > maxGroups) {
+      const victim = state.groups.keys().next();
+      if (victim.done === true) break;
+      state.groups.delete(victim.value);
+      dropped += 1;
+    }
+  }
+
+  /**
+   * The groups a signal belongs to. A match (or a sequence's B, which may arrive before its A) creates its
+   * group. Other roles only update existing groups, and a value they did not capture acts as a wildcard:
+   * "Successfully rotated" without the port still clears every group of that host and service.
+   */
+  function targets(state: RuleState, signal: Signal): Group[] {
+    const { rule } = state;
+    const values = groupValues(rule.group_by, signal);
+    const key = makeGroupKey(rule.id, rule.group_by, values);
+    const exact = state.groups.get(key);
+    if (exact !== undefined) return [exact];
+    if (signal.role === "match" || signal.role === "then") return [newGroup(rule, key, signal)];
+    const known = rule.group_by.map((name) => lookupGroupValue(name, signal));
+    if (known.every((v) => v !== undefined)) return [];
+    return [...state.groups.values()].filter((g) =>
+      rule.group_by.every((name, i) => known[i] === undefined || g.values[name] === known[i]),
+    );
+  }
+
+  function apply(group: Group, role: SignalRole, signal: Signal, tableKey: string | undefined): void {
+    const t = signal.record.time;
+    if (role === "clears") {
+      // Recovery counts only after the last match; an out-of-order older clears line changes nothing.
+      if (group.count === 0 || group.recovered) return;
+      if (t !== undefined && group.lastMatch !== undefined && t < group.lastMatch) return;
+      group.recovered = true;
+      group.recoveredAt = t;
+      group.condition.reset();
+      group.evidence.add(signal.record);
+      return;
+    }
+    group.evidence.add(signal.record);
+    group.condition.observe(role, t);
+    // expect is the healthy side of an absence: it is evidence, but its fields do not describe the failure.
+    if (role === "expect") return;
+    group.fields.add(signal.fields);
+    group.host ??= signal.record.host;
+    group.service ??= signal.record.service;
+    if (t !== undefined) {
+      if (group.firstSeen === undefined || t < group.firstSeen) group.firstSeen = t;
+      if (group.lastSeen === undefined || t > group.lastSeen) group.lastSeen = t;
+    }
+    if (role !== "match") return;
+    group.count += 1;
+    group.recovered = false;
+    group.recoveredAt = undefined;
+    if (t !== undefined) {
+      group.cadence.observe(t);
+      if (group.lastMatch === undefined || t > group.lastMatch) group.lastMatch = t;
+    }
+    if (group.table !== undefined && tableKey !== undefined) {
+      group.table.add(signal.fields[tableKey] ?? signal.record.fields[tableKey]);
+    }
+  }
+
+  return {
+    push(signal) {
+      signals += 1;
+      const t = signal.record.time;
+      if (t !== undefined && (maxTime === undefined || t > maxTime)) maxTime = t;
+      context.record(signal.ruleId, (name) => signal.fields[name] ?? signal.record.fields[name]);
+      const state = states.get(signal.ruleId);
+      if (state === undefined) {
+        unknown += 1;
+        return;
+      }
+      if (state.rule.role === "context") return;
+      for (const group of targets(state, signal)) {
+        apply(group, signal.role, signal, state.rule.table?.key);
+        touch(state, group);
+      }
+    },
+    findings(now) {
+      // Later signals show time passing too: "now" is at least the newest event time seen.
+      const effectiveNow = now === undefined ? maxTime : maxTime === undefined ? now : Math.max(now, maxTime);
+      const out: Finding[] = [];
+      for (const state of states.values()) {
+        if (state.rule.role === "context") continue;
+        for (const group of state.groups.values()) {
+          if (group.count === 0) continue;
+          out.push(toFinding(state, group, effectiveNow, context.has));
+        }
+      }
+      return out.sort(compareFindings);
+    },
+    stats() {
+      let groups = 0;
+      for (const s of states.values()) groups += s.groups.size;
+      return { groups, droppedGroups: dropped, signals, unknownRuleSignals: unknown };
+    },
+  };
+}
+
+function toFinding(
+  state: RuleState,
+  group: Group,
+  now: number | undefined,
+  hasStatus: (rule: string, field: string, value: string) => boolean,
+): Finding {
+  const { rule } = state;
+  const base: Record<string, string> = {};
+  if (group.host !== undefined) base.host = group.host;
+  if (group.service !== undefined) base.service = group.service;
+  const fields = state.derive({ ...base, ...group.values, ...group.fields.result() });
+  const host = group.values.host || group.host;
+  const service = group.values.service || group.service;
+  return {
+    rule: rule.id,
+    severity: rule.severity,
+    state: !group.recovered && group.condition.holds(now) ? "firing" : "observed",
+    count: group.count,
+    firstSeen: group.firstSeen,
+    lastSeen: group.lastSeen,
+    host,
+    service,
+    groupKey: group.key,
+    fields,
+    evidence: group.evidence.list(),
+    cadence: group.cadence.snapshot(),
+    table: group.table?.build(hasStatus),
+    recoveredAt: group.recoveredAt,
+  };
+}
+
+/** Deterministic order, independent of arrival and recency: first seen, then rule, then group. */
+function compareFindings(a: Finding, b: Finding): number {
+  const ta = a.firstSeen ?? Infinity;
+  const tb = b.firstSeen ?? Infinity;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1;
+  return a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0;
+}
