@@ -1,0 +1,37 @@
+// StoreError: every way the store can refuse (corrupt file, locked directory, other version, Redis down, unknown id).
+import { FirewatchError, type ErrorCode } from "../errors.js";
+
+/**
+ * Why the store refused. errors.ts has no store codes yet, so each reason maps onto the nearest existing code
+ * (the CLI's exit code follows the code); `reason` is the precise, stable value to test and branch on.
+ */
+export type StoreErrorReason =
+  | "corrupt" // a state file or Redis value that does not parse
+  | "locked" // another live process holds the file store's directory
+  | "version" // data written by another layout version
+  | "unavailable" // Redis unreachable for longer than the store waits
+  | "not_found" // no incident or silence with that id
+  | "invalid" // a request that makes no sense (ack a resolved incident, silence matching nothing)
+  | "conflict"; // optimistic update kept losing races (bounded retries)
+
+const CODE: Readonly<Record<StoreErrorReason, ErrorCode>> = {
+  corrupt: "input_invalid",
+  locked: "usage",
+  version: "config_invalid",
+  unavailable: "input_missing",
+  not_found: "usage",
+  invalid: "usage",
+  conflict: "internal",
+};
+
+export class StoreError extends FirewatchError {
+  readonly reason: StoreErrorReason;
+  constructor(reason: StoreErrorReason, message: string, options?: { cause?: unknown; hint?: string }) {
+    super(CODE[reason], message, options);
+    this.reason = reason;
+  }
+}
+
+export function isStoreError(e: unknown, reason?: StoreErrorReason): e is StoreError {
+  return e instanceof StoreError && (reason === undefined || e.reason === reason);
+}

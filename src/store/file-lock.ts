@@ -1,0 +1,68 @@
+// One process per file-store directory: a lock file naming its holder, taken atomically, stale ones (dead pid) taken over.
+import { link, readFile, unlink, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { z } from "zod";
+import { StoreError } from "./errors.js";
+
+const Holder = z.object({ pid: z.number().int().positive(), host: z.string(), since: z.string() });
+type Holder = z.infer<typeof Holder>;
+
+export interface DirLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+/** The errno code of a Node system error ("ENOENT", "EEXIST"...), undefined for anything else. */
+export function errnoCode(e: unknown): string | undefined {
+  return e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else, still alive.
+    return errnoCode(e) === "EPERM";
+  }
+}
+
+async function readHolder(path: string): Promise<Holder | undefined> {
+  try {
+    const parsed = Holder.safeParse(JSON.parse(await readFile(path, "utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes `path` for this process. The holder's record is written to a temp file first and hard-linked into place,
+ * so the lock never exists without its content (a reader can always tell who holds it).
+ */
+export async function acquireDirLock(path: string, now: Date): Promise<DirLock> {
+  const me: Holder = { pid: process.pid, host: hostname(), since: now.toISOString() };
+  const tmp = `${path}.${process.pid}`;
+  await writeFile(tmp, JSON.stringify(me), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(tmp, path);
+        return { path, release: async () => { await unlink(path).catch(() => undefined); } };
+      } catch (e) {
+        if (errnoCode(e) !== "EEXIST") throw e;
+      }
+      const holder = await readHolder(path);
+      if (holder && (holder.host !== me.host || alive(holder.pid))) {
+        throw new StoreError("locked", `the store ${path.replace(/\/[^/]*$/, "")} is in use by pid ${holder.pid} on ${holder.host} since ${holder.since}`, {
+          hint: "one process per file store: stop the other firewatch, open it read-only (list/show), or share state through --store redis://",
+        });
+      }
+      // Its holder died without releasing it (kill -9): take it over.
+      await unlink(path).catch(() => undefined);
+    }
+    throw new StoreError("locked", `could not take the lock ${path}: another process keeps taking it`);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}

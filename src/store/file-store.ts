@@ -1,0 +1,292 @@
+// FileStore: the embedded default. State in memory, made durable in an atomically replaced state.json plus an append-only audit.jsonl.
+import { open, readdir, readFile, rename, truncate, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { StoreError } from "./errors.js";
+import { tempPathFor, writeFileAtomic } from "./atomic-write.js";
+import { acquireDirLock, errnoCode, type DirLock } from "./file-lock.js";
+import {
+  AuditEntrySchema,
+  encodeJson,
+  SilenceSchema,
+  STORE_VERSION,
+  StoredIncidentSchema,
+  type AuditEntry,
+  type Silence,
+  type StoredIncident,
+} from "./records.js";
+import { StoreCore, type Mutation } from "./store-core.js";
+import type { StoreDeps } from "./store.js";
+
+export const STATE_FILE = "state.json";
+export const AUDIT_FILE = "audit.jsonl";
+export const LOCK_FILE = "lock";
+
+const StateSchema = z.object({
+  v: z.literal(STORE_VERSION),
+  incidents: z.array(StoredIncidentSchema),
+  silences: z.array(SilenceSchema),
+  cursors: z.record(z.string(), z.string()),
+});
+
+export interface FileStoreOptions {
+  /**
+   * A state or audit file that does not parse: "refuse" (default) throws and leaves it untouched; "move-aside" renames
+   * it to NAME.corrupt-TIME (never overwritten) and starts empty.
+   */
+  readonly onCorrupt?: "refuse" | "move-aside";
+  /** No lock, no writes: for `list`/`show` beside a running daemon (what it reads may be a moment old). */
+  readonly readOnly?: boolean;
+}
+
+export class FileStore extends StoreCore {
+  private readonly incidents = new Map<string, StoredIncident>();
+  private readonly ids = new Map<string, string>();
+  private readonly silences = new Map<string, Silence>();
+  private readonly cursors = new Map<string, string>();
+  private readonly audit: AuditEntry[] = [];
+  private pendingAudit: AuditEntry[] = [];
+  private changes = 0;
+  private written = 0;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    deps: StoreDeps,
+    private readonly lock: DirLock | undefined,
+    private readonly auditFile: FileHandle | undefined,
+  ) {
+    super(deps);
+  }
+
+  /** Opens (creating the directory if needed) and loads the store; refuses a directory another live process holds. */
+  static async open(dir: string, deps: StoreDeps, opts: FileStoreOptions = {}): Promise<FileStore> {
+    const readOnly = opts.readOnly === true;
+    if (!readOnly) await mkdir(dir, { recursive: true, mode: 0o700 });
+    const lock = readOnly ? undefined : await acquireDirLock(join(dir, LOCK_FILE), new Date(deps.clock.now()));
+    try {
+      const state = await loadState(dir, deps, opts);
+      const audit = await loadAudit(dir, deps, opts, readOnly);
+      if (!readOnly) await removeLeftoverTemps(dir);
+      const fh = readOnly ? undefined : await open(join(dir, AUDIT_FILE), "a", 0o600);
+      const store = new FileStore(dir, deps, lock, fh);
+      for (const s of state?.incidents ?? []) {
+        store.incidents.set(s.incident.fingerprint, s);
+        store.ids.set(s.incident.id, s.incident.fingerprint);
+      }
+      for (const s of state?.silences ?? []) store.silences.set(s.id, s);
+      for (const [k, v] of Object.entries(state?.cursors ?? {})) store.cursors.set(k, v);
+      store.audit.push(...audit);
+      return store;
+    } catch (e) {
+      await lock?.release();
+      throw e;
+    }
+  }
+
+  protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T> {
+    this.assertWritable();
+    // Read, decide and apply happen in one synchronous turn: nothing else in this process interleaves.
+    const m = fn(this.incidents.get(fingerprint));
+    if (m.write) {
+      this.incidents.set(fingerprint, m.write);
+      this.ids.set(m.write.incident.id, fingerprint);
+    }
+    if (m.write || m.audit.length > 0) {
+      this.queueAudit(m.audit);
+      await this.persist();
+    }
+    return m.value;
+  }
+
+  protected async lookup(idOrFingerprint: string): Promise<StoredIncident | undefined> {
+    const fp = this.ids.get(idOrFingerprint) ?? idOrFingerprint;
+    return this.incidents.get(fp);
+  }
+
+  protected async allIncidents(): Promise<StoredIncident[]> {
+    return [...this.incidents.values()];
+  }
+
+  protected async activeSilences(now: number): Promise<Silence[]> {
+    return [...this.silences.values()].filter((s) => s.expiresAt > now);
+  }
+
+  protected async putSilence(silence: Silence, audit: AuditEntry): Promise<void> {
+    this.assertWritable();
+    this.silences.set(silence.id, silence);
+    this.queueAudit([audit]);
+    await this.persist();
+  }
+
+  protected async deleteSilence(id: string, now: number, audit: AuditEntry): Promise<boolean> {
+    this.assertWritable();
+    const s = this.silences.get(id);
+    if (!s || s.expiresAt <= now) return false;
+    this.silences.delete(id);
+    this.queueAudit([audit]);
+    await this.persist();
+    return true;
+  }
+
+  protected async writeAudit(entry: AuditEntry): Promise<void> {
+    this.assertWritable();
+    this.queueAudit([entry]);
+    await this.persist();
+  }
+
+  protected async readAudit(): Promise<AuditEntry[]> {
+    return [...this.audit];
+  }
+
+  async getCursor(source: string): Promise<string | undefined> {
+    return this.cursors.get(source);
+  }
+
+  async setCursor(source: string, cursor: string): Promise<void> {
+    this.assertWritable();
+    if (this.cursors.get(source) === cursor) return;
+    this.cursors.set(source, cursor);
+    await this.persist();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.lock && this.written < this.changes) await this.persist();
+    } finally {
+      this.closed = true;
+      await this.auditFile?.close();
+      await this.lock?.release();
+    }
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new StoreError("invalid", `the store ${this.dir} is closed`);
+    if (!this.lock) throw new StoreError("invalid", `the store ${this.dir} was opened read-only`);
+  }
+
+  private queueAudit(entries: readonly AuditEntry[]): void {
+    this.audit.push(...entries);
+    this.pendingAudit.push(...entries);
+  }
+
+  // Group commit: every change bumps `changes`; a caller returns once a flush that started after its change has
+  // finished, so concurrent callers share one fsync'd write instead of queueing one each.
+  private async persist(): Promise<void> {
+    const target = ++this.changes;
+    while (this.written < target) {
+      this.flushing ??= this.flush().finally(() => {
+        this.flushing = undefined;
+      });
+      await this.flushing;
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const upTo = this.changes;
+    const audit = this.pendingAudit;
+    this.pendingAudit = [];
+    try {
+      // Audit first: after a crash the log may name a change the state lacks, never the reverse.
+      if (audit.length > 0 && this.auditFile) {
+        await this.auditFile.appendFile(audit.map((a) => encodeJson(a) + "\n").join(""), "utf8");
+        await this.auditFile.sync();
+      }
+    } catch (e) {
+      this.pendingAudit = [...audit, ...this.pendingAudit];
+      throw e;
+    }
+    const now = this.clock.now();
+    const state = {
+      v: STORE_VERSION,
+      incidents: [...this.incidents.values()],
+      silences: [...this.silences.values()].filter((s) => s.expiresAt > now),
+      cursors: Object.fromEntries(this.cursors),
+    };
+    await writeFileAtomic(join(this.dir, STATE_FILE), encodeJson(state));
+    this.written = upTo;
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+async function corrupt(path: string, problem: string, deps: StoreDeps, opts: FileStoreOptions, cause?: unknown): Promise<void> {
+  if (opts.onCorrupt !== "move-aside" || opts.readOnly) {
+    throw new StoreError("corrupt", `the store file ${path} is corrupt (${problem}); it was left untouched`, {
+      cause,
+      hint: "keep it for inspection; `--on-corrupt move-aside` renames it to NAME.corrupt-TIME and starts an empty store",
+    });
+  }
+  const aside = `${path}.corrupt-${new Date(deps.clock.now()).toISOString().replace(/[:.]/g, "-")}`;
+  await rename(path, aside);
+  deps.log?.error({ errorType: "store_corrupt", file: path, movedTo: aside }, "Moved a corrupt store file aside and started empty.");
+}
+
+async function loadState(dir: string, deps: StoreDeps, opts: FileStoreOptions): Promise<z.infer<typeof StateSchema> | undefined> {
+  const path = join(dir, STATE_FILE);
+  const text = await readIfExists(path);
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    await corrupt(path, "not JSON", deps, opts, e);
+    return undefined;
+  }
+  const v = z.object({ v: z.number() }).safeParse(raw);
+  if (v.success && v.data.v !== STORE_VERSION) {
+    throw new StoreError("version", `the store file ${path} has layout version ${v.data.v}; this firewatch reads version ${STORE_VERSION}`, {
+      hint: "use the firewatch version that wrote it, or point --store at another directory",
+    });
+  }
+  const parsed = StateSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  await corrupt(path, issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid", deps, opts, parsed.error);
+  return undefined;
+}
+
+async function loadAudit(dir: string, deps: StoreDeps, opts: FileStoreOptions, readOnly: boolean): Promise<AuditEntry[]> {
+  const path = join(dir, AUDIT_FILE);
+  const text = await readIfExists(path);
+  if (!text) return [];
+  const lines = text.split("\n");
+  // A last line without its newline is an append cut short by a crash: it never counted (its fsync never returned).
+  const torn = lines.pop() ?? "";
+  if (torn !== "") {
+    deps.log?.warn({ errorType: "torn_append", file: path, bytes: torn.length }, "Dropped an audit line cut short by a crash.");
+    if (!readOnly) await truncate(path, Buffer.byteLength(text) - Buffer.byteLength(torn));
+  }
+  const entries: AuditEntry[] = [];
+  for (const [i, line] of lines.entries()) {
+    let parsed: ReturnType<typeof AuditEntrySchema.safeParse> | undefined;
+    try {
+      parsed = AuditEntrySchema.safeParse(JSON.parse(line));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) {
+      await corrupt(path, `line ${i + 1} is not an audit entry`, deps, opts);
+      return [];
+    }
+    entries.push(parsed.data);
+  }
+  return entries;
+}
+
+async function removeLeftoverTemps(dir: string): Promise<void> {
+  const prefix = tempPathFor(join(dir, STATE_FILE)).replace(/\d+$/, "").slice(dir.length + 1);
+  for (const name of await readdir(dir)) {
+    if (name.startsWith(prefix)) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}

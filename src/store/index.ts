@@ -1,0 +1,27 @@
+// The store floor's public surface: the Store interface, its two implementations, and how to open one.
+export type {
+  AuditFilter,
+  FlapPolicy,
+  IncidentFilter,
+  NewSilence,
+  ResolveAfter,
+  Store,
+  StoreDeps,
+  UpsertOutcome,
+  UpsertResult,
+} from "./store.js";
+/** Reopen damping used when StoreDeps.flap is not given: more than 3 reopens in 1 h holds auto-resolve. */
+export { DEFAULT_FLAP_POLICY } from "./store.js";
+export type { AuditEntry, AuditInput, HistoryEntry, Silence, SilenceMatch, SilenceMatchInput, SlackRef, StoredIncident } from "./records.js";
+/** Version of the stored layout (state file and Redis keys). */
+export { STORE_VERSION } from "./records.js";
+/** Every refusal of a store, with a precise `reason`. */
+export { StoreError, isStoreError, type StoreErrorReason } from "./errors.js";
+/** The embedded store: memory + an atomically replaced file, one process per directory. */
+export { FileStore, type FileStoreOptions } from "./file-store.js";
+/** The shared store: Redis through ioredis, safe for several processes. */
+export { RedisStore, type RedisStoreOptions } from "./redis-store.js";
+/** Rule resolve_after durations as a ResolveAfter; whether a silence matches an incident. */
+export { resolveAfterByRule, silenceMatches } from "./lifecycle.js";
+/** --store parsing and opening; the default data directory. */
+export { defaultDataDir, openStore, parseStoreSpec, type StoreSpec } from "./open.js";

@@ -1,0 +1,214 @@
+// The incident lifecycle as pure functions (open → acknowledged → resolved, reopen, flapping, silences), shared by every store.
+import type { Finding } from "../correlate/finding.js";
+import type { Incident, IncidentStatus } from "../incidents/incident.js";
+import { formatIso } from "../time.js";
+import { StoreError } from "./errors.js";
+import { STORE_VERSION, type AuditInput, type HistoryEntry, type Silence, type SilenceMatch, type StoredIncident } from "./records.js";
+import type { FlapPolicy, ResolveAfter, UpsertOutcome } from "./store.js";
+
+/** What a lifecycle step decided: the record to write (undefined: nothing changed) and the audit lines to append with it. */
+export interface Step<T> {
+  readonly write: StoredIncident | undefined;
+  readonly audit: readonly AuditInput[];
+  readonly value: T;
+}
+
+/** History is bounded: the first entry (creation) and the newest ones are kept. */
+export const HISTORY_LIMIT = 100;
+
+const SEVERITY_RANK: Readonly<Record<Finding["severity"], number>> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+export function isLive(status: IncidentStatus): boolean {
+  return status !== "resolved";
+}
+
+export function silenceMatches(match: SilenceMatch, incident: Incident): boolean {
+  if (match.fingerprint !== undefined && match.fingerprint !== incident.fingerprint) return false;
+  if (match.host !== undefined && match.host !== incident.host) return false;
+  if (match.service !== undefined && match.service !== incident.service) return false;
+  if (match.rule !== undefined && !incident.findings.some((f) => f.rule === match.rule)) return false;
+  return true;
+}
+
+/** The active silence (not expired at `now`) that matches, the one expiring last if several do. */
+export function findSilence(silences: readonly Silence[], incident: Incident, now: number): Silence | undefined {
+  let best: Silence | undefined;
+  for (const s of silences) {
+    if (s.expiresAt > now && silenceMatches(s.match, incident) && (!best || s.expiresAt > best.expiresAt)) best = s;
+  }
+  return best;
+}
+
+const seen = (t: number | undefined) => t ?? Number.NEGATIVE_INFINITY;
+const totalCount = (i: Incident) => i.findings.reduce((n, f) => n + f.count, 0);
+
+// A snapshot supersedes the stored finding of the same group when it reaches later (or, at the same time, counts more):
+// replaying old lines after a restart then changes nothing, and growing snapshots replace their predecessors.
+function supersedes(a: Finding, b: Finding): boolean {
+  if (seen(a.lastSeen) !== seen(b.lastSeen)) return seen(a.lastSeen) > seen(b.lastSeen);
+  if (a.count !== b.count) return a.count > b.count;
+  return a.state === "firing" && b.state !== "firing";
+}
+
+/** Merges a new snapshot into the stored one, finding by finding (keyed by groupKey). */
+export function mergeSnapshots(prev: Incident, snap: Incident): Incident {
+  const byKey = new Map<string, Finding>(prev.findings.map((f) => [f.groupKey, f]));
+  for (const f of snap.findings) {
+    const old = byKey.get(f.groupKey);
+    if (!old || supersedes(f, old)) byKey.set(f.groupKey, f);
+  }
+  const findings = [...byKey.values()].sort(
+    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || seen(a.firstSeen) - seen(b.firstSeen),
+  );
+  const firsts = [prev.firstSeen, snap.firstSeen].filter((t): t is number => t !== undefined);
+  const lasts = [prev.lastSeen, snap.lastSeen].filter((t): t is number => t !== undefined);
+  return {
+    ...snap,
+    findings,
+    firstSeen: firsts.length ? Math.min(...firsts) : undefined,
+    lastSeen: lasts.length ? Math.max(...lasts) : undefined,
+  };
+}
+
+function liveStatus(snap: Incident): IncidentStatus {
+  return snap.status === "open" || snap.findings.some((f) => f.state === "firing") ? "open" : "observed";
+}
+
+function withHistory(history: readonly HistoryEntry[], entry: HistoryEntry): HistoryEntry[] {
+  const all = [...history, entry];
+  if (all.length <= HISTORY_LIMIT) return all;
+  const first = all[0];
+  return first ? [first, ...all.slice(all.length - (HISTORY_LIMIT - 1))] : all;
+}
+
+/** Returns `s` with `status` set in both places (the record and its incident), so readers never see them disagree. */
+function withStatus(s: Omit<StoredIncident, "status">, status: IncidentStatus): StoredIncident {
+  return { ...s, status, incident: { ...s.incident, status } };
+}
+
+export interface UpsertContext {
+  readonly now: number;
+  readonly flap: FlapPolicy;
+  readonly silences: readonly Silence[];
+}
+
+/** Decides what a pipeline snapshot does to the stored incident of its fingerprint. */
+export function applySnapshot(prev: StoredIncident | undefined, snap: Incident, ctx: UpsertContext): Step<{ outcome: UpsertOutcome; silenceId: string | undefined }> {
+  const { now } = ctx;
+  const silence = findSilence(ctx.silences, snap, now);
+  const quiet = (o: UpsertOutcome): UpsertOutcome => (silence && o !== "unchanged" ? "suppressed" : o);
+  const silenceId = silence?.id;
+  if (!prev) {
+    const note = silence ? `silenced by ${silence.id} until ${formatIso(silence.expiresAt)}` : undefined;
+    const created = withStatus(
+      {
+        v: STORE_VERSION,
+        incident: snap,
+        createdAt: now,
+        updatedAt: now,
+        lastActivityAt: now,
+        acknowledged: undefined,
+        resolved: undefined,
+        reopenTimes: [],
+        reopenCount: 0,
+        flapping: false,
+        silencedBy: silenceId,
+        slack: undefined,
+        history: [{ at: now, event: "created", by: "firewatch", note }],
+      },
+      liveStatus(snap),
+    );
+    const audit: AuditInput = { actor: "firewatch", action: "incident.created", target: snap.id, details: { fingerprint: snap.fingerprint, silencedBy: silenceId ?? null }, at: now };
+    return { write: created, audit: [audit], value: { outcome: quiet("created"), silenceId } };
+  }
+  const merged = mergeSnapshots(prev.incident, snap);
+  const activity = seen(merged.lastSeen) > seen(prev.incident.lastSeen) || totalCount(merged) > totalCount(prev.incident);
+  const unchanged = { write: undefined, audit: [], value: { outcome: "unchanged" as const, silenceId } };
+
+  if (prev.status === "resolved") {
+    // Lines older than the resolution (a replay after restart) do not reopen it; only new activity does.
+    if (!activity) return unchanged;
+    const reopenTimes = [...prev.reopenTimes.filter((t) => t > now - ctx.flap.windowMs), now];
+    const flapping = reopenTimes.length > ctx.flap.maxReopens;
+    const by = prev.resolved ? `${prev.resolved.auto ? "auto-resolve" : prev.resolved.by} at ${formatIso(prev.resolved.at)}` : "unknown";
+    const note = `fired again (last seen ${merged.lastSeen !== undefined ? formatIso(merged.lastSeen) : "now"}) after being resolved by ${by}`;
+    let history = withHistory(prev.history, { at: now, event: "reopened", by: "firewatch", note });
+    if (flapping && !prev.flapping) {
+      const flapNote = `reopened ${reopenTimes.length} times within ${Math.round(ctx.flap.windowMs / 60_000)} min; auto-resolve held`;
+      history = withHistory(history, { at: now, event: "flapping", by: "firewatch", note: flapNote });
+    }
+    const next = withStatus(
+      { ...prev, incident: merged, updatedAt: now, lastActivityAt: now, acknowledged: undefined, resolved: undefined, reopenTimes, reopenCount: prev.reopenCount + 1, flapping, silencedBy: silenceId, history },
+      liveStatus(merged),
+    );
+    const audit: AuditInput = { actor: "firewatch", action: "incident.reopened", target: snap.id, details: { note, flapping }, at: now };
+    return { write: next, audit: [audit], value: { outcome: quiet("reopened"), silenceId } };
+  }
+
+  const before = JSON.stringify(prev.incident.findings);
+  if (!activity && before === JSON.stringify(merged.findings) && prev.incident.title === merged.title) return unchanged;
+  const status: IncidentStatus =
+    prev.status === "acknowledged" ? "acknowledged" : prev.status === "open" || liveStatus(merged) === "open" ? "open" : "observed";
+  const next = withStatus(
+    { ...prev, incident: merged, updatedAt: now, lastActivityAt: activity ? now : prev.lastActivityAt, silencedBy: silenceId },
+    status,
+  );
+  return { write: next, audit: [], value: { outcome: quiet("updated"), silenceId } };
+}
+
+export function applyAcknowledge(prev: StoredIncident, by: string, note: string | undefined, now: number): Step<StoredIncident> {
+  if (prev.status === "resolved") {
+    throw new StoreError("invalid", `incident ${prev.incident.id} is resolved; nothing to acknowledge`, {
+      hint: "it reopens by itself if it fires again",
+    });
+  }
+  if (prev.status === "acknowledged") return { write: undefined, audit: [], value: prev };
+  const next = withStatus(
+    { ...prev, updatedAt: now, acknowledged: { by, at: now }, history: withHistory(prev.history, { at: now, event: "acknowledged", by, note }) },
+    "acknowledged",
+  );
+  return { write: next, audit: [{ actor: by, action: "incident.acknowledged", target: prev.incident.id, details: { note: note ?? null }, at: now }], value: next };
+}
+
+export function applyResolve(prev: StoredIncident, by: string, note: string | undefined, now: number, auto = false): Step<StoredIncident> {
+  if (prev.status === "resolved") return { write: undefined, audit: [], value: prev };
+  const next = withStatus(
+    {
+      ...prev,
+      updatedAt: now,
+      resolved: { by, at: now, auto },
+      // After a hold-down long enough to auto-resolve, the old reopens are outside the window: no longer flapping.
+      flapping: auto ? false : prev.flapping,
+      history: withHistory(prev.history, { at: now, event: auto ? "auto_resolved" : "resolved", by, note }),
+    },
+    "resolved",
+  );
+  const action = auto ? "incident.auto_resolved" : "incident.resolved";
+  return { write: next, audit: [{ actor: by, action, target: prev.incident.id, details: { note: note ?? null }, at: now }], value: next };
+}
+
+/** Auto-resolves a live incident quiet for its resolve_after (or, when flapping, for the flap window if longer). */
+export function applyAutoResolve(prev: StoredIncident, resolveAfter: ResolveAfter, flap: FlapPolicy, now: number): Step<StoredIncident | undefined> {
+  const quietMs = isLive(prev.status) ? resolveAfter(prev) : undefined;
+  if (quietMs === undefined) return { write: undefined, audit: [], value: undefined };
+  const hold = prev.flapping ? Math.max(quietMs, flap.windowMs) : quietMs;
+  if (now - prev.lastActivityAt < hold) return { write: undefined, audit: [], value: undefined };
+  const note = `quiet for ${Math.round((now - prev.lastActivityAt) / 1000)} s (resolve after ${Math.round(hold / 1000)} s)`;
+  const step = applyResolve(prev, "firewatch", note, now, true);
+  return { ...step, value: step.write };
+}
+
+/**
+ * A ResolveAfter from rules' resolve_after (ms by rule id): the longest among the incident's rules that set one,
+ * so an incident never resolves before every one of its rules would; undefined when none sets it.
+ */
+export function resolveAfterByRule(byRule: ReadonlyMap<string, number>): ResolveAfter {
+  return (s) => {
+    let ms: number | undefined;
+    for (const f of s.incident.findings) {
+      const r = byRule.get(f.rule);
+      if (r !== undefined) ms = Math.max(ms ?? 0, r);
+    }
+    return ms;
+  };
+}

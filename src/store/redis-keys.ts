@@ -1,0 +1,41 @@
+// The Redis key layout: NAMESPACE:v1:..., one place so that a layout change is one version bump.
+import { StoreError } from "./errors.js";
+import { STORE_VERSION } from "./records.js";
+
+export interface RedisKeys {
+  readonly namespace: string;
+  /** NAMESPACE:version holds the layout version of everything under the namespace. */
+  readonly version: string;
+  /** JSON StoredIncident by fingerprint; expires `retention` after it is resolved. */
+  incident(fingerprint: string): string;
+  /** Sorted set of fingerprints scored by last activity. */
+  readonly index: string;
+  /** Hash short id → fingerprint. */
+  readonly ids: string;
+  /** JSON Silence; expires with the silence. */
+  silence(id: string): string;
+  /** Sorted set of silence ids scored by expiry. */
+  readonly silences: string;
+  /** Hash source id → cursor; never expires. */
+  readonly cursors: string;
+  /** List of JSON audit entries, append-only. */
+  readonly audit: string;
+}
+
+export function redisKeys(namespace: string): RedisKeys {
+  if (!/^[A-Za-z0-9_.-]+$/.test(namespace)) {
+    throw new StoreError("invalid", `invalid Redis namespace "${namespace}": use letters, digits, ".", "_" or "-"`);
+  }
+  const p = `${namespace}:v${STORE_VERSION}:`;
+  return {
+    namespace,
+    version: `${namespace}:version`,
+    incident: (fp) => `${p}incident:${fp}`,
+    index: `${p}incidents`,
+    ids: `${p}ids`,
+    silence: (id) => `${p}silence:${id}`,
+    silences: `${p}silences`,
+    cursors: `${p}cursors`,
+    audit: `${p}audit`,
+  };
+}

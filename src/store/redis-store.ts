@@ -1,0 +1,189 @@
+// RedisStore: shared state for several firewatch processes; compare-and-set in Lua so one fingerprint is one incident.
+import { StoreError } from "./errors.js";
+import { redisKeys, type RedisKeys } from "./redis-keys.js";
+import { decodeStored, RedisLink } from "./redis-link.js";
+import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
+import { StoreCore, type Mutation } from "./store-core.js";
+import type { StoreDeps } from "./store.js";
+
+export interface RedisStoreOptions {
+  /** Key prefix; keys are NAMESPACE:v1:... (default "firewatch"). */
+  readonly namespace?: string;
+  /** How long a resolved incident is kept before Redis expires it (default 30 days); live ones never expire. */
+  readonly retentionMs?: number;
+  /** How long an operation waits for Redis to come back before it fails with reason "unavailable" (default 30 s). */
+  readonly unavailableAfterMs?: number;
+}
+
+const DEFAULT_RETENTION_MS = 30 * 86_400_000;
+const MAX_CAS_ATTEMPTS = 100;
+
+// Compare-and-set of one incident, with its index entries and audit lines, in one atomic step.
+// KEYS: incident, index zset, ids hash, audit list. ARGV: expected ("" = absent), new value, fingerprint, score, id, ttl ms (0 = none), audit...
+const CAS_INCIDENT = `
+local cur = redis.call('GET', KEYS[1])
+if cur == false then cur = '' end
+if cur ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[2])
+  if tonumber(ARGV[6]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
+end
+for i = 7, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+return 1`;
+
+// KEYS: silence, silences zset, audit list. ARGV: silence id, audit entry.
+const DELETE_SILENCE = `
+local n = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if n == 1 then redis.call('RPUSH', KEYS[3], ARGV[2]) end
+return n`;
+
+export class RedisStore extends StoreCore {
+  private constructor(
+    private readonly link: RedisLink,
+    private readonly keys: RedisKeys,
+    private readonly retentionMs: number,
+    deps: StoreDeps,
+  ) {
+    super(deps);
+  }
+
+  /** Connects to `url` (redis://[:password@]host:port[/db]), waiting up to unavailableAfterMs; checks the layout version, and returns the store. */
+  static async connect(url: string, deps: StoreDeps, opts: RedisStoreOptions = {}): Promise<RedisStore> {
+    const keys = redisKeys(opts.namespace ?? "firewatch");
+    const link = new RedisLink(url, deps, opts.unavailableAfterMs ?? 30_000);
+    try {
+      await link.run("connect", async (r) => {
+        // The first store to connect writes the version marker; any other version is refused, never misread.
+        await r.set(keys.version, String(STORE_VERSION), "NX");
+        const v = await r.get(keys.version);
+        if (v !== String(STORE_VERSION)) {
+          throw new StoreError("version", `Redis at ${link.where} holds firewatch data of layout version ${v} under "${keys.namespace}"; this firewatch uses version ${STORE_VERSION}`, {
+            hint: "use another --namespace, or the firewatch version that wrote it",
+          });
+        }
+      });
+    } catch (e) {
+      link.disconnect();
+      throw e;
+    }
+    return new RedisStore(link, keys, opts.retentionMs ?? DEFAULT_RETENTION_MS, deps);
+  }
+
+  protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T> {
+    const key = this.keys.incident(fingerprint);
+    return this.link.run("update", async (r) => {
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+        const raw = await r.get(key);
+        const prev = raw === null ? undefined : decodeStored(raw, StoredIncidentSchema, key);
+        const m = fn(prev);
+        if (!m.write && m.audit.length === 0) return m.value;
+        const next = m.write ? encodeJson(m.write) : "";
+        const ttl = m.write?.status === "resolved" ? this.retentionMs : 0;
+        const args = [raw ?? "", next, fingerprint, String(m.write?.lastActivityAt ?? 0), m.write?.incident.id ?? "", String(ttl), ...m.audit.map(encodeJson)];
+        const ok = await r.eval(CAS_INCIDENT, 4, key, this.keys.index, this.keys.ids, this.keys.audit, ...args);
+        if (ok === 1) return m.value;
+        // Another process changed it between our read and write: decide again on what it wrote.
+      }
+      throw new StoreError("conflict", `incident ${fingerprint} kept changing under ${MAX_CAS_ATTEMPTS} attempts to update it`);
+    });
+  }
+
+  protected async lookup(idOrFingerprint: string): Promise<StoredIncident | undefined> {
+    return this.link.run("get", async (r) => {
+      let key = this.keys.incident(idOrFingerprint);
+      let raw = await r.get(key);
+      if (raw === null) {
+        const fp = await r.hget(this.keys.ids, idOrFingerprint);
+        if (fp === null) return undefined;
+        key = this.keys.incident(fp);
+        raw = await r.get(key);
+      }
+      return raw === null ? undefined : decodeStored(raw, StoredIncidentSchema, key);
+    });
+  }
+
+  protected async allIncidents(): Promise<StoredIncident[]> {
+    return this.link.run("list", async (r) => {
+      const fps = await r.zrange(this.keys.index, "0", "-1");
+      const out: StoredIncident[] = [];
+      for (let i = 0; i < fps.length; i += 500) {
+        const chunk = fps.slice(i, i + 500);
+        const keys = chunk.map((fp) => this.keys.incident(fp));
+        const values = chunk.length ? await r.mget(...keys) : [];
+        const gone: string[] = [];
+        values.forEach((v, j) => {
+          const fp = chunk[j] ?? "";
+          // A resolved incident past its retention expired: drop it from the index too.
+          if (v === null) gone.push(fp);
+          else out.push(decodeStored(v, StoredIncidentSchema, keys[j] ?? fp));
+        });
+        if (gone.length) await r.zrem(this.keys.index, ...gone);
+      }
+      return out;
+    });
+  }
+
+  protected async activeSilences(now: number): Promise<Silence[]> {
+    return this.link.run("silences", async (r) => {
+      await r.zremrangebyscore(this.keys.silences, "-inf", now);
+      const ids = await r.zrangebyscore(this.keys.silences, `(${now}`, "+inf");
+      if (ids.length === 0) return [];
+      const keys = ids.map((id) => this.keys.silence(id));
+      const values = await r.mget(...keys);
+      const out: Silence[] = [];
+      values.forEach((v, i) => {
+        if (v !== null) out.push(decodeStored(v, SilenceSchema, keys[i] ?? ""));
+      });
+      return out.filter((s) => s.expiresAt > now);
+    });
+  }
+
+  protected async putSilence(silence: Silence, audit: AuditEntry): Promise<void> {
+    await this.link.run("silence", async (r) => {
+      // The key expires with the silence itself (Redis' clock); the index is pruned by ours.
+      await r
+        .multi()
+        .set(this.keys.silence(silence.id), encodeJson(silence), "PXAT", silence.expiresAt)
+        .zadd(this.keys.silences, silence.expiresAt, silence.id)
+        .rpush(this.keys.audit, encodeJson(audit))
+        .exec();
+    });
+  }
+
+  protected async deleteSilence(id: string, _now: number, audit: AuditEntry): Promise<boolean> {
+    return this.link.run("unsilence", async (r) => {
+      const n = await r.eval(DELETE_SILENCE, 3, this.keys.silence(id), this.keys.silences, this.keys.audit, id, encodeJson(audit));
+      return n === 1;
+    });
+  }
+
+  protected async writeAudit(entry: AuditEntry): Promise<void> {
+    await this.link.run("audit", async (r) => {
+      await r.rpush(this.keys.audit, encodeJson(entry));
+    });
+  }
+
+  protected async readAudit(): Promise<AuditEntry[]> {
+    return this.link.run("audit", async (r) => {
+      const lines = await r.lrange(this.keys.audit, 0, -1);
+      return lines.map((l, i) => decodeStored(l, AuditEntrySchema, `${this.keys.audit}[${i}]`));
+    });
+  }
+
+  async getCursor(source: string): Promise<string | undefined> {
+    return this.link.run("cursor", async (r) => (await r.hget(this.keys.cursors, source)) ?? undefined);
+  }
+
+  async setCursor(source: string, cursor: string): Promise<void> {
+    await this.link.run("cursor", async (r) => {
+      await r.hset(this.keys.cursors, source, cursor);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.link.quit();
+  }
+}

@@ -1,0 +1,187 @@
+// The Store operations written once over a few storage primitives; FileStore and RedisStore supply the primitives.
+import { randomUUID } from "node:crypto";
+import type { Incident } from "../incidents/incident.js";
+import type { Clock } from "../time.js";
+import { StoreError } from "./errors.js";
+import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step } from "./lifecycle.js";
+import { SilenceMatchSchema, STORE_VERSION, type AuditEntry, type AuditInput, type Silence, type SlackRef, type StoredIncident } from "./records.js";
+import {
+  DEFAULT_FLAP_POLICY,
+  type AuditFilter,
+  type FlapPolicy,
+  type IncidentFilter,
+  type NewSilence,
+  type ResolveAfter,
+  type Store,
+  type StoreDeps,
+  type UpsertResult,
+} from "./store.js";
+
+/** A lifecycle step with its audit lines made into entries (ids and times assigned). */
+export interface Mutation<T> {
+  readonly write: StoredIncident | undefined;
+  readonly audit: readonly AuditEntry[];
+  readonly value: T;
+}
+
+export abstract class StoreCore implements Store {
+  protected readonly clock: Clock;
+  protected readonly flap: FlapPolicy;
+
+  protected constructor(deps: StoreDeps) {
+    this.clock = deps.clock;
+    this.flap = deps.flap ?? DEFAULT_FLAP_POLICY;
+  }
+
+  /**
+   * Atomic read-modify-write of one incident: `fn` sees the current record and decides. It may run more than once
+   * (optimistic retries), so it must be pure. Writes `write` and appends `audit` together, returns `value`.
+   */
+  protected abstract update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T>;
+  protected abstract lookup(idOrFingerprint: string): Promise<StoredIncident | undefined>;
+  protected abstract allIncidents(): Promise<StoredIncident[]>;
+  /** Silences whose expiry is after `now`. */
+  protected abstract activeSilences(now: number): Promise<Silence[]>;
+  protected abstract putSilence(silence: Silence, audit: AuditEntry): Promise<void>;
+  /** Deletes and audits only if it exists and is active; false otherwise. */
+  protected abstract deleteSilence(id: string, now: number, audit: AuditEntry): Promise<boolean>;
+  protected abstract writeAudit(entry: AuditEntry): Promise<void>;
+  protected abstract readAudit(): Promise<AuditEntry[]>;
+  abstract getCursor(source: string): Promise<string | undefined>;
+  abstract setCursor(source: string, cursor: string): Promise<void>;
+  abstract close(): Promise<void>;
+
+  protected auditEntry(input: AuditInput, now: number): AuditEntry {
+    return { v: STORE_VERSION, id: randomUUID(), at: input.at ?? now, actor: input.actor, action: input.action, target: input.target, details: input.details };
+  }
+
+  private entries<T>(step: Step<T>, now: number): Mutation<T> {
+    return { write: step.write, audit: step.audit.map((a) => this.auditEntry(a, now)), value: step.value };
+  }
+
+  async upsert(snapshot: Incident): Promise<UpsertResult> {
+    const now = this.clock.now();
+    const silences = await this.activeSilences(now);
+    const ctx = { now, flap: this.flap, silences };
+    return this.update(snapshot.fingerprint, (prev) => {
+      const m = this.entries(applySnapshot(prev, snapshot, ctx), now);
+      const incident = m.write ?? prev;
+      if (!incident) throw new StoreError("invalid", `snapshot ${snapshot.id} produced no incident`);
+      return { ...m, value: { outcome: m.value.outcome, silenceId: m.value.silenceId, incident } };
+    });
+  }
+
+  async get(idOrFingerprint: string): Promise<StoredIncident | undefined> {
+    return this.lookup(idOrFingerprint);
+  }
+
+  async list(filter: IncidentFilter = {}): Promise<StoredIncident[]> {
+    const all = await this.allIncidents();
+    return all
+      .filter(
+        (s) =>
+          (!filter.status || filter.status.includes(s.status)) &&
+          (filter.host === undefined || s.incident.host === filter.host) &&
+          (filter.service === undefined || s.incident.service === filter.service) &&
+          (filter.rule === undefined || s.incident.findings.some((f) => f.rule === filter.rule)),
+      )
+      .sort((a, b) => b.lastActivityAt - a.lastActivityAt || a.incident.id.localeCompare(b.incident.id));
+  }
+
+  private async change(idOrFingerprint: string, fn: (prev: StoredIncident, now: number) => Step<StoredIncident>): Promise<StoredIncident> {
+    const found = await this.lookup(idOrFingerprint);
+    if (!found) throw notFound(idOrFingerprint);
+    const now = this.clock.now();
+    return this.update(found.incident.fingerprint, (prev) => {
+      if (!prev) throw notFound(idOrFingerprint);
+      return this.entries(fn(prev, now), now);
+    });
+  }
+
+  acknowledge(idOrFingerprint: string, by: string, note?: string): Promise<StoredIncident> {
+    return this.change(idOrFingerprint, (prev, now) => applyAcknowledge(prev, by, note, now));
+  }
+
+  resolve(idOrFingerprint: string, by: string, note?: string): Promise<StoredIncident> {
+    return this.change(idOrFingerprint, (prev, now) => applyResolve(prev, by, note, now));
+  }
+
+  setSlackRef(idOrFingerprint: string, ref: SlackRef): Promise<StoredIncident> {
+    return this.change(idOrFingerprint, (prev, now) => {
+      const next = { ...prev, slack: ref, updatedAt: now };
+      return { write: next, audit: [], value: next };
+    });
+  }
+
+  async autoResolve(resolveAfter: ResolveAfter): Promise<StoredIncident[]> {
+    const now = this.clock.now();
+    const resolved: StoredIncident[] = [];
+    for (const s of await this.allIncidents()) {
+      if (!isLive(s.status)) continue;
+      const done = await this.update(s.incident.fingerprint, (prev) =>
+        prev ? this.entries(applyAutoResolve(prev, resolveAfter, this.flap, now), now) : { write: undefined, audit: [], value: undefined },
+      );
+      if (done) resolved.push(done);
+    }
+    return resolved;
+  }
+
+  async addSilence(input: NewSilence): Promise<Silence> {
+    if (!(input.durationMs > 0)) throw new StoreError("invalid", `a silence needs a positive duration, got ${input.durationMs} ms`);
+    const checked = SilenceMatchSchema.safeParse(input.match);
+    if (!checked.success) throw new StoreError("invalid", `a silence needs at least one of rule, host, service, fingerprint`);
+    const now = this.clock.now();
+    const silence: Silence = {
+      v: STORE_VERSION,
+      id: `sil-${randomUUID().slice(0, 8)}`,
+      match: checked.data,
+      createdBy: input.by,
+      createdAt: now,
+      expiresAt: now + input.durationMs,
+      reason: input.reason,
+    };
+    const m = input.match;
+    const audit = this.auditEntry(
+      {
+        actor: input.by,
+        action: "silence.added",
+        target: silence.id,
+        details: { rule: m.rule ?? null, host: m.host ?? null, service: m.service ?? null, fingerprint: m.fingerprint ?? null, expiresAt: silence.expiresAt, reason: input.reason ?? null },
+      },
+      now,
+    );
+    await this.putSilence(silence, audit);
+    return silence;
+  }
+
+  async listSilences(): Promise<Silence[]> {
+    const now = this.clock.now();
+    return (await this.activeSilences(now)).sort((a, b) => a.expiresAt - b.expiresAt || a.id.localeCompare(b.id));
+  }
+
+  async removeSilence(id: string, by: string): Promise<boolean> {
+    const now = this.clock.now();
+    return this.deleteSilence(id, now, this.auditEntry({ actor: by, action: "silence.removed", target: id, details: {} }, now));
+  }
+
+  async appendAudit(input: AuditInput): Promise<AuditEntry> {
+    const entry = this.auditEntry(input, this.clock.now());
+    await this.writeAudit(entry);
+    return entry;
+  }
+
+  async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    const all = (await this.readAudit()).filter(
+      (e) =>
+        (filter.target === undefined || e.target === filter.target) &&
+        (filter.actor === undefined || e.actor === filter.actor) &&
+        (filter.action === undefined || e.action === filter.action) &&
+        (filter.since === undefined || e.at >= filter.since),
+    );
+    return filter.limit === undefined ? all : all.slice(Math.max(0, all.length - filter.limit));
+  }
+}
+
+function notFound(id: string): StoreError {
+  return new StoreError("not_found", `no incident ${id} in the store`, { hint: "`firewatch incidents list` shows the ids" });
+}

@@ -1,0 +1,93 @@
+// The Store interface: incidents with their lifecycle, silences, cursors, Slack references and the audit log.
+import type { Logger } from "pino";
+import type { Incident, IncidentStatus } from "../incidents/incident.js";
+import type { Clock } from "../time.js";
+import type { AuditEntry, AuditInput, Silence, SilenceMatchInput, SlackRef, StoredIncident } from "./records.js";
+
+/**
+ * What an upsert did. `suppressed`: it would have been created/updated/reopened, but an active silence matches
+ * (the state is still kept, so counts and history stay right; outputs should stay quiet).
+ */
+export type UpsertOutcome = "created" | "updated" | "reopened" | "suppressed" | "unchanged";
+
+export interface UpsertResult {
+  readonly outcome: UpsertOutcome;
+  readonly incident: StoredIncident;
+  /** The silence that suppressed it (outcome "suppressed"). */
+  readonly silenceId: string | undefined;
+}
+
+export interface IncidentFilter {
+  readonly status?: readonly IncidentStatus[];
+  readonly host?: string;
+  readonly service?: string;
+  /** Incidents with at least one finding of this rule. */
+  readonly rule?: string;
+}
+
+export interface AuditFilter {
+  readonly target?: string;
+  readonly actor?: string;
+  readonly action?: string;
+  readonly since?: number;
+  /** The newest N (after the other filters). */
+  readonly limit?: number;
+}
+
+export interface NewSilence {
+  readonly match: SilenceMatchInput;
+  readonly by: string;
+  readonly durationMs: number;
+  readonly reason?: string;
+}
+
+/**
+ * Flapping damping: an incident that reopens more than `maxReopens` times within `windowMs` is marked flapping, and
+ * auto-resolve then waits for `windowMs` of quiet (instead of the rule's resolve_after) so it stays open.
+ */
+export interface FlapPolicy {
+  readonly maxReopens: number;
+  readonly windowMs: number;
+}
+
+export const DEFAULT_FLAP_POLICY: FlapPolicy = { maxReopens: 3, windowMs: 3_600_000 };
+
+export interface StoreDeps {
+  readonly clock: Clock;
+  readonly flap?: FlapPolicy;
+  /** Where recoveries are reported (a moved-aside state file, Redis reconnecting); silent when absent. */
+  readonly log?: Logger;
+}
+
+/** Quiet time (ms) after which an incident auto-resolves; undefined: never. */
+export type ResolveAfter = (incident: StoredIncident) => number | undefined;
+
+export interface Store {
+  /** Stores a pipeline snapshot, deduplicated by fingerprint (also across processes and restarts). */
+  upsert(snapshot: Incident): Promise<UpsertResult>;
+  /** By short id ("fw-1a2b3c4d") or fingerprint. */
+  get(idOrFingerprint: string): Promise<StoredIncident | undefined>;
+  /** Most recently active first. */
+  list(filter?: IncidentFilter): Promise<StoredIncident[]>;
+  acknowledge(idOrFingerprint: string, by: string, note?: string): Promise<StoredIncident>;
+  resolve(idOrFingerprint: string, by: string, note?: string): Promise<StoredIncident>;
+  /** Resolves live incidents quiet (no new activity) for longer than `resolveAfter` says; returns those resolved. */
+  autoResolve(resolveAfter: ResolveAfter): Promise<StoredIncident[]>;
+  setSlackRef(idOrFingerprint: string, ref: SlackRef): Promise<StoredIncident>;
+
+  addSilence(silence: NewSilence): Promise<Silence>;
+  /** Silences not yet expired, soonest expiry first. */
+  listSilences(): Promise<Silence[]>;
+  /** False when no such silence was active. */
+  removeSilence(id: string, by: string): Promise<boolean>;
+
+  getCursor(source: string): Promise<string | undefined>;
+  setCursor(source: string, cursor: string): Promise<void>;
+
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** Oldest first. */
+  listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
+
+  /** Releases the lock or connection; the store is unusable afterwards. */
+  close(): Promise<void>;
+}
