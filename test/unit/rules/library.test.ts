@@ -156,9 +156,9 @@ const RECOGNISED: [string, string, Record<string, string>?][] = [
   ["eaddrinuse_loop", "Description:\n\nWeb server failed to start. Port 8080 was already in use.", { port: "8080" }],
   // systemd
   ["systemd_restart_loop", "Dec 26 17:55:31 mithrandir systemd[1254]: transcription-palantir.service: Scheduled restart job, restart counter is at 476.", { unit: "transcription-palantir", counter: "476" }],
-  ["systemd_restart_loop", "2025-12-26T17:57:01-0500 mithrandir systemd[1254]: transcription-palantir.service: Failed with result 'exit-code'.", { unit: "transcription-palantir", result: "exit-code" }],
   ["systemd_restart_loop", "systemd[1]: sshd.service: Start request repeated too quickly.", { unit: "sshd" }],
-  ["systemd_restart_loop", "systemd[1]: getty@tty1.service: Main process exited, code=exited, status=203/EXEC", { unit: "getty@tty1", status: "203/EXEC" }],
+  ["systemd_unit_failed", "2025-12-26T17:57:00-0500 mithrandir systemd[1254]: transcription-palantir.service: Main process exited, code=exited, status=1/FAILURE", { unit: "transcription-palantir", status: "1/FAILURE" }],
+  ["systemd_unit_failed", "systemd[1]: getty@tty1.service: Main process exited, code=exited, status=203/EXEC", { unit: "getty@tty1", status: "203/EXEC" }],
   // Docker
   ["docker_restart_loop", "2025-11-08T01:04:41.000000000Z container die 3f2a9c1b7d4e5f60 (exitCode=137, image=rsky-ingester:debug, name=rust-ingester)", { container: "rust-ingester", exit_code: "137" }],
   ["docker_restart_loop", "2025-11-08T01:04:41.123456789+01:00 container die 0123456789ab (com.docker.compose.service=ingester, exitCode=101, image=x, name=atproto-ingester-1)", { container: "atproto-ingester-1", exit_code: "101" }],
@@ -217,7 +217,8 @@ const NOT_RECOGNISED: [string, string][] = [
   ["eaddrinuse_loop", "Server is listening on port 9003"],
   ["eaddrinuse_loop", "Dec 26 22:56:00 mithrandir bun[1573680]: GET /api/v1/health 200 1ms"],
   ["systemd_restart_loop", "Dec 26 17:57:01 mithrandir systemd[1254]: Starting transcription-palantir.service - Transcription Palantir..."],
-  ["systemd_restart_loop", "worker.service: Main process exited, code=exited, status=0/SUCCESS"],
+  ["systemd_unit_failed", "worker.service: Main process exited, code=exited, status=0/SUCCESS"],
+  ["systemd_restart_loop", "worker.service: Main process exited, code=exited, status=1/FAILURE"],
   ["docker_restart_loop", "2025-11-08T01:04:15.000000000Z container kill 3f2a9c1b7d4e (image=rsky-ingester:debug, name=rsky-ingester, signal=9)"],
   ["exit_trace", "[EXIT-TRACE] Spawning firehose and backfill tasks"],
   ["rust_panic", "RAS KERNEL FATAL kernel panic"],
@@ -268,8 +269,19 @@ describe("recognises failures as many programs log them", () => {
     expect(matchingRules("psycopg2.OperationalError: FATAL:  sorry, too many clients already")).toEqual(["pg_too_many_clients"]);
   });
 
-  test("systemd's oom-kill result is both an OOM kill and a restart-loop step", () => {
-    expect(matchingRules("systemd[1]: worker.service: Failed with result 'oom-kill'.").sort()).toEqual(["oom_kill", "systemd_restart_loop"]);
+  test("systemd's oom-kill result is an OOM kill, and the result of the unit's failure", () => {
+    const signals = match(record("systemd[1]: worker.service: Failed with result 'oom-kill'.")).map((s) => `${s.ruleId}/${s.role}`);
+    expect(signals.sort()).toEqual(["oom_kill/match", "systemd_unit_failed/then"]);
+  });
+
+  test("one failed start counts once: the restart loop counts restarts, the unit failure counts exits", () => {
+    const restart = [
+      "systemd[1254]: palantir.service: Main process exited, code=exited, status=1/FAILURE",
+      "systemd[1254]: palantir.service: Failed with result 'exit-code'.",
+      "systemd[1254]: palantir.service: Scheduled restart job, restart counter is at 12.",
+    ];
+    const mains = restart.flatMap((l) => match(record(l)).filter((s) => s.role === "match").map((s) => s.ruleId));
+    expect(mains).toEqual(["systemd_unit_failed", "systemd_restart_loop"]);
   });
 
   test("a joined panic record takes its location from the panic hook's Location line", () => {
