@@ -78,14 +78,18 @@ export function utf8SafeLength(buf: Buffer, cap: number): number {
   return need > 1 && i + need > end ? i : end;
 }
 
+export interface LineSplitter {
+  /** Feeds the next chunk; calls onLine, synchronously, for every line the chunk completes. */
+  push(chunk: Uint8Array, onLine: (line: RawLine) => void): void;
+  /** The stream ended: emits the unterminated last line, if it is non-empty. */
+  end(onLine: (line: RawLine) => void): void;
+}
+
 /**
- * Splits chunks into lines following the semantics in this file's header.
- * Empty lines are yielded too (they keep the numbering honest); callers decide to skip them.
+ * The synchronous core of frameLines (same semantics, see this file's header), for stages that want to
+ * handle a chunk's lines without one await per line.
  */
-export async function* frameLines(
-  chunks: AsyncIterable<Uint8Array>,
-  opts: FrameOptions = {},
-): AsyncGenerator<RawLine> {
+export function createLineSplitter(opts: Omit<FrameOptions, "signal"> = {}): LineSplitter {
   const cap = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${cap}`);
   const stats = opts.stats ?? createFrameStats();
@@ -126,30 +130,59 @@ export async function* frameLines(
     lastByte = seg[seg.length - 1] ?? -1;
   };
 
-  for await (const raw of chunks) {
-    opts.signal?.throwIfAborted();
-    const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    stats.bytes += chunk.length;
-    let pos = 0;
-    for (let nl = chunk.indexOf(0x0a, pos); nl !== -1; nl = chunk.indexOf(0x0a, pos)) {
-      const seg = chunk.subarray(pos, nl);
-      if (total === 0) {
-        // Fast path: the whole line lies in this chunk, no copy.
-        yield finish(seg, seg.length, seg.length > 0 ? (seg[seg.length - 1] ?? -1) : -1);
-      } else {
-        keep(seg);
-        const head = parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts, stored);
-        const line = finish(head, total, lastByte);
-        parts = [];
-        stored = 0;
-        total = 0;
-        lastByte = -1;
-        yield line;
+  return {
+    push(raw, onLine) {
+      const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      stats.bytes += chunk.length;
+      let pos = 0;
+      for (let nl = chunk.indexOf(0x0a, pos); nl !== -1; nl = chunk.indexOf(0x0a, pos)) {
+        const seg = chunk.subarray(pos, nl);
+        if (total === 0) {
+          // Fast path: the whole line lies in this chunk, no copy.
+          onLine(finish(seg, seg.length, seg.length > 0 ? (seg[seg.length - 1] ?? -1) : -1));
+        } else {
+          keep(seg);
+          const head = parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts, stored);
+          const line = finish(head, total, lastByte);
+          parts = [];
+          stored = 0;
+          total = 0;
+          lastByte = -1;
+          onLine(line);
+        }
+        pos = nl + 1;
       }
-      pos = nl + 1;
-    }
-    keep(chunk.subarray(pos));
+      keep(chunk.subarray(pos));
+    },
+    end(onLine) {
+      if (total > 0) onLine(finish(Buffer.concat(parts, stored), total, lastByte));
+      parts = [];
+      stored = 0;
+      total = 0;
+      lastByte = -1;
+    },
+  };
+}
+
+/**
+ * Splits chunks into lines following the semantics in this file's header.
+ * Empty lines are yielded too (they keep the numbering honest); callers decide to skip them.
+ */
+export async function* frameLines(
+  chunks: AsyncIterable<Uint8Array>,
+  opts: FrameOptions = {},
+): AsyncGenerator<RawLine> {
+  const splitter = createLineSplitter(opts);
+  const ready: RawLine[] = [];
+  const collect = (l: RawLine) => { ready.push(l); };
+  for await (const chunk of chunks) {
+    opts.signal?.throwIfAborted();
+    splitter.push(chunk, collect);
+    // At most one chunk's lines wait here.
+    yield* ready;
+    ready.length = 0;
   }
   opts.signal?.throwIfAborted();
-  if (total > 0) yield finish(Buffer.concat(parts, stored), total, lastByte);
+  splitter.end(collect);
+  yield* ready;
 }

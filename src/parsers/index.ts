@@ -1,11 +1,11 @@
 // Public surface of the parsers floor: bytes → capped lines → LogRecord, multi-line events joined.
 export type { Level, LogFormat, LogRecord, SourceRef } from "./record.js";
 /** frameLines splits bytes into capped lines (semantics in frame.ts's header); decodeLine never throws. */
-export { DEFAULT_MAX_LINE_BYTES, LINE_ISSUES, countIssue, createFrameStats, decodeLine, frameLines, utf8SafeLength } from "./frame.js";
-export type { FrameOptions, FrameStats, LineIssue, RawLine } from "./frame.js";
+export { DEFAULT_MAX_LINE_BYTES, LINE_ISSUES, countIssue, createFrameStats, createLineSplitter, decodeLine, frameLines, utf8SafeLength } from "./frame.js";
+export type { FrameOptions, FrameStats, LineIssue, LineSplitter, RawLine } from "./frame.js";
 /** parseLines detects a stream's format from its first lines and parses every line into a LogRecord. */
-export { createParseContext, parseLines } from "./parse-lines.js";
-export type { ParseLinesOptions } from "./parse-lines.js";
+export { createParseContext, createRecordParser, parseLines } from "./parse-lines.js";
+export type { ParseLinesOptions, RecordParser } from "./parse-lines.js";
 /** detectFormat guesses a format from sample lines; parseLine parses one line with per-line fallback. */
 export { detectFormat, parseLine, SNIFF_LINES } from "./detect-format.js";
 export type { ParseContext, ParsedLine } from "./parsed.js";

@@ -28,19 +28,28 @@ export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "r
   return { zone, yearFor: createYearInferrer(opts.referenceMs, zone), bootTimeMs: opts.bootTimeMs };
 }
 
+export interface RecordParser {
+  /** Feeds one framed line; calls onRecord for each record ready (none while the format is being sniffed). */
+  push(raw: RawLine, onRecord: (r: LogRecord) => void): void;
+  /** End of stream: releases the lines still held for sniffing. */
+  end(onRecord: (r: LogRecord) => void): void;
+}
+
 /**
- * LogRecords for one stream's lines. Blank lines make no record (they still count in line numbers).
- * Detection buffers at most SNIFF_LINES non-empty lines (each already capped) before the first record.
+ * The synchronous core of parseLines. Blank lines make no record (they still count in line numbers).
+ * Detection holds at most SNIFF_LINES non-empty lines (each already capped) before the first record.
  */
-export async function* parseLines(lines: AsyncIterable<RawLine>, opts: ParseLinesOptions): AsyncGenerator<LogRecord> {
+export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): RecordParser {
   const ctx = createParseContext(opts);
   const stats = opts.stats ?? createFrameStats();
-  const onIssue = (lineNo: number) => (issue: "bad_json") => countIssue(stats, issue, lineNo);
+  let lineNo = 0;
+  const onIssue = (issue: "bad_json") => countIssue(stats, issue, lineNo);
   let format = opts.format;
   const pending: { text: string; raw: RawLine }[] = [];
 
   const toRecord = (text: string, raw: RawLine, fmt: LogFormat): LogRecord => {
-    const p = parseLine(text, fmt, ctx, onIssue(raw.lineNo));
+    lineNo = raw.lineNo;
+    const p = parseLine(text, fmt, ctx, onIssue);
     return {
       text: p.text ?? text,
       message: p.message,
@@ -57,21 +66,42 @@ export async function* parseLines(lines: AsyncIterable<RawLine>, opts: ParseLine
     };
   };
 
+  const release = (onRecord: (r: LogRecord) => void) => {
+    // Sniffing gets its own context: it must not advance this stream's year inference.
+    const fmt = detectFormat(pending.map((l) => l.text), createParseContext(opts));
+    format = fmt;
+    for (const l of pending) onRecord(toRecord(l.text, l.raw, fmt));
+    pending.length = 0;
+  };
+
+  return {
+    push(raw, onRecord) {
+      const text = decodeLine(raw.bytes);
+      if (!/\S/.test(text)) return;
+      if (format !== undefined) {
+        onRecord(toRecord(text, raw, format));
+        return;
+      }
+      pending.push({ text, raw });
+      if (pending.length >= SNIFF_LINES) release(onRecord);
+    },
+    end(onRecord) {
+      if (format === undefined && pending.length > 0) release(onRecord);
+    },
+  };
+}
+
+/** LogRecords for one stream's lines: the format is detected from the first lines, then each line is parsed. */
+export async function* parseLines(lines: AsyncIterable<RawLine>, opts: ParseLinesOptions): AsyncGenerator<LogRecord> {
+  const parser = createRecordParser(opts);
+  const ready: LogRecord[] = [];
+  const collect = (r: LogRecord) => { ready.push(r); };
   for await (const raw of lines) {
     opts.signal?.throwIfAborted();
-    const text = decodeLine(raw.bytes);
-    if (!/\S/.test(text)) continue;
-    if (format === undefined) {
-      pending.push({ text, raw });
-      if (pending.length < SNIFF_LINES) continue;
-      format = detectFormat(pending.map((l) => l.text), createParseContext({ ...opts, referenceMs: opts.referenceMs }));
-      for (const l of pending.splice(0)) yield toRecord(l.text, l.raw, format);
-      continue;
-    }
-    yield toRecord(text, raw, format);
+    parser.push(raw, collect);
+    yield* ready;
+    ready.length = 0;
   }
-  if (format === undefined && pending.length > 0) {
-    const fmt = detectFormat(pending.map((l) => l.text), createParseContext(opts));
-    for (const l of pending.splice(0)) yield toRecord(l.text, l.raw, fmt);
-  }
+  parser.end(collect);
+  yield* ready;
 }

@@ -1,6 +1,6 @@
 // Reads inputs for `analyze`: open → frame → decode → detect/parse → join, with counts of what was read and lost.
-import type { JoinOptions, LineIssue, LogRecord } from "../parsers/index.js";
-import { createFrameStats, frameLines, LINE_ISSUES, joinMultiline, parseLines } from "../parsers/index.js";
+import type { JoinOptions, LineIssue, LogRecord, RawLine } from "../parsers/index.js";
+import { createFrameStats, createLineSplitter, createMultilineJoiner, createRecordParser, LINE_ISSUES } from "../parsers/index.js";
 import type { OpenDeps } from "./files.js";
 import { openInput } from "./files.js";
 import type { InputFile } from "./paths.js";
@@ -40,7 +40,7 @@ export interface ReadOptions extends OpenDeps {
 
 /**
  * LogRecords of every input in order, ref.file = the path ("-" for stdin); multi-line events joined per input.
- * Memory is bounded by the line cap and the join limits, whatever the input size.
+ * Memory is bounded by the line cap, one chunk's records and the join limits, whatever the input size.
  */
 export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOptions = {}): AsyncGenerator<LogRecord, ReadStats> {
   const stats = opts.stats ?? createReadStats();
@@ -48,25 +48,36 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
   for (const input of inputs) {
     const frameStats = createFrameStats();
     stats.files += 1;
+    // The per-line stages are synchronous: one await per chunk, not three per line.
+    const splitter = createLineSplitter({ stats: frameStats, ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }) });
+    const parser = createRecordParser({
+      file: input.path,
+      referenceMs: input.mtimeMs ?? now(),
+      stats: frameStats,
+      ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
+      ...(opts.bootTimeMs === undefined ? {} : { bootTimeMs: opts.bootTimeMs }),
+    });
+    const joiner = createMultilineJoiner(opts.join);
+    const ready: LogRecord[] = [];
+    const onRecord = (r: LogRecord) => {
+      for (const done of joiner.push(r)) ready.push(done);
+    };
+    const onLine = (l: RawLine) => parser.push(l, onRecord);
     try {
-      const bytes = openInput(input, opts.signal, opts.stdin === undefined ? {} : { stdin: opts.stdin });
-      const lines = frameLines(bytes, {
-        stats: frameStats,
-        ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
-        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-      });
-      const records = parseLines(lines, {
-        file: input.path,
-        referenceMs: input.mtimeMs ?? now(),
-        stats: frameStats,
-        ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
-        ...(opts.bootTimeMs === undefined ? {} : { bootTimeMs: opts.bootTimeMs }),
-        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-      });
-      for await (const r of joinMultiline(records, opts.join)) {
-        stats.records += 1;
-        yield r;
+      for await (const chunk of openInput(input, opts.signal, opts.stdin === undefined ? {} : { stdin: opts.stdin })) {
+        opts.signal?.throwIfAborted();
+        splitter.push(chunk, onLine);
+        stats.records += ready.length;
+        yield* ready;
+        ready.length = 0;
       }
+      splitter.end(onLine);
+      parser.end(onRecord);
+      const last = joiner.flush();
+      if (last !== undefined) ready.push(last);
+      stats.records += ready.length;
+      yield* ready;
+      ready.length = 0;
     } finally {
       stats.lines += frameStats.lines;
       stats.bytes += frameStats.bytes;
