@@ -81,16 +81,20 @@ export function normalizeService(name: string): string {
 }
 
 // systemd's own lines about a unit: "transcription-palantir.service: Scheduled restart job, ...".
-const UNIT_PREFIX_RE = /^([\w@:.\\-]+\.(?:service|socket|timer|mount|scope|slice|target|path|swap|automount|device)): /;
+const UNIT_NAME = String.raw`[\w@:.\\-]+\.(?:service|socket|timer|mount|scope|slice|target|path|swap|automount|device)`;
+const UNIT_PREFIX_RE = new RegExp(`^(${UNIT_NAME}): `);
+// systemd ≥ 249 names the unit in its job lines: "Started transcription-palantir.service - Description.".
+const UNIT_JOB_RE = new RegExp(`^(?:Started|Stopped|Starting|Stopping|Reloading|Reloaded|Failed to start|Failed to stop|Dependency failed for) (${UNIT_NAME})(?: - |\\.{0,3}$)`);
 const SYSTEMD_PROGRAMS = new Set(["systemd", "init"]);
 
 /**
- * The service a syslog-style line is about: for systemd's own lines naming a unit, that unit (and
+ * The service a syslog-style line is about: for systemd's own lines naming a unit ("unit: ..." or
+ * "Started unit - ..."), that unit (and
  * `fields.unit` set to its full name); otherwise the program, normalised.
  */
 export function serviceFor(program: string | undefined, message: string, fields: Record<string, string>): string | undefined {
   if (program !== undefined && SYSTEMD_PROGRAMS.has(program)) {
-    const m = UNIT_PREFIX_RE.exec(message);
+    const m = UNIT_PREFIX_RE.exec(message) ?? UNIT_JOB_RE.exec(message);
     if (m?.[1]) {
       fields.unit = m[1];
       return normalizeService(m[1]);

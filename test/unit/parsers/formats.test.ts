@@ -18,6 +18,13 @@ describe("syslog family", () => {
     expect(iso(p.time)).toBe("2025-12-26T22:57:01.000Z");
   });
 
+  test("systemd's job lines name the unit too; other systemd lines stay systemd's", () => {
+    expect(parse("2025-12-26T16:41:53-0500 mithrandir systemd[1722]: Started transcription-palantir.service - Transcription Palantir (Whisper batch API and worker).", "syslog-iso"))
+      .toMatchObject({ service: "transcription-palantir", fields: { unit: "transcription-palantir.service" } });
+    expect(parse("Dec 26 17:57:01 mithrandir systemd[1]: Started Session 3 of User nbost.", "syslog")).toMatchObject({ service: "systemd", fields: { program: "systemd" } });
+    expect(parse("Dec 26 17:57:01 mithrandir systemd[1]: Started Session 3 of User nbost.", "syslog").fields.unit).toBeUndefined();
+  });
+
   test("the same stamp read as UTC", () => {
     const p = parse("Dec 26 17:57:01 mithrandir bun[1573680]: Error: Failed to start server. Is port 9003 in use?", "syslog", ctxAt("2025-12-27T00:00:00Z", "UTC"));
     expect(iso(p.time)).toBe("2025-12-26T17:57:01.000Z");
