@@ -1,0 +1,148 @@
+// `firewatch scan`: only the matching stage, as fast as the bytes can be read; prints id<TAB>count per rule.
+import { open } from "node:fs/promises";
+import type { Command } from "commander";
+import { FirewatchError } from "../errors.js";
+import { expandInputs, openInput, type InputFile } from "../sources/index.js";
+import { compileRules, createLineCounter, loadPatternFile, loadRules, type Rule } from "../rules/index.js";
+
+export interface ScanOptions {
+  /** Rule directories: the built-ins, then these (a later id replaces an earlier one). */
+  readonly rules?: readonly string[];
+  /** `id<TAB>regex` signatures; given alone, only these are counted (no built-ins). */
+  readonly patterns?: string;
+  readonly maxLineBytes?: number;
+}
+
+export interface ScanIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  readonly now: () => number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ScanResult {
+  /** Matching physical lines per rule id, sorted by id. */
+  readonly counts: readonly (readonly [string, number])[];
+  readonly bytes: number;
+  readonly lines: number;
+  readonly candidates: number;
+}
+
+async function rulesFor(opts: ScanOptions): Promise<Rule[]> {
+  const fromPatterns = opts.patterns !== undefined ? await loadPatternFile(opts.patterns) : [];
+  if (opts.patterns !== undefined && (opts.rules ?? []).length === 0) return fromPatterns;
+  const merged = new Map<string, Rule>();
+  for (const r of await loadRules({ dirs: opts.rules ?? [] })) merged.set(r.id, r);
+  for (const r of fromPatterns) merged.set(r.id, r);
+  return [...merged.values()];
+}
+
+/** Counts lines per rule over every input; progress on stderr only when it is a TTY. */
+export async function runScan(paths: readonly string[], opts: ScanOptions, io: ScanIo): Promise<ScanResult> {
+  const rules = compileRules(await rulesFor(opts));
+  if (rules.length === 0) throw new FirewatchError("usage", "No rules to scan with.", { hint: "give --patterns FILE or --rules DIR" });
+  const inputs = await expandInputs(paths);
+  const progress = io.stderr.isTTY === true ? createProgress(inputs, io) : undefined;
+  const counter = createLineCounter(rules, { ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}), countLines: progress !== undefined });
+  for (const input of inputs) {
+    for await (const chunk of chunksOf(input, io.signal)) {
+      counter.write(chunk);
+      progress?.update(counter.stats.bytes, counter.stats.lines);
+    }
+    counter.endInput();
+  }
+  progress?.done(counter.stats.bytes, counter.stats.lines);
+  const counts = rules.map((r, i) => [r.id, counter.counts[i] ?? 0] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { counts, bytes: counter.stats.bytes, lines: counter.stats.lines, candidates: counter.stats.candidates };
+}
+
+const READ_CHUNK = 1 << 20;
+
+/**
+ * The bytes of one input. A plain file is read here in 1 MiB chunks into one reused buffer: openInput's 64 KiB
+ * stream chunks cost a third of the scan time in I/O round trips (measured on the 132 MB bench corpus). Reuse is
+ * safe because the line counter consumes each chunk synchronously and copies what it keeps. Gzip and stdin go
+ * through openInput.
+ */
+async function* chunksOf(input: InputFile, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  if (input.kind !== "file" || input.path.endsWith(".gz")) {
+    yield* openInput(input, signal);
+    return;
+  }
+  const fh = await open(input.path, "r").catch((cause: unknown) => {
+    throw new FirewatchError("input_missing", `Cannot read ${input.path}.`, { cause });
+  });
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    const first = await fh.read(buf, 0, READ_CHUNK, null);
+    if (first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+      yield* openInput(input, signal); // gzip without the .gz name: openInput detects it by magic bytes
+      return;
+    }
+    for (let n = first.bytesRead; n > 0; n = (await fh.read(buf, 0, READ_CHUNK, null)).bytesRead) {
+      signal?.throwIfAborted();
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A one-line progress bar: bytes, lines/s, ETA; redrawn at most 10 times a second. */
+function createProgress(inputs: readonly InputFile[], io: ScanIo) {
+  const total = inputs.reduce((s, f) => s + (f.size ?? 0), 0);
+  const started = io.now();
+  let last = 0;
+  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+  const draw = (bytes: number, lines: number, final: boolean) => {
+    const secs = Math.max((io.now() - started) / 1000, 1e-3);
+    const rate = Math.round(lines / secs).toLocaleString("en-US");
+    // Gzip inputs report their compressed size: the fraction can pass 100 %, so it is clamped.
+    const frac = total > 0 ? Math.min(bytes / total, 1) : 0;
+    const width = 20;
+    const bar = total > 0 ? `[${"#".repeat(Math.round(frac * width)).padEnd(width, ".")}] ${Math.round(frac * 100)}% ` : "";
+    const eta = total > 0 && frac > 0 && !final ? ` ETA ${Math.ceil((secs / frac) * (1 - frac))}s` : "";
+    io.stderr.write(`\r${bar}${mb(bytes)}${total > 0 ? ` / ${mb(total)}` : ""}  ${rate} lines/s${eta}\x1b[K${final ? "\n" : ""}`);
+  };
+  return {
+    update(bytes: number, lines: number) {
+      const t = io.now();
+      if (t - last < 100) return;
+      last = t;
+      draw(bytes, lines, false);
+    },
+    done(bytes: number, lines: number) {
+      draw(bytes, lines, true);
+    },
+  };
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Adds `scan` to the program. */
+export function registerScan(program: Command): void {
+  program
+    .command("scan")
+    .summary("Count the lines each rule matches (the matching stage only, like grep -c per rule)")
+    .description(
+      "Runs only the matching stage over the inputs and prints one `id<TAB>count` line per rule, sorted by id,\n" +
+        "zeros included. A count is the number of physical lines that match, like `grep -c`; lines are split,\n" +
+        "capped and decoded exactly as in `analyze`, with no multi-line joining. Progress goes to stderr when it is a TTY.",
+    )
+    .argument("<paths...>", "log files, directories (walked) or - for stdin; .gz is read transparently")
+    .option("--rules <dir>", "also load the rules in DIR (repeatable); built-ins are always loaded unless only --patterns is given", collect, [])
+    .option("--patterns <file>", "ad-hoc signatures, one `id<TAB>regex` per line (JavaScript syntax); alone, only these are counted")
+    .option("--count", "print counts per rule (the only output mode; accepted for grep-like scripts)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  firewatch scan --count /var/log/syslog\n  firewatch scan --patterns sigs.tsv --count dump.log.gz\n\nExit codes: 0 scanned, 2 invalid rule, pattern or input",
+    )
+    .action(async (paths: string[], o: { rules: string[]; patterns?: string }) => {
+      const result = await runScan(paths, { rules: o.rules, ...(o.patterns !== undefined ? { patterns: o.patterns } : {}) }, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        now: () => performance.now(),
+      });
+      process.stdout.write(result.counts.map(([id, n]) => `${id}\t${n}\n`).join(""));
+    });
+}
