@@ -6,6 +6,9 @@ import type { ParseContext } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
 import { createYearInferrer, createZone } from "./timestamp.js";
 
+/** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
+const MAX_TIME_MS = 8.64e15;
+
 export interface ParseLinesOptions {
   /** Written into ref.file: the path, or "-" for stdin. */
   readonly file: string;
@@ -53,7 +56,8 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     return {
       text: p.text ?? text,
       message: p.message,
-      time: p.time,
+      // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
+      time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,
       host: p.host,
       service: p.service,
       pid: p.pid,
