@@ -2,8 +2,8 @@
 import { parseJsonLine } from "./format-json.js";
 import { parsePythonMessage } from "./format-python.js";
 import type { FormatParser, ParseContext, ParsedLine } from "./parsed.js";
-import { emptyParsed, sniffLevel } from "./parsed.js";
-import { fractionToMs, offsetToMs } from "./timestamp.js";
+import { emptyParsed, levelFromWord, sniffLevel } from "./parsed.js";
+import { fractionToMs, offsetToMs, parseIsoTime } from "./timestamp.js";
 
 // RFC 3339 with nanoseconds, as docker writes it: "2025-11-08T01:04:15.802345678Z msg".
 const STAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}) ?(.*)$/;
@@ -13,6 +13,8 @@ const EVENT_RE = /^(container|image|network|volume|daemon|plugin|service|node|se
 // eslint-disable-next-line no-control-regex -- ESC starts the colour codes we must skip
 const COMPOSE_RE = /^(?:\x1b\[[0-9;]*m)*([A-Za-z0-9][\w.-]*?)(?:\x1b\[[0-9;]*m)* +(?:\x1b\[[0-9;]*m)*\|(?:\x1b\[[0-9;]*m)* ?(.*)$/;
 const REPLICA_RE = /[-_](\d+)$/;
+// Rust tracing-subscriber's default line inside a container: "2025-11-08T01:04:15.802345Z  INFO rsky_ingester::firehose: msg".
+const TRACING_RE = /^(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}))\s+)?(TRACE|DEBUG|INFO|WARN|ERROR)\s+([A-Za-z_][\w:]*(?:\{[^}]*\})?): (.*)$/;
 
 /** Whether the stamp has docker's nanosecond precision (tells docker from journalctl short-iso when sniffing). */
 export function hasNanoStamp(line: string): boolean {
@@ -50,9 +52,18 @@ function inner(p: ParsedLine, message: string, ctx: ParseContext): ParsedLine {
   }
   const py = parsePythonMessage(message, ctx);
   if (py) {
+    p.message = py.message;
     p.level = py.level;
     p.time ??= py.time;
     if (py.fields.logger !== undefined) p.fields.logger = py.fields.logger;
+    return p;
+  }
+  const tr = TRACING_RE.exec(message);
+  if (tr) {
+    p.level = levelFromWord(tr[2] ?? "");
+    p.fields.target = tr[3] ?? "";
+    p.message = tr[4] ?? "";
+    if (p.time === undefined && tr[1] !== undefined) p.time = parseIsoTime(tr[1], ctx.zone);
     return p;
   }
   p.level = sniffLevel(message);
@@ -67,10 +78,8 @@ function stamped(line: string, ctx: ParseContext): ParsedLine | undefined {
   const p = emptyParsed("docker", "");
   p.time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(hh), Number(mm), Number(ss), fractionToMs(frac)) - offsetToMs(off ?? "Z");
   p.fields.timestamp = line.slice(0, line.length - (rest ?? "").length).trimEnd();
-  const msg = rest ?? "";
-  const out = inner(p, msg, ctx);
-  // The JSON inner parser set text to the app's message; a docker line's text stays the whole line otherwise.
-  return out;
+  // For an app's JSON inside, inner() sets text to its message; otherwise text stays the whole line.
+  return inner(p, rest ?? "", ctx);
 }
 
 /** docker logs --timestamps lines and docker events lines. */

@@ -124,6 +124,14 @@ describe("docker and compose", () => {
     expect(iso(p.time)).toBe("2025-11-08T01:04:15.802Z");
   });
 
+  test("Rust tracing and Python logging inside docker logs give level, target and the bare message", () => {
+    const t = parse("2025-11-14T10:31:06.346182210Z 2025-11-14T10:31:06.346100Z ERROR rsky_ingester::labeler: labeler task for mod.bsky.app exited: WebSocket protocol error", "docker");
+    expect(t).toMatchObject({ level: "error", fields: { target: "rsky_ingester::labeler" }, message: "labeler task for mod.bsky.app exited: WebSocket protocol error" });
+    expect(iso(t.time)).toBe("2025-11-14T10:31:06.346Z");
+    const p = parse("2025-11-08T01:04:15.802345678Z 2025-11-08 01:04:15,802 - ERROR - Error rotating segment for stream 348: ", "docker");
+    expect(p).toMatchObject({ level: "error", message: "Error rotating segment for stream 348: " });
+  });
+
   test("docker events lines carry the container name, action and exit code", () => {
     const id = "7f3a9c".padEnd(64, "0");
     const p = parse(`2025-11-08T01:04:15.000000000Z container die ${id} (exitCode=137, image=rsky-ingester:latest, name=rsky-ingester)`, "docker");
