@@ -126,7 +126,9 @@ export function createMultilineJoiner(opts: JoinOptions = {}): MultilineJoiner {
     if (r.ref.file !== h.ref.file) return undefined;
     if (r.format === "plain") return r.text;
     if (!PREFIXED.has(r.format) || r.format !== h.format) return undefined;
-    return r.host === h.host && r.service === h.service && r.pid === h.pid ? r.message : undefined;
+    // Two replicas of one compose service share the service name; their container names differ.
+    const same = r.host === h.host && r.service === h.service && r.pid === h.pid && r.fields.container === h.fields.container;
+    return same ? r.message : undefined;
   };
 
   return {

@@ -132,6 +132,18 @@ describe("joinMultiline", () => {
     expect(rs[0]?.text.split("\n")).toHaveLength(2);
   });
 
+  test("compose: a replica's stack joins its own record, not another replica's", async () => {
+    const rs = await records([
+      "web_1  | Error: listen EADDRINUSE: address already in use :::9003",
+      "web_2  |     at Server.setupListenHandle [as _listen2] (node:net:1817:16)",
+      "web_1  |     at listenInCluster (node:net:1865:12)",
+      "web_1  | listening",
+    ]);
+    expect(shape(rs).map((r) => [r.line, r.endLine])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4]]);
+    const same = await records(["web_1  | Error: boom", "web_1  |     at f (x.js:1:2)", "web_2  | ok"]);
+    expect(shape(same).map((r) => [r.line, r.endLine])).toEqual([[1, 2], [3, 3]]);
+  });
+
   test("does NOT join an ordinary next log line, an indented line, or a line from another file", async () => {
     const rs = await records(["ERROR something failed", "  indented but not a frame", "INFO next", "    at 5 pm the job ran"]);
     expect(rs).toHaveLength(4);
