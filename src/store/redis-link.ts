@@ -1,6 +1,7 @@
 // The Redis connection: waits (bounded) while Redis is down, retries what the outage broke, and says so once.
 import { Redis } from "ioredis";
 import type { z } from "zod";
+import { formatDuration } from "../time.js";
 import { StoreError } from "./errors.js";
 import { STORE_VERSION } from "./records.js";
 import type { StoreDeps } from "./store.js";
@@ -15,6 +16,9 @@ const CLIENT_OPTIONS = {
   connectTimeout: 5_000,
   retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 5), 1_000),
 };
+
+/** Re-runs after a broken connection, on top of the time bound (each one first waits for the connection). */
+const MAX_ATTEMPTS = 20;
 
 function isConnectionError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
@@ -31,6 +35,8 @@ export class RedisLink {
   private readonly redis: Redis;
   private down = false;
   private lastError = "";
+  /** How many times the connection became ready: tells a fresh connection from the one that just broke. */
+  private readyCount = 0;
   private closed = false;
 
   constructor(
@@ -49,6 +55,7 @@ export class RedisLink {
       deps.log?.warn({ errorType: "redis_unreachable", redis: this.where, error: this.lastError }, "Redis is unreachable; store operations wait for it.");
     });
     this.redis.on("ready", () => {
+      this.readyCount++;
       if (!this.down) return;
       this.down = false;
       deps.log?.warn({ redis: this.where }, "Redis is reachable again.");
@@ -58,40 +65,46 @@ export class RedisLink {
   /** Runs `fn` on a live connection; waits for one up to the bound, re-running `fn` if the connection breaks under it. */
   async run<T>(what: string, fn: (r: Redis) => Promise<T>): Promise<T> {
     const deadline = this.deps.clock.now() + this.unavailableAfterMs;
-    for (;;) {
+    // After a broken connection, wait for a *new* "ready": ioredis may still say "ready" for a moment after the
+    // socket broke, and retrying on that would spin.
+    let after = -1;
+    for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new StoreError("invalid", `the Redis store at ${this.where} is closed`);
-      if (this.redis.status !== "ready") await this.waitReady(what, deadline);
+      if (this.redis.status !== "ready" || this.readyCount <= after) await this.waitReady(what, deadline, after);
+      const epoch = this.readyCount;
       try {
         return await fn(this.redis);
       } catch (e) {
         if (!isConnectionError(e)) throw e;
         this.lastError = e instanceof Error ? e.message : String(e);
-        if (this.deps.clock.now() >= deadline) throw this.unavailable(what, e);
+        if (this.deps.clock.now() >= deadline || attempt >= MAX_ATTEMPTS) throw this.unavailable(what, e);
+        after = epoch;
       }
     }
   }
 
-  private async waitReady(what: string, deadline: number): Promise<void> {
+  private async waitReady(what: string, deadline: number, after: number): Promise<void> {
     if (this.redis.status === "wait") this.redis.connect().catch(() => undefined);
+    const usable = () => this.redis.status === "ready" && this.readyCount > after;
     const left = deadline - this.deps.clock.now();
-    if (left <= 0) throw this.unavailable(what);
+    if (left <= 0 && !usable()) throw this.unavailable(what);
     const stop = new AbortController();
     const ready = new Promise<boolean>((resolve) => {
       const onReady = () => resolve(true);
       this.redis.once("ready", onReady);
       stop.signal.addEventListener("abort", () => this.redis.off("ready", onReady), { once: true });
     });
-    const timeout = this.deps.clock.sleep(left, stop.signal).then(
+    const timeout = this.deps.clock.sleep(Math.max(left, 0), stop.signal).then(
       () => false,
       () => false,
     );
-    const ok = this.redis.status === "ready" || (await Promise.race([ready, timeout]));
+    const ok = usable() || (await Promise.race([ready, timeout]));
     stop.abort();
     if (!ok) throw this.unavailable(what);
   }
 
   private unavailable(what: string, cause?: unknown): StoreError {
-    return new StoreError("unavailable", `Redis at ${this.where} is unreachable (${this.lastError || "not connected"}); the ${what} was not applied after waiting ${Math.round(this.unavailableAfterMs / 1000)} s`, {
+    return new StoreError("unavailable", `Redis at ${this.where} is unreachable (${this.lastError || "not connected"}); the ${what} did not happen after waiting ${formatDuration(this.unavailableAfterMs)}`, {
       cause,
       hint: `nothing was written; firewatch keeps reconnecting. Check it with: redis-cli -h ${this.where.split(":")[0]} -p ${this.where.split(":")[1]} ping`,
     });

@@ -55,7 +55,7 @@ export class RedisStore extends StoreCore {
     const keys = redisKeys(opts.namespace ?? "firewatch");
     const link = new RedisLink(url, deps, opts.unavailableAfterMs ?? 30_000);
     try {
-      await link.run("connect", async (r) => {
+      await link.run("connection check", async (r) => {
         // The first store to connect writes the version marker; any other version is refused, never misread.
         await r.set(keys.version, String(STORE_VERSION), "NX");
         const v = await r.get(keys.version);
@@ -74,7 +74,7 @@ export class RedisStore extends StoreCore {
 
   protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T> {
     const key = this.keys.incident(fingerprint);
-    return this.link.run("update", async (r) => {
+    return this.link.run("incident update", async (r) => {
       for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
         const raw = await r.get(key);
         const prev = raw === null ? undefined : decodeStored(raw, StoredIncidentSchema, key);
@@ -92,7 +92,7 @@ export class RedisStore extends StoreCore {
   }
 
   protected async lookup(idOrFingerprint: string): Promise<StoredIncident | undefined> {
-    return this.link.run("get", async (r) => {
+    return this.link.run("incident lookup", async (r) => {
       let key = this.keys.incident(idOrFingerprint);
       let raw = await r.get(key);
       if (raw === null) {
@@ -106,7 +106,7 @@ export class RedisStore extends StoreCore {
   }
 
   protected async allIncidents(): Promise<StoredIncident[]> {
-    return this.link.run("list", async (r) => {
+    return this.link.run("incident listing", async (r) => {
       const fps = await r.zrange(this.keys.index, "0", "-1");
       const out: StoredIncident[] = [];
       for (let i = 0; i < fps.length; i += 500) {
@@ -127,7 +127,7 @@ export class RedisStore extends StoreCore {
   }
 
   protected async activeSilences(now: number): Promise<Silence[]> {
-    return this.link.run("silences", async (r) => {
+    return this.link.run("silence lookup", async (r) => {
       await r.zremrangebyscore(this.keys.silences, "-inf", now);
       const ids = await r.zrangebyscore(this.keys.silences, `(${now}`, "+inf");
       if (ids.length === 0) return [];
@@ -143,10 +143,11 @@ export class RedisStore extends StoreCore {
 
   protected async putSilence(silence: Silence, audit: AuditEntry): Promise<void> {
     await this.link.run("silence", async (r) => {
-      // The key expires with the silence itself (Redis' clock); the index is pruned by ours.
+      // The key expires with the silence (a relative TTL, so clock skew between hosts does not matter); the index
+      // and every read are pruned by our clock.
       await r
         .multi()
-        .set(this.keys.silence(silence.id), encodeJson(silence), "PXAT", silence.expiresAt)
+        .set(this.keys.silence(silence.id), encodeJson(silence), "PX", Math.max(1, silence.expiresAt - silence.createdAt))
         .zadd(this.keys.silences, silence.expiresAt, silence.id)
         .rpush(this.keys.audit, encodeJson(audit))
         .exec();
@@ -154,31 +155,31 @@ export class RedisStore extends StoreCore {
   }
 
   protected async deleteSilence(id: string, _now: number, audit: AuditEntry): Promise<boolean> {
-    return this.link.run("unsilence", async (r) => {
+    return this.link.run("silence removal", async (r) => {
       const n = await r.eval(DELETE_SILENCE, 3, this.keys.silence(id), this.keys.silences, this.keys.audit, id, encodeJson(audit));
       return n === 1;
     });
   }
 
   protected async writeAudit(entry: AuditEntry): Promise<void> {
-    await this.link.run("audit", async (r) => {
+    await this.link.run("audit access", async (r) => {
       await r.rpush(this.keys.audit, encodeJson(entry));
     });
   }
 
   protected async readAudit(): Promise<AuditEntry[]> {
-    return this.link.run("audit", async (r) => {
+    return this.link.run("audit access", async (r) => {
       const lines = await r.lrange(this.keys.audit, 0, -1);
       return lines.map((l, i) => decodeStored(l, AuditEntrySchema, `${this.keys.audit}[${i}]`));
     });
   }
 
   async getCursor(source: string): Promise<string | undefined> {
-    return this.link.run("cursor", async (r) => (await r.hget(this.keys.cursors, source)) ?? undefined);
+    return this.link.run("cursor access", async (r) => (await r.hget(this.keys.cursors, source)) ?? undefined);
   }
 
   async setCursor(source: string, cursor: string): Promise<void> {
-    await this.link.run("cursor", async (r) => {
+    await this.link.run("cursor access", async (r) => {
       await r.hset(this.keys.cursors, source, cursor);
     });
   }
