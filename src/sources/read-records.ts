@@ -1,5 +1,5 @@
 // Reads inputs for `analyze`: open → frame → decode → detect/parse → join, with counts of what was read and lost.
-import type { JoinOptions, LineIssue, LogRecord, RawLine } from "../parsers/index.js";
+import type { JoinOptions, LineIssue, LogFormat, LogRecord, RawLine } from "../parsers/index.js";
 import { createFrameStats, createLineSplitter, createMultilineJoiner, createRecordParser, LINE_ISSUES } from "../parsers/index.js";
 import type { OpenDeps } from "./files.js";
 import { openInput } from "./files.js";
@@ -32,6 +32,8 @@ export interface ReadOptions extends OpenDeps {
   readonly now?: () => number;
   /** Kernel boot time for dmesg's seconds-since-boot stamps. */
   readonly bootTimeMs?: number;
+  /** Parse every input as this format instead of detecting it (lines that do not fit still fall back per line). */
+  readonly format?: LogFormat;
   readonly join?: JoinOptions;
   readonly signal?: AbortSignal;
   /** Filled in as the read goes; also the generator's return value. */
@@ -56,6 +58,7 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
       stats: frameStats,
       ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
       ...(opts.bootTimeMs === undefined ? {} : { bootTimeMs: opts.bootTimeMs }),
+      ...(opts.format === undefined ? {} : { format: opts.format }),
     });
     const joiner = createMultilineJoiner(opts.join);
     const ready: LogRecord[] = [];

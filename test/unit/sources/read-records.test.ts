@@ -61,6 +61,17 @@ describe("readLogRecords", () => {
     expect(stats.samples).toEqual({ binary: "-:2", invalid_utf8: "-:2", bad_json: "-:3", too_long: "-:4" });
   });
 
+  test("a forced format skips detection; an aborted read rejects", async () => {
+    // One compose-looking line in three is not enough to detect compose; forcing it reads that line as compose.
+    const lines = "web_1  | hello\nplain text\nmore plain text\n";
+    const read = (format?: "compose") => collect(readLogRecords([{ path: "-", kind: "stdin" }], { stdin: Readable.from([Buffer.from(lines)]), now: () => 0, ...(format ? { format } : {}) }));
+    expect((await read()).map((r) => [r.format, r.service ?? null])).toEqual([["plain", null], ["plain", null], ["plain", null]]);
+    expect((await read("compose")).map((r) => [r.format, r.service ?? null])).toEqual([["compose", "web"], ["plain", null], ["plain", null]]);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(collect(readLogRecords([{ path: "-", kind: "stdin" }], { stdin: Readable.from([Buffer.from(lines)]), signal: ac.signal }))).rejects.toMatchObject({ name: "AbortError" });
+  });
+
   test("a syslog file's year comes from its mtime (a December log read in January)", async () => {
     const p = join(dir, "old-syslog");
     await writeFile(p, "Dec 26 17:57:01 mithrandir bun[1]: x\n");
