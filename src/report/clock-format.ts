@@ -1,7 +1,7 @@
 // Formats event times for people in one time zone ("2025-12-26 17:57:01 EST"), and cadences ("every ~10 min for 9 days").
 import { FirewatchError } from "../errors.js";
 import { formatDuration } from "../time.js";
-import type { Cadence } from "../correlate/finding.js";
+import type { Cadence } from "../correlate/index.js";
 
 export interface TimeFormat {
   /** The IANA zone the report is written in. */

@@ -4,7 +4,7 @@
 // the report has two extra duties: every value is escaped for its context before it is inserted, and a
 // placeholder without a value must never reach the output (the line is dropped, or says "unknown").
 import { formatIso } from "../time.js";
-import type { Finding } from "../correlate/finding.js";
+import type { Finding } from "../correlate/index.js";
 import { formatInterval, formatSpan, type TimeFormat } from "./clock-format.js";
 
 export type TemplateValues = Readonly<Record<string, string>>;
@@ -12,6 +12,11 @@ export type TemplateValues = Readonly<Record<string, string>>;
 export type RenderValue = (value: string, name: string) => string;
 
 const PLACEHOLDER = /\{([A-Za-z_][\w.-]*)\}/g;
+
+/** Own values only: a template naming {constructor} or {toString} must not find Object's methods. */
+function lookup(values: TemplateValues, name: string): string | undefined {
+  return Object.hasOwn(values, name) ? values[name] : undefined;
+}
 
 /** The {names} used in a template, in order of appearance. */
 export function placeholderNames(template: string): string[] {
@@ -27,7 +32,7 @@ export function hasPlaceholder(text: string): boolean {
 export function fillStrict(template: string, values: TemplateValues, render: RenderValue): string | undefined {
   let missing = false;
   const out = template.replace(PLACEHOLDER, (whole, name: string) => {
-    const v = values[name];
+    const v = lookup(values, name);
     if (v === undefined) {
       missing = true;
       return whole;
@@ -45,7 +50,7 @@ export function fillOrUnknown(template: string, values: TemplateValues, render: 
 /** Fills every placeholder; one without a value is replaced by `missing(name)`. */
 export function fillWith(template: string, values: TemplateValues, render: RenderValue, missing: (name: string) => string): string {
   return template.replace(PLACEHOLDER, (_whole, name: string) => {
-    const v = values[name];
+    const v = lookup(values, name);
     return v === undefined ? missing(name) : render(v, name);
   });
 }
@@ -56,7 +61,8 @@ export function fillWith(template: string, values: TemplateValues, render: Rende
  * Empty strings count as missing (the correlator uses "" for an absent group value).
  */
 export function findingValues(finding: Finding, fmt: TimeFormat): Record<string, string> {
-  const values: Record<string, string> = {};
+  // No prototype: a captured field may be called __proto__.
+  const values: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(finding.fields)) if (v !== "") values[k] = v;
   const put = (k: string, v: string | undefined) => {
     if (v !== undefined && v !== "") values[k] = v;

@@ -1,7 +1,7 @@
 // What the report sections need about each finding, computed once: its rule, title, template values and order.
 import { Knowledge, type Rule, type Severity } from "../rules/index.js";
-import type { Finding } from "../correlate/finding.js";
-import type { Incident, IncidentStatus } from "../incidents/incident.js";
+import type { Finding } from "../correlate/index.js";
+import type { Incident, IncidentStatus } from "../incidents/index.js";
 import type { TimeFormat } from "./clock-format.js";
 import { escapeInline } from "./escape.js";
 import { fillOrUnknown, findingValues } from "./fill.js";

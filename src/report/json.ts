@@ -1,7 +1,7 @@
 // renderJson: incidents as the stable JSON contract of json-schema.ts (times ISO 8601 UTC, null when unknown).
 import { formatIso } from "../time.js";
-import type { Finding } from "../correlate/finding.js";
-import type { Incident } from "../incidents/incident.js";
+import type { Finding } from "../correlate/index.js";
+import type { Incident } from "../incidents/index.js";
 import { describeCadence } from "./clock-format.js";
 import type { FindingJson, IncidentJson, ReportJson } from "./json-schema.js";
 

@@ -27,7 +27,7 @@ export function renderActions(views: readonly FindingView[], fmt: TimeFormat): s
   const seen = new Set<string>();
   for (const view of views) {
     const all = commandValues(view.finding, fmt);
-    const safe: Record<string, string> = {};
+    const safe: Record<string, string> = Object.create(null);
     for (const [k, v] of Object.entries(all)) if (SHELL_SAFE.test(v)) safe[k] = v;
     for (const action of view.knowledge.immediate_actions) {
       const title = fillOrUnknown(action.title, view.values, escapeInline);
@@ -35,8 +35,8 @@ export function renderActions(views: readonly FindingView[], fmt: TimeFormat): s
         // Every {name} must be filled: a command with a hole is shown as what it would be, commented out.
         const line = fillStrict(cmd, safe, (v) => v);
         if (line !== undefined) return line;
-        const lacking = unique(placeholderNames(cmd).filter((n) => safe[n] === undefined));
-        const why = lacking.map((n) => (all[n] === undefined ? `${n} is not known from the logs` : `${n} is not a plain word`));
+        const lacking = unique(placeholderNames(cmd).filter((n) => !Object.hasOwn(safe, n)));
+        const why = lacking.map((n) => (!Object.hasOwn(all, n) ? `${n} is not known from the logs` : `${n} is not a plain word`));
         // Shown with <name> where the value is missing, so the reader sees the command without a raw placeholder.
         const shape = fillWith(cmd, safe, (v) => v, (n) => `<${n}>`);
         return `# omitted (${why.join("; ")}): ${shape}`;

@@ -1,5 +1,5 @@
 // "Critical Issues Identified": per finding its Problem, Root Cause, Evidence (verbatim lines) and table.
-import type { Evidence, Finding, FindingTable } from "../correlate/finding.js";
+import type { Evidence, Finding, FindingTable } from "../correlate/index.js";
 import { describeCadence, type TimeFormat } from "./clock-format.js";
 import { codeBlock, escapeInline, renderTable } from "./escape.js";
 import { fillOrUnknown, fillStrict } from "./fill.js";

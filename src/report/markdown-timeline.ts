@@ -1,6 +1,6 @@
 // "Timeline": the moments the findings measured (first seen, threshold reached, counters, last seen, recovery), by time.
 import { formatDuration } from "../time.js";
-import type { Evidence } from "../correlate/finding.js";
+import type { Evidence } from "../correlate/index.js";
 import type { TimeFormat } from "./clock-format.js";
 import type { FindingView } from "./finding-view.js";
 

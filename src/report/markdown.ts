@@ -1,5 +1,5 @@
 // The markdown incident report in the documented format (seed 000): header, then ten sections separated by rules.
-import type { Incident } from "../incidents/incident.js";
+import type { Incident } from "../incidents/index.js";
 import type { Rule } from "../rules/index.js";
 import { createTimeFormat, type TimeFormat } from "./clock-format.js";
 import { escapeInline } from "./escape.js";

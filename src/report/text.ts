@@ -1,6 +1,6 @@
 // renderText: a short terminal summary, one block per incident and a one-line total; colour only when asked for.
-import type { Finding } from "../correlate/finding.js";
-import type { Incident } from "../incidents/incident.js";
+import type { Finding } from "../correlate/index.js";
+import type { Incident } from "../incidents/index.js";
 import type { Rule, Severity } from "../rules/index.js";
 import { createTimeFormat, describeCadence, type TimeFormat } from "./clock-format.js";
 import { escapeTerminal } from "./escape.js";

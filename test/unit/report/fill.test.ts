@@ -30,6 +30,13 @@ describe("template filling", () => {
     });
   });
 
+  test("names of Object's own properties are not values", () => {
+    expect(fillStrict("{constructor} {toString}", {}, id)).toBeUndefined();
+    const v = findingValues({ ...portFinding, fields: { __proto__x: "a", ["__proto__"]: "b" } }, createTimeFormat());
+    expect(fillStrict("{__proto__}", v, id)).toBe("b");
+    expect(fillStrict("{hasOwnProperty}", v, id)).toBeUndefined();
+  });
+
   test("empty and absent values are missing, not blank", () => {
     const v = findingValues({ ...portFinding, fields: { port: "" }, host: undefined, cadence: undefined }, createTimeFormat());
     expect(v).not.toHaveProperty("port");

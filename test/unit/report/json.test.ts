@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { ReportJsonSchema, renderJson } from "../../../src/report/index.js";
-import type { Finding } from "../../../src/correlate/finding.js";
-import type { Incident } from "../../../src/incidents/incident.js";
+import type { Finding } from "../../../src/correlate/index.js";
+import type { Incident } from "../../../src/incidents/index.js";
 import { jobsFinding, portFinding, seedIncident } from "./seed-000.js";
 
 describe("renderJson", () => {

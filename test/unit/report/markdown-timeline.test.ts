@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { thresholdReachedAt } from "../../../src/report/markdown-timeline.js";
-import type { Evidence } from "../../../src/correlate/finding.js";
+import type { Evidence } from "../../../src/correlate/index.js";
 
 const at = (...times: (number | undefined)[]): Evidence[] =>
   times.map((time, i) => ({ ref: { file: "f", line: i + 1, endLine: i + 1 }, time, text: `line ${i}` }));

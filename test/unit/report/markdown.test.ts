@@ -2,8 +2,8 @@ import MarkdownIt from "markdown-it";
 import { describe, expect, test } from "vitest";
 import { renderMarkdown } from "../../../src/report/index.js";
 import { RuleSchema, loadBuiltinRules, type Rule } from "../../../src/rules/index.js";
-import type { Finding } from "../../../src/correlate/finding.js";
-import type { Incident } from "../../../src/incidents/incident.js";
+import type { Finding } from "../../../src/correlate/index.js";
+import type { Incident } from "../../../src/incidents/index.js";
 import { jobsFinding, portFinding, seedIncident, seedRules } from "./seed-000.js";
 
 const md = new MarkdownIt({ html: true });

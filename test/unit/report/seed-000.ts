@@ -1,7 +1,7 @@
 // Test data in the shape of seed 000: a port-conflict crash loop (port 9003, restart counter 485) and 20 stale jobs over 6 files.
 import { RuleSchema, type Rule } from "../../../src/rules/index.js";
-import type { Evidence, Finding } from "../../../src/correlate/finding.js";
-import type { Incident } from "../../../src/incidents/incident.js";
+import type { Evidence, Finding } from "../../../src/correlate/index.js";
+import type { Incident } from "../../../src/incidents/index.js";
 
 const EST = (hhmmss: string) => Date.parse(`2025-12-26T${hhmmss}-05:00`);
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { renderText } from "../../../src/report/index.js";
-import type { Finding } from "../../../src/correlate/finding.js";
-import type { Incident } from "../../../src/incidents/incident.js";
+import type { Finding } from "../../../src/correlate/index.js";
+import type { Incident } from "../../../src/incidents/index.js";
 import { jobsFinding, portFinding, seedIncident, seedRules } from "./seed-000.js";
 
 const NY = { timeZone: "America/New_York" };
