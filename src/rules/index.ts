@@ -26,3 +26,6 @@ export { parsePatterns, loadPatternFile } from "./patterns.js";
 /** Counts matching physical lines per rule straight from bytes (scan --count, the benchmark path). */
 export { createLineCounter } from "./count-lines.js";
 export type { LineCounter, LineCountOptions } from "./count-lines.js";
+/** Slow (literal-less) patterns and failing examples, for `rules lint`. */
+export { lintRules } from "./lint.js";
+export type { LintFinding } from "./lint.js";

@@ -1,0 +1,152 @@
+// `firewatch rules lint` and `firewatch rules test`: check rules, and show what a rule matches in a log, like fail2ban-regex.
+import type { Command } from "commander";
+import { FirewatchError } from "../errors.js";
+import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
+
+// Imported when a subcommand runs (see scan.ts): building the program stays cheap.
+const engine = () => import("../rules/index.js");
+const sources = () => import("../sources/index.js");
+
+interface Out { write(s: string): unknown }
+
+async function compiledRules(dirs: readonly string[]): Promise<CompiledRule[]> {
+  const { compileRules, loadRules } = await engine();
+  return compileRules(await loadRules({ dirs }));
+}
+
+/** Lint findings for the built-ins plus `dirs`; a rule that does not load throws (exit 2). */
+export async function runRulesLint(dirs: readonly string[]): Promise<{ rules: number; findings: LintFinding[] }> {
+  const { lintRules } = await engine();
+  const rules = await compiledRules(dirs);
+  return { rules: rules.length, findings: lintRules(rules) };
+}
+
+export interface RuleTestMatch {
+  readonly line: number;
+  readonly role: Signal["role"];
+  readonly fields: Readonly<Record<string, string>>;
+  readonly text: string;
+}
+
+export interface RuleTestReport {
+  readonly id: string;
+  matched: number;
+  readonly matches: RuleTestMatch[];
+  /** Records holding one of the rule's prefilter literals that its regexes still rejected. */
+  readonly nearMisses: { line: number; text: string }[];
+}
+
+export interface RulesTestResult {
+  readonly lines: number;
+  readonly records: number;
+  readonly rules: RuleTestReport[];
+}
+
+/** Runs the matcher over a log the way `analyze` reads it (formats parsed, multi-line events joined). */
+export async function runRulesTest(ruleArg: string, paths: readonly string[], opts: { dirs: readonly string[]; maxShown: number }): Promise<RulesTestResult> {
+  const { createMatcher } = await engine();
+  const { expandInputs, readLogRecords, createReadStats } = await sources();
+  const all = await compiledRules(opts.dirs);
+  const chosen = ruleArg === "all" ? all : all.filter((r) => r.id === ruleArg);
+  if (chosen.length === 0)
+    throw new FirewatchError("rule_unknown", `No rule "${ruleArg}".`, { hint: `known rules: ${all.map((r) => r.id).join(", ")}` });
+  const match = createMatcher(chosen);
+  const reports = new Map<string, RuleTestReport>(chosen.map((r) => [r.id, { id: r.id, matched: 0, matches: [], nearMisses: [] }]));
+  const stats = createReadStats();
+  let records = 0;
+  for await (const record of readLogRecords(await expandInputs(paths), { stats })) {
+    records++;
+    const signals = match(record);
+    const hit = new Set<string>();
+    for (const s of signals) {
+      const rep = reports.get(s.ruleId);
+      if (!rep) continue;
+      if (!hit.has(s.ruleId)) rep.matched++;
+      hit.add(s.ruleId);
+      if (rep.matches.length < opts.maxShown) rep.matches.push({ line: record.ref.line, role: s.role, fields: s.fields, text: record.text });
+    }
+    // Near misses are cheap only because the literal test is: a substring search on a record no rule matched.
+    for (const rule of chosen) {
+      const rep = reports.get(rule.id);
+      if (!rep || hit.has(rule.id) || rep.nearMisses.length >= opts.maxShown) continue;
+      const main = rule.sets[0];
+      if (main?.any.some((p) => p.literals?.some((l) => record.text.includes(l)))) rep.nearMisses.push({ line: record.ref.line, text: record.text });
+    }
+  }
+  return { lines: stats.lines, records, rules: [...reports.values()] };
+}
+
+function clip(text: string, max = 160): string {
+  const one = text.replace(/[\r\n\t]+/g, " ");
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function printTest(result: RulesTestResult, out: Out): void {
+  out.write(`Lines read: ${result.lines.toLocaleString("en-US")} (${result.records.toLocaleString("en-US")} records)\n\n`);
+  for (const r of result.rules) {
+    if (result.rules.length > 1 && r.matched === 0 && r.nearMisses.length === 0) continue;
+    out.write(`${r.id}: ${r.matched.toLocaleString("en-US")} matched\n`);
+    for (const m of r.matches) {
+      const fields = Object.entries(m.fields).map(([k, v]) => `${k}=${v}`).join(" ");
+      out.write(`  L${m.line}${m.role === "match" ? "" : ` [${m.role}]`}${fields ? `  ${fields}` : ""}  ${clip(m.text)}\n`);
+    }
+    if (r.matched > r.matches.length) out.write(`  … ${(r.matched - r.matches.length).toLocaleString("en-US")} more\n`);
+    if (r.nearMisses.length > 0) {
+      out.write("  near misses (a literal of the rule is there, the regex did not match):\n");
+      for (const n of r.nearMisses) out.write(`  L${n.line}  ${clip(n.text)}\n`);
+    }
+  }
+  const silent = result.rules.filter((r) => r.matched === 0 && r.nearMisses.length === 0).length;
+  if (result.rules.length > 1 && silent > 0) out.write(`\n${silent} rule(s) matched nothing.\n`);
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/**
+ * Adds `rules lint` and `rules test` to the program. Their exit code (0/1) goes to `setExitCode`
+ * (program.ts's setter), process.exitCode by default.
+ */
+export function registerRules(program: Command, deps: { setExitCode?: (code: number) => void } = {}): void {
+  const setExitCode = deps.setExitCode ?? ((code: number) => { process.exitCode = code; });
+  const rules = program.command("rules").summary("Check rules and try them on logs");
+
+  rules
+    .command("lint")
+    .summary("Validate the rules and report slow patterns and failing examples")
+    .description(
+      "Loads the built-in rules and those in --rules DIRs (errors point to file, line and field), then reports\n" +
+        "patterns with no prefilter literal (they run on every line: slow) and examples that do not hold.",
+    )
+    .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])
+    .addHelpText("after", "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules\n\nExit codes: 0 clean, 1 warnings or failing examples, 2 a rule does not load")
+    .action(async (o: { rules: string[] }) => {
+      const { rules: n, findings } = await runRulesLint(o.rules);
+      for (const f of findings) process.stdout.write(`${f.level}\t${f.ruleId}\t${f.path}: ${f.problem}\n`);
+      const slow = findings.filter((f) => f.level === "warning").length;
+      const errors = findings.length - slow;
+      process.stdout.write(`${n} rules: ${slow} slow pattern(s), ${errors} failing example(s)\n`);
+      setExitCode(findings.length > 0 ? 1 : 0);
+    });
+
+  rules
+    .command("test")
+    .summary("Show which lines a rule matches and the fields it captures")
+    .argument("<rule>", "a rule id, or all")
+    .argument("<paths...>", "log files, directories or - for stdin")
+    .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])
+    .option("--format <format>", "text or json", "text")
+    .option("--max <n>", "matches and near misses shown per rule", "10")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  firewatch rules test eaddrinuse_loop /var/log/palantir.log\n  firewatch rules test all --rules ./my-rules dump.log.gz\n\nExit codes: 0 matched, 1 no match, 2 invalid rule or input",
+    )
+    .action(async (rule: string, paths: string[], o: { rules: string[]; format: string; max: string }) => {
+      if (o.format !== "text" && o.format !== "json") throw new FirewatchError("usage", `--format must be text or json, got "${o.format}".`);
+      const maxShown = Number(o.max);
+      if (!Number.isInteger(maxShown) || maxShown < 0) throw new FirewatchError("usage", `--max must be a whole number, got "${o.max}".`);
+      const result = await runRulesTest(rule, paths, { dirs: o.rules, maxShown });
+      if (o.format === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else printTest(result, process.stdout);
+      setExitCode(result.rules.some((r) => r.matched > 0) ? 0 : 1);
+    });
+}

@@ -1,0 +1,63 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { runRulesLint, runRulesTest } from "../../../src/cli/rules.js";
+
+async function ruleDir(yaml: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "fw-rules-cli-"));
+  await writeFile(join(dir, "mine.yaml"), yaml);
+  return dir;
+}
+
+const MINE = `
+rules:
+  - id: my_port
+    match: 'listen EADDRINUSE: address already in use :::(?<port>\\d+)$'
+    examples:
+      - line: "listen EADDRINUSE: address already in use :::9003"
+        fields: { port: "9003" }
+      - line: "listen EADDRINUSE: address already in use :::9004"
+        fields: { port: "1" }
+  - id: my_slow
+    match: '^\\d+$'
+`;
+
+describe("rules lint", () => {
+  test("reports literal-less patterns as slow and examples that do not hold", async () => {
+    const { findings } = await runRulesLint([await ruleDir(MINE)]);
+    const mine = findings.filter((f) => f.ruleId.startsWith("my_"));
+    expect(mine.map((f) => [f.ruleId, f.level, f.path])).toEqual([
+      ["my_port", "error", "examples[1].fields.port"],
+      ["my_slow", "warning", "match.any[0]"],
+    ]);
+  });
+
+  test("the built-in library lints clean", async () => {
+    const { rules, findings } = await runRulesLint([]);
+    expect(rules).toBeGreaterThan(0);
+    expect(findings).toEqual([]);
+  });
+});
+
+describe("rules test", () => {
+  test("shows matches with fields, counts, and near misses where a literal was present", async () => {
+    const dir = await ruleDir(MINE);
+    const log = join(dir, "app.log");
+    await writeFile(log, "listen EADDRINUSE: address already in use :::9003\nlisten EADDRINUSE: address already in use :::9003 (retry)\nfine\n");
+    const result = await runRulesTest("my_port", [log], { dirs: [dir], maxShown: 5 });
+    expect(result.lines).toBe(3);
+    expect(result.rules).toEqual([
+      {
+        id: "my_port",
+        matched: 1,
+        matches: [{ line: 1, role: "match", fields: { port: "9003" }, text: "listen EADDRINUSE: address already in use :::9003" }],
+        nearMisses: [{ line: 2, text: "listen EADDRINUSE: address already in use :::9003 (retry)" }],
+      },
+    ]);
+  });
+
+  test("an unknown rule id is rule_unknown", async () => {
+    await expect(runRulesTest("no_such_rule", ["/dev/null"], { dirs: [], maxShown: 1 })).rejects.toMatchObject({ code: "rule_unknown" });
+  });
+});
