@@ -1,7 +1,7 @@
 // Parses JSON lines: journalctl -o json, and application JSON logs (pino, bunyan, winston, python-json-logger).
 import { Buffer } from "node:buffer";
 import type { FormatParser, ParsedLine } from "./parsed.js";
-import { emptyParsed, levelFromPino, levelFromPriority, levelFromWord, normalizeService, serviceFor, toPid } from "./parsed.js";
+import { emptyParsed, levelFromPino, levelFromPriority, levelFromWord, normalizeService, serviceFor, sniffLevel, toPid } from "./parsed.js";
 import { parseIsoTime } from "./timestamp.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -126,6 +126,8 @@ export const parseJsonLine: FormatParser = (line, ctx) => {
     else if (typeof v === "string") p.level = levelFromWord(v);
     if (p.level !== undefined) break;
   }
+  // docker's json-file ({"log": ..., "stream": ..., "time": ...}) and other level-less logs: the message may say it.
+  if (p.level === undefined && msgKey !== undefined) p.level = sniffLevel(message);
   for (const k of TIME_KEYS) {
     const t = timeFrom(o[k], ctx.zone);
     if (t !== undefined) {

@@ -176,6 +176,11 @@ describe("JSON lines", () => {
     expect(iso(p.time)).toBe("2025-11-08T01:04:15.802Z");
   });
 
+  test("docker's json-file lines: log is the message (newline dropped), RFC 3339 nano time, level from the text", () => {
+    const p = parse('{"log":"ERROR: could not connect to Redis at redis:6379\\n","stream":"stderr","time":"2025-11-08T01:04:15.802345678Z"}', "json");
+    expect(p).toMatchObject({ message: "ERROR: could not connect to Redis at redis:6379", level: "error", fields: { stream: "stderr" }, time: Date.parse("2025-11-08T01:04:15.802Z") });
+  });
+
   test("broken JSON falls back to plain and is counted as bad_json", () => {
     const stats = createFrameStats();
     const ctx = ctxAt("2025-12-27T00:00:00Z");
