@@ -36,7 +36,9 @@ function findingEvents(view: FindingView): TimelineEvent[] {
     return out;
   }
   out.push({ time: firstSeen, text: count === 1 ? `${title}: seen once` : `${title}: first seen` });
-  if (rule?.kind === "threshold") {
+  // A finding below its threshold never reached it; a recovered one may have, before the recovery.
+  const reachable = finding.state === "firing" || finding.recoveredAt !== undefined;
+  if (rule?.kind === "threshold" && reachable) {
     const at = thresholdReachedAt(finding.evidence, count, rule.threshold.count, rule.threshold.within);
     if (at !== undefined) {
       out.push({ time: at, text: `${title}: threshold reached (${rule.threshold.count} within ${formatDuration(rule.threshold.within)})` });

@@ -106,10 +106,11 @@ function summaryValue(value: string): string {
 function renderSummary(views: readonly FindingView[], fmt: TimeFormat): string {
   if (views.length === 0) return "No findings in this incident.";
   const sentences = views.map((v) => {
-    const template = v.knowledge.summary;
+    // A rule's summary states its condition as fact ("is in a crash loop"); only a firing finding has earned that.
+    const template = v.finding.state === "firing" ? v.knowledge.summary : undefined;
     const text = template === undefined ? undefined : fillStrict(template, v.values, summaryValue);
     if (text !== undefined) return text.trim();
-    const state = v.finding.state === "firing" ? "" : " (observed, below threshold)";
+    const state = v.finding.state === "firing" ? "" : v.finding.recoveredAt !== undefined ? " (observed, recovered)" : " (observed, below threshold)";
     return `${v.title}${state}: ${lowerFirst(occurrenceBullet(v.finding, fmt))}.`;
   });
   return sentences.join(" ");

@@ -173,6 +173,11 @@ describe("renderMarkdown: states, missing values and options", () => {
       "1. ❌ Stale Job Queue - 20 Failed Jobs",
       "2. 🚨 Port Conflict - transcription-palantir cannot bind port 9003 (observed, below threshold)",
     ]);
+    // Its rule's summary asserts a crash loop; below threshold the summary gives the figures instead.
+    const summary = section(report, "Executive Summary");
+    expect(summary).not.toContain("crash loop");
+    expect(summary).toContain("Port Conflict - transcription-palantir cannot bind port 9003 (observed, below threshold): seen **485** times");
+    expect(section(report, "Timeline")).not.toContain("threshold reached (3 within 5 min)");
   });
 
   test("a recovered finding says when it recovered", () => {
