@@ -5,7 +5,8 @@
 // - One trailing "\r" is stripped from each line (CRLF files), the unterminated last line included;
 //   "\r\r\n" keeps the first "\r".
 // - Every "\n" ends a line, so empty lines exist and are numbered (lineNo is 1-based and counts every "\n").
-//   The bytes after the last "\n" form a last line only when they are non-empty.
+//   The bytes after the last "\n" form a last line only when they are non-empty (a lone "\r" counts, and
+//   becomes an empty line once the "\r" is stripped).
 // - The line cap applies to the line content (after the "\r" is stripped): a longer line keeps its first
 //   `maxLineBytes` bytes, cut back to the start of a UTF-8 sequence that would otherwise be split (only a
 //   well-formed lead byte with too few continuation bytes left is cut; invalid bytes are kept as they are).

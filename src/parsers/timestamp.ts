@@ -1,4 +1,5 @@
 // Turns log timestamps into epoch ms: wall-clock stamps in a time zone (via Intl), ISO stamps, missing years.
+import { FirewatchError } from "../errors.js";
 
 export const MONTHS: Readonly<Record<string, number>> = {
   Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12,
@@ -19,9 +20,14 @@ export interface Zone {
 
 /** A zone with a one-entry memo: consecutive log lines share the hour, so Intl runs about once an hour of logs. */
 export function createZone(timeZone: string = defaultTimeZone()): Zone {
-  const fmt = new Intl.DateTimeFormat("en-US", {
-    timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
-  });
+  let fmt: Intl.DateTimeFormat;
+  try {
+    fmt = new Intl.DateTimeFormat("en-US", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+    });
+  } catch (cause) {
+    throw new FirewatchError("usage", `Unknown time zone "${timeZone}".`, { cause, hint: 'use an IANA name such as "UTC" or "America/New_York"' });
+  }
   const parts = (ms: number) => {
     const out = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
     for (const p of fmt.formatToParts(ms)) if (p.type in out) out[p.type as keyof typeof out] = Number(p.value);

@@ -80,6 +80,10 @@ describe("syslog year inference", () => {
     expect(iso(p.time)).toBe("2026-06-14T15:16:01.000Z");
   });
 
+  test("an unknown time zone is a usage error naming it", () => {
+    expect(() => createParseContext({ timeZone: "Mars/Olympus_Mons", referenceMs: 0 })).toThrow(expect.objectContaining({ code: "usage", message: expect.stringContaining("Mars/Olympus_Mons") }));
+  });
+
   test("daylight saving time: EDT in summer, EST in winter", () => {
     const ctx = ctxAt("2025-12-31T00:00:00Z");
     expect(iso(parseLine("Jul  4 12:00:00 h a: x", "syslog", ctx).time)).toBe("2025-07-04T16:00:00.000Z");
