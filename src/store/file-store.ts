@@ -186,9 +186,18 @@ export class FileStore extends StoreCore {
   }
 
   private async flush(): Promise<void> {
+    // State and audit are taken in the same synchronous turn, so this flush writes exactly the changes whose audit
+    // lines it appends; what changes during its awaits waits for the next flush.
     const upTo = this.changes;
     const audit = this.pendingAudit;
     this.pendingAudit = [];
+    const now = this.clock.now();
+    const state = encodeJson({
+      v: STORE_VERSION,
+      incidents: [...this.incidents.values()],
+      silences: [...this.silences.values()].filter((s) => s.expiresAt > now),
+      cursors: Object.fromEntries(this.cursors),
+    });
     try {
       // Audit first: after a crash the log may name a change the state lacks, never the reverse.
       if (audit.length > 0 && this.auditFile) {
@@ -199,14 +208,7 @@ export class FileStore extends StoreCore {
       this.pendingAudit = [...audit, ...this.pendingAudit];
       throw e;
     }
-    const now = this.clock.now();
-    const state = {
-      v: STORE_VERSION,
-      incidents: [...this.incidents.values()],
-      silences: [...this.silences.values()].filter((s) => s.expiresAt > now),
-      cursors: Object.fromEntries(this.cursors),
-    };
-    await writeFileAtomic(join(this.dir, STATE_FILE), encodeJson(state));
+    await writeFileAtomic(join(this.dir, STATE_FILE), state);
     this.written = upTo;
   }
 }
