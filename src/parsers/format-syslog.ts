@@ -10,7 +10,10 @@ const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9})
 // RFC 5424: "<34>1 2025-12-26T22:57:01.003Z host app procid msgid SD msg".
 const RFC5424_RE = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/;
 // "prog[pid]: msg", "prog: msg", "sshd(pam_unix)[19939]: msg"; a program name has no spaces.
-const TAG_RE = /^([^\s[\]:]+(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?(.*)$/;
+// The colon is followed by a space or the end: "rsky_ingester::labeler: msg" is a Rust target, not a tag.
+const TAG_RE = /^([^\s[\]:]+(?:\([^)\s]*\))?)(?:\[(\d+)\])?:(?: |$)(.*)$/;
+// "2025-...Z INFO app: msg" is an application's line (tracing, logback), not a host called INFO.
+const LEVEL_AS_HOST_RE = /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)$/;
 // "kernel: [ 123.456789] msg": the monotonic stamp moves to fields, the message keeps the rest.
 const KERNEL_MONO_RE = /^\[\s*(\d+\.\d+)\] ?(.*)$/;
 
@@ -57,7 +60,7 @@ const parseIso = (line: string): ParsedLine | undefined => {
   if (!m) return undefined;
   const [, y, mo, d, hh, mm, ss, frac, off, host, rest] = m;
   // journalctl always writes "prog[pid]:" here; without it this is more likely "docker logs -t" text.
-  if (!TAG_RE.test(rest ?? "")) return undefined;
+  if (!TAG_RE.test(rest ?? "") || LEVEL_AS_HOST_RE.test(host ?? "")) return undefined;
   const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(hh), Number(mm), Number(ss), fractionToMs(frac)) - offsetToMs(off ?? "Z");
   if (!Number.isFinite(t)) return undefined;
   const p = emptyParsed("syslog-iso", "");

@@ -136,6 +136,13 @@ describe("docker and compose", () => {
     expect(p).toMatchObject({ level: "error", message: "Error rotating segment for stream 348: " });
   });
 
+  test("Rust tracing output without docker's stamp is not mistaken for short-iso syslog", () => {
+    const p = parse("2025-11-14T10:31:06.346100Z ERROR rsky_ingester::labeler: labeler task exited", "plain");
+    expect(p).toMatchObject({ host: undefined, level: "error", fields: { target: "rsky_ingester::labeler" }, message: "labeler task exited" });
+    expect(parse("2025-12-26T22:57:01Z INFO app: started", "plain")).toMatchObject({ host: undefined, level: "info", message: "started" });
+    expect(parse("Dec 26 17:57:01 h rsky_ingester::labeler: x", "syslog")).toMatchObject({ service: undefined, message: "rsky_ingester::labeler: x" });
+  });
+
   test("docker events lines carry the container name, action and exit code", () => {
     const id = "7f3a9c".padEnd(64, "0");
     const p = parse(`2025-11-08T01:04:15.000000000Z container die ${id} (exitCode=137, image=rsky-ingester:latest, name=rsky-ingester)`, "docker");
