@@ -16,5 +16,7 @@ export {
 } from "./json-schema.js";
 /** renderText(incidents, opts): a short terminal summary, colour only when opts.color is true. */
 export { renderText, type TextOptions } from "./text.js";
+/** firewatch's own version from package.json (undefined when unreadable), as "Reported By" prints it. */
+export { firewatchVersion } from "./version.js";
 /** Escaping of untrusted log text for markdown and terminals; other outputs (Slack) may reuse it. */
 export { escapeInline, escapeCell, codeBlock, escapeTerminal } from "./escape.js";

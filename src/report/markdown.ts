@@ -3,6 +3,7 @@ import type { Incident } from "../incidents/index.js";
 import type { Rule } from "../rules/index.js";
 import { createTimeFormat, type TimeFormat } from "./clock-format.js";
 import { escapeInline } from "./escape.js";
+import { createFieldExtractor } from "./evidence-fields.js";
 import { fillStrict, hasPlaceholder } from "./fill.js";
 import { findingViews, SEVERITY_BADGE, STATUS_BADGE, type FindingView } from "./finding-view.js";
 import { renderActions, renderAnalysis, renderDocs, renderImpact, renderNextSteps, renderPrevention } from "./markdown-guidance.js";
@@ -40,7 +41,7 @@ export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Ru
     "Executive Summary": renderSummary(views, fmt),
     "Critical Issues Identified": renderIssues(views, fmt),
     "Impact Assessment": renderImpact(views),
-    Timeline: renderTimeline(views, fmt),
+    Timeline: renderTimeline(views, fmt, createFieldExtractor(rules)),
     "Immediate Actions Required": renderActions(views, fmt),
     "Root Cause Analysis": renderAnalysis(views),
     "Prevention Measures": renderPrevention(views),
