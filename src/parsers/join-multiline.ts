@@ -16,6 +16,7 @@ type Mode =
   | "rust-message" // after a new-style "panicked at file:line:col:" whose message is on the next line
   | "rust-panic" // after the panic message: notes and backtrace frames
   | "fatal-panic" // after a panic hook's "[FATAL PANIC OCCURRED]" (seed 001)
+  | "go-panic" // after Go's "panic: ..." or "fatal error: ...": goroutine headers, functions, tab-indented files
   | "stack" // inside Node / Java frames
   | "object"; // inside Node's "{ code: 'EADDRINUSE', ... }" after the frames
 
@@ -28,6 +29,8 @@ const PY_EXCEPTION_RE = /^[A-Za-z_][\w.]*(?:: .*|:)?$/;
 const RUST_PANIC_RE = /^thread '[^']*' panicked at /;
 const RUST_NOTE_RE = /^(?:note: |stack backtrace:$|\s+\d+: |\s+at \S)/;
 const PANIC_HOOK_RE = /^\s*(?:Location|Message|Payload|Thread|Backtrace|Cause|Error|Info)\s*:/;
+const GO_PANIC_RE = /^(?:panic: |fatal error: )/;
+const GO_LINE_RE = /^(?:goroutine \d+ \[.*\]:$|\t|created by |exit status \d+$|\[signal |[\w./*()[\]-]+\(.*\)$)/;
 const FRAME_RE = /^\s+at \S.*(?:\)|:\d+|\]|native|<anonymous>)$/;
 const MORE_RE = /^\s+\.\.\. \d+ (?:more|common frames omitted)$/;
 const CAUSED_RE = /^(?:Caused by: |\s+Suppressed: )/;
@@ -39,6 +42,7 @@ function headMode(content: string): Mode {
   if (content === TRACEBACK) return "py-traceback";
   if (content.includes("[FATAL PANIC OCCURRED]")) return "fatal-panic";
   if (RUST_PANIC_RE.test(content)) return content.endsWith(":") ? "rust-message" : "rust-panic";
+  if (GO_PANIC_RE.test(content)) return "go-panic";
   return "none";
 }
 
@@ -61,6 +65,8 @@ function continues(mode: Mode, line: string, head: LogRecord): Mode | undefined 
       return RUST_NOTE_RE.test(line) ? "rust-panic" : undefined;
     case "fatal-panic":
       return PANIC_HOOK_RE.test(line) || RUST_NOTE_RE.test(line) || RUST_PANIC_RE.test(line) ? "fatal-panic" : undefined;
+    case "go-panic":
+      return GO_LINE_RE.test(line) ? "go-panic" : undefined;
     case "object":
       if (line === "}") return "none";
       return /^\s/.test(line) ? "object" : undefined;

@@ -107,6 +107,22 @@ describe("joinMultiline", () => {
     expect(shape(rs).map((r) => [r.line, r.endLine])).toEqual([[1, 8], [9, 10]]);
   });
 
+  test("Go panics: goroutine dump and exit status (blank lines are not records)", async () => {
+    const rs = await records([
+      "panic: runtime error: invalid memory address or nil pointer dereference",
+      "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a5b2c]",
+      "",
+      "goroutine 1 [running]:",
+      "main.(*Server).listen(0x0)",
+      "\t/app/server.go:42 +0x2c",
+      "main.main()",
+      "\t/app/main.go:12 +0x1d",
+      "exit status 2",
+      "2025/12/26 17:57:02 starting again",
+    ]);
+    expect(shape(rs).map((r) => [r.line, r.endLine])).toEqual([[1, 9], [10, 10]]);
+  });
+
   test("Java: tab frames, Caused by, ... N more", async () => {
     const rs = await records([
       '2025-12-26 17:57:01,000 - ERROR - Exception in thread "main" java.lang.IllegalStateException: pool exhausted',
