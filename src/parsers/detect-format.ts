@@ -39,7 +39,7 @@ function candidates(line: string): readonly FormatParser[] {
   if (c === "<") return [parseSyslogIso, parseSyslog];
   if (c === "[") return [parseDmesg];
   if (isDigit(c)) return hasNanoStamp(line) ? [parseDocker, parseSyslogIso, parsePython] : [parseSyslogIso, parsePython, parseDocker];
-  if (c !== undefined && c >= "A" && c <= "Z") return [parseSyslog];
+  if (c !== undefined && c >= "A" && c <= "Z") return [parseSyslog, parsePython];
   return [];
 }
 

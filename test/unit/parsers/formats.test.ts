@@ -211,6 +211,13 @@ describe("Python logging, dmesg, plain", () => {
     expect(parseLine("2025-11-08 01:04:15,802 - segmenter.rotate - WARNING - Segment duration limit reached: 15 days, 4:23:21", "python", ctx)).toMatchObject({ level: "warn", service: "segmenter.rotate", fields: { logger: "segmenter.rotate" }, message: "Segment duration limit reached: 15 days, 4:23:21" });
   });
 
+  test("basicConfig's LEVEL:logger:message lines have a level and logger but no time", () => {
+    expect(parse("ERROR:streamvault.recorder:Error rotating segment for stream 348: ", "plain")).toMatchObject({
+      format: "python", level: "error", service: "streamvault.recorder", time: undefined, message: "Error rotating segment for stream 348: ",
+    });
+    expect(parse("INFO:     Started server process [1]", "plain")).toMatchObject({ format: "plain", level: "info" });
+  });
+
   test("Zookeeper's Python-like lines (Loghub) come out as python with a level", () => {
     const p = parse("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200", "python");
     expect(p).toMatchObject({ format: "python", level: "info" });
