@@ -268,4 +268,21 @@ describe("renderMarkdown with the built-in rule library", () => {
     const links = tokens.flatMap((t) => (t.children ?? []).filter((c) => c.type === "link_open").map((c) => c.attrGet("href")));
     for (const href of links) expect(href).toMatch(/^https:\/\//);
   });
+
+  test("every built-in rule renders without a raw placeholder, with all values and with none", async () => {
+    const rules = await loadBuiltinRules();
+    const map = new Map(rules.map((r) => [r.id, r] as const));
+    expect(rules.length).toBeGreaterThan(10);
+    for (const rule of rules) {
+      const texts = [rule.title ?? "", JSON.stringify(rule.knowledge)];
+      const names = [...new Set(texts.flatMap((t) => [...t.matchAll(/\{([A-Za-z_][\w.-]*)\}/g)].map((m) => m[1] ?? "")))];
+      const full: Finding = { ...portFinding, rule: rule.id, severity: rule.severity, fields: Object.fromEntries(names.map((n) => [n, "v1"])) };
+      const empty: Finding = { ...portFinding, rule: rule.id, severity: rule.severity, fields: {}, host: undefined, service: undefined, cadence: undefined };
+      for (const finding of [full, empty]) {
+        const report = renderMarkdown({ ...seedIncident, title: rule.id, findings: [finding] }, map);
+        expect(report, rule.id).not.toMatch(RAW_PLACEHOLDER);
+        expect(headings(report, 2), rule.id).toHaveLength(9);
+      }
+    }
+  });
 });
