@@ -1,0 +1,123 @@
+// Groups findings into incidents: same host, close in time (seed 000: port conflict + restart loop + stale jobs).
+import type { Finding } from "../correlate/index.js";
+import { fillTemplate } from "../correlate/index.js";
+import { FirewatchError } from "../errors.js";
+import type { Rule, Severity } from "../rules/schema.js";
+import { fingerprintIncident, incidentId } from "./fingerprint.js";
+import type { Incident } from "./incident.js";
+import { maxSeverity, severityRank } from "./severity.js";
+
+/** Findings of one host whose spans come closer than this belong to the same incident. */
+export const DEFAULT_INCIDENT_GAP_MS = 30 * 60_000;
+
+export interface GroupOptions {
+  /** Largest gap between two findings' [firstSeen, lastSeen] spans that still joins them (ms). */
+  readonly gapMs?: number;
+}
+
+/**
+ * Findings of the same host whose [firstSeen, lastSeen] spans overlap or lie within `gapMs` form one
+ * incident (chained: A near B and B near C puts all three together). Different hosts never merge; an
+ * unknown host is a host of its own. A finding without times (plain-text logs) joins the host's most
+ * recent incident, or forms one with the host's other untimed findings. Output is deterministic: incidents
+ * by firstSeen (untimed last), then fingerprint.
+ */
+export function groupIntoIncidents(findings: readonly Finding[], rules: readonly Rule[], opts: GroupOptions = {}): Incident[] {
+  const gapMs = opts.gapMs ?? DEFAULT_INCIDENT_GAP_MS;
+  if (!Number.isFinite(gapMs) || gapMs < 0) throw new FirewatchError("usage", `gapMs must be a non-negative number of milliseconds, got ${gapMs}`);
+  const titles = new Map(rules.map((r) => [r.id, r.title ?? r.id]));
+
+  const byHost = new Map<string, { timed: Finding[]; untimed: Finding[] }>();
+  for (const f of findings) {
+    const host = f.host ?? "";
+    let bucket = byHost.get(host);
+    if (bucket === undefined) {
+      bucket = { timed: [], untimed: [] };
+      byHost.set(host, bucket);
+    }
+    (f.firstSeen === undefined ? bucket.untimed : bucket.timed).push(f);
+  }
+
+  const incidents: Incident[] = [];
+  for (const { timed, untimed } of byHost.values()) {
+    const clusters = clusterByTime(timed, gapMs);
+    const last = clusters[clusters.length - 1];
+    if (untimed.length > 0) {
+      if (last === undefined) clusters.push(untimed);
+      else last.push(...untimed);
+    }
+    for (const cluster of clusters) incidents.push(toIncident(cluster, titles));
+  }
+  return incidents.sort((a, b) => {
+    const ta = a.firstSeen ?? Infinity;
+    const tb = b.firstSeen ?? Infinity;
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    return a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
+  });
+}
+
+/** Sweep over findings sorted by firstSeen: a finding starting within gap of the cluster's end joins it. */
+function clusterByTime(timed: readonly Finding[], gapMs: number): Finding[][] {
+  const sorted = [...timed].sort((a, b) => (a.firstSeen ?? 0) - (b.firstSeen ?? 0) || tieBreak(a, b));
+  const clusters: Finding[][] = [];
+  let current: Finding[] = [];
+  let end = -Infinity;
+  for (const f of sorted) {
+    const start = f.firstSeen ?? 0;
+    if (current.length > 0 && start > end + gapMs) {
+      clusters.push(current);
+      current = [];
+      end = -Infinity;
+    }
+    current.push(f);
+    end = Math.max(end, f.lastSeen ?? start);
+  }
+  if (current.length > 0) clusters.push(current);
+  return clusters;
+}
+
+/** Most severe first, then first seen (untimed last), then rule and group for a stable order. */
+export function compareFindingsBySeverity(a: Finding, b: Finding): number {
+  const bySeverity = severityRank(b.severity) - severityRank(a.severity);
+  if (bySeverity !== 0) return bySeverity;
+  const ta = a.firstSeen ?? Infinity;
+  const tb = b.firstSeen ?? Infinity;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return tieBreak(a, b);
+}
+
+function tieBreak(a: Finding, b: Finding): number {
+  if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1;
+  return a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0;
+}
+
+/**
+ * The anchor is the most severe firing finding (or, when nothing fires, the most severe one): it gives
+ * the incident its title, host, service and fingerprint.
+ */
+function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, string>): Incident {
+  const sorted = [...cluster].sort(compareFindingsBySeverity);
+  const anchor = sorted.find((f) => f.state === "firing") ?? sorted[0];
+  if (anchor === undefined) throw new FirewatchError("internal", "an incident was built from no findings");
+  let severity: Severity = anchor.severity;
+  let firstSeen: number | undefined;
+  let lastSeen: number | undefined;
+  for (const f of sorted) {
+    severity = maxSeverity(severity, f.severity);
+    if (f.firstSeen !== undefined && (firstSeen === undefined || f.firstSeen < firstSeen)) firstSeen = f.firstSeen;
+    if (f.lastSeen !== undefined && (lastSeen === undefined || f.lastSeen > lastSeen)) lastSeen = f.lastSeen;
+  }
+  const fingerprint = fingerprintIncident({ host: anchor.host, service: anchor.service, rule: anchor.rule, groupKey: anchor.groupKey });
+  return {
+    id: incidentId(fingerprint),
+    fingerprint,
+    title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, anchor.fields),
+    severity,
+    status: sorted.some((f) => f.state === "firing") ? "open" : "observed",
+    host: anchor.host,
+    service: anchor.service,
+    firstSeen,
+    lastSeen,
+    findings: sorted,
+  };
+}

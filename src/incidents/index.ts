@@ -1,0 +1,12 @@
+// Public surface of the incidents floor: findings → grouped incidents with stable fingerprints.
+export type { Incident, IncidentStatus } from "./incident.js";
+/** Groups findings of the same host, close in time, into incidents (deterministic order). */
+export { compareFindingsBySeverity, DEFAULT_INCIDENT_GAP_MS, groupIntoIncidents } from "./group.js";
+export type { GroupOptions } from "./group.js";
+/** sha256 fingerprint that ignores counts and times; "fw-" + 8 hex short id. */
+export { fingerprintIncident, incidentId } from "./fingerprint.js";
+export type { FingerprintParts } from "./fingerprint.js";
+/** Fills {field} placeholders; unknown names stay visible as they are. */
+export { fillTemplate } from "./template.js";
+/** Severity order (critical worst). */
+export { maxSeverity, severityRank } from "./severity.js";

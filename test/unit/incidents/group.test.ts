@@ -1,0 +1,131 @@
+import { describe, expect, test } from "vitest";
+import { createCorrelator, type Finding } from "../../../src/correlate/index.js";
+import { groupIntoIncidents } from "../../../src/incidents/index.js";
+import type { Severity } from "../../../src/rules/schema.js";
+import { MIN, rule, sig, T0 } from "../correlate/make-signal.js";
+
+const RULES = [
+  rule({
+    id: "eaddrinuse_loop",
+    title: "Crash loop — port {port} already in use by {owner}",
+    severity: "critical",
+    kind: "threshold",
+    threshold: { count: 3, within: "5m" },
+    group_by: ["host", "service", "port"],
+  }),
+  rule({ id: "systemd_restart_loop", title: "Restart loop of {service}", severity: "high", kind: "threshold", threshold: { count: 3, within: "10m" }, fields: { counter: "max" } }),
+  rule({ id: "stale_job_queue", title: "Stale job queue", severity: "medium", kind: "threshold", threshold: { count: 5, within: "1h" }, group_by: ["host"] }),
+];
+
+function finding(over: Partial<Finding> & { rule: string }): Finding {
+  return {
+    severity: "medium",
+    state: "firing",
+    count: 1,
+    firstSeen: T0,
+    lastSeen: T0,
+    host: "mithrandir",
+    service: "svc",
+    groupKey: `${over.rule}{}`,
+    fields: {},
+    evidence: [],
+    cadence: undefined,
+    table: undefined,
+    recoveredAt: undefined,
+    ...over,
+  };
+}
+
+describe("groupIntoIncidents", () => {
+  test("seed 000: port conflict, restart loop and stale jobs on one host make ONE incident", () => {
+    const c = createCorrelator(RULES);
+    for (let i = 0; i < 10; i++) {
+      const t = T0 + i * 8000;
+      c.push(sig({ rule: "eaddrinuse_loop", time: t, fields: { port: "9003" } }));
+      c.push(sig({ rule: "systemd_restart_loop", time: t + 1000, fields: { counter: String(476 + i) } }));
+    }
+    for (let i = 0; i < 20; i++) c.push(sig({ rule: "stale_job_queue", service: "redis", time: T0 + 20 * MIN + i * 1000 }));
+    const incidents = groupIntoIncidents(c.findings(), RULES);
+    expect(incidents).toHaveLength(1);
+    const [inc] = incidents;
+    expect(inc).toMatchObject({
+      title: "Crash loop — port 9003 already in use by {owner}",
+      severity: "critical",
+      status: "open",
+      host: "mithrandir",
+      service: "transcription-palantir",
+      firstSeen: T0,
+      lastSeen: T0 + 20 * MIN + 19_000,
+    });
+    expect(inc?.findings.map((f) => f.rule)).toEqual(["eaddrinuse_loop", "systemd_restart_loop", "stale_job_queue"]);
+    expect(inc?.id).toMatch(/^fw-[0-9a-f]{8}$/);
+    expect(inc?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(inc?.id).toBe(`fw-${inc?.fingerprint.slice(0, 8)}`);
+  });
+
+  test("different hosts never merge", () => {
+    const fs = [finding({ rule: "a", host: "h1" }), finding({ rule: "a", host: "h2" })];
+    expect(groupIntoIncidents(fs, RULES).map((i) => i.host)).toEqual(expect.arrayContaining(["h1", "h2"]));
+    expect(groupIntoIncidents(fs, RULES)).toHaveLength(2);
+  });
+
+  test("far-apart times on one host make separate incidents; the gap is inclusive", () => {
+    const a = finding({ rule: "a", firstSeen: T0, lastSeen: T0 + 10 * MIN });
+    const b = finding({ rule: "b", firstSeen: T0 + 40 * MIN, lastSeen: T0 + 41 * MIN });
+    const c = finding({ rule: "c", firstSeen: T0 + 40 * MIN + 1, lastSeen: T0 + 50 * MIN });
+    expect(groupIntoIncidents([a, b, c], RULES).map((i) => i.findings.map((f) => f.rule))).toEqual([["a", "b", "c"]]);
+    const late = finding({ rule: "b", firstSeen: T0 + 40 * MIN + 1, lastSeen: T0 + 41 * MIN });
+    expect(groupIntoIncidents([a, late], RULES).map((i) => i.findings.map((f) => f.rule))).toEqual([["a"], ["b"]]);
+    expect(groupIntoIncidents([a, late], RULES, { gapMs: 0 })).toHaveLength(2);
+    expect(groupIntoIncidents([a, late], RULES, { gapMs: 60 * MIN })).toHaveLength(1);
+  });
+
+  test("overlapping spans chain: a long finding bridges two short ones", () => {
+    const long = finding({ rule: "long", firstSeen: T0, lastSeen: T0 + 5 * 60 * MIN });
+    const early = finding({ rule: "early", firstSeen: T0 + MIN, lastSeen: T0 + 2 * MIN });
+    const late = finding({ rule: "late", firstSeen: T0 + 4 * 60 * MIN, lastSeen: T0 + 4 * 60 * MIN });
+    expect(groupIntoIncidents([late, early, long], RULES)).toHaveLength(1);
+  });
+
+  test("findings without times join their host's latest incident, or form one", () => {
+    const a = finding({ rule: "a", firstSeen: T0, lastSeen: T0 });
+    const b = finding({ rule: "b", firstSeen: T0 + 5 * 60 * MIN, lastSeen: T0 + 5 * 60 * MIN });
+    const untimed = finding({ rule: "u", firstSeen: undefined, lastSeen: undefined });
+    const grouped = groupIntoIncidents([untimed, a, b], RULES);
+    expect(grouped.map((i) => i.findings.map((f) => f.rule))).toEqual([["a"], ["b", "u"]]);
+    const alone = groupIntoIncidents([untimed, finding({ rule: "v", firstSeen: undefined, lastSeen: undefined })], RULES);
+    expect(alone).toHaveLength(1);
+    expect(alone[0]).toMatchObject({ firstSeen: undefined, lastSeen: undefined });
+  });
+
+  test("status, severity and anchor: the most severe FIRING finding gives title and host/service", () => {
+    const sev = (s: Severity) => s;
+    const observedCritical = finding({ rule: "eaddrinuse_loop", severity: sev("critical"), state: "observed", service: "a", fields: { port: "1" } });
+    const firingHigh = finding({ rule: "systemd_restart_loop", severity: sev("high"), service: "b", fields: { service: "b" }, firstSeen: T0 + 1 });
+    const [inc] = groupIntoIncidents([observedCritical, firingHigh], RULES);
+    expect(inc).toMatchObject({ title: "Restart loop of b", severity: "critical", status: "open", service: "b" });
+    expect(inc?.findings.map((f) => f.rule)).toEqual(["eaddrinuse_loop", "systemd_restart_loop"]);
+    const [quiet] = groupIntoIncidents([observedCritical], RULES);
+    expect(quiet).toMatchObject({ status: "observed", title: "Crash loop — port 1 already in use by {owner}" });
+  });
+
+  test("a rule without a title, or unknown, is titled by its id", () => {
+    expect(groupIntoIncidents([finding({ rule: "mystery" })], RULES)[0]?.title).toBe("mystery");
+  });
+
+  test("output order is by firstSeen then fingerprint, whatever the input order", () => {
+    const fs = [
+      finding({ rule: "x", host: "h2", firstSeen: T0 + MIN, lastSeen: T0 + MIN }),
+      finding({ rule: "y", host: "h1", firstSeen: T0, lastSeen: T0 }),
+      finding({ rule: "z", host: "h3", firstSeen: T0, lastSeen: T0 }),
+    ];
+    const forward = groupIntoIncidents(fs, RULES);
+    expect(groupIntoIncidents([...fs].reverse(), RULES)).toEqual(forward);
+    expect(forward[2]?.host).toBe("h2");
+    expect((forward[0]?.fingerprint ?? "") < (forward[1]?.fingerprint ?? "")).toBe(true);
+  });
+
+  test("a negative gap is refused", () => {
+    expect(() => groupIntoIncidents([], RULES, { gapMs: -1 })).toThrow(expect.objectContaining({ code: "usage" }));
+  });
+});
