@@ -101,6 +101,13 @@ describe("renderMarkdown: the documented format", () => {
     ]);
   });
 
+  test("a timeline over several days shows dates", () => {
+    const early: Finding = { ...jobsFinding, firstSeen: Date.parse("2025-12-17T15:00:00Z"), cadence: undefined };
+    const timeline = section(renderMarkdown({ ...seedIncident, findings: [portFinding, early] }, seedRules, NY), "Timeline");
+    expect(timeline).toContain("| 2025-12-17 10:00:00 | Stale Job Queue - 20 Failed Jobs: first seen |");
+    expect(timeline).toContain("| 2025-12-26 17:57:01 | Port Conflict - transcription-palantir cannot bind port 9003: last seen (**485** in total) |");
+  });
+
   test("the same report in UTC shows UTC times", () => {
     const timeline = section(renderMarkdown(seedIncident, seedRules, { timeZone: "UTC" }), "Timeline");
     expect(timeline).toContain("| Time (UTC) | Event |");
@@ -161,6 +168,7 @@ describe("renderMarkdown: states, missing values and options", () => {
     expect(resolved).toContain("**Severity:** 🟡 **MEDIUM**");
     expect(renderMarkdown({ ...seedIncident, severity: "high" }, seedRules)).toContain("🟠 **HIGH**");
     expect(renderMarkdown({ ...seedIncident, severity: "low" }, seedRules)).toContain("🟢 **LOW**");
+    expect(renderMarkdown({ ...seedIncident, status: "observed" }, seedRules)).toContain("**Status:** 🔍 **INVESTIGATING**");
   });
 
   test("reportedBy replaces the default", () => {
