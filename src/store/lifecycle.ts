@@ -1,5 +1,5 @@
 // The incident lifecycle as pure functions (open → acknowledged → resolved, reopen, flapping, silences), shared by every store.
-import type { Finding } from "../correlate/finding.js";
+import type { Finding } from "../correlate/index.js";
 import type { Incident, IncidentStatus } from "../incidents/incident.js";
 import { formatIso } from "../time.js";
 import { StoreError } from "./errors.js";

@@ -1,6 +1,6 @@
 // What the store keeps (incidents with their lifecycle, silences, audit entries), as zod schemas: stored bytes are input.
 import { z } from "zod";
-import type { Finding } from "../correlate/finding.js";
+import type { Finding } from "../correlate/index.js";
 import type { Incident } from "../incidents/incident.js";
 
 /** Version of the stored layout; Redis keys and the state file carry it, another version is refused, never misread. */

@@ -1,0 +1,225 @@
+// `firewatch incidents list|show|ack|resolve|silence|audit` and `firewatch report ID`: stored incidents, on either store.
+import { writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { Command, Option } from "commander";
+import { FirewatchError } from "../errors.js";
+import type { IncidentStatus } from "../incidents/incident.js";
+import { escapeTerminal, renderMarkdown } from "../report/index.js";
+import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
+import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
+
+/** Where the commands read and write; tests pass their own. */
+export interface IncidentsIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+  readonly clock: Clock;
+}
+
+const defaultIo: IncidentsIo = { stdout: process.stdout, env: process.env, clock: systemClock };
+
+interface StoreFlags {
+  store?: string;
+  namespace?: string;
+  onCorrupt?: "refuse" | "move-aside";
+}
+
+const STATUSES: readonly IncidentStatus[] = ["open", "observed", "acknowledged", "resolved"];
+
+function defaultActor(env: NodeJS.ProcessEnv): string {
+  let name = env.USER ?? "";
+  try {
+    name ||= userInfo().username;
+  } catch {
+    // no passwd entry (containers): fall through to "unknown"
+  }
+  return `cli:${name || "unknown"}`;
+}
+
+function storeOptions(cmd: Command): Command {
+  return cmd
+    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--namespace <ns>", "Redis key namespace", "firewatch")
+    .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"));
+}
+
+/** Runs `fn` on the store `flags` name, read-only where the file store allows it, and always closes it. */
+async function withStore<T>(io: IncidentsIo, flags: StoreFlags, readOnly: boolean, fn: (s: Store) => Promise<T>): Promise<T> {
+  const spec = parseStoreSpec(flags.store ?? io.env.FIREWATCH_STORE, io.env);
+  const store = await openStore(spec, { clock: io.clock }, {
+    readOnly,
+    onCorrupt: flags.onCorrupt ?? "refuse",
+    namespace: flags.namespace ?? "firewatch",
+    unavailableAfterMs: 5_000,
+  });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const t = (ms: number | undefined) => (ms === undefined ? "-" : formatIso(ms));
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+
+function statusLine(s: StoredIncident): string {
+  if (s.status === "acknowledged" && s.acknowledged) return `acknowledged by ${s.acknowledged.by} at ${t(s.acknowledged.at)}`;
+  if (s.status === "resolved" && s.resolved) return `resolved ${s.resolved.auto ? "automatically" : `by ${s.resolved.by}`} at ${t(s.resolved.at)}`;
+  return s.status + (s.flapping ? " (flapping: auto-resolve held)" : "") + (s.silencedBy ? ` (silenced by ${s.silencedBy})` : "");
+}
+
+function renderList(list: readonly StoredIncident[]): string {
+  if (list.length === 0) return "No incidents.\n";
+  const rows = list.map((s) => [s.incident.id, s.status, s.incident.severity, t(s.incident.lastSeen), `${s.incident.host ?? "-"}/${s.incident.service ?? "-"}`, s.incident.title]);
+  const head = ["ID", "STATUS", "SEVERITY", "LAST SEEN", "HOST/SERVICE", "TITLE"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? escapeTerminal(c) : pad(escapeTerminal(c), widths[i] ?? 0))).join("  ")).join("\n") + "\n";
+}
+
+function renderShow(s: StoredIncident): string {
+  const i = s.incident;
+  const lines = [
+    `${i.id}  ${escapeTerminal(i.title)}`,
+    `  status       ${statusLine(s)}`,
+    `  severity     ${i.severity}`,
+    `  host         ${escapeTerminal(i.host ?? "-")}    service ${escapeTerminal(i.service ?? "-")}`,
+    `  seen         ${t(i.firstSeen)} .. ${t(i.lastSeen)}`,
+    `  fingerprint  ${i.fingerprint}`,
+    `  reopened     ${s.reopenCount} time(s)`,
+  ];
+  if (s.slack) lines.push(`  slack        ${s.slack.channel} ${s.slack.ts}`);
+  lines.push("  findings:");
+  for (const f of i.findings) {
+    const fields = Object.entries(f.fields).map(([k, v]) => `${k}=${v}`).join(" ");
+    lines.push(`    ${f.rule}  ${f.state}  ${f.count} event(s)  ${escapeTerminal(fields)}`);
+  }
+  lines.push("  history:");
+  for (const h of s.history) lines.push(`    ${t(h.at)}  ${h.event} by ${h.by}${h.note ? ` — ${escapeTerminal(h.note)}` : ""}`);
+  return lines.join("\n") + "\n";
+}
+
+function parseStatuses(text: string | undefined): IncidentStatus[] | undefined {
+  if (text === undefined) return undefined;
+  const out: IncidentStatus[] = [];
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const st = STATUSES.find((s) => s === part);
+    if (!st) throw new FirewatchError("usage", `--status ${part}: expected ${STATUSES.join(", ")}`);
+    out.push(st);
+  }
+  return out;
+}
+
+function formatOption(): Option {
+  return new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
+}
+
+const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x === undefined ? null : x), 2) + "\n";
+
+/** Registers `incidents` (list, show, ack, resolve, silence, audit) and `report` on the program. */
+export function registerIncidents(program: Command, io: IncidentsIo = defaultIo): void {
+  const incidents = program
+    .command("incidents")
+    .description("List, inspect, acknowledge, resolve and silence stored incidents (file store or Redis)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  firewatch incidents list --status open,acknowledged
+  firewatch incidents ack fw-0a1b2c3d --note "killing the rogue bun process" --store redis://127.0.0.1:6379
+
+Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreachable`,
+    );
+
+  storeOptions(incidents.command("list").description("Incidents, most recently active first"))
+    .option("--status <list>", "only these statuses, comma-separated (open, observed, acknowledged, resolved)")
+    .option("--host <host>", "only this host")
+    .option("--service <service>", "only this service")
+    .option("--rule <id>", "only incidents with a finding of this rule")
+    .addOption(formatOption())
+    .action(async (o: StoreFlags & { status?: string; host?: string; service?: string; rule?: string; format: string }) => {
+      const status = parseStatuses(o.status);
+      const list = await withStore(io, o, true, (s) =>
+        s.list({ ...(status ? { status } : {}), ...(o.host ? { host: o.host } : {}), ...(o.service ? { service: o.service } : {}), ...(o.rule ? { rule: o.rule } : {}) }),
+      );
+      io.stdout.write(o.format === "json" ? json(list) : renderList(list));
+    });
+
+  const show = async (s: Store, id: string) => {
+    const found = await s.get(id);
+    if (!found) throw new FirewatchError("usage", `no incident ${id} in the store`, { hint: "`firewatch incidents list` shows the ids" });
+    return found;
+  };
+
+  storeOptions(incidents.command("show").argument("<id>", "short id (fw-...) or fingerprint").description("One incident: status, findings, history"))
+    .addOption(formatOption())
+    .action(async (id: string, o: StoreFlags & { format: string }) => {
+      const found = await withStore(io, o, true, (s) => show(s, id));
+      io.stdout.write(o.format === "json" ? json(found) : renderShow(found));
+    });
+
+  for (const [name, verb] of [["ack", "Acknowledge"], ["resolve", "Resolve"]] as const) {
+    storeOptions(incidents.command(name).argument("<id>", "short id (fw-...) or fingerprint").description(`${verb} an incident (recorded in its history and the audit log)`))
+      .option("--by <who>", "who does it (default: cli:$USER)")
+      .option("--note <text>", "why, for the history")
+      .action(async (id: string, o: StoreFlags & { by?: string; note?: string }) => {
+        const by = o.by ?? defaultActor(io.env);
+        const done = await withStore(io, o, false, (s) => (name === "ack" ? s.acknowledge(id, by, o.note) : s.resolve(id, by, o.note)));
+        io.stdout.write(`${done.incident.id} ${statusLine(done)}\n`);
+      });
+  }
+
+  const silence = incidents.command("silence").description("Silence incidents by rule, host, service or fingerprint until a time");
+  storeOptions(silence.command("add").description("Add a silence (at least one of --rule, --host, --service, --fingerprint)"))
+    .requiredOption("--for <duration>", 'how long, e.g. "2h", "30m", "1d"')
+    .option("--rule <id>").option("--host <host>").option("--service <service>").option("--fingerprint <fp>")
+    .option("--reason <text>", "why, for the audit log")
+    .option("--by <who>", "who does it (default: cli:$USER)")
+    .action(async (o: StoreFlags & { for: string; rule?: string; host?: string; service?: string; fingerprint?: string; reason?: string; by?: string }) => {
+      const durationMs = parseDuration(o.for);
+      if (durationMs === undefined || durationMs <= 0) throw new FirewatchError("usage", `--for ${o.for}: expected a duration like "30m", "2h" or "1d"`);
+      const match = { rule: o.rule, host: o.host, service: o.service, fingerprint: o.fingerprint };
+      const s = await withStore(io, o, false, (st) => st.addSilence({ match, by: o.by ?? defaultActor(io.env), durationMs, ...(o.reason ? { reason: o.reason } : {}) }));
+      io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n`);
+    });
+  storeOptions(silence.command("list").description("Active silences, soonest expiry first"))
+    .addOption(formatOption())
+    .action(async (o: StoreFlags & { format: string }) => {
+      const list = await withStore(io, o, true, (s) => s.listSilences());
+      if (o.format === "json") return void io.stdout.write(json(list));
+      if (list.length === 0) return void io.stdout.write("No active silences.\n");
+      for (const s of list) {
+        const m = Object.entries(s.match).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(" ");
+        io.stdout.write(`${s.id}  until ${formatIso(s.expiresAt)}  ${escapeTerminal(m)}  by ${s.createdBy}${s.reason ? ` — ${escapeTerminal(s.reason)}` : ""}\n`);
+      }
+    });
+  storeOptions(silence.command("remove").argument("<id>", "silence id (sil-...)").description("Remove a silence before it expires"))
+    .option("--by <who>", "who does it (default: cli:$USER)")
+    .action(async (id: string, o: StoreFlags & { by?: string }) => {
+      const removed = await withStore(io, o, false, (s) => s.removeSilence(id, o.by ?? defaultActor(io.env)));
+      if (!removed) throw new FirewatchError("usage", `no active silence ${id}`, { hint: "`firewatch incidents silence list` shows them" });
+      io.stdout.write(`${id} removed\n`);
+    });
+
+  storeOptions(incidents.command("audit").description("The audit log, oldest first"))
+    .option("--target <id>", "only entries about this incident or silence")
+    .option("--limit <n>", "only the newest N", (v) => Number(v))
+    .addOption(formatOption())
+    .action(async (o: StoreFlags & { target?: string; limit?: number; format: string }) => {
+      const list = await withStore(io, o, true, (s) => s.listAudit({ ...(o.target ? { target: o.target } : {}), ...(o.limit ? { limit: o.limit } : {}) }));
+      if (o.format === "json") return void io.stdout.write(json(list));
+      for (const a of list) io.stdout.write(`${formatIso(a.at)}  ${a.actor}  ${a.action}  ${a.target ?? "-"}  ${escapeTerminal(JSON.stringify(a.details))}\n`);
+    });
+
+  storeOptions(program.command("report").argument("<id>", "short id (fw-...) or fingerprint").description("Write the markdown incident report of a stored incident"))
+    .option("-r, --rules <dir>", "add rules from DIR, overriding built-in rules by id (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
+    .option("--tz <zone>", "IANA time zone for the report's times (default UTC)")
+    .option("-o, --out <file>", "write to FILE instead of stdout")
+    .addHelpText("after", "\nExamples:\n  firewatch report fw-0a1b2c3d > incident.md\n  firewatch report fw-0a1b2c3d --store redis://127.0.0.1:6379 --tz America/New_York\n\nExit codes: 0 written, 2 unknown id or store error")
+    .action(async (id: string, o: StoreFlags & { rules: string[]; tz?: string; out?: string }) => {
+      const found = await withStore(io, o, true, (s) => show(s, id));
+      const { loadRules } = await import("../rules/index.js");
+      const rules = new Map((await loadRules({ dirs: o.rules })).map((r) => [r.id, r]));
+      const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), ...(o.tz ? { timeZone: o.tz } : {}) });
+      if (o.out) await writeFile(o.out, md, "utf8");
+      else io.stdout.write(md);
+    });
+}
