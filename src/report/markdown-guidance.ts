@@ -18,8 +18,11 @@ export function renderImpact(views: readonly FindingView[]): string {
   return lines.length > 0 ? bullets(lines) : NONE("impact");
 }
 
-/** A value may go into a command shown for copy-and-paste only if no shell would read it as more than one word. */
-const SHELL_SAFE = /^[A-Za-z0-9_.:/@%+=,-]+$/;
+/**
+ * A value may go into a command shown for copy-and-paste only if no shell would read it as more than one word,
+ * and it cannot be taken for an option (`kill -9 {pid}` with pid "-1" would signal every process).
+ */
+const SHELL_SAFE = /^[A-Za-z0-9_.:/@%+=,][A-Za-z0-9_.:/@%+=,-]*$/;
 
 /** Immediate Actions Required: "### N. title" and the exact commands, filled; identical actions of two findings appear once. */
 export function renderActions(views: readonly FindingView[], fmt: TimeFormat): string {

@@ -252,6 +252,19 @@ describe("renderMarkdown: states, missing values and options", () => {
     expect(actions).toContain("# omitted (unit is not a plain word): systemctl restart <unit>");
     expect(actions).not.toContain("systemctl restart a;");
   });
+
+  test("a value that looks like an option is never put into a command", () => {
+    const rule: Rule = RuleSchema.parse({
+      id: "kill_rule",
+      match: "pid (?<pid>\\S+)",
+      knowledge: { immediate_actions: [{ title: "Kill {pid}", commands: ["kill -9 {pid}"] }] },
+    });
+    const finding: Finding = { ...portFinding, rule: "kill_rule", fields: { pid: "-1" } };
+    const actions = section(renderMarkdown({ ...seedIncident, findings: [finding] }, new Map([[rule.id, rule]])), "Immediate Actions Required");
+    expect(actions).toContain("# omitted (pid is not a plain word): kill -9 <pid>");
+    const ok = renderMarkdown({ ...seedIncident, findings: [{ ...finding, fields: { pid: "1573680" } }] }, new Map([[rule.id, rule]]));
+    expect(section(ok, "Immediate Actions Required")).toContain("```bash\nkill -9 1573680\n```");
+  });
 });
 
 describe("renderMarkdown with the built-in rule library", () => {
