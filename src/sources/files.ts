@@ -14,18 +14,28 @@ export interface OpenDeps {
 
 const READ_CHUNK = 64 * 1024;
 
+/** A Buffer view of the same bytes (no copy). */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 function isGzipMagic(chunk: Uint8Array): boolean {
   return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 }
 
 async function* rawBytes(file: InputFile, signal: AbortSignal | undefined, deps: OpenDeps): AsyncGenerator<Uint8Array> {
   if (file.kind === "stdin") {
-    yield* deps.stdin ?? process.stdin;
+    const source: AsyncIterable<unknown> = deps.stdin ?? process.stdin;
+    // A stream someone switched to text (setEncoding) yields strings; take them back to bytes.
+    for await (const c of source) {
+      if (c instanceof Uint8Array) yield c;
+      else if (typeof c === "string") yield Buffer.from(c);
+    }
     return;
   }
   const stream = createReadStream(file.path, { highWaterMark: READ_CHUNK, ...(signal ? { signal } : {}) });
   try {
-    for await (const chunk of stream) yield chunk as Uint8Array;
+    for await (const chunk of stream) if (Buffer.isBuffer(chunk)) yield chunk; // no encoding set: always Buffers
   } catch (cause) {
     if (signal?.aborted) throw cause;
     throw new FirewatchError("input_missing", `Cannot read ${file.path}: ${errnoCode(cause)}.`, { cause });
@@ -44,7 +54,7 @@ async function* gunzip(first: Uint8Array, rest: AsyncIterator<Uint8Array>, file:
   source.on("error", (e) => gz.destroy(e));
   source.pipe(gz);
   try {
-    for await (const chunk of gz) yield chunk as Buffer;
+    for await (const chunk of gz) if (Buffer.isBuffer(chunk)) yield chunk;
   } catch (cause) {
     if (cause instanceof FirewatchError) throw cause;
     throw new FirewatchError("input_invalid", `${file.path} is not a valid gzip stream (${cause instanceof Error ? cause.message : String(cause)}).`, {
@@ -77,10 +87,8 @@ export async function* openInput(file: InputFile, signal?: AbortSignal, deps: Op
       yield* gunzip(head, it, file);
       return;
     }
-    yield Buffer.isBuffer(head) ? head : Buffer.from(head);
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
-    }
+    yield asBuffer(head);
+    for (let r = await it.next(); !r.done; r = await it.next()) yield asBuffer(r.value);
   } finally {
     await it.return?.(undefined);
   }

@@ -95,6 +95,12 @@ describe("openInput", () => {
     expect(await text(openInput({ path: "-", kind: "stdin" }, undefined, { stdin: Readable.from([gzipSync("zipped\n")]) }))).toBe("zipped\n");
   });
 
+  test("a stdin stream set to text still reads as bytes", async () => {
+    const r = Readable.from([Buffer.from("é\n")]);
+    r.setEncoding("utf8");
+    expect(await text(openInput({ path: "-", kind: "stdin" }, undefined, { stdin: r }))).toBe("é\n");
+  });
+
   test("a file that vanished is input_missing", async () => {
     await expect(text(openInput({ path: join(dir, "gone.log"), kind: "file" }))).rejects.toMatchObject({ code: "input_missing" });
   });
