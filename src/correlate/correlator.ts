@@ -6,8 +6,8 @@ import { createCadenceTracker, type CadenceTracker } from "./cadence.js";
 import { createCondition, type Condition } from "./conditions.js";
 import { createEvidenceBuffer, type EvidenceBuffer } from "./evidence.js";
 import type { Finding } from "./finding.js";
-import { groupValues, lookupGroupValue, makeGroupKey } from "./group-key.js";
-import { compileDerive, createFieldSummaries, type CompiledDerive, type FieldSummaries } from "./summarise-fields.js";
+import { capturedOrRecordField, groupValues, lookupGroupValue, makeGroupKey } from "./group-key.js";
+import { compileDerive, createFieldSummaries, emptyFields, type CompiledDerive, type FieldSummaries } from "./summarise-fields.js";
 import { createContextValues, createTableCounter, type TableCounter } from "./table.js";
 
 export const DEFAULT_MAX_GROUPS_PER_RULE = 1000;
@@ -86,7 +86,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
   let dropped = 0;
 
   function newGroup(rule: Rule, key: string, signal: Signal): Group {
-    const values: Record<string, string> = {};
+    const values = emptyFields();
     for (const name of rule.group_by) values[name] = lookupGroupValue(name, signal) ?? "";
     const tolerance = rule.kind === "recurrence" ? rule.recurrence.tolerance : DEFAULT_CADENCE_TOLERANCE;
     const foldMs = rule.kind === "recurrence" ? rule.recurrence.min_interval : 0;
@@ -171,7 +171,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       if (group.lastMatch === undefined || t > group.lastMatch) group.lastMatch = t;
     }
     if (group.table !== undefined && tableKey !== undefined) {
-      group.table.add(signal.fields[tableKey] ?? signal.record.fields[tableKey]);
+      group.table.add(capturedOrRecordField(signal, tableKey));
     }
   }
 
@@ -180,7 +180,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       signals += 1;
       const t = signal.record.time;
       if (t !== undefined && (maxTime === undefined || t > maxTime)) maxTime = t;
-      context.record(signal.ruleId, (name) => signal.fields[name] ?? signal.record.fields[name]);
+      context.record(signal.ruleId, (name) => capturedOrRecordField(signal, name));
       const state = states.get(signal.ruleId);
       if (state === undefined) {
         unknown += 1;
@@ -220,10 +220,10 @@ function toFinding(
   hasStatus: (rule: string, field: string, value: string) => boolean,
 ): Finding {
   const { rule } = state;
-  const base: Record<string, string> = {};
+  const base = emptyFields();
   if (group.host !== undefined) base.host = group.host;
   if (group.service !== undefined) base.service = group.service;
-  const fields = state.derive({ ...base, ...group.values, ...group.fields.result() });
+  const fields = state.derive(emptyFields(base, group.values, group.fields.result()));
   const host = group.values.host || group.host;
   const service = group.values.service || group.service;
   return {

@@ -3,6 +3,15 @@ import { FirewatchError } from "../errors.js";
 import type { Aggregate, Rule } from "../rules/schema.js";
 import { fillTemplate } from "./template.js";
 
+/**
+ * A fresh fields object without a prototype: a regex may name a group `__proto__` or `constructor`, and
+ * such a field must be stored and looked up like any other.
+ */
+export function emptyFields(...sources: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  return Object.assign(out, ...sources);
+}
+
 /** Distinct values a `values` summary lists before it ends in "…". */
 export const MAX_LISTED_VALUES = 50;
 /** Distinct values a `count_distinct` summary counts exactly; beyond, it says "10000+". */
@@ -80,14 +89,14 @@ export function createFieldSummaries(modes: Readonly<Record<string, Aggregate>>)
       for (const [name, value] of Object.entries(fields)) {
         let s = byName.get(name);
         if (s === undefined) {
-          s = createSummary(modes[name] ?? "last");
+          s = createSummary((Object.hasOwn(modes, name) ? modes[name] : undefined) ?? "last");
           byName.set(name, s);
         }
         s.add(value);
       }
     },
     result() {
-      const out: Record<string, string> = {};
+      const out = emptyFields();
       for (const [name, s] of byName) {
         const v = s.result();
         if (v !== undefined) out[name] = v;
@@ -123,11 +132,11 @@ export function compileDerive(rule: Rule): CompiledDerive {
   return (fields) => {
     const chosen = entries.find((e) => {
       if (e.re === undefined || e.field === undefined) return true;
-      const v = fields[e.field];
+      const v = Object.hasOwn(fields, e.field) ? fields[e.field] : undefined;
       return v !== undefined && e.re.test(v);
     });
-    if (chosen === undefined) return { ...fields };
-    const out: Record<string, string> = { ...fields };
+    const out = emptyFields(fields);
+    if (chosen === undefined) return out;
     for (const [name, template] of Object.entries(chosen.set)) out[name] = fillTemplate(template, fields);
     return out;
   };

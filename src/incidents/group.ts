@@ -111,7 +111,7 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
   return {
     id: incidentId(fingerprint),
     fingerprint,
-    title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, anchor.fields),
+    title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, titleValues(anchor)),
     severity,
     status: sorted.some((f) => f.state === "firing") ? "open" : "observed",
     host: anchor.host,
@@ -120,4 +120,18 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
     lastSeen,
     findings: sorted,
   };
+}
+
+/**
+ * What a title may name: the anchor's fields, and its rule, host, service and count when the fields do not
+ * say otherwise ("Stale job queue: {count} failed jobs"). Times are left to the report, which knows the zone.
+ */
+function titleValues(f: Finding): Record<string, string> {
+  const values: Record<string, string> = Object.create(null);
+  values.rule = f.rule;
+  if (f.host !== undefined) values.host = f.host;
+  if (f.service !== undefined) values.service = f.service;
+  values.count = String(f.count);
+  for (const [k, v] of Object.entries(f.fields)) if (v !== "") values[k] = v;
+  return values;
 }

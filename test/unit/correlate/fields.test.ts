@@ -153,3 +153,17 @@ describe("evidence", () => {
     expect(run([r], [sig({ rule: "e", time: T0, text: "only" })])[0]?.evidence.map((e) => e.text)).toEqual(["only"]);
   });
 });
+
+describe("field names that are Object's own", () => {
+  test("__proto__, constructor and toString are fields like any other", () => {
+    const r = rule({ id: "odd", group_by: ["constructor"], fields: { toString: "values" } });
+    const c = createCorrelator([r]);
+    c.push(sig({ rule: "odd", time: T0, fields: { ["__proto__"]: "p", toString: "a" } }));
+    c.push(sig({ rule: "odd", time: T0 + 1, fields: { toString: "b" } }));
+    const [f] = c.findings();
+    expect(f?.groupKey).toBe('odd{constructor=""}');
+    expect(Object.hasOwn(f?.fields ?? {}, "__proto__")).toBe(true);
+    expect(f?.fields["__proto__"]).toBe("p");
+    expect(f?.fields.toString).toBe("a, b");
+  });
+});

@@ -109,6 +109,12 @@ describe("groupIntoIncidents", () => {
     expect(quiet).toMatchObject({ status: "observed", title: "Crash loop — port 1 already in use by {owner}" });
   });
 
+  test("titles may name the count, host and service; an empty field stays a visible placeholder", () => {
+    const titled = [rule({ id: "stale_job_queue", title: "{count} failed jobs on {host} ({port})" })];
+    const f = finding({ rule: "stale_job_queue", count: 20, fields: { port: "" } });
+    expect(groupIntoIncidents([f], titled)[0]?.title).toBe("20 failed jobs on mithrandir ({port})");
+  });
+
   test("a rule without a title, or unknown, is titled by its id", () => {
     expect(groupIntoIncidents([finding({ rule: "mystery" })], RULES)[0]?.title).toBe("mystery");
   });
