@@ -5,7 +5,7 @@ import type { MatchSpec, Rule } from "./schema.js";
 import { parseRegex, regexSyntaxProblem } from "./regex-ast.js";
 import { findCatastrophicConstruct } from "./regex-safety.js";
 import { requiredLiterals } from "./literals.js";
-import { enableBacktrackFallback } from "./regex-fallback.js";
+import { enableBacktrackFallback, linearTwin } from "./regex-fallback.js";
 
 /** Which part of a record a pattern set reads. */
 export type FieldSelector = { readonly kind: "text" | "message" | "service" | "host" } | { readonly kind: "field"; readonly name: string };
@@ -13,6 +13,8 @@ export type FieldSelector = { readonly kind: "text" | "message" | "service" | "h
 export interface CompiledPattern {
   readonly source: string;
   readonly regex: RegExp;
+  /** The linear-time twin used on lines longer than LONG_LINE_CHARS; undefined when V8's linear engine cannot run it. */
+  readonly linear: RegExp | undefined;
   /** Any one of these occurs in every line the regex matches; undefined = no literal (the rule is slow: lint says so). */
   readonly literals: readonly string[] | undefined;
 }
@@ -86,7 +88,7 @@ export function compileRules(rules: readonly Rule[], origins?: ReadonlyMap<strin
       const any = spec.any.map((source, i): CompiledPattern => {
         checkPattern(source, origin, `${path}.any[${i}]`, rule.id);
         const ast = parseRegex(source);
-        return { source, regex: new RegExp(source), literals: usable(ast ? requiredLiterals(ast) : undefined) };
+        return { source, regex: new RegExp(source), linear: linearTwin(source), literals: usable(ast ? requiredLiterals(ast) : undefined) };
       });
       const not = spec.not.map((source, i) => {
         checkPattern(source, origin, `${path}.not[${i}]`, rule.id);

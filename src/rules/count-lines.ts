@@ -4,6 +4,7 @@ import { DEFAULT_MAX_LINE_BYTES, utf8SafeLength } from "../parsers/index.js";
 import type { Automaton } from "./aho-corasick.js";
 import type { CompiledRule } from "./compile.js";
 import { createBytePrefilter } from "./prefilter.js";
+import { LONG_LINE_CHARS } from "./regex-fallback.js";
 
 /**
  * Line semantics are frame.ts's (split on "\n", one trailing "\r" stripped, content capped at maxLineBytes and cut
@@ -35,6 +36,8 @@ const STREAMS = 4;
 interface Target {
   readonly rule: number;
   readonly regex: RegExp;
+  /** Used on long lines: the linear-time twin when there is one. */
+  readonly longRegex: RegExp;
   readonly always: boolean;
   readonly not: readonly RegExp[];
 }
@@ -45,7 +48,7 @@ export function createLineCounter(rules: readonly CompiledRule[], opts: LineCoun
   const targets: Target[] = [];
   rules.forEach((r, rule) => {
     const main = r.sets[0];
-    if (main) for (const p of main.any) targets.push({ rule, regex: p.regex, always: p.literals === undefined, not: main.not });
+    if (main) for (const p of main.any) targets.push({ rule, regex: p.regex, longRegex: p.linear ?? p.regex, always: p.literals === undefined, not: main.not });
   });
   const literals = rules.flatMap((r) => (r.sets[0]?.any ?? []).map((p) => p.literals));
   const ac: Automaton = createBytePrefilter(literals);
@@ -77,10 +80,11 @@ export function createLineCounter(rules: readonly CompiledRule[], opts: LineCoun
     const kept = length > cap ? utf8SafeLength(Buffer.from(buf.buffer, buf.byteOffset + start, cap), cap) : length;
     stats.candidates++;
     const text = Buffer.from(buf.buffer, buf.byteOffset + start, kept).toString("utf8");
+    const long = text.length > LONG_LINE_CHARS;
     for (let t = 0; t < targets.length; t++) {
       const target = targets[t];
       if (target === undefined || (!target.always && stamp[t] !== e) || done[target.rule] === e) continue;
-      if (!target.regex.test(text)) continue;
+      if (!(long ? target.longRegex : target.regex).test(text)) continue;
       done[target.rule] = e;
       let vetoed = false;
       for (const veto of target.not) if (veto.test(text)) { vetoed = true; break; }

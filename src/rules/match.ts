@@ -3,6 +3,7 @@ import type { LogRecord } from "../parsers/record.js";
 import type { Signal } from "./signal.js";
 import type { CompiledPatternSet, CompiledRule, FieldSelector } from "./compile.js";
 import { createStringPrefilter, type StringPrefilter } from "./prefilter.js";
+import { LONG_LINE_CHARS } from "./regex-fallback.js";
 
 /** The text a selector reads from a record; undefined when the record has no such field. */
 export function selectField(record: LogRecord, field: FieldSelector): string | undefined {
@@ -90,10 +91,11 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
 /** Runs a set's regexes that passed the prefilter (or have no literal), then its vetoes. */
 function matchCandidates(set: CompiledPatternSet, text: string, stamp: Uint32Array, first: number, epoch: number): RegExpExecArray | undefined {
   const any = set.any;
+  const long = text.length > LONG_LINE_CHARS;
   for (let k = 0; k < any.length; k++) {
     const p = any[k];
     if (p === undefined || (p.literals !== undefined && stamp[first + k] !== epoch)) continue;
-    const m = p.regex.exec(text);
+    const m = (long ? (p.linear ?? p.regex) : p.regex).exec(text);
     if (m === null) continue;
     for (const veto of set.not) if (veto.test(text)) return undefined;
     return m;
