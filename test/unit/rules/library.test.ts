@@ -7,6 +7,7 @@ import { compileRules, createMatcher, loadBuiltinRules, testExample, type Compil
 import type { Rule } from "../../../src/rules/schema.js";
 import type { LogRecord } from "../../../src/parsers/record.js";
 import type { Signal } from "../../../src/rules/signal.js";
+import { createCorrelator, type Finding } from "../../../src/correlate/index.js";
 
 const LIBRARY_DIR = fileURLToPath(new URL("../../../src/rules/library/", import.meta.url));
 
@@ -23,9 +24,9 @@ const STANDARD_PLACEHOLDERS = new Set(["host", "service", "count", "firstSeen", 
 /** Record properties group_by may name besides captured fields. */
 const RECORD_KEYS = new Set(["host", "service", "pid"]);
 
-function record(text: string, line = 1): LogRecord {
+function record(text: string, line = 1, time?: number): LogRecord {
   return {
-    text, message: text, time: undefined, host: undefined, service: undefined, pid: undefined, level: undefined,
+    text, message: text, time, host: undefined, service: undefined, pid: undefined, level: undefined,
     fields: {}, format: "plain", ref: { file: "test.log", line, endLine: line }, truncatedBytes: 0,
   };
 }
@@ -359,5 +360,87 @@ describe("hostile lines", () => {
     const ms = performance.now() - t0;
     // Measured 0.35 s for 450 lines of 20 kB here (worst line 51 ms, "[EXIT-TRACE]" x 1 700); a quadratic pattern takes minutes.
     expect(ms).toBeLessThan(10_000);
+  });
+});
+
+describe("the library through the correlator (counts, derived fields, tables)", () => {
+  const T0 = Date.UTC(2025, 11, 26, 22, 0, 0);
+  /** Findings of the whole library for [seconds after T0, line] pairs. */
+  function findings(lines: readonly (readonly [number, string])[]): Finding[] {
+    const correlator = createCorrelator(rules);
+    for (const [i, [sec, text]] of lines.entries()) for (const s of match(record(text, i + 1, T0 + sec * 1000))) correlator.push(s);
+    return correlator.findings();
+  }
+  const only = (fs: Finding[], rule: string): Finding => {
+    const found = fs.filter((f) => f.rule === rule);
+    expect(found).toHaveLength(1);
+    return found[0] as Finding;
+  };
+
+  test.each([
+    ["Ok(Err(WebSocket(ConnectionClosed)))", "Scenario 1: task returned an error"],
+    ["Err(JoinError::Panic(Id(12), ...))", "Scenario 2: task panicked"],
+    ["Ok(Ok(()))", "Scenario 3: run function completed successfully (logic bug)"],
+  ])("exit_trace counts one exit and derives the seed's scenario from %s", (result, scenario) => {
+    const f = only(findings([
+      [0, "[EXIT-TRACE] tokio::select! triggered on labeler_handle - EXIT PATH F"],
+      [0.1, `[EXIT-TRACE] Labeler result: ${result}`],
+    ]), "exit_trace");
+    expect(f.count).toBe(1);
+    expect(f.state).toBe("firing");
+    expect(f.fields).toMatchObject({ path: "F", result, scenario });
+    expect(f.fields["next_step"]).toBeTruthy();
+  });
+
+  test("the stale job table marks files that a completed job already processed", () => {
+    const inbox = "/mnt/data/whisper-batch/inbox/Kingdom Life Blueprint";
+    const f = only(findings([
+      [0, "Job 07166701 completed: 08 Masterclass QA Session with Leif and Paul.m4a"],
+      [10, `Job 1 failed: Input file not accessible: ${inbox}/08 Masterclass QA Session with Leif and Paul.m4a`],
+      [20, `Job 2 failed: Input file not accessible: ${inbox}/08 Masterclass QA Session with Leif and Paul.m4a`],
+      [30, `Job 3 failed: Input file not accessible: ${inbox}/Never Done.m4a`],
+    ]), "stale_job_queue");
+    expect(f.state).toBe("firing");
+    expect(f.fields).toMatchObject({ file: "2", job: "3" });
+    expect(f.table?.rows).toEqual([
+      ["08 Masterclass QA Session with Leif and Paul.m4a", "2", "✅ Already completed"],
+      ["Never Done.m4a", "1", "❌ Not completed"],
+    ]);
+  });
+
+  test("a systemd restart loop counts restarts, keeps the highest counter and its cadence", () => {
+    const lines: [number, string][] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = i * 13;
+      lines.push([t, "palantir.service: Main process exited, code=exited, status=1/FAILURE"]);
+      lines.push([t, "palantir.service: Failed with result 'exit-code'."]);
+      lines.push([t + 0.2, `palantir.service: Scheduled restart job, restart counter is at ${481 + i}.`]);
+    }
+    const fs = findings(lines);
+    const loop = only(fs, "systemd_restart_loop");
+    expect(loop).toMatchObject({ count: 5, state: "firing", fields: expect.objectContaining({ unit: "palantir", counter: "485" }) });
+    expect(loop.cadence?.medianMs).toBe(13_000);
+    expect(only(fs, "systemd_unit_failed")).toMatchObject({ count: 5, fields: expect.objectContaining({ status: "1/FAILURE", result: "exit-code" }) });
+  });
+
+  test("segment rotation fires on a steady recurrence per stream and recovers on a successful rotation", () => {
+    const fails = (stream: number, from: number) =>
+      [0, 1, 2, 3].map((k) => [from + k * 600, `2025-11-08 - ERROR - Error rotating segment for stream ${stream}: `] as const);
+    const stuck = findings([...fails(348, 0), ...fails(404, 30)]).filter((f) => f.rule === "segment_rotation_stuck");
+    expect(stuck.map((f) => [f.fields["stream"], f.state, f.cadence?.medianMs])).toEqual([
+      ["348", "firing", 600_000],
+      ["404", "firing", 600_000],
+    ]);
+    const recovered = only(findings([...fails(348, 0), [2000, "✅ Successfully rotated to segment 002 for stream 348"]]), "segment_rotation_stuck");
+    expect(recovered.recoveredAt).toBe(T0 + 2_000_000);
+  });
+
+  test("external_kill fires when the next start comes with no exit trace, not when a task logged its exit", () => {
+    const start = (t: number) => [[t, "[EXIT-TRACE] Running in 'all' mode"], [t + 0.1, "[EXIT-TRACE] Entering tokio::select! with all three tasks"]] as const;
+    const killed = only(findings([...start(0), ...start(25)]), "external_kill");
+    expect(killed.state).toBe("firing");
+    expect(killed.fields["scenario"]).toBe("Scenario 4: external termination (SIGKILL/OOM)");
+    const exited = only(findings([...start(0), [20, "[EXIT-TRACE] tokio::select! triggered on labeler_handle - EXIT PATH F"], ...start(25)]), "external_kill");
+    expect(exited.state).toBe("observed");
   });
 });
