@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { ReportJsonSchema, renderJson } from "../../../src/report/index.js";
 import type { Finding } from "../../../src/correlate/index.js";
@@ -77,5 +78,21 @@ describe("renderJson", () => {
     const good = JSON.parse(renderJson([seedIncident])) as { incidents: Array<Record<string, unknown>> };
     const extended = { ...good, generatedBy: "firewatch 9", incidents: [{ ...good.incidents[0], probes: [] }] };
     expect(ReportJsonSchema.safeParse(extended).success).toBe(true);
+  });
+
+  test("property: any log text and times round-trip through the JSON and validate", () => {
+    const time = fc.option(fc.integer({ min: 0, max: 4_102_444_800_000 }), { nil: undefined });
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.dictionary(fc.string(), fc.string({ unit: "binary" })), time, time, (text, fields, a, b) => {
+        const f: Finding = { ...portFinding, fields, firstSeen: a, lastSeen: b, evidence: [{ ref: { file: text, line: 1, endLine: 1 }, time: a, text }] };
+        const parsed = ReportJsonSchema.parse(JSON.parse(renderJson([{ ...seedIncident, title: text, firstSeen: a, lastSeen: b, findings: [f] }])));
+        const out = parsed.incidents[0]?.findings[0];
+        expect(parsed.incidents[0]?.title).toBe(text);
+        expect(out?.evidence[0]?.text).toBe(text);
+        expect(out?.fields).toEqual(fields);
+        expect(out?.firstSeen === null ? undefined : Date.parse(out?.firstSeen ?? "")).toBe(a);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
