@@ -5,7 +5,7 @@ export type { Logger };
 
 export function createLogger(opts: { debug: boolean }): Logger {
   return pino(
-    { name: "firewatch", level: opts.debug ? "debug" : "warn", base: undefined, redact: ["*.token", "*.password", "*.secret"] },
+    { name: "firewatch", level: opts.debug ? "debug" : "warn", base: null, redact: ["*.token", "*.password", "*.secret"] },
     pino.destination({ fd: 2, sync: true }),
   );
 }

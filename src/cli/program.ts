@@ -1,22 +1,31 @@
 // The commander program: registers every command and turns errors into one line on stderr and an exit code.
 import { Command, CommanderError } from "commander";
 import { isFirewatchError } from "../errors.js";
+import { registerAnalyze } from "./analyze.js";
 import { EXIT } from "./exit-codes.js";
+import { registerRules } from "./rules.js";
+import { registerScan } from "./scan.js";
+import { firewatchVersion } from "../report/version.js";
 
 export async function runCli(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const setExitCode = (c: number) => {
+    code = c;
+  };
   const program = new Command("firewatch")
     .description("Reads the logs, recognises the failure, writes the incident report.")
+    .version(firewatchVersion() ?? "unknown", "-V, --version")
     .option("--debug", "print stack traces and debug logs to stderr")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  let code: number = EXIT.ok;
-  const setCode = (c: number) => { code = c; };
-  void setCode;
+  registerAnalyze(program, setExitCode);
+  registerScan(program);
+  registerRules(program, { setExitCode });
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    const debug = program.opts<{ debug?: boolean }>().debug === true;
+    const debug = program.opts<{ debug?: boolean }>().debug === true || argv.includes("--debug");
     if (isFirewatchError(e)) {
       process.stderr.write(`firewatch: ${e.message}\n`);
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
