@@ -3,7 +3,7 @@ import type { Finding } from "../correlate/index.js";
 import type { Incident, IncidentStatus } from "../incidents/incident.js";
 import { formatIso } from "../time.js";
 import { StoreError } from "./errors.js";
-import { STORE_VERSION, type AuditInput, type HistoryEntry, type Silence, type SilenceMatch, type StoredIncident } from "./records.js";
+import { STORE_VERSION, type AuditInput, type Carry, type HistoryEntry, type Silence, type SilenceMatch, type StoredIncident } from "./records.js";
 import type { FlapPolicy, ResolveAfter, UpsertOutcome } from "./store.js";
 
 /** What a lifecycle step decided: the record to write (undefined: nothing changed) and the audit lines to append with it. */
@@ -50,12 +50,28 @@ function supersedes(a: Finding, b: Finding): boolean {
   return a.state === "firing" && b.state !== "firing";
 }
 
-/** Merges a new snapshot into the stored one, finding by finding (keyed by groupKey). */
-export function mergeSnapshots(prev: Incident, snap: Incident): Incident {
+/**
+ * Merges a new snapshot into the stored one, finding by finding (keyed by groupKey). A finding whose window starts
+ * after everything stored for its group is a correlator that started over (a restart resuming from a cursor): its
+ * events add to the stored count, and `carry` remembers the base so the growing snapshots of that window add too.
+ */
+export function mergeSnapshots(prev: Incident, carry: Readonly<Record<string, Carry>>, snap: Incident): { incident: Incident; carry: Record<string, Carry> } {
   const byKey = new Map<string, Finding>(prev.findings.map((f) => [f.groupKey, f]));
+  const nextCarry: Record<string, Carry> = { ...carry };
   for (const f of snap.findings) {
     const old = byKey.get(f.groupKey);
-    if (!old || supersedes(f, old)) byKey.set(f.groupKey, f);
+    const c = nextCarry[f.groupKey];
+    if (!old) {
+      byKey.set(f.groupKey, f);
+    } else if (c && f.firstSeen === c.windowStart) {
+      const candidate = { ...f, count: c.carried + f.count, firstSeen: c.since ?? f.firstSeen };
+      if (supersedes(candidate, old)) byKey.set(f.groupKey, candidate);
+    } else if (seen(f.firstSeen) > seen(old.lastSeen)) {
+      nextCarry[f.groupKey] = { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen };
+      byKey.set(f.groupKey, { ...f, count: old.count + f.count, firstSeen: old.firstSeen ?? f.firstSeen });
+    } else if (supersedes(f, old)) {
+      byKey.set(f.groupKey, f);
+    }
   }
   const findings = [...byKey.values()].sort(
     (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || seen(a.firstSeen) - seen(b.firstSeen),
@@ -63,10 +79,13 @@ export function mergeSnapshots(prev: Incident, snap: Incident): Incident {
   const firsts = [prev.firstSeen, snap.firstSeen].filter((t): t is number => t !== undefined);
   const lasts = [prev.lastSeen, snap.lastSeen].filter((t): t is number => t !== undefined);
   return {
-    ...snap,
-    findings,
-    firstSeen: firsts.length ? Math.min(...firsts) : undefined,
-    lastSeen: lasts.length ? Math.max(...lasts) : undefined,
+    incident: {
+      ...snap,
+      findings,
+      firstSeen: firsts.length ? Math.min(...firsts) : undefined,
+      lastSeen: lasts.length ? Math.max(...lasts) : undefined,
+    },
+    carry: nextCarry,
   };
 }
 
@@ -115,13 +134,14 @@ export function applySnapshot(prev: StoredIncident | undefined, snap: Incident, 
         silencedBy: silenceId,
         slack: undefined,
         history: [{ at: now, event: "created", by: "firewatch", note }],
+        carry: {},
       },
       liveStatus(snap),
     );
     const audit: AuditInput = { actor: "firewatch", action: "incident.created", target: snap.id, details: { fingerprint: snap.fingerprint, silencedBy: silenceId ?? null }, at: now };
     return { write: created, audit: [audit], value: { outcome: quiet("created"), silenceId } };
   }
-  const merged = mergeSnapshots(prev.incident, snap);
+  const { incident: merged, carry } = mergeSnapshots(prev.incident, prev.carry, snap);
   const activity = seen(merged.lastSeen) > seen(prev.incident.lastSeen) || totalCount(merged) > totalCount(prev.incident);
   const unchanged = { write: undefined, audit: [], value: { outcome: "unchanged" as const, silenceId } };
 
@@ -138,7 +158,7 @@ export function applySnapshot(prev: StoredIncident | undefined, snap: Incident, 
       history = withHistory(history, { at: now, event: "flapping", by: "firewatch", note: flapNote });
     }
     const next = withStatus(
-      { ...prev, incident: merged, updatedAt: now, lastActivityAt: now, acknowledged: undefined, resolved: undefined, reopenTimes, reopenCount: prev.reopenCount + 1, flapping, silencedBy: silenceId, history },
+      { ...prev, incident: merged, carry, updatedAt: now, lastActivityAt: now, acknowledged: undefined, resolved: undefined, reopenTimes, reopenCount: prev.reopenCount + 1, flapping, silencedBy: silenceId, history },
       liveStatus(merged),
     );
     const audit: AuditInput = { actor: "firewatch", action: "incident.reopened", target: snap.id, details: { note, flapping }, at: now };
@@ -150,7 +170,7 @@ export function applySnapshot(prev: StoredIncident | undefined, snap: Incident, 
   const status: IncidentStatus =
     prev.status === "acknowledged" ? "acknowledged" : prev.status === "open" || liveStatus(merged) === "open" ? "open" : "observed";
   const next = withStatus(
-    { ...prev, incident: merged, updatedAt: now, lastActivityAt: activity ? now : prev.lastActivityAt, silencedBy: silenceId },
+    { ...prev, incident: merged, carry, updatedAt: now, lastActivityAt: activity ? now : prev.lastActivityAt, silencedBy: silenceId },
     status,
   );
   return { write: next, audit: [], value: { outcome: quiet("updated"), silenceId } };

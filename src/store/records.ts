@@ -71,6 +71,10 @@ export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export const SlackRefSchema = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
 export type SlackRef = z.infer<typeof SlackRefSchema>;
 
+/** Events of one finding counted before the correlator started over (`carried`, since `since`), and where the current window began. */
+const CarrySchema = z.object({ carried: z.number().int().nonnegative(), since: opt(Ms), windowStart: opt(Ms) });
+export type Carry = z.infer<typeof CarrySchema>;
+
 export const StoredIncidentSchema = z.object({
   v: z.literal(STORE_VERSION),
   /** The merged snapshot; its `status` always equals the stored status below. */
@@ -90,6 +94,8 @@ export const StoredIncidentSchema = z.object({
   silencedBy: opt(z.string()),
   slack: opt(SlackRefSchema),
   history: z.array(HistoryEntrySchema),
+  /** Per finding groupKey: events counted in earlier correlator windows (before a restart), see mergeSnapshots. */
+  carry: z.record(z.string(), CarrySchema).default({}),
 });
 /** The incident itself is typed as the contract's (readonly) Incident; the schema's output is assignable to it. */
 export type StoredIncident = Omit<z.infer<typeof StoredIncidentSchema>, "incident"> & { readonly incident: Incident };

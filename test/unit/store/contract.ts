@@ -82,6 +82,21 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       expect(await again.list()).toHaveLength(1);
     });
 
+    test("after a restart the correlator counts from the cursor again: the stored count carries on instead of dropping", async () => {
+      const store = await open();
+      const t = (h: number, m: number) => Date.UTC(2025, 11, 26, h, m, 0);
+      await store.upsert(snapshot({ count: 485, firstSeen: t(16, 42), lastSeen: t(17, 57) }));
+      // A new process resumed after 17:57: its finding starts there with a fresh count, then grows.
+      expect((await store.upsert(snapshot({ count: 2, firstSeen: t(18, 0), lastSeen: t(18, 1) }))).incident.incident.findings[0]).toMatchObject({ count: 487, firstSeen: t(16, 42) });
+      const grown = await store.upsert(snapshot({ count: 9, firstSeen: t(18, 0), lastSeen: t(18, 8) }));
+      expect(grown.incident.incident.findings[0]).toMatchObject({ count: 494, firstSeen: t(16, 42), lastSeen: t(18, 8) });
+      // Replays of either window change nothing.
+      expect((await store.upsert(snapshot({ count: 485, firstSeen: t(16, 42), lastSeen: t(17, 57) }))).outcome).toBe("unchanged");
+      expect((await store.upsert(snapshot({ count: 9, firstSeen: t(18, 0), lastSeen: t(18, 8) }))).outcome).toBe("unchanged");
+      const again = await restart();
+      expect((await again.upsert(snapshot({ count: 10, firstSeen: t(18, 0), lastSeen: t(18, 9) }))).incident.incident.findings[0]?.count).toBe(495);
+    });
+
     test("concurrent upserts of one fingerprint in one process create exactly one incident", async () => {
       const store = await open();
       const results = await Promise.all(
