@@ -23,5 +23,7 @@ export { FileStore, type FileStoreOptions } from "./file-store.js";
 export { RedisStore, type RedisStoreOptions } from "./redis-store.js";
 /** Rule resolve_after durations as a ResolveAfter; whether a silence matches an incident. */
 export { resolveAfterByRule, silenceMatches } from "./lifecycle.js";
+/** Keeps snapshots while the store is unreachable (bounded) and stores them when it is back. */
+export { UpsertBuffer, type DeferredUpsert, type UpsertBufferOptions } from "./upsert-buffer.js";
 /** --store parsing and opening; the default data directory. */
 export { defaultDataDir, openStore, parseStoreSpec, type StoreSpec } from "./open.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { RedisStore, type Store } from "../../../src/store/index.js";
+import { RedisStore, UpsertBuffer, type Store } from "../../../src/store/index.js";
 import { systemClock, type Clock } from "../../../src/time.js";
 import { spawnTs } from "../../harness/node-child.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
@@ -140,6 +140,19 @@ describe.skipIf(redis.missing !== undefined)(`RedisStore on a real redis-server$
     await server.restart();
     expect((await store.upsert(snapshot({ fingerprint: "after" }))).outcome).toBe("created");
     expect((await store.list()).map((s) => s.incident.fingerprint).sort()).toEqual(["after", "kept"]);
+  });
+
+  test("Redis down past the bound behind an UpsertBuffer: snapshots are kept and stored once Redis is back", async () => {
+    const n = ns();
+    const store = await connect(n, { unavailableAfterMs: 1_500 }, systemClock);
+    const buffer = new UpsertBuffer(store);
+    await server.stop();
+    expect((await buffer.upsert(snapshot({ fingerprint: "while-down", count: 3 }))).outcome).toBe("deferred");
+    await server.restart();
+    const stored = await buffer.flush();
+    expect(stored.map((r) => [r.incident.incident.fingerprint, r.outcome])).toEqual([["while-down", "created"]]);
+    expect(buffer.pending).toBe(0);
+    expect((await store.get("while-down"))?.incident.findings[0]?.count).toBe(3);
   });
 
   test("redis-server killed with -9 and restarted: every acknowledged write is still there", async () => {
