@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 export interface FingerprintParts {
   readonly host: string | undefined;
   readonly service: string | undefined;
-  /** The anchor finding's rule id and group key (see group.ts for how the anchor is chosen). */
+  /** The anchor finding's rule id and group key (group.ts: the most severe, then earliest finding). */
   readonly rule: string;
   readonly groupKey: string;
 }

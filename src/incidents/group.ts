@@ -92,13 +92,18 @@ function tieBreak(a: Finding, b: Finding): number {
 }
 
 /**
- * The anchor is the most severe firing finding (or, when nothing fires, the most severe one): it gives
- * the incident its title, host, service and fingerprint.
+ * Two anchors. The most severe firing finding (or, when nothing fires, the most severe one) gives the
+ * incident its title, host and service. The fingerprint comes from the first finding in the incident's
+ * order (most severe, then earliest) whether or not it fires: severity is fixed per rule, so a finding
+ * crossing its threshold (stale jobs fire first, the critical port conflict a minute later) does not change
+ * the incident's identity, which the store keys on. Only a more severe (or equally severe, earlier)
+ * finding joining the incident moves it.
  */
 function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, string>): Incident {
   const sorted = [...cluster].sort(compareFindingsBySeverity);
-  const anchor = sorted.find((f) => f.state === "firing") ?? sorted[0];
-  if (anchor === undefined) throw new FirewatchError("internal", "an incident was built from no findings");
+  const first = sorted[0];
+  const anchor = sorted.find((f) => f.state === "firing") ?? first;
+  if (anchor === undefined || first === undefined) throw new FirewatchError("internal", "an incident was built from no findings");
   let severity: Severity = anchor.severity;
   let firstSeen: number | undefined;
   let lastSeen: number | undefined;
@@ -107,7 +112,7 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
     if (f.firstSeen !== undefined && (firstSeen === undefined || f.firstSeen < firstSeen)) firstSeen = f.firstSeen;
     if (f.lastSeen !== undefined && (lastSeen === undefined || f.lastSeen > lastSeen)) lastSeen = f.lastSeen;
   }
-  const fingerprint = fingerprintIncident({ host: anchor.host, service: anchor.service, rule: anchor.rule, groupKey: anchor.groupKey });
+  const fingerprint = fingerprintIncident({ host: first.host, service: first.service, rule: first.rule, groupKey: first.groupKey });
   return {
     id: incidentId(fingerprint),
     fingerprint,

@@ -38,3 +38,23 @@ describe("fingerprint", () => {
     expect(after?.id).toBe(before?.id);
   });
 });
+
+describe("fingerprint anchor", () => {
+  const rules = [
+    rule({ id: "eaddrinuse_loop", title: "Port {port} in use", severity: "critical", kind: "threshold", threshold: { count: 3, within: "5m" }, group_by: ["host", "port"] }),
+    rule({ id: "stale_job_queue", title: "Stale jobs", severity: "high", kind: "threshold", threshold: { count: 2, within: "1h" }, group_by: ["host"] }),
+  ];
+  test("stays when a more severe finding already in the incident starts firing; the title follows what fires", () => {
+    const c = createCorrelator(rules);
+    c.push(sig({ rule: "stale_job_queue", time: T0 }));
+    c.push(sig({ rule: "stale_job_queue", time: T0 + 1000 }));
+    c.push(sig({ rule: "eaddrinuse_loop", time: T0 + 2000, fields: { port: "9003" } }));
+    const before = groupIntoIncidents(c.findings(), rules);
+    expect(before.map((i) => i.title)).toEqual(["Stale jobs"]);
+    c.push(sig({ rule: "eaddrinuse_loop", time: T0 + 3000, fields: { port: "9003" } }));
+    c.push(sig({ rule: "eaddrinuse_loop", time: T0 + 4000, fields: { port: "9003" } }));
+    const after = groupIntoIncidents(c.findings(), rules);
+    expect(after.map((i) => i.title)).toEqual(["Port 9003 in use"]);
+    expect(after[0]?.fingerprint).toBe(before[0]?.fingerprint);
+  });
+});
