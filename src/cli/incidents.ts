@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
-import type { IncidentStatus } from "../incidents/incident.js";
+import type { IncidentStatus } from "../incidents/index.js";
 import { escapeTerminal, renderMarkdown } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";

@@ -1,6 +1,6 @@
 // The incident lifecycle as pure functions (open → acknowledged → resolved, reopen, flapping, silences), shared by every store.
 import type { Finding } from "../correlate/index.js";
-import type { Incident, IncidentStatus } from "../incidents/incident.js";
+import type { Incident, IncidentStatus } from "../incidents/index.js";
 import { formatIso } from "../time.js";
 import { StoreError } from "./errors.js";
 import { STORE_VERSION, type AuditInput, type Carry, type HistoryEntry, type Silence, type SilenceMatch, type StoredIncident } from "./records.js";

@@ -1,7 +1,7 @@
 // What the store keeps (incidents with their lifecycle, silences, audit entries), as zod schemas: stored bytes are input.
 import { z } from "zod";
 import type { Finding } from "../correlate/index.js";
-import type { Incident } from "../incidents/incident.js";
+import type { Incident } from "../incidents/index.js";
 
 /** Version of the stored layout; Redis keys and the state file carry it, another version is refused, never misread. */
 export const STORE_VERSION = 1;

@@ -1,6 +1,6 @@
 // The Store operations written once over a few storage primitives; FileStore and RedisStore supply the primitives.
 import { randomUUID } from "node:crypto";
-import type { Incident } from "../incidents/incident.js";
+import type { Incident } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
 import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step } from "./lifecycle.js";

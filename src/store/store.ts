@@ -1,6 +1,6 @@
 // The Store interface: incidents with their lifecycle, silences, cursors, Slack references and the audit log.
 import type { Logger } from "pino";
-import type { Incident, IncidentStatus } from "../incidents/incident.js";
+import type { Incident, IncidentStatus } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import type { AuditEntry, AuditInput, Silence, SilenceMatchInput, SlackRef, StoredIncident } from "./records.js";
 

@@ -1,6 +1,6 @@
 // Keeps incident snapshots that could not be stored (Redis down past the bound) and stores them when it is back.
 import type { Logger } from "pino";
-import type { Incident } from "../incidents/incident.js";
+import type { Incident } from "../incidents/index.js";
 import { isStoreError } from "./errors.js";
 import type { Store, UpsertResult } from "./store.js";
 

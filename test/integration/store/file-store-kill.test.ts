@@ -47,3 +47,17 @@ test("kill -9 of a writing process, five times over: the store always reopens wh
   }
   expect((await readdir(dir)).filter((n) => n.includes("tmp") || n.includes("corrupt"))).toEqual([]);
 }, 90_000);
+
+test("a second live process on the same directory is refused, naming the holder's pid", async () => {
+  const child = spawnTs(WRITER, [dir, "0"], { cwd: ROOT });
+  try {
+    expect(await child.nextLine()).toBe("ready");
+    await expect(FileStore.open(dir, { clock: systemClock })).rejects.toMatchObject({
+      reason: "locked",
+      message: expect.stringContaining(`in use by pid ${child.child.pid}`),
+    });
+  } finally {
+    child.child.kill("SIGKILL");
+    await child.exit();
+  }
+});

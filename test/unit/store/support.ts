@@ -1,6 +1,6 @@
 // Test helpers for the store: a clock the test moves, and incident snapshots shaped like the pipeline's.
 import type { Finding } from "../../../src/correlate/index.js";
-import type { Incident } from "../../../src/incidents/incident.js";
+import type { Incident } from "../../../src/incidents/index.js";
 import type { Clock } from "../../../src/time.js";
 
 export interface TestClock extends Clock {
