@@ -17,7 +17,7 @@ import {
   type StoredIncident,
 } from "./records.js";
 import { StoreCore, type Mutation } from "./store-core.js";
-import type { StoreDeps } from "./store.js";
+import { DEFAULT_RETENTION_MS, type StoreDeps } from "./store.js";
 
 export const STATE_FILE = "state.json";
 export const AUDIT_FILE = "audit.jsonl";
@@ -38,6 +38,8 @@ export interface FileStoreOptions {
   readonly onCorrupt?: "refuse" | "move-aside";
   /** No lock, no writes: for `list`/`show` beside a running daemon (what it reads may be a moment old). */
   readonly readOnly?: boolean;
+  /** How long a resolved incident is kept before a write prunes it (default 30 days), like the Redis TTL. */
+  readonly retentionMs?: number;
 }
 
 export class FileStore extends StoreCore {
@@ -57,6 +59,7 @@ export class FileStore extends StoreCore {
     deps: StoreDeps,
     private readonly lock: DirLock | undefined,
     private readonly auditFile: FileHandle | undefined,
+    private readonly retentionMs: number,
   ) {
     super(deps);
   }
@@ -71,7 +74,7 @@ export class FileStore extends StoreCore {
       const audit = await loadAudit(dir, deps, opts, readOnly);
       if (!readOnly) await removeLeftoverTemps(dir);
       const fh = readOnly ? undefined : await open(join(dir, AUDIT_FILE), "a", 0o600);
-      const store = new FileStore(dir, deps, lock, fh);
+      const store = new FileStore(dir, deps, lock, fh, opts.retentionMs ?? DEFAULT_RETENTION_MS);
       for (const s of state?.incidents ?? []) {
         store.incidents.set(s.incident.fingerprint, s);
         store.ids.set(s.incident.id, s.incident.fingerprint);
@@ -192,6 +195,12 @@ export class FileStore extends StoreCore {
     const audit = this.pendingAudit;
     this.pendingAudit = [];
     const now = this.clock.now();
+    for (const [fp, s] of this.incidents) {
+      if (s.status === "resolved" && s.resolved && s.resolved.at <= now - this.retentionMs) {
+        this.incidents.delete(fp);
+        if (this.ids.get(s.incident.id) === fp) this.ids.delete(s.incident.id);
+      }
+    }
     const state = encodeJson({
       v: STORE_VERSION,
       incidents: [...this.incidents.values()],

@@ -10,8 +10,8 @@ export type {
   UpsertOutcome,
   UpsertResult,
 } from "./store.js";
-/** Reopen damping used when StoreDeps.flap is not given: more than 3 reopens in 1 h holds auto-resolve. */
-export { DEFAULT_FLAP_POLICY } from "./store.js";
+/** Defaults: reopen damping (more than 3 reopens in 1 h holds auto-resolve); resolved incidents kept 30 days. */
+export { DEFAULT_FLAP_POLICY, DEFAULT_RETENTION_MS } from "./store.js";
 export type { AuditEntry, AuditInput, HistoryEntry, Silence, SilenceMatch, SilenceMatchInput, SlackRef, StoredIncident } from "./records.js";
 /** Version of the stored layout (state file and Redis keys). */
 export { STORE_VERSION } from "./records.js";

@@ -4,7 +4,7 @@ import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { decodeStored, RedisLink } from "./redis-link.js";
 import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { StoreCore, type Mutation } from "./store-core.js";
-import type { StoreDeps } from "./store.js";
+import { DEFAULT_RETENTION_MS, type StoreDeps } from "./store.js";
 
 export interface RedisStoreOptions {
   /** Key prefix; keys are NAMESPACE:v1:... (default "firewatch"). */
@@ -15,7 +15,6 @@ export interface RedisStoreOptions {
   readonly unavailableAfterMs?: number;
 }
 
-const DEFAULT_RETENTION_MS = 30 * 86_400_000;
 const MAX_CAS_ATTEMPTS = 100;
 
 // Compare-and-set of one incident, with its index entries and audit lines, in one atomic step.

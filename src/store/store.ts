@@ -50,6 +50,9 @@ export interface FlapPolicy {
   readonly windowMs: number;
 }
 
+/** How long a resolved incident is kept (Redis TTL; file store pruning) unless told otherwise: 30 days. */
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
+
 export const DEFAULT_FLAP_POLICY: FlapPolicy = { maxReopens: 3, windowMs: 3_600_000 };
 
 export interface StoreDeps {

@@ -132,4 +132,22 @@ describe("FileStore on disk", () => {
     const lines = (await readFile(join(dir, "audit.jsonl"), "utf8")).trim().split("\n");
     expect(lines).toHaveLength(100);
   });
+
+  test("resolved incidents are pruned after the retention, live ones never", async () => {
+    const clock2 = testClock();
+    const store = await FileStore.open(dir, { clock: clock2 }, { retentionMs: 7 * 86_400_000 });
+    await store.upsert(snapshot({ fingerprint: "fp-done" }));
+    await store.upsert(snapshot({ fingerprint: "fp-live" }));
+    await store.resolve("fp-done", "t");
+    clock2.advance(6 * 86_400_000);
+    await store.setCursor("s", "1");
+    expect(await store.get("fp-done")).toBeDefined();
+    clock2.advance(2 * 86_400_000);
+    await store.setCursor("s", "2");
+    expect(await store.get("fp-done")).toBeUndefined();
+    expect(await store.get(snapshot({ fingerprint: "fp-done" }).id)).toBeUndefined();
+    expect((await store.list()).map((s) => s.incident.fingerprint)).toEqual(["fp-live"]);
+    await store.close();
+    expect(await readFile(join(dir, "state.json"), "utf8")).not.toContain("fp-done");
+  });
 });
