@@ -81,9 +81,12 @@ describe("renderJson", () => {
   });
 
   test("property: any log text and times round-trip through the JSON and validate", () => {
+    // A field called __proto__ is left out: zod's record parsing (on the consumer's side) cannot keep it, and
+    // field names are capture-group names, never that one in practice.
+    const fields = fc.dictionary(fc.string().filter((k) => k !== "__proto__"), fc.string({ unit: "binary" }));
     const time = fc.option(fc.integer({ min: 0, max: 4_102_444_800_000 }), { nil: undefined });
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), fc.dictionary(fc.string(), fc.string({ unit: "binary" })), time, time, (text, fields, a, b) => {
+      fc.property(fc.string({ unit: "binary" }), fields, time, time, (text, fields, a, b) => {
         const f: Finding = { ...portFinding, fields, firstSeen: a, lastSeen: b, evidence: [{ ref: { file: text, line: 1, endLine: 1 }, time: a, text }] };
         const parsed = ReportJsonSchema.parse(JSON.parse(renderJson([{ ...seedIncident, title: text, firstSeen: a, lastSeen: b, findings: [f] }])));
         const out = parsed.incidents[0]?.findings[0];
