@@ -11,7 +11,8 @@ const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9})
 const RFC5424_RE = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/;
 // "prog[pid]: msg", "prog: msg", "sshd(pam_unix)[19939]: msg"; a program name has no spaces.
 // The colon is followed by a space or the end: "rsky_ingester::labeler: msg" is a Rust target, not a tag.
-const TAG_RE = /^([^\s[\]:]+(?:\([^)\s]*\))?)(?:\[(\d+)\])?:(?: |$)(.*)$/;
+// The name stops at "(" so the optional "(pam_unix)" has one place to start: no quadratic backtracking on "((((".
+const TAG_RE = /^([^\s[\]:()]+(?:\([^)\s]*\))?)(?:\[(\d+)\])?:(?: |$)(.*)$/;
 // "2025-...Z INFO app: msg" is an application's line (tracing, logback), not a host called INFO.
 const LEVEL_AS_HOST_RE = /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)$/;
 // "kernel: [ 123.456789] msg": the monotonic stamp moves to fields, the message keeps the rest.

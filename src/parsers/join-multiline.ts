@@ -30,7 +30,8 @@ const RUST_PANIC_RE = /^thread '[^']*' panicked at /;
 const RUST_NOTE_RE = /^(?:note: |stack backtrace:$|\s+\d+: |\s+at \S)/;
 const PANIC_HOOK_RE = /^\s*(?:Location|Message|Payload|Thread|Backtrace|Cause|Error|Info)\s*:/;
 const GO_PANIC_RE = /^(?:panic: |fatal error: )/;
-const GO_LINE_RE = /^(?:goroutine \d+ \[.*\]:$|\t|created by |exit status \d+$|\[signal |[\w./*()[\]-]+\(.*\)$)/;
+// A function line is "pkg.(*T).method(0xc000123, 0x1)": no blank before the first "(" (keeps the match linear).
+const GO_LINE_RE = /^(?:goroutine \d+ \[.*\]:$|\t|created by |exit status \d+$|\[signal |[^\s(]+\(.*\)$)/;
 const FRAME_RE = /^\s+at \S.*(?:\)|:\d+|\]|native|<anonymous>)$/;
 const MORE_RE = /^\s+\.\.\. \d+ (?:more|common frames omitted)$/;
 const CAUSED_RE = /^(?:Caused by: |\s+Suppressed: )/;
