@@ -12,6 +12,7 @@ import { createContextValues, createTableCounter, type TableCounter } from "./ta
 
 export const DEFAULT_MAX_GROUPS_PER_RULE = 1000;
 export const DEFAULT_EVIDENCE_PER_END = 3;
+const SOURCE_ATTRIBUTES: ReadonlySet<string> = new Set(["host", "service", "pid"]);
 /** Interval tolerance for the cadence of rules that are not recurrences (which bring their own). */
 const DEFAULT_CADENCE_TOLERANCE = 0.5;
 
@@ -122,8 +123,8 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
 
   /**
    * The groups a signal belongs to. A match (or a sequence's B, which may arrive before its A) creates its
-   * group. Other roles only update existing groups, and a value they did not capture acts as a wildcard:
-   * "Successfully rotated" without the port still clears every group of that host and service.
+   * group. Other roles only update existing groups, and a field they did not capture acts as a wildcard:
+   * "Server listening" without the port still clears every port's group of that host.
    */
   function targets(state: RuleState, signal: Signal): Group[] {
     const { rule } = state;
@@ -132,7 +133,9 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     const exact = state.groups.get(key);
     if (exact !== undefined) return [exact];
     if (signal.role === "match" || signal.role === "then") return [newGroup(rule, key, signal)];
-    const known = rule.group_by.map((name) => lookupGroupValue(name, signal));
+    // host, service and pid describe the source, not the line: missing there is "" as for a match (a
+    // host-less file must not clear every host's groups). Only captured names can be wildcards.
+    const known = rule.group_by.map((name, i) => (SOURCE_ATTRIBUTES.has(name) ? values[i] : lookupGroupValue(name, signal)));
     if (known.every((v) => v !== undefined)) return [];
     return [...state.groups.values()].filter((g) =>
       rule.group_by.every((name, i) => known[i] === undefined || g.values[name] === known[i]),

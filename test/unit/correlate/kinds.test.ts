@@ -204,6 +204,14 @@ describe("clears", () => {
     ]);
     expect(fs.map((f) => f.state)).toEqual(["observed", "observed"]);
   });
+  test("only captured fields are wildcards: a clears line without a host clears no host's group", () => {
+    const byPort = rule({ id: "eaddrinuse_loop", kind: "single", group_by: ["host", "port"], clears: "Server listening" });
+    const fs = run(byPort, [
+      sig({ rule: "eaddrinuse_loop", time: T0, fields: { port: "9003" } }),
+      sig({ rule: "eaddrinuse_loop", role: "clears", host: undefined, time: T0 + 1 }),
+    ]);
+    expect(fs.map((f) => f.state)).toEqual(["firing"]);
+  });
   test("a clears line before any match creates nothing", () => {
     expect(run(r, [c(T0)])).toEqual([]);
   });

@@ -12,7 +12,8 @@ export interface SignalSpec {
   rule: string;
   role?: SignalRole;
   time?: number | undefined;
-  host?: string;
+  /** Defaults to "mithrandir"; pass undefined for a line that names no host. */
+  host?: string | undefined;
   service?: string;
   pid?: number;
   text?: string;
@@ -27,7 +28,7 @@ export function sig(spec: SignalSpec): Signal {
     text,
     message: text,
     time: spec.time,
-    host: spec.host ?? "mithrandir",
+    host: "host" in spec ? spec.host : "mithrandir",
     service: spec.service ?? "transcription-palantir",
     pid: spec.pid,
     level: undefined,
