@@ -32,6 +32,17 @@ end
 for i = 7, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 return 1`;
 
+// Appends an audit entry unless it is already among the last ones: `run` re-runs an operation whose reply was lost
+// with the connection, and the first attempt may have landed. KEYS: audit list. ARGV: entry id, entry JSON.
+const APPEND_AUDIT = `
+local tail = redis.call('LRANGE', KEYS[1], -64, -1)
+local needle = '"id":"' .. ARGV[1] .. '"'
+for _, e in ipairs(tail) do
+  if string.find(e, needle, 1, true) then return 0 end
+end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+return 1`;
+
 // KEYS: silence, silences zset, audit list. ARGV: silence id, audit entry.
 const DELETE_SILENCE = `
 local n = redis.call('DEL', KEYS[1])
@@ -148,7 +159,7 @@ export class RedisStore extends StoreCore {
         .multi()
         .set(this.keys.silence(silence.id), encodeJson(silence), "PX", Math.max(1, silence.expiresAt - silence.createdAt))
         .zadd(this.keys.silences, silence.expiresAt, silence.id)
-        .rpush(this.keys.audit, encodeJson(audit))
+        .eval(APPEND_AUDIT, 1, this.keys.audit, audit.id, encodeJson(audit))
         .exec();
     });
   }
@@ -162,7 +173,7 @@ export class RedisStore extends StoreCore {
 
   protected async writeAudit(entry: AuditEntry): Promise<void> {
     await this.link.run("audit access", async (r) => {
-      await r.rpush(this.keys.audit, encodeJson(entry));
+      await r.eval(APPEND_AUDIT, 1, this.keys.audit, entry.id, encodeJson(entry));
     });
   }
 
