@@ -1,5 +1,6 @@
 // The correlator: signals in, per-rule per-group state, findings out as a snapshot at any time.
 import { FirewatchError } from "../errors.js";
+import type { LogRecord } from "../parsers/record.js";
 import type { Rule } from "../rules/schema.js";
 import type { Signal, SignalRole } from "../rules/signal.js";
 import { createCadenceTracker, type CadenceTracker } from "./cadence.js";
@@ -56,6 +57,8 @@ interface Group {
   firstSeen: number | undefined;
   lastSeen: number | undefined;
   lastMatch: number | undefined;
+  /** The record of the newest match, to tell a line that is both A and C of a rule from a later C. */
+  lastMatchRecord: LogRecord | undefined;
   recovered: boolean;
   recoveredAt: number | undefined;
   readonly condition: Condition;
@@ -100,6 +103,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       firstSeen: undefined,
       lastSeen: undefined,
       lastMatch: undefined,
+      lastMatchRecord: undefined,
       recovered: false,
       recoveredAt: undefined,
       condition: createCondition(rule),
@@ -144,6 +148,9 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
 
   function apply(group: Group, role: SignalRole, signal: Signal, tableKey: string | undefined): void {
     const t = signal.record.time;
+    // One line matching both a rule's main pattern and its until/expect/clears is one event: it cannot
+    // answer, end or recover the A it is itself.
+    if (role !== "match" && signal.record === group.lastMatchRecord) return;
     if (role === "clears") {
       // Recovery counts only after the last match; an out-of-order older clears line changes nothing.
       if (group.count === 0 || group.recovered) return;
@@ -167,6 +174,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     }
     if (role !== "match") return;
     group.count += 1;
+    group.lastMatchRecord = signal.record;
     group.recovered = false;
     group.recoveredAt = undefined;
     if (t !== undefined) {

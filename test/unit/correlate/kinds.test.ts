@@ -130,6 +130,12 @@ describe("absence", () => {
     expect(only(run(r, [s("match", T0), s("until", T0 + MIN)])).state).toBe("firing");
     expect(only(run(r, [s("match", T0), s("expect", T0 + MIN), s("until", T0 + 2 * MIN)])).state).toBe("observed");
   });
+  test("a line that is both A and C is one event, not A then C", () => {
+    const a = s("match", T0);
+    const sameLine = { ...s("until", T0), record: a.record };
+    expect(only(run(r, [a, sameLine])).state).toBe("observed");
+    expect(only(run(r, [a, sameLine, s("until", T0)])).state).toBe("firing");
+  });
   test("without times only until can show the miss", () => {
     expect(only(run(r, [s("match", undefined)], T0 + 100 * MIN)).state).toBe("observed");
     expect(only(run(r, [s("match", undefined), s("until", undefined)])).state).toBe("firing");
