@@ -37,6 +37,7 @@ export class RedisLink {
   private lastError = "";
   /** How many times the connection became ready: tells a fresh connection from the one that just broke. */
   private readyCount = 0;
+  private readyWaiter: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -89,11 +90,7 @@ export class RedisLink {
     const left = deadline - this.deps.clock.now();
     if (left <= 0 && !usable()) throw this.unavailable(what);
     const stop = new AbortController();
-    const ready = new Promise<boolean>((resolve) => {
-      const onReady = () => resolve(true);
-      this.redis.once("ready", onReady);
-      stop.signal.addEventListener("abort", () => this.redis.off("ready", onReady), { once: true });
-    });
+    const ready = this.nextReady().then(() => true);
     const timeout = this.deps.clock.sleep(Math.max(left, 0), stop.signal).then(
       () => false,
       () => false,
@@ -101,6 +98,17 @@ export class RedisLink {
     const ok = usable() || (await Promise.race([ready, timeout]));
     stop.abort();
     if (!ok) throw this.unavailable(what);
+  }
+
+  // One shared promise for the next "ready", however many operations wait (no listener per waiting operation).
+  private nextReady(): Promise<void> {
+    this.readyWaiter ??= new Promise<void>((resolve) => {
+      this.redis.once("ready", () => {
+        this.readyWaiter = undefined;
+        resolve();
+      });
+    });
+    return this.readyWaiter;
   }
 
   private unavailable(what: string, cause?: unknown): StoreError {
