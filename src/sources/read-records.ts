@@ -66,21 +66,32 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
       for (const done of joiner.push(r)) ready.push(done);
     };
     const onLine = (l: RawLine) => parser.push(l, onRecord);
-    try {
-      for await (const chunk of openInput(input, opts.signal, opts.stdin === undefined ? {} : { stdin: opts.stdin })) {
-        opts.signal?.throwIfAborted();
-        splitter.push(chunk, onLine);
-        stats.records += ready.length;
-        yield* ready;
-        ready.length = 0;
-      }
+    const drain = () => {
       splitter.end(onLine);
       parser.end(onRecord);
       const last = joiner.flush();
       if (last !== undefined) ready.push(last);
+    };
+    try {
+      let failure: unknown;
+      try {
+        for await (const chunk of openInput(input, opts.signal, opts.stdin === undefined ? {} : { stdin: opts.stdin })) {
+          opts.signal?.throwIfAborted();
+          splitter.push(chunk, onLine);
+          stats.records += ready.length;
+          yield* ready;
+          ready.length = 0;
+        }
+      } catch (e) {
+        // A damaged input (broken gzip) still gives the records read before the damage, then its error.
+        if (opts.signal?.aborted) throw e;
+        failure = e;
+      }
+      drain();
       stats.records += ready.length;
       yield* ready;
       ready.length = 0;
+      if (failure !== undefined) throw failure;
     } finally {
       stats.lines += frameStats.lines;
       stats.bytes += frameStats.bytes;

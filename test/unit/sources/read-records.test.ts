@@ -121,6 +121,16 @@ describe("readLogRecords", () => {
     expect(peak).toBeLessThan(8 * (1 << 20));
   });
 
+  test("a gzip cut in its trailer still yields every record before failing (sniffed and joined ones too)", async () => {
+    const p = join(dir, "short.log.gz");
+    const gz = gzipSync("2025-11-08 01:04:15,802 - INFO - one\n2025-11-08 01:04:15,802 - ERROR - two: \nTraceback (most recent call last):\n  File \"a.py\", line 1\nProcessLookupError\n");
+    await writeFile(p, gz.subarray(0, gz.length - 4));
+    const seen: [number, number][] = [];
+    await expect((async () => { for await (const r of readLogRecords(await expandInputs([p]), { timeZone: "UTC" })) seen.push([r.ref.line, r.ref.endLine]); })())
+      .rejects.toMatchObject({ code: "input_invalid" });
+    expect(seen).toEqual([[1, 1], [2, 5]]);
+  });
+
   test("every Loghub file reads without crashing, one record per non-empty line unless joined", async () => {
     const files = (await readdir(LOGHUB)).filter((f) => f.endsWith(".log")).sort();
     expect(files.length).toBeGreaterThanOrEqual(16);
