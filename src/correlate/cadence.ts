@@ -2,7 +2,7 @@
 import type { Cadence } from "./finding.js";
 
 /** Intervals kept exactly; past this a uniform reservoir sample of this size stands for all of them. */
-export const CADENCE_SAMPLE_SIZE = 512;
+export const CADENCE_SAMPLE_SIZE = 2048;
 
 /**
  * Share of intervals that may stray from the median and the cadence still counts as steady. Real
@@ -44,6 +44,9 @@ export function createCadenceTracker(opts: CadenceOptions): CadenceTracker {
   let intervals = 0;
   let minMs = Infinity;
   let maxMs = -Infinity;
+  // findings() may be called often (the daemon's tick); sorting the sample again is only needed after a change.
+  let cached: Cadence | undefined;
+  let dirty = true;
 
   function addInterval(ms: number): void {
     intervals += 1;
@@ -57,8 +60,24 @@ export function createCadenceTracker(opts: CadenceOptions): CadenceTracker {
     if (j < size) sample[j] = ms;
   }
 
+  function compute(): Cadence | undefined {
+    if (intervals === 0 || first === undefined || newest === undefined) return undefined;
+    const sorted = [...sample].sort((a, b) => a - b);
+    const medianMs = median(sorted);
+    const allowed = opts.tolerance * medianMs;
+    const strays = sorted.filter((ms) => Math.abs(ms - medianMs) > allowed).length;
+    return {
+      medianMs,
+      minMs,
+      maxMs,
+      steady: strays <= Math.floor(sorted.length * STRAY_SHARE),
+      spanMs: newest - first,
+    };
+  }
+
   return {
     observe(time) {
+      dirty = true;
       if (first === undefined || newest === undefined || previous === undefined) {
         first = newest = previous = time;
         count = 1;
@@ -79,18 +98,10 @@ export function createCadenceTracker(opts: CadenceOptions): CadenceTracker {
     },
     occurrences: () => count,
     snapshot() {
-      if (intervals === 0 || first === undefined || newest === undefined) return undefined;
-      const sorted = [...sample].sort((a, b) => a - b);
-      const medianMs = median(sorted);
-      const allowed = opts.tolerance * medianMs;
-      const strays = sorted.filter((ms) => Math.abs(ms - medianMs) > allowed).length;
-      return {
-        medianMs,
-        minMs,
-        maxMs,
-        steady: strays <= Math.floor(sorted.length * STRAY_SHARE),
-        spanMs: newest - first,
-      };
+      if (!dirty) return cached;
+      dirty = false;
+      cached = compute();
+      return cached;
     },
   };
 }
