@@ -35,8 +35,13 @@ export interface CorrelatorStats {
 }
 
 export interface Correlator {
+  /** Feeds one signal; synchronous, bounded work (a scan of the rule's groups only for a wildcard, see targets). */
   push(signal: Signal): void;
-  /** A snapshot of every group with at least one match; `now` (event time) lets absence deadlines pass. */
+  /**
+   * A snapshot of every group with at least one match, in a deterministic order. `now` (event time, e.g.
+   * the last record's time) lets absence deadlines pass; the newest signal time counts as well. It changes
+   * no state: calling it between pushes never alters later results (a fast-check property holds it to that).
+   */
   findings(now?: number): Finding[];
   stats(): CorrelatorStats;
 }
@@ -71,6 +76,11 @@ interface Group {
 /**
  * Builds a correlator over raw rules. Time is the records' event time, never the wall clock; pass the
  * time the input has reached as `findings(now)` (the last record's time in `analyze`, the clock in `watch`).
+ * Records without a time (plain text) are ordered by arrival and no window can be checked against them:
+ * count- and order-based conditions then apply without the window (conditions.ts says how, per kind).
+ * Signals should arrive roughly in time order: a little disorder is handled (thresholds keep the N newest
+ * times sorted, sequences pair by time), but an absence deadline judged before a late-arriving B is not
+ * revisited; merge several files by time upstream for exact results.
  */
 export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions = {}): Correlator {
   const maxGroups = opts.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS_PER_RULE;
