@@ -30,6 +30,11 @@ export interface ReadOptions extends OpenDeps {
   readonly timeZone?: string;
   /** The clock: reference time for syslog years on stdin (files use their mtime). */
   readonly now?: () => number;
+  /**
+   * Reference time for syslog stamps without a year, for every input, instead of mtime / clock. Golden tests want
+   * it: a checkout sets mtimes to "now", so a "Dec 26" fixture would drift to another year after New Year.
+   */
+  readonly referenceMs?: number;
   /** Kernel boot time for dmesg's seconds-since-boot stamps. */
   readonly bootTimeMs?: number;
   /** Parse every input as this format instead of detecting it (lines that do not fit still fall back per line). */
@@ -54,7 +59,7 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     const splitter = createLineSplitter({ stats: frameStats, ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }) });
     const parser = createRecordParser({
       file: input.path,
-      referenceMs: input.mtimeMs ?? now(),
+      referenceMs: opts.referenceMs ?? input.mtimeMs ?? now(),
       stats: frameStats,
       ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
       ...(opts.bootTimeMs === undefined ? {} : { bootTimeMs: opts.bootTimeMs }),

@@ -78,6 +78,9 @@ describe("readLogRecords", () => {
     await utimes(p, new Date("2026-01-03T00:00:00Z"), new Date("2026-01-03T00:00:00Z"));
     const [r] = await collect(readLogRecords(await expandInputs([p]), { timeZone: "America/New_York" }));
     expect(r?.time).toBe(Date.parse("2025-12-26T22:57:01Z"));
+    // A fixed reference overrides the mtime (reproducible golden tests).
+    const [g] = await collect(readLogRecords(await expandInputs([p]), { timeZone: "America/New_York", referenceMs: Date.parse("2024-12-31T00:00:00Z") }));
+    expect(g?.time).toBe(Date.parse("2024-12-26T22:57:01Z"));
   });
 
   test("a broken gzip yields the records before the damage, then input_invalid", async () => {
