@@ -3,7 +3,7 @@ export { RuleSchema, RuleFileSchema, MatchSpec, Knowledge } from "./schema.js";
 export type { Rule, RuleKind, Severity, Aggregate } from "./schema.js";
 export type { Signal, SignalRole } from "./signal.js";
 export type { CompiledRule, CompiledPattern, CompiledPatternSet, FieldSelector, PatternOrigin } from "./compile.js";
-export type { LocatedRule } from "./load.js";
+export type { LocatedRule } from "./parse-rule-text.js";
 
 /** Reads one rule file (one rule or `rules: [...]`); errors name file, line and field. */
 export { loadRuleFile } from "./load.js";
@@ -13,8 +13,8 @@ export { loadRuleDir } from "./load.js";
 export { loadBuiltinRules } from "./load.js";
 /** Built-ins, then each directory's rules replacing built-ins with the same id. */
 export { loadRules } from "./load.js";
-/** Same as the above with the file and line of each rule. */
-export { loadLocatedFile, loadLocatedDir, parseRuleText, builtinRuleDir } from "./load.js";
+/** Same as the above with the file and line of each rule. (parseRuleText, the sync parser, is in parse-rule-text.ts: importing it loads yaml.) */
+export { loadLocatedFile, loadLocatedDir, builtinRuleDir } from "./load.js";
 /** Builds regexes once, refuses unsafe ones (rule_unsafe), extracts prefilter literals. */
 export { compileRules, checkPattern, patternSets } from "./compile.js";
 /** (record) => Signal[]: prefilter, then only candidate regexes; synchronous, no compilation per line. */

@@ -2,7 +2,8 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { utf8SafeLength } from "../../../src/parsers/index.js";
-import { compileRules, createLineCounter, parsePatterns, parseRuleText } from "../../../src/rules/index.js";
+import { compileRules, createLineCounter, parsePatterns } from "../../../src/rules/index.js";
+import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
 
 const PATTERNS = [
   "eaddr\t(?:EADDRINUSE|[Aa]ddress already in use|Is port \\d+ in use)",

@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { loadRuleDir, loadRuleFile, loadRules, parseRuleText } from "../../../src/rules/index.js";
+import { loadRuleDir, loadRuleFile, loadRules } from "../../../src/rules/index.js";
+import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
 
 function thrown(fn: () => unknown): unknown {
   try {

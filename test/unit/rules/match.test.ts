@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/record.js";
-import { compileRules, createMatcher, parseRuleText, testExample, type Rule } from "../../../src/rules/index.js";
+import { compileRules, createMatcher, testExample, type Rule } from "../../../src/rules/index.js";
+import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
 
 function rules(yaml: string): Rule[] {
   return parseRuleText(yaml, "t.yaml").map((r) => r.rule);

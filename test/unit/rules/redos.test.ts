@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/record.js";
-import { compileRules, createLineCounter, createMatcher, loadBuiltinRules, parsePatterns, parseRuleText, type CompiledRule } from "../../../src/rules/index.js";
+import { compileRules, createLineCounter, createMatcher, loadBuiltinRules, parsePatterns, type CompiledRule } from "../../../src/rules/index.js";
+import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
 
 /**
  * The bounds this file proves, on a 64 KiB line (the line cap), on this shared 2-core machine:

@@ -1,0 +1,82 @@
+// Parses the text of a rule file (YAML, one rule or `rules: [...]`) into located Rules; errors name file, line, field.
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { RuleFileError } from "../errors.js";
+import { RuleSchema, type Rule } from "./schema.js";
+import { checkPattern, patternSets } from "./compile.js";
+import { formatPath, issuePath, issueProblem } from "./issues.js";
+
+/** A rule with the place it came from: duplicate ids name both places. */
+export interface LocatedRule {
+  readonly rule: Rule;
+  readonly file: string;
+  readonly line: number;
+}
+
+type Path = (string | number)[];
+
+/** The 1-based line of the deepest node on `path` that exists in the document. */
+function lineOf(doc: Document, counter: LineCounter, path: Path): number {
+  for (let n = path.length; n >= 0; n--) {
+    const parent = n === 0 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+    const last = path[n - 1];
+    // For a key, prefer the key's own position (an unknown key points at itself, not at its value).
+    if (n > 0 && isMap(parent)) {
+      const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === last);
+      const range = (pair?.key as { range?: [number, number] } | null)?.range;
+      if (range) return counter.linePos(range[0]).line;
+    }
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number] } | null)?.range;
+    if (range) return counter.linePos(range[0]).line;
+  }
+  return 1;
+}
+
+/** Parses the text of a rule file; `file` is only used in messages. */
+export function parseRuleText(text: string, file: string): LocatedRule[] {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) throw new RuleFileError(file, counter.linePos(err.pos[0]).line, "", `not valid YAML (${err.message.split("\n")[0] ?? ""})`);
+  const value: unknown = doc.toJS();
+  let raws: { value: unknown; prefix: Path }[];
+  if (value && typeof value === "object" && !Array.isArray(value) && "rules" in value) {
+    const list = (value as { rules: unknown }).rules;
+    if (!isSeq(doc.get("rules", true)) || !Array.isArray(list)) throw new RuleFileError(file, lineOf(doc, counter, ["rules"]), "rules", "expected a list of rules");
+    const extra = Object.keys(value).find((k) => k !== "rules");
+    if (extra !== undefined) throw new RuleFileError(file, lineOf(doc, counter, [extra]), extra, "unknown key (a file holds one rule or `rules: [...]`)");
+    raws = list.map((v, i) => ({ value: v, prefix: ["rules", i] }));
+  } else {
+    raws = [{ value, prefix: [] }];
+  }
+  const out: LocatedRule[] = [];
+  const seen = new Map<string, number>();
+  for (const { value: raw, prefix } of raws) {
+    const r = RuleSchema.safeParse(raw, { reportInput: true });
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      if (!issue) throw new RuleFileError(file, lineOf(doc, counter, prefix), formatPath(prefix), "invalid rule");
+      const path = [...prefix, ...issuePath(issue)];
+      throw new RuleFileError(file, lineOf(doc, counter, path), formatPath(path), issueProblem(issue));
+    }
+    const rule = r.data;
+    const line = lineOf(doc, counter, [...prefix, "id"]);
+    const before = seen.get(rule.id);
+    if (before !== undefined) throw new RuleFileError(file, line, formatPath([...prefix, "id"]), `duplicate id "${rule.id}", also defined at ${file}:${before}`);
+    seen.set(rule.id, line);
+    for (const { path: setPath, spec } of patternSets(rule)) {
+      const check = (kind: "any" | "not", list: readonly string[]) =>
+        list.forEach((source, i) => {
+          const path = [...prefix, setPath, kind, i];
+          // Shorthands: `match: [a, b]` has its regexes at match[i]; `match: "a"` only has `match` (lineOf falls back).
+          const shorthand = kind === "any" && isSeq(doc.getIn([...prefix, setPath], true));
+          const line = lineOf(doc, counter, shorthand ? [...prefix, setPath, i] : path);
+          checkPattern(source, { file, line }, formatPath(path), rule.id);
+        });
+      check("any", spec.any);
+      check("not", spec.not);
+    }
+    out.push({ rule, file, line });
+  }
+  return out;
+}
