@@ -1,6 +1,6 @@
 // Parses syslog-style lines: journalctl short / short-precise / short-iso, RFC 3164 and RFC 5424.
 import type { FormatParser, ParseContext, ParsedLine } from "./parsed.js";
-import { emptyParsed, levelFromPriority, serviceFor, toPid } from "./parsed.js";
+import { emptyParsed, levelFromPriority, serviceFor, sniffLevel, toPid } from "./parsed.js";
 import { fractionToMs, MONTHS, offsetToMs } from "./timestamp.js";
 
 // "<34>" (optional) "Dec 26 17:57:01" or "Dec 26 17:57:01.123456", host, rest.
@@ -38,6 +38,8 @@ function splitTag(p: ParsedLine, rest: string): ParsedLine {
   p.fields.program = program;
   p.service = serviceFor(program, message, p.fields);
   p.message = message;
+  // Without a <PRI>, the program's own words are the only level there is ("Error: Failed to start server").
+  p.level ??= sniffLevel(message);
   return p;
 }
 

@@ -28,7 +28,7 @@ describe("syslog family", () => {
   test("the same stamp read as UTC", () => {
     const p = parse("Dec 26 17:57:01 mithrandir bun[1573680]: Error: Failed to start server. Is port 9003 in use?", "syslog", ctxAt("2025-12-27T00:00:00Z", "UTC"));
     expect(iso(p.time)).toBe("2025-12-26T17:57:01.000Z");
-    expect(p).toMatchObject({ service: "bun", pid: 1573680, message: "Error: Failed to start server. Is port 9003 in use?" });
+    expect(p).toMatchObject({ service: "bun", pid: 1573680, message: "Error: Failed to start server. Is port 9003 in use?", level: "error" });
   });
 
   test("short-precise keeps milliseconds and says so", () => {
