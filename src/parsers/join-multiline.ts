@@ -11,6 +11,7 @@ export interface JoinOptions {
 // What the pending record is in the middle of; decides which next lines continue it.
 type Mode =
   | "none" // an ordinary line: only stack frames ("    at ...") and a Traceback header may follow
+  | "error" // "Error: ...", "TypeError: ...", Bun's "error: ...": its properties and frames may follow
   | "py-traceback" // after "Traceback (most recent call last):" and its frames
   | "py-done" // after the exception line; a chained traceback may still follow
   | "rust-message" // after a new-style "panicked at file:line:col:" whose message is on the next line
@@ -32,6 +33,9 @@ const PANIC_HOOK_RE = /^\s*(?:Location|Message|Payload|Thread|Backtrace|Cause|Er
 const GO_PANIC_RE = /^(?:panic: |fatal error: )/;
 // A function line is "pkg.(*T).method(0xc000123, 0x1)": no blank before the first "(" (keeps the match linear).
 const GO_LINE_RE = /^(?:goroutine \d+ \[.*\]:$|\t|created by |exit status \d+$|\[signal |[^\s(]+\(.*\)$)/;
+const ERROR_HEAD_RE = /^(?:[A-Z]\w*Error|error)(?::|$)/;
+// Bun and Node print an error's own properties, indented, before its frames: ' syscall: "listen",'.
+const PROP_RE = /^\s+[\w$]+: \S/;
 const FRAME_RE = /^\s+at \S.*(?:\)|:\d+|\]|native|<anonymous>)$/;
 const MORE_RE = /^\s+\.\.\. \d+ (?:more|common frames omitted)$/;
 const CAUSED_RE = /^(?:Caused by: |\s+Suppressed: )/;
@@ -44,6 +48,7 @@ function headMode(content: string): Mode {
   if (content.includes("[FATAL PANIC OCCURRED]")) return "fatal-panic";
   if (RUST_PANIC_RE.test(content)) return content.endsWith(":") ? "rust-message" : "rust-panic";
   if (GO_PANIC_RE.test(content)) return "go-panic";
+  if (ERROR_HEAD_RE.test(content)) return "error";
   return "none";
 }
 
@@ -51,7 +56,7 @@ function headMode(content: string): Mode {
 function continues(mode: Mode, line: string, head: LogRecord): Mode | undefined {
   if (line === TRACEBACK) {
     if (mode === "py-done" || mode === "py-traceback") return "py-traceback";
-    if (mode === "none" && (head.level === "error" || head.level === "fatal" || head.level === "warn" || ERRORISH_RE.test(head.message))) return "py-traceback";
+    if ((mode === "none" || mode === "error") && (head.level === "error" || head.level === "fatal" || head.level === "warn" || ERRORISH_RE.test(head.message))) return "py-traceback";
     return undefined;
   }
   switch (mode) {
@@ -66,6 +71,9 @@ function continues(mode: Mode, line: string, head: LogRecord): Mode | undefined 
       return RUST_NOTE_RE.test(line) ? "rust-panic" : undefined;
     case "fatal-panic":
       return PANIC_HOOK_RE.test(line) || RUST_NOTE_RE.test(line) || RUST_PANIC_RE.test(line) ? "fatal-panic" : undefined;
+    case "error":
+      if (PROP_RE.test(line)) return "error";
+      break;
     case "go-panic":
       return GO_LINE_RE.test(line) ? "go-panic" : undefined;
     case "object":

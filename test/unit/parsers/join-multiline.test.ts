@@ -123,6 +123,22 @@ describe("joinMultiline", () => {
     expect(shape(rs).map((r) => [r.line, r.endLine])).toEqual([[1, 9], [10, 10]]);
   });
 
+  test("Bun's error with its properties and frames (blank line between) is one record; a plain indented line is not", async () => {
+    const rs = await records([
+      "error: Failed to start server. Is port 9003 in use?",
+      ' syscall: "listen",',
+      "   errno: 0,",
+      '    code: "EADDRINUSE"',
+      "",
+      "      at serve (native:1:1)",
+      "      at /home/nbost/transcription-palantir/dist/index.js:4123:18",
+      "Server stopped",
+      "INFO ready",
+      "  code: 1",
+    ]);
+    expect(shape(rs).map((r) => [r.line, r.endLine])).toEqual([[1, 7], [8, 8], [9, 9], [10, 10]]);
+  });
+
   test("Java: tab frames, Caused by, ... N more", async () => {
     const rs = await records([
       '2025-12-26 17:57:01,000 - ERROR - Exception in thread "main" java.lang.IllegalStateException: pool exhausted',
