@@ -93,7 +93,7 @@ function tieBreak(a: Finding, b: Finding): number {
 
 /**
  * Two anchors. The most severe firing finding (or, when nothing fires, the most severe one) gives the
- * incident its title, host and service. The fingerprint comes from the first finding in the incident's
+ * incident its title, host and service (when it names none, the first finding in order that does). The fingerprint comes from the first finding in the incident's
  * order (most severe, then earliest) whether or not it fires: severity is fixed per rule, so a finding
  * crossing its threshold (stale jobs fire first, the critical port conflict a minute later) does not change
  * the incident's identity, which the store keys on. Only a more severe (or equally severe, earlier)
@@ -119,8 +119,9 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
     title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, titleValues(anchor)),
     severity,
     status: sorted.some((f) => f.state === "firing") ? "open" : "observed",
-    host: anchor.host,
-    service: anchor.service,
+    // A panic line names no container; the restart loop beside it does: borrow the first one known.
+    host: anchor.host ?? sorted.find((f) => f.host !== undefined)?.host,
+    service: anchor.service ?? sorted.find((f) => f.service !== undefined)?.service,
     firstSeen,
     lastSeen,
     findings: sorted,

@@ -115,6 +115,14 @@ describe("groupIntoIncidents", () => {
     expect(groupIntoIncidents([f], titled)[0]?.title).toBe("20 failed jobs on mithrandir ({port})");
   });
 
+  test("when the anchor names no service, the next finding that does gives it (seed 001: panic + restart loop)", () => {
+    const panic = finding({ rule: "rust_panic", severity: "critical", service: undefined, firstSeen: T0 });
+    const loop = finding({ rule: "docker_restart_loop", severity: "critical", service: "rust-ingester", firstSeen: T0 + MIN });
+    const [inc] = groupIntoIncidents([loop, panic], RULES);
+    expect(inc?.findings[0]?.rule).toBe("rust_panic");
+    expect(inc?.service).toBe("rust-ingester");
+  });
+
   test("a rule without a title, or unknown, is titled by its id", () => {
     expect(groupIntoIncidents([finding({ rule: "mystery" })], RULES)[0]?.title).toBe("mystery");
   });
