@@ -15,6 +15,9 @@
 //   chunks, so a 1 GB line without "\n" costs no more than a short one.
 // - decodeLine turns the kept bytes into a string: UTF-8, invalid sequences become U+FFFD, NUL and other
 //   control characters survive. It never throws.
+// - No line is dropped here: long ones are capped, binary (NUL) and invalid UTF-8 ones kept; all are counted
+//   in FrameStats. Blank lines make no LogRecord later (parse-lines.ts) but keep their numbers.
+// createLineSplitter is the synchronous core (one call per chunk); frameLines is its async-iterable form.
 import { Buffer, isUtf8 } from "node:buffer";
 
 /** The default cap on one physical line, in bytes (64 KiB). */
