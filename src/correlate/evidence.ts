@@ -13,6 +13,7 @@ export function createEvidenceBuffer(perEnd: number): EvidenceBuffer {
   let tail: Evidence[] = [];
   return {
     add(record) {
+      if (perEnd === 0) return; // slice(-0) would keep everything
       // Only what a report shows is kept: not the whole record with its fields.
       const e: Evidence = { ref: record.ref, time: record.time, text: record.text };
       if (head.length < perEnd) {
@@ -22,6 +23,6 @@ export function createEvidenceBuffer(perEnd: number): EvidenceBuffer {
       tail.push(e);
       if (tail.length > perEnd * 4) tail = tail.slice(-perEnd);
     },
-    list: () => [...head, ...tail.slice(-perEnd)],
+    list: () => (perEnd === 0 ? [] : [...head, ...tail.slice(-perEnd)]),
   };
 }

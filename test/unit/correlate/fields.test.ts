@@ -151,6 +151,9 @@ describe("evidence", () => {
     for (let i = 0; i < 5; i++) c.push(sig({ rule: "e", time: T0 + i, text: `l${i}` }));
     expect(c.findings()[0]?.evidence.map((e) => e.text)).toEqual(["l0", "l4"]);
     expect(run([r], [sig({ rule: "e", time: T0, text: "only" })])[0]?.evidence.map((e) => e.text)).toEqual(["only"]);
+    const none = createCorrelator([r], { evidencePerEnd: 0 });
+    for (let i = 0; i < 5; i++) none.push(sig({ rule: "e", time: T0 + i }));
+    expect(none.findings()[0]?.evidence).toEqual([]);
   });
 });
 
