@@ -87,6 +87,7 @@ function sequenceCondition(withinMs: number): Condition {
   let as: number[] = [];
   let bs: number[] = [];
   let sawA = false;
+  let sawUntimedA = false;
   let fired = false;
   const remember = (list: number[], t: number) => {
     list.push(t);
@@ -98,15 +99,19 @@ function sequenceCondition(withinMs: number): Condition {
       if (fired) return;
       if (role === "match") {
         sawA = true;
-        if (time === undefined) return;
+        if (time === undefined) {
+          sawUntimedA = true;
+          return;
+        }
         if (bs.some((b) => b >= time && b - time <= withinMs)) fired = true;
         remember(as, time);
       } else if (role === "then") {
-        // Without a time on B, arrival order is all there is: B after any A is "follows".
+        // Without a time on either side, arrival order is all there is: B after such an A "follows".
         if (time === undefined) {
           if (sawA) fired = true;
           return;
         }
+        if (sawUntimedA) fired = true;
         if (as.some((a) => time >= a && time - a <= withinMs)) fired = true;
         remember(bs, time);
       }
@@ -116,6 +121,7 @@ function sequenceCondition(withinMs: number): Condition {
       as = [];
       bs = [];
       sawA = false;
+      sawUntimedA = false;
       fired = false;
     },
   };

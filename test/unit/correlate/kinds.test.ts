@@ -93,6 +93,9 @@ describe("sequence", () => {
   test("without times, arrival order decides", () => {
     expect(only(run(r, [a(undefined), b(undefined)])).state).toBe("firing");
     expect(only(run(r, [b(undefined), a(undefined)])).state).toBe("observed");
+    expect(only(run(r, [a(undefined), b(T0)])).state).toBe("firing");
+    expect(only(run(r, [a(T0), b(undefined)])).state).toBe("firing");
+    expect(only(run(r, [b(T0), a(undefined)])).state).toBe("observed");
   });
 });
 
