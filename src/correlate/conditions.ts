@@ -82,7 +82,10 @@ function thresholdCondition(n: number, withinMs: number): Condition {
   };
 }
 
-/** B (then) follows A (match) within W: 0 <= t(B) - t(A) <= W, whichever of the two arrived first. */
+/**
+ * B (then) follows A (match) within W: 0 <= t(B) - t(A) <= W, whichever of the two arrived first (equal
+ * times count only when A arrived first).
+ */
 function sequenceCondition(withinMs: number): Condition {
   let as: number[] = [];
   let bs: number[] = [];
@@ -103,7 +106,9 @@ function sequenceCondition(withinMs: number): Condition {
           sawUntimedA = true;
           return;
         }
-        if (bs.some((b) => b >= time && b - time <= withinMs)) fired = true;
+        // A B already seen follows this A only if it is later in time: at the same instant, arrival order
+        // (B first) says it came before.
+        if (bs.some((b) => b > time && b - time <= withinMs)) fired = true;
         remember(as, time);
       } else if (role === "then") {
         // Without a time on either side, arrival order is all there is: B after such an A "follows".

@@ -70,3 +70,35 @@ describe("absence window", () => {
     );
   });
 });
+
+describe("sequence window", () => {
+  const r = rule({ id: "seq", kind: "sequence", then: "b", within: `${W}ms` });
+  const oracle = (events: { role: SignalRole; t: number }[]) =>
+    events.some((b, j) => b.role === "then" && events.slice(0, j).some((a) => a.role === "match" && b.t - a.t >= 0 && b.t - a.t <= W));
+
+  test("in time order, fires exactly when some B comes within W after an A", () => {
+    const arbRole = fc.constantFrom<SignalRole>("match", "then");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(arbRole, fc.nat(70)), { minLength: 1, maxLength: 40 }), (steps) => {
+        let t = 0;
+        const events = steps.map(([role, s]) => ({ role, t: (t += s) }));
+        if (!events.some((e) => e.role === "match")) return;
+        expect(stateOf(r, events) === "firing").toBe(oracle(events));
+      }),
+      { numRuns: 500 },
+    );
+  });
+  test("in any arrival order, fires exactly when some B lies within [A, A + W] in time (ties: A first)", () => {
+    const arbRole = fc.constantFrom<SignalRole>("match", "then");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(arbRole, fc.nat(400)), { minLength: 1, maxLength: 12 }), (steps) => {
+        const events = steps.map(([role, t]) => ({ role, t }));
+        if (!events.some((e) => e.role === "match")) return;
+        const follows = (a: { t: number }, i: number, b: { t: number }, j: number) => (b.t > a.t || (b.t === a.t && i < j)) && b.t - a.t <= W;
+        const byTime = events.some((b, j) => b.role === "then" && events.some((a, i) => a.role === "match" && follows(a, i, b, j)));
+        expect(stateOf(r, events) === "firing").toBe(byTime);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
