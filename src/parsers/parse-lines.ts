@@ -52,7 +52,8 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
 
   const toRecord = (text: string, raw: RawLine, fmt: LogFormat): LogRecord => {
     lineNo = raw.lineNo;
-    const p = parseLine(text, fmt, ctx, onIssue);
+    // A UTF-8 byte-order mark (Windows tools) hides line 1's shape; parse without it, keep the text verbatim.
+    const p = parseLine(raw.lineNo === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text, fmt, ctx, onIssue);
     return {
       text: p.text ?? text,
       message: p.message,
@@ -72,7 +73,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
 
   const release = (onRecord: (r: LogRecord) => void) => {
     // Sniffing gets its own context: it must not advance this stream's year inference.
-    const fmt = detectFormat(pending.map((l) => l.text), createParseContext(opts));
+    const fmt = detectFormat(pending.map((l) => (l.raw.lineNo === 1 ? l.text.replace(/^\uFEFF/, "") : l.text)), createParseContext(opts));
     format = fmt;
     for (const l of pending) onRecord(toRecord(l.text, l.raw, fmt));
     pending.length = 0;

@@ -72,6 +72,12 @@ describe("readLogRecords", () => {
     await expect(collect(readLogRecords([{ path: "-", kind: "stdin" }], { stdin: Readable.from([Buffer.from(lines)]), signal: ac.signal }))).rejects.toMatchObject({ name: "AbortError" });
   });
 
+  test("a UTF-8 byte-order mark does not hide the first line's format", async () => {
+    const input = Buffer.from('\uFEFF{"level":50,"time":1766789821000,"msg":"first"}\n{"level":30,"time":1766789822000,"msg":"second"}\n');
+    const rs = await collect(readLogRecords([{ path: "-", kind: "stdin" }], { stdin: Readable.from([input]), now: () => 0 }));
+    expect(rs.map((r) => [r.format, r.level, r.message])).toEqual([["json", "error", "first"], ["json", "info", "second"]]);
+  });
+
   test("a syslog file's year comes from its mtime (a December log read in January)", async () => {
     const p = join(dir, "old-syslog");
     await writeFile(p, "Dec 26 17:57:01 mithrandir bun[1]: x\n");
