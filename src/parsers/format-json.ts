@@ -52,7 +52,8 @@ export function journalToParsed(o: JsonObject): ParsedLine {
   const p = emptyParsed("journal-json", message);
   p.text = message;
   p.fields = fields;
-  const us = fields.__REALTIME_TIMESTAMP;
+  // _SOURCE_REALTIME_TIMESTAMP is when the program logged it; __REALTIME_TIMESTAMP when journald received it.
+  const us = fields._SOURCE_REALTIME_TIMESTAMP ?? fields.__REALTIME_TIMESTAMP;
   if (us !== undefined && /^\d{1,19}$/.test(us)) p.time = Math.floor(Number(us) / 1000);
   p.host = fields._HOSTNAME;
   p.pid = toPid(fields._PID);

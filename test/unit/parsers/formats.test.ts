@@ -113,6 +113,11 @@ describe("journalctl -o json", () => {
     expect(p).toMatchObject({ message: "Error: listen EADDRINUSE: address already in use :::9003\u0000", service: "transcription-palantir", level: "error", pid: 1573680 });
   });
 
+  test("the time is when the program logged it (_SOURCE_REALTIME_TIMESTAMP) when journald knows it", () => {
+    const p = parse(entry({ MESSAGE: "x", _HOSTNAME: "h", __REALTIME_TIMESTAMP: "1766789821999000", _SOURCE_REALTIME_TIMESTAMP: "1766789821000500" }), "journal-json");
+    expect(p.time).toBe(1766789821000);
+  });
+
   test("PRIORITY maps 0-7 onto levels", () => {
     const lv = ["0", "3", "4", "5", "7"].map((p) => parse(entry({ MESSAGE: "x", PRIORITY: p, _HOSTNAME: "h" }), "journal-json").level);
     expect(lv).toEqual(["fatal", "error", "warn", "info", "debug"]);
