@@ -116,7 +116,9 @@ export abstract class StoreCore implements Store {
   async autoResolve(resolveAfter: ResolveAfter): Promise<StoredIncident[]> {
     const now = this.clock.now();
     const resolved: StoredIncident[] = [];
-    for (const s of await this.allIncidents()) {
+    // Quietest first, then by fingerprint: the same order (and audit order) on every implementation.
+    const all = (await this.allIncidents()).sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.incident.fingerprint.localeCompare(b.incident.fingerprint));
+    for (const s of all) {
       if (!isLive(s.status)) continue;
       const done = await this.update(s.incident.fingerprint, (prev) =>
         prev ? this.entries(applyAutoResolve(prev, resolveAfter, this.flap, now), now) : { write: undefined, audit: [], value: undefined },
