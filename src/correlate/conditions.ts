@@ -15,6 +15,11 @@ export interface Condition {
   holds(now: number | undefined): boolean;
   /** A `clears` line ended the episode: forget it, a new match starts from scratch. */
   reset(): void;
+  /**
+   * Absence only: how many A's went unanswered by `now`. For an absence the finding counts misses, not A's:
+   * an A still waiting for its B (a process that is simply still running) is not a failure.
+   */
+  misses?(now: number | undefined): number;
 }
 
 /** How many recent A and B times a sequence keeps to pair signals that arrive out of order. */
@@ -140,13 +145,13 @@ function sequenceCondition(withinMs: number): Condition {
 function absenceCondition(withinMs: number): Condition {
   let pending: number | undefined;
   let pendingUntimed = false;
-  let fired = false;
+  let missed = 0;
   const overdue = (t: number | undefined) => t !== undefined && pending !== undefined && t - pending > withinMs;
   return {
     observe(role, time) {
       if (role === "match") {
         if (overdue(time)) {
-          fired = true;
+          missed += 1;
           pending = undefined;
         }
         if (time === undefined) pendingUntimed = true;
@@ -154,20 +159,21 @@ function absenceCondition(withinMs: number): Condition {
       } else if (role === "expect") {
         // A B from before the pending A (out of order) answers nothing.
         if (time !== undefined && pending !== undefined && time < pending) return;
-        if (overdue(time)) fired = true;
+        if (overdue(time)) missed += 1;
         pending = undefined;
         pendingUntimed = false;
       } else if (role === "until") {
-        if (pendingUntimed || (pending !== undefined && (time === undefined || time >= pending))) fired = true;
+        if (pendingUntimed || (pending !== undefined && (time === undefined || time >= pending))) missed += 1;
         pending = undefined;
         pendingUntimed = false;
       }
     },
-    holds: (now) => fired || overdue(now),
+    holds: (now) => missed > 0 || overdue(now),
+    misses: (now) => missed + (overdue(now) ? 1 : 0),
     reset() {
       pending = undefined;
       pendingUntimed = false;
-      fired = false;
+      missed = 0;
     },
   };
 }

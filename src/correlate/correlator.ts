@@ -221,6 +221,8 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
         if (state.rule.role === "context") continue;
         for (const group of state.groups.values()) {
           if (group.count === 0) continue;
+          // An absence that has not missed yet is the normal state (A seen, B still allowed to come): no finding.
+          if (state.rule.kind === "absence" && !group.recovered && (group.condition.misses?.(effectiveNow) ?? 0) === 0) continue;
           out.push(toFinding(state, group, effectiveNow, context.has));
         }
       }
@@ -251,7 +253,7 @@ function toFinding(
     rule: rule.id,
     severity: rule.severity,
     state: !group.recovered && group.condition.holds(now) ? "firing" : "observed",
-    count: group.count,
+    count: group.condition.misses?.(now) ?? group.count,
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
     host,

@@ -35,7 +35,7 @@ export interface Finding {
   readonly rule: string;
   readonly severity: Severity;
   readonly state: FindingState;
-  /** Number of main-match signals (log events) in this group. */
+  /** Number of main-match signals (log events) in this group; for an absence rule, the number of A's left unanswered (misses). */
   readonly count: number;
   readonly firstSeen: number | undefined;
   readonly lastSeen: number | undefined;
