@@ -13,6 +13,9 @@ import { LONG_LINE_CHARS } from "./regex-fallback.js";
  * Speed: the automaton walks every byte once; only lines holding a prefilter literal are located, decoded and given
  * to the regexes that literal belongs to. A literal hit after the cap, or across a newline, only makes a candidate
  * that the regex then rejects: the prefilter may say "maybe", never a wrong "no".
+ *
+ * Only each rule's main `match` set counts, and it reads the physical line whatever its `field` says: counting does no
+ * format parsing, so a rule written for `message` or `fields.X` is counted against the whole line.
  */
 export interface LineCountOptions {
   readonly maxLineBytes?: number;
