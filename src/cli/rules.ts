@@ -58,10 +58,13 @@ export async function runRulesTest(ruleArg: string, paths: readonly string[], op
     records++;
     const signals = match(record);
     const hit = new Set<string>();
+    const counted = new Set<string>();
     for (const s of signals) {
       const rep = reports.get(s.ruleId);
       if (!rep) continue;
-      if (!hit.has(s.ruleId)) rep.matched++;
+      // `matched` counts records the main set matched (as scan does); then/expect/until/clears lines are listed too.
+      if (s.role === "match" && !counted.has(s.ruleId)) rep.matched++;
+      if (s.role === "match") counted.add(s.ruleId);
       hit.add(s.ruleId);
       if (rep.matches.length < opts.maxShown) rep.matches.push({ line: record.ref.line, role: s.role, fields: s.fields, text: record.text });
     }
@@ -90,7 +93,8 @@ function printTest(result: RulesTestResult, out: Out): void {
       const fields = Object.entries(m.fields).map(([k, v]) => `${k}=${v}`).join(" ");
       out.write(`  L${m.line}${m.role === "match" ? "" : ` [${m.role}]`}${fields ? `  ${fields}` : ""}  ${clip(m.text)}\n`);
     }
-    if (r.matched > r.matches.length) out.write(`  … ${(r.matched - r.matches.length).toLocaleString("en-US")} more\n`);
+    const shownMain = r.matches.filter((m) => m.role === "match").length;
+    if (r.matched > shownMain) out.write(`  … ${(r.matched - shownMain).toLocaleString("en-US")} more\n`);
     if (r.nearMisses.length > 0) {
       out.write("  near misses (a literal of the rule is there, the regex did not match):\n");
       for (const n of r.nearMisses) out.write(`  L${n.line}  ${clip(n.text)}\n`);
@@ -114,7 +118,7 @@ export function registerRules(program: Command, deps: { setExitCode?: (code: num
     .command("lint")
     .summary("Validate the rules and report slow patterns and failing examples")
     .description(
-      "Loads the built-in rules and those in --rules DIRs (errors point to file, line and field), then reports\n" +
+      "Loads the built-in rules and those in --rules DIRs (errors point to file, line and field), then reports " +
         "patterns with no prefilter literal (they run on every line: slow) and examples that do not hold.",
     )
     .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])

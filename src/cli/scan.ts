@@ -133,9 +133,10 @@ export function registerScan(program: Command): void {
     .command("scan")
     .summary("Count the lines each rule matches (the matching stage only, like grep -c per rule)")
     .description(
-      "Runs only the matching stage over the inputs and prints one `id<TAB>count` line per rule, sorted by id,\n" +
-        "zeros included. A count is the number of physical lines that match, like `grep -c`; lines are split,\n" +
-        "capped and decoded exactly as in `analyze`, with no multi-line joining. Progress goes to stderr when it is a TTY.",
+      "Runs only the matching stage over the inputs and prints one `id<TAB>count` line per rule, sorted by id, zeros included. " +
+        "A count is the number of physical lines that match, like `grep -c`; lines are split, capped and decoded exactly as in " +
+        "`analyze`, with no multi-line joining and no format parsing (every rule reads the whole line). " +
+        "Progress goes to stderr when it is a TTY.",
     )
     .argument("<paths...>", "log files, directories (walked) or - for stdin; .gz is read transparently")
     .option("--rules <dir>", "also load the rules in DIR (repeatable); built-ins are always loaded unless only --patterns is given", collect, [])

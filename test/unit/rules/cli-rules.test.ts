@@ -57,6 +57,15 @@ describe("rules test", () => {
     ]);
   });
 
+  test("matched counts main-set matches only; then-lines are listed with their role", async () => {
+    const dir = await ruleDir("id: seq\nkind: sequence\nmatch: 'Starting job'\nthen: 'Job failed'\nwithin: 5m\n");
+    const log = join(dir, "jobs.log");
+    await writeFile(log, "Starting job 1\nJob failed: 1\nJob failed: 2\n");
+    const [rep] = (await runRulesTest("seq", [log], { dirs: [dir], maxShown: 5 })).rules;
+    expect(rep?.matched).toBe(1);
+    expect(rep?.matches.map((m) => [m.line, m.role])).toEqual([[1, "match"], [2, "then"], [3, "then"]]);
+  });
+
   test("an unknown rule id is rule_unknown", async () => {
     await expect(runRulesTest("no_such_rule", ["/dev/null"], { dirs: [], maxShown: 1 })).rejects.toMatchObject({ code: "rule_unknown" });
   });
