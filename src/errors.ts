@@ -9,6 +9,11 @@ export type ErrorCode =
   | "rule_unsafe" // a regex that could backtrack catastrophically
   | "rule_unknown" // a rule id that no loaded rule has
   | "config_invalid"
+  | "store_corrupt" // a state file or stored value that does not parse (kept, never overwritten)
+  | "store_locked" // another live process holds the file store
+  | "store_version" // data written by another layout version
+  | "store_unavailable" // Redis unreachable for longer than the store waits
+  | "not_found" // no incident, silence or job with that id
   | "internal";
 
 export class FirewatchError extends Error {

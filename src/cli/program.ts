@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { isFirewatchError } from "../errors.js";
 import { registerAnalyze } from "./analyze.js";
 import { EXIT } from "./exit-codes.js";
+import { registerIncidents } from "./incidents.js";
 import { registerRules } from "./rules.js";
 import { registerScan } from "./scan.js";
 import { firewatchVersion } from "../report/version.js";
@@ -21,6 +22,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerAnalyze(program, setExitCode);
   registerScan(program);
   registerRules(program, { setExitCode });
+  registerIncidents(program);
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {

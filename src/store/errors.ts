@@ -1,10 +1,7 @@
 // StoreError: every way the store can refuse (corrupt file, locked directory, other version, Redis down, unknown id).
 import { FirewatchError, type ErrorCode } from "../errors.js";
 
-/**
- * Why the store refused. errors.ts has no store codes yet, so each reason maps onto the nearest existing code
- * (the CLI's exit code follows the code); `reason` is the precise, stable value to test and branch on.
- */
+/** Why the store refused; each reason maps onto an error code (the CLI's exit code follows the code). */
 export type StoreErrorReason =
   | "corrupt" // a state file or Redis value that does not parse
   | "locked" // another live process holds the file store's directory
@@ -15,11 +12,11 @@ export type StoreErrorReason =
   | "conflict"; // optimistic update kept losing races (bounded retries)
 
 const CODE: Readonly<Record<StoreErrorReason, ErrorCode>> = {
-  corrupt: "input_invalid",
-  locked: "usage",
-  version: "config_invalid",
-  unavailable: "input_missing",
-  not_found: "usage",
+  corrupt: "store_corrupt",
+  locked: "store_locked",
+  version: "store_version",
+  unavailable: "store_unavailable",
+  not_found: "not_found",
   invalid: "usage",
   conflict: "internal",
 };
