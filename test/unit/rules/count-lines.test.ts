@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { utf8SafeLength } from "../../../src/parsers/index.js";
+import { decodeLine, frameLines, utf8SafeLength } from "../../../src/parsers/index.js";
 import { compileRules, createLineCounter, parsePatterns } from "../../../src/rules/index.js";
 import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
 
@@ -125,5 +125,30 @@ describe("createLineCounter on big chunks", () => {
       const cuts = Array.from({ length: Math.ceil(bytes.length / size) }, (_, k) => k * size);
       expect(run(PATTERNS, chunked(bytes, cuts), 65536)).toEqual(reference(bytes, regexes, 65536));
     }
+  });
+});
+
+describe("createLineCounter against the parsers' own framing", () => {
+  test("counts equal frameLines + decodeLine + every regex, on random bytes and cuts (property)", async () => {
+    const regexes = PATTERNS.split("\n").map((l) => new RegExp(l.slice(l.indexOf("\t") + 1)));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(piece, fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a).toString("latin1"))), { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.oneof(fc.integer({ min: 4, max: 40 }), fc.constant(65536)),
+        async (pieces, cuts, cap) => {
+          const bytes = Buffer.concat(pieces.map((p) => Buffer.from(p, p.length <= 8 ? "latin1" : "utf8")));
+          const chunks = chunked(bytes, cuts);
+          async function* source() { yield* chunks; }
+          const want = regexes.map(() => 0);
+          for await (const line of frameLines(source(), { maxLineBytes: cap })) {
+            const text = decodeLine(line.bytes);
+            regexes.forEach((r, k) => { if (r.test(text)) want[k] = (want[k] ?? 0) + 1; });
+          }
+          expect(run(PATTERNS, chunks, cap)).toEqual(want);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
