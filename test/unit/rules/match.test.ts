@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/record.js";
 import { compileRules, createMatcher, testExample, type Rule } from "../../../src/rules/index.js";
@@ -95,5 +96,31 @@ describe("testExample", () => {
     expect(testExample(r, "Is port 9003 in use?")).toEqual({ matched: true, fields: { port: "9003" } });
     expect(testExample(r, "Is port 9003 in use? ignored")).toEqual({ matched: false, fields: {} });
     expect(testExample(r, "port 9003 free")).toEqual({ matched: false, fields: {} });
+  });
+});
+
+describe("createMatcher equals running every set on every record (property)", () => {
+  test("the prefilter never changes the signals, on the built-in library", async () => {
+    const { loadBuiltinRules, setMatches, capturedFields, selectField } = await import("../../../src/rules/index.js");
+    const compiled = compileRules(await loadBuiltinRules());
+    const match = createMatcher(compiled);
+    const literals = [...new Set(compiled.flatMap((r) => r.sets.flatMap((s) => s.any.flatMap((p) => p.literals ?? []))))];
+    const examples = compiled.flatMap((r) => r.rule.examples.map((e) => e.line));
+    const piece = fc.oneof(fc.constantFrom(...literals), fc.constantFrom(...examples), fc.string({ maxLength: 6 }), fc.constantFrom(" ", ":", "9003", "\n"));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), fc.constantFrom("web", "transcription-palantir", "nginx"), (parts, service) => {
+        const text = parts.join("");
+        const rec = record(text, { service });
+        const want = compiled.flatMap((r) =>
+          r.sets.flatMap((s) => {
+            const subject = selectField(rec, s.field);
+            const m = subject === undefined ? undefined : setMatches(s, subject);
+            return m ? [{ ruleId: r.id, role: s.role, fields: capturedFields(m) }] : [];
+          }),
+        );
+        expect(match(rec).map((s) => ({ ruleId: s.ruleId, role: s.role, fields: s.fields }))).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
