@@ -1,6 +1,6 @@
 // Expands the paths given to `analyze` / `scan` into a sorted list of log files (and stdin).
 import { readdir, realpath, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { FirewatchError } from "../errors.js";
 
 export interface InputFile {
@@ -25,6 +25,30 @@ export function isLogFileName(name: string): boolean {
   const dot = base.lastIndexOf(".");
   if (dot <= 0) return base.length > 0; // no extension: "syslog", "messages", "dmesg"
   return LOG_EXTENSIONS.has(base.slice(dot + 1).toLowerCase());
+}
+
+/** File names that say nothing about which program wrote them. */
+const GENERIC_NAMES = new Set([
+  "app", "application", "log", "logs", "output", "out", "err", "error", "errors", "stdout", "stderr", "current", "messages",
+  "syslog", "daemon", "debug", "access", "combined", "main", "server", "service", "journal", "events", "docker-events",
+  "dmesg", "kern", "kernel", "compose", "docker-compose", "console", "trace", "info", "warn", "all",
+]);
+
+/**
+ * The service a log file's name suggests ("streamvault.log.2.gz" → "streamvault"), for lines that carry none
+ * (Python logging, `docker logs` output); undefined for stdin and generic names ("app.log", "syslog", "compose.log").
+ */
+export function serviceFromFileName(path: string): string | undefined {
+  if (path === "-") return undefined;
+  let base = basename(path);
+  if (base.endsWith(".gz")) base = base.slice(0, -3);
+  for (let i = 0; i < 3 && ROTATION_RE.test(base); i++) base = base.replace(ROTATION_RE, "");
+  const dot = base.lastIndexOf(".");
+  if (dot > 0 && LOG_EXTENSIONS.has(base.slice(dot + 1).toLowerCase())) base = base.slice(0, dot);
+  base = base.replace(ROTATION_RE, "");
+  base = base.replace(/[-_.](?:log|logs|debug)$/i, "");
+  if (!/^[A-Za-z][\w.-]{0,63}$/.test(base) || GENERIC_NAMES.has(base.toLowerCase())) return undefined;
+  return base;
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

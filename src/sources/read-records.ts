@@ -4,6 +4,7 @@ import { createFrameStats, createLineSplitter, createMultilineJoiner, createReco
 import type { OpenDeps } from "./files.js";
 import { openInput } from "./files.js";
 import type { InputFile } from "./paths.js";
+import { serviceFromFileName } from "./paths.js";
 
 /** What a read saw, readable while and after it runs (`--stats`). */
 export interface ReadStats {
@@ -67,8 +68,11 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     });
     const joiner = createMultilineJoiner(opts.join);
     const ready: LogRecord[] = [];
+    // Lines that name no service (Python logging, `docker logs`) take the one the file name suggests.
+    const fileService = input.kind === "file" ? serviceFromFileName(input.path) : undefined;
     const onRecord = (r: LogRecord) => {
-      for (const done of joiner.push(r)) ready.push(done);
+      const record = r.service === undefined && fileService !== undefined ? { ...r, service: fileService } : r;
+      for (const done of joiner.push(record)) ready.push(done);
     };
     const onLine = (l: RawLine) => parser.push(l, onRecord);
     const drain = () => {

@@ -36,7 +36,7 @@ describe("readLogRecords", () => {
     const rs = await collect(readLogRecords(await expandInputs([d]), { timeZone: "UTC", stats }));
     expect(rs.map((r) => [r.ref.file, r.format, r.ref.line, r.ref.endLine, r.service ?? null])).toEqual([
       [join(d, "journal.log"), "syslog-iso", 1, 1, "transcription-palantir"],
-      [join(d, "segmenter.log.1.gz"), "python", 1, 4, null],
+      [join(d, "segmenter.log.1.gz"), "python", 1, 4, "segmenter"], // a Python line names no service: the file name does
     ]);
     expect(rs[0]?.text.endsWith("485.")).toBe(true); // CR stripped
     expect(stats).toMatchObject({ files: 2, lines: 5, records: 2 });
