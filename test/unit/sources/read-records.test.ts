@@ -6,13 +6,14 @@ import { Readable } from "node:stream";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { frameLines, joinMultiline, parseLines } from "../../../src/parsers/index.js";
 import { createReadStats, expandInputs, readLogRecords } from "../../../src/sources/index.js";
 import { asChunks, collect } from "../parsers/helpers.js";
 
-const LOGHUB = "/work/shared/corpus/loghub";
+const LOGHUB = fileURLToPath(new URL("../../../../shared/corpus/loghub", import.meta.url));
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "fw-read-"));
