@@ -125,6 +125,12 @@ function createProgress(inputs: readonly InputFile[], io: ScanIo) {
   };
 }
 
+/** `id<TAB>count` lines (what the bench harness checks), or one JSON object. */
+export function formatScan(result: ScanResult, format: "tsv" | "json"): string {
+  if (format === "tsv") return result.counts.map(([id, n]) => `${id}\t${n}\n`).join("");
+  return `${JSON.stringify({ counts: Object.fromEntries(result.counts), bytes: result.bytes, candidates: result.candidates }, null, 2)}\n`;
+}
+
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Adds `scan` to the program. */
@@ -142,16 +148,18 @@ export function registerScan(program: Command): void {
     .option("--rules <dir>", "also load the rules in DIR (repeatable); built-ins are always loaded unless only --patterns is given", collect, [])
     .option("--patterns <file>", "ad-hoc signatures, one `id<TAB>regex` per line (JavaScript syntax); alone, only these are counted")
     .option("--count", "print counts per rule (the only output mode; accepted for grep-like scripts)")
+    .option("--format <format>", "tsv (id<TAB>count lines) or json ({ counts, bytes, candidates })", "tsv")
     .addHelpText(
       "after",
       "\nExamples:\n  firewatch scan --count /var/log/syslog\n  firewatch scan --patterns sigs.tsv --count dump.log.gz\n\nExit codes: 0 scanned, 2 invalid rule, pattern or input",
     )
-    .action(async (paths: string[], o: { rules: string[]; patterns?: string }) => {
+    .action(async (paths: string[], o: { rules: string[]; patterns?: string; format: string }) => {
+      if (o.format !== "tsv" && o.format !== "json") throw new FirewatchError("usage", `--format must be tsv or json, got "${o.format}".`);
       const result = await runScan(paths, { rules: o.rules, ...(o.patterns !== undefined ? { patterns: o.patterns } : {}) }, {
         stdout: process.stdout,
         stderr: process.stderr,
         now: () => performance.now(),
       });
-      process.stdout.write(result.counts.map(([id, n]) => `${id}\t${n}\n`).join(""));
+      process.stdout.write(formatScan(result, o.format));
     });
 }

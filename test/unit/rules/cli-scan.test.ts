@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
-import { runScan, type ScanIo } from "../../../src/cli/scan.js";
+import { formatScan, runScan, type ScanIo } from "../../../src/cli/scan.js";
 
 function io(isTTY: boolean): ScanIo & { err: string[] } {
   const err: string[] = [];
@@ -25,6 +25,8 @@ describe("runScan", () => {
     const { dir, patterns } = await fixture();
     const result = await runScan([dir], { patterns }, io(false));
     expect(result.counts).toEqual([["disk_full", 1], ["eaddrinuse", 3], ["never", 0]]);
+    expect(formatScan(result, "tsv")).toBe("disk_full\t1\neaddrinuse\t3\nnever\t0\n");
+    expect(JSON.parse(formatScan(result, "json"))).toMatchObject({ counts: { disk_full: 1, eaddrinuse: 3, never: 0 } });
   });
 
   test("is silent on a non-TTY stderr and draws progress on a TTY", async () => {
