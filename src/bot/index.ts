@@ -1,0 +1,13 @@
+// The bot floor's public surface: Slack request verification, Block Kit for incidents, posts updated in place, /firewatch.
+
+/** createRequestVerifier(opts): a v0 signature check with a 5-minute window and a bounded replay cache; signSlackRequest signs like Slack. */
+export {
+  createRequestVerifier,
+  signSlackRequest,
+  MAX_REQUEST_AGE_MS,
+  DEFAULT_REPLAY_CACHE_SIZE,
+  type SignedRequest,
+  type VerifierOptions,
+  type VerifyOutcome,
+  type VerifyRefusal,
+} from "./verify.js";
