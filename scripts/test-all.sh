@@ -13,6 +13,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund
+# `npm install` honours package-lock.json; `npm ci` cannot be used here: this machine's registry has no builds of
+# msgpackr-extract (an optional dependency of bullmq) for other platforms, so its lock file cannot list them and
+# `npm ci` refuses a lock file without them.
+npm install --no-audit --no-fund
 npm run build
 npx vitest run
