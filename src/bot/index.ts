@@ -11,3 +11,7 @@ export {
   type VerifyOutcome,
   type VerifyRefusal,
 } from "./verify.js";
+/** incidentMessage(stored): the post updated in place; evidenceMessage(stored): its thread; both within Block Kit limits. */
+export { incidentMessage, evidenceMessage, ACTION_IDS, type Block, type SlackMessage } from "./blocks.js";
+/** Escaping of log text for mrkdwn (no mentions, links or markup from logs) and Slack's limits. */
+export { escapeMrkdwn, escapeMrkdwnInline, codeBlockMrkdwn, truncate, truncatePlain, SLACK_LIMITS } from "./mrkdwn.js";
