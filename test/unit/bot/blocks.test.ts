@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { ACTION_IDS, evidenceMessage, incidentMessage } from "../../../src/bot/blocks.js";
+import { ACTION_IDS, evidenceMessage, incidentMessage, type SlackMessage } from "../../../src/bot/blocks.js";
 import { escapeMrkdwn, truncate } from "../../../src/bot/mrkdwn.js";
 import { blockKitProblems } from "../../harness/fake-slack.js";
 import { evidence, finding, incident, stored } from "./support.js";
 
 const json = (v: unknown) => JSON.stringify(v);
-const buttons = (m: { blocks: unknown[] }) =>
-  m.blocks.flatMap((b) => (typeof b === "object" && b !== null && "elements" in b && (b as { type: string }).type === "actions" ? (b as { elements: { action_id: string; value: string }[] }).elements : []));
+const buttons = (m: SlackMessage) =>
+  m.blocks.flatMap((b) => (b.type === "actions" ? b.elements.flatMap((e) => (e.type === "button" ? [{ action_id: e.action_id ?? "", value: e.value ?? "" }] : [])) : []));
 
 describe("incident post", () => {
   test("shows title, severity, host/service, key figures and first/last seen", () => {
