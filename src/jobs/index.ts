@@ -1,0 +1,20 @@
+// Public surface of the jobs floor: BullMQ job queues read, classified by the rules, stale files found, cleaned with a guard.
+/** Reads every queue (or one), classifies failed jobs with the rules, builds the stale-file table; read-only. */
+export { inspectJobs, STALE_RULE_ID } from "./inspect.js";
+export type { CategoryCount, ClassifiedJob, InspectDeps, InspectOptions, JobsReport, QueueReport } from "./inspect.js";
+/** The category a rule stands for (label and solution from its YAML); the classifier built once per run. */
+export { categoryOf, createClassifier, findCategory, UNCATEGORIZED, UNCATEGORIZED_CATEGORY } from "./categories.js";
+export type { Classification, JobCategory } from "./categories.js";
+/** A failed job as a LogRecord ("Job <id> failed: <reason>"), so log rules and the correlator take it as they are. */
+export { failedJobToRecord, jobDataFile } from "./job-record.js";
+export type { JobOrigin } from "./job-record.js";
+/** The read-only file probe (local; SSH later) and seed 000's file × failed jobs × completed table. */
+export { localFileProbe, locateCompleted, staleTable, MAX_WALK_ENTRIES } from "./stale.js";
+export type { FileProbe, StaleOptions, StaleRow } from "./stale.js";
+/** Text like seed 003's check_jobs, and the JSON shape. */
+export { jobsJson, renderJobsText } from "./render.js";
+/** Plan (dry-run) and guarded execution of a category clean, audited. */
+export { executeClean, planClean } from "./clean.js";
+export type { CleanCandidate, CleanDeps, CleanPlan, CleanResult, SkipReason } from "./clean.js";
+/** Job records into signals for the correlator, so job findings join the incident of their service. */
+export { jobSignals } from "./signals.js";

@@ -1,0 +1,221 @@
+// Reads BullMQ queues in Redis, read-only: job counts per state and failed jobs, each parsed at the edge with zod.
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { z } from "zod";
+import { FirewatchError } from "../errors.js";
+
+/**
+ * BullMQ refuses ":" in names; we also refuse anything a shell or a Redis glob could read differently, so a
+ * name that reaches an argv or a SCAN pattern is always inert (`q; rm -rf /` is refused, not quoted).
+ */
+export const QueueName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "expected a queue name of letters, digits, '_', '.', '-' (max 128), starting with a letter or digit");
+/** The key prefix BullMQ puts before every queue ("bull" unless the producer chose another). */
+export const QueuePrefix = QueueName;
+
+/** The job states BullMQ counts; `waiting`, `active` and `completed` are never touched by cleaning. */
+export const JOB_STATES = ["completed", "failed", "active", "waiting", "delayed", "prioritized", "waiting-children"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export type JobCounts = Readonly<Record<JobState, number>>;
+
+/** The fields of a BullMQ job hash we read (all strings in Redis); anything else is ignored. */
+const JobHash = z.object({
+  name: z.string().default(""),
+  data: z.string().optional(),
+  timestamp: z.string().regex(/^\d+$/).optional(),
+  processedOn: z.string().regex(/^\d+$/).optional(),
+  finishedOn: z.string().regex(/^\d+$/).optional(),
+  failedReason: z.string().optional(),
+  atm: z.string().regex(/^\d+$/).optional(),
+  attemptsMade: z.string().regex(/^\d+$/).optional(),
+});
+
+/** What was wrong with a job's stored hash: the job is still shown, with this flag. */
+export type JobDataIssue = "data_not_json" | "data_missing";
+
+export interface FailedJob {
+  readonly queue: string;
+  readonly id: string;
+  readonly name: string;
+  /** BullMQ's failedReason: the message of the error the processor threw. */
+  readonly failedReason: string;
+  readonly attemptsMade: number;
+  readonly createdAt: number | undefined;
+  readonly processedOn: number | undefined;
+  readonly finishedOn: number | undefined;
+  /** Parsed job data; undefined when it is missing or not JSON (see dataIssue). */
+  readonly data: unknown;
+  readonly dataIssue: JobDataIssue | undefined;
+}
+
+/** One queue as read: counts per state, the failed jobs (newest first, up to the limit), and what could not be read. */
+export interface QueueSnapshot {
+  readonly name: string;
+  readonly counts: JobCounts;
+  readonly failed: readonly FailedJob[];
+  /** Failed ids whose hash is gone or unreadable (a job removed between the two reads): counted, not fatal. */
+  readonly unreadable: readonly string[];
+  /** True when there were more failed jobs than the limit. */
+  readonly truncated: boolean;
+}
+
+export interface QueueReaderOptions {
+  readonly prefix?: string;
+  /** At most this many failed jobs per queue (newest first). */
+  readonly maxFailed?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+
+/** Turns one raw job hash into a FailedJob; undefined when the hash is empty (the job no longer exists). */
+export function parseJobHash(queue: string, id: string, raw: Readonly<Record<string, string>>): FailedJob | undefined {
+  if (Object.keys(raw).length === 0) return undefined;
+  const h = JobHash.safeParse(raw);
+  if (!h.success) return undefined;
+  let data: unknown;
+  let dataIssue: JobDataIssue | undefined;
+  if (h.data.data === undefined) dataIssue = "data_missing";
+  else {
+    try {
+      data = JSON.parse(h.data.data);
+    } catch {
+      dataIssue = "data_not_json";
+    }
+  }
+  return {
+    queue,
+    id,
+    name: h.data.name,
+    failedReason: h.data.failedReason ?? "",
+    attemptsMade: num(h.data.atm ?? h.data.attemptsMade) ?? 0,
+    createdAt: num(h.data.timestamp),
+    processedOn: num(h.data.processedOn),
+    finishedOn: num(h.data.finishedOn),
+    data,
+    dataIssue,
+  };
+}
+
+/** Validates a queue name from a flag or a Redis key; a usage error names the rule it broke. */
+export function checkQueueName(name: string, what = "--queue"): string {
+  const r = QueueName.safeParse(name);
+  if (!r.success) throw new FirewatchError("usage", `${what} ${JSON.stringify(name)}: ${r.error.issues[0]?.message ?? "invalid"}`);
+  return r.data;
+}
+
+/** A read-only view of the BullMQ queues behind one Redis URL. Close it when done. */
+export class QueueReader {
+  readonly prefix: string;
+  readonly where: string;
+  private readonly queues = new Map<string, Queue>();
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly opts: QueueReaderOptions,
+  ) {
+    this.prefix = opts.prefix ?? "bull";
+    const o = redis.options;
+    this.where = `${o.host ?? "localhost"}:${o.port ?? 6379}`;
+  }
+
+  /** Connects (bounded by connectTimeoutMs); an unreachable Redis is a clear error, not a hang. */
+  static async connect(url: string, opts: QueueReaderOptions = {}): Promise<QueueReader> {
+    if (opts.prefix !== undefined) checkQueueName(opts.prefix, "--prefix");
+    if (!/^rediss?:\/\//.test(url)) throw new FirewatchError("usage", `--redis "${url}" is not a redis:// or rediss:// URL`);
+    // maxRetriesPerRequest: null is what BullMQ asks of the connections it blocks on; we never block, but share it.
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: opts.connectTimeoutMs ?? 5_000, retryStrategy: () => null });
+    redis.on("error", () => undefined); // reported by connect() below or by the failing command
+    try {
+      await redis.connect();
+    } catch (e) {
+      redis.disconnect();
+      throw new FirewatchError("input_missing", `Redis at ${url.replace(/\/\/[^@]*@/, "//***@")} is unreachable: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+        hint: "check --redis (default redis://127.0.0.1:6379) and that redis-server is running",
+      });
+    }
+    return new QueueReader(redis, opts);
+  }
+
+  /** The BullMQ Queue object for a name (shared connection, no meta update: opening a queue writes nothing). */
+  queue(name: string): Queue {
+    checkQueueName(name);
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.redis, prefix: this.prefix, skipMetasUpdate: true });
+      q.on("error", () => undefined); // each command's own rejection carries the error
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Queue names found by SCAN over BullMQ's `<prefix>:<name>:meta` and `:id` keys; odd names are returned apart. */
+  async listQueues(): Promise<{ names: string[]; refused: string[] }> {
+    const found = new Set<string>();
+    for (const suffix of ["meta", "id"]) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await this.redis.scan(cursor, "MATCH", `${this.prefix}:*:${suffix}`, "COUNT", 500);
+        cursor = next;
+        for (const k of keys) found.add(k.slice(this.prefix.length + 1, -(suffix.length + 1)));
+      } while (cursor !== "0");
+    }
+    const names: string[] = [];
+    const refused: string[] = [];
+    for (const n of [...found].sort()) (QueueName.safeParse(n).success ? names : refused).push(n);
+    return { names, refused };
+  }
+
+  async counts(name: string): Promise<JobCounts> {
+    const raw = await this.queue(name).getJobCounts(...JOB_STATES);
+    const out = {} as Record<JobState, number>;
+    for (const s of JOB_STATES) out[s] = typeof raw[s] === "number" ? raw[s] : 0;
+    return out;
+  }
+
+  /** Reads one job's hash; undefined when it no longer exists. */
+  async failedJob(name: string, id: string): Promise<FailedJob | undefined> {
+    return parseJobHash(name, id, await this.redis.hgetall(this.queue(name).toKey(id)));
+  }
+
+  /** Counts, then the failed ids (BullMQ getRanges), then each job's hash in one pipeline. */
+  async snapshot(name: string): Promise<QueueSnapshot> {
+    const max = this.opts.maxFailed ?? 10_000;
+    const q = this.queue(name);
+    const counts = await this.counts(name);
+    const ids = await q.getRanges(["failed"], 0, max, false);
+    const truncated = ids.length > max;
+    const take = ids.slice(0, max);
+    const pipe = this.redis.pipeline();
+    for (const id of take) pipe.hgetall(q.toKey(id));
+    const replies = (await pipe.exec()) ?? [];
+    const failed: FailedJob[] = [];
+    const unreadable: string[] = [];
+    take.forEach((id, i) => {
+      const [err, value] = replies[i] ?? [null, {}];
+      const hash = z.record(z.string(), z.string()).safeParse(value);
+      const job = err || !hash.success ? undefined : parseJobHash(name, id, hash.data);
+      if (job) failed.push(job);
+      else unreadable.push(id);
+    });
+    return { name, counts, failed, unreadable, truncated };
+  }
+
+  /** Current state of a job ("unknown" when it is gone). */
+  async state(name: string, id: string): Promise<string> {
+    return this.queue(name).getJobState(id);
+  }
+
+  /** Removes one job through BullMQ (Queue.remove): true when removed, false when locked or already gone. */
+  async remove(name: string, id: string): Promise<boolean> {
+    return (await this.queue(name).remove(id, { removeChildren: false })) === 1;
+  }
+
+  async close(): Promise<void> {
+    for (const q of this.queues.values()) await q.close().catch(() => undefined);
+    this.queues.clear();
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,239 @@
+// `firewatch jobs` against real BullMQ queues in a real redis-server: seed 003's summary, seed 000's table, guarded clean.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { registerJobs } from "../../../src/cli/jobs.js";
+import { FileStore } from "../../../src/store/index.js";
+import { systemClock } from "../../../src/time.js";
+import { addWaiting, holdActive, runJobs, testRedis, type JobSpec } from "../../harness/bullmq.js";
+import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
+
+const avail = redisAvailability();
+
+const SEED_003: readonly [string, number][] = [
+  ["Automatic decryption not yet implemented - requires manual trigger", 4],
+  ["Exceeded maximum retries (3)", 3],
+  ["Transcription failed or too short", 2],
+  ["MAC check failed", 2],
+  ["File does not start with RIFF id", 1],
+  ["Transcription processing timeout", 1],
+];
+const DONE_A = "08 Masterclass QA Session with Leif and Paul.m4a";
+const DONE_B = "04 Interview - Baptism of Love.m4a";
+const MISSING = "09 Never Processed.m4a";
+
+interface Run { out: string; code: number | undefined }
+
+describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queues ${avail.missing ?? ""}`, () => {
+  let redis: RedisInstance;
+  let client: Redis;
+  let root: string;
+  let storeDir: string;
+
+  async function cli(args: readonly string[]): Promise<Run> {
+    let out = "";
+    let code: number | undefined;
+    const program = new Command("firewatch").exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    registerJobs(program, { stdout: { write: (s: string) => (out += s) }, env: { USER: "alice" }, clock: systemClock, setExitCode: (c) => { code = c; } });
+    await program.parseAsync(["node", "firewatch", ...args]);
+    return { out, code };
+  }
+
+  const inbox = (file: string) => join(root, "inbox", "Kingdom Life Blueprint", "Chapter 3", file);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = testRedis(redis.url);
+    root = await mkdtemp(join(tmpdir(), "fw-jobs-"));
+    storeDir = join(root, "state");
+    // Seed 000: two files already moved to completed/, one never processed; their inbox paths are gone.
+    await mkdir(join(root, "completed", "Kingdom Life Blueprint", "Chapter 3"), { recursive: true });
+    await mkdir(join(root, "inbox"), { recursive: true });
+    for (const f of [DONE_A, DONE_B]) await writeFile(join(root, "completed", "Kingdom Life Blueprint", "Chapter 3", f), "audio");
+
+    const specs: JobSpec[] = [];
+    for (const [reason, n] of SEED_003) for (let i = 0; i < n; i++) specs.push({ data: { filePath: `/audio/${i}.3gp` }, fail: reason });
+    specs[specs.length - 1] = { data: { filePath: "/audio/t.3gp" }, fail: "Transcription processing timeout", attempts: 2 };
+    specs.push({ data: {}, fail: "Something nobody has a rule for" });
+    specs.push({ data: { filePath: "/audio/ok1.3gp" } }, { data: { filePath: "/audio/ok2.3gp" } });
+    await runJobs(redis.url, "processing", specs);
+
+    const stale: JobSpec[] = [];
+    const add = (file: string, n: number) => {
+      for (let i = 0; i < n; i++) stale.push({ data: { filePath: inbox(file) }, fail: `Input file not accessible: ${inbox(file)}` });
+    };
+    add(DONE_A, 3);
+    add(DONE_B, 2);
+    add(MISSING, 1);
+    await runJobs(redis.url, "transcription", stale);
+  });
+
+  afterAll(async () => {
+    await client?.quit();
+    await redis?.cleanup();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  test("the summary has seed 003's shape: status breakdown, counts per category, the documented solution", async () => {
+    const { out, code } = await cli(["jobs", "--redis", redis.url, "--queue", "processing"]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/\[SUMMARY\] Status Breakdown:\n\s+✅ completed:\s+2\n\s+❌ failed:\s+14\n/);
+    const cats = out.slice(out.indexOf("[ERROR CATEGORIES]"), out.indexOf("[DETAILED ERROR BREAKDOWN]"));
+    expect(cats.trim().split("\n").slice(1).map((l) => l.trim())).toEqual([
+      "legacy_encryption: 4",
+      "max_retries: 3",
+      "decryption_error: 2",
+      "transcription_failed: 2",
+      "format_error: 1",
+      "timeout: 1",
+      "uncategorized: 1",
+    ]);
+    expect(out).toContain("LEGACY_ENCRYPTION (4 jobs):\n    → SOLUTION: delete these audio files from S3");
+    expect(out).toContain("MAX_RETRIES (3 jobs):\n    → SOLUTION: check logs, fix root cause, retry");
+    expect(out).toContain("TRANSCRIPTION_FAILED (2 jobs):\n    → SOLUTION: may need manual review");
+    expect(out).toContain("DECRYPTION_ERROR (2 jobs):\n    → SOLUTION: Delete the job and the associated audio file");
+    expect(out).toContain("FORMAT_ERROR (1 job):\n    → SOLUTION: Fix ffmpeg, then retry the failed jobs");
+    expect(out).toContain("TIMEOUT (1 job):\n    → SOLUTION: Retry the job");
+    expect(out).not.toContain("[JOBS]");
+  });
+
+  test("seed 000's table: file × failed jobs × already completed, from a probe of the completed tree", async () => {
+    const { out } = await cli(["jobs", "--redis", redis.url, "--queue", "transcription"]);
+    expect(out).toContain("[STALE JOBS] 6 failed jobs for 3 input files");
+    const rows = out.split("\n").filter((l) => l.startsWith("  | `"));
+    expect(rows).toEqual([
+      `  | \`${DONE_A}\` | 3 | ✅ Already completed |`,
+      `  | \`${DONE_B}\` | 2 | ✅ Already completed |`,
+      `  | \`${MISSING}\` | 1 | ❌ Not completed |`,
+    ]);
+    // --completed-dir searches by base name instead of mirroring the inbox path.
+    const json = JSON.parse((await cli(["jobs", "--redis", redis.url, "--format", "json", "--completed-dir", join(root, "completed")])).out);
+    expect(json.stale.map((s: { file: string; failedJobs: number; completed: boolean }) => [s.file, s.failedJobs, s.completed])).toEqual([
+      [DONE_A, 3, true],
+      [DONE_B, 2, true],
+      [MISSING, 1, false],
+    ]);
+  });
+
+  test("without --queue every queue is read; -v lists each job with reason, attempts and data; json parses", async () => {
+    const { out } = await cli(["jobs", "--redis", redis.url, "-v"]);
+    expect(out).toMatch(/^Queues: processing, transcription on /);
+    expect(out).toMatch(/processing\/\d+ {2}TIMEOUT {2}attempts=2 {2}failed=\d{4}-/);
+    expect(out).toContain("reason: Something nobody has a rule for");
+    expect(out).toContain('data: {"filePath":"/audio/0.3gp","__fail":"MAC check failed"}');
+    const json = JSON.parse((await cli(["jobs", "--redis", redis.url, "-v", "--format", "json"])).out);
+    expect(json.totals.failed).toBe(20);
+    expect(json.totals.completed).toBe(2);
+    const byCat = Object.fromEntries(json.categories.map((c: { category: string; count: number }) => [c.category, c.count]));
+    expect(byCat).toEqual({ LEGACY_ENCRYPTION: 4, MAX_RETRIES: 3, TRANSCRIPTION_FAILED: 2, DECRYPTION_ERROR: 2, FORMAT_ERROR: 1, TIMEOUT: 1, UNCATEGORIZED: 1, STALE_JOB_QUEUE: 6 });
+    const jobs = json.queues.flatMap((q: { jobs: unknown[] }) => q.jobs);
+    expect(jobs).toHaveLength(20);
+    expect(jobs.find((j: { category: string }) => j.category === "MAX_RETRIES")).toMatchObject({ rule: "max_retries_exceeded", fields: { max_retries: "3" }, attemptsMade: 1 });
+  });
+
+  test("reading changes nothing in Redis", async () => {
+    const dump = async () => {
+      const keys = (await client.keys("*")).sort();
+      return Promise.all(keys.map(async (k) => [k, await client.type(k), (await client.dumpBuffer(k))?.toString("base64")]));
+    };
+    const before = await dump();
+    await cli(["jobs", "--redis", redis.url, "-v"]);
+    await cli(["jobs", "clean", "--redis", redis.url, "--category", "legacy_encryption", "--dry-run"]);
+    expect(await dump()).toEqual(before);
+  });
+
+  test("a queue name that looks like shell is refused by validation, before Redis is asked", async () => {
+    await expect(cli(["jobs", "--redis", redis.url, "--queue", "q; rm -rf /"])).rejects.toMatchObject({ code: "usage" });
+    await expect(cli(["jobs", "clean", "--redis", redis.url, "--queue", "$(reboot)", "--category", "timeout", "--dry-run"])).rejects.toMatchObject({ code: "usage" });
+    await expect(cli(["jobs", "clean", "--redis", redis.url, "--category", "no_such_thing", "--dry-run"])).rejects.toMatchObject({ code: "usage" });
+  });
+
+  test("job data that is not JSON is counted and shown, and the job still classified", async () => {
+    const { ids } = await runJobs(redis.url, "broken", [{ data: { x: 1 }, fail: "MAC check failed" }, { data: { y: 2 }, fail: "Exceeded maximum retries (3)" }]);
+    await client.hset(`bull:broken:${ids[0]}`, "data", "{not json");
+    await client.hdel(`bull:broken:${ids[1]}`, "data");
+    const { out } = await cli(["jobs", "--redis", redis.url, "--queue", "broken", "-v"]);
+    expect(out).toContain("[DATA] 2 failed job(s) whose data is missing or not JSON");
+    expect(out).toMatch(new RegExp(`broken/${ids[0]}  DECRYPTION_ERROR  .*\\[data_not_json\\]`));
+    expect(out).toMatch(new RegExp(`broken/${ids[1]}  MAX_RETRIES  .*\\[data_missing\\]`));
+    const json = JSON.parse((await cli(["jobs", "--redis", redis.url, "--queue", "broken", "-v", "--format", "json"])).out);
+    expect(json.dataIssues).toBe(2);
+  });
+
+  test("an unreachable Redis is a clear usage-class error, not a hang", async () => {
+    await expect(cli(["jobs", "--redis", "redis://127.0.0.1:1"])).rejects.toMatchObject({ code: "input_missing", message: expect.stringContaining("unreachable") });
+  });
+
+  test("clean --dry-run lists exactly the jobs of the category; the real clean removes them, audits, and spares the rest", async () => {
+    const q = "cleanme";
+    await runJobs(redis.url, q, [
+      { data: { n: 1 }, fail: "Automatic decryption not yet implemented - requires manual trigger" },
+      { data: { n: 2 }, fail: "Automatic decryption not yet implemented - requires manual trigger" },
+      { data: { n: 3 }, fail: "Automatic decryption not yet implemented - requires manual trigger" },
+      { data: { n: 4 }, fail: "MAC check failed" },
+      { data: { n: 5 } },
+    ]);
+    const active = await holdActive(redis.url, q);
+    try {
+      const waiting = await addWaiting(redis.url, q, 2);
+      const legacyIds = async () => {
+        const json = JSON.parse((await cli(["jobs", "--redis", redis.url, "--queue", q, "-v", "--format", "json"])).out);
+        return json.queues[0].jobs.filter((j: { category: string }) => j.category === "LEGACY_ENCRYPTION").map((j: { id: string }) => j.id).sort();
+      };
+      const expected = await legacyIds();
+      expect(expected).toHaveLength(3);
+
+      const dry = await cli(["jobs", "clean", "--redis", redis.url, "--queue", q, "--category", "LEGACY_ENCRYPTION", "--dry-run", "--format", "json"]);
+      expect(JSON.parse(dry.out).candidates.map((c: { id: string }) => c.id).sort()).toEqual(expected);
+      expect(await legacyIds()).toEqual(expected);
+
+      // One of them is retried between the listing and the removal: it is not failed any more, so it stays.
+      const { planClean, executeClean, inspectJobs, findCategory, localFileProbe } = await import("../../../src/jobs/index.js");
+      const { QueueReader } = await import("../../../src/sources/bullmq.js");
+      const { loadRules, compileRules, createMatcher } = await import("../../../src/rules/index.js");
+      const rules = await loadRules({});
+      const match = createMatcher(compileRules(rules));
+      const reader = await QueueReader.connect(redis.url);
+      const store = await FileStore.open(storeDir, { clock: systemClock });
+      try {
+        const category = findCategory(rules, "legacy_encryption");
+        if (!category) throw new Error("legacy_encryption category missing");
+        const plan = planClean(await inspectJobs({ reader, rules, match, probe: localFileProbe() }, { queue: q }), category);
+        const retried = expected[0];
+        const { Queue } = await import("bullmq");
+        const bq = new Queue(q, { connection: { url: redis.url } });
+        await (await bq.getJob(retried))?.retry("failed");
+        await bq.close();
+        const result = await executeClean({ reader, rules, match, appendAudit: (e) => store.appendAudit(e), actor: "test" }, plan);
+        expect(result.removed.map((c) => c.id).sort()).toEqual(expected.slice(1));
+        expect(result.skipped).toEqual([expect.objectContaining({ id: retried, reason: "no_longer_failed", state: "waiting" })]);
+        expect(await client.exists(`bull:${q}:${retried}`)).toBe(1);
+        const audit = await store.listAudit();
+        expect(audit.at(-1)).toMatchObject({ actor: "test", action: "jobs.clean", details: { category: "LEGACY_ENCRYPTION", removed: 2, skipped: 1 } });
+      } finally {
+        await store.close();
+        await reader.close();
+      }
+
+      // The CLI path: the MAC job goes, audited in the store; the completed, waiting and active jobs survive.
+      const real = await cli(["jobs", "clean", "--redis", redis.url, "--queue", q, "--category", "decryption_error", "--store", `file:${storeDir}`]);
+      expect(real.out).toMatch(/^Removed 1 failed job\(s\) of category DECRYPTION_ERROR; skipped 0\./);
+      expect(real.code).toBe(0);
+      const after = JSON.parse((await cli(["jobs", "--redis", redis.url, "--queue", q, "--format", "json"])).out);
+      expect(after.queues[0].counts).toMatchObject({ completed: 1, active: 1, waiting: 3, failed: 0 });
+      for (const id of [...waiting, active.id]) expect(await client.exists(`bull:${q}:${id}`)).toBe(1);
+      const s = await FileStore.open(storeDir, { clock: systemClock, }, { readOnly: true });
+      try {
+        const last = (await s.listAudit()).at(-1);
+        expect(last).toMatchObject({ actor: "cli:alice", action: "jobs.clean", target: q, details: { category: "DECRYPTION_ERROR", removed: 1, planned: 1 } });
+      } finally {
+        await s.close();
+      }
+    } finally {
+      await active.release();
+    }
+  });
+});
