@@ -20,3 +20,11 @@ export { renderText, type TextOptions } from "./text.js";
 export { firewatchVersion } from "./version.js";
 /** Escaping of untrusted log text for markdown and terminals; other outputs (Slack) may reuse it. */
 export { escapeInline, escapeCell, codeBlock, escapeTerminal } from "./escape.js";
+/** Prose a model drafted, as renderMarkdown's `prose` option takes it. */
+export type { ReportProse, DraftedText, DraftedList } from "./markdown-prose.js";
+/** draftProse(incident, rules, deps): the model's summary, analysis and next steps, redacted out and figure-checked back; never throws. */
+export { draftProse, describeUsage, formatPrompt, type DraftDeps, type DraftResult } from "./llm/index.js";
+/** The model's configuration from FIREWATCH_LLM__* (and OPENAI_API_KEY); a reason instead when unset or invalid. */
+export { readLlmConfig, type LlmConfig, type LlmConfigResult } from "./llm/index.js";
+/** Stable placeholders for secrets, e-mail addresses and (optionally) IPs in text bound for a model. */
+export { createRedactor, type Redactor } from "./llm/index.js";

@@ -8,6 +8,7 @@ import { fillStrict, hasPlaceholder } from "./fill.js";
 import { findingViews, SEVERITY_BADGE, STATUS_BADGE, type FindingView } from "./finding-view.js";
 import { renderActions, renderAnalysis, renderDocs, renderImpact, renderNextSteps, renderPrevention } from "./markdown-guidance.js";
 import { occurrenceBullet, renderIssues } from "./markdown-issues.js";
+import { draftedAnalysis, draftedParagraph, draftedSteps, proseNote, type ReportProse } from "./markdown-prose.js";
 import { renderTimeline } from "./markdown-timeline.js";
 import { firewatchVersion } from "./version.js";
 
@@ -18,6 +19,10 @@ export interface MarkdownOptions {
   readonly reportedBy?: string;
   /** The time of writing, epoch ms: the report's Date when the incident's lines carry no time. */
   readonly now?: number;
+  /** Prose a model drafted (draftProse): replaces the Executive Summary and Next Steps, leads the Root Cause Analysis. */
+  readonly prose?: ReportProse;
+  /** Why a model that was asked for prose was not used: one line at the top of the Executive Summary. */
+  readonly proseNote?: string;
 }
 
 /** The section headings, in the documented order. */
@@ -37,16 +42,18 @@ export const SECTION_TITLES = [
 export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Rule>, opts: MarkdownOptions = {}): string {
   const fmt = createTimeFormat(opts.timeZone);
   const views = findingViews(incident, rules, fmt);
+  const model = opts.prose?.model ?? "";
+  const summary = draftedParagraph(model, opts.prose?.executiveSummary, renderSummary(views, fmt));
   const bodies: Record<(typeof SECTION_TITLES)[number], string> = {
-    "Executive Summary": renderSummary(views, fmt),
+    "Executive Summary": opts.proseNote === undefined ? summary : `${proseNote(opts.proseNote)}\n\n${summary}`,
     "Critical Issues Identified": renderIssues(views, fmt),
     "Impact Assessment": renderImpact(views),
     Timeline: renderTimeline(views, fmt, createFieldExtractor(rules)),
     "Immediate Actions Required": renderActions(views, fmt),
-    "Root Cause Analysis": renderAnalysis(views),
+    "Root Cause Analysis": draftedAnalysis(model, opts.prose?.rootCauseAnalysis, renderAnalysis(views)),
     "Prevention Measures": renderPrevention(views),
     "Related Documentation": renderDocs(views),
-    "Next Steps": renderNextSteps(views),
+    "Next Steps": draftedSteps(model, opts.prose?.nextSteps, renderNextSteps(views)),
   };
   const sections = SECTION_TITLES.map((t) => `## ${t}\n\n${bodies[t]}`);
   return [renderHeader(incident, fmt, opts), ...sections].join("\n\n---\n\n") + "\n";
