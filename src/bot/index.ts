@@ -15,3 +15,19 @@ export {
 export { incidentMessage, evidenceMessage, ACTION_IDS, type Block, type SlackMessage } from "./blocks.js";
 /** Escaping of log text for mrkdwn (no mentions, links or markup from logs) and Slack's limits. */
 export { escapeMrkdwn, escapeMrkdwnInline, codeBlockMrkdwn, truncate, truncatePlain, SLACK_LIMITS } from "./mrkdwn.js";
+/** createIncidentPoster(opts): one post per incident, updated in place (coalesced), 429-aware, idempotent across restarts. */
+export {
+  createIncidentPoster,
+  DEFAULT_MIN_UPDATE_INTERVAL_MS,
+  METADATA_EVENT_TYPE,
+  POST_INTENT_ACTION,
+  type FlushReport,
+  type IncidentPoster,
+  type PosterOptions,
+} from "./poster.js";
+/** channelFor(incident, routing): the channel by rule, then severity, then default; SlackRoutingSchema validates routing. */
+export { channelFor, SlackRoutingSchema, type SlackRouting } from "./routing.js";
+/** classifySlackError(e): rate_limited (with Retry-After), gone, transient or fatal. */
+export { classifySlackError, type SlackFailure } from "./slack-errors.js";
+/** createSlackClient(opts): a WebClient that surfaces 429s and failures instead of retrying inside the call. */
+export { createSlackClient, type SlackClientOptions } from "./client.js";

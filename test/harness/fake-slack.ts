@@ -18,6 +18,7 @@ export interface StoredMessage {
   text: string;
   blocks: unknown[];
   readonly threadTs: string | undefined;
+  readonly metadata: unknown;
   edits: number;
 }
 
@@ -45,6 +46,12 @@ export interface FakeSlack {
   rateLimit(method: string, times: number, retryAfterSec: number): void;
   /** The next `times` calls of `method` fail with HTTP 500 (Slack having a bad minute). */
   failNext(method: string, times: number): void;
+  /** The next `times` calls of `method` are carried out, then answered with HTTP 500 (the answer was lost on the way). */
+  loseAnswerNext(method: string, times: number): void;
+  /** Top-level messages (not thread replies) of a channel, oldest first. */
+  postsIn(channel: string): StoredMessage[];
+  /** Replies in the thread of `ts`, oldest first. */
+  repliesTo(channel: string, ts: string): StoredMessage[];
   /** Calls of one method (successful or not). */
   callsOf(method: string): RecordedCall[];
   /** A response_url the fake accepts. */
@@ -55,6 +62,8 @@ export interface FakeSlack {
 export interface FakeSlackOptions {
   /** Bot token the fake accepts (default "xoxb-test-token"). */
   readonly token?: string;
+  /** Slack's clock, for message ts (default: the wall clock); tests pass the clock they move. */
+  readonly now?: () => number;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -149,7 +158,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
     const out: Record<string, unknown> = {};
     for (const [k, v] of new URLSearchParams(raw)) {
       // WebClient sends arrays and objects as JSON strings in form fields, as Slack accepts them.
-      out[k] = (k === "blocks" || k === "files" || k === "attachments") && v.startsWith("[") ? JSON.parse(v) : v;
+      out[k] = ["blocks", "files", "attachments", "metadata"].includes(k) && /^[[{]/.test(v) ? JSON.parse(v) : v;
     }
     return out;
   }
@@ -159,12 +168,16 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 /** Starts the fake on a free loopback port. */
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
   const token = opts.token ?? "xoxb-test-token";
+  const now = opts.now ?? Date.now;
+  // Like Slack's: seconds of the post time, then a part that makes it unique.
+  const nextTs = () => `${Math.floor(now() / 1000)}.${String((tsCounter += 1)).padStart(6, "0")}`;
   const calls: RecordedCall[] = [];
   const messages = new Map<string, StoredMessage>();
   const files: UploadedFile[] = [];
   const responses: { id: string; body: Record<string, unknown> }[] = [];
   const limited = new Map<string, { times: number; retryAfterSec: number }>();
   const failing = new Map<string, number>();
+  const losing = new Map<string, number>();
   let tsCounter = 0;
   let fileCounter = 0;
   let origin = "";
@@ -196,9 +209,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         const channel = String(a["channel"]);
         const threadTs = str(a["thread_ts"]);
         if (threadTs !== undefined && !messages.has(`${channel}/${threadTs}`)) return { ok: false, error: "thread_not_found" };
-        tsCounter += 1;
-        const ts = `1766790000.${String(tsCounter).padStart(6, "0")}`;
-        const msg: StoredMessage = { channel, ts, text: str(a["text"]) ?? "", blocks: Array.isArray(a["blocks"]) ? a["blocks"] : [], threadTs, edits: 0 };
+        const ts = nextTs();
+        const metadata: unknown = a["metadata"];
+        const msg: StoredMessage = { channel, ts, text: str(a["text"]) ?? "", blocks: Array.isArray(a["blocks"]) ? a["blocks"] : [], threadTs, metadata, edits: 0 };
         messages.set(`${channel}/${ts}`, msg);
         return { ok: true, channel, ts, message: { text: msg.text, ts } };
       }
@@ -214,13 +227,22 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         msg.edits += 1;
         return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text };
       }
+      case "conversations.history": {
+        if (needs("channel")) return { ok: false, error: "channel_not_found" };
+        const oldest = Number(str(a["oldest"]) ?? "0");
+        const all = a["include_all_metadata"] === "true" || a["include_all_metadata"] === true;
+        const list = [...messages.values()]
+          .filter((m) => m.channel === a["channel"] && m.threadTs === undefined && Number(m.ts) >= oldest)
+          .reverse()
+          .map((m) => ({ type: "message", ts: m.ts, text: m.text, ...(all && m.metadata !== undefined ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages: list, has_more: false };
+      }
       case "chat.postEphemeral": {
         if (needs("channel")) return { ok: false, error: "channel_not_found" };
         if (needs("user")) return { ok: false, error: "user_not_in_channel" };
         const bad = checkMessage();
         if (bad) return bad;
-        tsCounter += 1;
-        return { ok: true, message_ts: `1766790000.${String(tsCounter).padStart(6, "0")}` };
+        return { ok: true, message_ts: nextTs() };
       }
       case "files.getUploadURLExternal": {
         const missing = needs("filename", "length");
@@ -280,12 +302,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         record(500, { ok: false, error: "internal_error" });
         return send(res, 500, { ok: false, error: "internal_error" });
       }
+      const lose = losing.get(method) ?? 0;
       const auth = req.headers.authorization;
       const given = auth?.startsWith("Bearer ") ? auth.slice(7) : str(args["token"]);
       let body: Record<string, unknown>;
       if (given === undefined) body = { ok: false, error: "not_authed" };
       else if (given !== token) body = { ok: false, error: "invalid_auth" };
       else body = api(method, args);
+      if (lose > 0) {
+        losing.set(method, lose - 1);
+        record(500, { ok: false, error: "internal_error" });
+        return send(res, 500, { ok: false, error: "internal_error" });
+      }
       record(200, body);
       send(res, 200, body);
     })().catch((e: unknown) => send(res, 500, { ok: false, error: String(e) }));
@@ -302,6 +330,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     responses,
     rateLimit: (method, times, retryAfterSec) => void limited.set(method, { times, retryAfterSec }),
     failNext: (method, times) => void failing.set(method, times),
+    loseAnswerNext: (method, times) => void losing.set(method, times),
+    postsIn: (channel) => [...messages.values()].filter((m) => m.channel === channel && m.threadTs === undefined),
+    repliesTo: (channel, ts) => [...messages.values()].filter((m) => m.channel === channel && m.threadTs === ts),
     callsOf: (method) => calls.filter((c) => c.method === method),
     responseUrl: (id) => `${origin}/response/${id}`,
     close: () =>

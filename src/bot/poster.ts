@@ -1,0 +1,228 @@
+// Automatic incident posts: one Slack message per incident, updated in place (coalesced), never lost or posted twice.
+import type { webApi } from "@slack/bolt";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Store, StoredIncident, UpsertResult } from "../store/index.js";
+import { formatIso, type Clock } from "../time.js";
+import { evidenceMessage, incidentMessage } from "./blocks.js";
+import { channelFor, type SlackRouting } from "./routing.js";
+import { classifySlackError } from "./slack-errors.js";
+
+/** Slack allows about one post per second per channel and chat.update at Tier 3; 5 s per incident stays far below. */
+export const DEFAULT_MIN_UPDATE_INTERVAL_MS = 5_000;
+/** Wait after a failure that is not a rate limit (network, 5xx), doubled per attempt up to 5 minutes. */
+const RETRY_BASE_MS = 2_000;
+const RETRY_MAX_MS = 300_000;
+/** Audit action written before each chat.postMessage: after a crash it says a post may exist already. */
+export const POST_INTENT_ACTION = "slack_post_attempt";
+/** Message metadata event type: how firewatch finds its own post for an incident in a channel's history. */
+export const METADATA_EVENT_TYPE = "firewatch_incident";
+
+export interface PosterOptions {
+  readonly client: webApi.WebClient;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly routing: SlackRouting;
+  readonly minUpdateIntervalMs?: number;
+  readonly log?: Logger;
+}
+
+export interface FlushReport {
+  posted: number;
+  updated: number;
+  /** Still pending: not due yet (coalescing), rate limited, or waiting to retry. */
+  deferred: number;
+  /** Given up: Slack refused for good (bad token, invalid blocks); logged at error. */
+  dropped: number;
+}
+
+export interface IncidentPoster {
+  /** Takes note of what the store did with a snapshot: created, updated and reopened incidents get posted or updated. */
+  notify(result: UpsertResult): void;
+  /** A person changed the incident (ack, resolve, silence): update its post at the next flush, without coalescing delay. */
+  touch(incidentId: string): void;
+  /** Marks every live incident for posting or updating: after a restart, nothing that changed meanwhile is missed. */
+  resync(): Promise<void>;
+  /** Sends what is due. Calls never overlap: a flush waits for the one running. */
+  flush(): Promise<FlushReport>;
+  /** Incidents waiting to be posted or updated. */
+  pending(): number;
+}
+
+interface Dirty {
+  urgent: boolean;
+  reopened: boolean;
+  attempts: number;
+  retryAt: number;
+}
+
+const HistoryReply = z.object({
+  messages: z
+    .array(z.object({ ts: z.string(), metadata: z.object({ event_type: z.string(), event_payload: z.record(z.string(), z.unknown()) }).optional() }).loose())
+    .default([]),
+});
+
+const LIVE = new Set(["open", "acknowledged"]);
+
+export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
+  const { client, store, clock } = opts;
+  const minInterval = opts.minUpdateIntervalMs ?? DEFAULT_MIN_UPDATE_INTERVAL_MS;
+  const log = opts.log?.child({ component: "bot", stage: "poster" });
+  const dirty = new Map<string, Dirty>();
+  const lastSent = new Map<string, number>();
+  // Per Web API method: no call before this time (Slack's Retry-After).
+  const blockedUntil = new Map<string, number>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const mark = (id: string, change: Partial<Pick<Dirty, "urgent" | "reopened">>) => {
+    const d = dirty.get(id) ?? { urgent: false, reopened: false, attempts: 0, retryAt: 0 };
+    d.urgent ||= change.urgent ?? false;
+    d.reopened ||= change.reopened ?? false;
+    dirty.set(id, d);
+  };
+  const blocked = (method: string) => (blockedUntil.get(method) ?? 0) > clock.now();
+
+  /** What to do after a failed call; returns "drop" when retrying cannot help. */
+  function onFailure(id: string, d: Dirty, method: string, e: unknown): "keep" | "drop" | "gone" {
+    const f = classifySlackError(e);
+    if (f.kind === "rate_limited") {
+      blockedUntil.set(method, clock.now() + f.retryAfterMs);
+      log?.warn({ incidentId: id, method, retryAfterMs: f.retryAfterMs }, "Slack rate limited a call; it is retried after Retry-After.");
+      return "keep";
+    }
+    if (f.kind === "gone") return "gone";
+    if (f.kind === "fatal") {
+      log?.error({ incidentId: id, method, errorType: f.error }, "Slack refused the incident post; it is not retried.");
+      return "drop";
+    }
+    d.attempts += 1;
+    d.retryAt = clock.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (d.attempts - 1));
+    log?.warn({ incidentId: id, method, errorType: f.error, attempts: d.attempts }, "A Slack call failed; it is retried later.");
+    return "keep";
+  }
+
+  /** Our earlier post for this incident in `channel`, found by its metadata (a post whose ts was never stored). */
+  async function findEarlierPost(s: StoredIncident, channel: string): Promise<string | undefined> {
+    const intents = await store.listAudit({ target: s.incident.id, action: POST_INTENT_ACTION });
+    const since = intents.filter((a) => a.details["channel"] === channel).at(-1)?.at;
+    if (since === undefined) return undefined;
+    const reply = HistoryReply.parse(
+      await client.conversations.history({ channel, oldest: String(Math.floor(since / 1000) - 60), include_all_metadata: true, limit: 200 }),
+    );
+    return reply.messages.find((m) => m.metadata?.event_type === METADATA_EVENT_TYPE && m.metadata.event_payload["incident_id"] === s.incident.id)?.ts;
+  }
+
+  async function post(s: StoredIncident, d: Dirty, report: FlushReport, replacing: boolean): Promise<void> {
+    const id = s.incident.id;
+    const channel = channelFor(s.incident, opts.routing);
+    if (blocked("chat.postMessage") || blocked("conversations.history")) return;
+    let ts: string | undefined;
+    try {
+      ts = replacing ? undefined : await findEarlierPost(s, channel);
+    } catch (e) {
+      if (onFailure(id, d, "conversations.history", e) === "drop") dirty.delete(id);
+      return;
+    }
+    const adopted = ts !== undefined;
+    if (ts === undefined) {
+      await store.appendAudit({ actor: "firewatch", action: POST_INTENT_ACTION, target: id, details: { channel } });
+      const msg = incidentMessage(s);
+      try {
+        const res = await client.chat.postMessage({
+          channel,
+          ...msg,
+          unfurl_links: false,
+          unfurl_media: false,
+          metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { incident_id: id, fingerprint: s.incident.fingerprint } },
+        });
+        ts = res.ts;
+      } catch (e) {
+        const what = onFailure(id, d, "chat.postMessage", e);
+        if (what === "drop") dirty.delete(id);
+        return;
+      }
+      if (ts === undefined) return void log?.error({ incidentId: id }, "Slack answered a post without its ts; it is retried.");
+    }
+    const stored = await store.setSlackRef(id, { channel, ts });
+    lastSent.set(id, clock.now());
+    if (adopted) {
+      // The post exists but may show an older state: update it now.
+      log?.info({ incidentId: id, channel, ts }, "Found the incident's earlier post in Slack; updating it instead of posting again.");
+      return void dirty.set(id, { ...d, urgent: true, attempts: 0, retryAt: 0 });
+    }
+    dirty.delete(id);
+    report.posted += 1;
+    await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
+  }
+
+  /** A reply in the incident's thread; best effort (the post itself is what matters), failures are logged. */
+  async function thread(s: StoredIncident, blocks: ReturnType<typeof evidenceMessage>["blocks"], text: string): Promise<void> {
+    if (!s.slack) return;
+    try {
+      await client.chat.postMessage({ channel: s.slack.channel, thread_ts: s.slack.ts, text, blocks, unfurl_links: false, unfurl_media: false });
+    } catch (e) {
+      log?.warn({ incidentId: s.incident.id, errorType: classifySlackError(e).kind }, "Could not reply in the incident's thread; the reply is lost.");
+    }
+  }
+
+  async function update(s: StoredIncident, d: Dirty, report: FlushReport): Promise<void> {
+    const id = s.incident.id;
+    const ref = s.slack;
+    if (!ref || blocked("chat.update")) return;
+    if (!d.urgent && clock.now() < (lastSent.get(id) ?? 0) + minInterval) return;
+    try {
+      await client.chat.update({ channel: ref.channel, ts: ref.ts, ...incidentMessage(s) });
+    } catch (e) {
+      const what = onFailure(id, d, "chat.update", e);
+      if (what === "drop") dirty.delete(id);
+      // Someone deleted the post: post it again, and the new ts replaces the old one in the store.
+      if (what === "gone") await post(s, d, report, true);
+      return;
+    }
+    lastSent.set(id, clock.now());
+    dirty.delete(id);
+    report.updated += 1;
+    if (d.reopened) {
+      const last = s.history.filter((h) => h.event === "reopened").at(-1);
+      await thread(s, [{ type: "section", text: { type: "mrkdwn", text: `🔁 Reopened${last ? ` at ${formatIso(last.at)}` : ""}: new events after it was resolved.` } }], `Reopened ${id}`);
+    }
+  }
+
+  async function doFlush(): Promise<FlushReport> {
+    const report: FlushReport = { posted: 0, updated: 0, deferred: 0, dropped: 0 };
+    for (const [id, d] of [...dirty]) {
+      if (d.retryAt > clock.now()) continue;
+      const s = await store.get(id);
+      if (!s) {
+        dirty.delete(id);
+        continue;
+      }
+      if (s.slack) await update(s, d, report);
+      else if (LIVE.has(s.status) && s.silencedBy === undefined) await post(s, d, report, false);
+      else dirty.delete(id); // never posted and not worth a post (observed, resolved, silenced)
+    }
+    report.deferred = dirty.size;
+    return report;
+  }
+
+  return {
+    notify(result) {
+      const { outcome, incident } = result;
+      if (outcome === "created" || outcome === "updated" || outcome === "reopened") mark(incident.incident.id, { reopened: outcome === "reopened" });
+      // A silenced incident already posted still gets its figures updated, quietly (no thread reply).
+      else if (outcome === "suppressed" && incident.slack) mark(incident.incident.id, {});
+    },
+    touch(id) {
+      mark(id, { urgent: true });
+    },
+    async resync() {
+      for (const s of await store.list({ status: ["open", "acknowledged"] })) mark(s.incident.id, {});
+    },
+    flush() {
+      const run = queue.then(doFlush, doFlush);
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    pending: () => dirty.size,
+  };
+}

@@ -1,0 +1,191 @@
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { createSlackClient } from "../../../src/bot/client.js";
+import { createIncidentPoster, type PosterOptions } from "../../../src/bot/poster.js";
+import { SlackRoutingSchema } from "../../../src/bot/routing.js";
+import type { Incident } from "../../../src/incidents/index.js";
+import { FileStore, type Store } from "../../../src/store/index.js";
+import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
+import { makeTempDir } from "../../harness/program.js";
+import { finding, incident, manualClock, T0 } from "./support.js";
+
+const CH = "C0INCIDENT";
+const routing = SlackRoutingSchema.parse({ channel: CH, bySeverity: { low: "C0LOW" }, byRule: { stale_job_queue: "C0JOBS" } });
+
+let slack: FakeSlack;
+let dir: { path: string; remove(): Promise<void> };
+let store: Store;
+let clock: ReturnType<typeof manualClock>;
+
+beforeEach(async () => {
+  clock = manualClock(T0 + 5_000_000);
+  slack = await startFakeSlack({ now: clock.now });
+  dir = await makeTempDir("bot-poster");
+  store = await FileStore.open(dir.path, { clock });
+});
+afterEach(async () => {
+  await store.close();
+  await slack.close();
+  await dir.remove();
+});
+
+function poster(over: Partial<PosterOptions> = {}) {
+  return createIncidentPoster({ client: createSlackClient({ token: "xoxb-test-token", apiUrl: slack.apiUrl }), store, clock, routing, minUpdateIntervalMs: 5_000, ...over });
+}
+
+// Each restart is ~9 s after the previous one (seed 000), so a higher counter is also a later lastSeen.
+const counter = (n: number): Incident => {
+  const lastSeen = T0 + n * 9_000;
+  return incident({
+    lastSeen,
+    findings: [finding({ lastSeen }), finding({ rule: "systemd_restart_loop", count: n, lastSeen, fields: { unit: "transcription-palantir", counter: String(n) } })],
+  });
+};
+
+const blocksText = (m: { blocks: unknown[] } | undefined) => JSON.stringify(m?.blocks ?? []);
+
+describe("incident poster", () => {
+  test("posts a new incident once, with its evidence in the thread, and stores the ts", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    expect(await p.flush()).toMatchObject({ posted: 1, updated: 0, deferred: 0 });
+    const posts = slack.postsIn(CH);
+    expect(posts).toHaveLength(1);
+    expect(blocksText(posts[0])).toContain("restart counter *476*");
+    expect((await store.get("fw-de060825"))?.slack).toEqual({ channel: CH, ts: posts[0]?.ts });
+    expect(blocksText(slack.repliesTo(CH, posts[0]?.ts ?? "")[0])).toContain("Is port 9003 in use?");
+  });
+
+  test("later snapshots update the SAME message, coalesced to one update per interval", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    for (const n of [478, 480, 483]) p.notify(await store.upsert(counter(n)));
+    expect(await p.flush()).toMatchObject({ updated: 0, deferred: 1 });
+    clock.advance(5_000);
+    p.notify(await store.upsert(counter(485)));
+    expect(await p.flush()).toMatchObject({ posted: 0, updated: 1, deferred: 0 });
+    expect(slack.callsOf("chat.postMessage").filter((c) => c.args["thread_ts"] === undefined)).toHaveLength(1);
+    expect(slack.callsOf("chat.update")).toHaveLength(1);
+    const [post] = slack.postsIn(CH);
+    expect(post?.edits).toBe(1);
+    expect(blocksText(post)).toContain("restart counter *485*");
+  });
+
+  test("a 429 is honoured: no call before Retry-After, then the latest state is sent", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    slack.rateLimit("chat.update", 1, 30);
+    clock.advance(5_000);
+    p.notify(await store.upsert(counter(480)));
+    expect(await p.flush()).toMatchObject({ updated: 0, deferred: 1 });
+    expect(slack.callsOf("chat.update").map((c) => c.status)).toEqual([429]);
+    clock.advance(29_000);
+    p.notify(await store.upsert(counter(485)));
+    expect(await p.flush()).toMatchObject({ updated: 0, deferred: 1 });
+    expect(slack.callsOf("chat.update")).toHaveLength(1);
+    clock.advance(1_000);
+    expect(await p.flush()).toMatchObject({ updated: 1, deferred: 0 });
+    expect(blocksText(slack.postsIn(CH)[0])).toContain("restart counter *485*");
+  });
+
+  test("a failed post is retried later and posted exactly once", async () => {
+    const p = poster();
+    slack.failNext("chat.postMessage", 1);
+    p.notify(await store.upsert(counter(476)));
+    expect(await p.flush()).toMatchObject({ posted: 0, deferred: 1 });
+    expect(await p.flush()).toMatchObject({ posted: 0, deferred: 1 }); // backing off
+    clock.advance(2_000);
+    expect(await p.flush()).toMatchObject({ posted: 1, deferred: 0 });
+    expect(slack.postsIn(CH)).toHaveLength(1);
+  });
+
+  test("a post whose answer was lost is found in the channel, not posted twice", async () => {
+    const p = poster();
+    slack.loseAnswerNext("chat.postMessage", 1);
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    expect(slack.postsIn(CH)).toHaveLength(1);
+    clock.advance(2_000);
+    await p.flush();
+    const posts = slack.postsIn(CH);
+    expect(posts).toHaveLength(1);
+    expect((await store.get("fw-de060825"))?.slack?.ts).toBe(posts[0]?.ts);
+  });
+
+  test("a restart between posting and storing the ts adopts the post instead of posting again", async () => {
+    let crash = true;
+    const crashing: Store = Object.create(store, {
+      setSlackRef: { value: (id: string, ref: { channel: string; ts: string }) => (crash ? Promise.reject(new Error("killed")) : store.setSlackRef(id, ref)) },
+    }) as Store;
+    const first = poster({ store: crashing });
+    first.notify(await store.upsert(counter(476)));
+    await expect(first.flush()).rejects.toThrow("killed");
+    expect(slack.postsIn(CH)).toHaveLength(1);
+    crash = false;
+    await store.upsert(counter(485));
+    const second = poster(); // a new process: nothing in memory
+    await second.resync();
+    await second.flush();
+    await second.flush();
+    const posts = slack.postsIn(CH);
+    expect(posts).toHaveLength(1);
+    expect((await store.get("fw-de060825"))?.slack?.ts).toBe(posts[0]?.ts);
+    expect(blocksText(posts[0])).toContain("restart counter *485*");
+  });
+
+  test("acknowledging, resolving and reopening change the post; reopening says so in the thread", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    await store.acknowledge("fw-de060825", "slack:U024BE7LH");
+    p.touch("fw-de060825");
+    expect(await p.flush()).toMatchObject({ updated: 1 });
+    expect(blocksText(slack.postsIn(CH)[0])).toContain("Acknowledged by <@U024BE7LH>");
+    await store.resolve("fw-de060825", "slack:U024BE7LH");
+    p.touch("fw-de060825");
+    await p.flush();
+    expect(blocksText(slack.postsIn(CH)[0])).toContain("Resolved by <@U024BE7LH>");
+    clock.advance(60_000);
+    const reopened = await store.upsert(counter(490));
+    expect(reopened.outcome).toBe("reopened");
+    p.notify(reopened);
+    await p.flush();
+    const [post] = slack.postsIn(CH);
+    expect(blocksText(post)).toContain("Reopened* (1 time)");
+    expect(slack.repliesTo(CH, post?.ts ?? "").map((r) => r.text)).toContain("Reopened fw-de060825");
+    expect(slack.postsIn(CH)).toHaveLength(1);
+  });
+
+  test("a deleted post is posted again and the new ts replaces the old one", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    const [old] = slack.postsIn(CH);
+    slack.messages.delete(`${CH}/${old?.ts ?? ""}`);
+    clock.advance(5_000);
+    p.notify(await store.upsert(counter(480)));
+    expect(await p.flush()).toMatchObject({ posted: 1 });
+    const ref = (await store.get("fw-de060825"))?.slack;
+    expect(ref?.ts).not.toBe(old?.ts);
+    expect(slack.messages.has(`${CH}/${ref?.ts ?? ""}`)).toBe(true);
+  });
+
+  test("routes by rule first, then severity, then the default channel; observed incidents are not posted", async () => {
+    const p = poster();
+    p.notify(await store.upsert(incident({ fingerprint: "a".repeat(64), id: "fw-aaaaaaaa", findings: [finding({ rule: "stale_job_queue", groupKey: "s" })] })));
+    p.notify(await store.upsert(incident({ fingerprint: "b".repeat(64), id: "fw-bbbbbbbb", severity: "low", findings: [finding({ severity: "low", groupKey: "l" })] })));
+    p.notify(await store.upsert(incident({ fingerprint: "c".repeat(64), id: "fw-cccccccc", status: "observed", findings: [finding({ state: "observed", groupKey: "o" })] })));
+    expect(await p.flush()).toMatchObject({ posted: 2, deferred: 0 });
+    expect(slack.postsIn("C0JOBS")).toHaveLength(1);
+    expect(slack.postsIn("C0LOW")).toHaveLength(1);
+    expect(slack.postsIn(CH)).toHaveLength(0);
+  });
+
+  test("a refused token drops the post instead of retrying forever", async () => {
+    const p = createIncidentPoster({ client: createSlackClient({ token: "xoxb-wrong", apiUrl: slack.apiUrl }), store, clock, routing });
+    p.notify(await store.upsert(counter(476)));
+    expect(await p.flush()).toMatchObject({ posted: 0, dropped: 0, deferred: 0 });
+    expect(slack.callsOf("chat.postMessage").map((c) => c.error)).toEqual(["invalid_auth"]);
+  });
+});
