@@ -1,5 +1,6 @@
 // `firewatch analyze`: log files (or stdin) in, incidents out as a text summary, JSON or the markdown report.
 import { mkdir, writeFile } from "node:fs/promises";
+import { setTimeout as sleepFor } from "node:timers/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
@@ -10,7 +11,17 @@ import { createReadStats, expandInputs, readLogRecords, type ReadStats } from ".
 import { compileRules, createMatcher, loadRules, type Rule } from "../rules/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
-import { renderJson, renderMarkdown, renderText } from "../report/index.js";
+import {
+  describeUsage,
+  draftProse,
+  formatPrompt,
+  readLlmConfig,
+  renderJson,
+  renderMarkdown,
+  renderText,
+  type LlmConfig,
+  type ReportProse,
+} from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 
 const Format = z.enum(["text", "json", "markdown"], { error: () => 'expected --format text, json or markdown' });
@@ -88,20 +99,30 @@ export function anyFiring(incidents: readonly Incident[]): boolean {
   return incidents.some((i) => i.status === "open");
 }
 
+/** A model's draft for one incident's report, or the one line saying why there is none. */
+export interface IncidentProse {
+  readonly prose?: ReportProse;
+  readonly note?: string;
+}
+
 /** Renders the result in the chosen format: one document for stdout, or one file per incident. */
 export function renderAnalysis(
   result: AnalyzeResult,
   format: z.infer<typeof Format>,
-  opts: { timeZone?: string; color: boolean; now: number },
+  opts: { timeZone?: string; color: boolean; now: number; prose?: ReadonlyMap<string, IncidentProse> },
 ): { stdout: string; files: { name: string; content: string }[] } {
   const tz = opts.timeZone === undefined ? {} : { timeZone: opts.timeZone };
+  const drafted = (id: string) => {
+    const p = opts.prose?.get(id);
+    return { ...(p?.prose === undefined ? {} : { prose: p.prose }), ...(p?.note === undefined ? {} : { proseNote: p.note }) };
+  };
   const files = result.incidents.map((incident) => ({
     name: `${incident.id}.${format === "json" ? "json" : format === "markdown" ? "md" : "txt"}`,
     content:
       format === "json"
         ? renderJson([incident])
         : format === "markdown"
-          ? renderMarkdown(incident, result.rules, { ...tz, now: opts.now })
+          ? renderMarkdown(incident, result.rules, { ...tz, now: opts.now, ...drafted(incident.id) })
           : renderText([incident], { ...tz, rules: result.rules, color: false }),
   }));
   let stdout: string;
@@ -119,6 +140,68 @@ function formatStats(stats: ReadStats): string {
     (issues.length ? `; ${issues.join(", ")}` : "") + "\n";
 }
 
+/** Each incident is one request: a run over a large log is bounded in calls (and cost) too. */
+export const MAX_DRAFTED_REPORTS = 10;
+
+/** Shown by --show-prompt when no model is configured: the prompt is built with the default budget, nothing is sent. */
+const PROMPT_ONLY: LlmConfig = { model: "(not configured)", apiKey: "-", timeoutMs: 30_000, maxTokens: 800, maxInputTokens: 6_000, maxAttempts: 3, redactIps: false };
+
+/**
+ * --llm and --show-prompt: drafts each incident's prose (or shows what would be sent), writing to `err` the prompt,
+ * the reason the model was not used, and with `debug` the tokens and cost. Never throws for a model failure.
+ */
+export async function draftAnalysis(
+  result: AnalyzeResult,
+  opts: { llm: boolean; showPrompt: boolean; debug: boolean; env: NodeJS.ProcessEnv; timeZone?: string },
+  io: { err: (line: string) => void; now: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; signal?: AbortSignal },
+): Promise<Map<string, IncidentProse>> {
+  const out = new Map<string, IncidentProse>();
+  const read = readLlmConfig(opts.env);
+  if (opts.llm && read.config === undefined) {
+    io.err(`firewatch: --llm: report prose from templates: ${read.reason}\n`);
+    for (const i of result.incidents) out.set(i.id, { note: `the model was not used: ${read.reason}` });
+    if (!opts.showPrompt) return out;
+  }
+  const config = read.config ?? PROMPT_ONLY;
+  const send = opts.llm && read.config !== undefined;
+  const sleep = io.sleep ?? ((ms: number, signal?: AbortSignal) => sleepFor(ms, undefined, signal === undefined ? {} : { signal }));
+  let cost = 0;
+  let costKnown = true;
+  for (const [n, incident] of result.incidents.entries()) {
+    if (send && n >= MAX_DRAFTED_REPORTS) {
+      const why = `only the first ${MAX_DRAFTED_REPORTS} incidents of a run are drafted by the model`;
+      out.set(incident.id, { note: `the model was not used: ${why}` });
+      continue;
+    }
+    const draft = await draftProse(incident, result.rules, {
+      config,
+      sleep,
+      now: io.now,
+      dryRun: !send,
+      ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    });
+    if (opts.showPrompt) {
+      const r = draft.redactions;
+      io.err(`firewatch: prompt for ${incident.id} (redacted: ${r.SECRET} secret(s), ${r.EMAIL} e-mail address(es), ${r.IP} IP(s); about ${draft.estimatedInputTokens} tokens)\n${formatPrompt(draft.messages)}`);
+    }
+    if (!send) continue;
+    if (draft.prose !== undefined) out.set(incident.id, { prose: draft.prose });
+    else {
+      io.err(`firewatch: ${incident.id}: report prose from templates: ${draft.reason ?? "no answer"}\n`);
+      out.set(incident.id, { note: `the model was not used: ${draft.reason ?? "no answer"}` });
+    }
+    if (opts.debug) {
+      io.err(`firewatch: ${incident.id}: ${describeUsage(draft, config)}\n`);
+      for (const d of draft.dropped) io.err(`firewatch: ${incident.id}: dropped a drafted sentence naming ${d.unknown.join(", ")} (not in the logs)\n`);
+    }
+    if (draft.cost === undefined) costKnown = false;
+    else cost += draft.cost;
+  }
+  if (send && opts.debug && result.incidents.length > 1) io.err(`firewatch: llm total cost ${costKnown ? cost.toFixed(6) : "unknown (no prices configured)"}\n`);
+  return out;
+}
+
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerAnalyze(program: Command, setExitCode: (code: number) => void): void {
@@ -133,16 +216,19 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("--until <time>", "skip events after TIME")
     .option("--tz <zone>", "IANA time zone of log stamps without an offset, and of the report (default: the system's)")
     .option("--stats", "print what was read (lines, bytes, dropped by reason) to stderr")
+    .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
+    .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
     .addHelpText(
       "after",
       `
 Examples:
   firewatch analyze /var/log/palantir/ --format markdown --out reports/
+  FIREWATCH_LLM__MODEL=gpt-4o-mini firewatch analyze /var/log/palantir/ --format markdown --llm --show-prompt
   journalctl --user -u transcription-palantir -o short-iso | firewatch analyze -
 
 Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input error`,
     )
-    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean }) => {
+    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean }, cmd: Command) => {
       const format = Format.safeParse(raw.format);
       if (!format.success) throw new FirewatchError("usage", `--format "${raw.format}": ${format.error.issues[0]?.message ?? "invalid"}`);
       if (paths.length === 0) {
@@ -162,7 +248,19 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       );
       if (raw.stats) process.stderr.write(formatStats(result.stats));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
-      const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now });
+      let prose: Map<string, IncidentProse> | undefined;
+      if (raw.llm === true || raw.showPrompt === true) {
+        if (format.data !== "markdown") process.stderr.write(`firewatch: --llm and --show-prompt apply to the markdown report; add --format markdown\n`);
+        else {
+          const debug = cmd.optsWithGlobals<{ debug?: boolean }>().debug === true;
+          prose = await draftAnalysis(
+            result,
+            { llm: raw.llm === true, showPrompt: raw.showPrompt === true, debug, env: process.env, ...(raw.tz === undefined ? {} : { timeZone: raw.tz }) },
+            { err: (line) => process.stderr.write(line), now: Date.now },
+          );
+        }
+      }
+      const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now, ...(prose === undefined ? {} : { prose }) });
       if (raw.out !== undefined) {
         await mkdir(raw.out, { recursive: true });
         for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);
