@@ -116,7 +116,7 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
   return {
     id: incidentId(fingerprint),
     fingerprint,
-    title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, titleValues(anchor)),
+    title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, titleValues(anchor, sorted)),
     severity,
     status: sorted.some((f) => f.state === "firing") ? "open" : "observed",
     // A panic line names no container; the restart loop beside it does: borrow the first one known.
@@ -131,13 +131,25 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
 /**
  * What a title may name: the anchor's fields, and its rule, host, service and count when the fields do not
  * say otherwise ("Stale job queue: {count} failed jobs"). Times are left to the report, which knows the zone.
+ * Other firing findings of the anchor's rule in the same incident speak too: seed 004's four stuck streams
+ * make "Segment rotation stuck for stream 345, 348, 404, 413", and their counts add up.
  */
-function titleValues(f: Finding): Record<string, string> {
+function titleValues(anchor: Finding, cluster: readonly Finding[]): Record<string, string> {
+  const siblings = [anchor, ...cluster.filter((f) => f !== anchor && f.rule === anchor.rule && f.state === anchor.state)];
   const values: Record<string, string> = Object.create(null);
-  values.rule = f.rule;
-  if (f.host !== undefined) values.host = f.host;
-  if (f.service !== undefined) values.service = f.service;
-  values.count = String(f.count);
-  for (const [k, v] of Object.entries(f.fields)) if (v !== "") values[k] = v;
+  values.rule = anchor.rule;
+  if (anchor.host !== undefined) values.host = anchor.host;
+  if (anchor.service !== undefined) values.service = anchor.service;
+  values.count = String(siblings.reduce((n, f) => n + f.count, 0));
+  const seen = new Map<string, string[]>();
+  for (const f of siblings) {
+    for (const [k, v] of Object.entries(f.fields)) {
+      if (v === "") continue;
+      const list = seen.get(k) ?? [];
+      for (const part of v.split(", ")) if (!list.includes(part)) list.push(part);
+      seen.set(k, list);
+    }
+  }
+  for (const [k, list] of seen) values[k] = list.join(", ");
   return values;
 }

@@ -143,3 +143,21 @@ describe("groupIntoIncidents", () => {
     expect(() => groupIntoIncidents([], RULES, { gapMs: -1 })).toThrow(expect.objectContaining({ code: "usage" }));
   });
 });
+
+describe("incident titles", () => {
+  const stuck = rule({ id: "segment_rotation_stuck", title: "Segment rotation stuck for stream {stream} ({count} failures)", severity: "critical" });
+  test("name every firing group of the anchor's rule, and add their counts (seed 004: four streams)", () => {
+    const fs = ["345", "348", "404", "413"].map((stream, i) =>
+      finding({ rule: "segment_rotation_stuck", severity: "critical", groupKey: `s{${stream}}`, fields: { stream }, count: 10 + i, firstSeen: T0 + i, lastSeen: T0 + i }),
+    );
+    const [incident] = groupIntoIncidents(fs, [stuck]);
+    expect(incident?.title).toBe("Segment rotation stuck for stream 345, 348, 404, 413 (46 failures)");
+  });
+  test("an observed sibling does not speak for the firing anchor", () => {
+    const fs = [
+      finding({ rule: "segment_rotation_stuck", severity: "critical", groupKey: "a", fields: { stream: "345" }, count: 3 }),
+      finding({ rule: "segment_rotation_stuck", severity: "critical", groupKey: "b", fields: { stream: "351" }, count: 1, state: "observed" }),
+    ];
+    expect(groupIntoIncidents(fs, [stuck])[0]?.title).toBe("Segment rotation stuck for stream 345 (3 failures)");
+  });
+});
