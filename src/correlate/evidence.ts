@@ -15,7 +15,7 @@ export function createEvidenceBuffer(perEnd: number): EvidenceBuffer {
     add(record) {
       if (perEnd === 0) return; // slice(-0) would keep everything
       // Only what a report shows is kept: not the whole record with its fields.
-      const e: Evidence = { ref: record.ref, time: record.time, text: record.text };
+      const e: Evidence = { ref: record.ref, time: record.time, text: record.raw ?? record.text };
       if (head.length < perEnd) {
         head.push(e);
         return;

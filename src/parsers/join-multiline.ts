@@ -126,8 +126,10 @@ export function createMultilineJoiner(opts: JoinOptions = {}): MultilineJoiner {
 
   const complete = (p: Pending): LogRecord => {
     if (p.texts.length === 1) return p.head;
+    // A joined event's raw lines are its text: the head's own raw line would quote only its first line.
+    const { raw: _raw, ...head } = p.head;
     return {
-      ...p.head,
+      ...head,
       text: p.texts.join("\n"),
       message: p.messages.join("\n"),
       ref: { ...p.head.ref, endLine: p.endLine },

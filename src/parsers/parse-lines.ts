@@ -56,6 +56,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     const p = parseLine(raw.lineNo === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text, fmt, ctx, onIssue);
     return {
       text: p.text ?? text,
+      ...(p.text !== undefined && p.text !== text ? { raw: text } : {}),
       message: p.message,
       // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
       time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,

@@ -25,6 +25,8 @@ export interface SourceRef {
 export interface LogRecord {
   /** What rules match by default: the whole physical line(s), or for JSON formats the message. Multi-line events are joined with "\n". */
   readonly text: string;
+  /** The physical line as read, only when `text` is not it (JSON formats, whose text is the message): evidence quotes it verbatim. */
+  readonly raw?: string;
   /** The message without its prefix (time, host, program). */
   readonly message: string;
   /** Event time in epoch milliseconds, undefined when the line carries none. */
