@@ -1,19 +1,19 @@
 // Renders a JobsReport like seed 003's check_jobs output (text) or as JSON; every string from Redis is escaped.
 import { escapeTerminal } from "../report/index.js";
 import { formatIso } from "../time.js";
+import type { JobState } from "../sources/bullmq.js";
 import type { JobsReport } from "./inspect.js";
 
-const STATE_LABEL: Readonly<Record<string, string>> = {
-  completed: "✅ completed",
-  failed: "❌ failed",
-  waiting: "⏳ waiting",
-  active: "▶️ active",
-  delayed: "⏰ delayed",
-  prioritized: "⏳ prioritized",
-  "waiting-children": "⏳ waiting-children",
-};
-/** Always shown, like the seed's three lines; the other states only when non-zero. */
-const ALWAYS = new Set(["completed", "failed", "waiting", "active"]);
+/** Seed 003's order and marks; `waiting` is the seed's "pending". Zero counts show only for the first four. */
+const STATES: readonly { state: JobState; mark: string; always: boolean }[] = [
+  { state: "completed", mark: "✅", always: true },
+  { state: "failed", mark: "❌", always: true },
+  { state: "waiting", mark: "⏳", always: true },
+  { state: "active", mark: "🔄", always: true },
+  { state: "delayed", mark: "⏰", always: false },
+  { state: "prioritized", mark: "⏳", always: false },
+  { state: "waiting-children", mark: "⏳", always: false },
+];
 
 const esc = (s: string) => escapeTerminal(s);
 const t = (ms: number | undefined) => (ms === undefined ? "-" : formatIso(ms));
@@ -24,11 +24,12 @@ export function renderJobsText(r: JobsReport, opts: { verbose: boolean }): strin
   out.push(`Queues: ${names.length === 0 ? "(none found)" : names.map(esc).join(", ")} on ${esc(r.redis)} (prefix ${esc(r.prefix)})`);
   if (r.refusedQueues.length > 0) out.push(`  skipped ${r.refusedQueues.length} key(s) whose queue name is not a plain name: ${r.refusedQueues.map((n) => JSON.stringify(n)).join(", ")}`);
   out.push("", "[SUMMARY] Status Breakdown:");
-  const width = Math.max(...Object.values(STATE_LABEL).map((l) => l.length)) + 1;
-  for (const [state, count] of Object.entries(r.totals)) {
-    if (!ALWAYS.has(state) && count === 0) continue;
-    const label = `${STATE_LABEL[state] ?? state}:`;
-    out.push(`  ${label.padEnd(width)} ${count}`);
+  // Padding after the colon, as in the seed ("❌ failed:    49"), so emoji widths never skew the column.
+  const width = Math.max(...STATES.map((s) => s.state.length)) + 1;
+  for (const { state, mark, always } of STATES) {
+    const count = r.totals[state];
+    if (!always && count === 0) continue;
+    out.push(`  ${mark} ${`${state}:`.padEnd(width)} ${count}`);
   }
   out.push("", "[ERROR CATEGORIES]");
   if (r.categories.length === 0) out.push("  (no failed jobs)");
