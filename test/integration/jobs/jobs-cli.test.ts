@@ -236,4 +236,15 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
       await active.release();
     }
   });
+
+  test("keys whose queue part is not a plain name are listed as skipped; --max-failed caps and says so", async () => {
+    await client.hset("bull:we ird;x:meta", "version", "bullmq:5");
+    const { out } = await cli(["jobs", "--redis", redis.url]);
+    expect(out).toContain('skipped 1 key(s) whose queue name is not a plain name: "we ird;x"');
+    expect(out).not.toMatch(/^Queues: .*we ird/m);
+    const capped = await cli(["jobs", "--redis", redis.url, "--queue", "processing", "--max-failed", "5", "--format", "json"]);
+    const q = JSON.parse(capped.out).queues[0];
+    expect(q).toMatchObject({ failedRead: 5, truncated: true, counts: { failed: 14 } });
+    await expect(cli(["jobs", "--redis", redis.url, "--max-failed", "0"])).rejects.toMatchObject({ code: "usage" });
+  });
 });
