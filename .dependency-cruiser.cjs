@@ -1,0 +1,44 @@
+// The floors of CONVENTIONS.md: a folder imports only from folders below it (time and errors at the bottom).
+// `npm run deps` fails on an upward import or a cycle.
+const FLOORS = [
+  ["time", "errors"],
+  ["parsers", "hosts"],
+  ["sources"],
+  ["rules"],
+  ["correlate"],
+  ["incidents"],
+  ["store"],
+  ["probes"],
+  ["report"],
+  ["actions"],
+  ["bot"],
+  ["config"],
+  ["cli", "daemon"],
+];
+const rank = new Map(FLOORS.flatMap((names, i) => names.map((n) => [n, i])));
+// src/cli.ts, the entry point, belongs to the cli floor.
+const folder = (n) => (n === "cli" ? "^src/cli(?:/|\\.ts$)" : `^src/${n}/`);
+
+const forbidden = [];
+for (const [name, r] of rank) {
+  const above = [...rank].filter(([other, q]) => q > r || (q === r && other !== name)).map(([other]) => folder(other).replace(/^\^/, ""));
+  if (above.length === 0) continue;
+  forbidden.push({
+    name: `no-upward-from-${name}`,
+    comment: `${name} may not import from a floor above it (or a sibling on its floor)`,
+    severity: "error",
+    from: { path: folder(name) },
+    to: { path: `^(${above.join("|")})` },
+  });
+}
+forbidden.push({ name: "no-cycles", severity: "error", from: { path: "^src/" }, to: { circular: true } });
+
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    exclude: { path: "^(dist|test|bench|fixtures|scripts)/" },
+  },
+};
