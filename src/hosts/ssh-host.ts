@@ -1,0 +1,221 @@
+// A remote machine as a Host over SSH (ssh2): one shared connection, pinned host key, reconnects, no orphaned processes.
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { systemClock, type Clock } from "../time.js";
+import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import {
+  checkArgv, createCapture, DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, failureOfExit, HostError,
+  type ExecOptions, type ExecResult, type Host, type HostProcess, type ProcessExit, type SpawnOptions,
+} from "./host.js";
+import { verifyHostKey, type HostKeyPins } from "./host-key.js";
+import { quoteArgv } from "./quote.js";
+
+export interface SshHostOptions {
+  readonly name?: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly user: string;
+  readonly privateKey: Buffer | string;
+  readonly passphrase?: string;
+  /** Required: an unpinned host is refused, never trusted on first use. */
+  readonly hostKey: HostKeyPins;
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveCountMax?: number;
+  readonly readyTimeoutMs?: number;
+  /** Connection attempts before giving up with "unreachable" (each later call tries again); default 5. */
+  readonly connectAttempts?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+export interface SshHostDeps {
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+/**
+ * Runs argv in the background and ends it when our side of the channel closes: sshd turns a closed channel
+ * (or a dead link) into EOF on the session's stdin, which `cat` sees, and the watcher then kills the command.
+ * Without it a `tail -F` or `journalctl -f` would live on until its next write hit a broken pipe, which for a
+ * quiet log is never. Background jobs get /dev/null as stdin, so the channel's stdin is kept on fd 3 for cat;
+ * the watcher holds no stdout/stderr, so sshd ends the session as soon as the command exits.
+ */
+const WRAPPER = 'exec 3<&0; "$@" 3<&- & p=$!; { cat <&3; kill -TERM "$p"; } >/dev/null 2>&1 & exec 3<&-; wait "$p"';
+
+function wrapped(argv: readonly string[]): string {
+  return quoteArgv(["sh", "-c", WRAPPER, "sh", ...argv]);
+}
+
+export class SshHost implements Host {
+  readonly name: string;
+  private readonly port: number;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private conn: Promise<Client> | undefined;
+  /** Open channels and when each one's process is gone (registered at open: "exit" fires only once). */
+  private readonly channels = new Map<ClientChannel, Promise<unknown>>();
+  private closed = false;
+
+  constructor(private readonly opts: SshHostOptions, deps: SshHostDeps = {}) {
+    this.port = opts.port ?? 22;
+    this.name = opts.name ?? `${opts.user}@${opts.host}:${this.port}`;
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** The shared connection, (re)connecting with backoff when there is none; permanent failures are not retried. */
+  connection(signal?: AbortSignal): Promise<Client> {
+    if (this.closed) return Promise.reject(new HostError(this.name, "link_lost", "host is closed"));
+    this.conn ??= this.connectWithRetries(signal).catch((e: unknown) => {
+      this.conn = undefined;
+      throw e;
+    });
+    return this.conn;
+  }
+
+  private async connectWithRetries(signal?: AbortSignal): Promise<Client> {
+    const attempts = this.opts.connectAttempts ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.connectOnce();
+      } catch (e) {
+        const permanent = e instanceof HostError && e.reason !== "unreachable";
+        if (permanent || attempt + 1 >= attempts || this.closed) throw e;
+        await this.clock.sleep(backoffDelay(attempt, this.opts.backoff ?? {}, this.random), signal);
+      }
+    }
+  }
+
+  private connectOnce(): Promise<Client> {
+    const client = new Client();
+    let keyProblem: HostError | undefined;
+    const config: ConnectConfig = {
+      host: this.opts.host,
+      port: this.port,
+      username: this.opts.user,
+      privateKey: this.opts.privateKey,
+      ...(this.opts.passphrase === undefined ? {} : { passphrase: this.opts.passphrase }),
+      keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: this.opts.keepaliveCountMax ?? 3,
+      readyTimeout: this.opts.readyTimeoutMs ?? 10_000,
+      hostVerifier: (key: Buffer) => {
+        const v = verifyHostKey(key, this.opts.host, this.port, this.opts.hostKey);
+        if (v.ok) return true;
+        keyProblem =
+          v.reason === "host_key_changed"
+            ? new HostError(this.name, v.reason, `host key changed: the server offers ${v.offered}, which is not the pinned key; refusing to connect`, { hint: "if the host was reinstalled, verify the new key out of band and update the pin" })
+            : new HostError(this.name, v.reason, `unknown host key ${v.offered}: no pinned fingerprint or known_hosts line for ${this.opts.host}:${this.port}; refusing to connect`, { hint: `verify it on the host (ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_ed25519_key.pub) and add it to hostKey.fingerprints` });
+        return false;
+      },
+    };
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error & { level?: string }) => {
+        client.end();
+        if (keyProblem) reject(keyProblem);
+        else if (e.level === "client-authentication") reject(new HostError(this.name, "auth_failed", `authentication failed for user ${this.opts.user}: the server accepted none of our keys`, { cause: e, hint: "check the private key and the user's authorized_keys" }));
+        else reject(new HostError(this.name, "unreachable", `cannot connect: ${e.message}`, { cause: e }));
+      };
+      client.once("error", onError);
+      client.once("ready", () => {
+        client.off("error", onError);
+        // A later error (link reset) ends the connection; the next call reconnects.
+        client.on("error", () => undefined);
+        client.once("close", () => {
+          if (this.conn !== undefined) this.conn = undefined;
+        });
+        resolve(client);
+      });
+      client.connect(config);
+    });
+  }
+
+  private async open(argv: readonly string[], signal?: AbortSignal): Promise<{ channel: ClientChannel; client: Client }> {
+    checkArgv(this.name, argv);
+    signal?.throwIfAborted();
+    const client = await this.connection(signal);
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      client.exec(wrapped(argv), (err, ch) => (err ? reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err })) : resolve(ch)));
+    });
+    this.channels.set(channel, channelExit(channel, client, true));
+    channel.once("close", () => this.channels.delete(channel));
+    return { channel, client };
+  }
+
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const { channel, client } = await this.open(argv, opts.signal);
+    const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const out = createCapture(max);
+    const err = createCapture(max);
+    channel.on("data", (b: Buffer) => out.push(b));
+    channel.stderr.on("data", (b: Buffer) => err.push(b));
+    let timedOut = false;
+    // Ending our side makes the remote wrapper kill the command.
+    const stop = () => channel.end();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      const { code, signal } = await channelExit(channel, client);
+      opts.signal?.throwIfAborted();
+      if (code === null && signal === "link") throw new HostError(this.name, "link_lost", `connection lost while running ${argv[0] ?? ""}`);
+      const failure = failureOfExit(this.name, argv, code, err.text());
+      if (failure) throw failure;
+      return { code, signal, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, timedOut };
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", stop);
+    }
+  }
+
+  async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<HostProcess> {
+    const { channel, client } = await this.open(argv, opts.signal);
+    const err = createCapture(opts.maxStderrBytes ?? 64 * 1024);
+    channel.stderr.on("data", (b: Buffer) => err.push(b));
+    const stop = () => channel.end();
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    const exited: Promise<ProcessExit> = channelExit(channel, client, true).then(({ code, signal }) => {
+      opts.signal?.removeEventListener("abort", stop);
+      return { code, signal, stderr: err.text() };
+    });
+    return {
+      stdout: channel,
+      exited,
+      close: async () => {
+        stop();
+        await exited;
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const open = [...this.channels];
+    for (const [ch] of open) {
+      ch.end();
+      // Nobody may be reading: let the remaining output flow so the channel can close.
+      ch.resume();
+    }
+    await Promise.all(open.map(([, gone]) => gone));
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) (await conn.catch(() => undefined))?.end();
+  }
+}
+
+/**
+ * Exit of the remote command. "close" comes only after every byte was emitted (exec reads in flowing mode);
+ * a spawn's consumer may not be reading, so `early` also settles on the exit status. A connection that goes
+ * down without an exit status reads as signal "link".
+ */
+function channelExit(channel: ClientChannel, client: Client, early = false): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    let status: { code: number | null; signal: string | null } | undefined;
+    const lost = () => resolve(status ?? { code: null, signal: "link" });
+    channel.once("exit", (code: number | null, signal?: string) => {
+      status = { code: typeof code === "number" ? code : null, signal: signal ?? null };
+      if (early) resolve(status);
+    });
+    channel.once("close", lost);
+    client.once("close", lost);
+  });
+}
