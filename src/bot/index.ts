@@ -31,3 +31,13 @@ export { channelFor, SlackRoutingSchema, type SlackRouting } from "./routing.js"
 export { classifySlackError, type SlackFailure } from "./slack-errors.js";
 /** createSlackClient(opts): a WebClient that surfaces 429s and failures instead of retrying inside the call. */
 export { createSlackClient, type SlackClientOptions } from "./client.js";
+/** runCommand(text, caller, deps): one /firewatch subcommand → a reply; usage on bad input, never a stack trace. */
+export { runCommand, USAGE, MAX_SILENCE_MS, type CommandDeps, type CommandReply, type Caller } from "./slash-command.js";
+/** checkAccess(access, subcommand, caller): user and channel allow-lists per subcommand. */
+export { checkAccess, SlackAccessSchema, SUBCOMMANDS, type SlackAccess, type Subcommand, type Allow } from "./access.js";
+/** SlackConfigSchema: tokens, receiver, routing, access; slackOffReason(env) says why Slack is off. */
+export { SlackConfigSchema, slackConfigFromEnv, slackOffReason, type SlackConfig } from "./config.js";
+/** SignedHttpReceiver: Bolt receiver that verifies every request (signature, window, replay) before Bolt sees it. */
+export { SignedHttpReceiver, MAX_BODY_BYTES, type SignedHttpReceiverOptions } from "./http-receiver.js";
+/** createBot(config, deps): the Bolt app with /firewatch, the buttons and the poster loop, HTTP or Socket Mode. */
+export { createBot, type Bot, type BotDeps } from "./app.js";

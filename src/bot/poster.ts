@@ -1,10 +1,11 @@
 // Automatic incident posts: one Slack message per incident, updated in place (coalesced), never lost or posted twice.
+import { createHash } from "node:crypto";
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Store, StoredIncident, UpsertResult } from "../store/index.js";
 import { formatIso, type Clock } from "../time.js";
-import { evidenceMessage, incidentMessage } from "./blocks.js";
+import { evidenceMessage, incidentMessage, type SlackMessage } from "./blocks.js";
 import { channelFor, type SlackRouting } from "./routing.js";
 import { classifySlackError } from "./slack-errors.js";
 
@@ -64,12 +65,16 @@ const HistoryReply = z.object({
 
 const LIVE = new Set(["open", "acknowledged"]);
 
+const digestOf = (m: SlackMessage) => createHash("sha256").update(JSON.stringify(m)).digest("base64");
+
 export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
   const { client, store, clock } = opts;
   const minInterval = opts.minUpdateIntervalMs ?? DEFAULT_MIN_UPDATE_INTERVAL_MS;
   const log = opts.log?.child({ component: "bot", stage: "poster" });
   const dirty = new Map<string, Dirty>();
   const lastSent = new Map<string, number>();
+  // Digest of the message last sent per incident: a message that would not change is not sent again (resync loops).
+  const sentDigest = new Map<string, string>();
   // Per Web API method: no call before this time (Slack's Retry-After).
   const blockedUntil = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
@@ -151,6 +156,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
       return void dirty.set(id, { ...d, urgent: true, attempts: 0, retryAt: 0 });
     }
     dirty.delete(id);
+    sentDigest.set(id, digestOf(incidentMessage(stored)));
     report.posted += 1;
     await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
   }
@@ -169,9 +175,12 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     const id = s.incident.id;
     const ref = s.slack;
     if (!ref || blocked("chat.update")) return;
+    const msg = incidentMessage(s);
+    const digest = digestOf(msg);
+    if (sentDigest.get(id) === digest && !d.reopened) return void dirty.delete(id);
     if (!d.urgent && clock.now() < (lastSent.get(id) ?? 0) + minInterval) return;
     try {
-      await client.chat.update({ channel: ref.channel, ts: ref.ts, ...incidentMessage(s) });
+      await client.chat.update({ channel: ref.channel, ts: ref.ts, ...msg });
     } catch (e) {
       const what = onFailure(id, d, "chat.update", e);
       if (what === "drop") dirty.delete(id);
@@ -180,6 +189,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
       return;
     }
     lastSent.set(id, clock.now());
+    sentDigest.set(id, digest);
     dirty.delete(id);
     report.updated += 1;
     if (d.reopened) {

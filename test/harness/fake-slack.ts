@@ -54,6 +54,8 @@ export interface FakeSlack {
   repliesTo(channel: string, ts: string): StoredMessage[];
   /** Calls of one method (successful or not). */
   callsOf(method: string): RecordedCall[];
+  /** Resolves with `check()`'s first defined value, re-checked after every call and response; rejects after `timeoutMs`. */
+  waitFor<T>(check: () => T | undefined, timeoutMs?: number): Promise<T>;
   /** A response_url the fake accepts. */
   responseUrl(id: string): string;
   close(): Promise<void>;
@@ -179,6 +181,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const failing = new Map<string, number>();
   const losing = new Map<string, number>();
   let tsCounter = 0;
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const l of [...listeners]) l();
+  };
   let fileCounter = 0;
   let origin = "";
 
@@ -278,18 +284,29 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         for await (const c of req) chunks.push(c as Buffer);
         const f = files.find((x) => x.id === id);
         if (!f) return send(res, 404, { ok: false });
-        f.content = Buffer.concat(chunks).toString("utf8");
+        const raw = Buffer.concat(chunks);
+        const type = req.headers["content-type"] ?? "";
+        // WebClient uploads as multipart/form-data (one file part); anything else is taken as the bytes themselves.
+        if (type.startsWith("multipart/form-data")) {
+          const form = await new Response(raw, { headers: { "content-type": type } }).formData();
+          const part = [...form.values()].find((v) => typeof v !== "string");
+          f.content = part === undefined ? "" : await part.text();
+        } else f.content = raw.toString("utf8");
         res.writeHead(200, { "content-type": "text/plain" });
         return void res.end("OK - " + String(chunks.length));
       }
       if (url.pathname.startsWith("/response/")) {
         responses.push({ id: url.pathname.slice("/response/".length), body: await readBody(req) });
-        return send(res, 200, { ok: true });
+        send(res, 200, { ok: true });
+        return changed();
       }
       const method = url.pathname.replace(/^\/api\//, "");
       const args = await readBody(req);
-      const record = (status: number, body: Record<string, unknown> | undefined) =>
+      const record = (status: number, body: Record<string, unknown> | undefined) => {
         calls.push({ method, args, status, ok: body === undefined ? undefined : body["ok"] === true, error: body === undefined ? undefined : str(body["error"]) });
+        // After the answer is written, so a waiter sees the state the client will see.
+        setImmediate(changed);
+      };
       const limit = limited.get(method);
       if (limit && limit.times > 0) {
         limit.times -= 1;
@@ -335,6 +352,23 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     repliesTo: (channel, ts) => [...messages.values()].filter((m) => m.channel === channel && m.threadTs === ts),
     callsOf: (method) => calls.filter((c) => c.method === method),
     responseUrl: (id) => `${origin}/response/${id}`,
+    waitFor: <T,>(check: () => T | undefined, timeoutMs = 10_000) =>
+      new Promise<T>((resolve, reject) => {
+        const now = check();
+        if (now !== undefined) return resolve(now);
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error(`fake Slack: condition not met within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(", ")}`));
+        }, timeoutMs);
+        const listener = () => {
+          const v = check();
+          if (v === undefined) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(v);
+        };
+        listeners.add(listener);
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -189,3 +189,16 @@ describe("incident poster", () => {
     expect(slack.callsOf("chat.postMessage").map((c) => c.error)).toEqual(["invalid_auth"]);
   });
 });
+
+describe("incident poster after a resync", () => {
+  test("an incident whose message would not change is not updated again", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    clock.advance(60_000);
+    await p.resync();
+    expect(p.pending()).toBe(1);
+    expect(await p.flush()).toMatchObject({ updated: 0, deferred: 0 });
+    expect(slack.callsOf("chat.update")).toHaveLength(0);
+  });
+});

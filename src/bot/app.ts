@@ -1,0 +1,167 @@
+// The Bolt app: /firewatch and the post's buttons on the HTTP receiver (verified) or Socket Mode, plus the poster loop.
+import { App, LogLevel, type Logger as SlackLogger, type RespondFn, type webApi } from "@slack/bolt";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Rule } from "../rules/index.js";
+import type { Store } from "../store/index.js";
+import type { Clock } from "../time.js";
+import type { Block } from "./blocks.js";
+import { ACTION_IDS } from "./blocks.js";
+import type { SlackConfig } from "./config.js";
+import { SignedHttpReceiver } from "./http-receiver.js";
+import { SLACK_LIMITS, codeBlockMrkdwn } from "./mrkdwn.js";
+import { createIncidentPoster, type IncidentPoster } from "./poster.js";
+import { runCommand, type CommandDeps, type CommandReply } from "./slash-command.js";
+
+export interface BotDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly rules: () => Promise<ReadonlyMap<string, Rule>>;
+}
+
+export interface Bot {
+  readonly app: App;
+  readonly poster: IncidentPoster;
+  /** Connects (auth.test, then the receiver); resolves with the HTTP port, or undefined in Socket Mode. */
+  start(): Promise<number | undefined>;
+  /** Reads the store for live incidents every `everyMs` and posts/updates them, until stop(). */
+  runPoster(everyMs: number): void;
+  stop(): Promise<void>;
+}
+
+/** Bolt logs through pino, so the bot's logs stay structured on stderr like the rest of firewatch. */
+function slackLogger(log: Logger): SlackLogger {
+  const child = log.child({ component: "bot", stage: "bolt" });
+  const say = (level: "debug" | "info" | "warn" | "error") => (...msg: unknown[]) => child[level](msg.map(String).join(" "));
+  let level = LogLevel.INFO;
+  return { debug: say("debug"), info: say("info"), warn: say("warn"), error: say("error"), setLevel: (l) => void (level = l), getLevel: () => level, setName: () => undefined };
+}
+
+/** A click on one of the post's buttons: only the fields we use, parsed (the payload is input). */
+const ButtonPayload = z.object({
+  user: z.object({ id: z.string() }),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ channel_id: z.string().optional() }).loose().optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(SLACK_LIMITS.buttonValue) })).min(1),
+});
+
+const BUTTON_COMMAND: Readonly<Record<string, string>> = {
+  [ACTION_IDS.acknowledge]: "ack",
+  [ACTION_IDS.resolve]: "resolve",
+  [ACTION_IDS.silence1h]: "silence",
+  [ACTION_IDS.report]: "report",
+};
+
+/** The report as snippet sections when a file upload is not possible (no files:write, a DM the bot is not in). */
+function snippetBlocks(content: string): Block[] {
+  const size = SLACK_LIMITS.sectionText - 200;
+  const blocks: Block[] = [];
+  for (let at = 0; at < content.length && blocks.length < SLACK_LIMITS.blocks - 1; at += size) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: codeBlockMrkdwn(content.slice(at, at + size), SLACK_LIMITS.sectionText), verbatim: true } });
+  }
+  if (blocks.length * size < content.length) {
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "… the report is longer than one message: use `firewatch report ID` for all of it." }] });
+  }
+  return blocks;
+}
+
+async function deliver(reply: CommandReply, respond: RespondFn, client: webApi.WebClient, channelId: string, log: Logger): Promise<void> {
+  if (reply.file) {
+    try {
+      await client.files.uploadV2({ channel_id: channelId, filename: reply.file.filename, title: reply.file.title, content: reply.file.content, initial_comment: reply.text });
+      return;
+    } catch (e) {
+      log.warn({ component: "bot", errorType: e instanceof Error ? e.message : "upload_failed" }, "Could not upload the report as a file; posting it as a snippet.");
+      await respond({ response_type: "ephemeral", text: reply.text, blocks: snippetBlocks(reply.file.content) });
+      return;
+    }
+  }
+  await respond({ response_type: "ephemeral", replace_original: false, text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
+}
+
+export function createBot(config: SlackConfig, deps: BotDeps): Bot {
+  const logger = slackLogger(deps.log);
+  const clientOptions: webApi.WebClientOptions = {
+    ...(config.apiUrl === undefined ? {} : { slackApiUrl: config.apiUrl }),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+  };
+  const receiver = config.socketMode
+    ? undefined
+    : new SignedHttpReceiver({ signingSecret: config.signingSecret ?? "", clock: deps.clock, logger, port: config.port, host: config.host });
+  const app = new App({
+    token: config.botToken,
+    logger,
+    clientOptions,
+    deferInitialization: true,
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken ?? "" }),
+  });
+  const poster = createIncidentPoster({ client: app.client, store: deps.store, clock: deps.clock, routing: config.routing, minUpdateIntervalMs: config.minUpdateInterval, log: deps.log });
+  const commandDeps: CommandDeps = {
+    store: deps.store,
+    clock: deps.clock,
+    access: config.access,
+    rules: deps.rules,
+    log: deps.log,
+    // A person acted: update the post now rather than at the next loop.
+    onChange: (id) => {
+      poster.touch(id);
+      poster.flush().catch((e: unknown) => deps.log.warn({ err: e, incidentId: id }, "Could not update the incident post after a command; the loop retries."));
+    },
+  };
+
+  // ack() at once (Slack wants it within 3 s), then the work, answered through response_url.
+  app.command("/firewatch", async ({ command, ack, respond, client }) => {
+    await ack();
+    const reply = await runCommand(command.text, { userId: command.user_id, channelId: command.channel_id }, commandDeps);
+    await deliver(reply, respond, client, command.channel_id, deps.log);
+  });
+
+  app.action(new RegExp(`^(${Object.keys(BUTTON_COMMAND).join("|")})$`), async ({ body, ack, respond, client }) => {
+    await ack();
+    const click = ButtonPayload.safeParse(body);
+    if (!click.success) return void (await respond({ response_type: "ephemeral", replace_original: false, text: "⚠️ That button's payload was not understood." }));
+    const action = click.data.actions[0];
+    const channelId = click.data.channel?.id ?? click.data.container?.channel_id ?? "";
+    const sub = action ? BUTTON_COMMAND[action.action_id] : undefined;
+    if (!action || !sub) return;
+    // The value is only a lookup key: runCommand validates it as an incident id and checks the clicker's access.
+    const text = sub === "silence" ? `silence ${action.value} 1h` : `${sub} ${action.value}`;
+    const reply = await runCommand(text, { userId: click.data.user.id, channelId }, commandDeps);
+    await deliver(reply, respond, client, channelId, deps.log);
+  });
+
+  let loop: AbortController | undefined;
+  return {
+    app,
+    poster,
+    async start() {
+      // init() checks the token with auth.test; start() starts the receiver (or opens the socket).
+      await app.init();
+      await app.start();
+      return receiver?.port;
+    },
+    runPoster(everyMs) {
+      loop?.abort();
+      const ctl = new AbortController();
+      loop = ctl;
+      void (async () => {
+        while (!ctl.signal.aborted) {
+          try {
+            await poster.resync();
+            await poster.flush();
+          } catch (e) {
+            deps.log.error({ err: e, component: "bot" }, "A poster round failed; incident posts wait for the next round.");
+          }
+          await deps.clock.sleep(everyMs, ctl.signal).catch(() => undefined);
+        }
+      })();
+    },
+    async stop() {
+      loop?.abort();
+      await app.stop();
+    },
+  };
+}
