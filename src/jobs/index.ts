@@ -11,6 +11,8 @@ export type { JobOrigin } from "./job-record.js";
 /** The read-only file probe (local; SSH later) and seed 000's file × failed jobs × completed table. */
 export { localFileProbe, locateCompleted, staleTable, MAX_WALK_ENTRIES } from "./stale.js";
 export type { FileProbe, StaleOptions, StaleRow } from "./stale.js";
+/** The same probe on any Host (LocalHost, SshHost): `test -e` and `find -name`, argv only. */
+export { escapeFindGlob, hostFileProbe } from "./host-probe.js";
 /** Text like seed 003's check_jobs, and the JSON shape. */
 export { jobsJson, renderJobsText } from "./render.js";
 /** Plan (dry-run) and guarded execution of a category clean, audited. */
