@@ -1,0 +1,113 @@
+// `firewatch bot`: the Slack app alone — /firewatch, the post buttons, and incident posts from the store.
+import { readFile } from "node:fs/promises";
+import { once } from "node:events";
+import { Command, Option } from "commander";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { createBot, SlackConfigSchema, slackConfigFromEnv, slackOffReason } from "../bot/index.js";
+import { FirewatchError } from "../errors.js";
+import { loadRules, type Rule } from "../rules/index.js";
+import { openStore, parseStoreSpec } from "../store/index.js";
+import { parseDuration, systemClock, type Clock } from "../time.js";
+import { createLogger, type Logger } from "./logger.js";
+
+/** Where `bot` reads and writes; tests pass their own (and a signal to stop it). */
+export interface BotIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stderr: { write(s: string): unknown };
+  readonly clock: Clock;
+  readonly log?: Logger;
+  /** Stops the bot; by default SIGINT or SIGTERM. */
+  readonly signal?: AbortSignal;
+  /** Called once it listens (HTTP port) or is connected (Socket Mode: undefined). */
+  readonly onReady?: (port: number | undefined) => void;
+}
+
+const defaultIo: BotIo = { env: process.env, stderr: process.stderr, clock: systemClock };
+
+const Section = z.record(z.string(), z.unknown());
+
+async function readSection(file: string | undefined): Promise<Record<string, unknown>> {
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new FirewatchError("input_missing", `cannot read ${file}`, { cause: e });
+  }
+  const doc = Section.safeParse(parseYaml(text) ?? {});
+  if (!doc.success) throw new FirewatchError("config_invalid", `${file}: expected a YAML mapping`);
+  // Accept either a whole firewatch.yaml (with a `slack:` key) or just the slack section.
+  const slack = Section.safeParse(doc.data["slack"]);
+  return slack.success ? slack.data : doc.data;
+}
+
+function stopSignal(io: BotIo): AbortSignal {
+  if (io.signal) return io.signal;
+  const ctl = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => ctl.abort());
+  return ctl.signal;
+}
+
+/** Registers `bot` on the program. */
+export function registerBot(program: Command, io: BotIo = defaultIo): void {
+  program
+    .command("bot")
+    .summary("Run the Slack app: /firewatch, the incident post buttons, and posts updated in place")
+    .option("--slack-config <file>", "YAML with routing and access (a firewatch.yaml with a slack: section, or the section alone)")
+    .option("--poll <duration>", "how often to read the store for new or changed incidents", "10s")
+    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--namespace <ns>", "Redis key namespace", "firewatch")
+    .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"))
+    .addHelpText(
+      "after",
+      `
+Tokens come from the environment, never from flags:
+  FIREWATCH_SLACK__BOT_TOKEN (xoxb-...), FIREWATCH_SLACK__SIGNING_SECRET (HTTP),
+  FIREWATCH_SLACK__APP_TOKEN (xapp-..., with FIREWATCH_SLACK__SOCKET_MODE=true), FIREWATCH_SLACK__CHANNEL (C...).
+
+Examples:
+  FIREWATCH_SLACK__BOT_TOKEN=xoxb-... FIREWATCH_SLACK__SIGNING_SECRET=... FIREWATCH_SLACK__CHANNEL=C0123ABC firewatch bot --store redis://127.0.0.1:6379
+  firewatch bot --slack-config /etc/firewatch/firewatch.yaml --poll 30s
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or store error`,
+    )
+    .action(async (o: { slackConfig?: string; poll: string; store?: string; namespace: string; onCorrupt: "refuse" | "move-aside" }) => {
+      const off = slackOffReason(io.env);
+      if (off !== undefined) throw new FirewatchError("usage", off, { hint: "install the app from slack-app.yaml; docs/slack.md says how" });
+      const pollMs = parseDuration(o.poll);
+      if (pollMs === undefined || pollMs < 1000) throw new FirewatchError("usage", `--poll ${o.poll}: expected a duration of at least 1s`);
+      const parsed = SlackConfigSchema.safeParse(slackConfigFromEnv(io.env, await readSection(o.slackConfig)));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new FirewatchError("config_invalid", `slack.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, { hint: "see docs/slack.md" });
+      }
+      const log = io.log ?? createLogger({ debug: false });
+      const store = await openStore(parseStoreSpec(o.store ?? io.env["FIREWATCH_STORE"], io.env), { clock: io.clock, log }, {
+        onCorrupt: o.onCorrupt,
+        namespace: o.namespace,
+      });
+      let rules: Promise<ReadonlyMap<string, Rule>> | undefined;
+      const bot = createBot(parsed.data, {
+        store,
+        clock: io.clock,
+        log,
+        rules: () => (rules ??= loadRules({ dirs: [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
+      });
+      const signal = stopSignal(io);
+      try {
+        const port = await bot.start();
+        io.stderr.write(
+          port === undefined
+            ? "firewatch bot: connected to Slack over Socket Mode\n"
+            : `firewatch bot: listening on http://${parsed.data.host}:${port}/slack/events\n`,
+        );
+        bot.runPoster(pollMs);
+        io.onReady?.(port);
+        if (!signal.aborted) await once(signal, "abort");
+      } finally {
+        await bot.stop().catch(() => undefined);
+        await store.close();
+      }
+    });
+}
