@@ -2,9 +2,8 @@
 import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
-import { executeClean, findCategory, inspectJobs, jobsJson, localFileProbe, planClean, renderJobsText, type CleanPlan, type CleanResult, type FileProbe } from "../jobs/index.js";
+import type { CleanPlan, CleanResult, FileProbe } from "../jobs/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
-import { QueueReader } from "../sources/bullmq.js";
 import { openStore, parseStoreSpec } from "../store/index.js";
 import { systemClock, type Clock } from "../time.js";
 import { escapeTerminal } from "../report/index.js";
@@ -74,14 +73,19 @@ async function withJobs<T>(io: JobsIo, f: CommonFlags, fn: (ctx: Awaited<ReturnT
   }
 }
 
+// Loaded when a jobs command runs, not when the program is built: bullmq costs ~0.3 s to import, which every
+// other firewatch command would pay otherwise.
+const loadJobs = () => import("../jobs/index.js");
+
 async function context(io: JobsIo, f: CommonFlags) {
+  const jobs = await loadJobs();
   const maxFailed = positiveInt("--max-failed", f.maxFailed ?? "10000");
   const rules = await loadRules({ dirs: f.rules ?? [] });
   const match = createMatcher(compileRules(rules));
   const url = f.redis ?? io.env.FIREWATCH_JOBS_REDIS ?? "redis://127.0.0.1:6379";
-  const reader = await QueueReader.connect(url, { ...(f.prefix === undefined ? {} : { prefix: f.prefix }), maxFailed });
+  const reader = await jobs.QueueReader.connect(url, { ...(f.prefix === undefined ? {} : { prefix: f.prefix }), maxFailed });
   const origin = { ...(f.host === undefined ? {} : { host: f.host }), ...(f.service === undefined ? {} : { service: f.service }) };
-  return { rules, match, reader, origin, probe: io.probe ?? localFileProbe() };
+  return { jobs, rules, match, reader, origin, probe: io.probe ?? jobs.localFileProbe() };
 }
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
@@ -124,12 +128,12 @@ Exit codes: 0 no failed jobs, 1 failed jobs present, 2 usage error or Redis unre
     .action(async (flags: CommonFlags & { verbose?: boolean }) => {
       const verbose = flags.verbose === true;
       await withJobs(io, flags, async (ctx) => {
-        const report = await inspectJobs(ctx, {
+        const report = await ctx.jobs.inspectJobs(ctx, {
           ...(flags.queue === undefined ? {} : { queue: flags.queue }),
           ...(flags.completedDir === undefined ? {} : { completedDir: flags.completedDir }),
           origin: ctx.origin,
         });
-        io.stdout.write(flags.format === "json" ? json(jobsJson(report, { verbose })) : renderJobsText(report, { verbose }));
+        io.stdout.write(flags.format === "json" ? json(ctx.jobs.jobsJson(report, { verbose })) : ctx.jobs.renderJobsText(report, { verbose }));
         io.setExitCode(report.totals.failed > 0 ? EXIT.firing : EXIT.ok);
       });
     });
@@ -158,10 +162,10 @@ Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, cha
     .action(async (_local: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<CommonFlags & { category: string; dryRun?: boolean; store?: string; namespace?: string }>();
       await withJobs(io, flags, async (ctx) => {
-        const category = findCategory(ctx.rules, flags.category);
+        const category = ctx.jobs.findCategory(ctx.rules, flags.category);
         if (!category) throw new FirewatchError("usage", `--category ${JSON.stringify(flags.category)}: no such job category`, { hint: "use a label from `firewatch jobs` (e.g. LEGACY_ENCRYPTION) or a rule id" });
-        const report = await inspectJobs(ctx, { ...(flags.queue === undefined ? {} : { queue: flags.queue }), origin: ctx.origin });
-        const plan = planClean(report, category);
+        const report = await ctx.jobs.inspectJobs(ctx, { ...(flags.queue === undefined ? {} : { queue: flags.queue }), origin: ctx.origin });
+        const plan = ctx.jobs.planClean(report, category);
         if (flags.dryRun === true) {
           io.stdout.write(flags.format === "json" ? json({ dryRun: true, category: category.label, candidates: plan.candidates }) : renderPlan(plan));
           io.setExitCode(EXIT.ok);
@@ -173,7 +177,7 @@ Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, cha
         });
         let result: CleanResult;
         try {
-          result = await executeClean({ ...ctx, appendAudit: (e) => store.appendAudit(e), actor: actorOf(io.env) }, plan);
+          result = await ctx.jobs.executeClean({ ...ctx, appendAudit: (e) => store.appendAudit(e), actor: actorOf(io.env) }, plan);
         } finally {
           await store.close();
         }
