@@ -123,7 +123,7 @@ Examples:
   firewatch jobs --redis redis://127.0.0.1:6379 --queue transcription
   firewatch jobs -v --format json --completed-dir /mnt/data/whisper-batch/completed
 
-Exit codes: 0 no failed jobs, 1 failed jobs present, 2 usage error or Redis unreachable`,
+Exit codes: 0 no failed jobs, 1 failed jobs present, 2 usage error, Redis unreachable or a queue not readable`,
     )
     .action(async (flags: CommonFlags & { verbose?: boolean }) => {
       const verbose = flags.verbose === true;
@@ -134,7 +134,7 @@ Exit codes: 0 no failed jobs, 1 failed jobs present, 2 usage error or Redis unre
           origin: ctx.origin,
         });
         io.stdout.write(flags.format === "json" ? json(ctx.jobs.jobsJson(report, { verbose })) : ctx.jobs.renderJobsText(report, { verbose }));
-        io.setExitCode(report.totals.failed > 0 ? EXIT.firing : EXIT.ok);
+        io.setExitCode(report.queues.some((q) => q.error !== undefined) ? EXIT.usage : report.totals.failed > 0 ? EXIT.firing : EXIT.ok);
       });
     });
 

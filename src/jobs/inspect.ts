@@ -24,6 +24,8 @@ export interface QueueReport {
   readonly jobs: readonly ClassifiedJob[];
   readonly unreadable: readonly string[];
   readonly truncated: boolean;
+  /** Set when the queue's keys are not what this BullMQ reads (another version, another tool): the queue is skipped. */
+  readonly error?: string;
 }
 
 export interface CategoryCount {
@@ -66,7 +68,16 @@ export async function inspectJobs(deps: InspectDeps, opts: InspectOptions = {}):
   const listed = opts.queue === undefined ? await deps.reader.listQueues() : { names: [checkQueueName(opts.queue)], refused: [] };
   const queues: QueueReport[] = [];
   for (const name of listed.names) {
-    const snap = await deps.reader.snapshot(name);
+    let snap;
+    try {
+      snap = await deps.reader.snapshot(name);
+    } catch (e) {
+      // WRONGTYPE and friends: one queue in an unexpected layout must not hide the others. Connection loss is not this.
+      const msg = e instanceof Error ? e.message : String(e);
+      if (!/WRONGTYPE|ERR /.test(msg)) throw e;
+      queues.push({ name, counts: sumCounts([]), jobs: [], unreadable: [], truncated: false, error: msg });
+      continue;
+    }
     const jobs = snap.failed.map((job): ClassifiedJob => {
       const record = failedJobToRecord(job, opts.origin);
       return { job, record, ...classify(record) };

@@ -53,6 +53,7 @@ export function renderJobsText(r: JobsReport, opts: { verbose: boolean }): strin
   }
   if (r.dataIssues > 0) out.push("", `[DATA] ${r.dataIssues} failed job(s) whose data is missing or not JSON (shown with -v)`);
   for (const q of r.queues) {
+    if (q.error !== undefined) out.push(`[ERROR] ${esc(q.name)}: not readable as a BullMQ queue (${esc(q.error)}); keys of another version or another tool?`);
     if (q.unreadable.length > 0) out.push(`[DATA] ${esc(q.name)}: ${q.unreadable.length} failed id(s) without a readable job hash: ${q.unreadable.slice(0, 10).map(esc).join(", ")}`);
     if (q.truncated) out.push(`[DATA] ${esc(q.name)}: more failed jobs than read (raise --max-failed)`);
   }
@@ -84,6 +85,7 @@ export function jobsJson(r: JobsReport, opts: { verbose: boolean }): unknown {
       failedRead: q.jobs.length,
       unreadable: q.unreadable,
       truncated: q.truncated,
+      error: q.error ?? null,
       ...(opts.verbose
         ? {
             jobs: q.jobs.map((j) => ({

@@ -247,4 +247,14 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
     expect(q).toMatchObject({ failedRead: 5, truncated: true, counts: { failed: 14 } });
     await expect(cli(["jobs", "--redis", redis.url, "--max-failed", "0"])).rejects.toMatchObject({ code: "usage" });
   });
+
+  test("a queue whose keys have another layout is reported, exits 2, and the other queues are still read", async () => {
+    await client.hset("bull:oldlayout:meta", "version", "bull:3.0.0");
+    await client.set("bull:oldlayout:failed", "not a sorted set");
+    const { out, code } = await cli(["jobs", "--redis", redis.url]);
+    expect(code).toBe(2);
+    expect(out).toMatch(/\[ERROR\] oldlayout: not readable as a BullMQ queue \(.*WRONGTYPE/);
+    expect(out).toContain("legacy_encryption: 4");
+    await client.del("bull:oldlayout:meta", "bull:oldlayout:failed");
+  });
 });
