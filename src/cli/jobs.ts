@@ -80,6 +80,7 @@ const loadJobs = () => import("../jobs/index.js");
 async function context(io: JobsIo, f: CommonFlags) {
   const jobs = await loadJobs();
   const maxFailed = positiveInt("--max-failed", f.maxFailed ?? "10000");
+  if (f.queue !== undefined) jobs.checkQueueName(f.queue); // refused before any connection is made
   const rules = await loadRules({ dirs: f.rules ?? [] });
   const match = createMatcher(compileRules(rules));
   const url = f.redis ?? io.env.FIREWATCH_JOBS_REDIS ?? "redis://127.0.0.1:6379";

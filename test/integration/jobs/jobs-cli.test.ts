@@ -147,6 +147,8 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
 
   test("a queue name that looks like shell is refused by validation, before Redis is asked", async () => {
     await expect(cli(["jobs", "--redis", redis.url, "--queue", "q; rm -rf /"])).rejects.toMatchObject({ code: "usage" });
+    // With Redis unreachable the answer is still the usage error: the name is checked before connecting.
+    await expect(cli(["jobs", "--redis", "redis://127.0.0.1:1", "--queue", "q; rm -rf /"])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("--queue") });
     await expect(cli(["jobs", "clean", "--redis", redis.url, "--queue", "$(reboot)", "--category", "timeout", "--dry-run"])).rejects.toMatchObject({ code: "usage" });
     await expect(cli(["jobs", "clean", "--redis", redis.url, "--category", "no_such_thing", "--dry-run"])).rejects.toMatchObject({ code: "usage" });
   });
