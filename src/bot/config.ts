@@ -32,7 +32,8 @@ export function slackOffReason(env: NodeJS.ProcessEnv): string | undefined {
 /** The Slack config from FIREWATCH_SLACK__* variables plus an optional parsed YAML section (routing, access...). */
 export function slackConfigFromEnv(env: NodeJS.ProcessEnv, section: Record<string, unknown> = {}): unknown {
   const pick = (name: string) => env[`FIREWATCH_SLACK__${name}`];
-  const routing = { ...(typeof section["routing"] === "object" && section["routing"] !== null ? section["routing"] : {}) } as Record<string, unknown>;
+  const fromFile = z.record(z.string(), z.unknown()).safeParse(section["routing"]);
+  const routing: Record<string, unknown> = fromFile.success ? { ...fromFile.data } : {};
   if (pick("CHANNEL")) routing["channel"] = pick("CHANNEL");
   const port = pick("PORT");
   return {

@@ -64,6 +64,7 @@ const HistoryReply = z.object({
 });
 
 const LIVE = new Set(["open", "acknowledged"]);
+const MAX_PENDING_REPLIES = 1_000;
 
 const digestOf = (m: SlackMessage) => createHash("sha256").update(JSON.stringify(m)).digest("base64");
 
@@ -78,6 +79,8 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
   // Per Web API method: no call before this time (Slack's Retry-After).
   const blockedUntil = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
+  // Thread replies waiting for a retry, oldest first (bounded: evidence is also in the report).
+  const replies: { channel: string; thread_ts: string; text: string; blocks: SlackMessage["blocks"] }[] = [];
 
   const mark = (id: string, change: Partial<Pick<Dirty, "urgent" | "reopened">>) => {
     const d = dirty.get(id) ?? { urgent: false, reopened: false, attempts: 0, retryAt: 0 };
@@ -86,6 +89,10 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     dirty.set(id, d);
   };
   const blocked = (method: string) => (blockedUntil.get(method) ?? 0) > clock.now();
+  const drop = (id: string, report: FlushReport) => {
+    dirty.delete(id);
+    report.dropped += 1;
+  };
 
   /** What to do after a failed call; returns "drop" when retrying cannot help. */
   function onFailure(id: string, d: Dirty, method: string, e: unknown): "keep" | "drop" | "gone" {
@@ -125,7 +132,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     try {
       ts = replacing ? undefined : await findEarlierPost(s, channel);
     } catch (e) {
-      if (onFailure(id, d, "conversations.history", e) === "drop") dirty.delete(id);
+      if (onFailure(id, d, "conversations.history", e) === "drop") drop(id, report);
       return;
     }
     const adopted = ts !== undefined;
@@ -142,8 +149,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
         });
         ts = res.ts;
       } catch (e) {
-        const what = onFailure(id, d, "chat.postMessage", e);
-        if (what === "drop") dirty.delete(id);
+        if (onFailure(id, d, "chat.postMessage", e) === "drop") drop(id, report);
         return;
       }
       if (ts === undefined) return void log?.error({ incidentId: id }, "Slack answered a post without its ts; it is retried.");
@@ -161,13 +167,37 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
   }
 
-  /** A reply in the incident's thread; best effort (the post itself is what matters), failures are logged. */
-  async function thread(s: StoredIncident, blocks: ReturnType<typeof evidenceMessage>["blocks"], text: string): Promise<void> {
+  /**
+   * A reply in the incident's thread. A reply that fails for a reason that can pass (429, 5xx) is kept and sent again
+   * at the next flushes (in this process: after a restart it is lost, the post itself never is).
+   */
+  async function thread(s: StoredIncident, blocks: SlackMessage["blocks"], text: string): Promise<void> {
     if (!s.slack) return;
+    const reply = { channel: s.slack.channel, thread_ts: s.slack.ts, text, blocks };
+    if (blocked("chat.postMessage")) return void replies.push(reply);
     try {
-      await client.chat.postMessage({ channel: s.slack.channel, thread_ts: s.slack.ts, text, blocks, unfurl_links: false, unfurl_media: false });
+      await client.chat.postMessage({ ...reply, unfurl_links: false, unfurl_media: false });
     } catch (e) {
-      log?.warn({ incidentId: s.incident.id, errorType: classifySlackError(e).kind }, "Could not reply in the incident's thread; the reply is lost.");
+      const f = classifySlackError(e);
+      if (f.kind === "rate_limited") blockedUntil.set("chat.postMessage", clock.now() + f.retryAfterMs);
+      const keep = (f.kind === "rate_limited" || f.kind === "transient") && replies.length < MAX_PENDING_REPLIES;
+      if (keep) replies.push(reply);
+      log?.warn({ incidentId: s.incident.id, errorType: f.kind }, keep ? "Could not reply in the incident's thread; it is retried." : "Could not reply in the incident's thread; the reply is lost.");
+    }
+  }
+
+  async function retryReplies(): Promise<void> {
+    const due = replies.splice(0, replies.length);
+    for (const [n, r] of due.entries()) {
+      if (blocked("chat.postMessage")) return void replies.push(...due.slice(n));
+      try {
+        await client.chat.postMessage({ ...r, unfurl_links: false, unfurl_media: false });
+      } catch (e) {
+        const f = classifySlackError(e);
+        if (f.kind === "rate_limited") blockedUntil.set("chat.postMessage", clock.now() + f.retryAfterMs);
+        if (f.kind === "rate_limited" || f.kind === "transient") replies.push(r);
+        else log?.warn({ errorType: f.kind }, "Could not reply in an incident's thread; the reply is lost.");
+      }
     }
   }
 
@@ -183,7 +213,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
       await client.chat.update({ channel: ref.channel, ts: ref.ts, ...msg });
     } catch (e) {
       const what = onFailure(id, d, "chat.update", e);
-      if (what === "drop") dirty.delete(id);
+      if (what === "drop") drop(id, report);
       // Someone deleted the post: post it again, and the new ts replaces the old one in the store.
       if (what === "gone") await post(s, d, report, true);
       return;
@@ -200,6 +230,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
 
   async function doFlush(): Promise<FlushReport> {
     const report: FlushReport = { posted: 0, updated: 0, deferred: 0, dropped: 0 };
+    await retryReplies();
     for (const [id, d] of [...dirty]) {
       if (d.retryAt > clock.now()) continue;
       const s = await store.get(id);

@@ -42,8 +42,8 @@ export interface FakeSlack {
   readonly files: UploadedFile[];
   /** JSON bodies posted to response URLs, by the id in the URL. */
   readonly responses: { id: string; body: Record<string, unknown> }[];
-  /** The next `times` calls of `method` answer 429 with `Retry-After: retryAfterSec`. */
-  rateLimit(method: string, times: number, retryAfterSec: number): void;
+  /** After `skip` more calls, the next `times` calls of `method` answer 429 with `Retry-After: retryAfterSec`. */
+  rateLimit(method: string, times: number, retryAfterSec: number, skip?: number): void;
   /** The next `times` calls of `method` fail with HTTP 500 (Slack having a bad minute). */
   failNext(method: string, times: number): void;
   /** The next `times` calls of `method` are carried out, then answered with HTTP 500 (the answer was lost on the way). */
@@ -177,7 +177,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const messages = new Map<string, StoredMessage>();
   const files: UploadedFile[] = [];
   const responses: { id: string; body: Record<string, unknown> }[] = [];
-  const limited = new Map<string, { times: number; retryAfterSec: number }>();
+  const limited = new Map<string, { times: number; retryAfterSec: number; skip: number }>();
   const failing = new Map<string, number>();
   const losing = new Map<string, number>();
   let tsCounter = 0;
@@ -308,7 +308,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         setImmediate(changed);
       };
       const limit = limited.get(method);
-      if (limit && limit.times > 0) {
+      if (limit && limit.skip > 0) limit.skip -= 1;
+      else if (limit && limit.times > 0) {
         limit.times -= 1;
         record(429, undefined);
         return send(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": String(limit.retryAfterSec) });
@@ -345,7 +346,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     messages,
     files,
     responses,
-    rateLimit: (method, times, retryAfterSec) => void limited.set(method, { times, retryAfterSec }),
+    rateLimit: (method, times, retryAfterSec, skip = 0) => void limited.set(method, { times, retryAfterSec, skip }),
     failNext: (method, times) => void failing.set(method, times),
     loseAnswerNext: (method, times) => void losing.set(method, times),
     postsIn: (channel) => [...messages.values()].filter((m) => m.channel === channel && m.threadTs === undefined),

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSlackClient } from "../../../src/bot/client.js";
 import { createIncidentPoster } from "../../../src/bot/poster.js";
 import { SlackRoutingSchema } from "../../../src/bot/routing.js";
+import { SlackAccessSchema } from "../../../src/bot/access.js";
+import { runCommand } from "../../../src/bot/slash-command.js";
 import { runAnalyze } from "../../../src/cli/analyze.js";
+import { loadRules } from "../../../src/rules/index.js";
 import { FileStore, type Store } from "../../../src/store/index.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
@@ -71,5 +74,14 @@ describe("seed 000 in Slack", () => {
     expect(slack.repliesTo(CH, post?.ts ?? "")).toHaveLength(1);
     const stored = await store.list();
     expect(stored.map((s) => s.slack?.ts)).toEqual([post?.ts]);
+
+    // The postmortem is reachable from /firewatch report, with the figures the post shows.
+    const id = stored[0]?.incident.id ?? "";
+    const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
+    const reply = await runCommand(`report ${id}`, { userId: "U0ONCALL", channelId: CH }, { store, clock, access: SlackAccessSchema.parse({}), rules: () => Promise.resolve(rules) });
+    expect(reply.file?.filename).toBe(`${id}.md`);
+    expect(reply.file?.content).toMatch(/^# Incident Report: /);
+    expect(reply.file?.content).toContain("485");
+    expect(reply.file?.content).toContain("9003");
   });
 });

@@ -89,6 +89,22 @@ describe("incident poster", () => {
     expect(blocksText(slack.postsIn(CH)[0])).toContain("restart counter *485*");
   });
 
+  test("a rate-limited thread reply is sent after Retry-After, once", async () => {
+    const p = poster();
+    slack.rateLimit("chat.postMessage", 1, 10, 1); // the post goes through, its evidence reply gets a 429
+    p.notify(await store.upsert(counter(476)));
+    expect(await p.flush()).toMatchObject({ posted: 1 });
+    const [post] = slack.postsIn(CH);
+    expect(slack.repliesTo(CH, post?.ts ?? "")).toHaveLength(0);
+    await p.flush();
+    expect(slack.callsOf("chat.postMessage")).toHaveLength(2);
+    clock.advance(10_000);
+    await p.flush();
+    expect(slack.repliesTo(CH, post?.ts ?? "")).toHaveLength(1);
+    await p.flush();
+    expect(slack.repliesTo(CH, post?.ts ?? "")).toHaveLength(1);
+  });
+
   test("a failed post is retried later and posted exactly once", async () => {
     const p = poster();
     slack.failNext("chat.postMessage", 1);
@@ -185,7 +201,7 @@ describe("incident poster", () => {
   test("a refused token drops the post instead of retrying forever", async () => {
     const p = createIncidentPoster({ client: createSlackClient({ token: "xoxb-wrong", apiUrl: slack.apiUrl }), store, clock, routing });
     p.notify(await store.upsert(counter(476)));
-    expect(await p.flush()).toMatchObject({ posted: 0, dropped: 0, deferred: 0 });
+    expect(await p.flush()).toMatchObject({ posted: 0, dropped: 1, deferred: 0 });
     expect(slack.callsOf("chat.postMessage").map((c) => c.error)).toEqual(["invalid_auth"]);
   });
 });
