@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { createGroundCheck, splitSentences } from "../../../../src/report/llm/index.js";
 
@@ -43,5 +44,32 @@ describe("createGroundCheck: every figure in the model's text must be in what it
 
   test("sentences end at . ! ? before a space, not inside a decimal or a file name", () => {
     expect(splitSentences("Load was 1.5 at peak. See app.log! Why? Done")).toEqual(["Load was 1.5 at peak.", "See app.log!", "Why?", "Done"]);
+  });
+});
+
+describe("createGroundCheck properties", () => {
+  const word = fc.stringMatching(/^[a-z]{1,8}$/);
+  const number = fc.integer({ min: 0, max: 10_000_000 }).map(String);
+
+  test("a sentence built only from words and figures of the given text is kept", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(word, number), { minLength: 1, maxLength: 12 }), fc.array(fc.oneof(word, number), { maxLength: 12 }), (given, extra) => {
+        const g = createGroundCheck(JSON.stringify({ evidence: [...given, ...extra].join(" ") }));
+        const sentence = `${[...given].reverse().join(" ")}.`;
+        expect(g.check(sentence).dropped).toEqual([]);
+      }),
+    );
+  });
+
+  test("adding a number that the given text does not hold drops the sentence", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(word, number), { minLength: 1, maxLength: 12 }), number, (given, figure) => {
+        fc.pre(!given.join(" ").match(/\d+/g)?.includes(figure));
+        const g = createGroundCheck(JSON.stringify({ evidence: given.join(" ") }));
+        const r = g.check(`${given.join(" ")} and ${figure} more.`);
+        expect(r.kept).toEqual([]);
+        expect(r.dropped[0]?.unknown).toContain(figure);
+      }),
+    );
   });
 });
