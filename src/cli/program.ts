@@ -1,12 +1,37 @@
 // The commander program: registers every command and turns errors into one line on stderr and an exit code.
 import { Command, CommanderError } from "commander";
 import { isFirewatchError } from "../errors.js";
-import { registerAnalyze } from "./analyze.js";
 import { EXIT } from "./exit-codes.js";
-import { registerIncidents } from "./incidents.js";
-import { registerRules } from "./rules.js";
-import { registerScan } from "./scan.js";
 import { firewatchVersion } from "../report/version.js";
+
+type Register = (program: Command, setExitCode: (code: number) => void) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (or for help): the pipeline, the store's Redis
+ * client and Slack's SDK cost hundreds of milliseconds to import, which `scan` and `--version` should not pay.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  analyze: async () => (await import("./analyze.js")).registerAnalyze,
+  scan: async () => (await import("./scan.js")).registerScan,
+  rules: async () => {
+    const { registerRules } = await import("./rules.js");
+    return (program, setExitCode) => registerRules(program, { setExitCode });
+  },
+  incidents: async () => {
+    const { registerIncidents } = await import("./incidents.js");
+    return (program) => registerIncidents(program);
+  },
+};
+/** Commands registered by another command's module. */
+const ALIASES: Readonly<Record<string, string>> = { report: "incidents" };
+
+/** The subcommand argv names (the first word that is not an option), if it is one we know. */
+function requestedCommand(argv: readonly string[]): string | undefined {
+  const word = argv.slice(2).find((a) => !a.startsWith("-"));
+  if (word === undefined) return undefined;
+  const name = ALIASES[word] ?? word;
+  return name in COMMANDS ? name : undefined;
+}
 
 export async function runCli(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
@@ -19,10 +44,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .option("--debug", "print stack traces and debug logs to stderr")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerAnalyze(program, setExitCode);
-  registerScan(program);
-  registerRules(program, { setExitCode });
-  registerIncidents(program);
+  const only = requestedCommand(argv);
+  const versionOnly = only === undefined && (argv.includes("-V") || argv.includes("--version"));
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    if (!versionOnly && (only === undefined || only === name)) (await load())(program, setExitCode);
+  }
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {
