@@ -11,7 +11,9 @@ export type FakeReply =
   | { readonly kind: "status"; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly message?: string }
   | { readonly kind: "slow"; readonly ms: number; readonly then: FakeReply }
   /** Like an endpoint without structured output: 400 when response_format is json_schema, else the answer. */
-  | { readonly kind: "no_structured_output"; readonly answer: unknown };
+  | { readonly kind: "no_structured_output"; readonly answer: unknown }
+  /** Like a newer OpenAI model: 400 naming the first of these parameters the request carries, else the answer. */
+  | { readonly kind: "reject_params"; readonly params: readonly ("max_tokens" | "temperature")[]; readonly answer: unknown };
 
 const Message = z.object({
   role: z.enum(["system", "developer", "user", "assistant", "tool"]),
@@ -109,6 +111,15 @@ export async function startFakeOpenAi(opts: { apiKey?: string; fallback?: FakeRe
       case "no_structured_output":
         if (req.response_format?.type === "json_schema") return apiError(res, 400, "response_format of type json_schema is not supported by this model", "invalid_request_error");
         return completion({ content: "```json\n" + JSON.stringify(r.answer) + "\n```", refusal: null }, "stop");
+      case "reject_params": {
+        if (r.params.includes("max_tokens") && req.max_tokens !== undefined) {
+          return apiError(res, 400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "invalid_request_error");
+        }
+        if (r.params.includes("temperature") && req.temperature !== undefined && req.temperature !== 1) {
+          return apiError(res, 400, `Unsupported value: 'temperature' does not support ${req.temperature} with this model. Only the default (1) value is supported.`, "invalid_request_error");
+        }
+        return completion({ content: JSON.stringify(r.answer), refusal: null }, "stop");
+      }
       case "slow":
         return new Promise((resolve) => {
           const t = setTimeout(() => {

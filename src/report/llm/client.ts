@@ -37,9 +37,22 @@ export function retryAfterMs(headers: Headers | undefined, now: number): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** An endpoint without structured output says so with a 400 that names response_format or json_schema. */
-function lacksStructuredOutput(e: APIError): boolean {
-  return e.status === 400 && /response_format|json_schema|structured/i.test(e.message);
+/** What a request may leave out or rename when an endpoint or model rejects it with a 400 that names it. */
+interface RequestShape {
+  structured: boolean;
+  /** Newer OpenAI models take max_completion_tokens and reject max_tokens; most compatible servers take max_tokens. */
+  tokenParam: "max_tokens" | "max_completion_tokens";
+  temperature: boolean;
+}
+
+/** The request adjusted to a 400 that names one of its parameters, or undefined when the 400 is about something else. */
+function adjustTo(e: APIError, shape: RequestShape): RequestShape | undefined {
+  if (e.status !== 400) return undefined;
+  const m = e.message;
+  if (shape.structured && /response_format|json_schema|structured/i.test(m)) return { ...shape, structured: false };
+  if (shape.tokenParam === "max_tokens" && /max_tokens/.test(m)) return { ...shape, tokenParam: "max_completion_tokens" };
+  if (shape.temperature && /temperature/i.test(m)) return { ...shape, temperature: false };
+  return undefined;
 }
 
 function short(text: string): string {
@@ -71,7 +84,7 @@ export async function askModel(messages: readonly ChatMessage[], config: LlmConf
   let inputTokens = 0;
   let outputTokens = 0;
   let attempts = 0;
-  let structured = true;
+  let shape: RequestShape = { structured: true, tokenParam: "max_tokens", temperature: true };
   const usage = (): Usage => ({ inputTokens, outputTokens, attempts });
   const fail = (reason: string): AskResult => ({ reason, usage: usage() });
   let lastFailure = "no attempt made";
@@ -83,9 +96,9 @@ export async function askModel(messages: readonly ChatMessage[], config: LlmConf
         {
           model: config.model,
           messages: messages.map((m) => ({ role: m.role, content: m.content })),
-          max_tokens: config.maxTokens,
-          temperature: 0.2,
-          ...(structured ? { response_format: { type: "json_schema" as const, json_schema: { name: "incident_prose", strict: true, schema: answerJsonSchema() } } } : {}),
+          [shape.tokenParam]: config.maxTokens,
+          ...(shape.temperature ? { temperature: 0.2 } : {}),
+          ...(shape.structured ? { response_format: { type: "json_schema" as const, json_schema: { name: "incident_prose", strict: true, schema: answerJsonSchema() } } } : {}),
         },
         deps.signal === undefined ? {} : { signal: deps.signal },
       );
@@ -116,9 +129,11 @@ export async function askModel(messages: readonly ChatMessage[], config: LlmConf
       } else if (e instanceof APIConnectionError) {
         lastFailure = `the endpoint could not be reached (${short(e.cause instanceof Error ? e.cause.message : e.message)})`;
       } else if (e instanceof APIError) {
-        if (structured && lacksStructuredOutput(e)) {
-          // Not the endpoint's fault nor a spent attempt: ask again with the schema in the prompt only, and parse JSON.
-          structured = false;
+        const adjusted = adjustTo(e, shape);
+        if (adjusted !== undefined) {
+          // Not a spent attempt: ask again without what the endpoint lacks (each adjustment happens once, so this ends).
+          // Without structured output the schema is still in the system prompt, and the JSON is read from the text.
+          shape = adjusted;
           attempts -= 1;
           continue;
         }

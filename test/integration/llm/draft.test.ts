@@ -244,6 +244,19 @@ describe("draftProse recovers when it can", () => {
     expect(section(md, "Executive Summary")).toContain(MARKER);
   });
 
+  test("a model that takes max_completion_tokens and only the default temperature: asked again without what it rejects", async () => {
+    const strictModel: FakeReply = { kind: "reject_params", params: ["max_tokens", "temperature"], answer: GOOD };
+    const { result, md } = await draft([strictModel, strictModel, strictModel]);
+    expect(result.reason).toBeUndefined();
+    expect(result.usage.attempts).toBe(1);
+    expect(server.requests.map((r) => r.status)).toEqual([400, 400, 200]);
+    const last = ChatRequestSchema.parse(server.requests[2]?.body);
+    expect(last).toMatchObject({ max_completion_tokens: 800 });
+    expect(last.max_tokens).toBeUndefined();
+    expect(last.temperature).toBeUndefined();
+    expect(section(md, "Executive Summary")).toContain(MARKER);
+  });
+
   test("evidence is trimmed to fit the budget, first and last lines kept", async () => {
     const { result } = await draft([{ kind: "answer", answer: GOOD }], { maxInputTokens: 1_900 });
     expect(result.trimmedEvidenceLines).toBeGreaterThan(0);
