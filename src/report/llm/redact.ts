@@ -39,9 +39,17 @@ const PATTERNS: readonly Pattern[] = [
   { name: "bearer", re: /(\b(?:Bearer|Basic|Token)\s+)([A-Za-z0-9._~+/=-]{8,})()/g, replace: keepPrefix },
   { name: "password in url", re: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)(?!<SECRET_\d+>@)([^\s@/]+)(@)/gi, replace: keepPrefix },
   {
-    name: "secret assignment",
-    // password=..., "api_key": "...", X-Api-Key: ..., ?token=...; the key stays so the model knows what was there.
-    re: /(\b[A-Za-z0-9_-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|credentials?)["']?\s*[=:]\s*["']?)(?!<SECRET_)([^\s"',;&}<]{4,})()/gi,
+    name: "password assignment",
+    // password=..., "client_secret": "...": the key stays so the model knows what was there. The value must end at a
+    // delimiter, and a dotted name (com.apple.xpc, android.os.BinderProxy@…) or a structure (Token{a64f992) is not
+    // one: measured on Loghub, those were the false positives.
+    re: /(\b[A-Za-z0-9_-]*(?:password|passwd|pwd|secret|credentials?)["']?\s*[=:]\s*["']?)(?!<SECRET_)(?![A-Za-z_]+\.[A-Za-z_])([^\s"',;&{}()[\]<]{4,})(?=[\s"',;&})\]<]|$)()/gim,
+    replace: keepPrefix,
+  },
+  {
+    name: "token assignment",
+    // token=..., api_key=..., X-Api-Key: ...: as above, and the value has a digit ("Token: Token { kind: ... }" is prose).
+    re: /(\b[A-Za-z0-9_-]*(?:token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key)["']?\s*[=:]\s*["']?)(?!<SECRET_)(?![A-Za-z_]+\.[A-Za-z_])(?=[^\s"',;&{}()[\]<]*\d)([^\s"',;&{}()[\]<]{4,})(?=[\s"',;&})\]<]|$)()/gim,
     replace: keepPrefix,
   },
   // A bare 40-character AWS secret access key: mixed case and digits, so a 40-hex commit hash never matches.
