@@ -23,6 +23,10 @@ import {
   type ReportProse,
 } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
+import { createProgress, type ProgressIo } from "./progress.js";
+
+/** Inputs smaller than this are read before a progress bar would be worth drawing. */
+const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
 
 const Format = z.enum(["text", "json", "markdown"], { error: () => 'expected --format text, json or markdown' });
 
@@ -43,7 +47,7 @@ export interface AnalyzeResult {
 export async function runAnalyze(
   paths: readonly string[],
   opts: AnalyzeOptions,
-  io: { now: () => number; stdin?: Readable; signal?: AbortSignal },
+  io: { now: () => number; stdin?: Readable; signal?: AbortSignal; progress?: ProgressIo },
 ): Promise<AnalyzeResult> {
   const now = io.now();
   const since = timeBound("--since", opts.since, now);
@@ -62,7 +66,15 @@ export async function runAnalyze(
     ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
   });
+  // Progress only for large inputs: a small file is done before a bar could say anything.
+  const totalBytes = inputs.reduce((n, f) => n + (f.size ?? 0), 0);
+  const progress = io.progress !== undefined && totalBytes > PROGRESS_MIN_BYTES ? createProgress(inputs, io.progress) : undefined;
+  let sinceDraw = 0;
   for await (const record of records) {
+    if (progress !== undefined && ++sinceDraw >= 4096) {
+      sinceDraw = 0;
+      progress.update(stats.bytes, stats.lines);
+    }
     // Records without a time cannot be placed against --since/--until; they are kept (a plain log has none).
     if (record.time !== undefined) {
       if (since !== undefined && record.time < since) continue;
@@ -71,6 +83,7 @@ export async function runAnalyze(
     }
     for (const signal of match(record)) correlator.push(signal);
   }
+  progress?.done(stats.bytes, stats.lines);
   // Absence windows close at the end of the input's own time, not the wall clock: an old log is judged by its last line.
   const findings = correlator.findings(lastTime);
   const incidents = groupIntoIncidents(findings, rules);
@@ -244,7 +257,7 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
           ...(raw.until === undefined ? {} : { until: raw.until }),
           ...(raw.tz === undefined ? {} : { timeZone: raw.tz }),
         },
-        { now: () => now },
+        { now: () => now, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
       );
       if (raw.stats) process.stderr.write(formatStats(result.stats));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;

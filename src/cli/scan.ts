@@ -2,6 +2,7 @@
 import { open } from "node:fs/promises";
 import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
+import { createProgress } from "./progress.js";
 import type { InputFile } from "../sources/index.js";
 import type { Rule } from "../rules/index.js";
 
@@ -97,33 +98,6 @@ async function* chunksOf(input: InputFile, signal: AbortSignal | undefined): Asy
 }
 
 /** A one-line progress bar: bytes, lines/s, ETA; redrawn at most 10 times a second. */
-function createProgress(inputs: readonly InputFile[], io: ScanIo) {
-  const total = inputs.reduce((s, f) => s + (f.size ?? 0), 0);
-  const started = io.now();
-  let last = 0;
-  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
-  const draw = (bytes: number, lines: number, final: boolean) => {
-    const secs = Math.max((io.now() - started) / 1000, 1e-3);
-    const rate = Math.round(lines / secs).toLocaleString("en-US");
-    // Gzip inputs report their compressed size: the fraction can pass 100 %, so it is clamped.
-    const frac = total > 0 ? Math.min(bytes / total, 1) : 0;
-    const width = 20;
-    const bar = total > 0 ? `[${"#".repeat(Math.round(frac * width)).padEnd(width, ".")}] ${Math.round(frac * 100)}% ` : "";
-    const eta = total > 0 && frac > 0 && !final ? ` ETA ${Math.ceil((secs / frac) * (1 - frac))}s` : "";
-    io.stderr.write(`\r${bar}${mb(bytes)}${total > 0 ? ` / ${mb(total)}` : ""}  ${rate} lines/s${eta}\x1b[K${final ? "\n" : ""}`);
-  };
-  return {
-    update(bytes: number, lines: number) {
-      const t = io.now();
-      if (t - last < 100) return;
-      last = t;
-      draw(bytes, lines, false);
-    },
-    done(bytes: number, lines: number) {
-      draw(bytes, lines, true);
-    },
-  };
-}
 
 /** `id<TAB>count` lines (what the bench harness checks), or one JSON object. */
 export function formatScan(result: ScanResult, format: "tsv" | "json"): string {

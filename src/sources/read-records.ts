@@ -55,6 +55,8 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
   const now = opts.now ?? (() => Date.now());
   for (const input of inputs) {
     const frameStats = createFrameStats();
+    const baseLines = stats.lines;
+    const baseBytes = stats.bytes;
     stats.files += 1;
     // The per-line stages are synchronous: one await per chunk, not three per line.
     const splitter = createLineSplitter({ stats: frameStats, ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }) });
@@ -87,6 +89,9 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
         for await (const chunk of openInput(input, opts.signal, opts.stdin === undefined ? {} : { stdin: opts.stdin })) {
           opts.signal?.throwIfAborted();
           splitter.push(chunk, onLine);
+          // Live totals, for a progress bar while a large file is read.
+          stats.lines = baseLines + frameStats.lines;
+          stats.bytes = baseBytes + frameStats.bytes;
           stats.records += ready.length;
           yield* ready;
           ready.length = 0;
@@ -102,8 +107,8 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
       ready.length = 0;
       if (failure !== undefined) throw failure;
     } finally {
-      stats.lines += frameStats.lines;
-      stats.bytes += frameStats.bytes;
+      stats.lines = baseLines + frameStats.lines;
+      stats.bytes = baseBytes + frameStats.bytes;
       for (const issue of LINE_ISSUES) {
         stats.issues[issue] += frameStats.issues[issue];
         const first = frameStats.firstLine[issue];
