@@ -19,7 +19,7 @@ export { jobsJson, renderJobsText } from "./render.js";
 export { executeClean, planClean } from "./clean.js";
 export type { CleanCandidate, CleanDeps, CleanPlan, CleanResult, SkipReason } from "./clean.js";
 /** Job records into signals for the correlator, so job findings join the incident of their service. */
-export { jobSignals } from "./signals.js";
+export { jobSignals, probeRecord } from "./signals.js";
 /** The read-only BullMQ reader (counts, failed jobs parsed with zod, queue names validated) and its types. */
 export { checkQueueName, JOB_STATES, parseJobHash, QueueName, QueueReader } from "../sources/bullmq.js";
 export type { FailedJob, JobCounts, JobDataIssue, JobState, QueueReaderOptions, QueueSnapshot } from "../sources/bullmq.js";
