@@ -1,4 +1,4 @@
-// `firewatch rules lint` and `firewatch rules test`: check rules, and show what a rule matches in a log, like fail2ban-regex.
+// `firewatch rules list`, `rules lint` and `rules test`: check rules, and show what a rule matches in a log, like fail2ban-regex.
 import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
 import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
@@ -12,6 +12,28 @@ interface Out { write(s: string): unknown }
 async function compiledRules(dirs: readonly string[]): Promise<CompiledRule[]> {
   const { compileRules, loadRules } = await engine();
   return compileRules(await loadRules({ dirs }));
+}
+
+export interface RuleListEntry {
+  readonly id: string;
+  readonly kind: string;
+  readonly severity: string;
+  readonly title: string;
+  /** "builtin", or the file:line of the rule that adds or overrides it. */
+  readonly source: string;
+  readonly overrides: boolean;
+}
+
+/** Every rule in force: the built-ins, then `dirs` adding rules or replacing built-ins by id. */
+export async function runRulesList(dirs: readonly string[]): Promise<RuleListEntry[]> {
+  const { builtinRuleDir, loadLocatedDir } = await engine();
+  const byId = new Map<string, RuleListEntry>();
+  const entry = (r: { rule: { id: string; kind: string; severity: string; title?: string | undefined }; file: string; line: number }, source: string) => ({
+    id: r.rule.id, kind: r.rule.kind, severity: r.rule.severity, title: r.rule.title ?? r.rule.id, source, overrides: byId.has(r.rule.id),
+  });
+  for (const r of await loadLocatedDir(builtinRuleDir())) byId.set(r.rule.id, entry(r, "builtin"));
+  for (const dir of dirs) for (const r of await loadLocatedDir(dir)) byId.set(r.rule.id, entry(r, `${r.file}:${r.line}`));
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** Lint findings for the built-ins plus `dirs`; a rule that does not load throws (exit 2). */
@@ -113,6 +135,27 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export function registerRules(program: Command, deps: { setExitCode?: (code: number) => void } = {}): void {
   const setExitCode = deps.setExitCode ?? ((code: number) => { process.exitCode = code; });
   const rules = program.command("rules").summary("Check rules and try them on logs");
+
+  rules
+    .command("list")
+    .summary("List the rules in force: id, kind, severity, title and where each comes from")
+    .option("--rules <dir>", "also load the rules in DIR (repeatable); they add rules or replace built-ins by id", collect, [])
+    .option("--format <format>", "text or json", "text")
+    .addHelpText("after", "\nExamples:\n  firewatch rules list\n  firewatch rules list --rules ./my-rules --format json\n\nExit codes: 0 listed, 2 a rule does not load")
+    .action(async (o: { rules: string[]; format: string }) => {
+      if (o.format !== "text" && o.format !== "json") throw new FirewatchError("usage", `--format must be text or json, got "${o.format}".`);
+      const list = await runRulesList(o.rules);
+      if (o.format === "json") {
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        return;
+      }
+      const w = (k: keyof RuleListEntry) => Math.max(...list.map((e) => String(e[k]).length), 0);
+      const [wi, wk, ws] = [w("id"), w("kind"), w("severity")];
+      for (const e of list) {
+        const from = e.source === "builtin" ? "" : `  (${e.overrides ? "overrides built-in, " : ""}${e.source})`;
+        process.stdout.write(`${e.id.padEnd(wi)}  ${e.kind.padEnd(wk)}  ${e.severity.padEnd(ws)}  ${e.title}${from}\n`);
+      }
+    });
 
   rules
     .command("lint")

@@ -121,3 +121,17 @@ describe("firewatch analyze", () => {
     expect(readFileSync(path.join(ROOT, "fixtures/seed-004-segment-rotation/streamvault.log.gz")).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
   });
 });
+
+describe("firewatch rules list", () => {
+  test("lists every rule in force and marks an override by id", () => {
+    const dir = path.join(tmp, "override");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "disk.yaml"), "id: disk_full\ntitle: Our own disk rule\nmatch: 'ENOSPC'\n");
+    const r = firewatch(["rules", "list", "--rules", dir, "--format", "json"]);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: string; source: string; overrides: boolean; title: string }[];
+    expect(list.map((e) => e.id)).toEqual(expect.arrayContaining(["eaddrinuse_loop", "segment_rotation_stuck", "stale_job_queue"]));
+    expect(list.find((e) => e.id === "disk_full")).toMatchObject({ title: "Our own disk rule", overrides: true, source: expect.stringContaining("disk.yaml:1") });
+    expect(list.find((e) => e.id === "eaddrinuse_loop")).toMatchObject({ source: "builtin", overrides: false });
+  });
+});
