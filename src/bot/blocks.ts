@@ -110,7 +110,8 @@ export function incidentMessage(s: StoredIncident): SlackMessage {
   if (s.status !== "resolved") buttons.push(button("Resolve", ACTION_IDS.resolve, i.id));
   buttons.push(button("Silence 1h", ACTION_IDS.silence1h, i.id), button("Full report", ACTION_IDS.report, i.id));
   blocks.push({ type: "actions", block_id: `fw_incident_${i.id}`.slice(0, SLACK_LIMITS.blockId), elements: buttons });
-  const text = truncatePlain(`${SEVERITY_LABEL[i.severity]} ${STATUS_LABEL[s.status]}: ${escapeMrkdwn(i.title)} (${i.id})`, SLACK_LIMITS.messageText);
+  // The notification text is mrkdwn too: escaped, and cut without splitting an entity.
+  const text = truncate(`${SEVERITY_LABEL[i.severity]} ${STATUS_LABEL[s.status]}: ${escapeMrkdwnInline(i.title)} (${i.id})`, SLACK_LIMITS.messageText);
   return { text, blocks };
 }
 

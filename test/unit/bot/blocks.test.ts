@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { ACTION_IDS, evidenceMessage, incidentMessage, type SlackMessage } from "../../../src/bot/blocks.js";
-import { escapeMrkdwn, truncate } from "../../../src/bot/mrkdwn.js";
+import { codeBlockMrkdwn, escapeMrkdwn, truncate } from "../../../src/bot/mrkdwn.js";
 import { blockKitProblems } from "../../harness/fake-slack.js";
 import { evidence, finding, incident, stored } from "./support.js";
 
@@ -103,6 +103,18 @@ describe("limits and escaping hold for any incident (properties)", () => {
         expect(e).not.toMatch(/@(here|channel|everyone)\b/i);
         const back = e.replaceAll("\u2060", "").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
         expect(back).toBe(s);
+      }),
+    );
+  });
+
+  test("a code block of any log text is one block: two fences, within its limit, nothing Slack would act on", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("`", "<", ">", "&", "@here", "x", "\n", "é", "😀") , maxLength: 800 }), fc.integer({ min: 60, max: 3000 }), (s, max) => {
+        const block = codeBlockMrkdwn(s, max);
+        expect(block.length).toBeLessThanOrEqual(max);
+        expect(block.startsWith("```") && block.endsWith("```")).toBe(true);
+        expect(block.slice(3, -3)).not.toMatch(/``/);
+        expect(block).not.toMatch(/[<>]|@here\b/);
       }),
     );
   });
