@@ -158,6 +158,17 @@ export function registerRules(program: Command, deps: { setExitCode?: (code: num
     });
 
   rules
+    .command("schema")
+    .summary("Print the rule format: JSON Schema (for editors) or the markdown reference (docs/rules.md)")
+    .option("--format <format>", "json or markdown", "json")
+    .addHelpText("after", "\nExamples:\n  firewatch rules schema > rule.schema.json\n  firewatch rules schema --format markdown\n\nExit codes: 0 printed, 2 bad option")
+    .action(async (o: { format: string }) => {
+      if (o.format !== "json" && o.format !== "markdown") throw new FirewatchError("usage", `--format must be json or markdown, got "${o.format}".`);
+      const { ruleJsonSchema, ruleSchemaMarkdown } = await engine();
+      process.stdout.write(o.format === "json" ? `${JSON.stringify(ruleJsonSchema(), null, 2)}\n` : `${ruleSchemaMarkdown()}\n`);
+    });
+
+  rules
     .command("lint")
     .summary("Validate the rules and report slow patterns and failing examples")
     .description(

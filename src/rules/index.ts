@@ -29,3 +29,5 @@ export type { LineCounter, LineCountOptions } from "./count-lines.js";
 /** Slow (literal-less) patterns and failing examples, for `rules lint`. */
 export { lintRules } from "./lint.js";
 export type { LintFinding } from "./lint.js";
+/** The rule format as JSON Schema and as the markdown reference in docs/rules.md. */
+export { ruleJsonSchema, ruleSchemaMarkdown } from "./schema-doc.js";
