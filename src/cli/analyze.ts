@@ -11,17 +11,7 @@ import { createReadStats, expandInputs, readLogRecords, type ReadStats } from ".
 import { compileRules, createMatcher, loadRules, type Rule } from "../rules/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
-import {
-  describeUsage,
-  draftProse,
-  formatPrompt,
-  readLlmConfig,
-  renderJson,
-  renderMarkdown,
-  renderText,
-  type LlmConfig,
-  type ReportProse,
-} from "../report/index.js";
+import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
 
@@ -112,12 +102,6 @@ export function anyFiring(incidents: readonly Incident[]): boolean {
   return incidents.some((i) => i.status === "open");
 }
 
-/** A model's draft for one incident's report, or the one line saying why there is none. */
-export interface IncidentProse {
-  readonly prose?: ReportProse;
-  readonly note?: string;
-}
-
 /** Renders the result in the chosen format: one document for stdout, or one file per incident. */
 export function renderAnalysis(
   result: AnalyzeResult,
@@ -151,68 +135,6 @@ function formatStats(stats: ReadStats): string {
     .map(([k, n]) => `${k} ${n}${stats.samples[k as keyof typeof stats.samples] ? ` (first at ${stats.samples[k as keyof typeof stats.samples]})` : ""}`);
   return `firewatch: read ${stats.files} file(s), ${stats.lines} lines, ${stats.bytes} bytes, ${stats.records} records` +
     (issues.length ? `; ${issues.join(", ")}` : "") + "\n";
-}
-
-/** Each incident is one request: a run over a large log is bounded in calls (and cost) too. */
-export const MAX_DRAFTED_REPORTS = 10;
-
-/** Shown by --show-prompt when no model is configured: the prompt is built with the default budget, nothing is sent. */
-const PROMPT_ONLY: LlmConfig = { model: "(not configured)", apiKey: "-", timeoutMs: 30_000, maxTokens: 800, maxInputTokens: 6_000, maxAttempts: 3, redactIps: false };
-
-/**
- * --llm and --show-prompt: drafts each incident's prose (or shows what would be sent), writing to `err` the prompt,
- * the reason the model was not used, and with `debug` the tokens and cost. Never throws for a model failure.
- */
-export async function draftAnalysis(
-  result: AnalyzeResult,
-  opts: { llm: boolean; showPrompt: boolean; debug: boolean; env: NodeJS.ProcessEnv; timeZone?: string },
-  io: { err: (line: string) => void; now: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; signal?: AbortSignal },
-): Promise<Map<string, IncidentProse>> {
-  const out = new Map<string, IncidentProse>();
-  const read = readLlmConfig(opts.env);
-  if (opts.llm && read.config === undefined) {
-    io.err(`firewatch: --llm: report prose from templates: ${read.reason}\n`);
-    for (const i of result.incidents) out.set(i.id, { note: `the model was not used: ${read.reason}` });
-    if (!opts.showPrompt) return out;
-  }
-  const config = read.config ?? PROMPT_ONLY;
-  const send = opts.llm && read.config !== undefined;
-  const sleep = io.sleep ?? ((ms: number, signal?: AbortSignal) => sleepFor(ms, undefined, signal === undefined ? {} : { signal }));
-  let cost = 0;
-  let costKnown = true;
-  for (const [n, incident] of result.incidents.entries()) {
-    if (send && n >= MAX_DRAFTED_REPORTS) {
-      const why = `only the first ${MAX_DRAFTED_REPORTS} incidents of a run are drafted by the model`;
-      out.set(incident.id, { note: `the model was not used: ${why}` });
-      continue;
-    }
-    const draft = await draftProse(incident, result.rules, {
-      config,
-      sleep,
-      now: io.now,
-      dryRun: !send,
-      ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
-      ...(io.signal === undefined ? {} : { signal: io.signal }),
-    });
-    if (opts.showPrompt) {
-      const r = draft.redactions;
-      io.err(`firewatch: prompt for ${incident.id} (redacted: ${r.SECRET} secret(s), ${r.EMAIL} e-mail address(es), ${r.IP} IP(s); about ${draft.estimatedInputTokens} tokens)\n${formatPrompt(draft.messages)}`);
-    }
-    if (!send) continue;
-    if (draft.prose !== undefined) out.set(incident.id, { prose: draft.prose });
-    else {
-      io.err(`firewatch: ${incident.id}: report prose from templates: ${draft.reason ?? "no answer"}\n`);
-      out.set(incident.id, { note: `the model was not used: ${draft.reason ?? "no answer"}` });
-    }
-    if (opts.debug) {
-      io.err(`firewatch: ${incident.id}: ${describeUsage(draft, config)}\n`);
-      for (const d of draft.dropped) io.err(`firewatch: ${incident.id}: dropped a drafted sentence naming ${d.unknown.join(", ")} (not in the logs)\n`);
-    }
-    if (draft.cost === undefined) costKnown = false;
-    else cost += draft.cost;
-  }
-  if (send && opts.debug && result.incidents.length > 1) io.err(`firewatch: llm total cost ${costKnown ? cost.toFixed(6) : "unknown (no prices configured)"}\n`);
-  return out;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -266,10 +188,11 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
         if (format.data !== "markdown") process.stderr.write(`firewatch: --llm and --show-prompt apply to the markdown report; add --format markdown\n`);
         else {
           const debug = cmd.optsWithGlobals<{ debug?: boolean }>().debug === true;
-          prose = await draftAnalysis(
-            result,
+          prose = await draftReports(
+            result.incidents,
+            result.rules,
             { llm: raw.llm === true, showPrompt: raw.showPrompt === true, debug, env: process.env, ...(raw.tz === undefined ? {} : { timeZone: raw.tz }) },
-            { err: (line) => process.stderr.write(line), now: Date.now },
+            { err: (line) => process.stderr.write(line), now: Date.now, sleep: (ms, signal) => sleepFor(ms, undefined, signal === undefined ? {} : { signal }) },
           );
         }
       }

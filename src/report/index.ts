@@ -28,3 +28,5 @@ export { draftProse, describeUsage, formatPrompt, type DraftDeps, type DraftResu
 export { readLlmConfig, type LlmConfig, type LlmConfigResult } from "./llm/index.js";
 /** Stable placeholders for secrets, e-mail addresses and (optionally) IPs in text bound for a model. */
 export { createRedactor, type Redactor } from "./llm/index.js";
+/** draftReports(incidents, rules, opts, io): --llm/--show-prompt for a run: at most 10 drafts, one line per outcome to io.err. */
+export { draftReports, MAX_DRAFTED_REPORTS, type IncidentProse, type DraftReportsOptions, type DraftReportsIo } from "./llm/index.js";
