@@ -83,7 +83,8 @@ function checkSteps(ground: GroundCheck, steps: readonly string[], dropped: { se
   const items: string[] = [];
   let count = 0;
   for (const step of steps) {
-    const g = ground.check(step);
+    // The report numbers the steps itself: a model's own "1." or "-" would show twice.
+    const g = ground.check(step.replace(/^\s*(?:\d{1,2}[.)]|[-*•])\s+/, ""));
     dropped.push(...g.dropped);
     count += g.dropped.length;
     if (g.kept.length > 0) items.push(g.kept.join(" "));

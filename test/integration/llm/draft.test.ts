@@ -126,6 +126,11 @@ describe("draftProse with a canned good answer", () => {
     for (const t of ["Executive Summary", "Root Cause Analysis", "Next Steps"]) expect(section(md, t)).not.toContain(PASSWORD);
   });
 
+  test("a model's own numbering or bullets on next steps are not shown twice", async () => {
+    const { md } = await draft([{ kind: "answer", answer: { ...GOOD, next_steps: ["1. Find the process holding port 9003.", "- Restart transcription-palantir."] } }]);
+    expect(section(md, "Next Steps")).toContain("1. Find the process holding port 9003.\n2. Restart transcription-palantir.");
+  });
+
   test("usage and cost are taken from the answer's usage and the configured prices", async () => {
     const { result } = await draft([{ kind: "answer", answer: GOOD }]);
     expect(result.usage.attempts).toBe(1);
