@@ -146,6 +146,7 @@ Exit codes: 0 no failed jobs, 1 failed jobs present, 2 usage error, Redis unreac
     .summary("Remove the failed jobs of one category (re-checked one by one, audited)")
     .requiredOption("--category <name>", "category label (LEGACY_ENCRYPTION) or rule id (legacy_encryption)")
     .option("--dry-run", "list exactly what would be removed, remove nothing")
+    .option("--only-completed", "stale jobs only: remove just those whose input file is already in the completed directory")
     .option("--store <spec>", "where the audit entry goes: file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace of the store", "firewatch")
     .addHelpText(
@@ -156,17 +157,18 @@ before removal (still failed, reason still of the category) and removed through 
 
 Examples:
   firewatch jobs clean --category legacy_encryption --queue transcription --dry-run
-  firewatch jobs clean --category STALE_JOB_QUEUE --store file:/var/lib/firewatch
+  firewatch jobs clean --category stale_job_queue --only-completed --store file:/var/lib/firewatch
 
 Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, changed, locked), 2 usage error`,
     )
     .action(async (_local: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<CommonFlags & { category: string; dryRun?: boolean; store?: string; namespace?: string }>();
+      const flags = cmd.optsWithGlobals<CommonFlags & { category: string; dryRun?: boolean; onlyCompleted?: boolean; store?: string; namespace?: string }>();
       await withJobs(io, flags, async (ctx) => {
         const category = ctx.jobs.findCategory(ctx.rules, flags.category);
         if (!category) throw new FirewatchError("usage", `--category ${JSON.stringify(flags.category)}: no such job category`, { hint: "use a label from `firewatch jobs` (e.g. LEGACY_ENCRYPTION) or a rule id" });
-        const report = await ctx.jobs.inspectJobs(ctx, { ...(flags.queue === undefined ? {} : { queue: flags.queue }), origin: ctx.origin });
-        const plan = ctx.jobs.planClean(report, category);
+        const stale = flags.completedDir === undefined ? {} : { completedDir: flags.completedDir };
+        const report = await ctx.jobs.inspectJobs(ctx, { ...(flags.queue === undefined ? {} : { queue: flags.queue }), ...stale, origin: ctx.origin });
+        const plan = ctx.jobs.planClean(report, category, { onlyCompleted: flags.onlyCompleted === true });
         if (flags.dryRun === true) {
           io.stdout.write(flags.format === "json" ? json({ dryRun: true, category: category.label, candidates: plan.candidates }) : renderPlan(plan));
           io.setExitCode(EXIT.ok);
@@ -178,7 +180,7 @@ Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, cha
         });
         let result: CleanResult;
         try {
-          result = await ctx.jobs.executeClean({ ...ctx, appendAudit: (e) => store.appendAudit(e), actor: actorOf(io.env) }, plan);
+          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: actorOf(io.env) }, plan);
         } finally {
           await store.close();
         }

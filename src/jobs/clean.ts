@@ -5,21 +5,27 @@ import type { QueueReader } from "../sources/bullmq.js";
 import type { AuditEntry, AuditInput } from "../store/index.js";
 import { createClassifier, type JobCategory } from "./categories.js";
 import { failedJobToRecord, type JobOrigin } from "./job-record.js";
-import type { JobsReport } from "./inspect.js";
+import { FirewatchError } from "../errors.js";
+import { STALE_RULE_ID, type JobsReport } from "./inspect.js";
+import { locateCompleted, type FileProbe, type StaleOptions } from "./stale.js";
 
 export interface CleanCandidate {
   readonly queue: string;
   readonly id: string;
   readonly failedReason: string;
+  /** The inaccessible input file (stale jobs only). */
+  readonly path?: string;
 }
 
 /** What `--dry-run` prints, and what a real clean starts from: the failed jobs of that category right now. */
 export interface CleanPlan {
   readonly category: JobCategory;
   readonly candidates: readonly CleanCandidate[];
+  /** Stale jobs only: keep jobs whose file is not in the completed directory (it may be lost, not stale). */
+  readonly onlyCompleted: boolean;
 }
 
-export type SkipReason = "no_longer_failed" | "category_changed" | "gone" | "locked";
+export type SkipReason = "no_longer_failed" | "category_changed" | "gone" | "locked" | "not_completed";
 
 export interface CleanResult {
   readonly category: JobCategory;
@@ -28,12 +34,22 @@ export interface CleanResult {
   readonly audit: AuditEntry | undefined;
 }
 
-/** Only failed jobs are candidates: the report lists nothing else, so waiting, active and completed jobs never are. */
-export function planClean(report: JobsReport, category: JobCategory): CleanPlan {
+/**
+ * Only failed jobs are candidates: the report lists nothing else, so waiting, active and completed jobs never are.
+ * With onlyCompleted (stale jobs only), only jobs whose file the report found completed.
+ */
+export function planClean(report: JobsReport, category: JobCategory, opts: { onlyCompleted?: boolean } = {}): CleanPlan {
+  const onlyCompleted = opts.onlyCompleted === true;
+  if (onlyCompleted && category.ruleId !== STALE_RULE_ID)
+    throw new FirewatchError("usage", `--only-completed applies to stale jobs (${STALE_RULE_ID}), not to ${category.label}`);
+  const completed = new Set(report.stale.filter((r) => r.completedPath !== undefined).map((r) => r.path));
   const candidates = report.queues.flatMap((q) =>
-    q.jobs.filter((j) => j.category.label === category.label).map((j) => ({ queue: q.name, id: j.job.id, failedReason: j.job.failedReason })),
+    q.jobs
+      .filter((j) => j.category.label === category.label)
+      .filter((j) => !onlyCompleted || (j.fields.path !== undefined && completed.has(j.fields.path)))
+      .map((j): CleanCandidate => ({ queue: q.name, id: j.job.id, failedReason: j.job.failedReason, ...(j.fields.path === undefined ? {} : { path: j.fields.path }) })),
   );
-  return { category, candidates };
+  return { category, candidates, onlyCompleted };
 }
 
 export interface CleanDeps {
@@ -44,6 +60,9 @@ export interface CleanDeps {
   readonly appendAudit: (entry: AuditInput) => Promise<AuditEntry>;
   readonly actor: string;
   readonly origin?: JobOrigin;
+  /** Re-checks, for onlyCompleted plans, that the file is still in the completed directory. */
+  readonly probe?: FileProbe;
+  readonly stale?: StaleOptions;
 }
 
 /**
@@ -69,6 +88,10 @@ export async function executeClean(deps: CleanDeps, plan: CleanPlan): Promise<Cl
         skipped.push({ ...c, reason: "category_changed" });
         continue;
       }
+      if (plan.onlyCompleted && (c.path === undefined || deps.probe === undefined || (await locateCompleted(c.path, deps.probe, deps.stale ?? {})) === undefined)) {
+        skipped.push({ ...c, reason: "not_completed" });
+        continue;
+      }
       if (await deps.reader.remove(c.queue, c.id)) removed.push(c);
       else skipped.push({ ...c, reason: "locked" });
     }
@@ -83,6 +106,7 @@ export async function executeClean(deps: CleanDeps, plan: CleanPlan): Promise<Cl
       category: plan.category.label,
       rule: plan.category.ruleId || null,
       redis: deps.reader.where,
+      onlyCompleted: plan.onlyCompleted,
       planned: plan.candidates.length,
       removed: removed.length,
       skipped: skipped.length,

@@ -259,4 +259,35 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
     expect(out).toContain("legacy_encryption: 4");
     await client.del("bull:oldlayout:meta", "bull:oldlayout:failed");
   });
+
+  test("clean --only-completed takes stale jobs whose file is completed, and re-checks the file before removing", async () => {
+    await expect(cli(["jobs", "clean", "--redis", redis.url, "--category", "timeout", "--only-completed", "--dry-run"])).rejects.toMatchObject({ code: "usage" });
+    const dry = JSON.parse((await cli(["jobs", "clean", "--redis", redis.url, "--queue", "transcription", "--category", "stale_job_queue", "--only-completed", "--dry-run", "--format", "json"])).out);
+    expect(dry.candidates).toHaveLength(5);
+    expect(dry.candidates.every((c: { path: string }) => !c.path.endsWith(MISSING))).toBe(true);
+
+    const { planClean, executeClean, inspectJobs, findCategory, localFileProbe, QueueReader } = await import("../../../src/jobs/index.js");
+    const { loadRules, compileRules, createMatcher } = await import("../../../src/rules/index.js");
+    const rules = await loadRules({});
+    const match = createMatcher(compileRules(rules));
+    const reader = await QueueReader.connect(redis.url);
+    const store = await FileStore.open(storeDir, { clock: systemClock });
+    try {
+      const category = findCategory(rules, "stale_job_queue");
+      if (!category) throw new Error("stale_job_queue category missing");
+      const probe = localFileProbe();
+      const plan = planClean(await inspectJobs({ reader, rules, match, probe }, { queue: "transcription" }), category, { onlyCompleted: true });
+      // DONE_B leaves the completed directory after the listing: its two jobs must stay.
+      await rm(join(root, "completed", "Kingdom Life Blueprint", "Chapter 3", DONE_B));
+      const result = await executeClean({ reader, rules, match, probe: localFileProbe(), appendAudit: (e) => store.appendAudit(e), actor: "test" }, plan);
+      expect(result.removed).toHaveLength(3);
+      expect(result.removed.every((c) => c.path?.endsWith(DONE_A))).toBe(true);
+      expect(result.skipped.map((c) => c.reason)).toEqual(["not_completed", "not_completed"]);
+      expect((await reader.counts("transcription")).failed).toBe(3);
+      expect((await store.listAudit()).at(-1)).toMatchObject({ details: { category: "STALE_JOB_QUEUE", onlyCompleted: true, removed: 3, skipped: 2 } });
+    } finally {
+      await store.close();
+      await reader.close();
+    }
+  });
 });
