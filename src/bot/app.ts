@@ -1,5 +1,5 @@
 // The Bolt app: /firewatch and the post's buttons on the HTTP receiver (verified) or Socket Mode, plus the poster loop.
-import { App, LogLevel, type Logger as SlackLogger, type RespondFn, type webApi } from "@slack/bolt";
+import { App, LogLevel, SocketModeReceiver, type Logger as SlackLogger, type RespondFn, type webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Rule } from "../rules/index.js";
@@ -91,13 +91,9 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
   const receiver = config.socketMode
     ? undefined
     : new SignedHttpReceiver({ signingSecret: config.signingSecret ?? "", clock: deps.clock, logger, port: config.port, host: config.host });
-  const app = new App({
-    token: config.botToken,
-    logger,
-    clientOptions,
-    deferInitialization: true,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken ?? "" }),
-  });
+  // Built here rather than by App so that its own WebClient (apps.connections.open) gets the same API URL.
+  const boltReceiver = receiver ?? new SocketModeReceiver({ appToken: config.appToken ?? "", logger, installerOptions: { clientOptions } });
+  const app = new App({ token: config.botToken, logger, clientOptions, deferInitialization: true, receiver: boltReceiver });
   const poster = createIncidentPoster({ client: app.client, store: deps.store, clock: deps.clock, routing: config.routing, minUpdateIntervalMs: config.minUpdateInterval, log: deps.log });
   const commandDeps: CommandDeps = {
     store: deps.store,

@@ -1,6 +1,7 @@
 // A local fake of the Slack Web API on 127.0.0.1 that checks what Slack checks and records every call for assertions.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 
 export interface RecordedCall {
   readonly method: string;
@@ -64,6 +65,10 @@ export interface FakeSlack {
 export interface FakeSlackOptions {
   /** Bot token the fake accepts (default "xoxb-test-token"). */
   readonly token?: string;
+  /** App-level token for apps.connections.open (default "xapp-test-token"). */
+  readonly appToken?: string;
+  /** Socket Mode: WebSocket upgrades of ws://…/socket (the URL apps.connections.open hands out) go here. */
+  readonly onSocketUpgrade?: (req: IncomingMessage, socket: Duplex) => void;
   /** Slack's clock, for message ts (default: the wall clock); tests pass the clock they move. */
   readonly now?: () => number;
 }
@@ -170,6 +175,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 /** Starts the fake on a free loopback port. */
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
   const token = opts.token ?? "xoxb-test-token";
+  const appToken = opts.appToken ?? "xapp-test-token";
   const now = opts.now ?? Date.now;
   // Like Slack's: seconds of the post time, then a part that makes it unique.
   const nextTs = () => `${Math.floor(now() / 1000)}.${String((tsCounter += 1)).padStart(6, "0")}`;
@@ -325,6 +331,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const given = auth?.startsWith("Bearer ") ? auth.slice(7) : str(args["token"]);
       let body: Record<string, unknown>;
       if (given === undefined) body = { ok: false, error: "not_authed" };
+      else if (method === "apps.connections.open") body = given === appToken ? { ok: true, url: `${origin.replace("http:", "ws:")}/socket` } : { ok: false, error: "invalid_auth" };
       else if (given !== token) body = { ok: false, error: "invalid_auth" };
       else body = api(method, args);
       if (lose > 0) {
@@ -336,6 +343,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       send(res, 200, body);
     })().catch((e: unknown) => send(res, 500, { ok: false, error: String(e) }));
   });
+  server.on("upgrade", (req, socket) => (req.url === "/socket" && opts.onSocketUpgrade ? opts.onSocketUpgrade(req, socket) : socket.destroy()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
