@@ -17,3 +17,6 @@ export type { FileAccess, FileStat } from "./file-tail-access.js";
 /** File cursors: device, inode, offset and a fingerprint of the first bytes, as one string. */
 export { decodeFileCursor, encodeFileCursor, FINGERPRINT_BYTES } from "./file-tail-cursor.js";
 export type { FileCursor } from "./file-tail-cursor.js";
+/** followJournal streams journalctl -o json records (unit and priority filters, here or over SSH), resuming after a cursor. */
+export { createJournaldStats, followJournal, JournaldSourceConfig, journalctlArgv } from "./journald.js";
+export type { JournaldOptions, JournaldStats } from "./journald.js";

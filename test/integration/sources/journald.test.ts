@@ -1,0 +1,160 @@
+// followJournal against journal files written by systemd-journal-remote, read by the real journalctl, here and over SSH.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { LocalHost, SshHost, type Host } from "../../../src/hosts/index.js";
+import type { LogRecord } from "../../../src/parsers/index.js";
+import { createJournaldStats, followJournal, journalctlArgv, type JournaldOptions } from "../../../src/sources/index.js";
+import { journalAvailability, restartScheduledEntry, SYSTEMD_MESSAGE_ID, unitLineEntry, writeJournal, type JournalEntry } from "../../harness/journal.js";
+import { makeTempDir } from "../../harness/program.js";
+import { sshdAvailability, startSshd, type SshdInstance } from "../../harness/sshd.js";
+
+const run = promisify(execFile);
+const avail = journalAvailability();
+const sshAvail = sshdAvailability();
+const UNIT = "transcription-palantir.service";
+const T0 = Date.UTC(2025, 11, 26, 22, 57, 1) * 1000;
+
+/** Seed 000's shape: the unit fails to bind, systemd schedules a restart with a rising counter. */
+function restartLoop(from: number, count: number): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = T0 + (from + i) * 10_000_000;
+    out.push(unitLineEntry(t, UNIT, 5000 + from + i, `Error: listen EADDRINUSE: address already in use :::9003 #${from + i}`, 3));
+    out.push(restartScheduledEntry(t + 1_000_000, UNIT, 476 + from + i));
+  }
+  return out;
+}
+
+/** The next n records (or all until it ends), without closing the iterator as a for-await break would. */
+async function take(it: AsyncGenerator<LogRecord>, n: number): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  while (out.length < n) {
+    const r = await it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+async function journalctlPids(file: string): Promise<string[]> {
+  try {
+    const { stdout } = await run("pgrep", ["-f", `^journalctl .*--file=${file}`]);
+    return stdout.split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+const pgrepJournalctl = async (file: string) => (await journalctlPids(file)).length;
+
+describe.skipIf(avail.missing !== undefined)(`followJournal ${avail.missing ?? ""}`, () => {
+  let tmp: { path: string; remove(): Promise<void> };
+  beforeAll(async () => {
+    tmp = await makeTempDir("journald");
+  });
+  afterAll(async () => {
+    await tmp?.remove();
+  });
+
+  test("structured systemd fields become record fields; a cursor resumes with no loss or repeat", async () => {
+    const file = join(tmp.path, "read.journal");
+    await writeJournal(file, restartLoop(0, 10));
+    const host = new LocalHost();
+    const base: JournaldOptions = { host, files: [file], follow: false, startAt: "beginning" };
+    const all = await take(followJournal(base), Infinity);
+    expect(all).toHaveLength(20);
+    const restart = all[1];
+    expect(restart?.fields).toMatchObject({ MESSAGE_ID: SYSTEMD_MESSAGE_ID.restartScheduled, N_RESTARTS: "476", unit: UNIT });
+    expect(restart?.message).toBe(`${UNIT}: Scheduled restart job, restart counter is at 476.`);
+    expect(all[0]).toMatchObject({ pid: 5000, level: "error", time: T0 / 1000 });
+    const cut = all[6]?.cursor;
+    expect(cut).toMatch(/^s=/);
+    const rest = await take(followJournal({ ...base, cursor: cut ?? "" }), Infinity);
+    expect(rest.map((r) => r.cursor)).toEqual(all.slice(7).map((r) => r.cursor));
+  });
+
+  test("unit and priority filters are journalctl's", async () => {
+    const file = join(tmp.path, "filter.journal");
+    await writeJournal(file, [...restartLoop(0, 3), unitLineEntry(T0, "other.service", 9, "unrelated", 3)]);
+    const host = new LocalHost();
+    const byUnit = await take(followJournal({ host, files: [file], follow: false, startAt: "beginning", units: [UNIT] }), Infinity);
+    // -u matches the unit's own lines and PID 1's messages about it.
+    expect(byUnit).toHaveLength(6);
+    const errors = await take(followJournal({ host, files: [file], follow: false, startAt: "beginning", priority: "err" }), Infinity);
+    expect(errors.map((r) => r.message)).toEqual(["Error: listen EADDRINUSE: address already in use :::9003 #0", "Error: listen EADDRINUSE: address already in use :::9003 #1", "Error: listen EADDRINUSE: address already in use :::9003 #2", "unrelated"]);
+  });
+
+  test("following sees new entries as they are written, and stopping leaves no journalctl behind", async () => {
+    const file = join(tmp.path, "follow.journal");
+    await writeJournal(file, restartLoop(0, 2));
+    const ac = new AbortController();
+    const it = followJournal({ host: new LocalHost(), files: [file], startAt: "beginning", signal: ac.signal });
+    expect(await take(it, 4)).toHaveLength(4);
+    const more = take(it, 6);
+    await writeJournal(file, restartLoop(2, 3));
+    const got = await more;
+    expect(got.map((r) => r.fields.N_RESTARTS).filter(Boolean)).toEqual(["478", "479", "480"]);
+    ac.abort();
+    await it.return(undefined);
+    expect(await pgrepJournalctl(file)).toBe(0);
+  });
+
+  test("a journalctl that dies is started again after the last cursor: nothing lost, nothing repeated", async () => {
+    const file = join(tmp.path, "die.journal");
+    await writeJournal(file, restartLoop(0, 3));
+    const stats = createJournaldStats();
+    const ac = new AbortController();
+    const it = followJournal({ host: new LocalHost(), files: [file], startAt: "beginning", signal: ac.signal, stats });
+    const before = await take(it, 6);
+    const pids = await journalctlPids(file);
+    expect(pids).toHaveLength(1);
+    // Only the journalctl this test's source started (its --file is this test's temp file).
+    await run("kill", ["-9", ...pids]);
+    await writeJournal(file, restartLoop(3, 2));
+    const after = await take(it, 4);
+    ac.abort();
+    await it.return(undefined);
+    expect(stats.restarts).toBeGreaterThanOrEqual(1);
+    const all = [...before, ...after];
+    expect(all.map((r) => r.fields.N_RESTARTS).filter(Boolean)).toEqual(["476", "477", "478", "479", "480"]);
+    expect(new Set(all.map((r) => r.cursor)).size).toBe(10);
+  });
+
+  test("the argv is journalctl's own options, one argument each", () => {
+    expect(journalctlArgv({ units: ["a.service"], priority: "0..3", files: ["/x y.journal"], startAt: "beginning" }, undefined)).toEqual([
+      "journalctl", "-o", "json", "--no-pager", "--quiet", "--follow", "--lines=all", "--unit=a.service", "--priority=0..3", "--file=/x y.journal",
+    ]);
+    expect(journalctlArgv({ follow: false }, "s=1;i=2")).toEqual(["journalctl", "-o", "json", "--no-pager", "--quiet", "--after-cursor=s=1;i=2"]);
+  });
+
+  describe.skipIf(sshAvail.missing !== undefined)(`over SSH ${sshAvail.missing ?? ""}`, () => {
+    let sshd: SshdInstance;
+    let host: Host;
+    beforeAll(async () => {
+      sshd = await startSshd();
+      host = new SshHost({ name: "palantir", host: sshd.host, port: sshd.port, user: sshd.user, privateKey: sshd.privateKey, hostKey: { fingerprints: [sshd.hostKeyFingerprint] } });
+    });
+    afterAll(async () => {
+      await host?.close();
+      await sshd?.stop();
+    });
+
+    test("a remote journal is followed, resumed after a restart from its cursor, and its journalctl stopped", async () => {
+      const file = join(tmp.path, "remote.journal");
+      await writeJournal(file, restartLoop(0, 5));
+      const ac = new AbortController();
+      const first = followJournal({ host, files: [file], startAt: "beginning", signal: ac.signal });
+      const before = await take(first, 6);
+      await first.return(undefined);
+      expect(await pgrepJournalctl(file)).toBe(0);
+      await writeJournal(file, restartLoop(5, 2));
+      const second = followJournal({ host, files: [file], cursor: before.at(-1)?.cursor ?? "", signal: ac.signal });
+      const after = await take(second, 8);
+      await second.return(undefined);
+      const numbers = [...before, ...after].filter((r) => r.fields.N_RESTARTS === undefined).map((r) => Number(/#(\d+)$/.exec(r.message)?.[1]));
+      expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(new Set([...before, ...after].map((r) => r.cursor)).size).toBe(14);
+    }, 60_000);
+  });
+});
