@@ -1,4 +1,5 @@
 // `firewatch jobs`: reads the queues, classifies each failed job with the rules, and builds the stale-file table.
+import { FirewatchError } from "../errors.js";
 import type { LogRecord } from "../parsers/record.js";
 import type { Rule, Signal } from "../rules/index.js";
 import type { FailedJob, JobCounts, QueueReader } from "../sources/bullmq.js";
@@ -66,6 +67,13 @@ export interface InspectOptions extends StaleOptions {
 export async function inspectJobs(deps: InspectDeps, opts: InspectOptions = {}): Promise<JobsReport> {
   const classify = createClassifier(deps.rules, deps.match);
   const listed = opts.queue === undefined ? await deps.reader.listQueues() : { names: [checkQueueName(opts.queue)], refused: [] };
+  // A misspelt --queue would otherwise read as an empty, healthy queue.
+  if (opts.queue !== undefined && !(await deps.reader.exists(opts.queue))) {
+    const known = (await deps.reader.listQueues()).names;
+    throw new FirewatchError("not_found", `no BullMQ queue "${opts.queue}" under prefix "${deps.reader.prefix}" on ${deps.reader.where}`, {
+      hint: known.length > 0 ? `queues there: ${known.slice(0, 20).join(", ")}` : "no queues at all there: check --redis and --prefix",
+    });
+  }
   const queues: QueueReport[] = [];
   for (const name of listed.names) {
     let snap;

@@ -168,6 +168,12 @@ export class QueueReader {
     return { names, refused };
   }
 
+  /** True when BullMQ has written this queue's meta hash or id counter (a queue that ever had a job has both). */
+  async exists(name: string): Promise<boolean> {
+    const q = this.queue(name);
+    return (await this.redis.exists(q.toKey("meta"), q.toKey("id"))) > 0;
+  }
+
   async counts(name: string): Promise<JobCounts> {
     const raw = await this.queue(name).getJobCounts(...JOB_STATES);
     const out = {} as Record<JobState, number>;

@@ -290,4 +290,11 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
       await reader.close();
     }
   });
+
+  test("a queue that does not exist is an error naming the queues that do, not an empty healthy queue", async () => {
+    await expect(cli(["jobs", "--redis", redis.url, "--queue", "transcriptoin"])).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringMatching(/no BullMQ queue "transcriptoin"[\s\S]*queues there: .*transcription/),
+    });
+  });
 });
