@@ -18,6 +18,8 @@ export interface BotDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly rules: () => Promise<ReadonlyMap<string, Rule>>;
+  /** The live job queues as text for `/firewatch jobs` (src/jobs); optional. */
+  readonly jobsText?: () => Promise<string>;
 }
 
 export interface Bot {
@@ -101,6 +103,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     access: config.access,
     rules: deps.rules,
     log: deps.log,
+    ...(deps.jobsText ? { jobsText: deps.jobsText } : {}),
     // A person acted: update the post now rather than at the next loop.
     onChange: (id) => {
       poster.touch(id);

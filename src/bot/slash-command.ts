@@ -7,7 +7,7 @@ import type { Store, StoredIncident } from "../store/index.js";
 import { formatDuration, formatIso, parseDuration, type Clock } from "../time.js";
 import { checkAccess, SUBCOMMANDS, type SlackAccess, type Subcommand } from "./access.js";
 import { incidentMessage, type Block } from "./blocks.js";
-import { escapeMrkdwn, escapeMrkdwnInline, SLACK_LIMITS, truncate } from "./mrkdwn.js";
+import { codeBlockMrkdwn, escapeMrkdwn, escapeMrkdwnInline, SLACK_LIMITS, truncate } from "./mrkdwn.js";
 
 export interface CommandReply {
   readonly text: string;
@@ -22,6 +22,11 @@ export interface CommandDeps {
   readonly access: SlackAccess;
   /** The rules the report's knowledge comes from (loaded once by the caller). */
   readonly rules: () => Promise<ReadonlyMap<string, Rule>>;
+  /**
+   * The live job queues as text (e.g. `renderJobsText(await inspectJobs(...))` from src/jobs), for `jobs`; without it
+   * `jobs` lists only the stored incidents about failed jobs.
+   */
+  readonly jobsText?: () => Promise<string>;
   /** A person changed this incident (ack, resolve): its post should be updated. */
   readonly onChange?: (incidentId: string) => unknown;
   readonly log?: Logger;
@@ -90,8 +95,15 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
       const all = await deps.store.list({ status: ["open", "acknowledged", "observed"] });
       const jobs = all.filter((s) => s.incident.findings.some((f) => JOB_RULES.has(f.rule)));
       const tables = jobs.flatMap((s) => s.incident.findings.filter((f) => JOB_RULES.has(f.rule) && f.table).map((f) => `\`${s.incident.id}\` ${f.table?.title ?? ""}: ${f.table?.rows.length ?? 0} row(s)`));
-      const reply = listReply("Job incidents", jobs, "No incidents about failed jobs.");
-      return tables.length === 0 ? reply : { ...reply, text: truncate(`${reply.text}\n${escapeMrkdwn(tables.join("\n"))}`, SLACK_LIMITS.sectionText) };
+      const listed = listReply("Job incidents", jobs, "No incidents about failed jobs.");
+      const reply = tables.length === 0 ? listed : { ...listed, text: truncate(`${listed.text}\n${escapeMrkdwn(tables.join("\n"))}`, SLACK_LIMITS.sectionText) };
+      if (!deps.jobsText) return reply;
+      const queues = await deps.jobsText();
+      const blocks: Block[] = [
+        { type: "section", text: { type: "mrkdwn", text: truncate(reply.text, SLACK_LIMITS.sectionText), verbatim: true } },
+        { type: "section", text: { type: "mrkdwn", text: `*Job queues now*\n${codeBlockMrkdwn(queues, SLACK_LIMITS.sectionText - 20)}`, verbatim: true } },
+      ];
+      return { text: reply.text, blocks };
     }
     case "show": {
       const id = needId();

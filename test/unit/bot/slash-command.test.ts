@@ -30,6 +30,16 @@ describe("/firewatch command text", () => {
     expect((await runCommand("silence no_such_rule 1h", who, deps({}))).text).toContain("No rule `no_such_rule`");
   });
 
+  test("jobs shows the live queues from the jobs hook, escaped, beside the job incidents", async () => {
+    const jobIncident = stored({}, { ...stored().incident, findings: [{ ...stored().incident.findings[0]!, rule: "stale_job_queue" }] });
+    const d = { ...deps({ list: () => Promise.resolve([jobIncident, stored()]) }), jobsText: () => Promise.resolve("transcription: failed 20 <!channel>") };
+    const reply = await runCommand("jobs", who, d);
+    const all = JSON.stringify(reply.blocks);
+    expect(reply.text).toContain("Job incidents* (1)");
+    expect(all).toContain("failed 20 &lt;!channel&gt;");
+    expect((await runCommand("jobs", who, deps({ list: () => Promise.resolve([]) }))).text).toBe("No incidents about failed jobs.");
+  });
+
   test("log text in a title cannot mention anyone in list output", async () => {
     const s = stored({}, { ...stored().incident, title: "<!channel> port in use @here" });
     const reply = await runCommand("list", who, deps({ list: () => Promise.resolve([s]) }));
