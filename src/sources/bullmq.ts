@@ -124,7 +124,8 @@ export class QueueReader {
   static async connect(url: string, opts: QueueReaderOptions = {}): Promise<QueueReader> {
     if (opts.prefix !== undefined) checkQueueName(opts.prefix, "--prefix");
     if (!/^rediss?:\/\//.test(url)) throw new FirewatchError("usage", `--redis "${url}" is not a redis:// or rediss:// URL`);
-    // maxRetriesPerRequest: null is what BullMQ asks of the connections it blocks on; we never block, but share it.
+    // No reconnects (retryStrategy null): a run that loses Redis fails at once with the command's own error instead
+    // of waiting; maxRetriesPerRequest null leaves that decision to the connection, as BullMQ expects of shared ones.
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: opts.connectTimeoutMs ?? 5_000, retryStrategy: () => null });
     redis.on("error", () => undefined); // reported by connect() below or by the failing command
     try {
