@@ -53,7 +53,10 @@ export function codeBlockMrkdwn(text: string, max: number): string {
  */
 export function truncate(text: string, max: number, note: (omitted: number) => string = (n) => `… (${n} more characters truncated)`): string {
   if (text.length <= max) return text;
-  let keep = Math.max(0, max - note(text.length).length);
+  // No room for the note: a bare cut (still never inside an entity or a surrogate pair).
+  const room = max - note(text.length).length;
+  if (room < 0) return truncate(text, max, () => "");
+  let keep = room;
   const entityStart = text.lastIndexOf("&", keep);
   if (entityStart >= 0 && entityStart > keep - 6 && text.indexOf(";", entityStart) >= keep) keep = entityStart;
   const code = text.charCodeAt(keep - 1);
