@@ -6,7 +6,9 @@ import { z } from "zod";
 import type { Store, StoredIncident, UpsertResult } from "../store/index.js";
 import { formatIso, type Clock } from "../time.js";
 import { evidenceMessage, incidentMessage, type SlackMessage } from "./blocks.js";
+import { codeBlockMrkdwn, SLACK_LIMITS } from "./mrkdwn.js";
 import { channelFor, type SlackRouting } from "./routing.js";
+import { createRateGate, createThreadReplies } from "./thread-replies.js";
 import { classifySlackError } from "./slack-errors.js";
 
 /** Slack allows about one post per second per channel and chat.update at Tier 3; 5 s per incident stays far below. */
@@ -44,6 +46,11 @@ export interface IncidentPoster {
   touch(incidentId: string): void;
   /** Marks every live incident for posting or updating: after a restart, nothing that changed meanwhile is missed. */
   resync(): Promise<void>;
+  /**
+   * Adds a reply to the incident's thread (probe output, an action's result): `title` is trusted mrkdwn, `output` is
+   * untrusted text shown in a code block. Sent at the next flush once the incident has a post; false when it has none.
+   */
+  replyInThread(incidentId: string, title: string, output: string): Promise<boolean>;
   /** Sends what is due. Calls never overlap: a flush waits for the one running. */
   flush(): Promise<FlushReport>;
   /** Incidents waiting to be posted or updated. */
@@ -64,7 +71,6 @@ const HistoryReply = z.object({
 });
 
 const LIVE = new Set(["open", "acknowledged"]);
-const MAX_PENDING_REPLIES = 1_000;
 
 const digestOf = (m: SlackMessage) => createHash("sha256").update(JSON.stringify(m)).digest("base64");
 
@@ -76,11 +82,9 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
   const lastSent = new Map<string, number>();
   // Digest of the message last sent per incident: a message that would not change is not sent again (resync loops).
   const sentDigest = new Map<string, string>();
-  // Per Web API method: no call before this time (Slack's Retry-After).
-  const blockedUntil = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
-  // Thread replies waiting for a retry, oldest first (bounded: evidence is also in the report).
-  const replies: { channel: string; thread_ts: string; text: string; blocks: SlackMessage["blocks"] }[] = [];
+  const gate = createRateGate(clock);
+  const replies = createThreadReplies({ client, gate, log });
 
   const mark = (id: string, change: Partial<Pick<Dirty, "urgent" | "reopened">>) => {
     const d = dirty.get(id) ?? { urgent: false, reopened: false, attempts: 0, retryAt: 0 };
@@ -88,7 +92,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     d.reopened ||= change.reopened ?? false;
     dirty.set(id, d);
   };
-  const blocked = (method: string) => (blockedUntil.get(method) ?? 0) > clock.now();
+  const blocked = (method: string) => gate.blocked(method);
   const drop = (id: string, report: FlushReport) => {
     dirty.delete(id);
     report.dropped += 1;
@@ -98,7 +102,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
   function onFailure(id: string, d: Dirty, method: string, e: unknown): "keep" | "drop" | "gone" {
     const f = classifySlackError(e);
     if (f.kind === "rate_limited") {
-      blockedUntil.set(method, clock.now() + f.retryAfterMs);
+      gate.block(method, f.retryAfterMs);
       log?.warn({ incidentId: id, method, retryAfterMs: f.retryAfterMs }, "Slack rate limited a call; it is retried after Retry-After.");
       return "keep";
     }
@@ -167,38 +171,9 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
   }
 
-  /**
-   * A reply in the incident's thread. A reply that fails for a reason that can pass (429, 5xx) is kept and sent again
-   * at the next flushes (in this process: after a restart it is lost, the post itself never is).
-   */
+  /** A reply in the incident's thread, retried after a 429 or 5xx (in this process; the post itself is never lost). */
   async function thread(s: StoredIncident, blocks: SlackMessage["blocks"], text: string): Promise<void> {
-    if (!s.slack) return;
-    const reply = { channel: s.slack.channel, thread_ts: s.slack.ts, text, blocks };
-    if (blocked("chat.postMessage")) return void replies.push(reply);
-    try {
-      await client.chat.postMessage({ ...reply, unfurl_links: false, unfurl_media: false });
-    } catch (e) {
-      const f = classifySlackError(e);
-      if (f.kind === "rate_limited") blockedUntil.set("chat.postMessage", clock.now() + f.retryAfterMs);
-      const keep = (f.kind === "rate_limited" || f.kind === "transient") && replies.length < MAX_PENDING_REPLIES;
-      if (keep) replies.push(reply);
-      log?.warn({ incidentId: s.incident.id, errorType: f.kind }, keep ? "Could not reply in the incident's thread; it is retried." : "Could not reply in the incident's thread; the reply is lost.");
-    }
-  }
-
-  async function retryReplies(): Promise<void> {
-    const due = replies.splice(0, replies.length);
-    for (const [n, r] of due.entries()) {
-      if (blocked("chat.postMessage")) return void replies.push(...due.slice(n));
-      try {
-        await client.chat.postMessage({ ...r, unfurl_links: false, unfurl_media: false });
-      } catch (e) {
-        const f = classifySlackError(e);
-        if (f.kind === "rate_limited") blockedUntil.set("chat.postMessage", clock.now() + f.retryAfterMs);
-        if (f.kind === "rate_limited" || f.kind === "transient") replies.push(r);
-        else log?.warn({ errorType: f.kind }, "Could not reply in an incident's thread; the reply is lost.");
-      }
-    }
+    if (s.slack) await replies.send({ channel: s.slack.channel, thread_ts: s.slack.ts, text, blocks });
   }
 
   async function update(s: StoredIncident, d: Dirty, report: FlushReport): Promise<void> {
@@ -230,7 +205,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
 
   async function doFlush(): Promise<FlushReport> {
     const report: FlushReport = { posted: 0, updated: 0, deferred: 0, dropped: 0 };
-    await retryReplies();
+    await replies.retry();
     for (const [id, d] of [...dirty]) {
       if (d.retryAt > clock.now()) continue;
       const s = await store.get(id);
@@ -255,6 +230,12 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     },
     touch(id) {
       mark(id, { urgent: true });
+    },
+    async replyInThread(id, title, output) {
+      const s = await store.get(id);
+      if (!s?.slack) return false;
+      const text = `${title}\n${codeBlockMrkdwn(output, SLACK_LIMITS.sectionText - title.length - 1)}`;
+      return replies.enqueue({ channel: s.slack.channel, thread_ts: s.slack.ts, text: title, blocks: [{ type: "section", text: { type: "mrkdwn", text, verbatim: true } }] });
     },
     async resync() {
       for (const s of await store.list({ status: ["open", "acknowledged"] })) mark(s.incident.id, {});

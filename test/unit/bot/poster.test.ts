@@ -206,6 +206,22 @@ describe("incident poster", () => {
   });
 });
 
+describe("thread replies", () => {
+  test("probe output goes in the incident's thread as an escaped code block", async () => {
+    const p = poster();
+    expect(await p.replyInThread("fw-de060825", "*Port owner*", "x")).toBe(false); // no post yet
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    expect(await p.replyInThread("fw-de060825", "*Port owner* (`ss -ltnp`)", 'LISTEN 0 512 *:9003 users:(("bun",pid=1573680,fd=13)) <!channel>')).toBe(true);
+    await p.flush();
+    const [post] = slack.postsIn(CH);
+    const replies = slack.repliesTo(CH, post?.ts ?? "");
+    expect(replies).toHaveLength(2);
+    expect(blocksText(replies[1])).toContain("pid=1573680");
+    expect(blocksText(replies[1])).toContain("&lt;!channel&gt;");
+  });
+});
+
 describe("incident poster after a resync", () => {
   test("an incident whose message would not change is not updated again", async () => {
     const p = poster();
