@@ -20,3 +20,8 @@ export type { FileCursor } from "./file-tail-cursor.js";
 /** followJournal streams journalctl -o json records (unit and priority filters, here or over SSH), resuming after a cursor. */
 export { createJournaldStats, followJournal, JournaldSourceConfig, journalctlArgv } from "./journald.js";
 export type { JournaldOptions, JournaldStats } from "./journald.js";
+/** Docker through dockerode: container logs across restarts (demuxed, stamped, no repeats), events as records, inspect. */
+export { decodeDockerCursor, dockerTimeNs, encodeDockerCursor, followContainerLogs, followDockerEvents, inspectContainer } from "./docker.js";
+export type { ContainerLogsOptions, ContainerState, DockerEventsOptions, DockerLogCursor } from "./docker.js";
+export { demuxDockerStream } from "./docker-demux.js";
+export type { DockerFrame } from "./docker-demux.js";

@@ -1,0 +1,87 @@
+// The Docker sources against a real dockerd: a container in a real restart loop (port held on the host) and a real OOM kill.
+import { createServer, type Server } from "node:net";
+import Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { LogRecord } from "../../../src/parsers/index.js";
+import { followContainerLogs, followDockerEvents, inspectContainer } from "../../../src/sources/index.js";
+import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
+import { freePort } from "../../harness/program.js";
+
+const avail = dockerdAvailability();
+
+async function take(it: AsyncGenerator<LogRecord>, until: (got: LogRecord[]) => boolean, max = 500): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  while (out.length < max && !until(out)) {
+    const r = await it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+const runs = (rs: readonly LogRecord[]) => rs.map((r) => /^run (\d+):/.exec(r.message)?.[1]).filter((x) => x !== undefined).map(Number);
+
+describe.skipIf(avail.missing !== undefined)(`Docker sources ${avail.missing ?? ""}`, () => {
+  let dockerd: DockerdInstance;
+  let docker: Dockerode;
+  let holder: Server;
+  let port: number;
+  beforeAll(async () => {
+    dockerd = await startDockerd();
+    docker = new Dockerode({ socketPath: dockerd.socketPath });
+    // Seed 000's shape: a process on the host holds the port the service wants.
+    port = await freePort();
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+  }, 120_000);
+  afterAll(async () => {
+    holder?.close();
+    await dockerd?.stop();
+  });
+
+  test("a restart loop: every run's lines once, in order, across re-attaches and a restart from the cursor; die events carry the exit code", async () => {
+    const script = `n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo "run $n: starting"; echo "run $n: listen EADDRINUSE: address already in use 127.0.0.1:${port}" >&2; nc -l -s 127.0.0.1 -p ${port}; exit 1`;
+    const ac = new AbortController();
+    const events = followDockerEvents({ docker, filters: { container: ["loop"], event: ["die"] }, signal: ac.signal });
+    const firstEvent = events.next();
+    await dockerd.docker(["run", "-d", "--name", "loop", "--network", "host", "--restart", "always", dockerd.image, "sh", "-c", script]);
+    const logs = followContainerLogs({ docker, container: "loop", signal: ac.signal, pollMs: 50 });
+    const before = await take(logs, (got) => runs(got).filter((n) => n >= 3).length >= 2);
+    await logs.return(undefined);
+    const cursor = before.at(-1)?.cursor ?? "";
+    expect(cursor).toMatch(/^docker1:/);
+    const resumed = followContainerLogs({ docker, container: "loop", cursor, signal: ac.signal, pollMs: 50 });
+    const after = await take(resumed, (got) => runs(got).filter((n) => n >= 5).length >= 2);
+    await resumed.return(undefined);
+    const all = [...before, ...after];
+    const seen = runs(all);
+    // Each run prints two lines: 1,1,2,2,3,3,... with no gap and no repeat.
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => Math.floor(i / 2) + 1));
+    const eaddr = all.filter((r) => r.message.includes("EADDRINUSE"));
+    expect(eaddr.every((r) => r.fields.stream === "stderr" && r.service === "loop" && r.time !== undefined)).toBe(true);
+    const die = (await firstEvent).value as LogRecord | undefined;
+    expect(die?.fields).toMatchObject({ action: "die", exitCode: "1", container: "loop" });
+    expect(die?.message).toMatch(/^container die [0-9a-f]{64} \(/);
+    const state = await inspectContainer(docker, "loop");
+    expect(state.restartCount).toBeGreaterThanOrEqual(4);
+    ac.abort();
+    await events.return(undefined);
+  }, 120_000);
+
+  test("a real OOM kill: exit 137, OOMKilled, and an oom event", async () => {
+    const ac = new AbortController();
+    const events = followDockerEvents({ docker, filters: { container: ["hog"], event: ["oom", "die"] }, signal: ac.signal });
+    const got = take(events, (rs) => rs.some((r) => r.fields.action === "die"));
+    await dockerd.docker(["run", "-d", "--name", "hog", "--memory", "8m", "--memory-swap", "8m", dockerd.image, "sh", "-c", "x=$(yes | head -c 200000000); echo survived"]);
+    const evs = await got;
+    ac.abort();
+    await events.return(undefined);
+    const state = await inspectContainer(docker, "hog");
+    expect(state).toMatchObject({ oomKilled: true, exitCode: 137, running: false });
+    // The kernel may kill more than one process of the container (sh, yes, head): one oom event each.
+    const actions = evs.map((r) => r.fields.action);
+    expect(actions[0]).toBe("oom");
+    expect(actions.at(-1)).toBe("die");
+    expect(evs.at(-1)?.fields.exitCode).toBe("137");
+  }, 120_000);
+});
