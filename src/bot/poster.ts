@@ -70,6 +70,8 @@ const HistoryReply = z.object({
     .default([]),
 });
 
+const RepliesReply = z.object({ messages: z.array(z.object({ ts: z.string() }).loose()).default([]) });
+
 const LIVE = new Set(["open", "acknowledged"]);
 
 const digestOf = (m: SlackMessage) => createHash("sha256").update(JSON.stringify(m)).digest("base64");
@@ -128,6 +130,17 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     return reply.messages.find((m) => m.metadata?.event_type === METADATA_EVENT_TYPE && m.metadata.event_payload["incident_id"] === s.incident.id)?.ts;
   }
 
+  /** Whether a post has thread replies; on doubt (the call fails) it says yes, so nothing is posted twice. */
+  async function hasReplies(channel: string, ts: string): Promise<boolean> {
+    try {
+      const res = RepliesReply.parse(await client.conversations.replies({ channel, ts, limit: 2 }));
+      return res.messages.some((m) => m.ts !== ts);
+    } catch (e) {
+      log?.warn({ errorType: classifySlackError(e).kind, channel }, "Could not read the thread of an adopted post; its evidence reply is not sent.");
+      return true;
+    }
+  }
+
   async function post(s: StoredIncident, d: Dirty, report: FlushReport, replacing: boolean): Promise<void> {
     const id = s.incident.id;
     const channel = channelFor(s.incident, opts.routing);
@@ -161,9 +174,11 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     const stored = await store.setSlackRef(id, { channel, ts });
     lastSent.set(id, clock.now());
     if (adopted) {
-      // The post exists but may show an older state: update it now.
+      // The post exists but may show an older state: update it now. Its evidence reply may never have been sent.
       log?.info({ incidentId: id, channel, ts }, "Found the incident's earlier post in Slack; updating it instead of posting again.");
-      return void dirty.set(id, { ...d, urgent: true, attempts: 0, retryAt: 0 });
+      dirty.set(id, { ...d, urgent: true, attempts: 0, retryAt: 0 });
+      if (!(await hasReplies(channel, ts))) await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
+      return;
     }
     dirty.delete(id);
     sentDigest.set(id, digestOf(incidentMessage(stored)));

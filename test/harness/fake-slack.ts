@@ -249,6 +249,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
           .map((m) => ({ type: "message", ts: m.ts, text: m.text, ...(all && m.metadata !== undefined ? { metadata: m.metadata } : {}) }));
         return { ok: true, messages: list, has_more: false };
       }
+      case "conversations.replies": {
+        const missing = needs("channel", "ts");
+        if (missing) return { ok: false, error: missing === "ts" ? "thread_not_found" : "channel_not_found" };
+        const parent = messages.get(`${String(a["channel"])}/${String(a["ts"])}`);
+        if (!parent) return { ok: false, error: "thread_not_found" };
+        const thread = [parent, ...[...messages.values()].filter((m) => m.channel === parent.channel && m.threadTs === parent.ts)];
+        return { ok: true, messages: thread.map((m) => ({ type: "message", ts: m.ts, text: m.text, ...(m.threadTs ? { thread_ts: m.threadTs } : {}) })), has_more: false };
+      }
       case "chat.postEphemeral": {
         if (needs("channel")) return { ok: false, error: "channel_not_found" };
         if (needs("user")) return { ok: false, error: "user_not_in_channel" };

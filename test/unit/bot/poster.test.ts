@@ -127,6 +127,7 @@ describe("incident poster", () => {
     const posts = slack.postsIn(CH);
     expect(posts).toHaveLength(1);
     expect((await store.get("fw-de060825"))?.slack?.ts).toBe(posts[0]?.ts);
+    expect(slack.repliesTo(CH, posts[0]?.ts ?? "")).toHaveLength(1);
   });
 
   test("a restart between posting and storing the ts adopts the post instead of posting again", async () => {
@@ -148,6 +149,8 @@ describe("incident poster", () => {
     expect(posts).toHaveLength(1);
     expect((await store.get("fw-de060825"))?.slack?.ts).toBe(posts[0]?.ts);
     expect(blocksText(posts[0])).toContain("restart counter *485*");
+    // The evidence reply the first process never sent is sent once by the second.
+    expect(slack.repliesTo(CH, posts[0]?.ts ?? "")).toHaveLength(1);
   });
 
   test("acknowledging, resolving and reopening change the post; reopening says so in the thread", async () => {
