@@ -123,6 +123,41 @@ export function failureOfExit(host: string, argv: readonly string[], code: numbe
   return undefined;
 }
 
+type Capture = ReturnType<typeof createCapture>;
+
+/**
+ * The part of exec both hosts share: capture output up to the cap, stop the command on timeout or abort,
+ * and turn its exit into an ExecResult or a HostError. `wire` attaches the captures and says how to stop it.
+ */
+export async function collectExec(
+  host: string,
+  argv: readonly string[],
+  opts: ExecOptions,
+  wire: (out: Capture, err: Capture) => { stop(): void; exit: Promise<{ code: number | null; signal: string | null }> },
+): Promise<ExecResult> {
+  const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const out = createCapture(max);
+  const err = createCapture(max);
+  const { stop, exit } = wire(out, err);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    const { code, signal } = await exit;
+    opts.signal?.throwIfAborted();
+    if (code === null && signal === "link") throw new HostError(host, "link_lost", `connection lost while running ${argv[0] ?? ""}`);
+    const failure = failureOfExit(host, argv, code, err.text());
+    if (failure) throw failure;
+    return { code, signal, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, timedOut };
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", stop);
+  }
+}
+
 export function checkArgv(host: string, argv: readonly string[]): void {
   if (argv.length === 0 || argv[0] === "") throw new HostError(host, "invalid_argument", "empty command");
   for (const a of argv) if (a.includes("\0")) throw new HostError(host, "invalid_argument", "an argument contains a NUL byte, which no command line can carry");

@@ -1,7 +1,7 @@
 // The machine firewatch runs on as a Host: child_process.spawn with an argv, never a shell.
 import { spawn, type ChildProcess } from "node:child_process";
 import {
-  checkArgv, createCapture, DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, failureOfExit, HostError,
+  checkArgv, collectExec, createCapture, HostError,
   type ExecOptions, type ExecResult, type Host, type HostProcess, type ProcessExit, type SpawnOptions,
 } from "./host.js";
 
@@ -37,33 +37,16 @@ export class LocalHost implements Host {
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     checkArgv(this.name, argv);
     opts.signal?.throwIfAborted();
-    const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const [cmd = "", ...args] = argv;
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.track(child);
-    const out = createCapture(max);
-    const err = createCapture(max);
-    child.stdout?.on("data", (b: Buffer) => out.push(b));
-    child.stderr?.on("data", (b: Buffer) => err.push(b));
     const exit = exitOf(child);
     await spawned(this.name, argv, child);
-    let timedOut = false;
-    const kill = () => child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
-    opts.signal?.addEventListener("abort", kill, { once: true });
-    try {
-      const { code, signal } = await exit;
-      opts.signal?.throwIfAborted();
-      const failure = failureOfExit(this.name, argv, code, err.text());
-      if (failure) throw failure;
-      return { code, signal, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, timedOut };
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", kill);
-    }
+    return collectExec(this.name, argv, opts, (out, err) => {
+      child.stdout?.on("data", (b: Buffer) => out.push(b));
+      child.stderr?.on("data", (b: Buffer) => err.push(b));
+      return { stop: () => child.kill("SIGTERM"), exit };
+    });
   }
 
   async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<HostProcess> {

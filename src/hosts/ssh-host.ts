@@ -3,7 +3,7 @@ import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { systemClock, type Clock } from "../time.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import {
-  checkArgv, createCapture, DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, failureOfExit, HostError,
+  checkArgv, collectExec, createCapture, HostError,
   type ExecOptions, type ExecResult, type Host, type HostProcess, type ProcessExit, type SpawnOptions,
 } from "./host.js";
 import { verifyHostKey, type HostKeyPins } from "./host-key.js";
@@ -141,30 +141,12 @@ export class SshHost implements Host {
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const { channel, client } = await this.open(argv, opts.signal);
-    const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const out = createCapture(max);
-    const err = createCapture(max);
-    channel.on("data", (b: Buffer) => out.push(b));
-    channel.stderr.on("data", (b: Buffer) => err.push(b));
-    let timedOut = false;
-    // Ending our side makes the remote wrapper kill the command.
-    const stop = () => channel.end();
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
-    opts.signal?.addEventListener("abort", stop, { once: true });
-    try {
-      const { code, signal } = await channelExit(channel, client);
-      opts.signal?.throwIfAborted();
-      if (code === null && signal === "link") throw new HostError(this.name, "link_lost", `connection lost while running ${argv[0] ?? ""}`);
-      const failure = failureOfExit(this.name, argv, code, err.text());
-      if (failure) throw failure;
-      return { code, signal, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, timedOut };
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", stop);
-    }
+    return collectExec(this.name, argv, opts, (out, err) => {
+      channel.on("data", (b: Buffer) => out.push(b));
+      channel.stderr.on("data", (b: Buffer) => err.push(b));
+      // Ending our side makes the remote wrapper kill the command.
+      return { stop: () => channel.end(), exit: channelExit(channel, client) };
+    });
   }
 
   async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<HostProcess> {
