@@ -49,6 +49,8 @@ export interface FakeSlack {
   failNext(method: string, times: number): void;
   /** The next `times` calls of `method` are carried out, then answered with HTTP 500 (the answer was lost on the way). */
   loseAnswerNext(method: string, times: number): void;
+  /** The next call of `method` is carried out, then `hook` runs before the answer is sent (e.g. to kill the caller). */
+  beforeAnswerOnce(method: string, hook: () => Promise<void> | void): void;
   /** Top-level messages (not thread replies) of a channel, oldest first. */
   postsIn(channel: string): StoredMessage[];
   /** Replies in the thread of `ts`, oldest first. */
@@ -186,6 +188,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const limited = new Map<string, { times: number; retryAfterSec: number; skip: number }>();
   const failing = new Map<string, number>();
   const losing = new Map<string, number>();
+  const hooks = new Map<string, () => Promise<void> | void>();
   let tsCounter = 0;
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -342,6 +345,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       else if (method === "apps.connections.open") body = given === appToken ? { ok: true, url: `${origin.replace("http:", "ws:")}/socket` } : { ok: false, error: "invalid_auth" };
       else if (given !== token) body = { ok: false, error: "invalid_auth" };
       else body = api(method, args);
+      const hook = hooks.get(method);
+      if (hook) {
+        hooks.delete(method);
+        await hook();
+      }
       if (lose > 0) {
         losing.set(method, lose - 1);
         record(500, { ok: false, error: "internal_error" });
@@ -365,6 +373,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     rateLimit: (method, times, retryAfterSec, skip = 0) => void limited.set(method, { times, retryAfterSec, skip }),
     failNext: (method, times) => void failing.set(method, times),
     loseAnswerNext: (method, times) => void losing.set(method, times),
+    beforeAnswerOnce: (method, hook) => void hooks.set(method, hook),
     postsIn: (channel) => [...messages.values()].filter((m) => m.channel === channel && m.threadTs === undefined),
     repliesTo: (channel, ts) => [...messages.values()].filter((m) => m.channel === channel && m.threadTs === ts),
     callsOf: (method) => calls.filter((c) => c.method === method),
