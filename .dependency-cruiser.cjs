@@ -10,6 +10,7 @@ const FLOORS = [
   ["store"],
   ["probes"],
   ["report"],
+  ["jobs"],
   ["actions"],
   ["bot"],
   ["config"],

@@ -17,6 +17,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerRules } = await import("./rules.js");
     return (program, setExitCode) => registerRules(program, { setExitCode });
   },
+  jobs: async () => {
+    const [{ registerJobs }, { systemClock }] = await Promise.all([import("./jobs.js"), import("../time.js")]);
+    return (program, setExitCode) => registerJobs(program, { stdout: process.stdout, env: process.env, clock: systemClock, setExitCode });
+  },
   incidents: async () => {
     const { registerIncidents } = await import("./incidents.js");
     return (program) => registerIncidents(program);
