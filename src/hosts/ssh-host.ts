@@ -116,6 +116,9 @@ export class SshHost implements Host {
       client.once("error", onError);
       client.once("ready", () => {
         client.off("error", onError);
+        // Each open channel listens for the connection closing (removed when the channel closes): bounded by
+        // the channels open at once, which may exceed Node's default warning threshold of 10.
+        client.setMaxListeners(0);
         // A later error (link reset) ends the connection; the next call reconnects.
         client.on("error", () => undefined);
         client.once("close", () => {
@@ -164,6 +167,8 @@ export class SshHost implements Host {
       exited,
       close: async () => {
         stop();
+        // The caller is done reading: drop what is left so the channel can close and release its listeners.
+        channel.resume();
         await exited;
       },
     };
@@ -192,7 +197,11 @@ export class SshHost implements Host {
 function channelExit(channel: ClientChannel, client: Client, early = false): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
     let status: { code: number | null; signal: string | null } | undefined;
-    const lost = () => resolve(status ?? { code: null, signal: "link" });
+    const lost = () => {
+      // One listener per channel on the shared client: remove it, or a long-lived host collects thousands.
+      client.off("close", lost);
+      resolve(status ?? { code: null, signal: "link" });
+    };
     channel.once("exit", (code: number | null, signal?: string) => {
       status = { code: typeof code === "number" ? code : null, signal: signal ?? null };
       if (early) resolve(status);

@@ -83,11 +83,14 @@ describe.skipIf(avail.missing !== undefined)(`SshHost over a real sshd ${avail.m
     expect(await h.exec(["sh", "-c", "exit 4"])).toMatchObject({ code: 4 });
   });
 
-  test("users of one host share one connection", async () => {
+  test("users of one host share one connection, and finished commands leave no listeners on it", async () => {
     const h = make();
     const a = await h.connection();
-    await Promise.all([h.exec(["true"]), h.exec(["true"]), h.spawn(["true"]).then((p) => p.exited)]);
+    const idle = a.listenerCount("close");
+    await Promise.all([h.exec(["true"]), h.exec(["true"]), h.spawn(["true"]).then((p) => p.close())]);
+    for (let i = 0; i < 12; i++) await h.exec(["true"]);
     expect(await h.connection()).toBe(a);
+    expect(a.listenerCount("close")).toBe(idle);
   });
 
   test("closing a spawned tail -F stops it on the host: no orphan", async () => {
