@@ -6,7 +6,7 @@
 // cursor of its first entry, which would repeat the others after a restart.
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
-import { backoffDelay, type Host, type HostProcess } from "../hosts/index.js";
+import { backoffDelay, isHostError, type Host, type HostProcess } from "../hosts/index.js";
 import { createFrameStats, createLineSplitter, createRecordParser, type FrameStats, type LogRecord } from "../parsers/index.js";
 import { systemClock, type Clock } from "../time.js";
 
@@ -38,11 +38,13 @@ export interface JournaldOptions extends Partial<JournaldSourceConfig> {
 
 export interface JournaldStats {
   restarts: number;
+  /** Times the host could not start journalctl (link down) and the source waited to retry. */
+  hostErrors: number;
   readonly frame: FrameStats;
 }
 
 export function createJournaldStats(): JournaldStats {
-  return { restarts: 0, frame: createFrameStats() };
+  return { restarts: 0, hostErrors: 0, frame: createFrameStats() };
 }
 
 /** The journalctl argv for these options: JSON out, filters, where to start. */
@@ -67,24 +69,24 @@ export async function* followJournal(opts: JournaldOptions): AsyncGenerator<LogR
   const clock = opts.clock ?? systemClock;
   const stats = opts.stats ?? createJournaldStats();
   const follow = opts.follow ?? true;
-  let cursor = opts.cursor;
+  const state = { cursor: opts.cursor, got: 0 };
   let failures = 0;
   while (!opts.signal?.aborted) {
+    state.got = 0;
     let proc: HostProcess | undefined;
-    let got = 0;
     try {
-      proc = await opts.host.spawn(journalctlArgv(opts, cursor), opts.signal ? { signal: opts.signal } : {});
-      const splitter = createLineSplitter({ stats: stats.frame });
-      const parser = createRecordParser({ file: `journal:${opts.host.name}`, referenceMs: clock.now(), format: "journal-json", stats: stats.frame });
-      const ready: LogRecord[] = [];
-      const onRecord = (r: LogRecord) => ready.push(opts.host.name === "local" || r.host !== undefined ? r : { ...r, host: opts.host.name });
-      for await (const chunk of proc.stdout) {
-        splitter.push(chunk, (line) => parser.push(line, onRecord));
-        for (const r of ready.splice(0)) {
-          yield r;
-          got += 1;
-          if (r.cursor !== undefined) cursor = r.cursor;
-        }
+      proc = await opts.host.spawn(journalctlArgv(opts, state.cursor), opts.signal ? { signal: opts.signal } : {});
+    } catch (e) {
+      // A host that is down for now (SSH link lost, reconnects exhausted) is retried while following;
+      // a missing journalctl, a refused key or a failed login is not something waiting fixes.
+      if (!follow || !isHostError(e) || (e.reason !== "unreachable" && e.reason !== "link_lost")) throw e;
+      stats.hostErrors += 1;
+    }
+    if (proc) {
+      try {
+        yield* readJournalctl(proc, opts, clock, stats, state);
+      } finally {
+        await proc.close();
       }
       const exit = await proc.exited;
       if (!follow) {
@@ -93,16 +95,30 @@ export async function* followJournal(opts: JournaldOptions): AsyncGenerator<LogR
       }
       if (opts.signal?.aborted) return;
       // A cursor journalctl cannot find (the journal was vacuumed) fails the same way every time: say so.
-      if (exit.code !== 0 && got === 0 && /cursor/i.test(exit.stderr)) throw journalctlFailed(opts.host.name, exit.code, exit.signal, exit.stderr);
-    } finally {
-      await proc?.close();
+      if (exit.code !== 0 && state.got === 0 && /cursor/i.test(exit.stderr)) throw journalctlFailed(opts.host.name, exit.code, exit.signal, exit.stderr);
     }
     stats.restarts += 1;
-    failures = got > 0 ? 0 : failures + 1;
+    failures = state.got > 0 ? 0 : failures + 1;
     try {
       await clock.sleep(backoffDelay(failures, { baseMs: 250, maxMs: 30_000 }, opts.random ?? Math.random), opts.signal);
     } catch {
       return;
+    }
+  }
+}
+
+/** One journalctl run's records; `state` keeps the last cursor handed out for the next run. */
+async function* readJournalctl(proc: HostProcess, opts: JournaldOptions, clock: Clock, stats: JournaldStats, state: { cursor: string | undefined; got: number }): AsyncGenerator<LogRecord> {
+  const splitter = createLineSplitter({ stats: stats.frame });
+  const parser = createRecordParser({ file: `journal:${opts.host.name}`, referenceMs: clock.now(), format: "journal-json", stats: stats.frame });
+  const ready: LogRecord[] = [];
+  const onRecord = (r: LogRecord) => ready.push(opts.host.name === "local" || r.host !== undefined ? r : { ...r, host: opts.host.name });
+  for await (const chunk of proc.stdout) {
+    splitter.push(chunk, (line) => parser.push(line, onRecord));
+    for (const r of ready.splice(0)) {
+      yield r;
+      state.got += 1;
+      if (r.cursor !== undefined) state.cursor = r.cursor;
     }
   }
 }

@@ -140,6 +140,37 @@ describe.skipIf(avail.missing !== undefined)(`followJournal ${avail.missing ?? "
       await sshd?.stop();
     });
 
+    test("when the SSH link drops mid-follow, the source reconnects and resumes after its cursor", async () => {
+      const file = join(tmp.path, "drop.journal");
+      await writeJournal(file, restartLoop(0, 3));
+      const ac = new AbortController();
+      const stats = createJournaldStats();
+      const linked = new SshHost({ host: sshd.host, port: sshd.port, user: sshd.user, privateKey: sshd.privateKey, hostKey: { fingerprints: [sshd.hostKeyFingerprint] }, backoff: { baseMs: 50, maxMs: 200 } });
+      const it = followJournal({ host: linked, files: [file], startAt: "beginning", signal: ac.signal, stats });
+      const before = await take(it, 6);
+      // Kill this source's SSH session on the server side (the session process owns the journalctl's channel).
+      const { stdout } = await run("sh", ["-c", `ps -o ppid= -p ${(await journalctlPids(file))[0] ?? 0}`]).catch(() => ({ stdout: "" }));
+      let pid = stdout.trim();
+      // Walk up from journalctl past the wrapper shells to the sshd session process.
+      for (let i = 0; i < 4 && pid !== ""; i++) {
+        const comm = (await run("ps", ["-o", "comm=", "-p", pid])).stdout.trim();
+        if (comm === "sshd") break;
+        pid = (await run("ps", ["-o", "ppid=", "-p", pid])).stdout.trim();
+      }
+      expect((await run("ps", ["-o", "comm=", "-p", pid])).stdout.trim()).toBe("sshd");
+      await run("kill", ["-9", pid]);
+      await writeJournal(file, restartLoop(3, 2));
+      const after = await take(it, 4);
+      ac.abort();
+      await it.return(undefined);
+      await linked.close();
+      expect(stats.restarts).toBeGreaterThanOrEqual(1);
+      const all = [...before, ...after];
+      expect(all.map((r) => r.fields.N_RESTARTS).filter(Boolean)).toEqual(["476", "477", "478", "479", "480"]);
+      expect(new Set(all.map((r) => r.cursor)).size).toBe(10);
+      expect(await pgrepJournalctl(file)).toBe(0);
+    }, 60_000);
+
     test("a remote journal is followed, resumed after a restart from its cursor, and its journalctl stopped", async () => {
       const file = join(tmp.path, "remote.journal");
       await writeJournal(file, restartLoop(0, 5));
