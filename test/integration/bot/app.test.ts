@@ -8,7 +8,7 @@ import { signSlackRequest } from "../../../src/bot/verify.js";
 import { runAnalyze } from "../../../src/cli/analyze.js";
 import { loadRules } from "../../../src/rules/index.js";
 import { FileStore, type Store } from "../../../src/store/index.js";
-import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
+import { blockKitProblems, startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
 
 const SECRET = "test-signing-secret-0123456789";
@@ -111,6 +111,14 @@ describe("/firewatch over the signed HTTP receiver", () => {
     expect(file.channel).toBe(CH);
     expect(file.content).toMatch(/^# Incident Report: /);
     expect(file.content).toContain("9003");
+  });
+
+  test("report falls back to a snippet within Block Kit limits when the upload fails", async () => {
+    slack.failNext("files.getUploadURLExternal", 1);
+    const r = await command(`report ${ID}`);
+    expect(blockKitProblems(r["blocks"])).toEqual([]);
+    expect(textOf(r)).toContain("# Incident Report: ");
+    expect(textOf(r)).toContain("9003");
   });
 
   test("unknown subcommands and bad arguments answer with usage, never a stack trace", async () => {
