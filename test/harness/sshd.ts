@@ -19,6 +19,10 @@ export interface SshdInstance {
   /** The host key as a known_hosts line: "[127.0.0.1]:PORT ssh-ed25519 AAAA...". */
   readonly knownHostsLine: string;
   readonly dir: string;
+  /** The listener's pid; its children are this sshd's sessions (one per connection). */
+  pid(): number | undefined;
+  /** Drops every connection to this sshd (SIGKILL to its session processes, not to the listener, not to other sshds). */
+  dropSessions(): Promise<number>;
   /** Everything sshd logged so far (-e sends its log to stderr). */
   output(): string;
   /** Stops the listener it started (SIGTERM) and removes the temp dir. Session children die with their connections. */
@@ -84,6 +88,15 @@ export async function startSshd(): Promise<SshdInstance> {
     knownHostsLine: `[127.0.0.1]:${port} ${pub}`,
     dir,
     output: () => proc?.output() ?? "",
+    pid: () => proc?.child.pid,
+    dropSessions: async () => {
+      const pid = proc?.child.pid;
+      if (pid === undefined) return 0;
+      const { stdout } = await run("pgrep", ["-P", String(pid)]).catch(() => ({ stdout: "" }));
+      const sessions = stdout.split("\n").filter(Boolean);
+      if (sessions.length > 0) await run("kill", ["-9", ...sessions]);
+      return sessions.length;
+    },
     stop: async () => {
       await proc?.stop();
       await tmp.remove();

@@ -125,15 +125,18 @@ describe.skipIf(avail.missing !== undefined)(`SshHost over a real sshd ${avail.m
     await writeFile(marker, "");
     const p = await h.spawn(["tail", "-F", marker]);
     const first = await h.connection();
-    // Kill the session's sshd processes (not the listener): what a dropped link looks like from both ends.
+    // Kill this sshd's session processes (not the listener, not other tests' sshds): a dropped link.
     const drained = (async () => { for await (const chunk of p.stdout) void chunk; })().catch(() => undefined);
-    const sessions = await pgrep(`sshd: ${sshd.user}`);
-    expect(sessions.length).toBeGreaterThan(0);
-    await run("kill", ["-9", ...sessions]);
+    expect(await sshd.dropSessions()).toBeGreaterThan(0);
     await expect(p.exited).resolves.toMatchObject({ code: null });
     await drained;
     expect(await until(async () => (await pgrep(`tail -F ${marker}`)).length === 0, 5_000)).toBe(true);
-    const r = await h.exec(["echo", "again"]);
+    // A call racing the drop may still see it as link_lost; the one after reconnects.
+    const again = () => h.exec(["echo", "again"]);
+    const r = await again().catch(async (e: unknown) => {
+      expect(e).toMatchObject({ reason: "link_lost" });
+      return again();
+    });
     expect(r.stdout).toBe("again\n");
     expect(await h.connection()).not.toBe(first);
   });
