@@ -38,6 +38,7 @@ const STATUS_LABEL: Readonly<Record<IncidentStatus, string>> = {
   resolved: "✅ Resolved",
 };
 
+const MAX_FIGURE_CHARS = 120;
 // Shown elsewhere in the post (host, service) or noise beside the key figures.
 const NOT_A_FIGURE = new Set(["host", "service", "unit"]);
 const FIGURE_LABEL: Readonly<Record<string, string>> = { counter: "restart counter", streams: "stream ids", stream: "stream id" };
@@ -57,7 +58,8 @@ function mrkdwn(text: string): types.MrkdwnElement {
 function figures(f: Finding): string {
   const parts = Object.entries(f.fields)
     .filter(([k]) => !NOT_A_FIGURE.has(k))
-    .map(([k, v]) => `${FIGURE_LABEL[k] ?? k.replaceAll("_", " ")} *${escapeMrkdwnInline(v)}*`);
+    // A figure is a number or a name; a long value (a path) is cut so every finding keeps its line.
+    .map(([k, v]) => `${FIGURE_LABEL[k] ?? k.replaceAll("_", " ")} *${escapeMrkdwnInline(truncatePlain(v, MAX_FIGURE_CHARS))}*`);
   parts.push(`${f.count} event${f.count === 1 ? "" : "s"}`);
   if (f.cadence?.steady) parts.push(`every ~${formatDuration(f.cadence.medianMs)}`);
   return `• \`${f.rule}\` (${f.state}): ${parts.join(" · ")}`;

@@ -23,6 +23,14 @@ describe("incident post", () => {
     expect(blockKitProblems(m.blocks)).toEqual([]);
   });
 
+  test("a long figure (a path) is cut so the other findings keep their lines", () => {
+    const long = `/mnt/data/${"x".repeat(4000)}.m4a`;
+    const s = stored({}, incident({ findings: [finding({ rule: "stale_job_queue", fields: { path: long } }), finding({ rule: "systemd_restart_loop", fields: { counter: "485" } })] }));
+    const all = JSON.stringify(incidentMessage(s).blocks);
+    expect(all).toContain("restart counter *485*");
+    expect(all).not.toContain("x".repeat(200));
+  });
+
   test("has Acknowledge, Resolve, Silence 1h and Full report buttons carrying the incident id", () => {
     const b = buttons(incidentMessage(stored()));
     expect(b.map((x) => x.action_id)).toEqual([ACTION_IDS.acknowledge, ACTION_IDS.resolve, ACTION_IDS.silence1h, ACTION_IDS.report]);
