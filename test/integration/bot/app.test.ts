@@ -1,18 +1,16 @@
 // The Bolt app over HTTP, as Slack drives it: signed slash commands and button clicks in, answers through the fake Slack.
-import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBot, type Bot } from "../../../src/bot/app.js";
 import { SlackConfigSchema } from "../../../src/bot/config.js";
 import { signSlackRequest } from "../../../src/bot/verify.js";
-import { runAnalyze } from "../../../src/cli/analyze.js";
 import { loadRules } from "../../../src/rules/index.js";
 import { FileStore, type Store } from "../../../src/store/index.js";
 import { blockKitProblems, startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
+import { storeSeed000 } from "./seed-store.js";
 
 const SECRET = "test-signing-secret-0123456789";
-const FIXTURE = path.resolve("fixtures/seed-000-port-conflict");
 const CH = "C0ONCALL";
 const ID = "fw-de060825";
 
@@ -27,9 +25,8 @@ let seq = 0;
 beforeAll(async () => {
   slack = await startFakeSlack();
   dir = await makeTempDir("bot-app");
+  await storeSeed000(dir.path, { withAppLog: true });
   store = await FileStore.open(dir.path, { clock });
-  const result = await runAnalyze([path.join(FIXTURE, "journal.log"), path.join(FIXTURE, "app.log")], { rules: [] }, { now: () => Date.now() });
-  for (const i of result.incidents) await store.upsert(i);
   const config = SlackConfigSchema.parse({
     botToken: "xoxb-test-token",
     signingSecret: SECRET,

@@ -1,15 +1,13 @@
 // `firewatch bot` in-process: Slack off says so; configured, it serves a signed /firewatch and posts stored incidents.
-import path from "node:path";
 import { Command } from "commander";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signSlackRequest } from "../../../src/bot/verify.js";
 import { registerBot } from "../../../src/cli/bot.js";
-import { runAnalyze } from "../../../src/cli/analyze.js";
-import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
+import { storeSeed000 } from "./seed-store.js";
 
 let slack: FakeSlack;
 let dir: { path: string; remove(): Promise<void> };
@@ -18,10 +16,7 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   dir = await makeTempDir("bot-cli");
   // Another process stored the incident earlier: the bot must post it from the store.
-  const store = await FileStore.open(dir.path, { clock: systemClock });
-  const fixture = path.resolve("fixtures/seed-000-port-conflict");
-  for (const i of (await runAnalyze([path.join(fixture, "journal.log")], { rules: [] }, { now: () => Date.now() })).incidents) await store.upsert(i);
-  await store.close();
+  await storeSeed000(dir.path);
 });
 afterAll(async () => {
   await slack.close();

@@ -1,12 +1,12 @@
 // A real restart mid-post: the bot process is killed after Slack created the message but before it got the answer.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runAnalyze } from "../../../src/cli/analyze.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { spawnTs, type NodeChild } from "../../harness/node-child.js";
 import { makeTempDir } from "../../harness/program.js";
+import { storeSeed000 } from "./seed-store.js";
 
 const SCRIPT = path.resolve("test/integration/bot/bot-process.ts");
 const CH = "C0ONCALL";
@@ -17,10 +17,7 @@ const children: NodeChild[] = [];
 beforeAll(async () => {
   slack = await startFakeSlack();
   dir = await makeTempDir("bot-restart");
-  const store = await FileStore.open(dir.path, { clock: systemClock });
-  const fixture = path.resolve("fixtures/seed-000-port-conflict");
-  for (const i of (await runAnalyze([path.join(fixture, "journal.log")], { rules: [] }, { now: () => Date.now() })).incidents) await store.upsert(i);
-  await store.close();
+  await storeSeed000(dir.path);
 });
 afterAll(async () => {
   for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill("SIGKILL");

@@ -1,14 +1,13 @@
 // Socket Mode end to end against the fake: apps.connections.open with the app token, hello, a slash command envelope.
-import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBot, type Bot } from "../../../src/bot/app.js";
 import { SlackConfigSchema } from "../../../src/bot/config.js";
-import { runAnalyze } from "../../../src/cli/analyze.js";
 import { FileStore, type Store } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
+import { storeSeed000 } from "./seed-store.js";
 import { createSocketModeEndpoint } from "./socket-mode-endpoint.js";
 
 const endpoint = createSocketModeEndpoint();
@@ -20,9 +19,8 @@ let bot: Bot;
 beforeAll(async () => {
   slack = await startFakeSlack({ onSocketUpgrade: (req, socket) => endpoint.upgrade(req, socket) });
   dir = await makeTempDir("bot-socket");
+  await storeSeed000(dir.path);
   store = await FileStore.open(dir.path, { clock: systemClock });
-  const fixture = path.resolve("fixtures/seed-000-port-conflict");
-  for (const i of (await runAnalyze([path.join(fixture, "journal.log")], { rules: [] }, { now: () => Date.now() })).incidents) await store.upsert(i);
   const config = SlackConfigSchema.parse({ botToken: "xoxb-test-token", appToken: "xapp-test-token", socketMode: true, apiUrl: slack.apiUrl, routing: { channel: "C0ONCALL" } });
   bot = createBot(config, { store, clock: systemClock, log: pino({ level: "silent" }), rules: () => Promise.resolve(new Map()) });
 });
