@@ -21,6 +21,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const [{ registerJobs }, { systemClock }] = await Promise.all([import("./jobs.js"), import("../time.js")]);
     return (program, setExitCode) => registerJobs(program, { stdout: process.stdout, env: process.env, clock: systemClock, setExitCode });
   },
+  bot: async () => {
+    const { registerBot } = await import("./bot.js");
+    return (program) => registerBot(program);
+  },
   incidents: async () => {
     const { registerIncidents } = await import("./incidents.js");
     return (program) => registerIncidents(program);
