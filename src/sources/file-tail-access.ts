@@ -1,4 +1,5 @@
 // What the file tailer needs from a filesystem (stat, ranged read, list a directory), here via fs or over a Host.
+import { createHash } from "node:crypto";
 import { open, readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Host } from "../hosts/index.js";
@@ -12,8 +13,11 @@ export interface FileStat {
 }
 
 export interface FileAccess {
-  /** undefined when the path does not exist (or is not a regular file). */
-  stat(path: string): Promise<FileStat | undefined>;
+  /**
+   * undefined when the path does not exist (or is not a regular file). With `headBytes`, also the sha256 hex
+   * of the file's first headBytes bytes (fewer if it is shorter): one round trip over SSH instead of two.
+   */
+  stat(path: string, headBytes?: number): Promise<(FileStat & { readonly headSha256?: string }) | undefined>;
   /** Up to `length` bytes from `offset`; fewer at end of file, empty when the file is gone. */
   read(path: string, offset: number, length: number): Promise<Buffer>;
   /** Regular files in the directory of `path`, with their identity (where rotated generations go). */
@@ -36,24 +40,29 @@ export function localFileAccess(): FileAccess {
       throw e;
     }
   };
+  const readAt = async (path: string, offset: number, length: number): Promise<Buffer> => {
+    let fh;
+    try {
+      fh = await open(path, "r");
+    } catch (e) {
+      if (isMissing(e)) return Buffer.alloc(0);
+      throw e;
+    }
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  };
   return {
-    stat: statOf,
-    async read(path, offset, length) {
-      let fh;
-      try {
-        fh = await open(path, "r");
-      } catch (e) {
-        if (isMissing(e)) return Buffer.alloc(0);
-        throw e;
-      }
-      try {
-        const buf = Buffer.allocUnsafe(length);
-        const { bytesRead } = await fh.read(buf, 0, length, offset);
-        return buf.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
+    async stat(path, headBytes) {
+      const s = await statOf(path);
+      if (s === undefined || headBytes === undefined) return s;
+      return { ...s, headSha256: createHash("sha256").update(await readAt(path, 0, headBytes)).digest("hex") };
     },
+    read: readAt,
     async siblings(path) {
       const dir = dirname(path);
       let names: string[];
@@ -95,9 +104,15 @@ function parseStatLines(text: string): FileStat[] {
  */
 export function hostFileAccess(host: Host): FileAccess {
   return {
-    async stat(path) {
-      const r = await host.exec(["sh", "-c", 'if [ -f "$1" ]; then stat -L -c "$2" "$1"; fi', "sh", path, STAT_FORMAT]);
-      return parseStatLines(r.stdout).map((s) => ({ ...s, path }))[0];
+    async stat(path, headBytes) {
+      // sha256sum is in coreutils and busybox; its hash of the head rides along with stat in one exec.
+      const script = 'if [ -f "$1" ]; then stat -L -c "$2" "$1"; if [ -n "$3" ]; then head -c "$3" "$1" | sha256sum; fi; fi';
+      const r = await host.exec(["sh", "-c", script, "sh", path, STAT_FORMAT, headBytes === undefined ? "" : String(headBytes)]);
+      const [line = "", hashLine = ""] = r.stdout.split("\n");
+      const st = parseStatLines(line)[0];
+      if (st === undefined) return undefined;
+      const hash = /^([0-9a-f]{64})\b/.exec(hashLine)?.[1];
+      return { ...st, path, ...(hash === undefined ? {} : { headSha256: hash }) };
     },
     async read(path, offset, length) {
       const r = await spawnBytes(host, ["sh", "-c", 'if [ -f "$1" ]; then tail -c +"$2" "$1" | head -c "$3"; fi', "sh", path, String(offset + 1), String(length)]);

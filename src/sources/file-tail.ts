@@ -86,7 +86,7 @@ export class FileFollower {
   async poll(): Promise<LogRecord[]> {
     const out: LogRecord[] = [];
     const a = this.opts.access;
-    const st = await a.stat(this.opts.path);
+    const st = await a.stat(this.opts.path, this.pos?.fpLen);
     if (!this.started) {
       this.started = true;
       await this.begin(st, out);
@@ -98,7 +98,8 @@ export class FileFollower {
       return out;
     }
     if (st && st.dev === pos.dev && st.ino === pos.ino) {
-      if (st.size < pos.offset || !(await this.headMatches(this.opts.path, pos))) {
+      const sameHead = pos.fpLen === 0 || (st.headSha256 !== undefined ? st.headSha256 === pos.fingerprint : await this.headMatches(this.opts.path, pos));
+      if (st.size < pos.offset || !sameHead) {
         this.stats.truncations += 1;
         await this.drainOld(pos, out);
         out.push(...this.flush());
