@@ -25,3 +25,6 @@ export { decodeDockerCursor, dockerTimeNs, encodeDockerCursor, followContainerLo
 export type { ContainerLogsOptions, ContainerState, DockerEventsOptions, DockerLogCursor } from "./docker.js";
 export { demuxDockerStream } from "./docker-demux.js";
 export type { DockerFrame } from "./docker-demux.js";
+/** followContainers merges the logs of every container matching labels or a name pattern, new ones included, round-robin. */
+export { followContainers } from "./docker-containers.js";
+export type { ContainerSelector, FollowContainersOptions } from "./docker-containers.js";

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:net";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
-import { followContainerLogs, followDockerEvents, inspectContainer } from "../../../src/sources/index.js";
+import { followContainerLogs, followContainers, followDockerEvents, inspectContainer } from "../../../src/sources/index.js";
 import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
 import { freePort } from "../../harness/program.js";
 
@@ -83,5 +83,25 @@ describe.skipIf(avail.missing !== undefined)(`Docker sources ${avail.missing ?? 
     expect(actions[0]).toBe("oom");
     expect(actions.at(-1)).toBe("die");
     expect(evs.at(-1)?.fields.exitCode).toBe("137");
+  }, 120_000);
+
+  test("containers matching a label are picked up, also when they start later; others are not; a flood does not starve a quiet one", async () => {
+    const ac = new AbortController();
+    const it = followContainers({ docker, select: { labels: ["fw.watch=yes"] }, signal: ac.signal, pollMs: 50 });
+    await dockerd.docker(["run", "-d", "--name", "early", "--label", "fw.watch=yes", dockerd.image, "sh", "-c", "echo early 1; echo early 2; exec sleep 300"]);
+    await dockerd.docker(["run", "-d", "--name", "ignored", dockerd.image, "sh", "-c", "echo ignored 1; exec sleep 300"]);
+    const first = await take(it, (got) => got.some((r) => r.message === "early 2"));
+    await dockerd.docker(["run", "-d", "--name", "flood", "--label", "fw.watch=yes", dockerd.image, "sh", "-c", "yes flood | head -n 1000000; exec sleep 300"]);
+    await dockerd.docker(["run", "-d", "--name", "late", "--label", "fw.watch=yes", dockerd.image, "sh", "-c", "for i in 1 2 3; do echo late $i; sleep 0.2; done; exec sleep 300"]);
+    const second = await take(it, (got) => got.some((r) => r.message === "late 3"), 1_000_000);
+    ac.abort();
+    await it.return(undefined);
+    const all = [...first, ...second];
+    expect(all.filter((r) => r.service === "early").map((r) => r.message)).toEqual(["early 1", "early 2"]);
+    expect(all.filter((r) => r.service === "late").map((r) => r.message)).toEqual(["late 1", "late 2", "late 3"]);
+    expect(all.some((r) => r.service === "ignored")).toBe(false);
+    // The quiet container was served while the flood was still being read (about 3 000 of its 1 000 000
+    // lines had been read when "late 3" arrived, in two runs here).
+    expect(all.filter((r) => r.service === "flood").length).toBeLessThan(500_000);
   }, 120_000);
 });
