@@ -8,7 +8,8 @@ import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 import { parseTimeBound } from "../time.js";
 import { createReadStats, expandInputs, readLogRecords, type ReadStats } from "../sources/index.js";
-import { compileRules, createMatcher, loadRules, type Rule } from "../rules/index.js";
+import { compileRules, createMatcher, loadRules, type Rule, type Signal } from "../rules/index.js";
+import type { LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
 import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
@@ -25,6 +26,15 @@ export interface AnalyzeOptions {
   readonly since?: string;
   readonly until?: string;
   readonly timeZone?: string;
+  /** Failed BullMQ jobs to read as well (seed 000: the stale queue joins the port conflict's incident). */
+  readonly jobs?: {
+    readonly redis: string;
+    readonly queue?: string;
+    /** Host and service the queue belongs to; by default the one host the logs name, and the queue name. */
+    readonly host?: string;
+    readonly service?: string;
+    readonly completedDir?: string;
+  };
 }
 
 export interface AnalyzeResult {
@@ -60,6 +70,7 @@ export async function runAnalyze(
   const totalBytes = inputs.reduce((n, f) => n + (f.size ?? 0), 0);
   const progress = io.progress !== undefined && totalBytes > PROGRESS_MIN_BYTES ? createProgress(inputs, io.progress) : undefined;
   let sinceDraw = 0;
+  const hosts = new Set<string>();
   for await (const record of records) {
     if (progress !== undefined && ++sinceDraw >= 4096) {
       sinceDraw = 0;
@@ -71,13 +82,48 @@ export async function runAnalyze(
       if (until !== undefined && record.time > until) continue;
       if (lastTime === undefined || record.time > lastTime) lastTime = record.time;
     }
+    if (record.host !== undefined && hosts.size < 2) hosts.add(record.host);
     for (const signal of match(record)) correlator.push(signal);
   }
   progress?.done(stats.bytes, stats.lines);
+  if (opts.jobs !== undefined) {
+    for (const signal of await jobQueueSignals(opts.jobs, rules, match, hosts)) {
+      const t = signal.record.time;
+      if (t !== undefined && (since !== undefined && t < since || until !== undefined && t > until)) continue;
+      if (t !== undefined && (lastTime === undefined || t > lastTime)) lastTime = t;
+      correlator.push(signal);
+    }
+  }
   // Absence windows close at the end of the input's own time, not the wall clock: an old log is judged by its last line.
   const findings = correlator.findings(lastTime);
   const incidents = groupIntoIncidents(findings, rules);
   return { incidents, rules: new Map(rules.map((r) => [r.id, r])), stats };
+}
+
+/** Failed jobs of the queues as signals; jobs carry no host, so they take the one host the logs name (if exactly one). */
+async function jobQueueSignals(
+  jobs: NonNullable<AnalyzeOptions["jobs"]>,
+  rules: readonly Rule[],
+  match: (record: LogRecord) => Signal[],
+  hosts: ReadonlySet<string>,
+): Promise<Signal[]> {
+  // bullmq costs a third of a second to import: only a run that reads queues pays it.
+  const { inspectJobs, jobSignals, localFileProbe, QueueReader } = await import("../jobs/index.js");
+  const host = jobs.host ?? (hosts.size === 1 ? [...hosts][0] : undefined);
+  const reader = await QueueReader.connect(jobs.redis);
+  try {
+    const report = await inspectJobs(
+      { reader, rules, match, probe: localFileProbe() },
+      {
+        ...(jobs.queue === undefined ? {} : { queue: jobs.queue }),
+        ...(jobs.completedDir === undefined ? {} : { completedDir: jobs.completedDir }),
+        origin: { ...(host === undefined ? {} : { host }), ...(jobs.service === undefined ? {} : { service: jobs.service }) },
+      },
+    );
+    return jobSignals(report, match);
+  } finally {
+    await reader.close();
+  }
 }
 
 function timeBound(flag: string, value: string | undefined, now: number): number | undefined {
@@ -150,6 +196,11 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("--since <time>", "skip events before TIME (ISO date/time, or a duration ago: 2h, 7d)")
     .option("--until <time>", "skip events after TIME")
     .option("--tz <zone>", "IANA time zone of log stamps without an offset, and of the report (default: the system's)")
+    .option("--jobs-redis <url>", "also read the failed jobs of the BullMQ queues in this Redis (they join the incidents of their host)")
+    .option("--jobs-queue <name>", "only this queue (with --jobs-redis)")
+    .option("--jobs-host <host>", "the host the queues belong to (default: the one host the logs name)")
+    .option("--jobs-service <name>", "the service the queues belong to (default: the queue name)")
+    .option("--completed-dir <dir>", "where processed input files are moved (stale-job check; default: /inbox/ → /completed/)")
     .option("--stats", "print what was read (lines, bytes, dropped by reason) to stderr")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
     .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
@@ -163,7 +214,7 @@ Examples:
 
 Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input error`,
     )
-    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean }, cmd: Command) => {
+    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
       const format = Format.safeParse(raw.format);
       if (!format.success) throw new FirewatchError("usage", `--format "${raw.format}": ${format.error.issues[0]?.message ?? "invalid"}`);
       if (paths.length === 0) {
@@ -178,6 +229,17 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
           ...(raw.since === undefined ? {} : { since: raw.since }),
           ...(raw.until === undefined ? {} : { until: raw.until }),
           ...(raw.tz === undefined ? {} : { timeZone: raw.tz }),
+          ...(raw.jobsRedis === undefined
+            ? {}
+            : {
+                jobs: {
+                  redis: raw.jobsRedis,
+                  ...(raw.jobsQueue === undefined ? {} : { queue: raw.jobsQueue }),
+                  ...(raw.jobsHost === undefined ? {} : { host: raw.jobsHost }),
+                  ...(raw.jobsService === undefined ? {} : { service: raw.jobsService }),
+                  ...(raw.completedDir === undefined ? {} : { completedDir: raw.completedDir }),
+                },
+              }),
         },
         { now: () => now, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
       );

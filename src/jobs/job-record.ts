@@ -43,7 +43,8 @@ export function failedJobToRecord(job: FailedJob, origin: JobOrigin = {}): LogRe
     level: "error",
     fields,
     format: "plain",
-    ref: { file: `bullmq:${job.queue}`, line: 0, endLine: 0 },
+    // A job is not a line of a file: the reference names the queue and job, and "line 1" keeps SourceRef 1-based.
+    ref: { file: `bullmq:${job.queue}/${job.id}`, line: 1, endLine: 1 },
     truncatedBytes: 0,
   };
 }
