@@ -1,4 +1,5 @@
 // A remote machine as a Host over SSH (ssh2): one shared connection, pinned host key, reconnects, no orphaned processes.
+import type { Duplex } from "node:stream";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { systemClock, type Clock } from "../time.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
@@ -172,6 +173,23 @@ export class SshHost implements Host {
         await exited;
       },
     };
+  }
+
+  /**
+   * A raw bidirectional channel to argv's stdin and stdout, for protocols spoken over a command
+   * (`docker system dial-stdio`). No kill wrapper: the command must exit when its stdin closes, as
+   * dial-stdio does; closing the returned stream (or the host) closes its stdin.
+   */
+  async dial(argv: readonly string[], signal?: AbortSignal): Promise<Duplex> {
+    checkArgv(this.name, argv);
+    signal?.throwIfAborted();
+    const client = await this.connection(signal);
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      client.exec(quoteArgv(argv), (err, ch) => (err ? reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err })) : resolve(ch)));
+    });
+    this.channels.set(channel, channelExit(channel, client, true));
+    channel.once("close", () => this.channels.delete(channel));
+    return channel;
   }
 
   async close(): Promise<void> {

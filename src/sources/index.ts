@@ -28,3 +28,5 @@ export type { DockerFrame } from "./docker-demux.js";
 /** followContainers merges the logs of every container matching labels or a name pattern, new ones included, round-robin. */
 export { followContainers } from "./docker-containers.js";
 export type { ContainerSelector, FollowContainersOptions } from "./docker-containers.js";
+/** dockerOverSsh: a Dockerode for a remote daemon, through dial-stdio on an SshHost's shared, pinned connection. */
+export { dockerOverSsh } from "./docker-ssh.js";

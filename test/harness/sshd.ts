@@ -41,7 +41,8 @@ async function keygen(file: string): Promise<void> {
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "firewatch-test", "-f", file]);
 }
 
-export async function startSshd(): Promise<SshdInstance> {
+/** `extraConfig`: more sshd_config lines, e.g. `SetEnv DOCKER_HOST=unix:///tmp/x/dock.sock` for the sessions. */
+export async function startSshd(opts: { extraConfig?: readonly string[] } = {}): Promise<SshdInstance> {
   const bin = findProgram("sshd");
   if (!bin) throw new Error("sshd not found: install it with `apt-get install openssh-server`");
   const tmp = await makeTempDir("sshd");
@@ -68,6 +69,7 @@ export async function startSshd(): Promise<SshdInstance> {
       "KbdInteractiveAuthentication no",
       "PermitRootLogin prohibit-password",
       "LogLevel VERBOSE",
+      ...(opts.extraConfig ?? []),
       "",
     ].join("\n"),
   );

@@ -3,9 +3,13 @@ import { createServer, type Server } from "node:net";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
-import { followContainerLogs, followContainers, followDockerEvents, inspectContainer } from "../../../src/sources/index.js";
+import { dockerOverSsh, followContainerLogs, followContainers, followDockerEvents, inspectContainer } from "../../../src/sources/index.js";
 import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
 import { freePort } from "../../harness/program.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { SshHost } from "../../../src/hosts/index.js";
+import { sshdAvailability, startSshd, type SshdInstance } from "../../harness/sshd.js";
 
 const avail = dockerdAvailability();
 
@@ -104,4 +108,34 @@ describe.skipIf(avail.missing !== undefined)(`Docker sources ${avail.missing ?? 
     // lines had been read when "late 3" arrived, in two runs here).
     expect(all.filter((r) => r.service === "flood").length).toBeLessThan(500_000);
   }, 120_000);
+
+  describe.skipIf(sshdAvailability().missing !== undefined)("over SSH", () => {
+    let sshd: SshdInstance;
+    let host: SshHost;
+    beforeAll(async () => {
+      // The sessions' DOCKER_HOST points the remote docker CLI (dial-stdio) at this test's daemon.
+      sshd = await startSshd({ extraConfig: [`SetEnv DOCKER_HOST=${dockerd.host}`] });
+      host = new SshHost({ host: sshd.host, port: sshd.port, user: sshd.user, privateKey: sshd.privateKey, hostKey: { fingerprints: [sshd.hostKeyFingerprint] } });
+    });
+    afterAll(async () => {
+      await host?.close();
+      await sshd?.stop();
+    });
+
+    test("a remote daemon through dial-stdio on the pinned connection: logs, inspect, and no dial-stdio left after close", async () => {
+      await dockerd.docker(["run", "-d", "--name", "remote1", dockerd.image, "sh", "-c", "echo remote 1; echo remote 2 >&2; exec sleep 300"]);
+      const remote = dockerOverSsh(host);
+      const state = await inspectContainer(remote, "remote1");
+      expect(state).toMatchObject({ name: "remote1", running: true });
+      const ac = new AbortController();
+      const it = followContainerLogs({ docker: remote, container: "remote1", signal: ac.signal });
+      const got = await take(it, (rs) => rs.length >= 2);
+      ac.abort();
+      await it.return(undefined);
+      expect(got.map((r) => [r.message, r.fields.stream])).toEqual([["remote 1", "stdout"], ["remote 2", "stderr"]]);
+      await host.close();
+      const left = await promisify(execFile)("pgrep", ["-f", `^docker system dial-stdio`]).then((r) => r.stdout.trim(), () => "");
+      expect(left).toBe("");
+    }, 60_000);
+  });
 });
