@@ -1,12 +1,12 @@
 // `firewatch incidents list|show|ack|resolve|silence|audit` and `firewatch report ID`: stored incidents, on either store.
 import { writeFile } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
 import type { IncidentStatus } from "../incidents/index.js";
 import { escapeTerminal, renderMarkdown } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
+import { localActor } from "./actor.js";
 
 /** Where the commands read and write; tests pass their own. */
 export interface IncidentsIo {
@@ -24,16 +24,6 @@ interface StoreFlags {
 }
 
 const STATUSES: readonly IncidentStatus[] = ["open", "observed", "acknowledged", "resolved"];
-
-function defaultActor(env: NodeJS.ProcessEnv): string {
-  let name = env.USER ?? "";
-  try {
-    name ||= userInfo().username;
-  } catch {
-    // no passwd entry (containers): fall through to "unknown"
-  }
-  return `cli:${name || "unknown"}`;
-}
 
 function storeOptions(cmd: Command): Command {
   return cmd
@@ -161,7 +151,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       .option("--by <who>", "who does it (default: cli:$USER)")
       .option("--note <text>", "why, for the history")
       .action(async (id: string, o: StoreFlags & { by?: string; note?: string }) => {
-        const by = o.by ?? defaultActor(io.env);
+        const by = o.by ?? localActor(io.env);
         const done = await withStore(io, o, false, (s) => (name === "ack" ? s.acknowledge(id, by, o.note) : s.resolve(id, by, o.note)));
         io.stdout.write(`${done.incident.id} ${statusLine(done)}\n`);
       });
@@ -177,7 +167,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       const durationMs = parseDuration(o.for);
       if (durationMs === undefined || durationMs <= 0) throw new FirewatchError("usage", `--for ${o.for}: expected a duration like "30m", "2h" or "1d"`);
       const match = { rule: o.rule, host: o.host, service: o.service, fingerprint: o.fingerprint };
-      const s = await withStore(io, o, false, (st) => st.addSilence({ match, by: o.by ?? defaultActor(io.env), durationMs, ...(o.reason ? { reason: o.reason } : {}) }));
+      const s = await withStore(io, o, false, (st) => st.addSilence({ match, by: o.by ?? localActor(io.env), durationMs, ...(o.reason ? { reason: o.reason } : {}) }));
       io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n`);
     });
   storeOptions(silence.command("list").description("Active silences, soonest expiry first"))
@@ -194,7 +184,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
   storeOptions(silence.command("remove").argument("<id>", "silence id (sil-...)").description("Remove a silence before it expires"))
     .option("--by <who>", "who does it (default: cli:$USER)")
     .action(async (id: string, o: StoreFlags & { by?: string }) => {
-      const removed = await withStore(io, o, false, (s) => s.removeSilence(id, o.by ?? defaultActor(io.env)));
+      const removed = await withStore(io, o, false, (s) => s.removeSilence(id, o.by ?? localActor(io.env)));
       if (!removed) throw new FirewatchError("usage", `no active silence ${id}`, { hint: "`firewatch incidents silence list` shows them" });
       io.stdout.write(`${id} removed\n`);
     });

@@ -1,5 +1,4 @@
 // `firewatch jobs` and `firewatch jobs clean`: BullMQ failed jobs by category (seed 003), stale files (seed 000), guarded clean.
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
 import type { CleanPlan, CleanResult, FileProbe } from "../jobs/index.js";
@@ -8,6 +7,7 @@ import { openStore, parseStoreSpec } from "../store/index.js";
 import { systemClock, type Clock } from "../time.js";
 import { escapeTerminal } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
+import { localActor } from "./actor.js";
 
 /** Where the commands read and write; tests pass their own (and a probe standing in for a remote host). */
 export interface JobsIo {
@@ -51,16 +51,6 @@ function common(cmd: Command): Command {
 function positiveInt(flag: string, text: string | undefined): number {
   if (text === undefined || !/^\d{1,9}$/.test(text) || Number(text) === 0) throw new FirewatchError("usage", `${flag} ${JSON.stringify(text)}: expected a positive whole number`);
   return Number(text);
-}
-
-function actorOf(env: NodeJS.ProcessEnv): string {
-  let name = env.USER ?? "";
-  try {
-    name ||= userInfo().username;
-  } catch {
-    // no passwd entry (containers): "unknown"
-  }
-  return `cli:${name || "unknown"}`;
 }
 
 /** Loads rules, connects, runs `fn`, and always disconnects. */
@@ -180,7 +170,7 @@ Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, cha
         });
         let result: CleanResult;
         try {
-          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: actorOf(io.env) }, plan);
+          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: localActor(io.env) }, plan);
         } finally {
           await store.close();
         }
