@@ -1,0 +1,177 @@
+// port_owner (seed 000): who listens on TCP port N (ss, lsof as fallback), and is it the unit's or container's process?
+import { z } from "zod";
+import { readContainerState } from "./container-state.js";
+import { execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { readProcessInfo } from "./process-info.js";
+import { readUnitStatus } from "./unit-status.js";
+import { ContainerValue, PortValue, UnitValue } from "./values.js";
+
+export const PortOwnerParams = z.object({ port: PortValue, unit: UnitValue.optional(), container: ContainerValue.optional() });
+export type PortOwnerParams = z.infer<typeof PortOwnerParams>;
+
+export interface PortOwner {
+  readonly port: number;
+  readonly listening: boolean;
+  /** The listener's PID; undefined when nobody listens or neither ss nor lsof could see the process. */
+  readonly pid: number | undefined;
+  readonly ppid: number | undefined;
+  /** Full command line from ps (the short name from ss when ps could not tell). */
+  readonly command: string | undefined;
+  readonly user: string | undefined;
+  readonly elapsedSeconds: number | undefined;
+  /** "ss" or "lsof": which one named the process. */
+  readonly via: "ss" | "lsof" | undefined;
+  readonly unit: string | undefined;
+  readonly unitMainPid: number | undefined;
+  /** The PID is the unit's MainPID; undefined when no unit was given or systemctl could not say. */
+  readonly isMainPid: boolean | undefined;
+  /** The PID sits in the unit's cgroup (or a child of it); undefined when unknown. */
+  readonly inUnit: boolean | undefined;
+  readonly container: string | undefined;
+  /** The PID is the container's main PID or in a cgroup named after its id; undefined when unknown. */
+  readonly inContainer: boolean | undefined;
+  /** Why a part could not be answered (systemctl without a manager, docker down...): kept as evidence. */
+  readonly notes: readonly string[];
+}
+
+const LIMITS = { timeoutMs: 5_000, maxOutputBytes: 256 * 1024 };
+
+export interface Listener { readonly pid: number | undefined; readonly name: string | undefined }
+
+/** Parses `ss -ltnpH` lines: users:(("node",pid=1573680,fd=21)) → pid and short name; a line without users: → no pid. */
+export function parseSsListeners(text: string): Listener[] {
+  const out: Listener[] = [];
+  for (const line of text.split("\n")) {
+    if (!/^\s*LISTEN\b/.test(line)) continue;
+    const procs = [...line.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g)];
+    if (procs.length === 0) out.push({ pid: undefined, name: undefined });
+    for (const m of procs) out.push({ pid: Number(m[2]), name: m[1] });
+  }
+  return out;
+}
+
+/** Parses `lsof -F pcLu` output: p<pid>, c<command>, L<login>, u<uid> lines, one group per process. */
+export function parseLsofFields(text: string): (Listener & { user: string | undefined })[] {
+  const out: (Listener & { user: string | undefined })[] = [];
+  let cur: { pid: number | undefined; name: string | undefined; user: string | undefined } | undefined;
+  for (const line of text.split("\n")) {
+    const tag = line[0];
+    const v = line.slice(1);
+    if (tag === "p" && /^\d+$/.test(v)) {
+      cur = { pid: Number(v), name: undefined, user: undefined };
+      out.push(cur);
+    } else if (cur && tag === "c") cur.name = v;
+    else if (cur && tag === "L") cur.user = v;
+    else if (cur && tag === "u" && cur.user === undefined) cur.user = v;
+  }
+  return out;
+}
+
+/** cgroup paths of /proc/PID/cgroup ("0::/system.slice/x.service" → "/system.slice/x.service"). */
+export function parseProcCgroup(text: string): string[] {
+  return text.split("\n").map((l) => /^\d+:[^:]*:(.*)$/.exec(l)?.[1]).filter((p): p is string => p !== undefined && p !== "");
+}
+
+/** True when `path` is `group` or below it. */
+export function inCgroup(paths: readonly string[], group: string): boolean {
+  const g = group.replace(/\/+$/, "");
+  return g !== "" && g !== "/" && paths.some((p) => p === g || p.startsWith(`${g}/`));
+}
+
+async function findListener(ctx: ProbeContext, port: number, notes: string[]): Promise<{ listening: boolean; pid: number | undefined; name: string | undefined; user: string | undefined; via: "ss" | "lsof" | undefined }> {
+  const ss = await execProbe("port_owner", ctx, ["ss", "-ltnpH", `sport = :${port}`], LIMITS);
+  if (ss.code !== 0) throw new ProbeError("port_owner", "command_failed", `ss ended with ${ss.code ?? ss.signal ?? "?"}: ${firstLine(ss)}`);
+  const listeners = parseSsListeners(ss.stdout);
+  const named = listeners.find((l) => l.pid !== undefined);
+  if (named) return { listening: true, pid: named.pid, name: named.name, user: undefined, via: "ss" };
+  if (listeners.length === 0) return { listening: false, pid: undefined, name: undefined, user: undefined, via: undefined };
+  // ss shows the socket but not its process when we may not read other users' fds; lsof may know more (setuid, sudo rules).
+  const lsof = await execProbe("port_owner", ctx, ["lsof", "-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-F", "pcLu"], LIMITS).catch((e: unknown) => {
+    notes.push(`lsof: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  });
+  const hit = lsof ? parseLsofFields(lsof.stdout)[0] : undefined;
+  if (hit) return { listening: true, pid: hit.pid, name: hit.name, user: hit.user, via: "lsof" };
+  notes.push("ss and lsof show the listener but not its process (run firewatch with the right to read other users' /proc)");
+  return { listening: true, pid: undefined, name: undefined, user: undefined, via: undefined };
+}
+
+async function readCgroups(ctx: ProbeContext, pid: number, notes: string[]): Promise<string[] | undefined> {
+  const r = await execProbe("port_owner", ctx, ["cat", `/proc/${pid}/cgroup`], { timeoutMs: 5_000, maxOutputBytes: 64 * 1024 }).catch((e: unknown) => {
+    notes.push(e instanceof Error ? e.message : String(e));
+    return undefined;
+  });
+  if (!r) return undefined;
+  if (r.code !== 0) {
+    notes.push(`/proc/${pid}/cgroup: ${firstLine(r)}`);
+    return undefined;
+  }
+  return parseProcCgroup(r.stdout);
+}
+
+export async function readPortOwner(ctx: ProbeContext, p: PortOwnerParams): Promise<PortOwner> {
+  const notes: string[] = [];
+  const l = await findListener(ctx, p.port, notes);
+  const info = l.pid !== undefined ? await readProcessInfo(ctx, l.pid, "port_owner") : undefined;
+  const cgroups = l.pid !== undefined && (p.unit !== undefined || p.container !== undefined) ? await readCgroups(ctx, l.pid, notes) : undefined;
+  let unitMainPid: number | undefined;
+  let isMainPid: boolean | undefined;
+  let inUnit: boolean | undefined;
+  if (p.unit !== undefined && l.pid !== undefined) {
+    try {
+      const s = await readUnitStatus(ctx, { unit: p.unit, user: false }, "port_owner");
+      unitMainPid = s.mainPid;
+      isMainPid = s.mainPid === l.pid;
+      if (cgroups && s.controlGroup) inUnit = inCgroup(cgroups, s.controlGroup);
+      else if (isMainPid) inUnit = true;
+    } catch (e) {
+      notes.push(e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e));
+    }
+  }
+  let inContainer: boolean | undefined;
+  if (p.container !== undefined && l.pid !== undefined) {
+    try {
+      const c = await readContainerState(ctx, p.container, "port_owner");
+      inContainer = c.pid === l.pid || (cgroups?.some((g) => g.includes(c.id)) ?? false);
+    } catch (e) {
+      notes.push(e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e));
+    }
+  }
+  return {
+    port: p.port,
+    listening: l.listening,
+    pid: l.pid,
+    ppid: info?.ppid,
+    command: info?.command ?? l.name,
+    user: info?.user ?? l.user,
+    elapsedSeconds: info?.elapsedSeconds,
+    via: l.via,
+    unit: p.unit,
+    unitMainPid,
+    isMainPid,
+    inUnit,
+    container: p.container,
+    inContainer,
+    notes,
+  };
+}
+
+function renderPortOwner(o: PortOwner): string {
+  if (!o.listening) return `nothing listens on port ${o.port}`;
+  if (o.pid === undefined) return `port ${o.port} is in use, by a process firewatch may not see`;
+  const parts = [`port ${o.port} held by PID ${o.pid} (${o.command ?? "?"}), user ${o.user ?? "?"}, PPID ${o.ppid ?? "?"}`];
+  if (o.unit !== undefined) {
+    if (o.isMainPid === true) parts.push(`it is ${o.unit}'s MainPID`);
+    else if (o.isMainPid === false) parts.push(`not ${o.unit}'s MainPID (${o.unitMainPid ?? "none"})${o.inUnit === false ? `, outside its cgroup` : o.inUnit ? `, inside its cgroup` : ""}`);
+    else parts.push(`${o.unit} could not be asked`);
+  }
+  if (o.container !== undefined && o.inContainer !== undefined) parts.push(o.inContainer ? `inside container ${o.container}` : `outside container ${o.container}`);
+  return parts.join("; ");
+}
+
+export const portOwner: Probe<PortOwnerParams, PortOwner> = {
+  name: "port_owner",
+  params: PortOwnerParams,
+  run: (ctx, p) => readPortOwner(ctx, p),
+  render: renderPortOwner,
+};

@@ -1,0 +1,37 @@
+// Schemas for the values a probe takes from logs (ports, PIDs, unit and container names, paths): refuse anything else.
+import { z } from "zod";
+
+/** 1-65535, digits only: "9003" or 9003; never "9003; id" or "0x10". */
+export const PortValue = z
+  .union([z.number().int(), z.string().regex(/^\d{1,5}$/, "a port is 1-5 digits").transform(Number)])
+  .pipe(z.number().int().min(1).max(65535));
+
+/** A PID: digits only, 1..4194304 (Linux pid_max ceiling). */
+export const PidValue = z
+  .union([z.number().int(), z.string().regex(/^\d{1,7}$/, "a PID is digits only").transform(Number)])
+  .pipe(z.number().int().min(1).max(4_194_304));
+
+/**
+ * A systemd unit name as systemd itself allows (letters, digits, ":-_.\\@"), optionally with a type suffix.
+ * It may not start with "-", so it can never be read as an option; anything a shell would treat specially
+ * (";", "$", "(", "`", spaces, "/") is refused. Without a suffix systemctl assumes ".service".
+ */
+export const UnitValue = z
+  .string()
+  .regex(
+    /^(?!-)[A-Za-z0-9@._:-]{1,240}(?:\.(?:service|socket|timer|target|mount|path|scope|slice))?$/,
+    "a unit name is letters, digits and @._:- (e.g. palantir.service)",
+  );
+
+/** A container id (hex) or name, Docker's own rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+export const ContainerValue = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "a container is an id or a name of [A-Za-z0-9_.-]");
+
+/** An absolute path with no NUL or newline (a path from a log line; "/" first, so never an option). */
+export const PathValue = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^\/[^\0\n]*$/, "a path must be absolute, without NUL or newline");
+
+/** Where docker talks to (`docker -H`): comes from config, never from logs, but still only these schemes. */
+export const DockerHostValue = z.string().regex(/^(?:unix|tcp|ssh):\/\/[^\s\0]+$/, "docker host must be unix://, tcp:// or ssh://");

@@ -1,0 +1,101 @@
+import { describe, expect, test } from "vitest";
+import type { ExecOptions, ExecResult, Host, HostProcess } from "../../../src/hosts/index.js";
+import { HostError } from "../../../src/hosts/index.js";
+import { probesForRule, runProbe } from "../../../src/probes/index.js";
+
+/** A host that answers from a script and records every argv it was asked to run. */
+function scriptedHost(answer: (argv: readonly string[]) => Partial<ExecResult> | Error): Host & { calls: (readonly string[])[]; opts: ExecOptions[] } {
+  const calls: (readonly string[])[] = [];
+  const opts: ExecOptions[] = [];
+  return {
+    name: "fake",
+    calls,
+    opts,
+    exec: (argv, o = {}) => {
+      calls.push(argv);
+      opts.push(o);
+      const a = answer(argv);
+      if (a instanceof Error) return Promise.reject(a);
+      return Promise.resolve({ code: 0, signal: null, stdout: "", stderr: "", truncated: false, timedOut: false, ...a });
+    },
+    spawn: (): Promise<HostProcess> => Promise.reject(new Error("not used")),
+    close: () => Promise.resolve(),
+  };
+}
+
+const finding = (fields: Record<string, string>, service?: string) => ({ fields, service });
+
+describe("probesForRule", () => {
+  test("maps finding fields to params in the rule's order; service stands in for the unit", () => {
+    expect(probesForRule({ probes: ["port_owner", "unit_status"] }, finding({ port: "9003" }, "palantir.service"))).toEqual([
+      { probe: "port_owner", params: { port: "9003", unit: "palantir.service" } },
+      { probe: "unit_status", params: { unit: "palantir.service" } },
+    ]);
+  });
+
+  test("a hostile or missing field skips the probe with the reason; an unknown name is skipped too", () => {
+    const planned = probesForRule({ probes: ["port_owner", "process_info", "unit_status", "container_state", "nope"] }, finding({ port: "9003; rm -rf /", pid: "$(id)", container: "`id`" }, "foo; rm -rf /"));
+    expect(planned.map((p) => ("skipped" in p ? p.skipped : "ran"))).toEqual([
+      expect.stringMatching(/^invalid port/),
+      expect.stringMatching(/^invalid pid/),
+      expect.stringMatching(/^invalid unit/),
+      expect.stringMatching(/^invalid container/),
+      'no probe named "nope"',
+    ]);
+    expect(probesForRule({ probes: ["file_exists"] }, finding({}))).toEqual([{ probe: "file_exists", skipped: "the finding has no path" }]);
+  });
+
+  test("port_owner still runs without a unit when the service is not a valid unit name", () => {
+    expect(probesForRule({ probes: ["port_owner"] }, finding({ port: "80" }, "my app"))).toEqual([{ probe: "port_owner", params: { port: "80" } }]);
+  });
+});
+
+describe("runProbe", () => {
+  test("invalid params run nothing and come back as evidence", async () => {
+    const host = scriptedHost(() => ({}));
+    for (const [name, params] of [["port_owner", { port: "$(id)" }], ["unit_status", { unit: "foo; rm -rf /" }], ["process_info", { pid: "1 2" }], ["file_exists", { path: "rel" }]] as const) {
+      const r = await runProbe(name, params, host);
+      expect(r).toMatchObject({ ok: false, probe: name, error: { reason: "invalid_params" } });
+    }
+    expect(host.calls).toEqual([]);
+  });
+
+  test("an unknown probe, a host failure and a timeout are results, not exceptions", async () => {
+    expect(await runProbe("whois", {}, scriptedHost(() => ({})))).toMatchObject({ ok: false, error: { reason: "unknown_probe" } });
+    const down = scriptedHost(() => new HostError("fake", "unreachable", "connect ECONNREFUSED"));
+    expect(await runProbe("process_info", { pid: 1 }, down)).toMatchObject({ ok: false, error: { reason: "host_failed", message: expect.stringContaining("ECONNREFUSED") } });
+    const slow = scriptedHost(() => ({ code: null, signal: "SIGTERM", timedOut: true }));
+    expect(await runProbe("process_info", { pid: 1 }, slow)).toMatchObject({ ok: false, error: { reason: "timed_out" } });
+  });
+
+  test("port_owner asks ss, ps, the cgroup and systemctl, and concludes a rogue process outside the unit", async () => {
+    const host = scriptedHost((argv) => {
+      if (argv[0] === "ss") return { stdout: 'LISTEN 0 511 0.0.0.0:9003 0.0.0.0:* users:(("node",pid=1573680,fd=21))\n' };
+      if (argv[0] === "ps") return { stdout: "1573680       1 palantir  86400 node /opt/palantir/server.js\n" };
+      if (argv[0] === "cat") return { stdout: "0::/user.slice/user-1000.slice/session-3.scope\n" };
+      if (argv[0] === "systemctl") return { stdout: "MainPID=0\nNRestarts=485\nActiveState=activating\nSubState=auto-restart\nResult=exit-code\nLoadState=loaded\nControlGroup=/system.slice/palantir.service\n" };
+      return { code: 1, stderr: "unexpected" };
+    });
+    const r = await runProbe("port_owner", { port: "9003", unit: "palantir.service" }, host, { timeoutMs: 1234 });
+    expect(r).toMatchObject({ ok: true, evidence: { pid: 1573680, ppid: 1, user: "palantir", command: "node /opt/palantir/server.js", isMainPid: false, inUnit: false, via: "ss" } });
+    expect(r.text).toBe("port 9003 held by PID 1573680 (node /opt/palantir/server.js), user palantir, PPID 1; not palantir.service's MainPID (none), outside its cgroup");
+    expect(host.calls).toContainEqual(["ss", "-ltnpH", "sport = :9003"]);
+    expect(host.calls).toContainEqual(["systemctl", "show", "-p", "MainPID,NRestarts,ActiveState,SubState,Result,LoadState,ControlGroup", "--", "palantir.service"]);
+    expect(host.opts.every((o) => o.timeoutMs === 1234 && typeof o.maxOutputBytes === "number")).toBe(true);
+  });
+
+  test("port_owner falls back to lsof when ss shows the socket without its process", async () => {
+    const host = scriptedHost((argv) => {
+      if (argv[0] === "ss") return { stdout: "LISTEN 0 511 0.0.0.0:9003 0.0.0.0:*\n" };
+      if (argv[0] === "lsof") return { stdout: "p42\ncnode\nu1000\nLpalantir\n" };
+      if (argv[0] === "ps") return { stdout: "42 1 palantir 5 node server.js\n" };
+      return { code: 1 };
+    });
+    expect(await runProbe("port_owner", { port: 9003 }, host)).toMatchObject({ ok: true, evidence: { pid: 42, via: "lsof", ppid: 1, inUnit: undefined, isMainPid: undefined } });
+  });
+
+  test("nothing listening is an answer", async () => {
+    const r = await runProbe("port_owner", { port: 9003 }, scriptedHost(() => ({ stdout: "" })));
+    expect(r).toMatchObject({ ok: true, evidence: { listening: false, pid: undefined }, text: "nothing listens on port 9003" });
+  });
+});
