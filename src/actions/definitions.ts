@@ -1,0 +1,134 @@
+// The four remediations as data: parameters and validators, destructive or not, the argv, and their checks.
+import { z } from "zod";
+import { ContainerRef, Pid, Port, QueueName, UnitName, UnitScope } from "./params.js";
+import type { Check, Postcondition, Precondition } from "./probes.js";
+
+export const ACTION_IDS = ["kill_port_owner", "restart_unit", "restart_container", "clean_failed_jobs"] as const;
+export const ActionId = z.enum(ACTION_IDS);
+export type ActionId = z.infer<typeof ActionId>;
+
+/** What runs: an argv array on a host, or (for the job queue) the queue cleaner; never a shell string. */
+export type ActionCommand =
+  | { readonly kind: "argv"; readonly host: string; readonly argv: readonly string[] }
+  | { readonly kind: "clean_failed_jobs"; readonly host: string; readonly queue: string };
+
+export interface ActionDefinition<P extends Readonly<Record<string, string>> = Readonly<Record<string, string>>> {
+  readonly id: ActionId;
+  readonly title: string;
+  /** Destructive actions need a second person's approval. */
+  readonly destructive: boolean;
+  readonly params: z.ZodType<P>;
+  /** The name the allow-list's `targets` are matched against (unit, container or queue). */
+  target(params: P): string;
+  command(params: P, host: string): ActionCommand;
+  readonly precondition: Precondition<P>;
+  readonly postcondition: Postcondition<P>;
+}
+
+const ok = (observed: string, value?: number): Check => (value === undefined ? { ok: true, observed } : { ok: true, observed, value });
+const no = (observed: string, value?: number): Check => (value === undefined ? { ok: false, observed } : { ok: false, observed, value });
+
+const KillParams = z.object({ pid: Pid, port: Port, unit: UnitName }).strict();
+type KillParams = z.infer<typeof KillParams>;
+
+// Seed 000: a process outside systemd (PPID 1) holds port 9003 and the unit restarts in a loop. Killing is right only
+// while that same PID still holds the port and is not the unit's own process.
+const killPortOwner: ActionDefinition<KillParams> = {
+  id: "kill_port_owner",
+  title: "Stop the process holding the port",
+  destructive: true,
+  params: KillParams,
+  target: (p) => p.unit,
+  command: (p, host) => ({ kind: "argv", host, argv: ["kill", "-TERM", p.pid] }),
+  precondition: async (p, host, probes) => {
+    const holder = await probes.portHolder(host, p.port, p.unit);
+    if (!holder) return no(`nothing listens on port ${p.port} any more`);
+    if (holder.pid !== p.pid) return no(`port ${p.port} is now held by PID ${holder.pid} (${holder.command}), not PID ${p.pid}`);
+    if (holder.inUnit) return no(`PID ${p.pid} is now ${p.unit}'s own process (MainPID or in its cgroup)`);
+    return ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${p.unit}`);
+  },
+  postcondition: async (p, host, probes) => {
+    const holder = await probes.portHolder(host, p.port, p.unit);
+    if (holder && holder.pid === p.pid) return no(`PID ${p.pid} still holds port ${p.port}`);
+    if (holder && !holder.inUnit) return no(`port ${p.port} is held by another process, PID ${holder.pid} (${holder.command})`);
+    const unit = await probes.unitState(host, p.unit, "system");
+    if (!unit || unit.activeState !== "active") return no(`port ${p.port} is free but ${p.unit} is ${unit ? unit.activeState : "not found"}`);
+    return ok(`port ${p.port} is free of PID ${p.pid}; ${p.unit} is active (${unit.subState})`);
+  },
+};
+
+const UnitParams = z.object({ unit: UnitName, scope: UnitScope.default("system") }).strict();
+type UnitParams = z.infer<typeof UnitParams>;
+
+const restartUnit: ActionDefinition<UnitParams> = {
+  id: "restart_unit",
+  title: "Restart the systemd unit",
+  destructive: true,
+  params: UnitParams,
+  target: (p) => p.unit,
+  command: (p, host) => ({ kind: "argv", host, argv: p.scope === "user" ? ["systemctl", "--user", "restart", p.unit] : ["systemctl", "restart", p.unit] }),
+  precondition: async (p, host, probes) => {
+    const s = await probes.unitState(host, p.unit, p.scope);
+    if (!s) return no(`${p.unit} does not exist on ${host}`);
+    // A unit that came back by itself needs no restart: restarting it would only interrupt it.
+    if (s.activeState === "active" && s.subState === "running") return no(`${p.unit} is active (running) again`, s.nRestarts);
+    return ok(`${p.unit} is ${s.activeState} (${s.subState}), restart counter ${s.nRestarts}`, s.nRestarts);
+  },
+  postcondition: async (p, host, probes) => {
+    const s = await probes.unitState(host, p.unit, p.scope);
+    if (!s || s.activeState !== "active") return no(`${p.unit} is ${s ? `${s.activeState} (${s.subState})` : "gone"}`);
+    return ok(`${p.unit} is active (${s.subState})`, s.nRestarts);
+  },
+};
+
+const ContainerParams = z.object({ container: ContainerRef }).strict();
+type ContainerParams = z.infer<typeof ContainerParams>;
+
+const restartContainer: ActionDefinition<ContainerParams> = {
+  id: "restart_container",
+  title: "Restart the container",
+  destructive: true,
+  params: ContainerParams,
+  target: (p) => p.container,
+  command: (p, host) => ({ kind: "argv", host, argv: ["docker", "restart", p.container] }),
+  precondition: async (p, host, probes) => {
+    const s = await probes.containerState(host, p.container);
+    if (!s) return no(`container ${p.container} does not exist on ${host}`);
+    if (s.running && !s.restarting) return no(`container ${p.container} is running again (RestartCount ${s.restartCount})`, s.restartCount);
+    return ok(`container ${p.container} is ${s.restarting ? "restarting" : "stopped"}, RestartCount ${s.restartCount}, exit ${s.exitCode}`, s.restartCount);
+  },
+  postcondition: async (p, host, probes) => {
+    const s = await probes.containerState(host, p.container);
+    if (!s || !s.running || s.restarting) return no(`container ${p.container} is ${s ? (s.restarting ? "still restarting" : "not running") : "gone"}`);
+    return ok(`container ${p.container} is running, RestartCount ${s.restartCount}`, s.restartCount);
+  },
+};
+
+const QueueParams = z.object({ queue: QueueName }).strict();
+type QueueParams = z.infer<typeof QueueParams>;
+
+const cleanFailedJobs: ActionDefinition<QueueParams> = {
+  id: "clean_failed_jobs",
+  title: "Remove the failed jobs of the queue",
+  destructive: false,
+  params: QueueParams,
+  target: (p) => p.queue,
+  command: (p, host) => ({ kind: "clean_failed_jobs", host, queue: p.queue }),
+  precondition: async (p, host, probes) => {
+    const n = await probes.failedJobCount(host, p.queue);
+    return n > 0 ? ok(`${n} failed jobs in ${p.queue}`, n) : no(`no failed jobs left in ${p.queue}`, 0);
+  },
+  postcondition: async (p, host, probes, before) => {
+    const n = await probes.failedJobCount(host, p.queue);
+    const was = before.value ?? Number.POSITIVE_INFINITY;
+    return n < was ? ok(`${p.queue}: failed jobs ${before.value ?? "?"} → ${n}`, n) : no(`${p.queue}: failed jobs not down (${n})`, n);
+  },
+};
+
+/** Every action firewatch knows, by id. Widened to the common shape: params are parsed before use. */
+export const ACTIONS: Readonly<Record<ActionId, ActionDefinition>> = {
+  kill_port_owner: killPortOwner as unknown as ActionDefinition,
+  restart_unit: restartUnit as unknown as ActionDefinition,
+  restart_container: restartContainer as unknown as ActionDefinition,
+  clean_failed_jobs: cleanFailedJobs as unknown as ActionDefinition,
+};

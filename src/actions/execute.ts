@@ -1,0 +1,63 @@
+// Runs one granted plan: precondition again at click time, the command (unless dry-run), the postcondition, the audit.
+import { ACTIONS, type ActionCommand } from "./definitions.js";
+import { auditEvent, type AuditDeps, type Plan } from "./plan.js";
+import type { ActionProbes, Check } from "./probes.js";
+
+/** What the executor reports; a non-zero exit is `ok: false` with the reason in `detail`. */
+export interface ExecutorResult {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Runs an action's command on its host (argv through the hosts floor; the queue cleaner from jobs). Injected. */
+export type Executor = (command: ActionCommand) => Promise<ExecutorResult>;
+
+export type ExecutionOutcome =
+  | { readonly status: "dry_run"; readonly plan: Plan; readonly precondition: Check }
+  | { readonly status: "world_changed"; readonly plan: Plan; readonly precondition: Check }
+  | { readonly status: "failed"; readonly plan: Plan; readonly detail: string }
+  | { readonly status: "done"; readonly plan: Plan; readonly postcondition: Check }
+  | { readonly status: "unverified"; readonly plan: Plan; readonly postcondition: Check }
+  | { readonly status: "refused"; readonly reason: "unknown_grant" };
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Executes a plan the guard granted. Nothing runs unless the precondition still holds now. */
+export async function executePlan(deps: AuditDeps & { readonly probes: ActionProbes }, plan: Plan, dryRun: boolean, executor: Executor): Promise<ExecutionOutcome> {
+  const action = ACTIONS[plan.action];
+  const actor = plan.approvedBy ?? plan.requestedBy;
+  let pre: Check;
+  try {
+    pre = await action.precondition(plan.params, plan.host, deps.probes);
+  } catch (e) {
+    const detail = `the precondition could not be checked: ${message(e)}`;
+    await auditEvent(deps, actor, "failed", plan, { result: "failed", stage: "precondition", detail, dryRun });
+    return { status: "failed", plan, detail };
+  }
+  if (dryRun) {
+    await auditEvent(deps, actor, "dry_run", plan, { result: "dry_run", precondition: pre.observed, preconditionOk: pre.ok });
+    return { status: "dry_run", plan, precondition: pre };
+  }
+  if (!pre.ok) {
+    await auditEvent(deps, actor, "world_changed", plan, { result: "not_run", precondition: pre.observed });
+    return { status: "world_changed", plan, precondition: pre };
+  }
+  let ran: ExecutorResult;
+  try {
+    ran = await executor(plan.command);
+  } catch (e) {
+    ran = { ok: false, detail: message(e) };
+  }
+  if (!ran.ok) {
+    await auditEvent(deps, actor, "failed", plan, { result: "failed", stage: "command", detail: ran.detail });
+    return { status: "failed", plan, detail: ran.detail };
+  }
+  let post: Check;
+  try {
+    post = await action.postcondition(plan.params, plan.host, deps.probes, pre);
+  } catch (e) {
+    post = { ok: false, observed: `the postcondition could not be checked: ${message(e)}` };
+  }
+  await auditEvent(deps, actor, post.ok ? "done" : "unverified", plan, { result: post.ok ? "done" : "unverified", output: ran.detail, postcondition: post.observed });
+  return post.ok ? { status: "done", plan, postcondition: post } : { status: "unverified", plan, postcondition: post };
+}

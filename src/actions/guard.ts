@@ -1,0 +1,143 @@
+// The guard: every remediation request passes here (token, allow-lists, validation, rate limit, second approver).
+import { randomBytes } from "node:crypto";
+import { ACTIONS, ActionId } from "./definitions.js";
+import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
+import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
+import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
+import type { ActionProbes } from "./probes.js";
+import { createRateLimiter } from "./rate-limit.js";
+import type { TokenService } from "./token.js";
+
+/** A button click (or `firewatch act`): the token is the only trusted part; the requester comes from the edge. */
+export interface ActionRequest {
+  readonly token: string;
+  readonly requester: Requester;
+  /** Show what would run; runs nothing, needs no approval and does not use the token up. */
+  readonly dryRun?: boolean;
+}
+
+export interface ApprovalRequest {
+  readonly approvalId: string;
+  readonly requester: Requester;
+}
+
+export interface GuardDeps extends AuditDeps {
+  readonly tokens: TokenService;
+  readonly probes: ActionProbes;
+  readonly config: GuardConfig;
+  /** Defaults to crypto.randomBytes; ids of approvals and grants. */
+  readonly random?: (n: number) => Buffer;
+}
+
+export interface Guard {
+  /** Decides on a request: allowed (with a single-use grant), needs_approval (destructive), or refused; audits all. */
+  authorize(request: ActionRequest): Promise<Decision>;
+  /** A second, different allowed person approves a pending request within its time limit. */
+  approve(request: ApprovalRequest): Promise<Decision>;
+  /** Re-checks the precondition, runs the grant's command through `executor` (never on dry-run), checks the result. */
+  execute(grant: string, executor: Executor): Promise<ExecutionOutcome>;
+}
+
+// A grant is used right after the decision (the confirm was already shown); it should not outlive a short wait.
+const GRANT_TTL_MS = 5 * 60_000;
+
+interface Pending {
+  readonly plan: Plan;
+  readonly expiresAt: number;
+}
+
+/** Creates a guard over one store, one token secret and one set of allow-lists. */
+export function createGuard(deps: GuardDeps): Guard {
+  const random = deps.random ?? randomBytes;
+  const newId = (): string => random(12).toString("base64url");
+  const rate = createRateLimiter(deps);
+  const approvals = new Map<string, Pending>();
+  const grants = new Map<string, Pending & { readonly dryRun: boolean }>();
+
+  const refuse = async (actor: string, reason: RefusalReason, detail: string, plan?: Partial<Plan>): Promise<Decision> => {
+    await auditEvent(deps, actor, "refused", plan, { result: "refused", reason, detail });
+    return { kind: "refused", reason, detail };
+  };
+  const rateKey = (plan: Plan): string => JSON.stringify([plan.action, plan.host]);
+
+  const grant = async (plan: Plan, dryRun: boolean, actor: string): Promise<Decision> => {
+    const id = newId();
+    grants.set(id, { plan, dryRun, expiresAt: deps.clock.now() + GRANT_TTL_MS });
+    if (!dryRun) {
+      const policy = deps.config.actions[plan.action];
+      if (policy) rate.take(rateKey(plan), policy.rateLimit.per);
+    }
+    await auditEvent(deps, actor, dryRun ? "dry_run_allowed" : "allowed", plan, { result: "allowed", summary: describeCommand(plan.command) });
+    return { kind: "allowed", grant: id, plan, dryRun };
+  };
+
+  return {
+    async authorize(request) {
+      const who = request.requester;
+      const dryRun = request.dryRun === true;
+      const verdict = dryRun ? deps.tokens.verifyToken(request.token) : await deps.tokens.redeemToken(request.token);
+      if (!verdict.ok) return refuse(who.user, verdict.reason, `the action token was refused (${verdict.reason})`);
+      const t = verdict.token;
+      const where = { incident: t.incident, host: t.host };
+      const id = ActionId.safeParse(t.action);
+      if (!id.success) return refuse(who.user, "unknown_action", `no action named ${JSON.stringify(t.action)}`, where);
+      const action = ACTIONS[id.data];
+      const policy = deps.config.actions[id.data];
+      if (!policy) return refuse(who.user, "action_not_enabled", `${id.data} is not enabled in the guard config`, { ...where, action: id.data });
+      // Values in a token came from log lines: validated again here, whoever signed them.
+      const params = action.params.safeParse(t.params);
+      if (!params.success) {
+        const detail = params.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+        return refuse(who.user, "invalid_params", `invalid parameters: ${detail}`, { ...where, action: id.data });
+      }
+      const plan: Plan = {
+        incident: t.incident, action: id.data, params: params.data, host: t.host, command: action.command(params.data, t.host),
+        destructive: action.destructive, requestedBy: who.user, approvedBy: undefined,
+      };
+      const refusal = checkRequester(policy, who) ?? checkScope(policy, t.host, action.target(params.data));
+      if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not run ${plan.action} on ${plan.host} (${refusal})`, plan);
+      if (dryRun) return grant(plan, true, who.user);
+      if (!rate.allows(rateKey(plan), policy.rateLimit.max, policy.rateLimit.per)) {
+        return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
+      }
+      if (!action.destructive) return grant(plan, false, who.user);
+      const approvalId = newId();
+      const expiresAt = deps.clock.now() + policy.approvalWithin;
+      approvals.set(approvalId, { plan, expiresAt });
+      await auditEvent(deps, who.user, "approval_requested", plan, { result: "needs_approval", approvalId, expiresAt });
+      return { kind: "needs_approval", approvalId, plan, expiresAt };
+    },
+
+    async approve(request) {
+      const who = request.requester;
+      const pending = approvals.get(request.approvalId);
+      if (!pending) return refuse(who.user, "unknown_approval", "no pending request with that id (already decided or never made)");
+      const { plan } = pending;
+      if (deps.clock.now() >= pending.expiresAt) {
+        approvals.delete(request.approvalId);
+        return refuse(who.user, "approval_expired", `the request by ${plan.requestedBy} expired before a second person approved it`, plan);
+      }
+      // The approval stays pending after these refusals: the right second person may still come.
+      if (who.user === plan.requestedBy) return refuse(who.user, "same_person", `${who.user} requested this; a second, different person must approve`, plan);
+      const policy = deps.config.actions[plan.action];
+      if (!policy) return refuse(who.user, "action_not_enabled", `${plan.action} is no longer enabled`, plan);
+      const refusal = checkRequester(policy, who);
+      if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not approve ${plan.action} (${refusal})`, plan);
+      if (!rate.allows(rateKey(plan), policy.rateLimit.max, policy.rateLimit.per)) {
+        return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
+      }
+      approvals.delete(request.approvalId);
+      return grant({ ...plan, approvedBy: who.user }, false, who.user);
+    },
+
+    async execute(grantId, executor) {
+      const g = grants.get(grantId);
+      grants.delete(grantId);
+      if (!g || deps.clock.now() >= g.expiresAt) {
+        await auditEvent(deps, "firewatch", "refused", undefined, { result: "refused", reason: "unknown_grant", detail: "no such grant, already used, or expired" });
+        return { status: "refused", reason: "unknown_grant" };
+      }
+      return executePlan(deps, g.plan, g.dryRun, executor);
+    },
+  };
+}

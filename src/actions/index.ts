@@ -1,0 +1,20 @@
+// Public surface of the actions floor: remediation definitions and the guard every action passes.
+/** The four actions as data (params, destructive, argv, pre/postconditions), by id. */
+export { ACTION_IDS, ACTIONS, ActionId, type ActionCommand, type ActionDefinition } from "./definitions.js";
+/** Validators for values taken from logs: PID, port, unit, container, queue. */
+export { ContainerRef, Pid, Port, QueueName, UnitName, UnitScope } from "./params.js";
+/** The probe door the conditions use (implemented by src/probes, faked in tests). */
+export type { ActionProbes, Check, ContainerState, PortHolder, Postcondition, Precondition, UnitState } from "./probes.js";
+/** Signed, expiring, single-use tokens for buttons. */
+export { createTokenService, MAX_TOKEN_CHARS, type RedeemedToken, type TokenClaims, type TokenDeps, type TokenRefusal, type TokenService, type TokenVerdict } from "./token.js";
+/** Used-nonce memory (bounded, expiring) that makes tokens single-use. */
+export { createNonceCache, type NonceLedger } from "./nonce-cache.js";
+/** Allow-lists per action as zod config; glob matching of hosts and targets. */
+export { ActionPolicySchema, checkRequester, checkScope, GuardConfigSchema, matchesAny, type ActionPolicy, type GuardConfig, type PolicyRefusal, type Requester } from "./policy.js";
+/** Per action and host rate limiting on the injected clock. */
+export { createRateLimiter, type RateLimiter } from "./rate-limit.js";
+/** Decisions, plans, and how a command reads in a confirm dialog. */
+export { describeCommand, type Decision, type Plan, type RefusalReason } from "./plan.js";
+/** The guard: authorize, approve, execute; every outcome audited. */
+export { createGuard, type ActionRequest, type ApprovalRequest, type Guard, type GuardDeps } from "./guard.js";
+export type { ExecutionOutcome, Executor, ExecutorResult } from "./execute.js";

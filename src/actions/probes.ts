@@ -1,0 +1,47 @@
+// The read-only questions an action's pre- and postcondition ask; src/probes answers them, tests answer with fakes.
+
+/** Who listens on a port, as the port-owner probe sees it. */
+export interface PortHolder {
+  readonly pid: string;
+  readonly command: string;
+  /** True when the holder is the unit's MainPID or runs inside the unit's cgroup (then it is not a rogue). */
+  readonly inUnit: boolean;
+}
+
+export interface UnitState {
+  readonly mainPid: string;
+  readonly activeState: string;
+  readonly subState: string;
+  readonly nRestarts: number;
+}
+
+export interface ContainerState {
+  readonly running: boolean;
+  readonly restarting: boolean;
+  readonly restartCount: number;
+  readonly exitCode: number;
+}
+
+/**
+ * The small door the guard needs to the probes floor. Each method answers for one host; `undefined` means the
+ * thing does not exist there (no listener, no such unit or container). A probe that cannot run rejects.
+ */
+export interface ActionProbes {
+  portHolder(host: string, port: string, unit: string | undefined): Promise<PortHolder | undefined>;
+  unitState(host: string, unit: string, scope: "system" | "user"): Promise<UnitState | undefined>;
+  containerState(host: string, container: string): Promise<ContainerState | undefined>;
+  failedJobCount(host: string, queue: string): Promise<number>;
+}
+
+/** What a pre- or postcondition found: ok or not, and in words what the world looks like (shown to the user). */
+export interface Check {
+  readonly ok: boolean;
+  readonly observed: string;
+  /** A figure the postcondition compares with (restart count, failed jobs) when it has one. */
+  readonly value?: number;
+}
+
+/** A condition over validated parameters, asked through the probes of the action's host. */
+export type Precondition<P> = (params: P, host: string, probes: ActionProbes) => Promise<Check>;
+/** A result check, given what the precondition saw before the action ran. */
+export type Postcondition<P> = (params: P, host: string, probes: ActionProbes, before: Check) => Promise<Check>;
