@@ -127,7 +127,13 @@ export class SshHost implements Host {
         });
         resolve(client);
       });
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (e) {
+        // ssh2 parses the key synchronously: a key it cannot read is a configuration error, not worth a retry.
+        client.off("error", onError);
+        reject(new HostError(this.name, "auth_failed", `cannot use the private key: ${e instanceof Error ? e.message : String(e)}`, { cause: e, hint: "give an OpenSSH or PEM private key (and its passphrase if it has one)" }));
+      }
     });
   }
 
