@@ -21,6 +21,7 @@
 // poll read any byte of it (no fingerprint yet to recognise its copy by); lines written between a
 // copytruncate's copy and its truncate are lost (they exist nowhere); a truncated file rewritten to the same
 // first 256 bytes is taken for the old one.
+import { isHostError } from "../hosts/index.js";
 import { createLineSplitter, createMultilineJoiner, createRecordParser, type LogRecord, type RawLine } from "../parsers/index.js";
 import { systemClock, type Clock } from "../time.js";
 import type { FileAccess, FileStat } from "./file-tail-access.js";
@@ -46,6 +47,8 @@ export interface FileFollowStats {
   truncations: number;
   /** Generations that vanished with unread bytes (deleted, or rotated away out of reach). */
   lostGenerations: number;
+  /** Polls that failed because the host was unreachable (retried at the next poll). */
+  hostErrors: number;
 }
 
 interface Position {
@@ -57,7 +60,7 @@ interface Position {
 }
 
 export class FileFollower {
-  readonly stats: FileFollowStats = { lines: 0, bytes: 0, rotations: 0, truncations: 0, lostGenerations: 0 };
+  readonly stats: FileFollowStats = { lines: 0, bytes: 0, rotations: 0, truncations: 0, lostGenerations: 0, hostErrors: 0 };
   private pos: Position | undefined;
   private resumeFrom: Position | undefined;
   /** The position after the last bytes read, kept when the generation it belongs to goes away. */
@@ -263,7 +266,14 @@ export async function* followFile(opts: FollowFileOptions): AsyncGenerator<LogRe
   let flushed = true;
   while (!opts.signal?.aborted) {
     const before = follower.stats.bytes;
-    yield* await follower.poll();
+    try {
+      yield* await follower.poll();
+    } catch (e) {
+      // The host is down for now (SSH link lost): the follower keeps its position, the next poll goes on
+      // from there. Anything else (permission denied, a missing command) is not fixed by waiting.
+      if (!isHostError(e) || (e.reason !== "unreachable" && e.reason !== "link_lost")) throw e;
+      follower.stats.hostErrors += 1;
+    }
     if (follower.stats.bytes !== before) {
       lastData = clock.now();
       flushed = false;

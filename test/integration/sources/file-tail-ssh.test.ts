@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SshHost } from "../../../src/hosts/index.js";
 import type { LogRecord } from "../../../src/parsers/index.js";
-import { FileFollower, hostFileAccess } from "../../../src/sources/index.js";
+import { FileFollower, followFile, hostFileAccess } from "../../../src/sources/index.js";
 import { sshdAvailability, startSshd, type SshdInstance } from "../../harness/sshd.js";
 
 const avail = sshdAvailability();
@@ -49,5 +49,24 @@ describe.skipIf(avail.missing !== undefined)(`file tail over SSH ${avail.missing
     got.push(...f.flush());
     expect(got.map((r) => Number(/^line (\d+)/.exec(r.text)?.[1]))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     expect(got.every((r) => r.host === "remote")).toBe(true);
+  }, 60_000);
+
+  test("after a dropped SSH link the next poll reconnects and goes on from its position: every line once", async () => {
+    const path = join(sshd.dir, "drop.log");
+    writeFileSync(path, "");
+    const ac = new AbortController();
+    const linked = new SshHost({ host: sshd.host, port: sshd.port, user: sshd.user, privateKey: sshd.privateKey, hostKey: { fingerprints: [sshd.hostKeyFingerprint] }, backoff: { baseMs: 20, maxMs: 100 } });
+    const it = followFile({ access: hostFileAccess(linked), path, startAt: "beginning", pollMs: 20, flushAfterMs: 100, signal: ac.signal });
+    const line = (i: number) => `line ${i} pid=42 msg="worker heartbeat"\n`;
+    for (let i = 1; i <= 25; i++) appendFileSync(path, line(i));
+    const got: LogRecord[] = [];
+    while (got.length < 10) got.push((await it.next()).value as LogRecord);
+    await sshd.dropSessions();
+    for (let i = 26; i <= 40; i++) appendFileSync(path, line(i));
+    while (got.length < 40) got.push((await it.next()).value as LogRecord);
+    ac.abort();
+    await it.return(undefined);
+    await linked.close();
+    expect(got.map((r) => Number(/^line (\d+)/.exec(r.text)?.[1]))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   }, 60_000);
 });

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
-import { decodeFileCursor, FileFollower, localFileAccess } from "../../../src/sources/index.js";
+import { HostError } from "../../../src/hosts/index.js";
+import { decodeFileCursor, FileFollower, followFile, localFileAccess, type FileAccess } from "../../../src/sources/index.js";
+import type { Clock } from "../../../src/time.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -113,6 +115,34 @@ describe("FileFollower", () => {
     expect(await f.poll()).toEqual([]);
     writeFileSync(path, "line 2\n");
     expect(numbers(await drain(f))).toEqual([2]);
+  });
+
+  test("followFile keeps its position through a host that is down for a while", async () => {
+    const path = join(tempDir(), "h.log");
+    writeFileSync(path, Array.from({ length: 25 }, (_, i) => `line ${i + 1}\n`).join(""));
+    let failNext = 0;
+    const flaky: FileAccess = {
+      ...access,
+      stat: (p, n) => (failNext-- > 0 ? Promise.reject(new HostError("web1", "link_lost", "connection lost")) : access.stat(p, n)),
+    };
+    const clock: Clock = { now: () => 0, sleep: async () => undefined };
+    const it = followFile({ access: flaky, path, startAt: "beginning", clock });
+    const got: LogRecord[] = [];
+    while (got.length < 5) got.push((await it.next()).value as LogRecord);
+    failNext = 3;
+    appendFileSync(path, "line 26\nline 27\n");
+    while (got.length < 26) got.push((await it.next()).value as LogRecord);
+    await it.return(undefined);
+    expect(numbers(got)).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
+    expect(failNext).toBeLessThan(0);
+  });
+
+  test("followFile stops on a host error that waiting does not fix", async () => {
+    const path = join(tempDir(), "p.log");
+    writeFileSync(path, "line 1\n");
+    const denied: FileAccess = { ...access, stat: () => Promise.reject(new HostError("web1", "permission_denied", "denied")) };
+    const it = followFile({ access: denied, path, startAt: "beginning", clock: { now: () => 0, sleep: async () => undefined } });
+    await expect(it.next()).rejects.toMatchObject({ reason: "permission_denied" });
   });
 
   type Op =
