@@ -9,6 +9,8 @@ export type { ActionProbes, Check, ContainerState, PortHolder, Postcondition, Pr
 export { createTokenService, MAX_TOKEN_CHARS, type RedeemedToken, type TokenClaims, type TokenDeps, type TokenRefusal, type TokenService, type TokenVerdict } from "./token.js";
 /** Used-nonce memory (bounded, expiring) that makes tokens single-use. */
 export { createNonceCache, type NonceLedger } from "./nonce-cache.js";
+/** The same, also recorded in the store's audit log so a used token stays used after a restart. */
+export { createStoreNonceLedger } from "./store-nonce-ledger.js";
 /** Allow-lists per action as zod config; glob matching of hosts and targets. */
 export { ActionPolicySchema, checkRequester, checkScope, GuardConfigSchema, matchesAny, type ActionPolicy, type GuardConfig, type PolicyRefusal, type Requester } from "./policy.js";
 /** Per action and host rate limiting on the injected clock. */
