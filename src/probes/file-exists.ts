@@ -61,13 +61,33 @@ export function parseDfPosix(path: string, text: string): DiskUsage {
 
 const gib = (kib: number) => (kib / 1024 / 1024).toFixed(1);
 
+/** The path, then its parents up to "/": a log names the file it failed to write, which often does not exist. */
+export function pathAndParents(path: string, max: number): string[] {
+  const out: string[] = [];
+  let cur = path.replace(/\/+$/, "") || "/";
+  while (out.length < max) {
+    out.push(cur);
+    if (cur === "/") break;
+    cur = cur.slice(0, cur.lastIndexOf("/")) || "/";
+  }
+  return out;
+}
+
+/** At most this many df calls walking up from a missing path. */
+const MAX_DF_TRIES = 6;
+
 export const diskUsage: Probe<PathParams, DiskUsage> = {
   name: "disk_usage",
   params: PathParams,
   run: async (ctx, p) => {
-    const r = await execProbe("disk_usage", ctx, ["df", "-P", "--", p.path], LIMITS);
-    if (r.code !== 0) throw new ProbeError("disk_usage", "command_failed", `df -P ${p.path}: ${firstLine(r)}`);
-    return parseDfPosix(p.path, r.stdout);
+    let last = "";
+    for (const candidate of pathAndParents(p.path, MAX_DF_TRIES)) {
+      const r = await execProbe("disk_usage", ctx, ["df", "-P", "--", candidate], LIMITS);
+      if (r.code === 0) return parseDfPosix(p.path, r.stdout);
+      last = firstLine(r);
+      if (!/No such file or directory/.test(r.stderr)) break;
+    }
+    throw new ProbeError("disk_usage", "command_failed", `df -P ${p.path}: ${last}`);
   },
   render: (d) => `${d.mountedOn} (${d.filesystem}): ${d.usedPercent}% used, ${gib(d.availableKiB)} GiB free of ${gib(d.sizeKiB)} GiB`,
 };

@@ -15,7 +15,11 @@ type AnyProbe = Probe<any, unknown>;
 
 /** Every built-in probe by name: the names rules may list under `probes:`. */
 export const PROBES: ReadonlyMap<string, AnyProbe> = new Map<string, AnyProbe>(
-  [portOwner, processInfo, unitStatus, containerState, fileExists, diskUsage, inotifyUsage].map((p) => [p.name, p as AnyProbe]),
+  [
+    ...[portOwner, processInfo, unitStatus, containerState, fileExists, diskUsage, inotifyUsage].map((p): [string, AnyProbe] => [p.name, p as AnyProbe]),
+    // The built-in library's inotify_limit rule names the probe this way.
+    ["inotify_limits", inotifyUsage as AnyProbe],
+  ],
 );
 
 export type ProbeResult =
@@ -50,13 +54,14 @@ const FIELDS: Readonly<Record<string, Readonly<Record<string, readonly string[]>
   port_owner: { port: ["port"], unit: ["unit"], container: ["container"] },
   process_info: { pid: ["pid"] },
   unit_status: { unit: ["unit"] },
-  container_state: { container: ["container"] },
+  container_state: { container: ["container", "container_id"] },
   file_exists: { path: ["path", "file"] },
   disk_usage: { path: ["path", "mount"] },
   inotify_usage: {},
+  inotify_limits: {},
 };
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
-  port_owner: ["port"], process_info: ["pid"], unit_status: ["unit"], container_state: ["container"], file_exists: ["path"], disk_usage: ["path"], inotify_usage: [],
+  port_owner: ["port"], process_info: ["pid"], unit_status: ["unit"], container_state: ["container"], file_exists: ["path"], disk_usage: ["path"], inotify_usage: [], inotify_limits: [],
 };
 
 /**
@@ -73,9 +78,11 @@ export function probesForRule(rule: Pick<Rule, "probes">, finding: Pick<Finding,
       const v = names.map((n) => finding.fields[n]).find((x) => x !== undefined && x !== "");
       if (v !== undefined) raw[param] = v;
     }
-    // A unit is often only known as the finding's service (the journald _SYSTEMD_UNIT); use it when it is a valid name.
-    if ((name === "unit_status" || name === "port_owner") && raw["unit"] === undefined && finding.service !== undefined) {
-      if (name === "unit_status" || probe.params.safeParse({ ...raw, unit: finding.service }).success) raw["unit"] = finding.service;
+    // A unit or container is often only known as the finding's service (journald's unit, Docker's container name).
+    const stand = name === "container_state" ? "container" : name === "unit_status" || name === "port_owner" ? "unit" : undefined;
+    if (stand !== undefined && raw[stand] === undefined && finding.service !== undefined) {
+      // port_owner runs without a unit, so a service that is no valid unit name is left out rather than skipping the probe.
+      if (name !== "port_owner" || probe.params.safeParse({ ...raw, unit: finding.service }).success) raw[stand] = finding.service;
     }
     const missing = (REQUIRED[name] ?? []).filter((k) => raw[k] === undefined);
     if (missing.length > 0) return { probe: name, skipped: `the finding has no ${missing.join(", ")}` };

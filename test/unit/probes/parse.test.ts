@@ -3,7 +3,7 @@ import { inCgroup, parseLsofFields, parseProcCgroup, parseSsListeners } from "..
 import { parsePsLine } from "../../../src/probes/process-info.js";
 import { parseSystemctlShow } from "../../../src/probes/unit-status.js";
 import { parseDockerInspect } from "../../../src/probes/container-state.js";
-import { parseDfPosix } from "../../../src/probes/file-exists.js";
+import { parseDfPosix, pathAndParents } from "../../../src/probes/file-exists.js";
 import { fdinfoPaths, watchesByPid } from "../../../src/probes/inotify-usage.js";
 
 describe("probe output parsers (outputs recorded from real commands)", () => {
@@ -62,6 +62,12 @@ describe("probe output parsers (outputs recorded from real commands)", () => {
     const out = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n/dev/vda         264212084 23749540  82641372      23% /mnt/my disk\n";
     expect(parseDfPosix("/mnt/my disk/x", out)).toEqual({ path: "/mnt/my disk/x", filesystem: "/dev/vda", sizeKiB: 264212084, usedKiB: 23749540, availableKiB: 82641372, usedPercent: 23, mountedOn: "/mnt/my disk" });
     expect(() => parseDfPosix("/", "df: /nope: No such file or directory\n")).toThrow(/df -P printed/);
+  });
+
+  test("pathAndParents stops at / and at its bound", () => {
+    expect(pathAndParents("/a/b/c/", 10)).toEqual(["/a/b/c", "/a/b", "/a", "/"]);
+    expect(pathAndParents("/", 10)).toEqual(["/"]);
+    expect(pathAndParents("/a/b/c/d/e", 2)).toEqual(["/a/b/c/d/e", "/a/b/c/d"]);
   });
 
   test("inotify: only /proc/PID/fd/N lines become fdinfo paths; watches sum per PID", () => {

@@ -45,6 +45,14 @@ describe("probesForRule", () => {
     expect(probesForRule({ probes: ["file_exists"] }, finding({}))).toEqual([{ probe: "file_exists", skipped: "the finding has no path" }]);
   });
 
+  test("the library's names and fields fit: inotify_limits, container_id, the service as container", () => {
+    expect(probesForRule({ probes: ["inotify_limits", "container_state"] }, finding({ container_id: "3f2a9c1b7d4e" }))).toEqual([
+      { probe: "inotify_limits", params: {} },
+      { probe: "container_state", params: { container: "3f2a9c1b7d4e" } },
+    ]);
+    expect(probesForRule({ probes: ["container_state"] }, finding({}, "rsky-ingester"))).toEqual([{ probe: "container_state", params: { container: "rsky-ingester" } }]);
+  });
+
   test("port_owner still runs without a unit when the service is not a valid unit name", () => {
     expect(probesForRule({ probes: ["port_owner"] }, finding({ port: "80" }, "my app"))).toEqual([{ probe: "port_owner", params: { port: "80" } }]);
   });
@@ -92,6 +100,12 @@ describe("runProbe", () => {
       return { code: 1 };
     });
     expect(await runProbe("port_owner", { port: 9003 }, host)).toMatchObject({ ok: true, evidence: { pid: 42, via: "lsof", ppid: 1, inUnit: undefined, isMainPid: undefined } });
+  });
+
+  test("disk_usage walks up from a file that does not exist to the first path df knows", async () => {
+    const host = scriptedHost((argv) => argv[3] === "/data" ? { stdout: "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb 1000 990 10 99% /data\n" } : { code: 1, stderr: `df: ${argv[3] ?? ""}: No such file or directory\n` });
+    expect(await runProbe("disk_usage", { path: "/data/tmp/tracktion_1234.wav" }, host)).toMatchObject({ ok: true, evidence: { mountedOn: "/data", usedPercent: 99 } });
+    expect(host.calls.map((c) => c[3])).toEqual(["/data/tmp/tracktion_1234.wav", "/data/tmp", "/data"]);
   });
 
   test("nothing listening is an answer", async () => {
