@@ -15,3 +15,5 @@ export { quoteArg, quoteArgv } from "./quote.js";
 /** backoffDelay: capped exponential delays with jitter for reconnects. */
 export { backoffDelay } from "./backoff.js";
 export type { BackoffOptions } from "./backoff.js";
+/** HostConfig is a host entry of firewatch.yaml (local, or ssh with a pinned key); openHost builds the Host. */
+export { HostConfig, openHost } from "./config.js";
