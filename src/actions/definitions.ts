@@ -1,7 +1,7 @@
 // The four remediations as data: parameters and validators, destructive or not, the argv, and their checks.
 import { z } from "zod";
 import { ContainerRef, Pid, Port, QueueName, UnitName, UnitScope } from "./params.js";
-import type { Check, Postcondition, Precondition } from "./probes.js";
+import type { ActionProbes, Check, Postcondition, Precondition } from "./probes.js";
 
 export const ACTION_IDS = ["kill_port_owner", "restart_unit", "restart_container", "clean_failed_jobs"] as const;
 export const ActionId = z.enum(ACTION_IDS);
@@ -23,6 +23,12 @@ export interface ActionDefinition<P extends Readonly<Record<string, string>> = R
   command(params: P, host: string): ActionCommand;
   readonly precondition: Precondition<P>;
   readonly postcondition: Postcondition<P>;
+  /** A second step after a grace period, run only while `needed` still says so (a TERM that was ignored gets a KILL). */
+  readonly escalation?: {
+    readonly afterMs: number;
+    needed(params: P, host: string, probes: ActionProbes): Promise<boolean>;
+    command(params: P, host: string): ActionCommand;
+  };
 }
 
 const ok = (observed: string, value?: number): Check => (value === undefined ? { ok: true, observed } : { ok: true, observed, value });
@@ -54,6 +60,15 @@ const killPortOwner: ActionDefinition<KillParams> = {
     const unit = await probes.unitState(host, p.unit, "system");
     if (!unit || unit.activeState !== "active") return no(`port ${p.port} is free but ${p.unit} is ${unit ? unit.activeState : "not found"}`);
     return ok(`port ${p.port} is free of PID ${p.pid}; ${p.unit} is active (${unit.subState})`);
+  },
+  // Issue 7: TERM, wait, then KILL only if that same PID still holds the port (never a PID that replaced it).
+  escalation: {
+    afterMs: 5_000,
+    needed: async (p, host, probes) => {
+      const holder = await probes.portHolder(host, p.port, p.unit);
+      return holder !== undefined && holder.pid === p.pid && !holder.inUnit;
+    },
+    command: (p, host) => ({ kind: "argv", host, argv: ["kill", "-KILL", p.pid] }),
   },
 };
 

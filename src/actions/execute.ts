@@ -22,6 +22,14 @@ export type ExecutionOutcome =
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+async function runSafely(executor: Executor, command: ActionCommand): Promise<ExecutorResult> {
+  try {
+    return await executor(command);
+  } catch (e) {
+    return { ok: false, detail: message(e) };
+  }
+}
+
 /** Executes a plan the guard granted. Nothing runs unless the precondition still holds now. */
 export async function executePlan(deps: AuditDeps & { readonly probes: ActionProbes }, plan: Plan, dryRun: boolean, executor: Executor): Promise<ExecutionOutcome> {
   const action = ACTIONS[plan.action];
@@ -42,11 +50,23 @@ export async function executePlan(deps: AuditDeps & { readonly probes: ActionPro
     await auditEvent(deps, actor, "world_changed", plan, { result: "not_run", precondition: pre.observed });
     return { status: "world_changed", plan, precondition: pre };
   }
-  let ran: ExecutorResult;
-  try {
-    ran = await executor(plan.command);
-  } catch (e) {
-    ran = { ok: false, detail: message(e) };
+  let ran = await runSafely(executor, plan.command);
+  let escalated = false;
+  if (ran.ok && action.escalation) {
+    await deps.clock.sleep(action.escalation.afterMs);
+    let needed: boolean;
+    try {
+      needed = await action.escalation.needed(plan.params, plan.host, deps.probes);
+    } catch (e) {
+      // Not knowing is no reason to escalate: the postcondition below will say whether the first step was enough.
+      needed = false;
+      ran = { ok: true, detail: `${ran.detail}; escalation check failed: ${message(e)}` };
+    }
+    if (needed) {
+      escalated = true;
+      const second = await runSafely(executor, action.escalation.command(plan.params, plan.host));
+      ran = { ok: second.ok, detail: `${ran.detail}; escalated: ${second.detail}` };
+    }
   }
   if (!ran.ok) {
     await auditEvent(deps, actor, "failed", plan, { result: "failed", stage: "command", detail: ran.detail });
@@ -58,6 +78,6 @@ export async function executePlan(deps: AuditDeps & { readonly probes: ActionPro
   } catch (e) {
     post = { ok: false, observed: `the postcondition could not be checked: ${message(e)}` };
   }
-  await auditEvent(deps, actor, post.ok ? "done" : "unverified", plan, { result: post.ok ? "done" : "unverified", output: ran.detail, postcondition: post.observed });
+  await auditEvent(deps, actor, post.ok ? "done" : "unverified", plan, { result: post.ok ? "done" : "unverified", output: ran.detail, escalated, postcondition: post.observed });
   return post.ok ? { status: "done", plan, postcondition: post } : { status: "unverified", plan, postcondition: post };
 }

@@ -103,6 +103,29 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
     expect((await guard.authorize({ token, requester: alice })).kind).toBe("needs_approval");
   });
 
+  test("a TERM the process ignores is followed by KILL after the grace period, and only then", async () => {
+    const exec = recordingExecutor((c) => {
+      if (c.kind === "argv" && c.argv[1] === "-KILL") {
+        world.ports.delete("9003");
+        world.units.set("transcription-palantir.service", { mainPid: "4242", activeState: "active", subState: "running", nRestarts: 486 });
+      }
+    });
+    const grant = await approvedGrant();
+    const t0 = clock.now();
+    expect(await guard.execute(grant, exec)).toMatchObject({ status: "done" });
+    expect(exec.calls.map((c) => (c.kind === "argv" ? c.argv.join(" ") : ""))).toEqual(["kill -TERM 1573680", "kill -KILL 1573680"]);
+    expect(clock.now() - t0).toBe(5_000);
+    expect((await store.listAudit({ action: "action.done" }))[0]?.details).toMatchObject({ escalated: true });
+  });
+
+  test("no KILL when another process took the port after the TERM", async () => {
+    const exec = recordingExecutor((c) => {
+      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false });
+    });
+    expect(await guard.execute(await approvedGrant(), exec)).toMatchObject({ status: "unverified" });
+    expect(exec.calls).toHaveLength(1);
+  });
+
   test("a grant is single-use", async () => {
     const grant = await approvedGrant();
     await guard.execute(grant, killingExecutor());
