@@ -58,9 +58,16 @@ export function createGuard(deps: GuardDeps): Guard {
     await auditEvent(deps, actor, "refused", plan, { result: "refused", reason, detail });
     return { kind: "refused", reason, detail };
   };
+  // Approvals and grants an hour past expiry are dropped whenever a new one is made, so neither map outgrows live
+  // requests; the hour keeps "approval_expired" (rather than "unknown_approval") for a late approver.
+  const prune = (): void => {
+    const cutoff = deps.clock.now() - 3_600_000;
+    for (const m of [approvals, grants]) for (const [k, v] of m) if (v.expiresAt <= cutoff) m.delete(k);
+  };
   const rateKey = (plan: Plan): string => JSON.stringify([plan.action, plan.host]);
 
   const grant = async (plan: Plan, dryRun: boolean, actor: string): Promise<Decision> => {
+    prune();
     const id = newId();
     grants.set(id, { plan, dryRun, expiresAt: deps.clock.now() + GRANT_TTL_MS });
     if (!dryRun) {
@@ -101,6 +108,7 @@ export function createGuard(deps: GuardDeps): Guard {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
       if (!action.destructive) return grant(plan, false, who.user);
+      prune();
       const approvalId = newId();
       const expiresAt = deps.clock.now() + policy.approvalWithin;
       approvals.set(approvalId, { plan, expiresAt });

@@ -247,6 +247,13 @@ describe("guard: two-person approval", () => {
     expect(await refusals()).toEqual(["approval_expired"]);
   });
 
+  test("an approval an hour past its expiry is forgotten once a new request comes in", async () => {
+    const old = await request();
+    clock.advance(600_000 + 3_600_000);
+    await request();
+    expect(await guard.approve({ approvalId: old, requester: bob })).toMatchObject({ kind: "refused", reason: "unknown_approval" });
+  });
+
   test("a non-destructive action needs no second person", async () => {
     const claims: TokenClaims = { incident: "fw-1a2b3c4d", action: "clean_failed_jobs", params: { queue: "transcription" }, host: "mithrandir" };
     const d = await guard.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice });
