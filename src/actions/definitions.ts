@@ -50,13 +50,14 @@ const killPortOwner: ActionDefinition<KillParams> = {
     const holder = await probes.portHolder(host, p.port, p.unit);
     if (!holder) return no(`nothing listens on port ${p.port} any more`);
     if (holder.pid !== p.pid) return no(`port ${p.port} is now held by PID ${holder.pid} (${holder.command}), not PID ${p.pid}`);
+    if (holder.inUnit === undefined) return no(`cannot tell whether PID ${p.pid} belongs to ${p.unit}; not killing what is not shown to be a rogue`);
     if (holder.inUnit) return no(`PID ${p.pid} is now ${p.unit}'s own process (MainPID or in its cgroup)`);
     return ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${p.unit}`);
   },
   postcondition: async (p, host, probes) => {
     const holder = await probes.portHolder(host, p.port, p.unit);
     if (holder && holder.pid === p.pid) return no(`PID ${p.pid} still holds port ${p.port}`);
-    if (holder && !holder.inUnit) return no(`port ${p.port} is held by another process, PID ${holder.pid} (${holder.command})`);
+    if (holder && holder.inUnit !== true) return no(`port ${p.port} is held by another process, PID ${holder.pid} (${holder.command})`);
     const unit = await probes.unitState(host, p.unit, "system");
     if (!unit || unit.activeState !== "active") return no(`port ${p.port} is free but ${p.unit} is ${unit ? unit.activeState : "not found"}`);
     return ok(`port ${p.port} is free of PID ${p.pid}; ${p.unit} is active (${unit.subState})`);
@@ -66,7 +67,7 @@ const killPortOwner: ActionDefinition<KillParams> = {
     afterMs: 5_000,
     needed: async (p, host, probes) => {
       const holder = await probes.portHolder(host, p.port, p.unit);
-      return holder !== undefined && holder.pid === p.pid && !holder.inUnit;
+      return holder !== undefined && holder.pid === p.pid && holder.inUnit === false;
     },
     command: (p, host) => ({ kind: "argv", host, argv: ["kill", "-KILL", p.pid] }),
   },

@@ -5,6 +5,8 @@ export { ACTION_IDS, ACTIONS, ActionId, type ActionCommand, type ActionDefinitio
 export { ContainerRef, Pid, Port, QueueName, UnitName, UnitScope } from "./params.js";
 /** The probe door the conditions use (implemented by src/probes, faked in tests). */
 export type { ActionProbes, Check, ContainerState, PortHolder, Postcondition, Precondition, UnitState } from "./probes.js";
+/** The probe door answered by src/probes on configured hosts. */
+export { createHostProbes, type HostProbeDeps } from "./probe-door.js";
 /** Signed, expiring, single-use tokens for buttons. */
 export { createTokenService, MAX_TOKEN_CHARS, type RedeemedToken, type TokenClaims, type TokenDeps, type TokenRefusal, type TokenService, type TokenVerdict } from "./token.js";
 /** Used-nonce memory (bounded, expiring) that makes tokens single-use. */

@@ -4,8 +4,11 @@
 export interface PortHolder {
   readonly pid: string;
   readonly command: string;
-  /** True when the holder is the unit's MainPID or runs inside the unit's cgroup (then it is not a rogue). */
-  readonly inUnit: boolean;
+  /**
+   * True when the holder is the unit's MainPID or runs inside the unit's cgroup (then it is not a rogue); undefined
+   * when the probe could not tell. Only `false` lets kill_port_owner act: what is not shown to be a rogue is not killed.
+   */
+  readonly inUnit: boolean | undefined;
 }
 
 export interface UnitState {
