@@ -30,6 +30,11 @@ export interface PortOwner {
   readonly container: string | undefined;
   /** The PID is the container's main PID or in a cgroup named after its id; undefined when unknown. */
   readonly inContainer: boolean | undefined;
+  /**
+   * Seed 000's "rogue process": the port is held by a process that is neither the unit's MainPID nor in its cgroup
+   * (when a unit was given), and not the container's (when one was given). undefined when that could not be settled.
+   */
+  readonly rogue: boolean | undefined;
   /** Why a part could not be answered (systemctl without a manager, docker down...): kept as evidence. */
   readonly notes: readonly string[];
 }
@@ -109,6 +114,15 @@ async function readCgroups(ctx: ProbeContext, pid: number, notes: string[]): Pro
   return parseProcCgroup(r.stdout);
 }
 
+/** Rogue only when every owner that was named was asked and said no; one unknown answer leaves it undefined. */
+function rogueOf(p: PortOwnerParams, isMainPid: boolean | undefined, inUnit: boolean | undefined, inContainer: boolean | undefined): boolean | undefined {
+  if (p.unit === undefined && p.container === undefined) return undefined;
+  if (isMainPid === true || inUnit === true || inContainer === true) return false;
+  if (p.unit !== undefined && (isMainPid === undefined || inUnit === undefined)) return undefined;
+  if (p.container !== undefined && inContainer === undefined) return undefined;
+  return true;
+}
+
 export async function readPortOwner(ctx: ProbeContext, p: PortOwnerParams): Promise<PortOwner> {
   const notes: string[] = [];
   const l = await findListener(ctx, p.port, notes);
@@ -152,6 +166,7 @@ export async function readPortOwner(ctx: ProbeContext, p: PortOwnerParams): Prom
     inUnit,
     container: p.container,
     inContainer,
+    rogue: rogueOf(p, isMainPid, inUnit, inContainer),
     notes,
   };
 }
@@ -159,7 +174,7 @@ export async function readPortOwner(ctx: ProbeContext, p: PortOwnerParams): Prom
 function renderPortOwner(o: PortOwner): string {
   if (!o.listening) return `nothing listens on port ${o.port}`;
   if (o.pid === undefined) return `port ${o.port} is in use, by a process firewatch may not see`;
-  const parts = [`port ${o.port} held by PID ${o.pid} (${o.command ?? "?"}), user ${o.user ?? "?"}, PPID ${o.ppid ?? "?"}`];
+  const parts = [`${o.rogue ? "rogue process: " : ""}port ${o.port} held by PID ${o.pid} (${o.command ?? "?"}), user ${o.user ?? "?"}, PPID ${o.ppid ?? "?"}`];
   if (o.unit !== undefined) {
     if (o.isMainPid === true) parts.push(`it is ${o.unit}'s MainPID`);
     else if (o.isMainPid === false) parts.push(`not ${o.unit}'s MainPID (${o.unitMainPid ?? "none"})${o.inUnit === false ? `, outside its cgroup` : o.inUnit ? `, inside its cgroup` : ""}`);

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalHost } from "../../../src/hosts/index.js";
 import { runProbe, type ContainerState } from "../../../src/probes/index.js";
 import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
-import { freePort } from "../../harness/program.js";
-import { startListener, until, type Listener } from "./helpers.js";
+import { freePort, makeTempDir } from "../../harness/program.js";
+import { startDetachedListener, startListener, until, type Listener } from "./helpers.js";
 
 const avail = dockerdAvailability();
 
@@ -46,12 +46,36 @@ describe.skipIf(avail.missing !== undefined)(`probes against a real dockerd ${av
     expect(inside).toBe(true);
     const state = await runProbe("container_state", { container: "listener" }, host, opts());
     const owner = await runProbe("port_owner", { port, container: "listener" }, host, opts());
-    expect(owner).toMatchObject({ ok: true, evidence: { pid: (state.ok ? (state.evidence as ContainerState).pid : -1), inContainer: true } });
+    expect(owner).toMatchObject({ ok: true, evidence: { pid: (state.ok ? (state.evidence as ContainerState).pid : -1), inContainer: true, rogue: false } });
     // A host process on another port is outside that container: the seed 000 shape with Docker.
     const other = await freePort();
     const l = await startListener(host, other);
     started.push(l);
-    expect(await runProbe("port_owner", { port: other, container: "listener" }, host, opts())).toMatchObject({ ok: true, evidence: { pid: l.pid, inContainer: false } });
+    expect(await runProbe("port_owner", { port: other, container: "listener" }, host, opts())).toMatchObject({ ok: true, evidence: { pid: l.pid, inContainer: false, rogue: true } });
+  }, 90_000);
+
+  test("seed 000 with Docker: a detached host process holds the port and the container restarts in a loop", async () => {
+    const tmp = await makeTempDir("probes-seed000");
+    try {
+      const port = await freePort();
+      const rogue = await startDetachedListener(host, port, tmp.path);
+      started.push(rogue);
+      await dockerd.docker(["run", "-d", "--name", "looping", "--network", "host", "--restart", "always", dockerd.image, "nc", "-l", "-p", String(port)]);
+      let state: ContainerState | undefined;
+      const looping = await until(async () => {
+        const r = await runProbe("container_state", { container: "looping" }, host, opts());
+        state = r.ok ? (r.evidence as ContainerState) : undefined;
+        return (state?.restartCount ?? 0) >= 2;
+      }, 60_000);
+      expect(looping, JSON.stringify(state)).toBe(true);
+      expect(state?.exitCode).not.toBe(0);
+      const owner = await runProbe("port_owner", { port, container: "looping" }, host, opts());
+      expect(owner).toMatchObject({ ok: true, evidence: { pid: rogue.pid, ppid: 1, inContainer: false, rogue: true } });
+      expect(owner.text).toMatch(new RegExp(`^rogue process: port ${port} held by PID ${rogue.pid} .*PPID 1; outside container looping$`));
+      await dockerd.docker(["rm", "-f", "looping"]);
+    } finally {
+      await tmp.remove();
+    }
   }, 90_000);
 
   test("a container that does not exist and a bad docker host are failed results", async () => {

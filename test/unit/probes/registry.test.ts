@@ -85,11 +85,25 @@ describe("runProbe", () => {
       return { code: 1, stderr: "unexpected" };
     });
     const r = await runProbe("port_owner", { port: "9003", unit: "palantir.service" }, host, { timeoutMs: 1234 });
-    expect(r).toMatchObject({ ok: true, evidence: { pid: 1573680, ppid: 1, user: "palantir", command: "node /opt/palantir/server.js", isMainPid: false, inUnit: false, via: "ss" } });
-    expect(r.text).toBe("port 9003 held by PID 1573680 (node /opt/palantir/server.js), user palantir, PPID 1; not palantir.service's MainPID (none), outside its cgroup");
+    expect(r).toMatchObject({ ok: true, evidence: { pid: 1573680, ppid: 1, user: "palantir", command: "node /opt/palantir/server.js", isMainPid: false, inUnit: false, via: "ss", rogue: true } });
+    expect(r.text).toBe("rogue process: port 9003 held by PID 1573680 (node /opt/palantir/server.js), user palantir, PPID 1; not palantir.service's MainPID (none), outside its cgroup");
     expect(host.calls).toContainEqual(["ss", "-ltnpH", "sport = :9003"]);
     expect(host.calls).toContainEqual(["systemctl", "show", "-p", "MainPID,NRestarts,ActiveState,SubState,Result,LoadState,ControlGroup", "--", "palantir.service"]);
     expect(host.opts.every((o) => o.timeoutMs === 1234 && typeof o.maxOutputBytes === "number")).toBe(true);
+  });
+
+  test("the unit's own MainPID is not rogue; a unit that cannot be asked leaves rogue unknown", async () => {
+    const answer = (mainPid: string) => (argv: readonly string[]) => {
+      if (argv[0] === "ss") return { stdout: 'LISTEN 0 511 0.0.0.0:9003 0.0.0.0:* users:(("node",pid=77,fd=21))\n' };
+      if (argv[0] === "ps") return { stdout: "77 1 palantir 5 node server.js\n" };
+      if (argv[0] === "cat") return { stdout: "0::/system.slice/palantir.service\n" };
+      if (argv[0] === "systemctl") return mainPid === "down" ? { code: 1, stderr: "Failed to connect to bus: Host is down\n" } : { stdout: `MainPID=${mainPid}\nActiveState=active\nLoadState=loaded\nControlGroup=/system.slice/palantir.service\n` };
+      return { code: 1 };
+    };
+    expect(await runProbe("port_owner", { port: 9003, unit: "palantir" }, scriptedHost(answer("77")))).toMatchObject({ ok: true, evidence: { isMainPid: true, inUnit: true, rogue: false } });
+    // A worker child of the unit: not the MainPID, but inside its cgroup.
+    expect(await runProbe("port_owner", { port: 9003, unit: "palantir" }, scriptedHost(answer("70")))).toMatchObject({ ok: true, evidence: { isMainPid: false, inUnit: true, rogue: false } });
+    expect(await runProbe("port_owner", { port: 9003, unit: "palantir" }, scriptedHost(answer("down")))).toMatchObject({ ok: true, evidence: { isMainPid: undefined, rogue: undefined, notes: [expect.stringContaining("service manager")] } });
   });
 
   test("port_owner falls back to lsof when ss shows the socket without its process", async () => {
@@ -99,7 +113,7 @@ describe("runProbe", () => {
       if (argv[0] === "ps") return { stdout: "42 1 palantir 5 node server.js\n" };
       return { code: 1 };
     });
-    expect(await runProbe("port_owner", { port: 9003 }, host)).toMatchObject({ ok: true, evidence: { pid: 42, via: "lsof", ppid: 1, inUnit: undefined, isMainPid: undefined } });
+    expect(await runProbe("port_owner", { port: 9003 }, host)).toMatchObject({ ok: true, evidence: { pid: 42, via: "lsof", ppid: 1, inUnit: undefined, isMainPid: undefined, rogue: undefined } });
   });
 
   test("disk_usage walks up from a file that does not exist to the first path df knows", async () => {
