@@ -9,7 +9,8 @@ export type ProbeFailure =
   | "command_failed" // the command ran and said no (non-zero exit with an error on stderr)
   | "timed_out"
   | "unparseable" // output that is not in the shape the parser knows
-  | "host_failed"; // the host could not run it (unreachable, command not found)
+  | "host_failed" // the host could not run it (unreachable, command not found)
+  | "aborted"; // the caller's AbortSignal fired
 
 export class ProbeError extends FirewatchError {
   readonly reason: ProbeFailure;
@@ -48,6 +49,7 @@ export async function execProbe(
 ): Promise<ExecResult> {
   const timeoutMs = ctx.timeoutMs ?? limits.timeoutMs;
   const r = await ctx.host.exec(argv, { timeoutMs, maxOutputBytes: limits.maxOutputBytes, ...(ctx.signal ? { signal: ctx.signal } : {}) }).catch((e: unknown) => {
+    if (ctx.signal?.aborted) throw new ProbeError(probe, "aborted", `${argv[0] ?? ""} on ${ctx.host.name} was cancelled`, { cause: e });
     throw new ProbeError(probe, "host_failed", `${argv[0] ?? ""} on ${ctx.host.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   });
   if (r.timedOut) throw new ProbeError(probe, "timed_out", `${argv[0] ?? ""} on ${ctx.host.name} took longer than ${timeoutMs} ms`);

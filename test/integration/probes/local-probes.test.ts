@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalHost } from "../../../src/hosts/index.js";
 import { runProbe, type PortOwner, type ProcessInfo } from "../../../src/probes/index.js";
+import { parseLsofFields } from "../../../src/probes/port-owner.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { startDetachedListener, startListener, type Listener } from "./helpers.js";
 
@@ -29,6 +30,20 @@ describe.skipIf(missing !== undefined)(`probes on the local host ${missing ?? ""
     const e = (r.ok ? r.evidence : undefined) as PortOwner;
     expect(e).toMatchObject({ listening: true, pid: l.pid, ppid: process.pid, via: "ss", command: `busybox nc -l -p ${port}` });
     expect(r.text).toContain(`held by PID ${l.pid}`);
+  });
+
+  test("the lsof fallback's parser reads real lsof output for the same listener", async () => {
+    const port = await freePort();
+    const l = await startListener(host, port);
+    started.push(l);
+    const r = await host.exec(["lsof", "-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-F", "pcLu"]);
+    expect(parseLsofFields(r.stdout)).toEqual([{ pid: l.pid, name: "busybox", user: expect.any(String) }]);
+  });
+
+  test("a cancelled probe is a result that says so", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    expect(await runProbe("inotify_usage", {}, host, { signal: ac.signal })).toMatchObject({ ok: false, error: { reason: "aborted" } });
   });
 
   test("a listener started detached is reparented: PPID 1, as the rogue process of seed 000", async () => {
