@@ -35,13 +35,7 @@ export class LocalHost implements Host {
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    checkArgv(this.name, argv);
-    opts.signal?.throwIfAborted();
-    const [cmd = "", ...args] = argv;
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    this.track(child);
-    const exit = exitOf(child);
-    await spawned(this.name, argv, child);
+    const { child, exit } = await this.start(argv, opts.signal);
     return collectExec(this.name, argv, opts, (out, err) => {
       child.stdout?.on("data", (b: Buffer) => out.push(b));
       child.stderr?.on("data", (b: Buffer) => err.push(b));
@@ -50,15 +44,9 @@ export class LocalHost implements Host {
   }
 
   async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<HostProcess> {
-    checkArgv(this.name, argv);
-    opts.signal?.throwIfAborted();
-    const [cmd = "", ...args] = argv;
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    this.track(child);
+    const { child, exit } = await this.start(argv, opts.signal);
     const err = createCapture(opts.maxStderrBytes ?? 64 * 1024);
     child.stderr?.on("data", (b: Buffer) => err.push(b));
-    const exit = exitOf(child);
-    await spawned(this.name, argv, child);
     const stdout = child.stdout;
     if (!stdout) throw new HostError(this.name, "unreachable", "child has no stdout");
     const kill = () => child.kill("SIGTERM");
@@ -81,6 +69,18 @@ export class LocalHost implements Host {
     const all = [...this.children];
     for (const c of all) c.kill("SIGTERM");
     await Promise.all(all.map(exitOf));
+  }
+
+  /** Spawns argv (no shell), tracked for close(); rejects with a HostError when it cannot start. */
+  private async start(argv: readonly string[], signal: AbortSignal | undefined): Promise<{ child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null }> }> {
+    checkArgv(this.name, argv);
+    signal?.throwIfAborted();
+    const [cmd = "", ...args] = argv;
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.track(child);
+    const exit = exitOf(child);
+    await spawned(this.name, argv, child);
+    return { child, exit };
   }
 
   private track(child: ChildProcess): void {

@@ -137,12 +137,13 @@ export class SshHost implements Host {
     });
   }
 
-  private async open(argv: readonly string[], signal?: AbortSignal): Promise<{ channel: ClientChannel; client: Client }> {
+  /** An exec channel for `command` (argv already quoted) on the shared connection, tracked until it closes. */
+  private async open(argv: readonly string[], command: string, signal?: AbortSignal): Promise<{ channel: ClientChannel; client: Client }> {
     checkArgv(this.name, argv);
     signal?.throwIfAborted();
     const client = await this.connection(signal);
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(wrapped(argv), (err, ch) => (err ? reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err })) : resolve(ch)));
+      client.exec(command, (err, ch) => (err ? reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err })) : resolve(ch)));
     });
     this.channels.set(channel, channelExit(channel, client, true));
     channel.once("close", () => this.channels.delete(channel));
@@ -150,7 +151,7 @@ export class SshHost implements Host {
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const { channel, client } = await this.open(argv, opts.signal);
+    const { channel, client } = await this.open(argv, wrapped(argv), opts.signal);
     return collectExec(this.name, argv, opts, (out, err) => {
       channel.on("data", (b: Buffer) => out.push(b));
       channel.stderr.on("data", (b: Buffer) => err.push(b));
@@ -160,7 +161,7 @@ export class SshHost implements Host {
   }
 
   async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<HostProcess> {
-    const { channel, client } = await this.open(argv, opts.signal);
+    const { channel, client } = await this.open(argv, wrapped(argv), opts.signal);
     const err = createCapture(opts.maxStderrBytes ?? 64 * 1024);
     channel.stderr.on("data", (b: Buffer) => err.push(b));
     const stop = () => channel.end();
@@ -187,15 +188,7 @@ export class SshHost implements Host {
    * dial-stdio does; closing the returned stream (or the host) closes its stdin.
    */
   async dial(argv: readonly string[], signal?: AbortSignal): Promise<Duplex> {
-    checkArgv(this.name, argv);
-    signal?.throwIfAborted();
-    const client = await this.connection(signal);
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(quoteArgv(argv), (err, ch) => (err ? reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err })) : resolve(ch)));
-    });
-    this.channels.set(channel, channelExit(channel, client, true));
-    channel.once("close", () => this.channels.delete(channel));
-    return channel;
+    return (await this.open(argv, quoteArgv(argv), signal)).channel;
   }
 
   async close(): Promise<void> {
