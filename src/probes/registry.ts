@@ -24,7 +24,7 @@ export const PROBES: ReadonlyMap<string, AnyProbe> = new Map<string, AnyProbe>(
 
 export type ProbeResult =
   | { readonly ok: true; readonly probe: string; readonly host: string; readonly evidence: unknown; readonly text: string }
-  | { readonly ok: false; readonly probe: string; readonly host: string; readonly error: { readonly reason: ProbeFailure | "unknown_probe"; readonly message: string }; readonly text: string };
+  | { readonly ok: false; readonly probe: string; readonly host: string; readonly error: { readonly reason: ProbeFailure | "unknown_probe"; readonly message: string; readonly hint?: string }; readonly text: string };
 
 /**
  * Validates `params` with the probe's schema and runs it. Never throws: an invalid value (nothing runs), a failed or
@@ -32,7 +32,11 @@ export type ProbeResult =
  */
 export async function runProbe(name: string, params: unknown, host: ProbeContext["host"], opts: Omit<ProbeContext, "host"> = {}): Promise<ProbeResult> {
   const probe = PROBES.get(name);
-  const fail = (reason: ProbeFailure | "unknown_probe", message: string): ProbeResult => ({ ok: false, probe: name, host: host.name, error: { reason, message }, text: `${name} on ${host.name} failed: ${message}` });
+  // text stays one line (a report cell, a thread reply); the hint, when there is one, is kept apart.
+  const fail = (reason: ProbeFailure | "unknown_probe", message: string, hint?: string): ProbeResult => {
+    const first = message.split("\n")[0] ?? "";
+    return { ok: false, probe: name, host: host.name, error: { reason, message: first, ...(hint === undefined ? {} : { hint }) }, text: `${name} on ${host.name} failed: ${first}` };
+  };
   if (!probe) return fail("unknown_probe", `no probe named ${JSON.stringify(name)} (known: ${[...PROBES.keys()].join(", ")})`);
   const parsed = probe.params.safeParse(params);
   if (!parsed.success) return fail("invalid_params", parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "));
@@ -40,7 +44,7 @@ export async function runProbe(name: string, params: unknown, host: ProbeContext
     const evidence = await probe.run({ ...opts, host }, parsed.data);
     return { ok: true, probe: name, host: host.name, evidence, text: probe.render(evidence) };
   } catch (e) {
-    if (e instanceof ProbeError) return fail(e.reason, e.message);
+    if (e instanceof ProbeError) return fail(e.reason, e.message, e.hint);
     return fail("host_failed", e instanceof Error ? e.message : String(e));
   }
 }

@@ -3,7 +3,8 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalHost } from "../../../src/hosts/index.js";
-import { runProbe, type PortOwner, type ProcessInfo } from "../../../src/probes/index.js";
+import { loadBuiltinRules } from "../../../src/rules/index.js";
+import { probesForRule, runProbe, type PortOwner, type ProcessInfo } from "../../../src/probes/index.js";
 import { parseLsofFields } from "../../../src/probes/port-owner.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { startDetachedListener, startListener, type Listener } from "./helpers.js";
@@ -30,6 +31,20 @@ describe.skipIf(missing !== undefined)(`probes on the local host ${missing ?? ""
     const e = (r.ok ? r.evidence : undefined) as PortOwner;
     expect(e).toMatchObject({ listening: true, pid: l.pid, ppid: process.pid, via: "ss", command: `busybox nc -l -p ${port}` });
     expect(r.text).toContain(`held by PID ${l.pid}`);
+  });
+
+  test("the built-in eaddrinuse_loop rule's probes, planned from a finding, run against a real listener", async () => {
+    const rule = (await loadBuiltinRules()).find((r) => r.id === "eaddrinuse_loop");
+    expect(rule?.probes).toEqual(["port_owner", "unit_status"]);
+    const port = await freePort();
+    const l = await startListener(host, port);
+    started.push(l);
+    const planned = probesForRule(rule ?? { probes: [] }, { fields: { port: String(port) }, service: "transcription-palantir" });
+    const results = await Promise.all(planned.map((p) => ("params" in p ? runProbe(p.probe, p.params, host) : Promise.reject(new Error(p.skipped)))));
+    expect(results.map((r) => [r.probe, r.ok])).toEqual([["port_owner", true], ["unit_status", false]]);
+    expect(results[0]).toMatchObject({ evidence: { pid: l.pid, unit: "transcription-palantir", rogue: undefined } });
+    expect(results[1]?.text).toMatch(/^unit_status on local failed: .*service manager[^\n]*$/);
+    expect(results[1]).toMatchObject({ error: { hint: expect.stringContaining("does not run systemd") } });
   });
 
   test("the lsof fallback's parser reads real lsof output for the same listener", async () => {
