@@ -5,6 +5,18 @@ import { createLineSplitter, createRecordParser, type LogRecord } from "../parse
 import { systemClock, type Clock } from "../time.js";
 import { demuxDockerStream } from "./docker-demux.js";
 
+/** The Docker source's part of firewatch.yaml: which containers, and whether to read the events stream. */
+export const DockerSourceConfig = z
+  .object({
+    socketPath: z.string().optional().describe("Local daemon socket (default /var/run/docker.sock); over SSH the remote user's DOCKER_HOST is used"),
+    containers: z.array(z.string().min(1)).default([]).describe("Container names or ids to follow"),
+    labels: z.array(z.string().min(1)).default([]).describe('Follow every container with these labels ("key" or "key=value"), also ones started later'),
+    namePattern: z.string().optional().describe("Follow every container whose name matches this regular expression"),
+    events: z.boolean().default(true).describe("Read die/oom/start/restart/health_status events"),
+  })
+  .strict();
+export type DockerSourceConfig = z.infer<typeof DockerSourceConfig>;
+
 /** RFC 3339 with up to 9 fraction digits (Docker trims trailing zeros) → nanoseconds since the epoch. */
 export function dockerTimeNs(ts: string): bigint | undefined {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(ts);

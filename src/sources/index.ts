@@ -30,3 +30,6 @@ export { followContainers } from "./docker-containers.js";
 export type { ContainerSelector, FollowContainersOptions } from "./docker-containers.js";
 /** dockerOverSsh: a Dockerode for a remote daemon, through dial-stdio on an SshHost's shared, pinned connection. */
 export { dockerOverSsh } from "./docker-ssh.js";
+/** The file and Docker sources' pieces of firewatch.yaml (journald's is JournaldSourceConfig). */
+export { FileSourceConfig } from "./file-tail-config.js";
+export { DockerSourceConfig } from "./docker.js";

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:net";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
-import { dockerOverSsh, followContainerLogs, followContainers, followDockerEvents, inspectContainer } from "../../../src/sources/index.js";
+import { DockerSourceConfig, dockerOverSsh, followContainerLogs, followContainers, followDockerEvents, inspectContainer } from "../../../src/sources/index.js";
 import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
 import { freePort } from "../../harness/program.js";
 import { execFile } from "node:child_process";
@@ -24,6 +24,11 @@ async function take(it: AsyncGenerator<LogRecord>, until: (got: LogRecord[]) => 
 }
 
 const runs = (rs: readonly LogRecord[]) => rs.map((r) => /^run (\d+):/.exec(r.message)?.[1]).filter((x) => x !== undefined).map(Number);
+
+test("DockerSourceConfig applies defaults and refuses unknown keys", () => {
+  expect(DockerSourceConfig.parse({ labels: ["fw.watch=yes"] })).toEqual({ containers: [], labels: ["fw.watch=yes"], events: true });
+  expect(DockerSourceConfig.safeParse({ label: ["x"] }).success).toBe(false);
+});
 
 describe.skipIf(avail.missing !== undefined)(`Docker sources ${avail.missing ?? ""}`, () => {
   let dockerd: DockerdInstance;

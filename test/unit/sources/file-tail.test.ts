@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
 import { HostError } from "../../../src/hosts/index.js";
-import { decodeFileCursor, FileFollower, followFile, localFileAccess, type FileAccess } from "../../../src/sources/index.js";
+import { decodeFileCursor, FileFollower, FileSourceConfig, followFile, localFileAccess, type FileAccess } from "../../../src/sources/index.js";
 import type { Clock } from "../../../src/time.js";
 
 const dirs: string[] = [];
@@ -143,6 +143,12 @@ describe("FileFollower", () => {
     const denied: FileAccess = { ...access, stat: () => Promise.reject(new HostError("web1", "permission_denied", "denied")) };
     const it = followFile({ access: denied, path, startAt: "beginning", clock: { now: () => 0, sleep: async () => undefined } });
     await expect(it.next()).rejects.toMatchObject({ reason: "permission_denied" });
+  });
+
+  test("FileSourceConfig applies defaults, parses durations and refuses unknown keys", () => {
+    expect(FileSourceConfig.parse({ paths: ["/var/log/app.log"], poll: "2s" })).toEqual({ paths: ["/var/log/app.log"], startAt: "end", poll: 2000, flushAfter: 1000 });
+    expect(FileSourceConfig.safeParse({ paths: [] }).success).toBe(false);
+    expect(FileSourceConfig.safeParse({ paths: ["/x"], pollMs: 5 }).success).toBe(false);
   });
 
   type Op =
