@@ -19,6 +19,8 @@ export interface PortOwner {
   readonly command: string | undefined;
   readonly user: string | undefined;
   readonly elapsedSeconds: number | undefined;
+  /** Every distinct PID holding a listener on the port (workers sharing the socket, a v4 and a v6 listener); pid is the first. */
+  readonly holders: readonly number[];
   /** "ss" or "lsof": which one named the process. */
   readonly via: "ss" | "lsof" | undefined;
   readonly unit: string | undefined;
@@ -83,22 +85,25 @@ export function inCgroup(paths: readonly string[], group: string): boolean {
   return g !== "" && g !== "/" && paths.some((p) => p === g || p.startsWith(`${g}/`));
 }
 
-async function findListener(ctx: ProbeContext, port: number, notes: string[]): Promise<{ listening: boolean; pid: number | undefined; name: string | undefined; user: string | undefined; via: "ss" | "lsof" | undefined }> {
+const distinct = (ls: readonly Listener[]) => [...new Set(ls.map((l) => l.pid).filter((p): p is number => p !== undefined))];
+
+async function findListener(ctx: ProbeContext, port: number, notes: string[]): Promise<{ listening: boolean; pid: number | undefined; holders: number[]; name: string | undefined; user: string | undefined; via: "ss" | "lsof" | undefined }> {
   const ss = await execProbe("port_owner", ctx, ["ss", "-ltnpH", `sport = :${port}`], LIMITS);
   if (ss.code !== 0) throw new ProbeError("port_owner", "command_failed", `ss ended with ${ss.code ?? ss.signal ?? "?"}: ${firstLine(ss)}`);
   const listeners = parseSsListeners(ss.stdout);
   const named = listeners.find((l) => l.pid !== undefined);
-  if (named) return { listening: true, pid: named.pid, name: named.name, user: undefined, via: "ss" };
-  if (listeners.length === 0) return { listening: false, pid: undefined, name: undefined, user: undefined, via: undefined };
+  if (named) return { listening: true, pid: named.pid, holders: distinct(listeners), name: named.name, user: undefined, via: "ss" };
+  if (listeners.length === 0) return { listening: false, pid: undefined, holders: [], name: undefined, user: undefined, via: undefined };
   // ss shows the socket but not its process when we may not read other users' fds; lsof may know more (setuid, sudo rules).
   const lsof = await execProbe("port_owner", ctx, ["lsof", "-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-F", "pcLu"], LIMITS).catch((e: unknown) => {
     notes.push(`lsof: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   });
-  const hit = lsof ? parseLsofFields(lsof.stdout)[0] : undefined;
-  if (hit) return { listening: true, pid: hit.pid, name: hit.name, user: hit.user, via: "lsof" };
+  const found = lsof ? parseLsofFields(lsof.stdout) : [];
+  const hit = found[0];
+  if (hit) return { listening: true, pid: hit.pid, holders: distinct(found), name: hit.name, user: hit.user, via: "lsof" };
   notes.push("ss and lsof show the listener but not its process (run firewatch with the right to read other users' /proc)");
-  return { listening: true, pid: undefined, name: undefined, user: undefined, via: undefined };
+  return { listening: true, pid: undefined, holders: [], name: undefined, user: undefined, via: undefined };
 }
 
 async function readCgroups(ctx: ProbeContext, pid: number, notes: string[]): Promise<string[] | undefined> {
@@ -155,6 +160,7 @@ export async function readPortOwner(ctx: ProbeContext, p: PortOwnerParams): Prom
     port: p.port,
     listening: l.listening,
     pid: l.pid,
+    holders: l.holders,
     ppid: info?.ppid,
     command: info?.command ?? l.name,
     user: info?.user ?? l.user,
@@ -174,7 +180,8 @@ export async function readPortOwner(ctx: ProbeContext, p: PortOwnerParams): Prom
 function renderPortOwner(o: PortOwner): string {
   if (!o.listening) return `nothing listens on port ${o.port}`;
   if (o.pid === undefined) return `port ${o.port} is in use, by a process firewatch may not see`;
-  const parts = [`${o.rogue ? "rogue process: " : ""}port ${o.port} held by PID ${o.pid} (${o.command ?? "?"}), user ${o.user ?? "?"}, PPID ${o.ppid ?? "?"}`];
+  const others = o.holders.length > 1 ? ` and ${o.holders.length - 1} other process${o.holders.length > 2 ? "es" : ""}` : "";
+  const parts = [`${o.rogue ? "rogue process: " : ""}port ${o.port} held by PID ${o.pid} (${o.command ?? "?"})${others}, user ${o.user ?? "?"}, PPID ${o.ppid ?? "?"}`];
   if (o.unit !== undefined) {
     if (o.isMainPid === true) parts.push(`it is ${o.unit}'s MainPID`);
     else if (o.isMainPid === false) parts.push(`not ${o.unit}'s MainPID (${o.unitMainPid ?? "none"})${o.inUnit === false ? `, outside its cgroup` : o.inUnit ? `, inside its cgroup` : ""}`);

@@ -122,6 +122,17 @@ describe("runProbe", () => {
     expect(host.calls.map((c) => c[3])).toEqual(["/data/tmp/tracktion_1234.wav", "/data/tmp", "/data"]);
   });
 
+  test("port_owner lists every process sharing the socket and names the first", async () => {
+    const host = scriptedHost((argv) => {
+      if (argv[0] === "ss") return { stdout: 'LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6),("nginx",pid=10,fd=7))\nLISTEN 0 511 [::]:80 [::]:* users:(("nginx",pid=12,fd=7))\n' };
+      if (argv[0] === "ps") return { stdout: "10 1 root 100 nginx: master process\n" };
+      return { code: 1 };
+    });
+    const r = await runProbe("port_owner", { port: 80 }, host);
+    expect(r).toMatchObject({ ok: true, evidence: { pid: 10, holders: [10, 11, 12] } });
+    expect(r.text).toBe("port 80 held by PID 10 (nginx: master process) and 2 other processes, user root, PPID 1");
+  });
+
   test("nothing listening is an answer", async () => {
     const r = await runProbe("port_owner", { port: 9003 }, scriptedHost(() => ({ stdout: "" })));
     expect(r).toMatchObject({ ok: true, evidence: { listening: false, pid: undefined }, text: "nothing listens on port 9003" });
