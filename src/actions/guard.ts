@@ -1,6 +1,7 @@
 // The guard: every remediation request passes here (token, allow-lists, validation, rate limit, second approver).
 import { randomBytes } from "node:crypto";
 import { ACTIONS, ActionId } from "./definitions.js";
+import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
 import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
@@ -93,6 +94,7 @@ export function createGuard(deps: GuardDeps): Guard {
       if (!policy) return refuse(who.user, "action_not_enabled", `${id.data} is not enabled in the guard config`, { ...where, action: id.data });
       // Values in a token came from log lines: validated again here, whoever signed them.
       const params = action.params.safeParse(t.params);
+      if (!HostName.safeParse(t.host).success) return refuse(who.user, "invalid_params", `invalid host name ${JSON.stringify(t.host)}`, { incident: t.incident, action: id.data });
       if (!params.success) {
         const detail = params.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
         return refuse(who.user, "invalid_params", `invalid parameters: ${detail}`, { ...where, action: id.data });

@@ -2,7 +2,7 @@
 /** The four actions as data (params, destructive, argv, pre/postconditions), by id. */
 export { ACTION_IDS, ACTIONS, ActionId, type ActionCommand, type ActionDefinition } from "./definitions.js";
 /** Validators for values taken from logs: PID, port, unit, container, queue. */
-export { ContainerRef, Pid, Port, QueueName, UnitName, UnitScope } from "./params.js";
+export { ContainerRef, HostName, Pid, Port, QueueName, UnitName, UnitScope } from "./params.js";
 /** The probe door the conditions use (implemented by src/probes, faked in tests). */
 export type { ActionProbes, Check, ContainerState, PortHolder, Postcondition, Precondition, UnitState } from "./probes.js";
 /** The probe door answered by src/probes on configured hosts. */

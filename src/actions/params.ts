@@ -30,3 +30,6 @@ export const QueueName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 
 
 /** systemctl scope: the system manager or `--user`. */
 export const UnitScope = z.enum(["system", "user"]);
+
+/** A host name as configured (never put in argv; it names the Host the command runs on), still refused when odd. */
+export const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/, "not a host name");

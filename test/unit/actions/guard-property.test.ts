@@ -18,7 +18,7 @@ const value = fc.oneof(
   fc.constantFrom("1573680", "9003", "transcription-palantir.service", "palantir-api", "transcription", "1", "0", "-9", "foo; rm -rf /", "$(id)", "`id`", "--help", "a b", "x\ny", ""),
   fc.string({ maxLength: 12 }),
 );
-const claims = fc.record({
+const randomClaims = fc.record({
   incident: fc.constantFrom("fw-1", "fw-2"),
   action: fc.constantFrom("kill_port_owner", "restart_unit", "restart_container", "clean_failed_jobs", "reboot"),
   params: fc.oneof(
@@ -30,7 +30,14 @@ const claims = fc.record({
   ),
   host: fc.constantFrom("mithrandir", "gandalf", "mithrandir; id"),
 });
-const requester = fc.record({ user: fc.constantFrom("U_ALICE", "U_BOB", "U_MALLORY"), groups: fc.constant([] as string[]), channel: fc.constantFrom("C_OPS", "C_RANDOM") });
+// Requests the lists allow, so the allowed and needs_approval paths are walked often, not by luck.
+const validClaims = fc.oneof(
+  fc.constant({ incident: "fw-1", action: "kill_port_owner", params: { pid: "1573680", port: "9003", unit: "transcription-palantir.service" }, host: "mithrandir" }),
+  fc.constantFrom("palantir-api", "3f2a9c1b7e4d").map((container) => ({ incident: "fw-1", action: "restart_container", params: { container }, host: "gandalf" })),
+  fc.constant({ incident: "fw-2", action: "clean_failed_jobs", params: { queue: "transcription" }, host: "mithrandir" }),
+);
+const claims = fc.oneof(randomClaims, validClaims);
+const requester = fc.record({ user: fc.constantFrom("U_ALICE", "U_ALICE", "U_BOB", "U_MALLORY"), groups: fc.constant([] as string[]), channel: fc.constantFrom("C_OPS", "C_OPS", "C_RANDOM") });
 
 describe("guard properties", () => {
   let store: FileStore;

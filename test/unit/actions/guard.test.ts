@@ -179,6 +179,7 @@ describe("guard: refusals, each audited, none executed", () => {
     ["PID 1", () => tokens.issueToken({ ...kill, params: { ...kill.params, pid: "1" } }, 60_000), alice, "invalid_params"],
     ["PID that is not digits", () => tokens.issueToken({ ...kill, params: { ...kill.params, pid: "-1" } }, 60_000), alice, "invalid_params"],
     ["an extra parameter", () => tokens.issueToken({ ...kill, params: { ...kill.params, signal: "KILL" } }, 60_000), alice, "invalid_params"],
+    ["host name with a shell command", () => tokens.issueToken({ ...kill, host: "mithrandir; id" }, 60_000), alice, "invalid_params"],
     ["unknown action", () => tokens.issueToken({ ...kill, action: "reboot" }, 60_000), alice, "unknown_action"],
   ];
   test.each(cases)("%s", async (_name, token, who, reason) => {
