@@ -50,6 +50,7 @@ const killPortOwner: ActionDefinition<KillParams> = {
     const holder = await probes.portHolder(host, p.port, p.unit);
     if (!holder) return no(`nothing listens on port ${p.port} any more`);
     if (holder.pid !== p.pid) return no(`port ${p.port} is now held by PID ${holder.pid} (${holder.command}), not PID ${p.pid}`);
+    if (holder.otherHolders.length > 0) return no(`port ${p.port} is also held by PID ${holder.otherHolders.join(", ")}; stopping PID ${p.pid} alone would not free it`);
     if (holder.inUnit === undefined) return no(`cannot tell whether PID ${p.pid} belongs to ${p.unit}; not killing what is not shown to be a rogue`);
     if (holder.inUnit) return no(`PID ${p.pid} is now ${p.unit}'s own process (MainPID or in its cgroup)`);
     return ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${p.unit}`);

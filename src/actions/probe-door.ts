@@ -25,7 +25,8 @@ export function createHostProbes(deps: HostProbeDeps): ActionProbes {
       if (!o.listening || o.pid === undefined) return undefined;
       // MainPID or cgroup: either one makes it the unit's; both unknown stays unknown (and the guard will not kill).
       const inUnit = o.isMainPid === true || o.inUnit === true ? true : o.isMainPid === false && o.inUnit === false ? false : undefined;
-      return { pid: String(o.pid), command: o.command ?? "?", inUnit };
+      const others = o.holders.filter((h) => h !== o.pid).map(String);
+      return { pid: String(o.pid), command: o.command ?? "?", inUnit, otherHolders: others };
     },
     async unitState(host, unit, scope) {
       const s = await unitStatus.run(ctx(host), { unit, user: scope === "user" });

@@ -9,6 +9,8 @@ export interface PortHolder {
    * when the probe could not tell. Only `false` lets kill_port_owner act: what is not shown to be a rogue is not killed.
    */
   readonly inUnit: boolean | undefined;
+  /** Other PIDs listening on the same port (workers sharing the socket, a v6 listener): then one kill frees nothing. */
+  readonly otherHolders: readonly string[];
 }
 
 export interface UnitState {

@@ -120,7 +120,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 
   test("no KILL when another process took the port after the TERM", async () => {
     const exec = recordingExecutor((c) => {
-      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false });
+      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
     });
     expect(await guard.execute(await approvedGrant(), exec)).toMatchObject({ status: "unverified" });
     expect(exec.calls).toHaveLength(1);
@@ -139,7 +139,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 describe("guard: the world changed between request and click", () => {
   test("another PID holds the port now: nothing is done and the user is told what changed", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false });
+    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
     const exec = killingExecutor();
     const outcome = await guard.execute(grant, exec);
     expect(exec.calls).toEqual([]);
@@ -149,7 +149,7 @@ describe("guard: the world changed between request and click", () => {
 
   test("the holder became the unit's own process: refused, nothing runs", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true });
+    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true, otherHolders: [] });
     const exec = killingExecutor();
     expect(await guard.execute(grant, exec)).toMatchObject({ status: "world_changed" });
     expect(exec.calls).toEqual([]);

@@ -3,12 +3,12 @@ import { ACTIONS, createHostProbes } from "../../../src/actions/index.js";
 import type { ExecResult, Host, HostProcess } from "../../../src/hosts/index.js";
 
 /** A host that answers read-only commands like seed 000's mithrandir did; `world` is changed by the test. */
-function seed000Host(world: { mainPid: string; cgroup: string; containerExists: boolean }): Host & { calls: string[] } {
+function seed000Host(world: { mainPid: string; cgroup: string; containerExists: boolean; ss?: string }): Host & { calls: string[] } {
   const calls: string[] = [];
   const answer = (argv: readonly string[]): Partial<ExecResult> => {
     const cmd = argv.join(" ");
     calls.push(cmd);
-    if (argv[0] === "ss") return { stdout: 'LISTEN 0 511 0.0.0.0:9003 0.0.0.0:* users:(("node",pid=1573680,fd=21))\n' };
+    if (argv[0] === "ss") return { stdout: world.ss ?? 'LISTEN 0 511 0.0.0.0:9003 0.0.0.0:* users:(("node",pid=1573680,fd=21))\n' };
     if (argv[0] === "ps") return { stdout: "1573680       1 zeus   812345 node dist/index.js\n" };
     if (argv[0] === "cat") return { stdout: world.cgroup };
     if (argv[0] === "systemctl") {
@@ -35,9 +35,16 @@ describe("the probe door over the probes floor", () => {
   test("seed 000: the PID outside the unit's cgroup is a rogue, and kill_port_owner's precondition holds", async () => {
     const host = seed000Host({ mainPid: "0", cgroup: "0::/user.slice/user-1000.slice/session-3.scope\n", containerExists: true });
     const probes = createHostProbes({ host: (n) => (n === "mithrandir" ? host : undefined), failedJobCount: () => Promise.resolve(0) });
-    expect(await probes.portHolder("mithrandir", "9003", params.unit)).toEqual({ pid: "1573680", command: "node dist/index.js", inUnit: false });
+    expect(await probes.portHolder("mithrandir", "9003", params.unit)).toEqual({ pid: "1573680", command: "node dist/index.js", inUnit: false, otherHolders: [] });
     expect(await ACTIONS.kill_port_owner.precondition(params, "mithrandir", probes)).toMatchObject({ ok: true });
     expect(host.calls.every((c) => !c.startsWith("kill"))).toBe(true);
+  });
+
+  test("a port shared with another process is not freed by one kill: refused, naming the other PID", async () => {
+    const ss = 'LISTEN 0 511 0.0.0.0:9003 0.0.0.0:* users:(("node",pid=1573680,fd=21))\nLISTEN 0 511 [::]:9003 [::]:* users:(("node",pid=1573690,fd=22))\n';
+    const host = seed000Host({ mainPid: "0", cgroup: "0::/user.slice/session-3.scope\n", containerExists: true, ss });
+    const probes = createHostProbes({ host: () => host, failedJobCount: () => Promise.resolve(0) });
+    expect(await ACTIONS.kill_port_owner.precondition(params, "mithrandir", probes)).toEqual({ ok: false, observed: "port 9003 is also held by PID 1573690; stopping PID 1573680 alone would not free it" });
   });
 
   test("the unit's own process is never a rogue", async () => {

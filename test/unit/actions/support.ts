@@ -31,7 +31,7 @@ export interface FakeWorld {
 /** Seed 000's shape: PID 1573680 (node, outside systemd) holds 9003; the unit is in auto-restart. */
 export function seed000World(): FakeWorld {
   return {
-    ports: new Map([["9003", { pid: "1573680", command: "node dist/index.js", inUnit: false }]]),
+    ports: new Map([["9003", { pid: "1573680", command: "node dist/index.js", inUnit: false, otherHolders: [] }]]),
     units: new Map([["transcription-palantir.service", { mainPid: "0", activeState: "activating", subState: "auto-restart", nRestarts: 485 }]]),
     containers: new Map([["palantir-api", { running: false, restarting: true, restartCount: 31, exitCode: 1 }]]),
     failedJobs: new Map([["transcription", 42]]),
