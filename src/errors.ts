@@ -14,6 +14,10 @@ export type ErrorCode =
   | "store_version" // data written by another layout version
   | "store_unavailable" // Redis unreachable for longer than the store waits
   | "not_found" // no incident, silence or job with that id
+  | "host_key" // a host's SSH key is unknown or changed: refused, never trusted silently
+  | "host_auth" // the SSH login was refused
+  | "host_unreachable" // a host cannot be reached, or its link dropped past the retries
+  | "host_command" // a command is missing or not permitted on the host
   | "internal";
 
 export class FirewatchError extends Error {

@@ -67,13 +67,13 @@ export type HostFailure =
 
 // errors.ts has no host codes yet; until it does, map to the nearest existing code and keep the precise reason.
 const CODE: Record<HostFailure, ErrorCode> = {
-  host_key_unknown: "config_invalid",
-  host_key_changed: "config_invalid",
-  auth_failed: "config_invalid",
-  unreachable: "input_missing",
-  link_lost: "input_missing",
-  command_not_found: "input_missing",
-  permission_denied: "input_missing",
+  host_key_unknown: "host_key",
+  host_key_changed: "host_key",
+  auth_failed: "host_auth",
+  unreachable: "host_unreachable",
+  link_lost: "host_unreachable",
+  command_not_found: "host_command",
+  permission_denied: "host_command",
   invalid_argument: "usage",
 };
 
