@@ -1,6 +1,6 @@
 // container_state: `docker [-H HOST] inspect --type container NAME` → running, exit code, OOM kill, restarts, health, PID.
 import { z } from "zod";
-import { execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { checkParams, execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
 import { ContainerValue, DockerHostValue } from "./values.js";
 
 export const ContainerStateParams = z.object({ container: ContainerValue });
@@ -95,7 +95,7 @@ export async function readContainerState(ctx: ProbeContext, container: string, p
 export const containerState: Probe<ContainerStateParams, ContainerState> = {
   name: "container_state",
   params: ContainerStateParams,
-  run: (ctx, p) => readContainerState(ctx, p.container),
+  run: async (ctx, p) => readContainerState(ctx, checkParams("container_state", ContainerStateParams, p).container),
   render: (c) =>
     `container ${c.name || c.container}: ${c.status}${c.health ? ` (${c.health})` : ""}, exit code ${c.exitCode}${c.oomKilled ? ", OOM-killed" : ""}, restarted ${c.restartCount} times${c.pid ? `, PID ${c.pid}` : ""}`,
 };

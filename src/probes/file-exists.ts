@@ -1,6 +1,6 @@
 // file_exists and disk_usage: `stat` a path and `df -P` its filesystem (seed 000 input files, seed 002 disk full).
 import { z } from "zod";
-import { execProbe, firstLine, ProbeError, type Probe } from "./probe.js";
+import { checkParams, execProbe, firstLine, ProbeError, type Probe } from "./probe.js";
 import { PathValue } from "./values.js";
 
 export const PathParams = z.object({ path: PathValue });
@@ -19,7 +19,8 @@ const LIMITS = { timeoutMs: 10_000, maxOutputBytes: 64 * 1024 };
 export const fileExists: Probe<PathParams, FileExists> = {
   name: "file_exists",
   params: PathParams,
-  run: async (ctx, p) => {
+  run: async (ctx, params) => {
+    const p = checkParams("file_exists", PathParams, params);
     // "--" so a path can never become an option; the value was validated as absolute anyway.
     const r = await execProbe("file_exists", ctx, ["stat", "-c", "%F|%s", "--", p.path], LIMITS);
     if (r.code !== 0) {
@@ -79,7 +80,8 @@ const MAX_DF_TRIES = 6;
 export const diskUsage: Probe<PathParams, DiskUsage> = {
   name: "disk_usage",
   params: PathParams,
-  run: async (ctx, p) => {
+  run: async (ctx, params) => {
+    const p = checkParams("disk_usage", PathParams, params);
     let last = "";
     for (const candidate of pathAndParents(p.path, MAX_DF_TRIES)) {
       const r = await execProbe("disk_usage", ctx, ["df", "-P", "--", candidate], LIMITS);

@@ -1,7 +1,7 @@
 // port_owner (seed 000): who listens on TCP port N (ss, lsof as fallback), and is it the unit's or container's process?
 import { z } from "zod";
 import { readContainerState } from "./container-state.js";
-import { execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { checkParams, execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
 import { readProcessInfo } from "./process-info.js";
 import { readUnitStatus } from "./unit-status.js";
 import { ContainerValue, PortValue, UnitValue } from "./values.js";
@@ -194,6 +194,6 @@ function renderPortOwner(o: PortOwner): string {
 export const portOwner: Probe<PortOwnerParams, PortOwner> = {
   name: "port_owner",
   params: PortOwnerParams,
-  run: (ctx, p) => readPortOwner(ctx, p),
+  run: async (ctx, p) => readPortOwner(ctx, checkParams("port_owner", PortOwnerParams, p)),
   render: renderPortOwner,
 };

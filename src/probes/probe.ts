@@ -40,6 +40,16 @@ export interface Probe<P, E> {
   render(evidence: E): string;
 }
 
+/**
+ * Parses params again inside run(): callers such as the guard call a probe's run() directly, and a value must never
+ * reach an argv without passing the schema, whoever the caller is.
+ */
+export function checkParams<P>(probe: string, schema: z.ZodType<P, unknown>, params: unknown): P {
+  const r = schema.safeParse(params);
+  if (!r.success) throw new ProbeError(probe, "invalid_params", r.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "));
+  return r.data;
+}
+
 /** Runs argv with the probe's limits; a timeout or truncated output becomes a ProbeError, never a half-parsed answer. */
 export async function execProbe(
   probe: string,

@@ -1,6 +1,6 @@
 // process_info: `ps -o pid=,ppid=,user=,etimes=,args= -p PID` → who runs it, its parent, how long, its command line.
 import { z } from "zod";
-import { execProbe, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { checkParams, execProbe, ProbeError, type Probe, type ProbeContext } from "./probe.js";
 import { PidValue } from "./values.js";
 
 export const ProcessInfoParams = z.object({ pid: PidValue });
@@ -41,7 +41,7 @@ export async function readProcessInfo(ctx: ProbeContext, pid: number, probe = "p
 export const processInfo: Probe<ProcessInfoParams, ProcessInfo> = {
   name: "process_info",
   params: ProcessInfoParams,
-  run: (ctx, p) => readProcessInfo(ctx, p.pid),
+  run: async (ctx, p) => readProcessInfo(ctx, checkParams("process_info", ProcessInfoParams, p).pid),
   render: (e) =>
     e.exists
       ? `PID ${e.pid} (${e.command ?? "?"}) user ${e.user ?? "?"}, PPID ${e.ppid ?? "?"}${e.ppid === 1 ? " (reparented to init: detached or orphaned)" : ""}, running ${e.elapsedSeconds ?? "?"} s`

@@ -1,6 +1,6 @@
 // unit_status: `systemctl [--user] show -p MainPID,NRestarts,... UNIT` → the unit's state, main PID and restart count.
 import { z } from "zod";
-import { execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { checkParams, execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
 import { UnitValue } from "./values.js";
 
 export const UnitStatusParams = z.object({ unit: UnitValue, user: z.boolean().default(false) });
@@ -64,7 +64,7 @@ export async function readUnitStatus(ctx: ProbeContext, p: UnitStatusParams, pro
 export const unitStatus: Probe<UnitStatusParams, UnitStatus> = {
   name: "unit_status",
   params: UnitStatusParams,
-  run: (ctx, p) => readUnitStatus(ctx, p),
+  run: async (ctx, p) => readUnitStatus(ctx, checkParams("unit_status", UnitStatusParams, p)),
   render: (s) =>
     s.loadState === "not-found"
       ? `${s.unit}: no such unit`

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { ExecOptions, ExecResult, Host, HostProcess } from "../../../src/hosts/index.js";
 import { HostError } from "../../../src/hosts/index.js";
-import { probesForRule, runProbe } from "../../../src/probes/index.js";
+import { containerState, diskUsage, fileExists, portOwner, probesForRule, processInfo, runProbe, unitStatus } from "../../../src/probes/index.js";
 
 /** A host that answers from a script and records every argv it was asked to run. */
 function scriptedHost(answer: (argv: readonly string[]) => Partial<ExecResult> | Error): Host & { calls: (readonly string[])[]; opts: ExecOptions[] } {
@@ -65,6 +65,18 @@ describe("runProbe", () => {
       const r = await runProbe(name, params, host);
       expect(r).toMatchObject({ ok: false, probe: name, error: { reason: "invalid_params" } });
     }
+    expect(host.calls).toEqual([]);
+  });
+
+  test("a probe's run() called directly (as the guard does) refuses unvalidated values before any argv", async () => {
+    const host = scriptedHost(() => ({}));
+    const ctx = { host };
+    await expect(portOwner.run(ctx, { port: 80, unit: "$(id)" })).rejects.toMatchObject({ reason: "invalid_params", code: "usage" });
+    await expect(unitStatus.run(ctx, { unit: "-H evil", user: false })).rejects.toMatchObject({ reason: "invalid_params" });
+    await expect(containerState.run(ctx, { container: "a;b" })).rejects.toMatchObject({ reason: "invalid_params" });
+    await expect(processInfo.run(ctx, { pid: -1 })).rejects.toMatchObject({ reason: "invalid_params" });
+    await expect(fileExists.run(ctx, { path: "rel" })).rejects.toMatchObject({ reason: "invalid_params" });
+    await expect(diskUsage.run(ctx, { path: "/a\0b" })).rejects.toMatchObject({ reason: "invalid_params" });
     expect(host.calls).toEqual([]);
   });
 
