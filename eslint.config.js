@@ -15,4 +15,5 @@ export default tseslint.config(
     },
   },
   { files: ["src/cli/**", "src/cli.ts", "bench/**", "scripts/**", "test/**"], rules: { "no-console": "off" } },
+  { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
 );
