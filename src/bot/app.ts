@@ -20,6 +20,8 @@ export interface BotDeps {
   readonly rules: () => Promise<ReadonlyMap<string, Rule>>;
   /** The live job queues as text for `/firewatch jobs` (src/jobs); optional. */
   readonly jobsText?: () => Promise<string>;
+  /** Model-drafted prose for `/firewatch report` (src/report draftProse); optional. */
+  readonly draft?: CommandDeps["draft"];
 }
 
 export interface Bot {
@@ -102,6 +104,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     clock: deps.clock,
     access: config.access,
     rules: deps.rules,
+    ...(deps.draft === undefined ? {} : { draft: deps.draft }),
     log: deps.log,
     ...(deps.jobsText ? { jobsText: deps.jobsText } : {}),
     // A person acted: update the post now rather than at the next loop.

@@ -1,7 +1,8 @@
 // `/firewatch list|show|report|ack|resolve|silence|jobs|help`: text in, a reply out; bad input gets usage, never a stack.
 import type { Logger } from "pino";
 import { isFirewatchError } from "../errors.js";
-import { renderMarkdown } from "../report/index.js";
+import { renderMarkdown, type ReportProse } from "../report/index.js";
+import type { Incident } from "../incidents/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store, StoredIncident } from "../store/index.js";
 import { formatDuration, formatIso, parseDuration, type Clock } from "../time.js";
@@ -27,6 +28,11 @@ export interface CommandDeps {
    * `jobs` lists only the stored incidents about failed jobs.
    */
   readonly jobsText?: () => Promise<string>;
+  /**
+   * Drafts the report's prose with the configured model (issue 8), or says why not; without it the report is the
+   * template report. `report` renders whatever comes back: the template stays complete either way.
+   */
+  readonly draft?: (incident: Incident, rules: ReadonlyMap<string, Rule>) => Promise<{ prose?: ReportProse; note?: string }>;
   /** A person changed this incident (ack, resolve): its post should be updated. */
   readonly onChange?: (incidentId: string) => unknown;
   readonly log?: Logger;
@@ -116,7 +122,13 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
       if (typeof id !== "string") return id;
       const found = await findIncident(deps.store, id);
       if (isReply(found)) return found;
-      const content = renderMarkdown(found.incident, await deps.rules(), { now: deps.clock.now() });
+      const rules = await deps.rules();
+      const drafted = deps.draft === undefined ? {} : await deps.draft(found.incident, rules);
+      const content = renderMarkdown(found.incident, rules, {
+        now: deps.clock.now(),
+        ...(drafted.prose === undefined ? {} : { prose: drafted.prose }),
+        ...(drafted.note === undefined ? {} : { proseNote: drafted.note }),
+      });
       return { text: `Incident report for \`${id}\``, file: { filename: `${found.incident.id}.md`, title: `Incident report ${found.incident.id}`, content } };
     }
     case "ack":

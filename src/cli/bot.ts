@@ -4,7 +4,8 @@ import { once } from "node:events";
 import { Command, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { createBot, SlackConfigSchema, slackConfigFromEnv, slackOffReason } from "../bot/index.js";
+import { createBot, SlackConfigSchema, slackConfigFromEnv, slackOffReason, type BotDeps } from "../bot/index.js";
+import { draftProse, readLlmConfig } from "../report/index.js";
 import { FirewatchError } from "../errors.js";
 import { loadRules, type Rule } from "../rules/index.js";
 import { openStore, parseStoreSpec } from "../store/index.js";
@@ -12,6 +13,22 @@ import { parseDuration, systemClock, type Clock } from "../time.js";
 import { createLogger, type Logger } from "./logger.js";
 
 /** Where `bot` reads and writes; tests pass their own (and a signal to stop it). */
+/**
+ * `/firewatch report` with model-drafted prose when a model is configured (FIREWATCH_LLM__*, docs/llm.md), the same
+ * drafting `analyze --llm` uses; a failed draft leaves the complete template report with one line saying why.
+ */
+export function reportDrafting(io: Pick<BotIo, "env" | "clock">): { draft?: NonNullable<BotDeps["draft"]> } {
+  const read = readLlmConfig(io.env);
+  const config = "config" in read ? read.config : undefined;
+  if (config === undefined) return {};
+  return {
+    draft: async (incident, rules) => {
+      const result = await draftProse(incident, rules, { config, now: () => io.clock.now(), sleep: (ms, signal) => io.clock.sleep(ms, signal) });
+      return result.prose !== undefined ? { prose: result.prose } : { note: `the model was not used: ${result.reason ?? "no draft"}` };
+    },
+  };
+}
+
 export interface BotIo {
   readonly env: NodeJS.ProcessEnv;
   readonly stderr: { write(s: string): unknown };
@@ -93,6 +110,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or s
         clock: io.clock,
         log,
         rules: () => (rules ??= loadRules({ dirs: [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
+        ...reportDrafting(io),
       });
       const signal = stopSignal(io);
       try {
