@@ -1,0 +1,87 @@
+// The one schema of firewatch.yaml, composed from the schemas each floor exports; defaults live here.
+import { z } from "zod";
+import { GuardConfigSchema } from "../actions/index.js";
+import { SlackConfigSchema } from "../bot/index.js";
+import { HostConfig } from "../hosts/index.js";
+import { readLlmConfig, type LlmConfig } from "../report/index.js";
+import { DockerSourceConfig, FileSourceConfig, JournaldSourceConfig } from "../sources/index.js";
+
+const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a host name of letters, digits, _ . -");
+const SourceCommon = {
+  name: z.string().min(1).optional().describe("Shown in incidents and used for cursors; default kind:host"),
+  host: HostName.default("local").describe("Which entry of `hosts` the source reads on"),
+};
+
+/** One source: the floor's own schema plus a kind and the host it runs on. */
+export const SourceEntry = z.discriminatedUnion("kind", [
+  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon }).strict(),
+  JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon }).strict(),
+  DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon }).strict(),
+]);
+export type SourceEntry = z.infer<typeof SourceEntry>;
+
+/** "file:DIR" or redis://…, the forms parseStoreSpec accepts (the CLI's --store). */
+export const StoreConfig = z
+  .object({
+    url: z
+      .string()
+      .regex(/^(?:rediss?:\/\/.+|file:.+)$/, 'expected "file:DIR" or "redis://HOST:PORT"')
+      .optional()
+      .describe("file:DIR or redis://HOST:PORT (env FIREWATCH_STORE__URL); absent: the file store in the default data directory"),
+  })
+  .strict();
+
+// The model settings are the FIREWATCH_LLM__* variables readLlmConfig reads (report/index.ts does not export
+// its schema): the section is turned into those variables and read by readLlmConfig itself, so one schema rules.
+const LLM_KEYS = ["baseUrl", "model", "apiKey", "timeoutMs", "maxTokens", "maxInputTokens", "maxAttempts", "pricePer1kInput", "pricePer1kOutput", "redactIps"] as const;
+export const screaming = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([a-z])([0-9])/g, "$1_$2").toUpperCase();
+const LlmSection = z
+  .partialRecord(z.enum(LLM_KEYS), z.union([z.string(), z.number(), z.boolean()]))
+  .describe("Model for report prose, as the FIREWATCH_LLM__* variables: model, apiKey (env), baseUrl, timeoutMs, maxTokens, ...")
+  .transform((section, ctx): LlmConfig => {
+    const env = Object.fromEntries(Object.entries(section).map(([k, v]) => [`FIREWATCH_LLM__${screaming(k)}`, String(v)]));
+    const read = readLlmConfig(env);
+    if (read.config) return read.config;
+    ctx.addIssue({ code: "custom", message: read.reason, input: section });
+    return z.NEVER;
+  });
+
+export const OutputsConfig = z
+  .object({
+    jsonLines: z.boolean().default(true).describe("Write one JSON line per incident change to stdout"),
+    reportDir: z.string().min(1).optional().describe("Write each incident's markdown report into this directory"),
+  })
+  .strict();
+
+export const HealthConfig = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1").describe("Address of the health endpoint"),
+    port: z.number().int().min(0).max(65535).default(9464).describe("Port of the health endpoint (0: any free port)"),
+  })
+  .strict();
+
+export const FirewatchConfigSchema = z
+  .object({
+    hosts: z.record(HostName, HostConfig).default({ local: { kind: "local" } }).describe("Where sources read: the machine itself or SSH hosts with pinned keys"),
+    sources: z.array(SourceEntry).default([]).describe("What to read: file, journald and docker sources"),
+    rules: z
+      .object({ dirs: z.array(z.string().min(1)).default([]).describe("Directories of rule files added to the built-ins") })
+      .strict()
+      .prefault({}),
+    store: StoreConfig.prefault({}),
+    slack: SlackConfigSchema.optional().describe("Slack posting and /firewatch; absent: Slack is off"),
+    guard: GuardConfigSchema.prefault({}).describe("Remediation actions allowed, and who may run them"),
+    llm: LlmSection.optional().describe("Model for report prose (FIREWATCH_LLM__*); absent: reports without prose"),
+    outputs: OutputsConfig.prefault({}),
+    health: HealthConfig.prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    c.sources.forEach((s, i) => {
+      if (s.host !== "local" && !(s.host in c.hosts)) ctx.addIssue({ code: "custom", path: ["sources", i, "host"], message: `no host "${s.host}" in hosts (known: ${Object.keys(c.hosts).join(", ") || "none"})` });
+    });
+  });
+export type FirewatchConfig = z.infer<typeof FirewatchConfigSchema>;
+
+/** Keys whose values are secrets: never shown, and never written in firewatch.yaml itself (env only). */
+export const SECRET_KEY = /^(?:botToken|appToken|signingSecret|apiKey|privateKey|passphrase|password|token)$/;
