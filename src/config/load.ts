@@ -89,8 +89,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<FirewatchC
   if (!issue) return fail([], "invalid");
   const path = issuePath(issue);
   const fromEnv = overrides.find((o) => startsWith(path, o.path));
-  // Never echo the value of a variable: it may be a token.
-  if (fromEnv) throw new FirewatchError("config_invalid", `env ${fromEnv.name} ${formatPath(path)}: ${problem({ ...issue, input: undefined } as z.core.$ZodIssue)}`);
+  // problem() builds on zod's messages, which never quote the value: a variable may hold a token.
+  if (fromEnv) throw new FirewatchError("config_invalid", `env ${fromEnv.name} ${formatPath(path)}: ${problem(issue)}`);
   return fail(path, problem(issue));
 }
 
