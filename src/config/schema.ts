@@ -42,7 +42,9 @@ const LlmSection = z
     const env = Object.fromEntries(Object.entries(section).map(([k, v]) => [`FIREWATCH_LLM__${screaming(k)}`, String(v)]));
     const read = readLlmConfig(env);
     if (read.config) return read.config;
-    ctx.addIssue({ code: "custom", message: read.reason, input: section });
+    // The reason names the variable; point at the key it came from so the error gets that key's line.
+    const key = LLM_KEYS.find((k) => read.reason.includes(`FIREWATCH_LLM__${screaming(k)}:`) && k in section);
+    ctx.addIssue({ code: "custom", message: read.reason, input: section, ...(key === undefined ? {} : { path: [key] }) });
     return z.NEVER;
   });
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, storeSpecOf } from "../../../src/config/index.js";
 import { FirewatchError } from "../../../src/errors.js";
@@ -91,7 +92,11 @@ describe("loadConfig: every error names file:line, the field and what is expecte
   });
 
   it("a model setting readLlmConfig refuses", async () => {
-    expect(await errorOf("llm:\n  model: m\n  maxAttempts: 10\n", { FIREWATCH_LLM__API_KEY: "sk-1" })).toMatch(/^firewatch\.yaml:1 llm: model configuration invalid: FIREWATCH_LLM__MAX_ATTEMPTS/);
+    expect(await errorOf("llm:\n  model: m\n  maxAttempts: 10\n", { FIREWATCH_LLM__API_KEY: "sk-1" })).toMatch(/^firewatch\.yaml:3 llm\.maxAttempts: model configuration invalid: FIREWATCH_LLM__MAX_ATTEMPTS/);
+  });
+
+  it("an unknown model setting", async () => {
+    expect(await errorOf("llm:\n  model: m\n  temperature: 0.2\n")).toBe("firewatch.yaml:3 llm.temperature: unknown key");
   });
 
   it("a secret written in the file, pointing at the variable to use", async () => {
@@ -108,5 +113,22 @@ describe("loadConfig: every error names file:line, the field and what is expecte
 
   it("a file that is a list, not a mapping", async () => {
     expect(await errorOf("- a\n- b\n")).toBe("firewatch.yaml:1 (top level): expected a mapping of sections (hosts, sources, store, ...)");
+  });
+});
+
+describe("loadConfig: unknown keys (property)", () => {
+  const SECTIONS = ["hosts", "sources", "rules", "store", "slack", "guard", "llm", "outputs", "health"];
+  it("names any misspelt section at its own line, after any number of comment lines", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,15}$/).filter((k) => !SECTIONS.includes(k)),
+        fc.nat(20),
+        async (key, comments) => {
+          const text = `${"# note\n".repeat(comments)}health:\n  port: 1\n${key}: 1\n`;
+          expect(await errorOf(text)).toBe(`firewatch.yaml:${comments + 3} ${key}: unknown key`);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
