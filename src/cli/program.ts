@@ -25,6 +25,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerBot } = await import("./bot.js");
     return (program) => registerBot(program);
   },
+  config: async () => {
+    const { registerConfig } = await import("./config.js");
+    return (program) => registerConfig(program);
+  },
   incidents: async () => {
     const { registerIncidents } = await import("./incidents.js");
     return (program) => registerIncidents(program);
