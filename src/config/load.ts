@@ -1,8 +1,9 @@
 // Reads firewatch.yaml (with line positions) plus FIREWATCH_* overrides into one validated FirewatchConfig.
 import { readFile } from "node:fs/promises";
-import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { FirewatchError } from "../errors.js";
+import { formatPath, issuePath, lineOf } from "../yaml-position.js";
 import { parseStoreSpec, type StoreSpec } from "../store/index.js";
 import { applyEnv, type ConfigPath } from "./env.js";
 import { FirewatchConfigSchema, screaming, SECRET_KEY, type FirewatchConfig } from "./schema.js";
@@ -11,32 +12,6 @@ export interface LoadConfigOptions {
   /** firewatch.yaml; absent: defaults plus the environment. */
   readonly file?: string | undefined;
   readonly env: NodeJS.ProcessEnv;
-}
-
-/** `sources[1].paths`, `slack.routing.channel`. */
-export function formatPath(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
-}
-
-/** The 1-based line of the deepest node on `path` in the document; a key's own line when the path ends at a key. */
-function lineOf(doc: Document, counter: LineCounter, path: ConfigPath): number {
-  for (let n = path.length; n > 0; n--) {
-    const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[n - 1]);
-      const range = (pair?.key as { range?: [number, number] } | null)?.range;
-      if (range) return counter.linePos(range[0]).line;
-    }
-    const range = (doc.getIn(path.slice(0, n), true) as { range?: [number, number] } | null)?.range;
-    if (range) return counter.linePos(range[0]).line;
-  }
-  return 1;
-}
-
-/** The issue's path, plus the key itself for an unknown key (so its line is the key's own). */
-function issuePath(issue: z.core.$ZodIssue): ConfigPath {
-  const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-  return issue.code === "unrecognized_keys" && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
 }
 
 function problem(issue: z.core.$ZodIssue): string {

@@ -1,20 +1,6 @@
 // Turns one zod issue about a rule into the sentence a rule author needs ("expected one of …, got "urgent"").
 import type { z } from "zod";
 
-/** The issue's path below the rule plus, for an unknown key, the key itself (so the line is the key's). */
-export function issuePath(issue: z.core.$ZodIssue): (string | number)[] {
-  const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-  if (issue.code === "unrecognized_keys" && issue.keys[0] !== undefined) return [...path, issue.keys[0]];
-  return path;
-}
-
-/** `match.any[1]`, `knowledge.immediate_actions[0].commands`. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = "";
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
-  return out;
-}
-
 function show(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (v === null) return "null";

@@ -1,9 +1,10 @@
 // Parses the text of a rule file (YAML, one rule or `rules: [...]`) into located Rules; errors name file, line, field.
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { isSeq, LineCounter, parseDocument } from "yaml";
 import { RuleFileError } from "../errors.js";
 import { RuleSchema, type Rule } from "./schema.js";
 import { checkPattern, patternSets } from "./compile.js";
-import { formatPath, issuePath, issueProblem } from "./issues.js";
+import { issueProblem } from "./issues.js";
+import { formatPath, issuePath, lineOf } from "../yaml-position.js";
 
 /** A rule with the place it came from: duplicate ids name both places. */
 export interface LocatedRule {
@@ -13,24 +14,6 @@ export interface LocatedRule {
 }
 
 type Path = (string | number)[];
-
-/** The 1-based line of the deepest node on `path` that exists in the document. */
-function lineOf(doc: Document, counter: LineCounter, path: Path): number {
-  for (let n = path.length; n >= 0; n--) {
-    const parent = n === 0 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
-    const last = path[n - 1];
-    // For a key, prefer the key's own position (an unknown key points at itself, not at its value).
-    if (n > 0 && isMap(parent)) {
-      const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === last);
-      const range = (pair?.key as { range?: [number, number] } | null)?.range;
-      if (range) return counter.linePos(range[0]).line;
-    }
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    const range = (node as { range?: [number, number] } | null)?.range;
-    if (range) return counter.linePos(range[0]).line;
-  }
-  return 1;
-}
 
 /** Parses the text of a rule file; `file` is only used in messages. */
 export function parseRuleText(text: string, file: string): LocatedRule[] {
