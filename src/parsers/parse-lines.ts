@@ -22,6 +22,8 @@ export interface ParseLinesOptions {
   readonly format?: LogFormat;
   /** Where bad_json is counted (the framing counts the other issues). */
   readonly stats?: FrameStats;
+  /** The service of lines that name none (Python logging, `docker logs`): e.g. the one the file name suggests. */
+  readonly defaultService?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -61,7 +63,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
       // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
       time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,
       host: p.host,
-      service: p.service,
+      service: p.service ?? opts.defaultService,
       pid: p.pid,
       level: p.level,
       fields: p.fields,

@@ -60,8 +60,11 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     stats.files += 1;
     // The per-line stages are synchronous: one await per chunk, not three per line.
     const splitter = createLineSplitter({ stats: frameStats, ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }) });
+    // Lines that name no service (Python logging, `docker logs`) take the one the file name suggests.
+    const defaultService = input.kind === "file" ? serviceFromFileName(input.path) : undefined;
     const parser = createRecordParser({
       file: input.path,
+      ...(defaultService === undefined ? {} : { defaultService }),
       referenceMs: opts.referenceMs ?? input.mtimeMs ?? now(),
       stats: frameStats,
       ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
@@ -70,11 +73,8 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     });
     const joiner = createMultilineJoiner(opts.join);
     const ready: LogRecord[] = [];
-    // Lines that name no service (Python logging, `docker logs`) take the one the file name suggests.
-    const fileService = input.kind === "file" ? serviceFromFileName(input.path) : undefined;
     const onRecord = (r: LogRecord) => {
-      const record = r.service === undefined && fileService !== undefined ? { ...r, service: fileService } : r;
-      for (const done of joiner.push(record)) ready.push(done);
+      for (const done of joiner.push(r)) ready.push(done);
     };
     const onLine = (l: RawLine) => parser.push(l, onRecord);
     const drain = () => {
