@@ -4,6 +4,6 @@ export type { Cadence, Evidence, Finding, FindingState, FindingTable } from "./f
 export { createCorrelator, DEFAULT_EVIDENCE_PER_END, DEFAULT_MAX_GROUPS_PER_RULE } from "./correlator.js";
 export type { Correlator, CorrelatorOptions, CorrelatorStats } from "./correlator.js";
 /** Fills {field} placeholders; unknown names stay visible as they are. */
-export { fillTemplate } from "./template.js";
+export { fillTemplate, PLACEHOLDER } from "./template.js";
 /** The stable key of a rule's group: rule id + JSON-quoted group values. */
 export { makeGroupKey } from "./group-key.js";

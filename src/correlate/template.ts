@@ -1,7 +1,10 @@
 // Fills {name} placeholders in rule text (titles, derive values, knowledge) from a finding's fields.
 
-// Names as captured groups and record attributes spell them; `{a: 1}` or `{ x }` (jq, shell) are left alone.
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+/**
+ * A {name} placeholder, as captured groups and record attributes spell names; `{a: 1}` or `{ x }` (jq, shell) are left
+ * alone. The one syntax of rule text: the report's filler (report/fill.ts) uses it too. Global: use with replace/matchAll.
+ */
+export const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
 
 /**
  * Plain template filling: `{field}` becomes its value; a name with no value stays visibly as `{field}`,

@@ -4,14 +4,12 @@
 // the report has two extra duties: every value is escaped for its context before it is inserted, and a
 // placeholder without a value must never reach the output (the line is dropped, or says "unknown").
 import { formatIso } from "../time.js";
-import type { Finding } from "../correlate/index.js";
+import { PLACEHOLDER, type Finding } from "../correlate/index.js";
 import { formatInterval, formatSpan, type TimeFormat } from "./clock-format.js";
 
 export type TemplateValues = Readonly<Record<string, string>>;
 /** Turns a raw value into what is inserted (escaped, maybe bold). */
 export type RenderValue = (value: string, name: string) => string;
-
-const PLACEHOLDER = /\{([A-Za-z_][\w.-]*)\}/g;
 
 /** Own values only: a template naming {constructor} or {toString} must not find Object's methods. */
 function lookup(values: TemplateValues, name: string): string | undefined {
