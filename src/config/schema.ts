@@ -5,20 +5,37 @@ import { SlackConfigSchema } from "../bot/index.js";
 import { HostConfig } from "../hosts/index.js";
 import { readLlmConfig, type LlmConfig } from "../report/index.js";
 import { DockerSourceConfig, FileSourceConfig, JournaldSourceConfig } from "../sources/index.js";
+import { Duration } from "../time.js";
 
 const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a host name of letters, digits, _ . -");
 const SourceCommon = {
   name: z.string().min(1).optional().describe("Shown in incidents and used for cursors; default kind:host"),
   host: HostName.default("local").describe("Which entry of `hosts` the source reads on"),
+  retries: z.number().int().min(0).default(5).describe("Reconnects in a row without a line before the source counts as failed (it keeps retrying)"),
 };
+
+/**
+ * How long a source may stay silent before the daemon says so (a source-health incident); 0 turns it off.
+ * A journal or a Docker daemon always has something to say within minutes; a log file may rightly stay quiet.
+ */
+const quiet = (fallback: number | undefined) => {
+  const d = Duration.describe("Silence (no lines) after which the source is reported quiet; 0: never");
+  return fallback === undefined ? { quiet: d.optional() } : { quiet: d.default(fallback) };
+};
+const TEN_MINUTES_MS = 600_000;
 
 /** One source: the floor's own schema plus a kind and the host it runs on. */
 export const SourceEntry = z.discriminatedUnion("kind", [
-  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon }).strict(),
-  JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon }).strict(),
-  DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon }).strict(),
+  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, ...quiet(undefined) }).strict(),
+  JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon, ...quiet(TEN_MINUTES_MS) }).strict(),
+  DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon, ...quiet(TEN_MINUTES_MS) }).strict(),
 ]);
 export type SourceEntry = z.infer<typeof SourceEntry>;
+
+/** The name a source goes by in cursors, logs and source-health incidents: its `name`, else kind:host. */
+export function sourceName(s: Pick<SourceEntry, "name" | "kind" | "host">): string {
+  return s.name ?? `${s.kind}:${s.host}`;
+}
 
 /** "file:DIR" or redis://…, the forms parseStoreSpec accepts (the CLI's --store). */
 export const StoreConfig = z
@@ -81,6 +98,14 @@ export const FirewatchConfigSchema = z
   .superRefine((c, ctx) => {
     c.sources.forEach((s, i) => {
       if (s.host !== "local" && !(s.host in c.hosts)) ctx.addIssue({ code: "custom", path: ["sources", i, "host"], message: `no host "${s.host}" in hosts (known: ${Object.keys(c.hosts).join(", ") || "none"})` });
+    });
+    // The name keys the source's cursor in the store: two sources sharing one would resume from each other's position.
+    const seen = new Map<string, number>();
+    c.sources.forEach((s, i) => {
+      const name = sourceName(s);
+      const first = seen.get(name);
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["sources", i, s.name === undefined ? "kind" : "name"], message: `sources[${first}] is named "${name}" too: give each source its own name` });
+      else seen.set(name, i);
     });
   });
 export type FirewatchConfig = z.infer<typeof FirewatchConfigSchema>;
