@@ -22,3 +22,5 @@ export { describeCommand, type Decision, type Plan, type RefusalReason } from ".
 /** The guard: authorize, approve, execute; every outcome audited. */
 export { createGuard, type ActionRequest, type ApprovalRequest, type Guard, type GuardDeps } from "./guard.js";
 export type { ExecutionOutcome, Executor, ExecutorResult } from "./execute.js";
+/** The real executor: argv through Host.exec (never a shell, timed, output capped), the job queue through a cleaner. */
+export { createHostExecutor, type HostExecutorDeps } from "./host-executor.js";
