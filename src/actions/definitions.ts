@@ -1,7 +1,8 @@
 // The four remediations as data: parameters and validators, destructive or not, the argv, and their checks.
 import { z } from "zod";
 import { ContainerRef, Pid, Port, QueueName, UnitName, UnitScope } from "./params.js";
-import type { ActionProbes, Check, Postcondition, Precondition } from "./probes.js";
+import type { Clock } from "../time.js";
+import type { ActionProbes, Check, PortHolder, Postcondition, Precondition } from "./probes.js";
 
 export const ACTION_IDS = ["kill_port_owner", "restart_unit", "restart_container", "clean_failed_jobs"] as const;
 export const ActionId = z.enum(ACTION_IDS);
@@ -34,41 +35,83 @@ export interface ActionDefinition<P extends Readonly<Record<string, string>> = R
 const ok = (observed: string, value?: number): Check => (value === undefined ? { ok: true, observed } : { ok: true, observed, value });
 const no = (observed: string, value?: number): Check => (value === undefined ? { ok: false, observed } : { ok: false, observed, value });
 
-const KillParams = z.object({ pid: Pid, port: Port, unit: UnitName }).strict();
+const UnitKill = z.object({ pid: Pid, port: Port, unit: UnitName }).strict();
+const ContainerKill = z.object({ pid: Pid, port: Port, container: ContainerRef }).strict();
+// Exactly one owner: strict objects, so a token naming both a unit and a container matches neither form.
+const KillParams = z.union([UnitKill, ContainerKill]);
 type KillParams = z.infer<typeof KillParams>;
 
-// Seed 000: a process outside systemd (PPID 1) holds port 9003 and the unit restarts in a loop. Killing is right only
-// while that same PID still holds the port and is not the unit's own process.
+/** The owner the port is meant for, as words and as the portHolder question. */
+const ownerOf = (p: KillParams) =>
+  "unit" in p
+    ? { name: p.unit, what: p.unit, holder: (host: string, probes: ActionProbes) => probes.portHolder(host, p.port, p.unit), mine: (h: PortHolder) => h.inUnit }
+    : { name: p.container, what: `container ${p.container}`, holder: (host: string, probes: ActionProbes) => probes.portHolder(host, p.port, undefined, p.container), mine: (h: PortHolder) => h.inContainer };
+
+// A container with --restart always backs off (100 ms doubling up to a minute) before each try: give it that long to
+// come up once the port is free, then watch it for a while so a container that starts and dies again is not "fixed".
+const CONTAINER_UP_MS = 70_000;
+const CONTAINER_POLL_MS = 1_000;
+const CONTAINER_STABLE_MS = 5_000;
+
+async function containerCameUp(p: { port: string; pid: string; container: string }, host: string, probes: ActionProbes, clock: Clock): Promise<Check> {
+  const end = clock.now() + CONTAINER_UP_MS;
+  let s = await probes.containerState(host, p.container);
+  while ((!s || !s.running || s.restarting) && clock.now() < end) {
+    await clock.sleep(CONTAINER_POLL_MS);
+    s = await probes.containerState(host, p.container);
+  }
+  if (!s) return no(`container ${p.container} is gone`);
+  if (!s.running || s.restarting) return no(`port ${p.port} is free of PID ${p.pid} but container ${p.container} is ${s.restarting ? "still restarting" : "not running"} after ${CONTAINER_UP_MS / 1000} s`, s.restartCount);
+  const first = s.restartCount;
+  await clock.sleep(CONTAINER_STABLE_MS);
+  const again = await probes.containerState(host, p.container);
+  if (!again || !again.running || again.restarting || again.restartCount !== first) {
+    return no(`container ${p.container} came up but did not stay up (RestartCount ${first} → ${again ? again.restartCount : "gone"})`, again?.restartCount);
+  }
+  return ok(`running, RestartCount ${first} stable over ${CONTAINER_STABLE_MS / 1000} s`, first);
+}
+
+// Seed 000: a process outside systemd (PPID 1) holds port 9003 and the unit restarts in a loop; with Docker's host
+// networking the same happens to a container. Killing is right only while that same PID still holds the port and is
+// shown not to be the owner's own process (unit: MainPID or cgroup; container: its PID or cgroup).
 const killPortOwner: ActionDefinition<KillParams> = {
   id: "kill_port_owner",
   title: "Stop the process holding the port",
   destructive: true,
   params: KillParams,
-  target: (p) => p.unit,
+  target: (p) => ownerOf(p).name,
   command: (p, host) => ({ kind: "argv", host, argv: ["kill", "-TERM", p.pid] }),
   precondition: async (p, host, probes) => {
-    const holder = await probes.portHolder(host, p.port, p.unit);
+    const o = ownerOf(p);
+    const holder = await o.holder(host, probes);
     if (!holder) return no(`nothing listens on port ${p.port} any more`);
     if (holder.pid !== p.pid) return no(`port ${p.port} is now held by PID ${holder.pid} (${holder.command}), not PID ${p.pid}`);
     if (holder.otherHolders.length > 0) return no(`port ${p.port} is also held by PID ${holder.otherHolders.join(", ")}; stopping PID ${p.pid} alone would not free it`);
-    if (holder.inUnit === undefined) return no(`cannot tell whether PID ${p.pid} belongs to ${p.unit}; not killing what is not shown to be a rogue`);
-    if (holder.inUnit) return no(`PID ${p.pid} is now ${p.unit}'s own process (MainPID or in its cgroup)`);
-    return ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${p.unit}`);
+    const mine = o.mine(holder);
+    if (mine === undefined) return no(`cannot tell whether PID ${p.pid} belongs to ${o.what}; not killing what is not shown to be a rogue`);
+    if (mine) return no("unit" in p ? `PID ${p.pid} is now ${p.unit}'s own process (MainPID or in its cgroup)` : `PID ${p.pid} is inside container ${p.container} (its own process)`);
+    return ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${o.what}`);
   },
-  postcondition: async (p, host, probes) => {
-    const holder = await probes.portHolder(host, p.port, p.unit);
+  postcondition: async (p, host, probes, _before, clock) => {
+    const o = ownerOf(p);
+    // The container form first waits for the container to come up (then the port's holder is its own process).
+    const up = "container" in p ? await containerCameUp(p, host, probes, clock) : undefined;
+    if (up && !up.ok) return up;
+    const holder = await o.holder(host, probes);
     if (holder && holder.pid === p.pid) return no(`PID ${p.pid} still holds port ${p.port}`);
-    if (holder && holder.inUnit !== true) return no(`port ${p.port} is held by another process, PID ${holder.pid} (${holder.command})`);
-    const unit = await probes.unitState(host, p.unit, "system");
-    if (!unit || unit.activeState !== "active") return no(`port ${p.port} is free but ${p.unit} is ${unit ? unit.activeState : "not found"}`);
-    return ok(`port ${p.port} is free of PID ${p.pid}; ${p.unit} is active (${unit.subState})`);
+    if (holder && o.mine(holder) !== true) return no(`port ${p.port} is held by another process, PID ${holder.pid} (${holder.command})`);
+    if (up) return ok(`port ${p.port} is free of PID ${p.pid}; container ${o.name} is ${up.observed}`, up.value);
+    const unit = await probes.unitState(host, o.name, "system");
+    if (!unit || unit.activeState !== "active") return no(`port ${p.port} is free but ${o.name} is ${unit ? unit.activeState : "not found"}`);
+    return ok(`port ${p.port} is free of PID ${p.pid}; ${o.name} is active (${unit.subState})`);
   },
   // Issue 7: TERM, wait, then KILL only if that same PID still holds the port (never a PID that replaced it).
   escalation: {
     afterMs: 5_000,
     needed: async (p, host, probes) => {
-      const holder = await probes.portHolder(host, p.port, p.unit);
-      return holder !== undefined && holder.pid === p.pid && holder.inUnit === false;
+      const o = ownerOf(p);
+      const holder = await o.holder(host, probes);
+      return holder !== undefined && holder.pid === p.pid && o.mine(holder) === false;
     },
     command: (p, host) => ({ kind: "argv", host, argv: ["kill", "-KILL", p.pid] }),
   },

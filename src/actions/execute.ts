@@ -74,7 +74,7 @@ export async function executePlan(deps: AuditDeps & { readonly probes: ActionPro
   }
   let post: Check;
   try {
-    post = await action.postcondition(plan.params, plan.host, deps.probes, pre);
+    post = await action.postcondition(plan.params, plan.host, deps.probes, pre, deps.clock);
   } catch (e) {
     post = { ok: false, observed: `the postcondition could not be checked: ${message(e)}` };
   }

@@ -20,13 +20,13 @@ export function createHostProbes(deps: HostProbeDeps): ActionProbes {
     return deps.dockerHost === undefined ? { host } : { host, dockerHost: deps.dockerHost };
   };
   return {
-    async portHolder(host, port, unit) {
-      const o = await portOwner.run(ctx(host), { port: Number(port), ...(unit === undefined ? {} : { unit }) });
+    async portHolder(host, port, unit, container) {
+      const o = await portOwner.run(ctx(host), { port: Number(port), ...(unit === undefined ? {} : { unit }), ...(container === undefined ? {} : { container }) });
       if (!o.listening || o.pid === undefined) return undefined;
       // MainPID or cgroup: either one makes it the unit's; both unknown stays unknown (and the guard will not kill).
       const inUnit = o.isMainPid === true || o.inUnit === true ? true : o.isMainPid === false && o.inUnit === false ? false : undefined;
       const others = o.holders.filter((h) => h !== o.pid).map(String);
-      return { pid: String(o.pid), command: o.command ?? "?", inUnit, otherHolders: others };
+      return { pid: String(o.pid), command: o.command ?? "?", inUnit, inContainer: o.inContainer, otherHolders: others };
     },
     async unitState(host, unit, scope) {
       const s = await unitStatus.run(ctx(host), { unit, user: scope === "user" });

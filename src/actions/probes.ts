@@ -1,3 +1,5 @@
+import type { Clock } from "../time.js";
+
 // The read-only questions an action's pre- and postcondition ask; src/probes answers them, tests answer with fakes.
 
 /** Who listens on a port, as the port-owner probe sees it. */
@@ -9,6 +11,11 @@ export interface PortHolder {
    * when the probe could not tell. Only `false` lets kill_port_owner act: what is not shown to be a rogue is not killed.
    */
   readonly inUnit: boolean | undefined;
+  /**
+   * Asked with a container (kill_port_owner's container form): true when the holder is the container's main PID or in
+   * its cgroup; undefined when not asked or the probe could not tell. Only `false` lets the container form act.
+   */
+  readonly inContainer?: boolean | undefined;
   /** Other PIDs listening on the same port (workers sharing the socket, a v6 listener): then one kill frees nothing. */
   readonly otherHolders: readonly string[];
 }
@@ -32,7 +39,8 @@ export interface ContainerState {
  * thing does not exist there (no listener, no such unit or container). A probe that cannot run rejects.
  */
 export interface ActionProbes {
-  portHolder(host: string, port: string, unit: string | undefined): Promise<PortHolder | undefined>;
+  /** Who holds `port`; `unit` and `container` name the owner the port is meant for (inUnit / inContainer answer it). */
+  portHolder(host: string, port: string, unit: string | undefined, container?: string): Promise<PortHolder | undefined>;
   unitState(host: string, unit: string, scope: "system" | "user"): Promise<UnitState | undefined>;
   containerState(host: string, container: string): Promise<ContainerState | undefined>;
   failedJobCount(host: string, queue: string): Promise<number>;
@@ -48,5 +56,5 @@ export interface Check {
 
 /** A condition over validated parameters, asked through the probes of the action's host. */
 export type Precondition<P> = (params: P, host: string, probes: ActionProbes) => Promise<Check>;
-/** A result check, given what the precondition saw before the action ran. */
-export type Postcondition<P> = (params: P, host: string, probes: ActionProbes, before: Check) => Promise<Check>;
+/** A result check, given what the precondition saw before the action ran; `clock` for checks that watch over time. */
+export type Postcondition<P> = (params: P, host: string, probes: ActionProbes, before: Check, clock: Clock) => Promise<Check>;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { ACTIONS, ContainerRef, Pid, QueueName, UnitName, type Check } from "../../../src/actions/index.js";
-import { fakeProbes, seed000World } from "./support.js";
+import { fakeProbes, seed000World, testClock } from "./support.js";
 
 const before: Check = { ok: true, observed: "" };
 
@@ -44,7 +44,7 @@ describe("action definitions", () => {
     expect(await c.precondition({ container: "nope" }, "h", probes)).toMatchObject({ ok: false, observed: "container nope does not exist on h" });
     world.containers.set("palantir-api", { running: true, restarting: false, restartCount: 31, exitCode: 0 });
     expect(await c.precondition({ container: "palantir-api" }, "h", probes)).toMatchObject({ ok: false });
-    expect(await c.postcondition({ container: "palantir-api" }, "h", probes, before)).toMatchObject({ ok: true });
+    expect(await c.postcondition({ container: "palantir-api" }, "h", probes, before, testClock())).toMatchObject({ ok: true });
   });
 
   test("restart_unit: refused when the unit is running again; postcondition wants it active", async () => {
@@ -53,10 +53,10 @@ describe("action definitions", () => {
     const u = ACTIONS.restart_unit;
     const p = u.params.parse({ unit: "transcription-palantir.service" });
     expect(await u.precondition(p, "h", probes)).toMatchObject({ ok: true, value: 485 });
-    expect(await u.postcondition(p, "h", probes, before)).toMatchObject({ ok: false });
+    expect(await u.postcondition(p, "h", probes, before, testClock())).toMatchObject({ ok: false });
     world.units.set("transcription-palantir.service", { mainPid: "9", activeState: "active", subState: "running", nRestarts: 485 });
     expect(await u.precondition(p, "h", probes)).toMatchObject({ ok: false, observed: "transcription-palantir.service is active (running) again" });
-    expect(await u.postcondition(p, "h", probes, before)).toMatchObject({ ok: true });
+    expect(await u.postcondition(p, "h", probes, before, testClock())).toMatchObject({ ok: true });
   });
 
   test("clean_failed_jobs: needs failed jobs before, and fewer after", async () => {
@@ -65,9 +65,9 @@ describe("action definitions", () => {
     const q = ACTIONS.clean_failed_jobs;
     const pre = await q.precondition({ queue: "transcription" }, "h", probes);
     expect(pre).toEqual({ ok: true, observed: "42 failed jobs in transcription", value: 42 });
-    expect(await q.postcondition({ queue: "transcription" }, "h", probes, pre)).toMatchObject({ ok: false });
+    expect(await q.postcondition({ queue: "transcription" }, "h", probes, pre, testClock())).toMatchObject({ ok: false });
     world.failedJobs.set("transcription", 0);
-    expect(await q.postcondition({ queue: "transcription" }, "h", probes, pre)).toMatchObject({ ok: true, observed: "transcription: failed jobs 42 → 0" });
+    expect(await q.postcondition({ queue: "transcription" }, "h", probes, pre, testClock())).toMatchObject({ ok: true, observed: "transcription: failed jobs 42 → 0" });
     expect(await q.precondition({ queue: "transcription" }, "h", probes)).toMatchObject({ ok: false });
   });
 });
