@@ -6,7 +6,7 @@ import { StoreError } from "./errors.js";
 import { AUDIT_FILE, LOCK_FILE, loadAudit, loadState, removeLeftoverTemps, STATE_FILE, type FileStoreOptions } from "./file-load.js";
 import { acquireDirLock, type DirLock } from "./file-lock.js";
 import { encodeJson, STORE_VERSION, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
-import { StoreCore, type Mutation } from "./store-core.js";
+import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
 
 export type { FileStoreOptions };
 import { DEFAULT_RETENTION_MS, type StoreDeps } from "./store.js";
@@ -67,6 +67,31 @@ export class FileStore extends StoreCore {
       this.ids.set(m.write.incident.id, fingerprint);
     }
     if (m.write || m.audit.length > 0) {
+      this.queueAudit(m.audit);
+      await this.persist();
+    }
+    return m.value;
+  }
+
+  protected async updateBatch<T>(
+    _fingerprints: readonly string[],
+    cursors: Readonly<Record<string, string>>,
+    fn: (read: (fingerprint: string) => StoredIncident | undefined) => BatchMutation<T>,
+  ): Promise<T> {
+    this.assertWritable();
+    // Everything is applied in one synchronous turn, so one flush (one atomic state write) carries all of it.
+    const m = fn((fp) => this.incidents.get(fp));
+    for (const [fp, s] of m.writes) {
+      this.incidents.set(fp, s);
+      this.ids.set(s.incident.id, fp);
+    }
+    let moved = false;
+    for (const [source, cursor] of Object.entries(cursors)) {
+      if (this.cursors.get(source) === cursor) continue;
+      this.cursors.set(source, cursor);
+      moved = true;
+    }
+    if (m.writes.size > 0 || m.audit.length > 0 || moved) {
       this.queueAudit(m.audit);
       await this.persist();
     }

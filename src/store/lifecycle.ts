@@ -109,6 +109,8 @@ export interface UpsertContext {
   readonly now: number;
   readonly flap: FlapPolicy;
   readonly silences: readonly Silence[];
+  /** The correlator run the snapshot comes from (CommitBatch.run); undefined: infer restarts from times. */
+  readonly run?: string | undefined;
 }
 
 /** Decides what a pipeline snapshot does to the stored incident of its fingerprint. */

@@ -1,9 +1,10 @@
 // RedisStore: shared state for several firewatch processes; compare-and-set in Lua so one fingerprint is one incident.
 import { StoreError } from "./errors.js";
+import { runCommitBatch, type BatchItem } from "./redis-batch.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { decodeStored, RedisLink } from "./redis-link.js";
 import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
-import { StoreCore, type Mutation } from "./store-core.js";
+import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
 import { DEFAULT_RETENTION_MS, type StoreDeps } from "./store.js";
 
 export interface RedisStoreOptions {
@@ -98,6 +99,43 @@ export class RedisStore extends StoreCore {
         // Another process changed it between our read and write: decide again on what it wrote.
       }
       throw new StoreError("conflict", `incident ${fingerprint} kept changing under ${MAX_CAS_ATTEMPTS} attempts to update it`);
+    });
+  }
+
+  protected async updateBatch<T>(
+    fingerprints: readonly string[],
+    cursors: Readonly<Record<string, string>>,
+    fn: (read: (fingerprint: string) => StoredIncident | undefined) => BatchMutation<T>,
+  ): Promise<T> {
+    const keys = fingerprints.map((fp) => this.keys.incident(fp));
+    return this.link.run("commit", async (r) => {
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+        const raws = keys.length > 0 ? await r.mget(...keys) : [];
+        const seen = new Map<string, { raw: string; value: StoredIncident | undefined }>();
+        fingerprints.forEach((fp, i) => {
+          const raw = raws[i] ?? null;
+          seen.set(fp, { raw: raw ?? "", value: raw === null ? undefined : decodeStored(raw, StoredIncidentSchema, keys[i] ?? fp) });
+        });
+        const m = fn((fp) => {
+          const got = seen.get(fp);
+          if (!got) throw new StoreError("invalid", `a batch read incident ${fp} it did not name`);
+          return got.value;
+        });
+        const items: BatchItem[] = fingerprints.map((fp) => {
+          const w = m.writes.get(fp);
+          return {
+            fingerprint: fp,
+            expected: seen.get(fp)?.raw ?? "",
+            next: w ? encodeJson(w) : "",
+            score: w?.lastActivityAt ?? 0,
+            id: w?.incident.id ?? "",
+            ttlMs: w?.status === "resolved" ? this.retentionMs : 0,
+          };
+        });
+        if (await runCommitBatch(r, this.keys, items, cursors, m.audit.map(encodeJson))) return m.value;
+        // Another process changed one of them between our read and write: decide again on what it wrote.
+      }
+      throw new StoreError("conflict", `a commit of ${fingerprints.length} incidents kept conflicting under ${MAX_CAS_ATTEMPTS} attempts`);
     });
   }
 

@@ -3,11 +3,12 @@ import { randomUUID } from "node:crypto";
 import type { Incident } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
-import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step } from "./lifecycle.js";
+import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step, type UpsertContext } from "./lifecycle.js";
 import { SilenceMatchSchema, STORE_VERSION, type AuditEntry, type AuditInput, type Silence, type SlackRef, type StoredIncident } from "./records.js";
 import {
   DEFAULT_FLAP_POLICY,
   type AuditFilter,
+  type CommitBatch,
   type FlapPolicy,
   type IncidentFilter,
   type NewSilence,
@@ -20,6 +21,13 @@ import {
 /** A lifecycle step with its audit lines made into entries (ids and times assigned). */
 export interface Mutation<T> {
   readonly write: StoredIncident | undefined;
+  readonly audit: readonly AuditEntry[];
+  readonly value: T;
+}
+
+/** What a batch decided: the records to write by fingerprint, the audit lines to append with them, and `value`. */
+export interface BatchMutation<T> {
+  readonly writes: ReadonlyMap<string, StoredIncident>;
   readonly audit: readonly AuditEntry[];
   readonly value: T;
 }
@@ -38,6 +46,16 @@ export abstract class StoreCore implements Store {
    * (optimistic retries), so it must be pure. Writes `write` and appends `audit` together, returns `value`.
    */
   protected abstract update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T>;
+  /**
+   * Atomic read-modify-write of several incidents plus cursors: `fn` reads the current records of `fingerprints`
+   * (only those) and decides; the writes, audit lines and cursors land together or not at all. `fn` may run more
+   * than once, so it must be pure.
+   */
+  protected abstract updateBatch<T>(
+    fingerprints: readonly string[],
+    cursors: Readonly<Record<string, string>>,
+    fn: (read: (fingerprint: string) => StoredIncident | undefined) => BatchMutation<T>,
+  ): Promise<T>;
   protected abstract lookup(idOrFingerprint: string): Promise<StoredIncident | undefined>;
   protected abstract allIncidents(): Promise<StoredIncident[]>;
   /** Silences whose expiry is after `now`. */
@@ -59,15 +77,40 @@ export abstract class StoreCore implements Store {
     return { write: step.write, audit: step.audit.map((a) => this.auditEntry(a, now)), value: step.value };
   }
 
+  private upsertStep(prev: StoredIncident | undefined, snapshot: Incident, ctx: UpsertContext): Mutation<UpsertResult> {
+    const m = this.entries(applySnapshot(prev, snapshot, ctx), ctx.now);
+    const incident = m.write ?? prev;
+    if (!incident) throw new StoreError("invalid", `snapshot ${snapshot.id} produced no incident`);
+    return { ...m, value: { outcome: m.value.outcome, silenceId: m.value.silenceId, incident } };
+  }
+
   async upsert(snapshot: Incident): Promise<UpsertResult> {
     const now = this.clock.now();
-    const silences = await this.activeSilences(now);
-    const ctx = { now, flap: this.flap, silences };
-    return this.update(snapshot.fingerprint, (prev) => {
-      const m = this.entries(applySnapshot(prev, snapshot, ctx), now);
-      const incident = m.write ?? prev;
-      if (!incident) throw new StoreError("invalid", `snapshot ${snapshot.id} produced no incident`);
-      return { ...m, value: { outcome: m.value.outcome, silenceId: m.value.silenceId, incident } };
+    const ctx = { now, flap: this.flap, silences: await this.activeSilences(now) };
+    return this.update(snapshot.fingerprint, (prev) => this.upsertStep(prev, snapshot, ctx));
+  }
+
+  async commit(batch: CommitBatch): Promise<UpsertResult[]> {
+    for (const [source, cursor] of Object.entries(batch.cursors)) {
+      if (source === "" || typeof cursor !== "string") throw new StoreError("invalid", `a commit needs string cursors by source name, got ${JSON.stringify(source)}: ${typeof cursor}`);
+    }
+    const now = this.clock.now();
+    const silences = batch.snapshots.length > 0 ? await this.activeSilences(now) : [];
+    const ctx: UpsertContext = { now, flap: this.flap, silences, run: batch.run };
+    const fingerprints = [...new Set(batch.snapshots.map((s) => s.fingerprint))];
+    return this.updateBatch(fingerprints, batch.cursors, (read) => {
+      // Snapshots of one fingerprint in one batch apply in order, each on what the one before decided.
+      const current = new Map<string, StoredIncident>();
+      const writes = new Map<string, StoredIncident>();
+      const audit: AuditEntry[] = [];
+      const value = batch.snapshots.map((snap) => {
+        const m = this.upsertStep(current.get(snap.fingerprint) ?? read(snap.fingerprint), snap, ctx);
+        if (m.write) writes.set(snap.fingerprint, m.write);
+        current.set(snap.fingerprint, m.value.incident);
+        audit.push(...m.audit);
+        return m.value;
+      });
+      return { writes, audit, value };
     });
   }
 

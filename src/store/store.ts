@@ -65,9 +65,26 @@ export interface StoreDeps {
 /** Quiet time (ms) after which an incident auto-resolves; undefined: never. */
 export type ResolveAfter = (incident: StoredIncident) => number | undefined;
 
+/** A batch the daemon commits at once: incident snapshots and the source cursors they cover. */
+export interface CommitBatch {
+  readonly snapshots: readonly Incident[];
+  /** Source name → cursor string; set in the same atomic step as the upserts. */
+  readonly cursors: Readonly<Record<string, string>>;
+  /**
+   * Id of the correlator run (one per daemon process start) the snapshots come from. With it, a finding's count is
+   * the stored count before this run plus the run's own count (see mergeSnapshots), instead of being inferred from times.
+   */
+  readonly run?: string;
+}
+
 export interface Store {
   /** Stores a pipeline snapshot, deduplicated by fingerprint (also across processes and restarts). */
   upsert(snapshot: Incident): Promise<UpsertResult>;
+  /**
+   * Upserts every snapshot (in order; same outcomes and audit as `upsert`) and sets every cursor, all together or
+   * none: a crash (kill -9) at any point leaves the old state or the new, never incidents without their cursors.
+   */
+  commit(batch: CommitBatch): Promise<UpsertResult[]>;
   /** By short id ("fw-1a2b3c4d") or fingerprint. */
   get(idOrFingerprint: string): Promise<StoredIncident | undefined>;
   /** Most recently active first. */

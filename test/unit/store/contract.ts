@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Store, StoreDeps } from "../../../src/store/index.js";
+import { describeCommitContract } from "./contract-commit.js";
 import { snapshot, testClock, type TestClock } from "./support.js";
 
 /** A place a store lives (a directory, a Redis namespace): open it (again) with deps, remove it at the end. */
@@ -287,4 +288,5 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       );
     });
   });
+  describeCommitContract(name, makeHome);
 }

@@ -1,0 +1,115 @@
+// The Store contract for commit(): batches of snapshots and cursors, equal to upserts one by one; run-aware carry.
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { Store, StoreDeps, UpsertResult } from "../../../src/store/index.js";
+import type { StoreHome } from "./contract.js";
+import { snapshot, testClock, type TestClock } from "./support.js";
+
+const BASE = Date.UTC(2025, 11, 26, 22, 0, 0);
+
+/** What an observer of a store sees, without the random parts (audit ids). */
+async function observe(store: Store): Promise<unknown> {
+  const audit = (await store.listAudit()).map(({ id: _id, ...rest }) => rest);
+  return { incidents: await store.list(), audit };
+}
+
+const outcomes = (rs: readonly UpsertResult[]) => rs.map((r) => r.outcome);
+
+export function describeCommitContract(name: string, makeHome: () => Promise<StoreHome>): void {
+  describe(`Store contract, commit: ${name}`, () => {
+    let home: StoreHome;
+    let clock: TestClock;
+    let deps: StoreDeps;
+    const opened: Store[] = [];
+    const open = async (d: StoreDeps = deps) => {
+      const s = await home.open(d);
+      opened.push(s);
+      return s;
+    };
+    const restart = async () => {
+      for (const s of opened.splice(0)) await s.close();
+      return open();
+    };
+    beforeEach(async () => {
+      home = await makeHome();
+      clock = testClock();
+      deps = { clock };
+    });
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await home.cleanup();
+    });
+
+    test("a batch stores every snapshot and every cursor, with the outcomes and audit of upsert", async () => {
+      const store = await open();
+      const rs = await store.commit({
+        snapshots: [snapshot({ fingerprint: "fp-a" }), snapshot({ fingerprint: "fp-b", host: "h2" })],
+        cursors: { "journald:mithrandir": "s=1;i=a", "file:/var/log/x.log": "1234" },
+      });
+      expect(outcomes(rs)).toEqual(["created", "created"]);
+      expect(rs.map((r) => r.incident.incident.fingerprint)).toEqual(["fp-a", "fp-b"]);
+      expect(await store.getCursor("journald:mithrandir")).toBe("s=1;i=a");
+      expect(await store.getCursor("file:/var/log/x.log")).toBe("1234");
+      expect((await store.listAudit({ action: "incident.created" })).map((a) => a.details.fingerprint)).toEqual(["fp-a", "fp-b"]);
+      const again = await restart();
+      expect(outcomes(await again.commit({ snapshots: [snapshot({ fingerprint: "fp-a" })], cursors: {} }))).toEqual(["unchanged"]);
+      expect(await again.getCursor("file:/var/log/x.log")).toBe("1234");
+      expect(await again.list()).toHaveLength(2);
+    });
+
+    test("snapshots of one fingerprint in one batch apply in order, the later on the earlier", async () => {
+      const store = await open();
+      const rs = await store.commit({
+        snapshots: [snapshot({ count: 3 }), snapshot({ count: 7, lastSeen: BASE + 60_000 }), snapshot({ count: 3 })],
+        cursors: { s: "3" },
+      });
+      expect(outcomes(rs)).toEqual(["created", "updated", "unchanged"]);
+      expect(rs[2]?.incident.incident.findings[0]?.count).toBe(7);
+      expect((await store.get(snapshot().id))?.incident.findings[0]?.count).toBe(7);
+      expect(await store.listAudit({ action: "incident.created" })).toHaveLength(1);
+    });
+
+    test("a batch of cursors only moves them; an empty batch does nothing", async () => {
+      const store = await open();
+      expect(await store.commit({ snapshots: [], cursors: { s: "1" } })).toEqual([]);
+      expect(await store.getCursor("s")).toBe("1");
+      expect(await store.commit({ snapshots: [], cursors: {} })).toEqual([]);
+      expect(await store.getCursor("s")).toBe("1");
+      await expect(store.commit({ snapshots: [], cursors: { "": "1" } })).rejects.toMatchObject({ reason: "invalid" });
+    });
+
+    test("a batch honours silences like upsert", async () => {
+      const store = await open();
+      const sil = await store.addSilence({ match: { host: "h2" }, by: "t", durationMs: 60_000 });
+      const rs = await store.commit({ snapshots: [snapshot({ fingerprint: "fp-a" }), snapshot({ fingerprint: "fp-b", host: "h2" })], cursors: {} });
+      expect(rs.map((r) => [r.outcome, r.silenceId])).toEqual([["created", undefined], ["suppressed", sil.id]]);
+    });
+
+    test("property: committing one snapshot at a time equals upserting it (outcomes, incidents, audit)", async () => {
+      const step = fc.record({ fp: fc.constantFrom("fp-a", "fp-b"), dt: fc.nat(600), count: fc.integer({ min: 1, max: 40 }), advance: fc.nat(5) });
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
+          const homes = [await makeHome(), await makeHome()];
+          const clocks = [testClock(), testClock()];
+          const [viaUpsert, viaCommit] = [await homes[0]!.open({ clock: clocks[0]! }), await homes[1]!.open({ clock: clocks[1]! })];
+          try {
+            for (const s of steps) {
+              const snap = snapshot({ fingerprint: s.fp, count: s.count, lastSeen: BASE + s.dt * 1000 });
+              const a = await viaUpsert.upsert(snap);
+              const [b] = await viaCommit.commit({ snapshots: [snap], cursors: {} });
+              expect(b).toEqual(a);
+              for (const c of clocks) c.advance(s.advance * 60_000);
+            }
+            expect(await observe(viaCommit)).toEqual(await observe(viaUpsert));
+          } finally {
+            await viaUpsert.close();
+            await viaCommit.close();
+            for (const h of homes) await h.cleanup();
+          }
+        }),
+        { numRuns: 15 },
+      );
+    });
+  });
+}
+
