@@ -18,17 +18,14 @@ const SourceCommon = {
  * How long a source may stay silent before the daemon says so (a source-health incident); 0 turns it off.
  * A journal or a Docker daemon always has something to say within minutes; a log file may rightly stay quiet.
  */
-const quiet = (fallback: number | undefined) => {
-  const d = Duration.describe("Silence (no lines) after which the source is reported quiet; 0: never");
-  return fallback === undefined ? { quiet: d.optional() } : { quiet: d.default(fallback) };
-};
+const Quiet = Duration.describe("Silence (no lines) after which the source is reported quiet; 0: never");
 const TEN_MINUTES_MS = 600_000;
 
 /** One source: the floor's own schema plus a kind and the host it runs on. */
 export const SourceEntry = z.discriminatedUnion("kind", [
-  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, ...quiet(undefined) }).strict(),
-  JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon, ...quiet(TEN_MINUTES_MS) }).strict(),
-  DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon, ...quiet(TEN_MINUTES_MS) }).strict(),
+  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, quiet: Quiet.optional() }).strict(),
+  JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
+  DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
 ]);
 export type SourceEntry = z.infer<typeof SourceEntry>;
 
