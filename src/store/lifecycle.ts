@@ -50,24 +50,49 @@ function supersedes(a: Finding, b: Finding): boolean {
   return a.state === "firing" && b.state !== "firing";
 }
 
+const latest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+
 /**
- * Merges a new snapshot into the stored one, finding by finding (keyed by groupKey). A finding whose window starts
- * after everything stored for its group is a correlator that started over (a restart resuming from a cursor): its
- * events add to the stored count, and `carry` remembers the base so the growing snapshots of that window add too.
+ * Run-aware merge of one finding (CommitBatch.run): a run's counts start from zero, so the first snapshot of a run
+ * for a group takes the stored count as its base (`carried`), and every snapshot of that run counts carried + its
+ * own, whatever its timestamps say. Within a run counts only grow, so the larger count wins.
  */
-export function mergeSnapshots(prev: Incident, carry: Readonly<Record<string, Carry>>, snap: Incident): { incident: Incident; carry: Record<string, Carry> } {
+function mergeRunFinding(old: Finding | undefined, c: Carry | undefined, f: Finding, run: string): { finding: Finding | undefined; carry: Carry | undefined } {
+  if (!old) return { finding: f, carry: { carried: 0, since: f.firstSeen, windowStart: f.firstSeen, run } };
+  const base = c?.run === run ? c : { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen, run };
+  const candidate = { ...f, count: base.carried + f.count, firstSeen: base.since ?? f.firstSeen, lastSeen: latest(old.lastSeen, f.lastSeen) };
+  const wins = candidate.count > old.count || (candidate.count === old.count && supersedes(candidate, old));
+  return { finding: wins ? candidate : undefined, carry: base };
+}
+
+/**
+ * Merges a new snapshot into the stored one, finding by finding (keyed by groupKey). With `run` (the correlator run
+ * the snapshot comes from), see mergeRunFinding. Without it, restarts are inferred from times: a finding whose window
+ * starts after everything stored for its group is a correlator that started over (a restart resuming from a cursor):
+ * its events add to the stored count, and `carry` remembers the base so the growing snapshots of that window add too.
+ */
+export function mergeSnapshots(
+  prev: Incident,
+  carry: Readonly<Record<string, Carry>>,
+  snap: Incident,
+  run?: string,
+): { incident: Incident; carry: Record<string, Carry> } {
   const byKey = new Map<string, Finding>(prev.findings.map((f) => [f.groupKey, f]));
   const nextCarry: Record<string, Carry> = { ...carry };
   for (const f of snap.findings) {
     const old = byKey.get(f.groupKey);
     const c = nextCarry[f.groupKey];
-    if (!old) {
+    if (run !== undefined) {
+      const m = mergeRunFinding(old, c, f, run);
+      if (m.finding) byKey.set(f.groupKey, m.finding);
+      if (m.carry) nextCarry[f.groupKey] = m.carry;
+    } else if (!old) {
       byKey.set(f.groupKey, f);
     } else if (c && f.firstSeen === c.windowStart) {
       const candidate = { ...f, count: c.carried + f.count, firstSeen: c.since ?? f.firstSeen };
       if (supersedes(candidate, old)) byKey.set(f.groupKey, candidate);
     } else if (seen(f.firstSeen) > seen(old.lastSeen)) {
-      nextCarry[f.groupKey] = { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen };
+      nextCarry[f.groupKey] = { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen, run: undefined };
       byKey.set(f.groupKey, { ...f, count: old.count + f.count, firstSeen: old.firstSeen ?? f.firstSeen });
     } else if (supersedes(f, old)) {
       byKey.set(f.groupKey, f);
@@ -136,14 +161,15 @@ export function applySnapshot(prev: StoredIncident | undefined, snap: Incident, 
         silencedBy: silenceId,
         slack: undefined,
         history: [{ at: now, event: "created", by: "firewatch", note }],
-        carry: {},
+        // A run counts from zero: its later snapshots of these findings add to a base of 0.
+        carry: ctx.run === undefined ? {} : mergeSnapshots({ ...snap, findings: [] }, {}, snap, ctx.run).carry,
       },
       liveStatus(snap),
     );
     const audit: AuditInput = { actor: "firewatch", action: "incident.created", target: snap.id, details: { fingerprint: snap.fingerprint, silencedBy: silenceId ?? null }, at: now };
     return { write: created, audit: [audit], value: { outcome: quiet("created"), silenceId } };
   }
-  const { incident: merged, carry } = mergeSnapshots(prev.incident, prev.carry, snap);
+  const { incident: merged, carry } = mergeSnapshots(prev.incident, prev.carry, snap, ctx.run);
   const activity = seen(merged.lastSeen) > seen(prev.incident.lastSeen) || totalCount(merged) > totalCount(prev.incident);
   const unchanged = { write: undefined, audit: [], value: { outcome: "unchanged" as const, silenceId } };
 

@@ -71,8 +71,11 @@ export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export const SlackRefSchema = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
 export type SlackRef = z.infer<typeof SlackRefSchema>;
 
-/** Events of one finding counted before the correlator started over (`carried`, since `since`), and where the current window began. */
-const CarrySchema = z.object({ carried: z.number().int().nonnegative(), since: opt(Ms), windowStart: opt(Ms) });
+/**
+ * Events of one finding counted before the correlator started over (`carried`, since `since`), and where the current
+ * window began; `run`: the correlator run (CommitBatch.run) whose counts add to `carried` (absent: time-based carry).
+ */
+const CarrySchema = z.object({ carried: z.number().int().nonnegative(), since: opt(Ms), windowStart: opt(Ms), run: opt(z.string()) });
 export type Carry = z.infer<typeof CarrySchema>;
 
 export const StoredIncidentSchema = z.object({

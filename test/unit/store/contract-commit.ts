@@ -85,6 +85,31 @@ export function describeCommitContract(name: string, makeHome: () => Promise<Sto
       expect(rs.map((r) => [r.outcome, r.silenceId])).toEqual([["created", undefined], ["suppressed", sil.id]]);
     });
 
+    test("run-aware carry: a restarted daemon adds its counts to the stored ones exactly once, equal timestamps too", async () => {
+      const store = await open();
+      const t = BASE;
+      const count = async () => (await store.get(snapshot().id))?.incident.findings[0]?.count;
+      await store.commit({ snapshots: [snapshot({ count: 1, firstSeen: t, lastSeen: t }), snapshot({ count: 2, firstSeen: t, lastSeen: t })], cursors: { s: "2" }, run: "run-1" });
+      expect(await count()).toBe(2);
+      // The same run commits the same snapshot again (a retry): nothing changes.
+      expect(outcomes(await store.commit({ snapshots: [snapshot({ count: 2, firstSeen: t, lastSeen: t })], cursors: { s: "2" }, run: "run-1" }))).toEqual(["unchanged"]);
+      const again = await restart();
+      for (const k of [1, 2, 3]) await again.commit({ snapshots: [snapshot({ count: k, firstSeen: t, lastSeen: t })], cursors: { s: String(2 + k) }, run: "run-2" });
+      expect((await again.get(snapshot().id))?.incident.findings[0]).toMatchObject({ count: 5, firstSeen: t });
+      const third = await restart();
+      const [r] = await third.commit({ snapshots: [snapshot({ count: 4, firstSeen: t, lastSeen: t })], cursors: { s: "9" }, run: "run-3" });
+      expect(r?.outcome).toBe("updated");
+      expect(r?.incident.incident.findings[0]?.count).toBe(9);
+      expect(await third.list()).toHaveLength(1);
+    });
+
+    test("run-aware carry also continues an incident stored by plain upserts", async () => {
+      const store = await open();
+      await store.upsert(snapshot({ count: 485 }));
+      const [r] = await store.commit({ snapshots: [snapshot({ count: 9 })], cursors: {}, run: "daemon-1" });
+      expect(r?.incident.incident.findings[0]?.count).toBe(494);
+    });
+
     test("property: committing one snapshot at a time equals upserting it (outcomes, incidents, audit)", async () => {
       const step = fc.record({ fp: fc.constantFrom("fp-a", "fp-b"), dt: fc.nat(600), count: fc.integer({ min: 1, max: 40 }), advance: fc.nat(5) });
       await fc.assert(

@@ -66,3 +66,47 @@ describe("mergeSnapshots", () => {
     );
   });
 });
+
+describe("mergeSnapshots with a correlator run", () => {
+  const T = Date.UTC(2025, 11, 26, 22, 0, 0);
+  const snap = (count: number, lastSeen = T, firstSeen = T) => snapshot({ count, firstSeen, lastSeen });
+  /** Merges the snapshots of one run after another onto `start`, as commits would. */
+  const runAll = (start: ReturnType<typeof snap>, runs: ReadonlyArray<readonly [string, readonly number[]]>) => {
+    let cur = { incident: start, carry: {} as Parameters<typeof mergeSnapshots>[1] };
+    for (const [run, counts] of runs) for (const c of counts) cur = mergeSnapshots(cur.incident, cur.carry, snap(c), run);
+    return cur.incident.findings[0];
+  };
+
+  test("a restarted run adds its counts 1..k to the stored n, even with every timestamp equal", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), (n, k) => {
+        const counts = Array.from({ length: k }, (_, i) => i + 1);
+        expect(runAll(snap(n), [["run-2", counts]])?.count).toBe(n + k);
+      }),
+    );
+  });
+
+  test("two restarts in a row add up, and firstSeen stays the stored one", () => {
+    const f = runAll(snap(485, T, T - 3_600_000), [["r1", [1, 2, 5]], ["r2", [1, 4]]]);
+    expect(f).toMatchObject({ count: 494, firstSeen: T - 3_600_000 });
+  });
+
+  test("replaying a snapshot of the same run (or an older, smaller one) changes nothing", () => {
+    const first = mergeSnapshots(snap(10), {}, snap(3), "r1");
+    expect(first.incident.findings[0]?.count).toBe(13);
+    for (const again of [snap(3), snap(2), snap(1)]) {
+      const m = mergeSnapshots(first.incident, first.carry, again, "r1");
+      expect(m.incident.findings[0]?.count).toBe(13);
+      expect(m.carry).toEqual(first.carry);
+    }
+  });
+
+  test("a finding new in this run counts from zero, and last seen never moves back", () => {
+    const other = { ...snap(4, T - 60_000), findings: snap(4, T - 60_000).findings.map((f) => ({ ...f, groupKey: "other" })) };
+    const a = mergeSnapshots(snap(10, T + 60_000), {}, other, "r1");
+    const b = mergeSnapshots(a.incident, a.carry, { ...other, findings: other.findings.map((f) => ({ ...f, count: 6 })) }, "r1");
+    expect(b.incident.findings.find((f) => f.groupKey === "other")?.count).toBe(6);
+    const c = mergeSnapshots(b.incident, b.carry, snap(2, T - 120_000), "r2");
+    expect(c.incident.findings.find((f) => f.groupKey !== "other")).toMatchObject({ count: 12, lastSeen: T + 60_000 });
+  });
+});
