@@ -6,7 +6,7 @@ export type { PlannedProbe, ProbeResult } from "./registry.js";
 export { ProbeError } from "./probe.js";
 export type { Probe, ProbeContext, ProbeFailure } from "./probe.js";
 /** Validators for values taken from logs: port, PID, unit, container, path, docker host. */
-export { ContainerValue, DockerHostValue, PathValue, PidValue, PortValue, UnitValue } from "./values.js";
+export { ContainerValue, DockerHostValue, NetHostValue, PathValue, PidValue, PortValue, UnitValue, parseAddress } from "./values.js";
 /** The probes and their evidence types. */
 export { portOwner, type PortOwner, type PortOwnerParams } from "./port-owner.js";
 export { processInfo, type ProcessInfo, type ProcessInfoParams } from "./process-info.js";
@@ -14,3 +14,8 @@ export { unitStatus, type UnitStatus, type UnitStatusParams } from "./unit-statu
 export { containerState, type ContainerState, type ContainerStateParams } from "./container-state.js";
 export { diskUsage, fileExists, type DiskUsage, type FileExists, type PathParams } from "./file-exists.js";
 export { inotifyUsage, type InotifyUsage } from "./inotify-usage.js";
+export { redisPing, parseRedisInfo, type RedisPing, type RedisPingParams } from "./redis-ping.js";
+export { kernelOom, parseOomKills, type KernelOom, type KernelOomParams, type OomKill } from "./kernel-oom.js";
+export { healthEndpoint, type HealthEndpoint, type HealthEndpointParams } from "./health-endpoint.js";
+/** runIncidentProbes(stored, rules, deps): the probes an incident's rules name, each asked once, as stored results. */
+export { PROBE_CONCURRENCY, runIncidentProbes, type IncidentProbeDeps, type StoredProbe } from "./incident-probes.js";

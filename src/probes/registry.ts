@@ -3,10 +3,13 @@ import type { Finding } from "../correlate/index.js";
 import type { Rule } from "../rules/index.js";
 import { containerState } from "./container-state.js";
 import { diskUsage, fileExists } from "./file-exists.js";
+import { healthEndpoint } from "./health-endpoint.js";
 import { inotifyUsage } from "./inotify-usage.js";
+import { kernelOom } from "./kernel-oom.js";
 import { portOwner } from "./port-owner.js";
 import { ProbeError, type Probe, type ProbeContext, type ProbeFailure } from "./probe.js";
 import { processInfo } from "./process-info.js";
+import { redisPing } from "./redis-ping.js";
 import { unitStatus } from "./unit-status.js";
 
 // Each entry keeps its own P and E; the registry only passes values through the probe's own schema.
@@ -16,7 +19,7 @@ type AnyProbe = Probe<any, unknown>;
 /** Every built-in probe by name: the names rules may list under `probes:`. */
 export const PROBES: ReadonlyMap<string, AnyProbe> = new Map<string, AnyProbe>(
   [
-    ...[portOwner, processInfo, unitStatus, containerState, fileExists, diskUsage, inotifyUsage].map((p): [string, AnyProbe] => [p.name, p as AnyProbe]),
+    ...[portOwner, processInfo, unitStatus, containerState, fileExists, diskUsage, inotifyUsage, redisPing, kernelOom, healthEndpoint].map((p): [string, AnyProbe] => [p.name, p as AnyProbe]),
     // The built-in library's inotify_limit rule names the probe this way.
     ["inotify_limits", inotifyUsage as AnyProbe],
   ],
@@ -63,9 +66,13 @@ const FIELDS: Readonly<Record<string, Readonly<Record<string, readonly string[]>
   disk_usage: { path: ["path", "mount"] },
   inotify_usage: {},
   inotify_limits: {},
+  redis_ping: { address: ["address"] },
+  kernel_oom: { container: ["container"] },
+  health_endpoint: { url: ["url"], target: ["target"], port: ["port"] },
 };
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   port_owner: ["port"], process_info: ["pid"], unit_status: ["unit"], container_state: ["container"], file_exists: ["path"], disk_usage: ["path"], inotify_usage: [], inotify_limits: [],
+  redis_ping: [], kernel_oom: [], health_endpoint: [],
 };
 
 /**

@@ -35,3 +35,31 @@ export const PathValue = z
 
 /** Where docker talks to (`docker -H`): comes from config, never from logs, but still only these schemes. */
 export const DockerHostValue = z.string().regex(/^(?:unix|tcp|ssh):\/\/[^\s\0]+$/, "docker host must be unix://, tcp:// or ssh://");
+
+/**
+ * A host to connect to, as a log names it: a DNS name, an IPv4 address or a bare IPv6 address. Never starts with
+ * "-" (no option), no "/", "@", spaces or shell characters.
+ */
+export const NetHostValue = z
+  .string()
+  .regex(/^(?![-.])(?:[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45})$/, "a host is a DNS name or an IP address");
+
+/**
+ * "host:port", "[v6]:port", ":port", "redis://host:port" or a `values` list of them ("a:1, b:2": the first counts)
+ * → host and port. An empty host, "*" or "0.0.0.0" means this machine (127.0.0.1).
+ */
+export function parseAddress(text: string, defaultPort: number): { host: string; port: number } | undefined {
+  const first = String(firstListed(text)).trim().replace(/^[a-z][a-z0-9+.-]{0,16}:\/\//, "").replace(/\/.*$/, "");
+  const m = /^(?:\[([0-9A-Fa-f:.]{2,45})\]|([^:\s]*))(?::(\d{1,5}))?$/.exec(first);
+  if (!m) return undefined;
+  const raw = m[1] ?? m[2] ?? "";
+  const host = raw === "" || raw === "*" || raw === "0.0.0.0" ? "127.0.0.1" : raw === "::" ? "::1" : raw;
+  const port = m[3] === undefined ? defaultPort : Number(m[3]);
+  if (!NetHostValue.safeParse(host).success || !PortValue.safeParse(port).success) return undefined;
+  return { host, port };
+}
+
+/** The first entry of a `values` summary ("8001, 8002, …" → "8001"); anything else as it is. */
+export function firstListed(v: unknown): unknown {
+  return typeof v === "string" && v.includes(", ") ? v.split(", ")[0] : v;
+}
