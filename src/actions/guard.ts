@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ACTIONS, ActionId } from "./definitions.js";
 import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
+import { APPROVAL_NS, decodeApproval, decodeGrant, encodeApproval, encodeGrant, GRANT_NS, type GuardStore } from "./guard-store.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
 import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
@@ -23,6 +24,8 @@ export interface ApprovalRequest {
 }
 
 export interface GuardDeps extends AuditDeps {
+  /** Pending approvals and grants live here (ns "approval", "grant"): they survive a restart and are taken once. */
+  readonly store: GuardStore;
   readonly tokens: TokenService;
   readonly probes: ActionProbes;
   readonly config: GuardConfig;
@@ -41,36 +44,24 @@ export interface Guard {
 
 // A grant is used right after the decision (the confirm was already shown); it should not outlive a short wait.
 const GRANT_TTL_MS = 5 * 60_000;
-
-interface Pending {
-  readonly plan: Plan;
-  readonly expiresAt: number;
-}
+// An approval record is kept an hour past its expiry, so a late approver hears "approval_expired", not "unknown".
+const EXPIRED_KEPT_MS = 3_600_000;
 
 /** Creates a guard over one store, one token secret and one set of allow-lists. */
 export function createGuard(deps: GuardDeps): Guard {
   const random = deps.random ?? randomBytes;
   const newId = (): string => random(12).toString("base64url");
   const rate = createRateLimiter(deps);
-  const approvals = new Map<string, Pending>();
-  const grants = new Map<string, Pending & { readonly dryRun: boolean }>();
 
   const refuse = async (actor: string, reason: RefusalReason, detail: string, plan?: Partial<Plan>): Promise<Decision> => {
     await auditEvent(deps, actor, "refused", plan, { result: "refused", reason, detail });
     return { kind: "refused", reason, detail };
   };
-  // Approvals and grants an hour past expiry are dropped whenever a new one is made, so neither map outgrows live
-  // requests; the hour keeps "approval_expired" (rather than "unknown_approval") for a late approver.
-  const prune = (): void => {
-    const cutoff = deps.clock.now() - 3_600_000;
-    for (const m of [approvals, grants]) for (const [k, v] of m) if (v.expiresAt <= cutoff) m.delete(k);
-  };
   const rateKey = (plan: Plan): string => JSON.stringify([plan.action, plan.host]);
 
   const grant = async (plan: Plan, dryRun: boolean, actor: string): Promise<Decision> => {
-    prune();
     const id = newId();
-    grants.set(id, { plan, dryRun, expiresAt: deps.clock.now() + GRANT_TTL_MS });
+    await deps.store.putRecord(GRANT_NS, id, encodeGrant({ plan, dryRun, expiresAt: deps.clock.now() + GRANT_TTL_MS }), GRANT_TTL_MS);
     if (!dryRun) {
       const policy = deps.config.actions[plan.action];
       if (policy) rate.take(rateKey(plan), policy.rateLimit.per);
@@ -110,21 +101,20 @@ export function createGuard(deps: GuardDeps): Guard {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
       if (!action.destructive) return grant(plan, false, who.user);
-      prune();
       const approvalId = newId();
       const expiresAt = deps.clock.now() + policy.approvalWithin;
-      approvals.set(approvalId, { plan, expiresAt });
+      await deps.store.putRecord(APPROVAL_NS, approvalId, encodeApproval({ plan, expiresAt }), policy.approvalWithin + EXPIRED_KEPT_MS);
       await auditEvent(deps, who.user, "approval_requested", plan, { result: "needs_approval", approvalId, expiresAt });
       return { kind: "needs_approval", approvalId, plan, expiresAt };
     },
 
     async approve(request) {
       const who = request.requester;
-      const pending = approvals.get(request.approvalId);
+      const pending = decodeApproval(await deps.store.getRecord(APPROVAL_NS, request.approvalId));
       if (!pending) return refuse(who.user, "unknown_approval", "no pending request with that id (already decided or never made)");
       const { plan } = pending;
       if (deps.clock.now() >= pending.expiresAt) {
-        approvals.delete(request.approvalId);
+        await deps.store.takeRecord(APPROVAL_NS, request.approvalId);
         return refuse(who.user, "approval_expired", `the request by ${plan.requestedBy} expired before a second person approved it`, plan);
       }
       // The approval stays pending after these refusals: the right second person may still come.
@@ -136,13 +126,15 @@ export function createGuard(deps: GuardDeps): Guard {
       if (!rate.allows(rateKey(plan), policy.rateLimit.max, policy.rateLimit.per)) {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
-      approvals.delete(request.approvalId);
+      // Taken atomically: of two approvers (two processes) at the same instant, one gets it; the other finds none.
+      if (decodeApproval(await deps.store.takeRecord(APPROVAL_NS, request.approvalId)) === undefined) {
+        return refuse(who.user, "unknown_approval", "another approver decided this request a moment ago", plan);
+      }
       return grant({ ...plan, approvedBy: who.user }, false, who.user);
     },
 
     async execute(grantId, executor) {
-      const g = grants.get(grantId);
-      grants.delete(grantId);
+      const g = decodeGrant(await deps.store.takeRecord(GRANT_NS, grantId));
       if (!g || deps.clock.now() >= g.expiresAt) {
         await auditEvent(deps, "firewatch", "refused", undefined, { result: "refused", reason: "unknown_grant", detail: "no such grant, already used, or expired" });
         return { status: "refused", reason: "unknown_grant" };

@@ -11,7 +11,7 @@ export { createHostProbes, type HostProbeDeps } from "./probe-door.js";
 export { createTokenService, MAX_TOKEN_CHARS, type RedeemedToken, type TokenClaims, type TokenDeps, type TokenRefusal, type TokenService, type TokenVerdict } from "./token.js";
 /** Used-nonce memory (bounded, expiring) that makes tokens single-use. */
 export { createNonceCache, type NonceLedger } from "./nonce-cache.js";
-/** The same, also recorded in the store's audit log so a used token stays used after a restart. */
+/** The same, also claimed in the store (set-if-absent), so a token is used once across restarts and processes. */
 export { createStoreNonceLedger } from "./store-nonce-ledger.js";
 /** Allow-lists per action as zod config; glob matching of hosts and targets. */
 export { ActionPolicySchema, checkRequester, checkScope, GuardConfigSchema, matchesAny, type ActionPolicy, type GuardConfig, type PolicyRefusal, type Requester } from "./policy.js";
@@ -22,5 +22,7 @@ export { describeCommand, type Decision, type Plan, type RefusalReason } from ".
 /** The guard: authorize, approve, execute; every outcome audited. */
 export { createGuard, type ActionRequest, type ApprovalRequest, type Guard, type GuardDeps } from "./guard.js";
 export type { ExecutionOutcome, Executor, ExecutorResult } from "./execute.js";
+/** The part of the Store the guard needs: audit, records with expiry taken once, set-if-absent claims. */
+export { APPROVAL_NS, GRANT_NS, type GuardStore } from "./guard-store.js";
 /** The real executor: argv through Host.exec (never a shell, timed, output capped), the job queue through a cleaner. */
 export { createHostExecutor, type HostExecutorDeps } from "./host-executor.js";

@@ -40,7 +40,7 @@ export function describeCommand(c: ActionCommand): string {
 
 export interface AuditDeps {
   readonly clock: Clock;
-  readonly store: Store;
+  readonly store: Pick<Store, "appendAudit">;
 }
 
 /** Appends one guard audit entry (who, what, where, when, result); the store stamps id and time. */

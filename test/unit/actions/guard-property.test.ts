@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createGuard, createNonceCache, createTokenService, GuardConfigSchema, type Requester } from "../../../src/actions/index.js";
-import type { FileStore } from "../../../src/store/index.js";
-import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClock } from "./support.js";
+import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClock, type TestStore } from "./support.js";
 
 const config = GuardConfigSchema.parse({
   actions: {
@@ -40,7 +39,7 @@ const claims = fc.oneof(randomClaims, validClaims);
 const requester = fc.record({ user: fc.constantFrom("U_ALICE", "U_ALICE", "U_BOB", "U_MALLORY"), groups: fc.constant([] as string[]), channel: fc.constantFrom("C_OPS", "C_OPS", "C_RANDOM") });
 
 describe("guard properties", () => {
-  let store: FileStore;
+  let store: TestStore;
   let cleanup: () => Promise<void>;
   const clock = testClock();
   beforeAll(async () => {

@@ -10,8 +10,7 @@ import {
   type TokenClaims,
   type TokenService,
 } from "../../../src/actions/index.js";
-import type { FileStore } from "../../../src/store/index.js";
-import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClock, type FakeWorld, type TestClock } from "./support.js";
+import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClock, type FakeWorld, type TestClock, type TestStore } from "./support.js";
 
 const alice: Requester = { user: "U_ALICE", groups: [], channel: "C_OPS" };
 const bob: Requester = { user: "U_BOB", groups: [], channel: "C_OPS" };
@@ -36,7 +35,7 @@ const kill: TokenClaims = {
 };
 
 let clock: TestClock;
-let store: FileStore;
+let store: TestStore;
 let cleanup: () => Promise<void>;
 let world: FakeWorld;
 let tokens: TokenService;
