@@ -26,3 +26,4 @@ export type { ExecutionOutcome, Executor, ExecutorResult } from "./execute.js";
 export { APPROVAL_NS, GRANT_NS, type GuardStore } from "./guard-store.js";
 /** The real executor: argv through Host.exec (never a shell, timed, output capped), the job queue through a cleaner. */
 export { createHostExecutor, type HostExecutorDeps } from "./host-executor.js";
+export { offerActions, type ActionOffer } from "./offers.js"; // The buttons an incident allows: its rules' actions, backed by its probe results, within the guard config.
