@@ -1,0 +1,234 @@
+// The live engine: records → matcher → correlator → incidents, committed with the cursors they cover, then the outputs.
+//
+// Exactly-once into incident counts: the engine sees a line at least once (after a crash, the lines after the last
+// committed cursor are read again), and a commit stores the incident snapshots together with the cursors of exactly
+// the items the correlator has taken (store.commit is atomic). The correlator of a new process counts from zero;
+// the `run` id tells the store to add that run's counts to what was stored before it (run-aware carry), once.
+import type { Logger } from "pino";
+import { createCorrelator } from "../correlate/index.js";
+import { groupIntoIncidents } from "../incidents/index.js";
+import type { LogRecord } from "../parsers/index.js";
+import type { Rule, Signal } from "../rules/index.js";
+import { isStoreError, type ResolveAfter, type Store, type StoredIncident, type UpsertOutcome } from "../store/index.js";
+import type { Clock } from "../time.js";
+import { CursorTracker } from "./cursors.js";
+import type { DaemonMetrics } from "./metrics.js";
+import type { SourceItem } from "./source-runner.js";
+
+/** One incident that changed: an upsert's outcome, or "resolved" by auto-resolve. */
+export interface IncidentChange {
+  readonly outcome: Exclude<UpsertOutcome, "unchanged"> | "resolved";
+  readonly incident: StoredIncident;
+}
+
+/** The part of source health the pipeline drives (src/daemon/source-health.ts). */
+export interface HealthFeed {
+  seen(source: string, host: string, now: number): void;
+  tick(now: number): LogRecord[];
+}
+
+export interface PipelineDeps {
+  readonly store: Pick<Store, "commit" | "autoResolve">;
+  readonly rules: readonly Rule[];
+  readonly match: (record: LogRecord) => Signal[];
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: Pick<DaemonMetrics, "linesRead" | "lagSeconds" | "ruleHit" | "incident" | "commitSeconds">;
+  /** This process's correlator run (a random id per start). */
+  readonly run: string;
+  readonly resolveAfter: ResolveAfter;
+  /** Cursors the sources resumed from, so a commit only sends the ones that moved. */
+  readonly resumedFrom: ReadonlyMap<string, string | undefined>;
+  readonly health?: HealthFeed;
+  /** Outputs and hooks; awaited, so a slow output holds the pipeline (and, through the bounded queues, the sources). */
+  readonly onChanges: (changes: readonly IncidentChange[]) => Promise<void>;
+}
+
+export interface PipelineOptions {
+  /** Commit at least this often while anything changed; default 500 ms. */
+  readonly commitEveryMs?: number;
+  /** ...and after this many records; default 5,000. */
+  readonly commitEveryRecords?: number;
+  /** Source health and auto-resolve cadence; default 1 s. */
+  readonly tickMs?: number;
+  /** With this set, `onIdle` is called once no item has come for this long and all was committed (--once-idle). */
+  readonly idleMs?: number;
+  readonly onIdle?: () => void;
+}
+
+export interface PipelineStats {
+  records: number;
+  signals: number;
+  commits: number;
+  /** Commits the store could not take (it was unreachable); their work went into the next one. */
+  failedCommits: number;
+  lastCommitAt: number | undefined;
+  /** The error of the last failed commit, cleared by the next good one (for /healthz). */
+  storeError: string | undefined;
+}
+
+const TICK = Symbol("tick");
+
+export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
+  const commitEveryMs = opts.commitEveryMs ?? 500;
+  const commitEveryRecords = opts.commitEveryRecords ?? 5000;
+  const tickMs = opts.tickMs ?? 1000;
+  const { clock, metrics, log } = deps;
+  const correlator = createCorrelator(deps.rules);
+  const cursors = new CursorTracker(deps.resumedFrom);
+  const stats: PipelineStats = { records: 0, signals: 0, commits: 0, failedCommits: 0, lastCommitAt: undefined, storeError: undefined };
+  /** The JSON of the last snapshot the store took, by fingerprint: only changed incidents are sent. */
+  const sent = new Map<string, string>();
+  // Per-source counters, flushed into the metrics at each tick rather than on every line.
+  const perSource = new Map<string, { host: string; lines: number; newest: number | undefined; lastAt: number }>();
+  const hits = new Map<string, number>();
+  let sinceCommit = 0;
+
+  const feed = (record: LogRecord) => {
+    for (const signal of deps.match(record)) {
+      correlator.push(signal);
+      stats.signals += 1;
+      hits.set(signal.ruleId, (hits.get(signal.ruleId) ?? 0) + 1);
+    }
+  };
+
+  const take = (item: SourceItem, now: number) => {
+    if (item.record !== undefined) {
+      stats.records += 1;
+      sinceCommit += 1;
+      let s = perSource.get(item.source);
+      if (s === undefined) perSource.set(item.source, (s = { host: item.host, lines: 0, newest: undefined, lastAt: now }));
+      s.lines += 1;
+      s.lastAt = now;
+      const t = item.record.time;
+      if (t !== undefined && (s.newest === undefined || t > s.newest)) s.newest = t;
+      feed(item.record);
+    }
+    // After the record went through the correlator: the position now covers it.
+    if (item.cursor !== undefined) cursors.advance(item.source, item.part, item.cursor);
+  };
+
+  const commit = async (now: number): Promise<void> => {
+    sinceCommit = 0;
+    const incidents = groupIntoIncidents(correlator.findings(now), deps.rules);
+    const changed = [];
+    const keys = new Map<string, string>();
+    for (const i of incidents) {
+      const key = JSON.stringify(i);
+      if (sent.get(i.fingerprint) === key) continue;
+      changed.push(i);
+      keys.set(i.fingerprint, key);
+    }
+    const batch = cursors.pending();
+    if (changed.length === 0 && Object.keys(batch).length === 0) return;
+    const started = performance.now();
+    let results;
+    try {
+      results = await deps.store.commit({ snapshots: changed, cursors: batch, run: deps.run });
+    } catch (e) {
+      // Nothing was stored: the same snapshots and cursors (or later ones) go with the next commit.
+      if (!isStoreError(e, "unavailable")) throw e;
+      stats.failedCommits += 1;
+      stats.storeError = e.message.split("\n")[0];
+      log.warn({ errorType: "store_unavailable", failedCommits: stats.failedCommits }, "The store is unreachable; the next commit carries this one's work.");
+      return;
+    }
+    metrics.commitSeconds((performance.now() - started) / 1000);
+    stats.commits += 1;
+    stats.lastCommitAt = now;
+    stats.storeError = undefined;
+    for (const [fp, key] of keys) sent.set(fp, key);
+    cursors.markCommitted(batch);
+    const out: IncidentChange[] = [];
+    for (const r of results) {
+      if (r.outcome === "unchanged") continue;
+      metrics.incident(r.outcome);
+      out.push({ outcome: r.outcome, incident: r.incident });
+    }
+    if (out.length > 0) await deps.onChanges(out);
+  };
+
+  const tick = async (now: number): Promise<void> => {
+    for (const [source, s] of perSource) {
+      if (s.lines > 0) {
+        metrics.linesRead(source, s.lines);
+        deps.health?.seen(source, s.host, s.lastAt);
+        s.lines = 0;
+      }
+      if (s.newest !== undefined) metrics.lagSeconds(source, Math.max(0, (now - s.newest) / 1000));
+    }
+    for (const [rule, n] of hits) metrics.ruleHit(rule, n);
+    hits.clear();
+    // The watcher's own records (a source quiet, down, back) go through the same rules as any line.
+    for (const record of deps.health?.tick(now) ?? []) feed(record);
+    let resolved: StoredIncident[] = [];
+    try {
+      resolved = await deps.store.autoResolve(deps.resolveAfter);
+    } catch (e) {
+      if (!isStoreError(e, "unavailable")) throw e;
+    }
+    if (resolved.length > 0) {
+      for (let i = 0; i < resolved.length; i++) metrics.incident("resolved");
+      await deps.onChanges(resolved.map((incident) => ({ outcome: "resolved", incident })));
+    }
+  };
+
+  /** Runs until `items` ends (the sources were stopped), then commits what is left. */
+  async function run(items: AsyncIterable<SourceItem>): Promise<void> {
+    const it = items[Symbol.asyncIterator]();
+    let next = it.next();
+    const timerStop = new AbortController();
+    let timer: Promise<typeof TICK> | undefined;
+    let nextCommitAt = clock.now() + commitEveryMs;
+    let nextTickAt = clock.now() + tickMs;
+    let lastItemAt = clock.now();
+    let idleCalled = false;
+    try {
+      for (;;) {
+        const now = clock.now();
+        if (now >= nextCommitAt) {
+          await commit(now);
+          nextCommitAt = now + commitEveryMs;
+          continue;
+        }
+        if (now >= nextTickAt) {
+          await tick(now);
+          nextTickAt = now + tickMs;
+          if (opts.idleMs !== undefined && !idleCalled && now - lastItemAt >= opts.idleMs && Object.keys(cursors.pending()).length === 0) {
+            idleCalled = true;
+            opts.onIdle?.();
+          }
+          continue;
+        }
+        timer ??= clock.sleep(Math.min(nextCommitAt, nextTickAt) - now, timerStop.signal).then(() => TICK);
+        const r = await Promise.race([next, timer]);
+        if (r === TICK) {
+          timer = undefined;
+          continue;
+        }
+        if (r.done) break;
+        next = it.next();
+        lastItemAt = clock.now();
+        take(r.value, lastItemAt);
+        if (sinceCommit >= commitEveryRecords) {
+          await commit(lastItemAt);
+          nextCommitAt = lastItemAt + commitEveryMs;
+        }
+      }
+    } catch (e) {
+      // A source broke for good: keep what the engine already took (a consistent commit), then let the daemon stop.
+      await commit(clock.now()).catch((c: unknown) => log.error({ errorType: "commit_failed", err: c }, "The last commit before stopping failed."));
+      throw e;
+    } finally {
+      timerStop.abort();
+      timer?.catch(() => undefined);
+    }
+    // Drained: what the correlator took is committed with its cursors before the process goes.
+    await tick(clock.now());
+    await commit(clock.now());
+  }
+
+  return { run, stats, commit: () => commit(clock.now()) };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;

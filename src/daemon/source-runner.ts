@@ -1,0 +1,220 @@
+// Turns each configured source into a lane of items (a record and the position after it), resuming from the stored cursor.
+//
+// Positions: every record carries the position right after it (a file's offset past its lines, a journal's
+// __CURSOR, a container log stamp, an event's timeNano), so a commit after any record names exactly what the
+// engine has seen. A file lane also hands out FileFollower.checkpoint() after each poll (a cursor-only item): it
+// moves past lines that make no record yet and across rotations, which a record's cursor cannot.
+// Failures: the source is started again from the last position it handed out, with backoff, and its link state is
+// reported (retrying; failed after `retries` attempts in a row without a line; connected again at the next line).
+import Dockerode from "dockerode";
+import type { Logger } from "pino";
+import { sourceName, type SourceEntry } from "../config/index.js";
+import { backoffDelay, isHostError, SshHost, type Host } from "../hosts/index.js";
+import type { LogRecord } from "../parsers/index.js";
+import {
+  createJournaldStats, decodeDockerCursor, dockerOverSsh, FileFollower, followContainers, followDockerEvents, followJournal,
+  hostFileAccess, localFileAccess, type FileAccess,
+} from "../sources/index.js";
+import type { Clock } from "../time.js";
+import { decodeSourceCursor } from "./cursors.js";
+import { mergeFair, type Lane } from "./merge.js";
+
+export interface SourceItem {
+  readonly source: string;
+  /** The configured host the source reads on ("local" or a key of `hosts`). */
+  readonly host: string;
+  /** Undefined for a position-only item (a file's checkpoint after a poll). */
+  readonly record: LogRecord | undefined;
+  /** Which part of the source the cursor is for: a file path, a container id, "events"; "" for a journal. */
+  readonly part: string;
+  /** The part's position after this item. */
+  readonly cursor: string | undefined;
+}
+
+export type LinkState = "connected" | "retrying" | "failed" | "ended";
+
+/** Told when a source's link changes; the daemon forwards it to source health and the metrics. */
+export type LinkObserver = (source: string, host: string, state: LinkState, detail: string) => void;
+
+export interface SourceRunnerDeps {
+  /** The opened host of that name. */
+  host(name: string): Host;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly onLink: LinkObserver;
+  /** Where the Docker API is for a source; default: the socket locally, `docker system dial-stdio` over SSH. */
+  readonly docker?: (entry: Extract<SourceEntry, { kind: "docker" }>, host: Host) => Dockerode;
+  readonly random?: () => number;
+}
+
+/** The docker events the library's rules read: exits with their code, OOM kills, restarts, health checks. */
+const DOCKER_EVENTS = ["die", "oom", "start", "restart", "kill", "health_status"];
+
+/** A lane per configured source, each resuming from its stored cursor and retrying on failure until `signal`. */
+export function sourceLane(entry: SourceEntry, stored: string | undefined, deps: SourceRunnerDeps, signal: AbortSignal): Lane<SourceItem> {
+  const name = sourceName(entry);
+  return { name, items: withRetries(entry, name, decodeSourceCursor(stored), deps, signal) };
+}
+
+async function* withRetries(entry: SourceEntry, name: string, parts: Map<string, string>, deps: SourceRunnerDeps, signal: AbortSignal): AsyncGenerator<SourceItem> {
+  const log = deps.log.child({ component: "source", source: name, host: entry.host });
+  let failures = 0;
+  let down = false;
+  const link = (state: LinkState, detail: string) => {
+    down = state !== "connected";
+    deps.onLink(name, entry.host, state, detail);
+  };
+  // A host error inside a source that waits it out by itself (journald over a lost link) is reported from here.
+  const hostTrouble = (detail: string) => {
+    failures += 1;
+    link(failures > entry.retries ? "failed" : "retrying", detail);
+  };
+  link("connected", "started");
+  while (!signal.aborted) {
+    try {
+      for await (const item of items(entry, name, parts, deps, signal, hostTrouble)) {
+        if (down) link("connected", "lines flow again");
+        failures = 0;
+        if (item.cursor !== undefined) parts.set(item.part, item.cursor);
+        yield item;
+      }
+      if (signal.aborted) return;
+      link("ended", "the source ended; starting it again");
+    } catch (e) {
+      if (signal.aborted) return;
+      failures += 1;
+      const detail = e instanceof Error ? e.message.split("\n")[0] ?? "error" : String(e);
+      log.warn({ errorType: isHostError(e) ? e.reason : "source_failed", attempt: failures }, `The source failed and is started again from its last position: ${detail}.`);
+      link(failures > entry.retries ? "failed" : "retrying", detail);
+    }
+    try {
+      await deps.clock.sleep(backoffDelay(failures, { baseMs: 500, maxMs: 30_000 }, deps.random ?? Math.random), signal);
+    } catch {
+      return;
+    }
+  }
+}
+
+function items(entry: SourceEntry, name: string, parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void): AsyncIterable<SourceItem> {
+  const host = deps.host(entry.host);
+  // Records of the machine itself carry no host (as in `analyze`); a remote one's carry its configured name.
+  const recordHost = entry.host === "local" ? undefined : entry.host;
+  switch (entry.kind) {
+    case "file":
+      return fileItems(entry, name, host instanceof SshHost ? hostFileAccess(host) : localFileAccess(), recordHost, parts, deps, signal, hostTrouble);
+    case "journald":
+      return journalItems(entry, name, host, parts, deps, signal, hostTrouble);
+    case "docker":
+      return dockerItems(entry, name, (deps.docker ?? defaultDocker)(entry, host), recordHost, parts, deps, signal);
+  }
+}
+
+function defaultDocker(entry: Extract<SourceEntry, { kind: "docker" }>, host: Host): Dockerode {
+  if (host instanceof SshHost) return dockerOverSsh(host);
+  return new Dockerode({ socketPath: entry.socketPath ?? "/var/run/docker.sock" });
+}
+
+async function* fileItems(
+  entry: Extract<SourceEntry, { kind: "file" }>, name: string, access: FileAccess, recordHost: string | undefined,
+  parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void,
+): AsyncGenerator<SourceItem> {
+  const clock = deps.clock;
+  const lanes = entry.paths.map((path) => {
+    const cursor = parts.get(path);
+    const follower = new FileFollower(
+      { access, path, startAt: entry.startAt, ...(cursor === undefined ? {} : { cursor }), ...(entry.maxLineBytes === undefined ? {} : { maxLineBytes: entry.maxLineBytes }), ...(recordHost === undefined ? {} : { host: recordHost }) },
+      clock,
+    );
+    return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor };
+  });
+  const item = (path: string, record: LogRecord | undefined, cursor: string | undefined): SourceItem => ({ source: name, host: entry.host, record, part: path, cursor });
+  while (!signal.aborted) {
+    for (const l of lanes) {
+      const before = l.follower.stats.bytes;
+      let records: LogRecord[];
+      try {
+        records = await l.follower.poll();
+      } catch (e) {
+        // The follower keeps its position while the host is away; the next poll goes on from there.
+        if (!isHostError(e) || (e.reason !== "unreachable" && e.reason !== "link_lost")) throw e;
+        hostTrouble(e.message.split("\n")[0] ?? e.reason);
+        continue;
+      }
+      for (const r of records) yield item(l.path, r, r.cursor);
+      if (l.follower.stats.bytes !== before) {
+        l.lastData = clock.now();
+        l.flushed = false;
+      } else if (!l.flushed && clock.now() - l.lastData >= entry.flushAfter) {
+        for (const r of l.follower.flush()) yield item(l.path, r, r.cursor);
+        l.flushed = true;
+      }
+      // Taken now, after this poll's records were handed out and before the next poll reads on.
+      const cp = l.follower.checkpoint();
+      if (cp !== undefined && cp !== l.checkpoint) {
+        l.checkpoint = cp;
+        yield item(l.path, undefined, cp);
+      }
+    }
+    try {
+      await clock.sleep(entry.poll, signal);
+    } catch {
+      return;
+    }
+  }
+}
+
+async function* journalItems(
+  entry: Extract<SourceEntry, { kind: "journald" }>, name: string, host: Host,
+  parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void,
+): AsyncGenerator<SourceItem> {
+  const stats = createJournaldStats();
+  const cursor = parts.get("");
+  // followJournal waits out a lost link by itself; watch its counters to say so while it does.
+  let seenErrors = 0;
+  const timer = setInterval(() => {
+    if (stats.hostErrors > seenErrors) {
+      seenErrors = stats.hostErrors;
+      hostTrouble(`${host.name} unreachable; journalctl is started again when it is back`);
+    }
+  }, 1000);
+  try {
+    const { kind: _kind, name: _name, host: _host, quiet: _quiet, retries: _retries, ...filters } = entry;
+    for await (const r of followJournal({ ...filters, host, stats, signal, clock: deps.clock, ...(cursor === undefined ? {} : { cursor }) })) {
+      yield { source: name, host: entry.host, record: r, part: "", cursor: r.cursor };
+    }
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+async function* dockerItems(
+  entry: Extract<SourceEntry, { kind: "docker" }>, name: string, docker: Dockerode, recordHost: string | undefined,
+  parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal,
+): AsyncGenerator<SourceItem> {
+  const pattern = entry.namePattern !== undefined ? new RegExp(entry.namePattern) : entry.containers.length > 0 ? new RegExp(`^(?:${entry.containers.map(escapeRegExp).join("|")})$`) : undefined;
+  const cursors = new Map([...parts].filter(([k]) => k !== "events"));
+  const common = { docker, signal, clock: deps.clock };
+  const lanes: Lane<LogRecord>[] = [{ name: "logs", items: followContainers({ ...common, select: { labels: entry.labels, ...(pattern === undefined ? {} : { namePattern: pattern }) }, cursors }) }];
+  if (entry.events) {
+    const cursor = parts.get("events");
+    lanes.push({ name: "events", items: followDockerEvents({ ...common, filters: { type: ["container"], event: DOCKER_EVENTS }, ...(cursor === undefined ? {} : { cursor }) }) });
+  }
+  // Events come for every container; keep those of the selected ones (an event's attributes carry name and labels).
+  const selected = (f: Readonly<Record<string, string>>) =>
+    (pattern === undefined || pattern.test(f.name ?? "")) &&
+    entry.labels.every((l) => {
+      const eq = l.indexOf("=");
+      return eq === -1 ? l in f : f[l.slice(0, eq)] === l.slice(eq + 1);
+    });
+  for await (const r of mergeFair(lanes, { capacity: 100, signal })) {
+    const isEvent = r.cursor?.startsWith("dockerev1:") === true;
+    const part = isEvent ? "events" : r.cursor === undefined ? "" : (decodeDockerCursor(r.cursor)?.container ?? "");
+    const keep = !isEvent || selected(r.fields);
+    const record = !keep ? undefined : recordHost === undefined ? r : { ...r, host: recordHost };
+    yield { source: name, host: entry.host, record, part, cursor: r.cursor };
+  }
+}

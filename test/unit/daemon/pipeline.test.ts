@@ -1,0 +1,148 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDaemonMetrics } from "../../../src/daemon/metrics.js";
+import { createPipeline, type IncidentChange, type PipelineDeps } from "../../../src/daemon/pipeline.js";
+import type { SourceItem } from "../../../src/daemon/source-runner.js";
+import type { LogRecord } from "../../../src/parsers/index.js";
+import { compileRules, createMatcher, RuleSchema, type Rule } from "../../../src/rules/index.js";
+import { FileStore, StoreError, type Store } from "../../../src/store/index.js";
+import type { Clock } from "../../../src/time.js";
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "fw-pipeline-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+/** Time stands still unless a test moves it; sleeps end only when aborted (so only record counts trigger commits). */
+function stillClock(): Clock & { t: number } {
+  return {
+    t: T0,
+    now() {
+      return this.t;
+    },
+    sleep: (_ms, signal) => new Promise((_r, reject) => signal?.addEventListener("abort", () => reject(signal.reason), { once: true })),
+  };
+}
+
+const rules: Rule[] = [RuleSchema.parse({ id: "seq_line", title: "Numbered line", kind: "single", severity: "high", match: "seq=(?<n>\\d+)" })];
+const match = createMatcher(compileRules(rules));
+const log = pino({ level: "silent" });
+
+function record(n: number): LogRecord {
+  const text = `seq=${n}`;
+  return { text, message: text, time: T0 + n * 10, host: "h1", service: "writer", pid: undefined, level: undefined, fields: {}, format: "plain", ref: { file: "w.log", line: n, endLine: n }, truncatedBytes: 0 };
+}
+
+/** Numbered lines after `cursor` up to `n`, each carrying its number as its cursor; then ends, or hangs when `hang`. */
+async function* lines(cursor: string | undefined, n: number): AsyncGenerator<SourceItem> {
+  for (let i = cursor === undefined ? 1 : Number(cursor) + 1; i <= n; i++) yield { source: "w", host: "local", record: record(i), part: "", cursor: String(i) };
+}
+
+function deps(store: Pick<Store, "commit" | "autoResolve">, clock: Clock, run: string, resumedFrom: string | undefined, changes: IncidentChange[] = []): PipelineDeps {
+  return {
+    store, rules, match, clock, log, run,
+    metrics: createDaemonMetrics(),
+    resolveAfter: () => undefined,
+    resumedFrom: new Map([["w", resumedFrom]]),
+    onChanges: async (c) => {
+      changes.push(...c);
+    },
+  };
+}
+
+/** A store that stops answering at its `crashAt`-th commit (0-based), like a process killed before the commit landed. */
+function crashingStore(store: Store, crashAt: number): { store: Store; crashed: Promise<void> } {
+  let calls = 0;
+  let crashed!: () => void;
+  const p = new Promise<void>((r) => (crashed = r));
+  const wrapped = Object.create(store) as Store;
+  wrapped.commit = (batch) => {
+    if (calls++ === crashAt) {
+      crashed();
+      return new Promise(() => undefined);
+    }
+    return store.commit(batch);
+  };
+  return { store: wrapped, crashed: p };
+}
+
+describe("the pipeline", () => {
+  it("counts every line exactly once however often the process dies between commits (property, real file store)", async () => {
+    let caseNo = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 15 }), fc.array(fc.nat(10), { maxLength: 3 }), async (total, every, crashes) => {
+        const store = await FileStore.open(join(root, `exact-${caseNo++}`), { clock: stillClock() });
+        try {
+          for (const [k, crashAt] of crashes.entries()) {
+            const from = await store.getCursor("w");
+            const c = crashingStore(store, crashAt);
+            const p = createPipeline(deps(c.store, stillClock(), `crash-${k}`, from), { commitEveryRecords: every });
+            const done = p.run(lines(from, total)).then(() => "finished" as const);
+            // Either it reached the commit that never lands (then it is abandoned, as after kill -9) or it finished.
+            if ((await Promise.race([c.crashed.then(() => "crashed" as const), done])) === "finished") break;
+          }
+          const from = await store.getCursor("w");
+          await createPipeline(deps(store, stillClock(), "last", from), { commitEveryRecords: every }).run(lines(from, total));
+          const [inc] = await store.list();
+          expect(inc?.incident.findings.map((f) => f.count)).toEqual([total]);
+          expect(await store.getCursor("w")).toBe(String(total));
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("sends only incidents that changed, and hands each change to the outputs once", async () => {
+    const store = await FileStore.open(join(root, "changes"), { clock: stillClock() });
+    const changes: IncidentChange[] = [];
+    const commits: number[] = [];
+    const counting = Object.create(store) as Store;
+    counting.commit = (b) => {
+      commits.push(b.snapshots.length);
+      return store.commit(b);
+    };
+    await createPipeline(deps(counting, stillClock(), "r1", undefined, changes), { commitEveryRecords: 2 }).run(lines(undefined, 4));
+    expect(changes.map((c) => c.outcome)).toEqual(["created", "updated"]);
+    // 2 records → commit, 2 more → commit, end → nothing left to send.
+    expect(commits).toEqual([1, 1]);
+    await store.close();
+  });
+
+  it("keeps the work of a commit the store refused (unreachable) for the next one", async () => {
+    const store = await FileStore.open(join(root, "unavailable"), { clock: stillClock() });
+    let refuse = 1;
+    const flaky = Object.create(store) as Store;
+    flaky.commit = (b) => (refuse-- > 0 ? Promise.reject(new StoreError("unavailable", "redis down")) : store.commit(b));
+    const p = createPipeline(deps(flaky, stillClock(), "r1", undefined), { commitEveryRecords: 3 });
+    await p.run(lines(undefined, 5));
+    expect(p.stats.failedCommits).toBe(1);
+    expect(await store.getCursor("w")).toBe("5");
+    expect((await store.list())[0]?.incident.findings[0]?.count).toBe(5);
+    await store.close();
+  });
+
+  it("feeds source-health records to the rules each tick, and tells health which sources delivered", async () => {
+    const store = await FileStore.open(join(root, "health"), { clock: stillClock() });
+    const seen: string[] = [];
+    const health = {
+      seen: (source: string) => void seen.push(source),
+      tick: () => [record(999)],
+    };
+    const p = createPipeline({ ...deps(store, stillClock(), "r1", undefined), health }, { commitEveryRecords: 100 });
+    await p.run(lines(undefined, 2));
+    expect(seen).toEqual(["w"]);
+    // The two lines and the health record (seq=999) all went through the rule.
+    expect((await store.list())[0]?.incident.findings[0]?.count).toBe(3);
+    await store.close();
+  });
+});
