@@ -23,7 +23,13 @@ export { describeCommand, type Decision, type Plan, type RefusalReason } from ".
 export { createGuard, type ActionRequest, type ApprovalRequest, type Guard, type GuardDeps } from "./guard.js";
 export type { ExecutionOutcome, Executor, ExecutorResult } from "./execute.js";
 /** The part of the Store the guard needs: audit, records with expiry taken once, set-if-absent claims. */
-export { APPROVAL_NS, GRANT_NS, type GuardStore } from "./guard-store.js";
+export { APPROVAL_NS, decodeApproval, GRANT_NS, type GuardStore, type Pending } from "./guard-store.js";
 /** The real executor: argv through Host.exec (never a shell, timed, output capped), the job queue through a cleaner. */
 export { createHostExecutor, type HostExecutorDeps } from "./host-executor.js";
+/** The token secret from guard.secret (env) or guard.secretFile. */
+export { readGuardSecret } from "./secret.js";
+/** Guard, tokens, probes and executor wired from config, for act, watch and bot. */
+export { createGuardKit, type GuardKit, type GuardKitDeps } from "./kit.js";
+/** An action's params as an incident suggests them (finding fields, probe results), each with its source. */
+export { suggestParams, type ParamSources, type SuggestedParam } from "./defaults.js";
 export { offerActions, type ActionOffer } from "./offers.js"; // The buttons an incident allows: its rules' actions, backed by its probe results, within the guard config.

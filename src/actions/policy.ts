@@ -26,6 +26,8 @@ export type ActionPolicy = z.infer<typeof ActionPolicySchema>;
 export const GuardConfigSchema = z
   .object({
     tokenTtl: Duration.default(900_000).describe("How long a button's token stays valid"),
+    secret: z.string().min(32).optional().describe("Server secret the action tokens are signed with, at least 32 bytes (env FIREWATCH_GUARD__SECRET only)"),
+    secretFile: z.string().min(1).optional().describe("File holding the token secret (mode 0600), instead of FIREWATCH_GUARD__SECRET"),
     actions: z.partialRecord(ActionId, ActionPolicySchema).default({}).describe("Actions not listed here are refused"),
   })
   .strict();

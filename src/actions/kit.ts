@@ -1,0 +1,55 @@
+// Builds the guard with everything it runs with (tokens, probes, executor) from config: for `act`, `watch` and `bot`.
+import type { Host } from "../hosts/index.js";
+import type { Clock } from "../time.js";
+import type { Executor } from "./execute.js";
+import { createGuard, type Guard } from "./guard.js";
+import type { GuardStore } from "./guard-store.js";
+import { createHostExecutor } from "./host-executor.js";
+import type { GuardConfig } from "./policy.js";
+import { createHostProbes } from "./probe-door.js";
+import type { ActionProbes } from "./probes.js";
+import { readGuardSecret } from "./secret.js";
+import { createStoreNonceLedger } from "./store-nonce-ledger.js";
+import { createTokenService, type TokenService } from "./token.js";
+
+export interface GuardKitDeps {
+  readonly config: GuardConfig;
+  readonly store: GuardStore;
+  readonly clock: Clock;
+  /** Configured hosts by name (undefined: unknown, nothing runs there). */
+  host(name: string): Host | undefined;
+  /** `docker -H` for container questions and actions' probes, from config. */
+  readonly dockerHost?: string;
+  /** The job queue side of clean_failed_jobs; absent: that action fails with a reason, nothing is removed. */
+  readonly jobs?: {
+    failedJobCount(host: string, queue: string): Promise<number>;
+    cleanFailedJobs(host: string, queue: string): Promise<{ removed: number; detail: string }>;
+  };
+  /** Per command of the executor; default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** What `startSlack`'s `guard` option and `firewatch act` need (interfaces.md sections 4 and 6). */
+export interface GuardKit {
+  readonly guard: Guard;
+  readonly tokens: TokenService;
+  readonly executor: Executor;
+  readonly probes: ActionProbes;
+  readonly config: GuardConfig;
+}
+
+const noJobs = {
+  failedJobCount: (): Promise<number> => Promise.reject(new Error("no job queue is configured for this firewatch")),
+  cleanFailedJobs: (): Promise<{ removed: number; detail: string }> => Promise.reject(new Error("no job queue is configured for this firewatch")),
+};
+
+/** Reads the token secret (rejects with config_invalid when there is none) and wires one guard over the store. */
+export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
+  const secret = await readGuardSecret(deps.config);
+  const jobs = deps.jobs ?? noJobs;
+  const tokens = createTokenService({ clock: deps.clock, secret, nonces: createStoreNonceLedger({ clock: deps.clock, store: deps.store }) });
+  const probes = createHostProbes({ host: (n) => deps.host(n), failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
+  const executor = createHostExecutor({ host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs, ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }) });
+  const guard = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config });
+  return { guard, tokens, executor, probes, config: deps.config };
+}
