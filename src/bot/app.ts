@@ -2,9 +2,12 @@
 import { App, LogLevel, SocketModeReceiver, type Logger as SlackLogger, type RespondFn, type webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { GuardConfig } from "../actions/index.js";
 import type { Rule } from "../rules/index.js";
-import type { Store } from "../store/index.js";
+import type { Store, StoredIncident } from "../store/index.js";
 import type { Clock } from "../time.js";
+import { remediationBlocks, type RemediationOffer } from "./action-blocks.js";
+import { registerRemediation, type SlackGuard } from "./action-clicks.js";
 import type { Block } from "./blocks.js";
 import { ACTION_IDS } from "./blocks.js";
 import type { SlackConfig } from "./config.js";
@@ -12,6 +15,8 @@ import { SignedHttpReceiver } from "./http-receiver.js";
 import { SLACK_LIMITS, codeBlockMrkdwn } from "./mrkdwn.js";
 import { createIncidentPoster, type IncidentPoster } from "./poster.js";
 import { runCommand, type CommandDeps, type CommandReply } from "./slash-command.js";
+import { createTokenShelf } from "./token-shelf.js";
+import { createGroupResolver } from "./user-groups.js";
 
 export interface BotDeps {
   readonly store: Store;
@@ -22,6 +27,12 @@ export interface BotDeps {
   readonly jobsText?: () => Promise<string>;
   /** Model-drafted prose for `/firewatch report` (src/report draftProse); optional. */
   readonly draft?: CommandDeps["draft"];
+  /** The guard behind the remediation buttons; without it posts carry no remediation buttons. */
+  readonly guard?: SlackGuard;
+  /** The remediations an incident allows (src/actions offerActions); called on every render of its post. */
+  readonly offers?: (s: StoredIncident, rules: ReadonlyMap<string, Rule>, config: GuardConfig) => readonly RemediationOffer[];
+  /** Claims the first post of an incident across processes (see PosterOptions.claimPost). */
+  readonly claimPost?: (s: StoredIncident) => Promise<boolean>;
 }
 
 export interface Bot {
@@ -98,7 +109,30 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
   // Built here rather than by App so that its own WebClient (apps.connections.open) gets the same API URL.
   const boltReceiver = receiver ?? new SocketModeReceiver({ appToken: config.appToken ?? "", logger, installerOptions: { clientOptions } });
   const app = new App({ token: config.botToken, logger, clientOptions, deferInitialization: true, receiver: boltReceiver });
-  const poster = createIncidentPoster({ client: app.client, store: deps.store, clock: deps.clock, routing: config.routing, minUpdateIntervalMs: config.minUpdateInterval, log: deps.log });
+  const guard = deps.guard;
+  const shelf = guard ? createTokenShelf({ tokens: guard.tokens, clock: deps.clock, ttlMs: guard.config.tokenTtl }) : undefined;
+  const offers = deps.offers;
+  const extraBlocks =
+    guard && shelf && offers
+      ? async (s: StoredIncident): Promise<Block[]> => {
+          try {
+            const list = offers(s, await deps.rules(), guard.config);
+            return remediationBlocks(s, list, (o) => shelf.tokenFor({ incident: s.incident.id, action: o.action, params: o.params, host: o.host }));
+          } catch (e) {
+            deps.log.warn({ err: e, component: "bot", incidentId: s.incident.id }, "Could not build the remediation buttons; the post goes without them.");
+            return [];
+          }
+        }
+      : undefined;
+  const poster = createIncidentPoster({
+    client: app.client, store: deps.store, clock: deps.clock, routing: config.routing, minUpdateIntervalMs: config.minUpdateInterval, log: deps.log,
+    ...(extraBlocks ? { extraBlocks } : {}),
+    ...(deps.claimPost ? { claimPost: deps.claimPost } : {}),
+  });
+  const refresh = (id: string) => {
+    poster.touch(id);
+    poster.flush().catch((e: unknown) => deps.log.warn({ err: e, incidentId: id }, "Could not update the incident post after a change; the loop retries."));
+  };
   const commandDeps: CommandDeps = {
     store: deps.store,
     clock: deps.clock,
@@ -108,11 +142,12 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     log: deps.log,
     ...(deps.jobsText ? { jobsText: deps.jobsText } : {}),
     // A person acted: update the post now rather than at the next loop.
-    onChange: (id) => {
-      poster.touch(id);
-      poster.flush().catch((e: unknown) => deps.log.warn({ err: e, incidentId: id }, "Could not update the incident post after a command; the loop retries."));
-    },
+    onChange: refresh,
   };
+  if (guard && shelf) {
+    const groupsOf = createGroupResolver({ client: app.client, clock: deps.clock, config: guard.config, log: deps.log });
+    registerRemediation(app, { guard, store: deps.store, clock: deps.clock, log: deps.log, shelf, groupsOf, refresh });
+  }
 
   // ack() at once (Slack wants it within 3 s), then the work, answered through response_url.
   app.command("/firewatch", async ({ command, ack, respond, client }) => {

@@ -81,8 +81,11 @@ function button(text: string, actionId: string, value: string, style?: "primary"
   };
 }
 
-/** The incident post: one message, re-rendered from the stored incident on every update (chat.update replaces it). */
-export function incidentMessage(s: StoredIncident): SlackMessage {
+/**
+ * The incident post: one message, re-rendered from the stored incident on every update (chat.update replaces it).
+ * `extra` (the remediation buttons) goes after the incident's own buttons, as long as the post stays within 50 blocks.
+ */
+export function incidentMessage(s: StoredIncident, extra: readonly Block[] = []): SlackMessage {
   const i = s.incident;
   const reopened = s.reopenCount > 0 && (s.status === "open" || s.status === "observed");
   const blocks: Block[] = [
@@ -112,6 +115,7 @@ export function incidentMessage(s: StoredIncident): SlackMessage {
   if (s.status !== "resolved") buttons.push(button("Resolve", ACTION_IDS.resolve, i.id));
   buttons.push(button("Silence 1h", ACTION_IDS.silence1h, i.id), button("Full report", ACTION_IDS.report, i.id));
   blocks.push({ type: "actions", block_id: `fw_incident_${i.id}`.slice(0, SLACK_LIMITS.blockId), elements: buttons });
+  if (blocks.length + extra.length <= SLACK_LIMITS.blocks) blocks.push(...extra);
   // The notification text is mrkdwn too: escaped, and cut without splitting an entity.
   const text = truncate(`${SEVERITY_LABEL[i.severity]} ${STATUS_LABEL[s.status]}: ${escapeMrkdwnInline(i.title)} (${i.id})`, SLACK_LIMITS.messageText);
   return { text, blocks };

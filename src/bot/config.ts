@@ -3,6 +3,17 @@ import { z } from "zod";
 import { SlackAccessSchema } from "./access.js";
 import { SlackRoutingSchema } from "./routing.js";
 
+/** Where `/firewatch jobs` reads live queues (read-only, like `firewatch jobs`). */
+export const SlackJobsSchema = z
+  .object({
+    redis: z.string().regex(/^rediss?:\/\/.+/, 'a URL like "redis://127.0.0.1:6379"').describe("Redis holding the queues (env FIREWATCH_SLACK__JOBS__REDIS)"),
+    prefix: z.string().min(1).default("bull").describe("BullMQ key prefix"),
+    queues: z.array(z.string().min(1)).default([]).describe("Queues to show; empty: every queue under the prefix"),
+    completedDir: z.string().min(1).optional().describe("Where completed input files live (the stale-job table)"),
+  })
+  .strict();
+export type SlackJobs = z.infer<typeof SlackJobsSchema>;
+
 export const SlackConfigSchema = z
   .object({
     botToken: z.string().regex(/^xoxb-/, 'a bot token starting with "xoxb-"').describe("Bot User OAuth Token (env FIREWATCH_SLACK__BOT_TOKEN)"),
@@ -13,6 +24,8 @@ export const SlackConfigSchema = z
     host: z.string().default("127.0.0.1").describe("HTTP receiver address (put a TLS proxy in front)"),
     apiUrl: z.url().optional().describe("Slack Web API base URL; only tests change it"),
     minUpdateInterval: z.number().int().min(1000).default(5000).describe("At most one update of an incident post per this many ms"),
+    poll: z.number().int().min(1000).default(10_000).describe("How often (ms) the poster reads the store for new or changed incidents"),
+    jobs: SlackJobsSchema.optional().describe("The BullMQ queues `/firewatch jobs` reads; absent: it lists stored job incidents only"),
     routing: SlackRoutingSchema,
     access: SlackAccessSchema.default({ default: {}, commands: {} }),
   })
@@ -36,6 +49,9 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv, section: Record<strin
   const routing: Record<string, unknown> = fromFile.success ? { ...fromFile.data } : {};
   if (pick("CHANNEL")) routing["channel"] = pick("CHANNEL");
   const port = pick("PORT");
+  const jobsRedis = pick("JOBS__REDIS");
+  const jobsFromFile = z.record(z.string(), z.unknown()).safeParse(section["jobs"]);
+  const jobs = jobsRedis ? { ...(jobsFromFile.success ? jobsFromFile.data : {}), redis: jobsRedis } : undefined;
   return {
     ...section,
     ...(pick("BOT_TOKEN") ? { botToken: pick("BOT_TOKEN") } : {}),
@@ -44,6 +60,7 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv, section: Record<strin
     ...(pick("SOCKET_MODE") ? { socketMode: pick("SOCKET_MODE") === "true" } : {}),
     ...(pick("API_URL") ? { apiUrl: pick("API_URL") } : {}),
     ...(port && /^\d+$/.test(port) ? { port: Number(port) } : {}),
+    ...(jobs ? { jobs } : {}),
     routing,
   };
 }

@@ -36,8 +36,19 @@ export { runCommand, USAGE, MAX_SILENCE_MS, type CommandDeps, type CommandReply,
 /** checkAccess(access, subcommand, caller): user and channel allow-lists per subcommand. */
 export { checkAccess, SlackAccessSchema, SUBCOMMANDS, type SlackAccess, type Subcommand, type Allow } from "./access.js";
 /** SlackConfigSchema: tokens, receiver, routing, access; slackOffReason(env) says why Slack is off. */
-export { SlackConfigSchema, slackConfigFromEnv, slackOffReason, type SlackConfig } from "./config.js";
+export { SlackConfigSchema, SlackJobsSchema, slackConfigFromEnv, slackOffReason, type SlackConfig, type SlackJobs } from "./config.js";
 /** SignedHttpReceiver: Bolt receiver that verifies every request (signature, window, replay) before Bolt sees it. */
 export { SignedHttpReceiver, MAX_BODY_BYTES, type SignedHttpReceiverOptions } from "./http-receiver.js";
 /** createBot(config, deps): the Bolt app with /firewatch, the buttons and the poster loop, HTTP or Socket Mode. */
 export { createBot, type Bot, type BotDeps } from "./app.js";
+/** startSlack(config, deps): what `firewatch bot` and `firewatch watch` start — receiver, buttons, poster loop. */
+export { startSlack, type SlackService } from "./slack-service.js";
+/** Remediation buttons: the guard bundle startSlack takes, the click handlers, and their Block Kit. */
+export { registerRemediation, DENIED_ACTION, type RemediationDeps, type SlackGuard } from "./action-clicks.js";
+export { remediationBlocks, offerCommand, outcomeMessage, approvalRequestMessage, REMEDIATION_IDS, MAX_OFFERS, type RemediationOffer } from "./action-blocks.js";
+/** Signed button tokens kept until they near expiry, so unchanged posts are not re-sent. */
+export { createTokenShelf, type TokenShelf } from "./token-shelf.js";
+/** The guard's Slack user groups a user is in (usergroups.users.list, cached a minute). */
+export { createGroupResolver, policyGroups, GROUP_CACHE_MS } from "./user-groups.js";
+/** `/firewatch jobs` over the configured BullMQ queues. */
+export { createJobsText, NO_QUEUE_CONFIGURED } from "./jobs-text.js";

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Store, StoredIncident, UpsertResult } from "../store/index.js";
 import { formatIso, type Clock } from "../time.js";
-import { evidenceMessage, incidentMessage, type SlackMessage } from "./blocks.js";
+import { evidenceMessage, incidentMessage, type Block, type SlackMessage } from "./blocks.js";
 import { codeBlockMrkdwn, SLACK_LIMITS } from "./mrkdwn.js";
 import { channelFor, type SlackRouting } from "./routing.js";
 import { createRateGate, createThreadReplies } from "./thread-replies.js";
@@ -28,6 +28,13 @@ export interface PosterOptions {
   readonly routing: SlackRouting;
   readonly minUpdateIntervalMs?: number;
   readonly log?: Logger;
+  /** Blocks added to an incident's post (the remediation buttons); called on every render, so it must be cheap. */
+  readonly extraBlocks?: (s: StoredIncident) => Promise<Block[]>;
+  /**
+   * Claims the right to post a new incident, atomically across processes (store.claim("slack-post:<fingerprint>")):
+   * of two posters sharing one store, only the one that got it posts; the other waits and then updates that post.
+   */
+  readonly claimPost?: (s: StoredIncident) => Promise<boolean>;
 }
 
 export interface FlushReport {
@@ -87,6 +94,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
   let queue: Promise<unknown> = Promise.resolve();
   const gate = createRateGate(clock);
   const replies = createThreadReplies({ client, gate, log });
+  const render = async (s: StoredIncident): Promise<SlackMessage> => incidentMessage(s, opts.extraBlocks ? await opts.extraBlocks(s) : []);
 
   const mark = (id: string, change: Partial<Pick<Dirty, "urgent" | "reopened">>) => {
     const d = dirty.get(id) ?? { urgent: false, reopened: false, attempts: 0, retryAt: 0 };
@@ -154,8 +162,14 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     }
     const adopted = ts !== undefined;
     if (ts === undefined) {
+      if (opts.claimPost && !(await opts.claimPost(s))) {
+        // Another poster is posting it: once its ts is stored, the next round updates that post instead.
+        d.retryAt = clock.now() + RETRY_BASE_MS;
+        log?.debug({ incidentId: id }, "Another firewatch process is posting this incident; waiting for its post.");
+        return;
+      }
       await store.appendAudit({ actor: "firewatch", action: POST_INTENT_ACTION, target: id, details: { channel } });
-      const msg = incidentMessage(s);
+      const msg = await render(s);
       try {
         const res = await client.chat.postMessage({
           channel,
@@ -181,7 +195,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
       return;
     }
     dirty.delete(id);
-    sentDigest.set(id, digestOf(incidentMessage(stored)));
+    sentDigest.set(id, digestOf(await render(stored)));
     report.posted += 1;
     await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
   }
@@ -195,7 +209,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     const id = s.incident.id;
     const ref = s.slack;
     if (!ref || blocked("chat.update")) return;
-    const msg = incidentMessage(s);
+    const msg = await render(s);
     const digest = digestOf(msg);
     if (sentDigest.get(id) === digest && !d.reopened) return void dirty.delete(id);
     if (!d.urgent && clock.now() < (lastSent.get(id) ?? 0) + minInterval) return;

@@ -8,6 +8,7 @@ import type { Store, StoredIncident } from "../store/index.js";
 import { formatDuration, formatIso, parseDuration, type Clock } from "../time.js";
 import { checkAccess, SUBCOMMANDS, type SlackAccess, type Subcommand } from "./access.js";
 import { incidentMessage, type Block } from "./blocks.js";
+import { NO_QUEUE_CONFIGURED } from "./jobs-text.js";
 import { codeBlockMrkdwn, escapeMrkdwn, escapeMrkdwnInline, SLACK_LIMITS, truncate } from "./mrkdwn.js";
 
 export interface CommandReply {
@@ -56,7 +57,7 @@ export const USAGE = [
   "• `report ID` — the markdown postmortem, as a file",
   "• `ack ID` / `resolve ID` — acknowledge or resolve an incident",
   "• `silence RULE|ID DURATION` — e.g. `silence eaddrinuse_loop 2h` or `silence fw-1a2b3c4d 30m`",
-  "• `jobs` — incidents about failed jobs (stale queue, failure categories)",
+  "• `jobs` — failed jobs now (the configured queues) and incidents about them",
   "• `help` — this text",
   "IDs look like `fw-1a2b3c4d` (see `list`).",
 ].join("\n");
@@ -103,12 +104,10 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
       const tables = jobs.flatMap((s) => s.incident.findings.filter((f) => JOB_RULES.has(f.rule) && f.table).map((f) => `\`${s.incident.id}\` ${f.table?.title ?? ""}: ${f.table?.rows.length ?? 0} row(s)`));
       const listed = listReply("Job incidents", jobs, "No incidents about failed jobs.");
       const reply = tables.length === 0 ? listed : { ...listed, text: truncate(`${listed.text}\n${escapeMrkdwn(tables.join("\n"))}`, SLACK_LIMITS.sectionText) };
-      if (!deps.jobsText) return reply;
+      const head: Block = { type: "section", text: { type: "mrkdwn", text: truncate(reply.text, SLACK_LIMITS.sectionText), verbatim: true } };
+      if (!deps.jobsText) return { text: `${reply.text}\n${NO_QUEUE_CONFIGURED}`, blocks: [head, { type: "context", elements: [{ type: "mrkdwn", text: NO_QUEUE_CONFIGURED }] }] };
       const queues = await deps.jobsText();
-      const blocks: Block[] = [
-        { type: "section", text: { type: "mrkdwn", text: truncate(reply.text, SLACK_LIMITS.sectionText), verbatim: true } },
-        { type: "section", text: { type: "mrkdwn", text: `*Job queues now*\n${codeBlockMrkdwn(queues, SLACK_LIMITS.sectionText - 20)}`, verbatim: true } },
-      ];
+      const blocks: Block[] = [head, { type: "section", text: { type: "mrkdwn", text: `*Job queues now*\n${codeBlockMrkdwn(queues, SLACK_LIMITS.sectionText - 20)}`, verbatim: true } }];
       return { text: reply.text, blocks };
     }
     case "show": {

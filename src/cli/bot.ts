@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { Command, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { createBot, SlackConfigSchema, slackConfigFromEnv, slackOffReason, type BotDeps } from "../bot/index.js";
+import { SlackConfigSchema, slackConfigFromEnv, slackOffReason, startSlack, type BotDeps } from "../bot/index.js";
 import { draftProse, readLlmConfig } from "../report/index.js";
 import { FirewatchError } from "../errors.js";
 import { loadRules, type Rule } from "../rules/index.js";
@@ -105,26 +105,27 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or s
         namespace: o.namespace,
       });
       let rules: Promise<ReadonlyMap<string, Rule>> | undefined;
-      const bot = createBot(parsed.data, {
-        store,
-        clock: io.clock,
-        log,
-        rules: () => (rules ??= loadRules({ dirs: [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
-        ...reportDrafting(io),
-      });
       const signal = stopSignal(io);
       try {
-        const port = await bot.start();
-        io.stderr.write(
-          port === undefined
-            ? "firewatch bot: connected to Slack over Socket Mode\n"
-            : `firewatch bot: listening on http://${parsed.data.host}:${port}/slack/events\n`,
-        );
-        bot.runPoster(pollMs);
-        io.onReady?.(port);
-        if (!signal.aborted) await once(signal, "abort");
+        const slack = await startSlack({ ...parsed.data, poll: pollMs }, {
+          store,
+          clock: io.clock,
+          log,
+          rules: () => (rules ??= loadRules({ dirs: [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
+          ...reportDrafting(io),
+        });
+        try {
+          io.stderr.write(
+            slack.port === undefined
+              ? "firewatch bot: connected to Slack over Socket Mode\n"
+              : `firewatch bot: listening on http://${parsed.data.host}:${slack.port}/slack/events\n`,
+          );
+          io.onReady?.(slack.port);
+          if (!signal.aborted) await once(signal, "abort");
+        } finally {
+          await slack.stop().catch(() => undefined);
+        }
       } finally {
-        await bot.stop().catch(() => undefined);
         await store.close();
       }
     });

@@ -59,6 +59,8 @@ export interface FakeSlack {
   callsOf(method: string): RecordedCall[];
   /** Resolves with `check()`'s first defined value, re-checked after every call and response; rejects after `timeoutMs`. */
   waitFor<T>(check: () => T | undefined, timeoutMs?: number): Promise<T>;
+  /** Sets the members of a Slack user group (what usergroups.users.list answers). */
+  setUserGroup(id: string, users: readonly string[]): void;
   /** A response_url the fake accepts. */
   responseUrl(id: string): string;
   close(): Promise<void>;
@@ -136,6 +138,15 @@ export function blockKitProblems(blocks: unknown): string[] {
           checkText(e["text"], 75, `${w}.text`);
           const value = str(e["value"]);
           if (value !== undefined && value.length > 2000) out.push(`${w}.value longer than 2000`);
+          const confirm = e["confirm"];
+          // Slack's confirmation dialog: title 100, text 300, confirm and deny 30 characters.
+          if (confirm !== undefined) {
+            if (!isRecord(confirm)) out.push(`${w}.confirm is not an object`);
+            else {
+              checkText(confirm["text"], 300, `${w}.confirm.text`);
+              for (const [k, max] of [["title", 100], ["confirm", 30], ["deny", 30]] as const) if (confirm[k] !== undefined) checkText(confirm[k], max, `${w}.confirm.${k}`);
+            }
+          }
           const aid = str(e["action_id"]);
           if (aid !== undefined) {
             if (aid.length > 255) out.push(`${w}.action_id longer than 255`);
@@ -196,6 +207,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
   let fileCounter = 0;
   let origin = "";
+  const userGroups = new Map<string, readonly string[]>();
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -266,6 +278,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         const bad = checkMessage();
         if (bad) return bad;
         return { ok: true, message_ts: nextTs() };
+      }
+      case "usergroups.users.list": {
+        const group = str(a["usergroup"]);
+        if (group === undefined) return { ok: false, error: "invalid_arguments" };
+        const users = userGroups.get(group);
+        return users === undefined ? { ok: false, error: "no_such_subteam" } : { ok: true, users: [...users] };
       }
       case "files.getUploadURLExternal": {
         const missing = needs("filename", "length");
@@ -378,6 +396,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     repliesTo: (channel, ts) => [...messages.values()].filter((m) => m.channel === channel && m.threadTs === ts),
     callsOf: (method) => calls.filter((c) => c.method === method),
     responseUrl: (id) => `${origin}/response/${id}`,
+    setUserGroup: (id, users) => void userGroups.set(id, users),
     waitFor: <T,>(check: () => T | undefined, timeoutMs = 10_000) =>
       new Promise<T>((resolve, reject) => {
         const now = check();

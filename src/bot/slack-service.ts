@@ -1,0 +1,51 @@
+// What `firewatch bot` and `firewatch watch` start when Slack is configured: the app, its receiver, buttons and the poster.
+import type { UpsertResult } from "../store/index.js";
+import type { SlackGuard } from "./action-clicks.js";
+import { createBot, type BotDeps } from "./app.js";
+import type { SlackConfig } from "./config.js";
+import { createJobsText } from "./jobs-text.js";
+
+export interface SlackService {
+  /** The HTTP receiver's port; undefined in Socket Mode. */
+  readonly port: number | undefined;
+  /** A snapshot was stored (the daemon's commit): its post is created or updated now rather than at the next poll. */
+  notify(result: UpsertResult): void;
+  /** Stops the poster loop and the receiver (or socket). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Slack: checks the token (auth.test), starts the receiver, registers /firewatch and the buttons (remediation
+ * ones only with `guard`), and runs the poster every `config.poll` ms. `/firewatch jobs` reads `config.jobs` queues
+ * unless `deps.jobsText` is given. Rejects when Slack refuses the token or the port is taken.
+ */
+export async function startSlack(config: SlackConfig, deps: BotDeps & { guard?: SlackGuard }): Promise<SlackService> {
+  const jobsText = deps.jobsText ?? (config.jobs ? createJobsText(config.jobs, { rules: deps.rules }) : undefined);
+  const bot = createBot(config, { ...deps, ...(jobsText ? { jobsText } : {}) });
+  let port: number | undefined;
+  try {
+    port = await bot.start();
+  } catch (e) {
+    await bot.stop().catch(() => undefined);
+    throw e;
+  }
+  bot.runPoster(config.poll);
+  let scheduled = false;
+  const log = deps.log.child({ component: "bot" });
+  return {
+    port,
+    notify(result) {
+      bot.poster.notify(result);
+      if (scheduled) return;
+      // One flush for a whole commit's worth of results (they arrive in the same tick).
+      scheduled = true;
+      void Promise.resolve()
+        .then(() => {
+          scheduled = false;
+          return bot.poster.flush();
+        })
+        .catch((e: unknown) => log.warn({ err: e }, "A poster flush failed; the loop retries."));
+    },
+    stop: () => bot.stop(),
+  };
+}
