@@ -17,7 +17,10 @@ const StateSchema = z.object({
   incidents: z.array(StoredIncidentSchema),
   silences: z.array(SilenceSchema),
   cursors: z.record(z.string(), z.string()),
+  // Added after the first layout: files written before them have none (same layout version, they default to empty).
+  claims: z.record(z.string(), z.object({ owner: z.string(), expiresAt: z.number() })).default({}),
 });
+export type FileState = z.infer<typeof StateSchema>;
 
 export interface FileStoreOptions {
   /**

@@ -7,6 +7,7 @@ import { AUDIT_FILE, LOCK_FILE, loadAudit, loadState, removeLeftoverTemps, STATE
 import { acquireDirLock, type DirLock } from "./file-lock.js";
 import { encodeJson, STORE_VERSION, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
+import type { ClaimResult } from "./store.js";
 
 export type { FileStoreOptions };
 import { DEFAULT_RETENTION_MS, type StoreDeps } from "./store.js";
@@ -16,6 +17,7 @@ export class FileStore extends StoreCore {
   private readonly ids = new Map<string, string>();
   private readonly silences = new Map<string, Silence>();
   private readonly cursors = new Map<string, string>();
+  private readonly claims = new Map<string, { owner: string; expiresAt: number }>();
   private readonly audit: AuditEntry[] = [];
   private pendingAudit: AuditEntry[] = [];
   private changes = 0;
@@ -50,6 +52,7 @@ export class FileStore extends StoreCore {
       }
       for (const s of state?.silences ?? []) store.silences.set(s.id, s);
       for (const [k, v] of Object.entries(state?.cursors ?? {})) store.cursors.set(k, v);
+      for (const [k, v] of Object.entries(state?.claims ?? {})) store.claims.set(k, v);
       store.audit.push(...audit);
       return store;
     } catch (e) {
@@ -149,6 +152,26 @@ export class FileStore extends StoreCore {
     await this.persist();
   }
 
+  // One writer per directory (the lock): deciding and setting in one synchronous turn is atomic for every caller.
+  protected async claimKey(key: string, owner: string, ttlMs: number): Promise<ClaimResult> {
+    this.assertWritable();
+    const now = this.clock.now();
+    const held = this.claims.get(key);
+    if (held && held.expiresAt > now) return { claimed: false, owner: held.owner };
+    this.claims.set(key, { owner, expiresAt: now + ttlMs });
+    await this.persist();
+    return { claimed: true, owner };
+  }
+
+  protected async releaseKey(key: string, owner: string): Promise<boolean> {
+    this.assertWritable();
+    const held = this.claims.get(key);
+    if (!held || held.owner !== owner || held.expiresAt <= this.clock.now()) return false;
+    this.claims.delete(key);
+    await this.persist();
+    return true;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -195,11 +218,13 @@ export class FileStore extends StoreCore {
         if (this.ids.get(s.incident.id) === fp) this.ids.delete(s.incident.id);
       }
     }
+    for (const [k, c] of this.claims) if (c.expiresAt <= now) this.claims.delete(k);
     const state = encodeJson({
       v: STORE_VERSION,
       incidents: [...this.incidents.values()],
       silences: [...this.silences.values()].filter((s) => s.expiresAt > now),
       cursors: Object.fromEntries(this.cursors),
+      claims: Object.fromEntries(this.claims),
     });
     try {
       // Audit first: after a crash the log may name a change the state lacks, never the reverse.

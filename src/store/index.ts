@@ -1,6 +1,7 @@
 // The store floor's public surface: the Store interface, its two implementations, and how to open one.
 export type {
   AuditFilter,
+  ClaimResult,
   CommitBatch,
   FlapPolicy,
   IncidentFilter,

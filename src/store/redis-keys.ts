@@ -20,6 +20,8 @@ export interface RedisKeys {
   readonly cursors: string;
   /** List of JSON audit entries, append-only. */
   readonly audit: string;
+  /** A claim (store.claim): "CALL OWNER", expiring with the claim. */
+  claim(key: string): string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -37,5 +39,6 @@ export function redisKeys(namespace: string): RedisKeys {
     silences: `${p}silences`,
     cursors: `${p}cursors`,
     audit: `${p}audit`,
+    claim: (key) => `${p}claim:${key}`,
   };
 }

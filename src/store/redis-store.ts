@@ -1,11 +1,12 @@
 // RedisStore: shared state for several firewatch processes; compare-and-set in Lua so one fingerprint is one incident.
 import { StoreError } from "./errors.js";
 import { runCommitBatch, type BatchItem } from "./redis-batch.js";
+import { claimOnce, releaseClaim } from "./redis-claims.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { decodeStored, RedisLink } from "./redis-link.js";
 import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
-import { DEFAULT_RETENTION_MS, type StoreDeps } from "./store.js";
+import { DEFAULT_RETENTION_MS, type ClaimResult, type StoreDeps } from "./store.js";
 
 export interface RedisStoreOptions {
   /** Key prefix; keys are NAMESPACE:v1:... (default "firewatch"). */
@@ -220,6 +221,14 @@ export class RedisStore extends StoreCore {
       const lines = await r.lrange(this.keys.audit, 0, -1);
       return lines.map((l, i) => decodeStored(l, AuditEntrySchema, `${this.keys.audit}[${i}]`));
     });
+  }
+
+  protected async claimKey(key: string, owner: string, ttlMs: number): Promise<ClaimResult> {
+    return this.link.run("claim", claimOnce(this.keys.claim(key), owner, ttlMs));
+  }
+
+  protected async releaseKey(key: string, owner: string): Promise<boolean> {
+    return this.link.run("claim release", (r) => releaseClaim(r, this.keys.claim(key), owner));
   }
 
   async getCursor(source: string): Promise<string | undefined> {

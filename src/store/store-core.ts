@@ -3,11 +3,13 @@ import { randomUUID } from "node:crypto";
 import type { Incident } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
+import { checkKey, checkOwner, checkTtl } from "./keyed.js";
 import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step, type UpsertContext } from "./lifecycle.js";
 import { SilenceMatchSchema, STORE_VERSION, type AuditEntry, type AuditInput, type Silence, type SlackRef, type StoredIncident } from "./records.js";
 import {
   DEFAULT_FLAP_POLICY,
   type AuditFilter,
+  type ClaimResult,
   type CommitBatch,
   type FlapPolicy,
   type IncidentFilter,
@@ -65,6 +67,9 @@ export abstract class StoreCore implements Store {
   protected abstract deleteSilence(id: string, now: number, audit: AuditEntry): Promise<boolean>;
   protected abstract writeAudit(entry: AuditEntry): Promise<void>;
   protected abstract readAudit(): Promise<AuditEntry[]>;
+  /** Sets key → owner for ttlMs unless someone holds it (arguments already checked). */
+  protected abstract claimKey(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
+  protected abstract releaseKey(key: string, owner: string): Promise<boolean>;
   abstract getCursor(source: string): Promise<string | undefined>;
   abstract setCursor(source: string, cursor: string): Promise<void>;
   abstract close(): Promise<void>;
@@ -207,6 +212,19 @@ export abstract class StoreCore implements Store {
   async removeSilence(id: string, by: string): Promise<boolean> {
     const now = this.clock.now();
     return this.deleteSilence(id, now, this.auditEntry({ actor: by, action: "silence.removed", target: id, details: {} }, now));
+  }
+
+  async claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult> {
+    checkKey("claim key", key);
+    checkOwner(owner);
+    checkTtl(ttlMs);
+    return this.claimKey(key, owner, ttlMs);
+  }
+
+  async release(key: string, owner: string): Promise<boolean> {
+    checkKey("claim key", key);
+    checkOwner(owner);
+    return this.releaseKey(key, owner);
   }
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {

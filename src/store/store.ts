@@ -77,6 +77,12 @@ export interface CommitBatch {
   readonly run?: string;
 }
 
+/** What `claim` answers. */
+export interface ClaimResult {
+  readonly claimed: boolean;
+  readonly owner: string;
+}
+
 export interface Store {
   /** Stores a pipeline snapshot, deduplicated by fingerprint (also across processes and restarts). */
   upsert(snapshot: Incident): Promise<UpsertResult>;
@@ -100,6 +106,16 @@ export interface Store {
   listSilences(): Promise<Silence[]>;
   /** False when no such silence was active. */
   removeSilence(id: string, by: string): Promise<boolean>;
+
+  /**
+   * Set-if-absent with expiry, atomic across processes: `claimed` is true for the one caller that got it; otherwise
+   * `owner` names the holder (claiming again with the same owner also answers false, with that owner). RedisStore: across
+   * every process on the server, expiry by the server's clock. FileStore: one writer process per directory (the lock),
+   * so atomic within that process and kept across its restarts; expiry by the store's clock.
+   */
+  claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
+  /** Drops a claim only if `owner` still holds it (true); false when it expired or someone else holds it. */
+  release(key: string, owner: string): Promise<boolean>;
 
   getCursor(source: string): Promise<string | undefined>;
   setCursor(source: string, cursor: string): Promise<void>;

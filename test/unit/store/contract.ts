@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Store, StoreDeps } from "../../../src/store/index.js";
 import { describeCommitContract } from "./contract-commit.js";
+import { describeKeyedContract } from "./contract-keyed.js";
 import { snapshot, testClock, type TestClock } from "./support.js";
 
 /** A place a store lives (a directory, a Redis namespace): open it (again) with deps, remove it at the end. */
@@ -289,4 +290,5 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
     });
   });
   describeCommitContract(name, makeHome);
+  describeKeyedContract(name, makeHome);
 }

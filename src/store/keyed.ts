@@ -1,0 +1,49 @@
+// Checks the names of claims and records (keys, namespaces, owners, TTLs) before any store sees them, one rule for both stores.
+import { StoreError } from "./errors.js";
+
+// Keys end up in Redis key names and in state.json: short, printable, no spaces, so they can be read back with
+// redis-cli and never collide with the key layout (":" is allowed, the prefix makes them unambiguous).
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.:@+=/-]{0,199}$/;
+const NAMESPACE = /^[a-z][a-z0-9_-]{0,31}$/;
+const MAX_OWNER = 200;
+/** The longest expiry a claim or record may ask for: 30 days (they are meant to be short-lived). */
+export const MAX_TTL_MS = 30 * 86_400_000;
+/** The largest record value, encoded (records are small: an approval, a grant). */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+export function checkKey(what: string, key: string): void {
+  if (typeof key !== "string" || !KEY.test(key)) {
+    throw new StoreError("invalid", `invalid ${what} ${JSON.stringify(key)}: use 1-200 letters, digits and _ . : @ + = / - (starting with a letter or digit)`);
+  }
+}
+
+export function checkNamespace(ns: string): void {
+  if (typeof ns !== "string" || !NAMESPACE.test(ns)) {
+    throw new StoreError("invalid", `invalid record namespace ${JSON.stringify(ns)}: use 1-32 lowercase letters, digits, _ or - (starting with a letter)`);
+  }
+}
+
+export function checkOwner(owner: string): void {
+  if (typeof owner !== "string" || owner.length === 0 || owner.length > MAX_OWNER || /[\s]/.test(owner)) {
+    throw new StoreError("invalid", `invalid claim owner ${JSON.stringify(owner)}: 1-${MAX_OWNER} characters without spaces`);
+  }
+}
+
+export function checkTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS) {
+    throw new StoreError("invalid", `invalid expiry ${ttlMs} ms: a whole number of milliseconds, more than 0 and at most ${MAX_TTL_MS}`);
+  }
+}
+
+/** The record value as JSON (what both stores keep); refuses values JSON cannot carry and oversized ones. */
+export function encodeRecordValue(value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (e) {
+    throw new StoreError("invalid", `a record value must be JSON-safe`, { cause: e });
+  }
+  if (json === undefined) throw new StoreError("invalid", `a record value must be JSON-safe, got ${typeof value}`);
+  if (Buffer.byteLength(json) > MAX_RECORD_BYTES) throw new StoreError("invalid", `a record value is ${Buffer.byteLength(json)} bytes; at most ${MAX_RECORD_BYTES}`);
+  return json;
+}

@@ -1,0 +1,21 @@
+// A separate firewatch process for the claim/record race tests: on each "claim PREFIX COUNT", races and prints what it got.
+import { createInterface } from "node:readline";
+import { RedisStore } from "../../../src/store/index.js";
+import { systemClock } from "../../../src/time.js";
+
+const [url = "", namespace = ""] = process.argv.slice(2);
+const store = await RedisStore.connect(url, { clock: systemClock }, { namespace });
+const owner = `proc-${process.pid}`;
+process.stdout.write("ready\n");
+for await (const line of createInterface({ input: process.stdin })) {
+  const [op = "", prefix = "", count = "0"] = line.split(" ");
+  if (op === "exit") break;
+  // Each process in its own random order, all at once: whichever reaches a key first must be the only winner.
+  const keys = Array.from({ length: Number(count) }, (_, i) => `${prefix}-${i}`).sort(() => Math.random() - 0.5);
+  const won = await Promise.all(
+    keys.map(async (k) => (await store.claim(k, owner, 60_000)).claimed),
+  );
+  process.stdout.write(JSON.stringify(keys.filter((_, i) => won[i])) + "\n");
+}
+await store.close();
+process.stdin.destroy();

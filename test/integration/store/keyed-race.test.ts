@@ -1,0 +1,67 @@
+// Claims and records raced by two real processes on one redis-server: each key is won by exactly one of them.
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { RedisStore, type Store } from "../../../src/store/index.js";
+import { systemClock } from "../../../src/time.js";
+import { spawnTs, type NodeChild } from "../../harness/node-child.js";
+import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const CHILD = fileURLToPath(new URL("./keyed-race-child.ts", import.meta.url));
+const N = 200;
+
+/** Sends one race command to both children at once; the keys each one won. */
+async function race(children: readonly NodeChild[], command: string): Promise<string[][]> {
+  for (const c of children) c.send(command);
+  return Promise.all(children.map(async (c) => JSON.parse(await c.nextLine()) as string[]));
+}
+
+/** Every key won by exactly one of the two. */
+function expectSplit(won: readonly string[][], prefix: string): void {
+  const all = won.flat();
+  expect(all).toHaveLength(N);
+  expect(new Set(all)).toEqual(new Set(Array.from({ length: N }, (_, i) => `${prefix}-${i}`)));
+}
+
+const redis = redisAvailability();
+describe.skipIf(redis.missing !== undefined)(`claims and records across processes${redis.missing ? ` — SKIPPED: ${redis.missing}` : ""}`, () => {
+  let server: RedisInstance;
+  let children: NodeChild[] = [];
+  let store: Store;
+  const namespace = "race";
+  beforeAll(async () => {
+    server = await startRedis();
+    store = await RedisStore.connect(server.url, { clock: systemClock }, { namespace });
+    children = [0, 1].map(() => spawnTs(CHILD, [server.url, namespace], { cwd: ROOT }));
+    for (const c of children) expect(await c.nextLine()).toBe("ready");
+  });
+  afterAll(async () => {
+    for (const c of children) c.send("exit");
+    for (const c of children) await c.exit();
+    await store?.close();
+    await server?.cleanup();
+  });
+
+  test(`${N} claims raced by two processes: each key claimed exactly once, and the store names the winner`, async () => {
+    const won = await race(children, `claim post ${N}`);
+    expectSplit(won, "post");
+    // The store names the winner of each key to a third caller.
+    const holders = await Promise.all(won.flatMap((w, i) => w.map(async (k) => [i, (await store.claim(k, "someone-else", 60_000)).owner] as const)));
+    const ownerOf = new Map<number, Set<string>>();
+    for (const [i, o] of holders) ownerOf.set(i, (ownerOf.get(i) ?? new Set()).add(o));
+    for (const [, owners] of ownerOf) expect(owners.size).toBe(1);
+  });
+
+  test("expired claims let a later claim win: keys claimed for 1 ms are won again, once each", async () => {
+    for (let i = 0; i < N; i++) expect((await store.claim(`short-${i}`, "test", 1)).claimed).toBe(true);
+    // The server expires them by its own clock; wait (in round trips, not sleeps) until every one is gone.
+    const raw = new Redis(server.url);
+    const keys = Array.from({ length: N }, (_, i) => `${namespace}:v1:claim:short-${i}`);
+    for (let i = 0; i < 10_000 && (await raw.exists(...keys)) > 0; i++);
+    expect(await raw.exists(...keys)).toBe(0);
+    raw.disconnect();
+    const won = await race(children, `claim short ${N}`);
+    expectSplit(won, "short");
+  });
+});

@@ -1,0 +1,97 @@
+// The Store contract for claims (set-if-absent with expiry) and small records with expiry (taken once).
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { ClaimResult, Store, StoreDeps } from "../../../src/store/index.js";
+import type { StoreHome } from "./contract.js";
+import { testClock, type TestClock } from "./support.js";
+
+/**
+ * Lets an expiry pass: the test clock moves (file store), and for a store that expires by a real clock (Redis
+ * server TTL) the attempt is repeated until it sees the expiry, bounded by a number of round trips, not by sleeping.
+ */
+async function afterExpiry<T>(clock: TestClock, ms: number, attempt: () => Promise<T>, done: (t: T) => boolean): Promise<T> {
+  clock.advance(ms + 1);
+  let last = await attempt();
+  for (let i = 0; i < 5_000 && !done(last); i++) last = await attempt();
+  return last;
+}
+
+export function describeKeyedContract(name: string, makeHome: () => Promise<StoreHome>): void {
+  describe(`Store contract, claims and records: ${name}`, () => {
+    let home: StoreHome;
+    let clock: TestClock;
+    let deps: StoreDeps;
+    const opened: Store[] = [];
+    const open = async (d: StoreDeps = deps) => {
+      const s = await home.open(d);
+      opened.push(s);
+      return s;
+    };
+    const restart = async () => {
+      for (const s of opened.splice(0)) await s.close();
+      return open();
+    };
+    beforeEach(async () => {
+      home = await makeHome();
+      clock = testClock();
+      deps = { clock };
+    });
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await home.cleanup();
+    });
+
+    test("a claim is set once: later callers (the same owner too) are told who holds it", async () => {
+      const store = await open();
+      expect(await store.claim("slack-post:0a1b2c", "instance-a", 60_000)).toEqual({ claimed: true, owner: "instance-a" });
+      expect(await store.claim("slack-post:0a1b2c", "instance-b", 60_000)).toEqual({ claimed: false, owner: "instance-a" });
+      expect(await store.claim("slack-post:0a1b2c", "instance-a", 60_000)).toEqual({ claimed: false, owner: "instance-a" });
+      expect(await store.claim("slack-post:ffff", "instance-b", 60_000)).toEqual({ claimed: true, owner: "instance-b" });
+    });
+
+    test("concurrent claims of one key in one process: exactly one wins, every loser names the winner", async () => {
+      const store = await open();
+      const rs = await Promise.all(Array.from({ length: 25 }, (_, i) => store.claim("nonce:abc", `o${i}`, 60_000)));
+      const winners = rs.filter((r) => r.claimed);
+      expect(winners).toHaveLength(1);
+      expect(new Set(rs.map((r) => r.owner))).toEqual(new Set([winners[0]?.owner]));
+    });
+
+    test("release drops a claim only for its owner; then another can claim it", async () => {
+      const store = await open();
+      await store.claim("k1", "a", 60_000);
+      expect(await store.release("k1", "b")).toBe(false);
+      expect((await store.claim("k1", "b", 60_000)).claimed).toBe(false);
+      expect(await store.release("k1", "a")).toBe(true);
+      expect(await store.release("k1", "a")).toBe(false);
+      expect(await store.claim("k1", "b", 60_000)).toEqual({ claimed: true, owner: "b" });
+      expect(await store.release("never-claimed", "a")).toBe(false);
+    });
+
+    test("an expired claim lets a later claim win", async () => {
+      const store = await open();
+      expect((await store.claim("k-exp", "a", 5)).claimed).toBe(true);
+      const later = await afterExpiry(clock, 5, () => store.claim("k-exp", "b", 60_000), (r: ClaimResult) => r.claimed);
+      expect(later).toEqual({ claimed: true, owner: "b" });
+      expect(await store.release("k-exp", "a")).toBe(false);
+    });
+
+    test("a claim outlives a restart of the store", async () => {
+      const first = await open();
+      await first.claim("nonce:Zm9v", "guard-1", 60_000);
+      const again = await restart();
+      expect(await again.claim("nonce:Zm9v", "guard-2", 60_000)).toEqual({ claimed: false, owner: "guard-1" });
+    });
+
+    test("bad keys, owners and expiries are refused with a clear 'invalid' error", async () => {
+      const store = await open();
+      for (const key of ["", "has space", "-leading", "x".repeat(201), "new\nline"]) {
+        await expect(store.claim(key, "a", 1_000)).rejects.toMatchObject({ reason: "invalid", message: expect.stringContaining("claim key") });
+      }
+      await expect(store.claim("k", "", 1_000)).rejects.toMatchObject({ reason: "invalid" });
+      await expect(store.claim("k", "two words", 1_000)).rejects.toMatchObject({ reason: "invalid" });
+      for (const ttl of [0, -1, 1.5, Number.NaN, 31 * 86_400_000]) {
+        await expect(store.claim("k", "a", ttl)).rejects.toMatchObject({ reason: "invalid", message: expect.stringContaining("expiry") });
+      }
+    });
+  });
+}
