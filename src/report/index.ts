@@ -3,13 +3,15 @@
 /** renderMarkdown(incident, rules, opts): the incident report in the documented format (seed 000); every figure from the incident. */
 export { renderMarkdown, SECTION_TITLES, type MarkdownOptions } from "./markdown.js";
 /** renderJson(incidents): the stable JSON contract; toReportJson gives the object before serialising. */
-export { renderJson, toReportJson } from "./json.js";
+export { renderJson, toReportJson, type JsonOptions } from "./json.js";
 /** The zod schema of the JSON output, for consumers and tests. */
 export {
   ReportJsonSchema,
   IncidentJsonSchema,
   FindingJsonSchema,
   EvidenceJsonSchema,
+  ProbeJsonSchema,
+  type ProbeJson,
   type ReportJson,
   type IncidentJson,
   type FindingJson,
@@ -30,3 +32,5 @@ export { readLlmConfig, type LlmConfig, type LlmConfigResult } from "./llm/index
 export { createRedactor, type Redactor } from "./llm/index.js";
 /** draftReports(incidents, rules, opts, io): --llm/--show-prompt for a run: at most 10 drafts, one line per outcome to io.err. */
 export { draftReports, MAX_DRAFTED_REPORTS, type IncidentProse, type DraftReportsOptions, type DraftReportsIo } from "./llm/index.js";
+/** Probe results as report evidence (markdown block and the data excerpt); renderMarkdown's `probes` option uses them. */
+export { dataExcerpt, renderProbeBlock } from "./probe-evidence.js";

@@ -52,6 +52,16 @@ export const FindingJsonSchema = z.object({
   recoveredAt: Time,
 });
 
+export const ProbeJsonSchema = z.object({
+  probe: z.string().describe('Probe name ("port_owner")'),
+  host: z.string().describe("Host it ran on"),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).describe("Its validated parameters"),
+  at: Time.describe("When it ran (ISO 8601 UTC)"),
+  ok: z.boolean().describe("false: it failed or did not run; summary says why"),
+  summary: z.string().describe("One line for people"),
+  data: z.unknown().describe("The probe's structured result (or the failure reason); null when none"),
+});
+
 export const IncidentJsonSchema = z.object({
   id: z.string().describe('Short id people type: "fw-" + 8 hex'),
   fingerprint: z.string(),
@@ -63,6 +73,8 @@ export const IncidentJsonSchema = z.object({
   firstSeen: Time,
   lastSeen: Time,
   findings: z.array(FindingJsonSchema),
+  /** Present when the caller has the incident's stored probe results (`report ID`, watch); absent from `analyze`. */
+  probes: z.array(ProbeJsonSchema).optional().describe("Read-only probe results for this incident, in the order they ran"),
 });
 
 export const ReportJsonSchema = z.object({
@@ -73,3 +85,4 @@ export const ReportJsonSchema = z.object({
 export type ReportJson = z.infer<typeof ReportJsonSchema>;
 export type IncidentJson = z.infer<typeof IncidentJsonSchema>;
 export type FindingJson = z.infer<typeof FindingJsonSchema>;
+export type ProbeJson = z.infer<typeof ProbeJsonSchema>;

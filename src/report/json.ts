@@ -3,7 +3,8 @@ import { formatIso } from "../time.js";
 import type { Finding } from "../correlate/index.js";
 import type { Incident } from "../incidents/index.js";
 import { describeCadence } from "./clock-format.js";
-import type { FindingJson, IncidentJson, ReportJson } from "./json-schema.js";
+import type { StoredProbe } from "../probes/index.js";
+import type { FindingJson, IncidentJson, ProbeJson, ReportJson } from "./json-schema.js";
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : formatIso(ms));
 
@@ -26,8 +27,17 @@ function findingJson(f: Finding): FindingJson {
   };
 }
 
+function probeJson(p: StoredProbe): ProbeJson {
+  return { probe: p.probe, host: p.host, params: { ...p.params }, at: iso(p.at), ok: p.ok, summary: p.summary, data: p.data ?? null };
+}
+
+export interface JsonOptions {
+  /** An incident's stored probe results (by incident); when given, each incident gets a `probes` list. */
+  readonly probes?: (incident: Incident) => readonly StoredProbe[] | undefined;
+}
+
 /** The JSON object for incidents, keys in contract order (before serialising). */
-export function toReportJson(incidents: readonly Incident[]): ReportJson {
+export function toReportJson(incidents: readonly Incident[], opts: JsonOptions = {}): ReportJson {
   return {
     schemaVersion: 1,
     incidents: incidents.map(
@@ -42,12 +52,13 @@ export function toReportJson(incidents: readonly Incident[]): ReportJson {
         firstSeen: iso(i.firstSeen),
         lastSeen: iso(i.lastSeen),
         findings: i.findings.map(findingJson),
+        ...(opts.probes === undefined ? {} : { probes: (opts.probes(i) ?? []).map(probeJson) }),
       }),
     ),
   };
 }
 
 /** Serialises incidents as the documented JSON (2-space indent, trailing newline): stable keys, validated by ReportJsonSchema. */
-export function renderJson(incidents: readonly Incident[]): string {
-  return `${JSON.stringify(toReportJson(incidents), null, 2)}\n`;
+export function renderJson(incidents: readonly Incident[], opts: JsonOptions = {}): string {
+  return `${JSON.stringify(toReportJson(incidents, opts), null, 2)}\n`;
 }

@@ -5,13 +5,16 @@ import { codeBlock, escapeInline, renderTable } from "./escape.js";
 import { fillOrUnknown, fillStrict } from "./fill.js";
 import { ISSUE_EMOJI, type FindingView } from "./finding-view.js";
 
-/** The whole section body (without its "## " heading): one "### N." block per finding, firing ones first. */
-export function renderIssues(views: readonly FindingView[], fmt: TimeFormat): string {
+/**
+ * The whole section body (without its "## " heading): one "### N." block per finding, firing ones first.
+ * `evidenceMore` adds a block after a finding's Evidence (probe results); nothing when it gives undefined.
+ */
+export function renderIssues(views: readonly FindingView[], fmt: TimeFormat, evidenceMore?: (view: FindingView) => string | undefined): string {
   if (views.length === 0) return "No findings in this incident.";
-  return views.map((v) => renderIssue(v, fmt)).join("\n\n---\n\n");
+  return views.map((v) => renderIssue(v, fmt, evidenceMore)).join("\n\n---\n\n");
 }
 
-function renderIssue(view: FindingView, fmt: TimeFormat): string {
+function renderIssue(view: FindingView, fmt: TimeFormat, evidenceMore: ((view: FindingView) => string | undefined) | undefined): string {
   const { finding, knowledge } = view;
   const parts = [`### ${view.number}. ${ISSUE_EMOJI[finding.severity]} **${view.title}**${stateNote(finding, fmt)}`];
 
@@ -24,6 +27,8 @@ function renderIssue(view: FindingView, fmt: TimeFormat): string {
   parts.push(`**Root Cause:**\n${bullets(causes.length > 0 ? causes : ["unknown: the rule names no root cause"])}`);
 
   parts.push(`**Evidence:**\n${renderEvidence(finding)}`);
+  const more = evidenceMore?.(view);
+  if (more !== undefined) parts.push(more);
   if (finding.table) parts.push(renderFindingTable(finding.table, view));
   return parts.join("\n\n");
 }

@@ -10,6 +10,8 @@ import { renderActions, renderAnalysis, renderDocs, renderImpact, renderNextStep
 import { occurrenceBullet, renderIssues } from "./markdown-issues.js";
 import { draftedAnalysis, draftedParagraph, draftedSteps, proseNote, type ReportProse } from "./markdown-prose.js";
 import { renderTimeline } from "./markdown-timeline.js";
+import { assignProbes, renderProbeBlock } from "./probe-evidence.js";
+import type { StoredProbe } from "../probes/index.js";
 import { firewatchVersion } from "./version.js";
 
 export interface MarkdownOptions {
@@ -23,6 +25,8 @@ export interface MarkdownOptions {
   readonly prose?: ReportProse;
   /** Why a model that was asked for prose was not used: one line at the top of the Executive Summary. */
   readonly proseNote?: string;
+  /** The incident's stored probe results: shown under each finding's Evidence (the rest after the last finding). */
+  readonly probes?: readonly StoredProbe[];
 }
 
 /** The section headings, in the documented order. */
@@ -46,7 +50,7 @@ export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Ru
   const summary = draftedParagraph(model, opts.prose?.executiveSummary, renderSummary(views, fmt));
   const bodies: Record<(typeof SECTION_TITLES)[number], string> = {
     "Executive Summary": opts.proseNote === undefined ? summary : `${proseNote(opts.proseNote)}\n\n${summary}`,
-    "Critical Issues Identified": renderIssues(views, fmt),
+    "Critical Issues Identified": renderIssuesWithProbes(incident, rules, views, fmt, opts.probes ?? []),
     "Impact Assessment": renderImpact(views),
     Timeline: renderTimeline(views, fmt, createFieldExtractor(rules)),
     "Immediate Actions Required": renderActions(views, fmt),
@@ -57,6 +61,15 @@ export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Ru
   };
   const sections = SECTION_TITLES.map((t) => `## ${t}\n\n${bodies[t]}`);
   return [renderHeader(incident, fmt, opts), ...sections].join("\n\n---\n\n") + "\n";
+}
+
+/** Critical Issues, with each probe result under the finding it belongs to; without probes exactly renderIssues. */
+function renderIssuesWithProbes(incident: Incident, rules: ReadonlyMap<string, Rule>, views: readonly FindingView[], fmt: TimeFormat, probes: readonly StoredProbe[]): string {
+  if (probes.length === 0) return renderIssues(views, fmt);
+  const { byFinding, rest } = assignProbes(incident.findings, rules, probes, incident.host);
+  const issues = renderIssues(views, fmt, (v) => renderProbeBlock("Probe results", byFinding.get(v.finding) ?? [], fmt));
+  const other = renderProbeBlock(views.length === 0 ? "Probe results" : "Other probe results", rest, fmt);
+  return other === undefined ? issues : `${issues}\n\n${other}`;
 }
 
 function renderHeader(incident: Incident, fmt: TimeFormat, opts: MarkdownOptions): string {
