@@ -19,6 +19,8 @@ const StateSchema = z.object({
   cursors: z.record(z.string(), z.string()),
   // Added after the first layout: files written before them have none (same layout version, they default to empty).
   claims: z.record(z.string(), z.object({ owner: z.string(), expiresAt: z.number() })).default({}),
+  /** Records by "NS:KEY" (a namespace has no ":"), the value as JSON text. */
+  records: z.record(z.string(), z.object({ json: z.string(), expiresAt: z.number() })).default({}),
 });
 export type FileState = z.infer<typeof StateSchema>;
 

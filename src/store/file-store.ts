@@ -18,6 +18,7 @@ export class FileStore extends StoreCore {
   private readonly silences = new Map<string, Silence>();
   private readonly cursors = new Map<string, string>();
   private readonly claims = new Map<string, { owner: string; expiresAt: number }>();
+  private readonly records = new Map<string, { json: string; expiresAt: number }>();
   private readonly audit: AuditEntry[] = [];
   private pendingAudit: AuditEntry[] = [];
   private changes = 0;
@@ -53,6 +54,7 @@ export class FileStore extends StoreCore {
       for (const s of state?.silences ?? []) store.silences.set(s.id, s);
       for (const [k, v] of Object.entries(state?.cursors ?? {})) store.cursors.set(k, v);
       for (const [k, v] of Object.entries(state?.claims ?? {})) store.claims.set(k, v);
+      for (const [k, v] of Object.entries(state?.records ?? {})) store.records.set(k, v);
       store.audit.push(...audit);
       return store;
     } catch (e) {
@@ -172,6 +174,25 @@ export class FileStore extends StoreCore {
     return true;
   }
 
+  protected async putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void> {
+    this.assertWritable();
+    this.records.set(`${ns}:${key}`, { json, expiresAt: this.clock.now() + ttlMs });
+    await this.persist();
+  }
+
+  // Read and delete in one synchronous turn: of two callers in this process, one gets it.
+  protected async getRecordJson(ns: string, key: string, take: boolean): Promise<string | undefined> {
+    if (take) this.assertWritable();
+    const id = `${ns}:${key}`;
+    const r = this.records.get(id);
+    if (!r || r.expiresAt <= this.clock.now()) return undefined;
+    if (take) {
+      this.records.delete(id);
+      await this.persist();
+    }
+    return r.json;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -218,13 +239,14 @@ export class FileStore extends StoreCore {
         if (this.ids.get(s.incident.id) === fp) this.ids.delete(s.incident.id);
       }
     }
-    for (const [k, c] of this.claims) if (c.expiresAt <= now) this.claims.delete(k);
+    for (const expiring of [this.claims, this.records]) for (const [k, c] of expiring) if (c.expiresAt <= now) expiring.delete(k);
     const state = encodeJson({
       v: STORE_VERSION,
       incidents: [...this.incidents.values()],
       silences: [...this.silences.values()].filter((s) => s.expiresAt > now),
       cursors: Object.fromEntries(this.cursors),
       claims: Object.fromEntries(this.claims),
+      records: Object.fromEntries(this.records),
     });
     try {
       // Audit first: after a crash the log may name a change the state lacks, never the reverse.

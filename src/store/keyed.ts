@@ -47,3 +47,12 @@ export function encodeRecordValue(value: unknown): string {
   if (Buffer.byteLength(json) > MAX_RECORD_BYTES) throw new StoreError("invalid", `a record value is ${Buffer.byteLength(json)} bytes; at most ${MAX_RECORD_BYTES}`);
   return json;
 }
+
+/** A stored record value back; bytes that are not JSON are "corrupt", named by `where`. */
+export function decodeRecordValue(json: string, where: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch (e) {
+    throw new StoreError("corrupt", `the record ${where} does not hold JSON`, { cause: e });
+  }
+}

@@ -22,6 +22,10 @@ export interface RedisKeys {
   readonly audit: string;
   /** A claim (store.claim): "CALL OWNER", expiring with the claim. */
   claim(key: string): string;
+  /** A record's JSON value, expiring with it. */
+  record(ns: string, key: string): string;
+  /** A taken record's value, kept briefly for the call that took it (see redis-claims.ts). */
+  taken(ns: string, key: string): string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -40,5 +44,7 @@ export function redisKeys(namespace: string): RedisKeys {
     cursors: `${p}cursors`,
     audit: `${p}audit`,
     claim: (key) => `${p}claim:${key}`,
+    record: (ns, key) => `${p}record:${ns}:${key}`,
+    taken: (ns, key) => `${p}taken:${ns}:${key}`,
   };
 }

@@ -1,7 +1,7 @@
 // RedisStore: shared state for several firewatch processes; compare-and-set in Lua so one fingerprint is one incident.
 import { StoreError } from "./errors.js";
 import { runCommitBatch, type BatchItem } from "./redis-batch.js";
-import { claimOnce, releaseClaim } from "./redis-claims.js";
+import { claimOnce, releaseClaim, takeOnce } from "./redis-claims.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { decodeStored, RedisLink } from "./redis-link.js";
 import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
@@ -229,6 +229,18 @@ export class RedisStore extends StoreCore {
 
   protected async releaseKey(key: string, owner: string): Promise<boolean> {
     return this.link.run("claim release", (r) => releaseClaim(r, this.keys.claim(key), owner));
+  }
+
+  protected async putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void> {
+    await this.link.run("record write", async (r) => {
+      await r.set(this.keys.record(ns, key), json, "PX", ttlMs);
+    });
+  }
+
+  protected async getRecordJson(ns: string, key: string, take: boolean): Promise<string | undefined> {
+    const recordKey = this.keys.record(ns, key);
+    if (take) return this.link.run("record take", takeOnce(recordKey, this.keys.taken(ns, key)));
+    return this.link.run("record read", async (r) => (await r.get(recordKey)) ?? undefined);
   }
 
   async getCursor(source: string): Promise<string | undefined> {

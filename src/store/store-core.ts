@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Incident } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
-import { checkKey, checkOwner, checkTtl } from "./keyed.js";
+import { checkKey, checkNamespace, checkOwner, checkTtl, decodeRecordValue, encodeRecordValue } from "./keyed.js";
 import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step, type UpsertContext } from "./lifecycle.js";
 import { SilenceMatchSchema, STORE_VERSION, type AuditEntry, type AuditInput, type Silence, type SlackRef, type StoredIncident } from "./records.js";
 import {
@@ -70,6 +70,9 @@ export abstract class StoreCore implements Store {
   /** Sets key → owner for ttlMs unless someone holds it (arguments already checked). */
   protected abstract claimKey(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
   protected abstract releaseKey(key: string, owner: string): Promise<boolean>;
+  /** Records by namespace and key, their values as JSON text (arguments already checked). */
+  protected abstract putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void>;
+  protected abstract getRecordJson(ns: string, key: string, take: boolean): Promise<string | undefined>;
   abstract getCursor(source: string): Promise<string | undefined>;
   abstract setCursor(source: string, cursor: string): Promise<void>;
   abstract close(): Promise<void>;
@@ -225,6 +228,28 @@ export abstract class StoreCore implements Store {
     checkKey("claim key", key);
     checkOwner(owner);
     return this.releaseKey(key, owner);
+  }
+
+  async putRecord(ns: string, key: string, value: unknown, ttlMs: number): Promise<void> {
+    checkNamespace(ns);
+    checkKey("record key", key);
+    checkTtl(ttlMs);
+    await this.putRecordJson(ns, key, encodeRecordValue(value), ttlMs);
+  }
+
+  getRecord(ns: string, key: string): Promise<unknown> {
+    return this.readRecord(ns, key, false);
+  }
+
+  takeRecord(ns: string, key: string): Promise<unknown> {
+    return this.readRecord(ns, key, true);
+  }
+
+  private async readRecord(ns: string, key: string, take: boolean): Promise<unknown> {
+    checkNamespace(ns);
+    checkKey("record key", key);
+    const json = await this.getRecordJson(ns, key, take);
+    return json === undefined ? undefined : decodeRecordValue(json, `${ns}/${key}`);
   }
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {

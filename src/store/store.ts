@@ -117,6 +117,16 @@ export interface Store {
   /** Drops a claim only if `owner` still holds it (true); false when it expired or someone else holds it. */
   release(key: string, owner: string): Promise<boolean>;
 
+  /**
+   * A small JSON record with expiry (pending approvals, grants), replacing any record of that key. `ns`: 1-32 of
+   * [a-z0-9_-]; `key`: like a claim key; the value must be JSON-safe (at most 64 KiB encoded).
+   */
+  putRecord(ns: string, key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** The record's value (parsed JSON), undefined when absent or expired. */
+  getRecord(ns: string, key: string): Promise<unknown | undefined>;
+  /** Atomic get-and-delete: of two processes taking the same record, exactly one gets it (FileStore: see `claim`). */
+  takeRecord(ns: string, key: string): Promise<unknown | undefined>;
+
   getCursor(source: string): Promise<string | undefined>;
   setCursor(source: string, cursor: string): Promise<void>;
 

@@ -1,4 +1,4 @@
-// A separate firewatch process for the claim/record race tests: on each "claim PREFIX COUNT", races and prints what it got.
+// A separate firewatch process for the claim/record race tests: on each "claim|take PREFIX COUNT", races and prints what it got.
 import { createInterface } from "node:readline";
 import { RedisStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
@@ -13,7 +13,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   // Each process in its own random order, all at once: whichever reaches a key first must be the only winner.
   const keys = Array.from({ length: Number(count) }, (_, i) => `${prefix}-${i}`).sort(() => Math.random() - 0.5);
   const won = await Promise.all(
-    keys.map(async (k) => (await store.claim(k, owner, 60_000)).claimed),
+    keys.map(async (k) => (op === "claim" ? (await store.claim(k, owner, 60_000)).claimed : (await store.takeRecord("approval", k)) !== undefined)),
   );
   process.stdout.write(JSON.stringify(keys.filter((_, i) => won[i])) + "\n");
 }

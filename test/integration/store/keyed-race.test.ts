@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { claimOnce, takeOnce } from "../../../src/store/redis-claims.js";
 import { RedisStore, type Store } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { spawnTs, type NodeChild } from "../../harness/node-child.js";
@@ -63,5 +64,29 @@ describe.skipIf(redis.missing !== undefined)(`claims and records across processe
     raw.disconnect();
     const won = await race(children, `claim short ${N}`);
     expectSplit(won, "short");
+  });
+
+  test(`${N} records taken by two processes at once: each one taken exactly once, then gone`, async () => {
+    for (let i = 0; i < N; i++) await store.putRecord("approval", `ap-${i}`, { i }, 60_000);
+    const won = await race(children, `take ap ${N}`);
+    expectSplit(won, "ap");
+    for (let i = 0; i < N; i++) expect(await store.getRecord("approval", `ap-${i}`)).toBeUndefined();
+  });
+
+  test("a claim or take re-run after a lost reply answers as its first run did; any other call does not get it", async () => {
+    const raw = new Redis(server.url);
+    try {
+      const claim = claimOnce("lost:claim", "owner-a", 60_000);
+      expect(await claim(raw)).toEqual({ claimed: true, owner: "owner-a" });
+      expect(await claim(raw)).toEqual({ claimed: true, owner: "owner-a" });
+      expect(await claimOnce("lost:claim", "owner-a", 60_000)(raw)).toEqual({ claimed: false, owner: "owner-a" });
+      await raw.set("lost:record", '{"v":1}');
+      const take = takeOnce("lost:record", "lost:taken");
+      expect(await take(raw)).toBe('{"v":1}');
+      expect(await take(raw)).toBe('{"v":1}');
+      expect(await takeOnce("lost:record", "lost:taken")(raw)).toBeUndefined();
+    } finally {
+      raw.disconnect();
+    }
   });
 });

@@ -82,6 +82,57 @@ export function describeKeyedContract(name: string, makeHome: () => Promise<Stor
       expect(await again.claim("nonce:Zm9v", "guard-2", 60_000)).toEqual({ claimed: false, owner: "guard-1" });
     });
 
+    test("a record is read until taken, taken once, and namespaces keep the same key apart", async () => {
+      const store = await open();
+      const approval = { plan: { incident: "fw-0a1b2c3d", action: "kill_port_owner", params: { pid: "1573680", port: "9003" } }, expiresAt: 1_766_790_000_000 };
+      await store.putRecord("approval", "ap-1", approval, 60_000);
+      await store.putRecord("grant", "ap-1", { other: true }, 60_000);
+      expect(await store.getRecord("approval", "ap-1")).toEqual(approval);
+      expect(await store.getRecord("approval", "ap-1")).toEqual(approval);
+      expect(await store.takeRecord("approval", "ap-1")).toEqual(approval);
+      expect(await store.takeRecord("approval", "ap-1")).toBeUndefined();
+      expect(await store.getRecord("approval", "ap-1")).toBeUndefined();
+      expect(await store.getRecord("grant", "ap-1")).toEqual({ other: true });
+      expect(await store.getRecord("approval", "never")).toBeUndefined();
+    });
+
+    test("putting a record again replaces it; records outlive a restart", async () => {
+      const first = await open();
+      await first.putRecord("grant", "g-1", { n: 1 }, 60_000);
+      await first.putRecord("grant", "g-1", { n: 2, list: [1, "two", null] }, 60_000);
+      const again = await restart();
+      expect(await again.getRecord("grant", "g-1")).toEqual({ n: 2, list: [1, "two", null] });
+    });
+
+    test("concurrent takes of one record in one process: exactly one gets it", async () => {
+      const store = await open();
+      await store.putRecord("approval", "ap-race", "the value", 60_000);
+      const got = await Promise.all(Array.from({ length: 25 }, () => store.takeRecord("approval", "ap-race")));
+      expect(got.filter((g) => g !== undefined)).toEqual(["the value"]);
+    });
+
+    test("an expired record is gone for get and take", async () => {
+      const store = await open();
+      await store.putRecord("approval", "ap-exp", 42, 5);
+      expect(await afterExpiry(clock, 5, () => store.getRecord("approval", "ap-exp"), (v) => v === undefined)).toBeUndefined();
+      expect(await store.takeRecord("approval", "ap-exp")).toBeUndefined();
+    });
+
+    test("bad namespaces, keys and values of records are refused with 'invalid'", async () => {
+      const store = await open();
+      for (const ns of ["", "Approval", "a:b", "x".repeat(33), "1st"]) {
+        await expect(store.putRecord(ns, "k", 1, 1_000)).rejects.toMatchObject({ reason: "invalid", message: expect.stringContaining("namespace") });
+        await expect(store.getRecord(ns, "k")).rejects.toMatchObject({ reason: "invalid" });
+      }
+      await expect(store.takeRecord("approval", "has space")).rejects.toMatchObject({ reason: "invalid", message: expect.stringContaining("record key") });
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      for (const value of [undefined, () => 1, 10n, cyclic, "x".repeat(70_000)]) {
+        await expect(store.putRecord("approval", "k", value, 1_000)).rejects.toMatchObject({ reason: "invalid" });
+      }
+      await expect(store.putRecord("approval", "k", 1, 0)).rejects.toMatchObject({ reason: "invalid" });
+    });
+
     test("bad keys, owners and expiries are refused with a clear 'invalid' error", async () => {
       const store = await open();
       for (const key of ["", "has space", "-leading", "x".repeat(201), "new\nline"]) {
