@@ -29,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerConfig } = await import("./config.js");
     return (program) => registerConfig(program);
   },
+  watch: async () => (await import("./watch.js")).registerWatch,
   incidents: async () => {
     const { registerIncidents } = await import("./incidents.js");
     return (program) => registerIncidents(program);

@@ -1,0 +1,73 @@
+// Where incident changes go: one JSON line each on stdout, and each incident's markdown report as a file.
+import { once } from "node:events";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Writable } from "node:stream";
+import type { Logger } from "pino";
+import { renderMarkdown } from "../report/index.js";
+import type { Rule } from "../rules/index.js";
+import type { Clock } from "../time.js";
+import type { IncidentChange } from "./pipeline.js";
+
+export interface OutputsDeps {
+  readonly stdout: Writable;
+  /** One JSON line per change on stdout. */
+  readonly jsonLines: boolean;
+  /** Each changed incident's report is (re)written here as <id>.md. */
+  readonly reportDir: string | undefined;
+  readonly rules: ReadonlyMap<string, Rule>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** The JSON line for one change: what a script tailing `watch` needs to act, not the whole incident. */
+export function changeLine(change: IncidentChange): string {
+  const { incident: stored, outcome } = change;
+  const i = stored.incident;
+  return JSON.stringify({
+    type: "incident",
+    outcome,
+    id: i.id,
+    fingerprint: i.fingerprint,
+    title: i.title,
+    severity: i.severity,
+    status: stored.status,
+    host: i.host ?? null,
+    service: i.service ?? null,
+    firstSeen: i.firstSeen === undefined ? null : new Date(i.firstSeen).toISOString(),
+    lastSeen: i.lastSeen === undefined ? null : new Date(i.lastSeen).toISOString(),
+    count: i.findings.reduce((n, f) => n + f.count, 0),
+    findings: i.findings.map((f) => ({ rule: f.rule, state: f.state, count: f.count, fields: f.fields })),
+  });
+}
+
+export function createOutputs(deps: OutputsDeps): { emit(changes: readonly IncidentChange[]): Promise<void> } {
+  let dirReady: Promise<unknown> | undefined;
+  const writeLine = async (line: string) => {
+    // A slow reader of stdout holds the pipeline here instead of letting lines pile up in memory.
+    if (!deps.stdout.write(`${line}\n`)) await once(deps.stdout, "drain");
+  };
+  const writeReport = async (dir: string, change: IncidentChange) => {
+    dirReady ??= mkdir(dir, { recursive: true });
+    await dirReady;
+    const file = join(dir, `${change.incident.incident.id}.md`);
+    const text = renderMarkdown(change.incident.incident, deps.rules, { now: deps.clock.now() });
+    // Readers (a web server, an operator's editor) see the old report or the new one, never half of one.
+    const tmp = join(dir, `.${change.incident.incident.id}.md.tmp-${process.pid}`);
+    await writeFile(tmp, text, { mode: 0o644 });
+    await rename(tmp, file);
+  };
+  return {
+    async emit(changes) {
+      for (const c of changes) {
+        if (deps.jsonLines) await writeLine(changeLine(c));
+        if (deps.reportDir === undefined || c.outcome === "suppressed") continue;
+        try {
+          await writeReport(deps.reportDir, c);
+        } catch (e) {
+          deps.log.error({ errorType: "report_write", incidentId: c.incident.incident.id, err: e }, "Could not write the incident report; it is written again at the next change.");
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// `firewatch watch` assembled: config → hosts, store, sources → fair merge → pipeline → outputs, health, probes, Slack.
+import { randomUUID } from "node:crypto";
+import type { Writable } from "node:stream";
+import type { Logger } from "pino";
+import { startSlack, type SlackService } from "../bot/index.js";
+import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
+import { openHost, type Host } from "../hosts/index.js";
+import { compileRules, createMatcher, loadRules } from "../rules/index.js";
+import { openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
+import type { Clock } from "../time.js";
+import { leakFreeClock } from "./clock.js";
+import { startHealthServer, type HealthState } from "./health-server.js";
+import { mergeFair } from "./merge.js";
+import { createDaemonMetrics } from "./metrics.js";
+import { createOutputs } from "./outputs.js";
+import { createPipeline, type IncidentChange, type PipelineStats } from "./pipeline.js";
+import { createProbeHook } from "./probe-hook.js";
+import { createSourceHealth, sourceHealthState } from "./source-health.js";
+import { sourceLane, type LinkObserver } from "./source-runner.js";
+
+export interface WatchOptions {
+  /** firewatch.yaml (absent: defaults plus FIREWATCH_* variables). */
+  readonly config?: string | undefined;
+  /** Overrides store.url: file:DIR or redis://HOST:PORT. */
+  readonly store?: string | undefined;
+  /** Stop once no line has come for `idleMs` and everything read is committed (a catch-up run, tests). */
+  readonly onceIdle?: boolean;
+  readonly idleMs?: number;
+}
+
+export interface WatchIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: Writable;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Aborted on SIGTERM/SIGINT: stop reading, drain, commit, close. */
+  readonly signal: AbortSignal;
+  /** Told once everything is started (the health port bound). */
+  readonly onReady?: (info: { readonly healthPort: number; readonly run: string }) => void;
+}
+
+/** What a run did, for the caller's last log line and for tests. */
+export interface WatchSummary {
+  readonly run: string;
+  readonly stats: PipelineStats;
+}
+
+/** The hosts the config names, opened on first use (a source on a host, a probe on a host), closed at the end. */
+function hostPool(config: FirewatchConfig) {
+  const open = new Map<string, Promise<Host>>();
+  const ready = new Map<string, Host>();
+  return {
+    async get(name: string): Promise<Host> {
+      let p = open.get(name);
+      if (p === undefined) {
+        p = openHost(name, config.hosts[name] ?? { kind: "local" });
+        open.set(name, p);
+        ready.set(name, await p);
+      }
+      return p;
+    },
+    /** Only hosts already opened (probes do not open a host a source never used). */
+    peek: (name: string) => ready.get(name),
+    async closeAll(): Promise<void> {
+      await Promise.allSettled([...open.values()].map(async (p) => (await p).close()));
+    },
+  };
+}
+
+/** Runs the daemon until `io.signal` (or, with onceIdle, until idle); resolves after the final commit. */
+export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSummary> {
+  const clock = leakFreeClock(io.clock);
+  const log = io.log.child({ component: "watch" });
+  const config = await loadConfig({ file: opts.config, env: io.env });
+  const rules = await loadRules({ dirs: config.rules.dirs });
+  const match = createMatcher(compileRules(rules));
+  const rulesById = new Map(rules.map((r) => [r.id, r]));
+  const run = randomUUID();
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  io.signal.addEventListener("abort", onAbort, { once: true });
+  if (io.signal.aborted) stop.abort();
+
+  const hosts = hostPool(config);
+  const cleanups: (() => Promise<unknown>)[] = [() => hosts.closeAll()];
+  const store: Store = await openStore(opts.store !== undefined ? parseStoreSpec(opts.store, io.env) : storeSpecOf(config, io.env), { clock, log });
+  cleanups.push(() => store.close());
+  try {
+    for (const s of config.sources) await hosts.get(s.host);
+    const metrics = createDaemonMetrics();
+    const quiet = new Map(config.sources.map((s) => [sourceName(s), s.quiet]));
+    const health = createSourceHealth({ quietMs: (s) => quiet.get(s), clock });
+    const onLink: LinkObserver = (source, host, state, detail) => {
+      health.state(source, host, state, detail, clock.now());
+      metrics.sourceUp(source, state === "connected");
+      if (state === "retrying") metrics.reconnect(source);
+      if (state !== "connected") log.warn({ source, host, state, detail }, "A source's link changed.");
+    };
+
+    const outputs = createOutputs({ stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log });
+    const probes = createProbeHook({
+      rules: rulesById,
+      host: (n) => hosts.peek(n),
+      clock,
+      log,
+      save: async (stored, results) => {
+        // TODO(store): store.setProbes(stored.incident.id, results) once area 1 lands it; until then the results are logged.
+        log.info({ incidentId: stored.incident.id, probes: results.map((p) => `${p.probe}: ${p.summary}`) }, "Probed a new incident.");
+      },
+    });
+    let slack: SlackService | undefined;
+    if (config.slack === undefined) log.info("Slack is off: firewatch.yaml has no slack section.");
+    else {
+      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById });
+      cleanups.push(() => slack?.stop() ?? Promise.resolve());
+    }
+
+    const resumedFrom = new Map<string, string | undefined>();
+    for (const s of config.sources) resumedFrom.set(sourceName(s), await store.getCursor(sourceName(s)));
+    const pipeline = createPipeline(
+      {
+        store, rules, match, clock, log, metrics, run, resumedFrom,
+        resolveAfter: resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const])))),
+        health,
+        onChanges: async (changes: readonly IncidentChange[]) => {
+          await outputs.emit(changes);
+          probes.offer(changes);
+        },
+      },
+      opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => stop.abort() } : {},
+    );
+
+    const healthState = (): HealthState => {
+      const sources = sourceHealthState(health.snapshot(), clock.now());
+      const storeOk = pipeline.stats.storeError === undefined;
+      const failing = [...((sources.detail.failing as string[] | undefined) ?? []), ...(storeOk ? [] : ["store"])];
+      return {
+        ok: sources.ok && storeOk,
+        detail: { ...sources.detail, ...(failing.length > 0 ? { failing } : {}), run, records: pipeline.stats.records, commits: pipeline.stats.commits, ...(storeOk ? {} : { store: pipeline.stats.storeError }) },
+      };
+    };
+    const server = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, health: healthState, log });
+    cleanups.push(() => server.close());
+
+    const hostOf = (name: string): Host => {
+      const h = hosts.peek(name);
+      if (h === undefined) throw new Error(`host ${name} was not opened`);
+      return h;
+    };
+    const lanes = config.sources.map((s) => sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink }, stop.signal));
+    log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");
+    io.onReady?.({ healthPort: server.port, run });
+    const merged = mergeFair(lanes, { capacity: 1000, signal: stop.signal, onDepth: (l, d) => metrics.queueDepth(l, d) });
+    // No source at all: nothing will ever arrive; wait for the stop signal so /healthz and Slack stay up.
+    await pipeline.run(lanes.length > 0 ? merged : waitFor(stop.signal));
+    await probes.drain(10_000);
+    log.info({ run, records: pipeline.stats.records, commits: pipeline.stats.commits }, "Stopped after the final commit.");
+    return { run, stats: pipeline.stats };
+  } finally {
+    io.signal.removeEventListener("abort", onAbort);
+    stop.abort();
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => log.warn({ err: e }, "A part of the daemon did not close cleanly."));
+  }
+}
+
+/** An iterable with no items that ends when `signal` aborts. */
+function waitFor(signal: AbortSignal): AsyncIterable<never> {
+  const ended = new Promise<IteratorResult<never>>((r) => {
+    if (signal.aborted) r({ done: true, value: undefined });
+    signal.addEventListener("abort", () => r({ done: true, value: undefined }), { once: true });
+  });
+  return { [Symbol.asyncIterator]: () => ({ next: () => ended }) };
+}
