@@ -1,5 +1,6 @@
 // The same probes over a real sshd (SshHost): argv arrives literally, the detached listener is found with PPID 1.
 import { access } from "node:fs/promises";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalHost, SshHost } from "../../../src/hosts/index.js";
@@ -44,6 +45,21 @@ describe.skipIf(avail.missing !== undefined)(`probes over a real sshd ${avail.mi
     expect(r).toMatchObject({ ok: true, evidence: { exists: false } });
     expect(await runProbe("unit_status", { unit: `$(touch ${marker})` }, host)).toMatchObject({ ok: false, error: { reason: "invalid_params" } });
     await expect(access(marker)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  test("health_endpoint over SSH: curl's -w format and the URL arrive literally; the status comes back", async () => {
+    const port = await freePort();
+    const server = createServer((_req, res) => {
+      res.writeHead(503);
+      res.end("down\n");
+    });
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    try {
+      const r = await runProbe("health_endpoint", { port, path: "/health?deep=1&x=%24%28id%29" }, host);
+      expect(r).toMatchObject({ ok: true, host: "sshd-test", evidence: { url: `http://127.0.0.1:${port}/health?deep=1&x=%24%28id%29`, answered: true, status: 503, healthy: false, body: "down\n" } });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test("an sshd that is gone is a failed result, not an exception", async () => {
