@@ -38,7 +38,9 @@ export async function runProbe(name: string, params: unknown, host: ProbeContext
   // text stays one line (a report cell, a thread reply); the hint, when there is one, is kept apart.
   const fail = (reason: ProbeFailure | "unknown_probe", message: string, hint?: string): ProbeResult => {
     const first = message.split("\n")[0] ?? "";
-    return { ok: false, probe: name, host: host.name, error: { reason, message: first, ...(hint === undefined ? {} : { hint }) }, text: `${name} on ${host.name} failed: ${first}` };
+    // ProbeError messages start with the probe's name; the text names it already ("unit_status on web-1 failed: ...").
+    const said = first.startsWith(`${name}: `) ? first.slice(name.length + 2) : first;
+    return { ok: false, probe: name, host: host.name, error: { reason, message: first, ...(hint === undefined ? {} : { hint }) }, text: `${name} on ${host.name} failed: ${said}` };
   };
   if (!probe) return fail("unknown_probe", `no probe named ${JSON.stringify(name)} (known: ${[...PROBES.keys()].join(", ")})`);
   const parsed = probe.params.safeParse(params);
