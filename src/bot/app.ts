@@ -2,7 +2,9 @@
 import { App, LogLevel, SocketModeReceiver, type Logger as SlackLogger, type RespondFn, type webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { GuardConfig } from "../actions/index.js";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { offerActions, type GuardConfig } from "../actions/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store, StoredIncident } from "../store/index.js";
 import type { Clock } from "../time.js";
@@ -29,11 +31,14 @@ export interface BotDeps {
   readonly draft?: CommandDeps["draft"];
   /** The guard behind the remediation buttons; without it posts carry no remediation buttons. */
   readonly guard?: SlackGuard;
-  /** The remediations an incident allows (src/actions offerActions); called on every render of its post. */
+  /** The remediations an incident allows; default src/actions offerActions. Called on every render of its post. */
   readonly offers?: (s: StoredIncident, rules: ReadonlyMap<string, Rule>, config: GuardConfig) => readonly RemediationOffer[];
-  /** Claims the first post of an incident across processes (see PosterOptions.claimPost). */
-  readonly claimPost?: (s: StoredIncident) => Promise<boolean>;
+  /** Names this process in post claims (default: host name, PID and a random part). */
+  readonly instanceId?: string;
 }
+
+/** How long a claim to post an incident holds: far longer than one chat.postMessage, short enough after a crash. */
+export const POST_CLAIM_MS = 60_000;
 
 export interface Bot {
   readonly app: App;
@@ -111,9 +116,15 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
   const app = new App({ token: config.botToken, logger, clientOptions, deferInitialization: true, receiver: boltReceiver });
   const guard = deps.guard;
   const shelf = guard ? createTokenShelf({ tokens: guard.tokens, clock: deps.clock, ttlMs: guard.config.tokenTtl }) : undefined;
-  const offers = deps.offers;
+  const offers = deps.offers ?? offerActions;
+  const instanceId = deps.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  // Two bots on one Redis store: only the one that claims an incident's first post sends it (the store's claim is atomic).
+  const claimPost = async (s: StoredIncident): Promise<boolean> => {
+    const r = await deps.store.claim(`slack-post:${s.incident.fingerprint}`, instanceId, POST_CLAIM_MS);
+    return r.claimed || r.owner === instanceId;
+  };
   const extraBlocks =
-    guard && shelf && offers
+    guard && shelf
       ? async (s: StoredIncident): Promise<Block[]> => {
           try {
             const list = offers(s, await deps.rules(), guard.config);
@@ -127,7 +138,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
   const poster = createIncidentPoster({
     client: app.client, store: deps.store, clock: deps.clock, routing: config.routing, minUpdateIntervalMs: config.minUpdateInterval, log: deps.log,
     ...(extraBlocks ? { extraBlocks } : {}),
-    ...(deps.claimPost ? { claimPost: deps.claimPost } : {}),
+    claimPost,
   });
   const refresh = (id: string) => {
     poster.touch(id);

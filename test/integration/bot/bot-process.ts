@@ -1,9 +1,10 @@
-// Runs `firewatch bot` in its own process for the restart test: args STORE_DIR API_URL; prints "ready PORT" when it listens.
+// Runs `firewatch bot` in its own process: args STORE API_URL [NAMESPACE]; STORE is a directory (file store) or a
+// redis:// URL. Prints "ready PORT" when it listens.
 import { Command } from "commander";
 import { registerBot } from "../../../src/cli/bot.js";
 import { systemClock } from "../../../src/time.js";
 
-const [storeDir, apiUrl] = process.argv.slice(2);
+const [store = "", apiUrl, namespace] = process.argv.slice(2);
 const env = {
   ...process.env,
   FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token",
@@ -12,6 +13,7 @@ const env = {
   FIREWATCH_SLACK__API_URL: apiUrl ?? "",
   FIREWATCH_SLACK__PORT: "0",
 };
+const spec = /^rediss?:\/\//.test(store) ? store : `file:${store}`;
 const program = new Command("firewatch").exitOverride();
 registerBot(program, { env, stderr: process.stderr, clock: systemClock, onReady: (port) => console.log(`ready ${String(port)}`) });
-await program.parseAsync(["node", "firewatch", "bot", "--store", `file:${storeDir ?? ""}`, "--poll", "1s"]);
+await program.parseAsync(["node", "firewatch", "bot", "--store", spec, "--poll", "1s", ...(namespace ? ["--namespace", namespace] : [])]);
