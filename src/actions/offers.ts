@@ -1,7 +1,7 @@
 // The remediation buttons an incident allows: its rules' `actions:`, backed by its probe results, within the guard config.
 import { z } from "zod";
 import type { Finding } from "../correlate/index.js";
-import type { StoredProbe } from "../probes/index.js";
+import { findingHost, type StoredProbe } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { StoredIncident } from "../store/index.js";
 import { ActionId } from "./definitions.js";
@@ -38,12 +38,6 @@ const PortOwnerData = z.object({
 });
 const UnitStatusData = z.object({ unit: z.string(), loadState: opt(z.string()), activeState: opt(z.string()), subState: opt(z.string()), nRestarts: opt(z.number().int()) });
 const ContainerStateData = z.object({ name: z.string(), running: z.boolean(), restarting: z.boolean(), exitCode: z.number().int(), restartCount: z.number().int() });
-
-/** The host a finding's actions run on: the same choice runIncidentProbes makes, so offers meet their probes. */
-function hostOf(stored: StoredIncident, f: Finding): string {
-  const h = f.host ?? stored.incident.host;
-  return h === undefined || h === "" ? "local" : h;
-}
 
 /** The newest successful result of `probe` on `host` whose data parses and passes `match`. */
 function latest<T>(probes: readonly StoredProbe[], probe: string, host: string, schema: z.ZodType<T>, match: (d: T) => boolean): { p: StoredProbe; d: T } | undefined {
@@ -127,7 +121,8 @@ export function offerActions(stored: WithProbes, rules: ReadonlyMap<string, Rule
   for (const f of stored.incident.findings) {
     const rule = rules.get(f.rule);
     if (!rule) continue;
-    const host = hostOf(stored, f);
+    // The same host runIncidentProbes chose, so an offer meets its probe results.
+    const host = findingHost(f, stored.incident.host);
     for (const name of rule.actions) {
       const id = ActionId.safeParse(name);
       if (!id.success) continue;

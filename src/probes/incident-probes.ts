@@ -30,11 +30,13 @@ export interface IncidentProbeDeps {
 /** At most this many probe commands in flight per incident: a probe is a few short commands, the host is production. */
 export const PROBE_CONCURRENCY = 3;
 
-/** The host probes run on: the finding's, else the incident's; a local source's records carry none and mean "local". */
-function hostOf(stored: StoredIncident, f: Finding): string {
-  const h = f.host ?? stored.incident.host;
+/** The host a finding's probes (and actions) run on: its own, else the incident's; a local source's records carry none: "local". */
+export function findingHost(f: Pick<Finding, "host">, incidentHost: string | undefined): string {
+  const h = f.host ?? incidentHost;
   return h === undefined || h === "" ? "local" : h;
 }
+
+const hostOf = (stored: StoredIncident, f: Finding) => findingHost(f, stored.incident.host);
 
 type Params = Readonly<Record<string, string | number | boolean>>;
 interface Job { readonly key: string; readonly probe: string; readonly params: Params; readonly host: string; readonly skipped?: string }

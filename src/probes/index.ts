@@ -19,3 +19,5 @@ export { kernelOom, parseOomKills, type KernelOom, type KernelOomParams, type Oo
 export { healthEndpoint, type HealthEndpoint, type HealthEndpointParams } from "./health-endpoint.js";
 /** runIncidentProbes(stored, rules, deps): the probes an incident's rules name, each asked once, as stored results. */
 export { PROBE_CONCURRENCY, runIncidentProbes, type IncidentProbeDeps, type StoredProbe } from "./incident-probes.js";
+/** findingHost(finding, incidentHost): the host name a finding's probes and actions run on ("local" when the logs name none). */
+export { findingHost } from "./incident-probes.js";

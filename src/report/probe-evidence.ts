@@ -1,6 +1,6 @@
 // Probe results as report evidence: which read-only command ran where, when, what it concluded, and an excerpt of its data.
 import type { Finding } from "../correlate/index.js";
-import type { StoredProbe } from "../probes/index.js";
+import { findingHost, type StoredProbe } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { TimeFormat } from "./clock-format.js";
 import { codeBlock, escapeInline } from "./escape.js";
@@ -63,13 +63,9 @@ export function renderProbeBlock(title: string, probes: readonly StoredProbe[], 
 export function assignProbes(findings: readonly Finding[], rules: ReadonlyMap<string, Rule>, probes: readonly StoredProbe[], incidentHost: string | undefined): { byFinding: Map<Finding, StoredProbe[]>; rest: StoredProbe[] } {
   const byFinding = new Map<Finding, StoredProbe[]>();
   const rest: StoredProbe[] = [];
-  const hostOf = (f: Finding) => {
-    const h = f.host ?? incidentHost;
-    return h === undefined || h === "" ? "local" : h;
-  };
   for (const p of probes) {
     const owner = findings.find((f) => {
-      if (!(rules.get(f.rule)?.probes.includes(p.probe) ?? false) || hostOf(f) !== p.host) return false;
+      if (!(rules.get(f.rule)?.probes.includes(p.probe) ?? false) || findingHost(f, incidentHost) !== p.host) return false;
       const known = new Set([...Object.values(f.fields), ...(f.service === undefined ? [] : [f.service])]);
       return Object.values(p.params).every((v) => known.has(String(v)));
     });
