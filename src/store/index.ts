@@ -14,7 +14,7 @@ export type {
 } from "./store.js";
 /** Defaults: reopen damping (more than 3 reopens in 1 h holds auto-resolve); resolved incidents kept 30 days. */
 export { DEFAULT_FLAP_POLICY, DEFAULT_RETENTION_MS } from "./store.js";
-export type { AuditEntry, AuditInput, HistoryEntry, Silence, SilenceMatch, SilenceMatchInput, SlackRef, StoredIncident } from "./records.js";
+export type { AuditEntry, AuditInput, HistoryEntry, Silence, SilenceMatch, SilenceMatchInput, SlackRef, StoredIncident, StoredProbe } from "./records.js";
 /** Version of the stored layout (state file and Redis keys). */
 export { STORE_VERSION } from "./records.js";
 /** Every refusal of a store, with a precise `reason`. */

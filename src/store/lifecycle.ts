@@ -163,6 +163,7 @@ export function applySnapshot(prev: StoredIncident | undefined, snap: Incident, 
         history: [{ at: now, event: "created", by: "firewatch", note }],
         // A run counts from zero: its later snapshots of these findings add to a base of 0.
         carry: ctx.run === undefined ? {} : mergeSnapshots({ ...snap, findings: [] }, {}, snap, ctx.run).carry,
+        probes: [],
       },
       liveStatus(snap),
     );

@@ -78,6 +78,31 @@ export type SlackRef = z.infer<typeof SlackRefSchema>;
 const CarrySchema = z.object({ carried: z.number().int().nonnegative(), since: opt(Ms), windowStart: opt(Ms), run: opt(z.string()) });
 export type Carry = z.infer<typeof CarrySchema>;
 
+/** One probe result of an incident (what the probe engineer's runIncidentProbes returns), shown in reports and Slack. */
+export interface StoredProbe {
+  readonly probe: string;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  readonly host: string;
+  /** Epoch ms. */
+  readonly at: number;
+  /** False: the probe failed; `summary` says why. */
+  readonly ok: boolean;
+  /** One line for humans ("PID 1573680 (node) holds 9003, PPID 1, outside the unit"). */
+  readonly summary: string;
+  /** The probe's structured result (JSON-safe). */
+  readonly data?: unknown;
+}
+
+export const StoredProbeSchema = z.object({
+  probe: z.string().min(1),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  host: z.string(),
+  at: Ms,
+  ok: z.boolean(),
+  summary: z.string(),
+  data: z.unknown().optional(),
+});
+
 export const StoredIncidentSchema = z.object({
   v: z.literal(STORE_VERSION),
   /** The merged snapshot; its `status` always equals the stored status below. */
@@ -99,6 +124,8 @@ export const StoredIncidentSchema = z.object({
   history: z.array(HistoryEntrySchema),
   /** Per finding groupKey: events counted in earlier correlator windows (before a restart), see mergeSnapshots. */
   carry: z.record(z.string(), CarrySchema).default({}),
+  /** The probes run for it, replaced as a whole by setProbes (records stored before probes existed read as []). */
+  probes: z.array(StoredProbeSchema).default([]),
 });
 /** The incident itself is typed as the contract's (readonly) Incident; the schema's output is assignable to it. */
 export type StoredIncident = Omit<z.infer<typeof StoredIncidentSchema>, "incident"> & { readonly incident: Incident };
@@ -154,3 +181,4 @@ type Assignable<A extends B, B> = A;
 export type _FindingFits = Assignable<z.infer<typeof FindingSchema>, Finding>;
 export type _IncidentFits = Assignable<z.infer<typeof IncidentSchema>, Incident>;
 export type _StoredFits = Assignable<z.infer<typeof StoredIncidentSchema>, StoredIncident>;
+export type _ProbeFits = Assignable<z.infer<typeof StoredProbeSchema>, StoredProbe>;

@@ -5,7 +5,17 @@ import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
 import { checkKey, checkNamespace, checkOwner, checkTtl, decodeRecordValue, encodeRecordValue } from "./keyed.js";
 import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step, type UpsertContext } from "./lifecycle.js";
-import { SilenceMatchSchema, STORE_VERSION, type AuditEntry, type AuditInput, type Silence, type SlackRef, type StoredIncident } from "./records.js";
+import {
+  SilenceMatchSchema,
+  STORE_VERSION,
+  StoredProbeSchema,
+  type AuditEntry,
+  type AuditInput,
+  type Silence,
+  type SlackRef,
+  type StoredIncident,
+  type StoredProbe,
+} from "./records.js";
 import {
   DEFAULT_FLAP_POLICY,
   type AuditFilter,
@@ -160,6 +170,26 @@ export abstract class StoreCore implements Store {
   setSlackRef(idOrFingerprint: string, ref: SlackRef): Promise<StoredIncident> {
     return this.change(idOrFingerprint, (prev, now) => {
       const next = { ...prev, slack: ref, updatedAt: now };
+      return { write: next, audit: [], value: next };
+    });
+  }
+
+  async setProbes(idOrFingerprint: string, probes: readonly StoredProbe[]): Promise<StoredIncident> {
+    // Through JSON and the schema: what is kept is exactly what a reader gets back, in either store.
+    let json: unknown;
+    try {
+      json = JSON.parse(JSON.stringify(probes)) as unknown;
+    } catch (e) {
+      throw new StoreError("invalid", `probe results must be JSON-safe`, { cause: e });
+    }
+    const parsed = StoredProbeSchema.array().safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoreError("invalid", `invalid probe result${issue ? ` at ${issue.path.join(".")}: ${issue.message}` : ""}`, { cause: parsed.error });
+    }
+    const checked = parsed.data;
+    return this.change(idOrFingerprint, (prev, now) => {
+      const next = { ...prev, probes: checked, updatedAt: now };
       return { write: next, audit: [], value: next };
     });
   }

@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { Incident, IncidentStatus } from "../incidents/index.js";
 import type { Clock } from "../time.js";
-import type { AuditEntry, AuditInput, Silence, SilenceMatchInput, SlackRef, StoredIncident } from "./records.js";
+import type { AuditEntry, AuditInput, Silence, SilenceMatchInput, SlackRef, StoredIncident, StoredProbe } from "./records.js";
 
 /**
  * What an upsert did. `suppressed`: it would have been created/updated/reopened, but an active silence matches
@@ -100,6 +100,8 @@ export interface Store {
   /** Resolves live incidents quiet (no new activity) for longer than `resolveAfter` says; returns those resolved. */
   autoResolve(resolveAfter: ResolveAfter): Promise<StoredIncident[]>;
   setSlackRef(idOrFingerprint: string, ref: SlackRef): Promise<StoredIncident>;
+  /** Replaces the incident's probe results (shown in the report and the Slack thread); `invalid` if one is malformed. */
+  setProbes(idOrFingerprint: string, probes: readonly StoredProbe[]): Promise<StoredIncident>;
 
   addSilence(silence: NewSilence): Promise<Silence>;
   /** Silences not yet expired, soonest expiry first. */

@@ -173,4 +173,20 @@ describe.skipIf(redis.missing !== undefined)(`RedisStore on a real redis-server$
     expect(all).toHaveLength(20);
     expect((await store.get("k-3"))?.status).toBe("acknowledged");
   });
+
+  test("an incident record written before probes existed reads with probes [] and takes new ones", async () => {
+    const n = ns();
+    const store = await connect(n);
+    const { readFile } = await import("node:fs/promises");
+    const state = JSON.parse(await readFile(new URL("../../unit/store/fixtures/state-before-probes.json", import.meta.url), "utf8")) as { incidents: { incident: { fingerprint: string } }[] };
+    const old = state.incidents[0];
+    if (!old) throw new Error("fixture has no incident");
+    await raw.set(`${n}:v1:incident:${old.incident.fingerprint}`, JSON.stringify(old));
+    await raw.zadd(`${n}:v1:incidents`, 1, old.incident.fingerprint);
+    await raw.hset(`${n}:v1:ids`, "fw-0a1b2c3d", old.incident.fingerprint);
+    expect((await store.get("fw-0a1b2c3d"))?.probes).toEqual([]);
+    const probe = { probe: "port_owner", params: { port: 9003 }, host: "mithrandir", at: 1, ok: true, summary: "PID 1 holds 9003" };
+    expect((await store.setProbes("fw-0a1b2c3d", [probe])).probes).toEqual([probe]);
+    expect((await store.list()).map((s) => s.probes)).toEqual([[probe]]);
+  });
 });

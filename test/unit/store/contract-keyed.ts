@@ -1,8 +1,8 @@
 // The Store contract for claims (set-if-absent with expiry) and small records with expiry (taken once).
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { ClaimResult, Store, StoreDeps } from "../../../src/store/index.js";
+import type { ClaimResult, Store, StoreDeps, StoredProbe } from "../../../src/store/index.js";
 import type { StoreHome } from "./contract.js";
-import { testClock, type TestClock } from "./support.js";
+import { snapshot, testClock, type TestClock } from "./support.js";
 
 /**
  * Lets an expiry pass: the test clock moves (file store), and for a store that expires by a real clock (Redis
@@ -131,6 +131,41 @@ export function describeKeyedContract(name: string, makeHome: () => Promise<Stor
         await expect(store.putRecord("approval", "k", value, 1_000)).rejects.toMatchObject({ reason: "invalid" });
       }
       await expect(store.putRecord("approval", "k", 1, 0)).rejects.toMatchObject({ reason: "invalid" });
+    });
+
+    test("setProbes replaces an incident's probe results; they outlive a restart and later upserts", async () => {
+      const first = await open();
+      const snap = snapshot();
+      expect((await first.upsert(snap)).incident.probes).toEqual([]);
+      const owner: StoredProbe = {
+        probe: "port_owner",
+        params: { port: 9003, unit: "transcription-palantir", all: true },
+        host: "mithrandir",
+        at: clock.now(),
+        ok: true,
+        summary: "PID 1573680 (node) holds 9003, PPID 1, outside the unit",
+        data: { holders: [{ pid: 1573680, comm: "node", ppid: 1 }] },
+      };
+      const failed: StoredProbe = { probe: "unit_status", params: {}, host: "mithrandir", at: clock.now(), ok: false, summary: "ssh: connection refused" };
+      clock.advance(1_000);
+      const set = await first.setProbes(snap.id, [owner, failed]);
+      expect(set.probes).toEqual([owner, failed]);
+      expect(set.updatedAt).toBe(clock.now());
+      await first.upsert(snapshot({ count: 9, lastSeen: Date.UTC(2025, 11, 26, 23) }));
+      const again = await restart();
+      expect((await again.get(snap.fingerprint))?.probes).toEqual([owner, failed]);
+      expect((await again.setProbes(snap.fingerprint, [failed])).probes).toEqual([failed]);
+      expect((await again.get(snap.id))?.probes).toEqual([failed]);
+    });
+
+    test("setProbes refuses malformed results and unknown incidents", async () => {
+      const store = await open();
+      await store.upsert(snapshot());
+      const bad = [{ probe: "", params: {}, host: "h", at: 1, ok: true, summary: "s" }] as StoredProbe[];
+      await expect(store.setProbes(snapshot().id, bad)).rejects.toMatchObject({ reason: "invalid" });
+      await expect(store.setProbes(snapshot().id, [{ probe: "p", params: {}, host: "h", at: 1, ok: true, summary: "s", data: 10n }])).rejects.toMatchObject({ reason: "invalid" });
+      await expect(store.setProbes("fw-nothere", [])).rejects.toMatchObject({ reason: "not_found" });
+      expect((await store.get(snapshot().id))?.probes).toEqual([]);
     });
 
     test("bad keys, owners and expiries are refused with a clear 'invalid' error", async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -149,5 +149,21 @@ describe("FileStore on disk", () => {
     expect((await store.list()).map((s) => s.incident.fingerprint)).toEqual(["fp-live"]);
     await store.close();
     expect(await readFile(join(dir, "state.json"), "utf8")).not.toContain("fp-done");
+  });
+
+  test("a state file written before commit/claims/records/probes existed opens and carries on (same layout version)", async () => {
+    // Written by the store as of commit c516967 (before these additions): no probes, no claims, no records, carry without run.
+    await copyFile(new URL("./fixtures/state-before-probes.json", import.meta.url), join(dir, "state.json"));
+    const store = await FileStore.open(dir, deps);
+    const s = await store.get("fw-0a1b2c3d");
+    expect(s?.probes).toEqual([]);
+    expect(s?.slack).toEqual({ channel: "C0123", ts: "1735254000.000100" });
+    expect(s?.incident.findings[0]?.count).toBe(487);
+    expect(await store.getCursor("journald:mithrandir")).toBe("s=abc;i=1f");
+    expect((await store.claim("k", "a", 60_000)).claimed).toBe(true);
+    const [r] = await store.commit({ snapshots: [snapshot({ count: 3 })], cursors: { "journald:mithrandir": "s=abc;i=30" }, run: "r1" });
+    expect(r?.incident.incident.findings[0]?.count).toBe(490);
+    await store.close();
+    expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8"))).toMatchObject({ v: 1, claims: { k: { owner: "a" } } });
   });
 });

@@ -9,7 +9,7 @@ const stored = (rules: readonly string[]): StoredIncident => {
   const incident = { ...snapshot(), findings };
   return {
     v: 1, incident, status: "open", createdAt: 0, updatedAt: 0, lastActivityAt: 0, acknowledged: undefined, resolved: undefined,
-    reopenTimes: [], reopenCount: 0, flapping: false, silencedBy: undefined, slack: undefined, history: [], carry: {},
+    reopenTimes: [], reopenCount: 0, flapping: false, silencedBy: undefined, slack: undefined, history: [], carry: {}, probes: [],
   };
 };
 
