@@ -57,6 +57,13 @@ describe("offerActions", () => {
     ]);
   });
 
+  test("results read back from a store (JSON: undefined keys gone) give the same offers", () => {
+    const sparse = portOwner({ unitMainPid: undefined, elapsedSeconds: undefined });
+    const roundTripped = JSON.parse(JSON.stringify([sparse, unitStatus()])) as StoredProbe[];
+    expect(offerActions(stored(seed000, roundTripped), rules, allowAll)).toEqual(offerActions(stored(seed000, [sparse, unitStatus()]), rules, allowAll));
+    expect(offerActions(stored(seed000, roundTripped), rules, allowAll)).toHaveLength(3);
+  });
+
   test("no probe, a failed probe, or a probe of another port or host: no kill offer", () => {
     const kills = (probes: StoredProbe[]) => offerActions(stored(seed000, probes), rules, allowAll).filter((o) => o.action === "kill_port_owner");
     expect(kills([])).toEqual([]);
