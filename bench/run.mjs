@@ -1,6 +1,7 @@
 // `npm run bench`: builds if needed, makes the corpus if missing, runs the peer harness with firewatch, the stage
 // micro-benchmarks and the peak-RSS check at 1M and 10M lines, and prints the tables.
-//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N]
+//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N] [--no-latency]
+// The last section runs bench/latency.mjs: `firewatch watch` from a line written to its incident (see that file).
 // Environment: FIREWATCH_BENCH_HARNESS (default ../shared/bench), TMPDIR (corpus under $TMPDIR/firewatch-bench).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -99,3 +100,10 @@ for (const { n, file } of sizes) {
   console.log(`| ${n.toLocaleString("en-US")} | ${(r.bytes / 1048576).toFixed(0)} | ${r.seconds.toFixed(2)} | ${(r.bytes / 1048576 / r.seconds).toFixed(0)} | ${r.mb.toFixed(0)} | ${factor === 1 ? "(reference)" : ok ? `OK (${factor}x the reference)` : "WRONG"} |`);
 }
 if (bigFile) rmSync(bigFile, { force: true });
+
+// 7. Latency of the daemon (`firewatch watch`): line written → incident JSON line, p50/p99, lines/s, RSS.
+if (!args.includes("--no-latency")) {
+  const latency = sh("node", [join(root, "bench/latency.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
+  console.log(`\n${latency.stdout}`);
+  if (latency.status !== 0) console.log("bench/latency.mjs FAILED (exit code " + latency.status + "): see stderr above.");
+}
