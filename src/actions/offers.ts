@@ -1,9 +1,9 @@
 // The remediation buttons an incident allows: its rules' `actions:`, backed by its probe results, within the guard config.
 import { z } from "zod";
 import type { Finding } from "../correlate/index.js";
-import { findingHost, type StoredProbe } from "../probes/index.js";
+import { findingHost } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
-import type { StoredIncident } from "../store/index.js";
+import type { StoredIncident, StoredProbe } from "../store/index.js";
 import { ActionId } from "./definitions.js";
 import { ContainerRef, Pid, Port, QueueName, UnitName } from "./params.js";
 import { checkScope, type GuardConfig } from "./policy.js";
@@ -17,9 +17,6 @@ export interface ActionOffer {
   /** Why this is offered, from the probe ("PID 1573680 (python3) holds 9003 outside rust-ingester, PPID 1"). */
   readonly why: string;
 }
-
-// TODO(store): StoredIncident gains `probes` (interfaces.md section 1); until then it may be absent.
-type WithProbes = StoredIncident & { readonly probes?: readonly StoredProbe[] };
 
 // Stored probe data is input (it went through JSON and a store): only the fields an offer rests on, parsed.
 const opt = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
@@ -115,8 +112,8 @@ function targetOf(params: Readonly<Record<string, string>>): string | undefined 
  * results support it (kill_port_owner: a proven rogue holder; restarts: a unit or container the probe found down or
  * looping), every value passes the action validators, and the guard config enables it for that host and target.
  */
-export function offerActions(stored: WithProbes, rules: ReadonlyMap<string, Rule>, guard: GuardConfig): ActionOffer[] {
-  const probes = stored.probes ?? [];
+export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, Rule>, guard: GuardConfig): ActionOffer[] {
+  const probes = stored.probes;
   const offers = new Map<string, ActionOffer>();
   for (const f of stored.incident.findings) {
     const rule = rules.get(f.rule);

@@ -2,22 +2,10 @@
 import type { Finding } from "../correlate/index.js";
 import type { Host } from "../hosts/index.js";
 import type { Rule } from "../rules/index.js";
-import type { StoredIncident } from "../store/index.js";
+import type { StoredIncident, StoredProbe } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { probesForRule, runProbe, type ProbeResult } from "./registry.js";
 import { ContainerValue } from "./values.js";
-
-// TODO(store): replace with `import type { StoredProbe } from "../store/index.js"` when area 1's StoredProbe lands.
-/** One probe result as the store keeps it (interfaces.md section 1). */
-export interface StoredProbe {
-  readonly probe: string;
-  readonly params: Readonly<Record<string, string | number | boolean>>;
-  readonly host: string;
-  readonly at: number;
-  readonly ok: boolean;
-  readonly summary: string;
-  readonly data?: unknown;
-}
 
 export interface IncidentProbeDeps {
   /** The configured host of that name; an incident on an unknown host gets failed results, nothing runs. */

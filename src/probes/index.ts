@@ -18,6 +18,8 @@ export { redisPing, parseRedisInfo, type RedisPing, type RedisPingParams } from 
 export { kernelOom, parseOomKills, type KernelOom, type KernelOomParams, type OomKill } from "./kernel-oom.js";
 export { healthEndpoint, type HealthEndpoint, type HealthEndpointParams } from "./health-endpoint.js";
 /** runIncidentProbes(stored, rules, deps): the probes an incident's rules name, each asked once, as stored results. */
-export { PROBE_CONCURRENCY, runIncidentProbes, type IncidentProbeDeps, type StoredProbe } from "./incident-probes.js";
+export { PROBE_CONCURRENCY, runIncidentProbes, type IncidentProbeDeps } from "./incident-probes.js";
+/** What runIncidentProbes returns is the store's StoredProbe (re-exported for callers that import it from here). */
+export type { StoredProbe } from "../store/index.js";
 /** findingHost(finding, incidentHost): the host name a finding's probes and actions run on ("local" when the logs name none). */
 export { findingHost } from "./incident-probes.js";

@@ -3,7 +3,7 @@ import { formatIso } from "../time.js";
 import type { Finding } from "../correlate/index.js";
 import type { Incident } from "../incidents/index.js";
 import { describeCadence } from "./clock-format.js";
-import type { StoredProbe } from "../probes/index.js";
+import type { StoredProbe } from "../store/index.js";
 import type { FindingJson, IncidentJson, ProbeJson, ReportJson } from "./json-schema.js";
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : formatIso(ms));

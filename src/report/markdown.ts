@@ -11,7 +11,7 @@ import { occurrenceBullet, renderIssues } from "./markdown-issues.js";
 import { draftedAnalysis, draftedParagraph, draftedSteps, proseNote, type ReportProse } from "./markdown-prose.js";
 import { renderTimeline } from "./markdown-timeline.js";
 import { assignProbes, renderProbeBlock } from "./probe-evidence.js";
-import type { StoredProbe } from "../probes/index.js";
+import type { StoredProbe } from "../store/index.js";
 import { firewatchVersion } from "./version.js";
 
 export interface MarkdownOptions {

@@ -1,6 +1,7 @@
 // Probe results as report evidence: which read-only command ran where, when, what it concluded, and an excerpt of its data.
 import type { Finding } from "../correlate/index.js";
-import { findingHost, type StoredProbe } from "../probes/index.js";
+import { findingHost } from "../probes/index.js";
+import type { StoredProbe } from "../store/index.js";
 import type { Rule } from "../rules/index.js";
 import type { TimeFormat } from "./clock-format.js";
 import { codeBlock, escapeInline } from "./escape.js";

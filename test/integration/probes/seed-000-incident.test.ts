@@ -74,7 +74,7 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 on a real dockerd: probes
       const { incident: stored } = await store.upsert(incident);
       // Local source: the records carry no host; the probes run on "local" with this test's dockerd.
       const probes = await runIncidentProbes(stored, byId, { host: (n) => (n === "local" ? host : undefined), dockerHost: dockerd.host, clock: systemClock });
-      const owner = probes.find((p) => p.probe === "port_owner");
+      const owner = probes.find((p) => p.probe === "port_owner" && p.params.port === String(port));
       expect(owner).toMatchObject({ host: "local", ok: true, params: { port: String(port), container: "rust-ingester" }, data: { pid: rogue.pid, ppid: 1, inContainer: false, rogue: true } });
       expect(owner?.summary).toMatch(new RegExp(`^rogue process: port ${port} held by PID ${rogue.pid} \\(busybox nc -l -p ${port}\\), user root, PPID 1; outside container rust-ingester$`));
       // The service was found to be a container, so no systemctl question about a unit of that name was asked.
@@ -82,7 +82,11 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 on a real dockerd: probes
       const state = probes.find((p) => p.probe === "container_state");
       expect(state).toMatchObject({ ok: true, params: { container: "rust-ingester" }, data: { name: "rust-ingester" } });
 
-      const withProbes = { ...stored, probes };
+      // Kept with the incident and read back, as the bot and `firewatch report` read it.
+      await store.setProbes(stored.incident.id, probes);
+      const withProbes = await store.get(stored.incident.id);
+      expect(withProbes?.probes).toHaveLength(probes.length);
+      if (!withProbes) return;
       const policy = { users: ["U1"], channels: ["C1"], hosts: ["local"], targets: ["rust-ingester"] };
       const offers = offerActions(withProbes, byId, GuardConfigSchema.parse({ actions: { kill_port_owner: policy, restart_unit: policy } }));
       expect(offers).toEqual([
@@ -91,7 +95,7 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 on a real dockerd: probes
       // Not enabled for this host: nothing offered.
       expect(offerActions(withProbes, byId, GuardConfigSchema.parse({ actions: { kill_port_owner: { ...policy, hosts: ["prod-*"] } } }))).toEqual([]);
 
-      const report = renderMarkdown(stored.incident, byId, { probes });
+      const report = renderMarkdown(withProbes.incident, byId, { probes: withProbes.probes });
       expect(report).toContain(`- ✅ \`port_owner\` on local (container=rust-ingester, port=${port}) at `);
       expect(report).toContain(`rogue process: port ${port} held by PID ${rogue.pid} (busybox nc -l -p ${port}), user root, PPID 1; outside container rust-ingester`);
       expect(report).toContain(`# port_owner on local (container=rust-ingester, port=${port})\nport: ${port}\nlistening: true\npid: ${rogue.pid}\nholders: [${rogue.pid}]\nppid: 1\ncommand: busybox nc -l -p ${port}\n`);

@@ -67,7 +67,8 @@ describe.skipIf(missing !== undefined)(`seed 002: probes of an incident ask the 
       const again = await runIncidentProbes(stored, result.rules, { host: () => host, clock: systemClock });
       expect(again.find((p) => p.probe === "redis_ping")?.summary).toMatch(new RegExp(`^Redis at 127\\.0\\.0\\.1:${redis.port} answers PONG, version `));
 
-      const report = renderMarkdown(stored.incident, result.rules, { probes });
+      const kept = await store.setProbes(stored.incident.id, probes);
+      const report = renderMarkdown(kept.incident, result.rules, { probes: kept.probes });
       expect(report).toContain(`\`redis_ping\` on local (address=127.0.0.1:${redis.port}) at `);
       expect(report).toContain(`\`health_endpoint\` on local (port=${httpPort}, target=127.0.0.1) at `);
       expect(report).toContain(`# health_endpoint on local (port=${httpPort}, target=127.0.0.1)\nurl: http://127.0.0.1:${httpPort}/health\nanswered: true\nstatus: 503\nhealthy: false\n`);

@@ -12,7 +12,7 @@ function finding(rule: string, fields: Record<string, string>, service: string |
   return { rule, severity: "critical", state: "firing", count: 20, firstSeen: 1, lastSeen: 2, host, service, groupKey: `${rule}{}`, fields, evidence: [], cadence: undefined, table: undefined, recoveredAt: undefined };
 }
 
-function stored(findings: Finding[], probes: StoredProbe[]): StoredIncident & { probes: StoredProbe[] } {
+function stored(findings: Finding[], probes: StoredProbe[]): StoredIncident {
   return {
     v: 1,
     incident: { id: "fw-1234abcd", fingerprint: "f".repeat(64), title: "t", severity: "critical", status: "open", host: "mithrandir", service: findings[0]?.service, firstSeen: 1, lastSeen: 2, findings },

@@ -14,7 +14,7 @@ function finding(rule: string, fields: Record<string, string>, service: string |
 
 function stored(findings: Finding[], host: string | undefined = "mithrandir"): StoredIncident {
   const incident: Incident = { id: "fw-1234abcd", fingerprint: "f".repeat(64), title: "t", severity: "critical", status: "open", host, service: findings[0]?.service, firstSeen: 1, lastSeen: 2, findings };
-  return { v: 1, incident, status: "open", createdAt: 0, updatedAt: 0, lastActivityAt: 0, acknowledged: undefined, resolved: undefined, reopenTimes: [], reopenCount: 0, flapping: false, silencedBy: undefined, slack: undefined, history: [], carry: {} };
+  return { v: 1, incident, status: "open", createdAt: 0, updatedAt: 0, lastActivityAt: 0, acknowledged: undefined, resolved: undefined, reopenTimes: [], reopenCount: 0, flapping: false, silencedBy: undefined, slack: undefined, history: [], carry: {}, probes: [] };
 }
 
 const rule = (id: string, probes: string[]): Rule => RuleSchema.parse({ id, kind: "single", match: "x", probes });
