@@ -1,9 +1,9 @@
 // The Store contract for commit(): batches of snapshots and cursors, equal to upserts one by one; run-aware carry.
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { Store, StoreDeps, UpsertResult } from "../../../src/store/index.js";
-import type { StoreHome } from "./contract.js";
-import { snapshot, testClock, type TestClock } from "./support.js";
+import { describe, expect, test } from "vitest";
+import type { Store, UpsertResult } from "../../../src/store/index.js";
+import { useStoreHome, type StoreHome } from "./contract-kit.js";
+import { snapshot, testClock } from "./support.js";
 
 const BASE = Date.UTC(2025, 11, 26, 22, 0, 0);
 
@@ -17,28 +17,8 @@ const outcomes = (rs: readonly UpsertResult[]) => rs.map((r) => r.outcome);
 
 export function describeCommitContract(name: string, makeHome: () => Promise<StoreHome>): void {
   describe(`Store contract, commit: ${name}`, () => {
-    let home: StoreHome;
-    let clock: TestClock;
-    let deps: StoreDeps;
-    const opened: Store[] = [];
-    const open = async (d: StoreDeps = deps) => {
-      const s = await home.open(d);
-      opened.push(s);
-      return s;
-    };
-    const restart = async () => {
-      for (const s of opened.splice(0)) await s.close();
-      return open();
-    };
-    beforeEach(async () => {
-      home = await makeHome();
-      clock = testClock();
-      deps = { clock };
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-      await home.cleanup();
-    });
+    const kit = useStoreHome(makeHome);
+    const { open, restart } = kit;
 
     test("a batch stores every snapshot and every cursor, with the outcomes and audit of upsert", async () => {
       const store = await open();

@@ -1,8 +1,8 @@
 // The Store contract for claims (set-if-absent with expiry) and small records with expiry (taken once).
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { ClaimResult, Store, StoreDeps, StoredProbe } from "../../../src/store/index.js";
-import type { StoreHome } from "./contract.js";
-import { snapshot, testClock, type TestClock } from "./support.js";
+import { describe, expect, test } from "vitest";
+import type { ClaimResult, StoredProbe } from "../../../src/store/index.js";
+import { useStoreHome, type StoreHome } from "./contract-kit.js";
+import { snapshot, type TestClock } from "./support.js";
 
 /**
  * Lets an expiry pass: the test clock moves (file store), and for a store that expires by a real clock (Redis
@@ -17,28 +17,8 @@ async function afterExpiry<T>(clock: TestClock, ms: number, attempt: () => Promi
 
 export function describeKeyedContract(name: string, makeHome: () => Promise<StoreHome>): void {
   describe(`Store contract, claims and records: ${name}`, () => {
-    let home: StoreHome;
-    let clock: TestClock;
-    let deps: StoreDeps;
-    const opened: Store[] = [];
-    const open = async (d: StoreDeps = deps) => {
-      const s = await home.open(d);
-      opened.push(s);
-      return s;
-    };
-    const restart = async () => {
-      for (const s of opened.splice(0)) await s.close();
-      return open();
-    };
-    beforeEach(async () => {
-      home = await makeHome();
-      clock = testClock();
-      deps = { clock };
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-      await home.cleanup();
-    });
+    const kit = useStoreHome(makeHome);
+    const { open, restart } = kit;
 
     test("a claim is set once: later callers (the same owner too) are told who holds it", async () => {
       const store = await open();
@@ -70,7 +50,7 @@ export function describeKeyedContract(name: string, makeHome: () => Promise<Stor
     test("an expired claim lets a later claim win", async () => {
       const store = await open();
       expect((await store.claim("k-exp", "a", 5)).claimed).toBe(true);
-      const later = await afterExpiry(clock, 5, () => store.claim("k-exp", "b", 60_000), (r: ClaimResult) => r.claimed);
+      const later = await afterExpiry(kit.clock, 5, () => store.claim("k-exp", "b", 60_000), (r: ClaimResult) => r.claimed);
       expect(later).toEqual({ claimed: true, owner: "b" });
       expect(await store.release("k-exp", "a")).toBe(false);
     });
@@ -114,7 +94,7 @@ export function describeKeyedContract(name: string, makeHome: () => Promise<Stor
     test("an expired record is gone for get and take", async () => {
       const store = await open();
       await store.putRecord("approval", "ap-exp", 42, 5);
-      expect(await afterExpiry(clock, 5, () => store.getRecord("approval", "ap-exp"), (v) => v === undefined)).toBeUndefined();
+      expect(await afterExpiry(kit.clock, 5, () => store.getRecord("approval", "ap-exp"), (v) => v === undefined)).toBeUndefined();
       expect(await store.takeRecord("approval", "ap-exp")).toBeUndefined();
     });
 
@@ -141,16 +121,16 @@ export function describeKeyedContract(name: string, makeHome: () => Promise<Stor
         probe: "port_owner",
         params: { port: 9003, unit: "transcription-palantir", all: true },
         host: "mithrandir",
-        at: clock.now(),
+        at: kit.clock.now(),
         ok: true,
         summary: "PID 1573680 (node) holds 9003, PPID 1, outside the unit",
         data: { holders: [{ pid: 1573680, comm: "node", ppid: 1 }] },
       };
-      const failed: StoredProbe = { probe: "unit_status", params: {}, host: "mithrandir", at: clock.now(), ok: false, summary: "ssh: connection refused" };
-      clock.advance(1_000);
+      const failed: StoredProbe = { probe: "unit_status", params: {}, host: "mithrandir", at: kit.clock.now(), ok: false, summary: "ssh: connection refused" };
+      kit.clock.advance(1_000);
       const set = await first.setProbes(snap.id, [owner, failed]);
       expect(set.probes).toEqual([owner, failed]);
-      expect(set.updatedAt).toBe(clock.now());
+      expect(set.updatedAt).toBe(kit.clock.now());
       await first.upsert(snapshot({ count: 9, lastSeen: Date.UTC(2025, 11, 26, 23) }));
       const again = await restart();
       expect((await again.get(snap.fingerprint))?.probes).toEqual([owner, failed]);

@@ -1,45 +1,19 @@
 // The Store contract: one suite every implementation must pass (FileStore here, RedisStore against a real redis-server).
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { Store, StoreDeps } from "../../../src/store/index.js";
+import { describe, expect, test } from "vitest";
 import { describeCommitContract } from "./contract-commit.js";
+import { useStoreHome, type StoreHome } from "./contract-kit.js";
 import { describeKeyedContract } from "./contract-keyed.js";
-import { snapshot, testClock, type TestClock } from "./support.js";
+import { snapshot, testClock } from "./support.js";
 
-/** A place a store lives (a directory, a Redis namespace): open it (again) with deps, remove it at the end. */
-export interface StoreHome {
-  open(deps: StoreDeps): Promise<Store>;
-  cleanup(): Promise<void>;
-}
+export type { StoreHome };
 
 const MIN = 60_000;
 
 export function describeStoreContract(name: string, makeHome: () => Promise<StoreHome>): void {
   describe(`Store contract: ${name}`, () => {
-    let home: StoreHome;
-    let clock: TestClock;
-    let deps: StoreDeps;
-    const opened: Store[] = [];
-    const open = async (d: StoreDeps = deps) => {
-      const s = await home.open(d);
-      opened.push(s);
-      return s;
-    };
-    /** Closes every store opened so far and opens a new one on the same place: a process restart. */
-    const restart = async () => {
-      for (const s of opened.splice(0)) await s.close();
-      return open();
-    };
-
-    beforeEach(async () => {
-      home = await makeHome();
-      clock = testClock();
-      deps = { clock, flap: { maxReopens: 2, windowMs: 60 * MIN } };
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-      await home.cleanup();
-    });
+    const kit = useStoreHome(makeHome, { maxReopens: 2, windowMs: 60 * MIN });
+    const { open, restart } = kit;
 
     test("a new fingerprint is created once, findable by short id and by fingerprint", async () => {
       const store = await open();
@@ -113,10 +87,10 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       const store = await open();
       const snap = snapshot();
       await store.upsert(snap);
-      clock.advance(5 * MIN);
+      kit.clock.advance(5 * MIN);
       const acked = await store.acknowledge(snap.id, "slack:U42", "looking at it");
       expect(acked.status).toBe("acknowledged");
-      expect(acked.acknowledged).toEqual({ by: "slack:U42", at: clock.now() });
+      expect(acked.acknowledged).toEqual({ by: "slack:U42", at: kit.clock.now() });
       const r = await store.upsert(snapshot({ count: 5, lastSeen: Date.UTC(2025, 11, 26, 23, 0, 0) }));
       expect(r.outcome).toBe("updated");
       expect(r.incident.status).toBe("acknowledged");
@@ -141,7 +115,7 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       await expect(store.acknowledge(snap.id, "cli:bob")).rejects.toMatchObject({ reason: "invalid" });
       // The same lines again (a replay) do not reopen it.
       expect((await store.upsert(snap)).outcome).toBe("unchanged");
-      clock.advance(10 * MIN);
+      kit.clock.advance(10 * MIN);
       const r = await store.upsert(snapshot({ count: 4, lastSeen: Date.UTC(2025, 11, 27, 1, 0, 0) }));
       expect(r.outcome).toBe("reopened");
       expect(r.incident.status).toBe("open");
@@ -158,10 +132,10 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       const snap = snapshot();
       await store.upsert(snap);
       const after = (ms: number) => () => ms;
-      clock.advance(4 * MIN);
+      kit.clock.advance(4 * MIN);
       expect(await store.autoResolve(after(5 * MIN))).toEqual([]);
       expect(await store.autoResolve(() => undefined)).toEqual([]);
-      clock.advance(2 * MIN);
+      kit.clock.advance(2 * MIN);
       const done = await store.autoResolve(after(5 * MIN));
       expect(done.map((s) => s.incident.id)).toEqual([snap.id]);
       expect((await store.get(snap.id))?.status).toBe("resolved");
@@ -174,7 +148,7 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       let last = Date.UTC(2025, 11, 26, 22, 0, 0);
       await store.upsert(snapshot({ lastSeen: last }));
       for (let i = 0; i < 3; i++) {
-        clock.advance(6 * MIN);
+        kit.clock.advance(6 * MIN);
         expect(await store.autoResolve(() => 5 * MIN)).toHaveLength(1);
         last += 6 * MIN;
         expect((await store.upsert(snapshot({ lastSeen: last }))).outcome).toBe("reopened");
@@ -182,9 +156,9 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       const s = await store.get(snapshot().id);
       expect(s?.flapping).toBe(true);
       expect(s?.history.some((h) => h.event === "flapping")).toBe(true);
-      clock.advance(6 * MIN);
+      kit.clock.advance(6 * MIN);
       expect(await store.autoResolve(() => 5 * MIN)).toEqual([]);
-      clock.advance(60 * MIN);
+      kit.clock.advance(60 * MIN);
       expect(await store.autoResolve(() => 5 * MIN)).toHaveLength(1);
       expect((await store.get(snapshot().id))?.flapping).toBe(false);
     });
@@ -198,7 +172,7 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
       expect(r.silenceId).toBe(sil.id);
       expect(r.incident.silencedBy).toBe(sil.id);
       expect((await store.upsert(snapshot({ fingerprint: "ffff0000aaaa", rule: "oom_kill" }))).outcome).toBe("created");
-      clock.advance(61 * MIN);
+      kit.clock.advance(61 * MIN);
       expect(await store.listSilences()).toEqual([]);
       const later = await store.upsert(snapshot({ count: 5, lastSeen: Date.UTC(2025, 11, 27, 0, 0, 0) }));
       expect(later.outcome).toBe("updated");
@@ -253,9 +227,9 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
     test("list filters by status, host and rule, most recently active first", async () => {
       const store = await open();
       await store.upsert(snapshot({ fingerprint: "fp-1", host: "a" }));
-      clock.advance(MIN);
+      kit.clock.advance(MIN);
       await store.upsert(snapshot({ fingerprint: "fp-2", host: "b", rule: "oom_kill" }));
-      clock.advance(MIN);
+      kit.clock.advance(MIN);
       await store.upsert(snapshot({ fingerprint: "fp-3", host: "a", state: "observed" }));
       await store.resolve("fp-1", "t");
       expect((await store.list()).map((s) => s.incident.fingerprint)).toEqual(["fp-3", "fp-2", "fp-1"]);
