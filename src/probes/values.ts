@@ -49,7 +49,12 @@ export const NetHostValue = z
  * → host and port. An empty host, "*" or "0.0.0.0" means this machine (127.0.0.1).
  */
 export function parseAddress(text: string, defaultPort: number): { host: string; port: number } | undefined {
-  const first = String(firstListed(text)).trim().replace(/^[a-z][a-z0-9+.-]{0,16}:\/\//, "").replace(/\/.*$/, "");
+  const listed = String(firstListed(text)).trim();
+  // Printable ASCII, nothing else: an empty or odd value is not "this machine" by default.
+  if (!/^[!-~]+$/.test(listed)) return undefined;
+  const scheme = /^[a-z][a-z0-9+.-]{0,16}:\/\//.exec(listed);
+  // Only a URL ("redis://cache:6380/0") has a path to drop; a bare address with a "/" is no address.
+  const first = scheme ? listed.slice(scheme[0].length).replace(/\/[0-9]{0,5}$/, "") : listed;
   const m = /^(?:\[([0-9A-Fa-f:.]{2,45})\]|([^:\s]*))(?::(\d{1,5}))?$/.exec(first);
   if (!m) return undefined;
   const raw = m[1] ?? m[2] ?? "";

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { Finding } from "../../../src/correlate/index.js";
 import type { ExecResult, Host, HostProcess } from "../../../src/hosts/index.js";
@@ -124,5 +125,26 @@ describe("runIncidentProbes", () => {
     const out = await runIncidentProbes(stored(many, "h"), rules, { host: () => h.host, clock });
     expect(out.map((p) => p.params.unit)).toEqual(many.map((f) => f.fields.unit));
     expect(h.maxInFlight()).toBe(PROBE_CONCURRENCY);
+  });
+
+  test("property: a field holding shell syntax never reaches a command, whatever the rule asks", async () => {
+    const all = new Map<string, Rule>([["any_rule", rule("any_rule", ["port_owner", "unit_status", "container_state", "process_info", "file_exists", "disk_usage", "redis_ping", "health_endpoint", "kernel_oom"])]]);
+    const shelly = fc
+      .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(";", "$(", "`", "|", "&", "\n", " ", "'", "\""), fc.string({ maxLength: 12 }))
+      .map(([a, b, c]) => `${a}${b}${c}`);
+    await fc.assert(
+      // Paths are not in it: any absolute path is a valid argument (argv, after "--"), shell characters included.
+      fc.asyncProperty(shelly, shelly, shelly, shelly, async (port, unit, container, url) => {
+        const h = fakeHost("h", () => ({}));
+        const s = stored([finding("any_rule", { port, unit, container, pid: unit, address: container, url: `http://x/${url}`, target: unit }, unit, "h")], "h");
+        const out = await runIncidentProbes(s, all, { host: () => h.host, clock });
+        // A value may be trimmed or defaulted on the way ("\n0" is host "0"), but what reaches argv holds no shell syntax.
+        const bad = h.calls.flat().filter((a) => /[;`|'"\n]|\$\(/.test(a));
+        expect(bad).toEqual([]);
+        // port_owner, unit_status, container_state and process_info take their one value from the log: all refused.
+        expect(out.filter((p) => ["port_owner", "unit_status", "container_state", "process_info"].includes(p.probe)).every((p) => !p.ok)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

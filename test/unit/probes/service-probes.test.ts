@@ -65,7 +65,7 @@ describe("redis_ping", () => {
     expect(parseAddress(":6379", 6379)).toEqual({ host: "127.0.0.1", port: 6379 });
     expect(parseAddress("[::1]:6379, other:1", 6379)).toEqual({ host: "::1", port: 6379 });
     expect(parseAddress("redis", 6379)).toEqual({ host: "redis", port: 6379 });
-    for (const bad of ["-h:1", "a b:1", "$(id):6379", "x:99999", "x;id:1"]) expect(parseAddress(bad, 6379), bad).toBeUndefined();
+    for (const bad of ["-h:1", "a b:1", "$(id):6379", "x:99999", "x;id:1", "/;", "x/y:1", "", "\n"]) expect(parseAddress(bad, 6379), bad).toBeUndefined();
     expect(RedisPingParams.safeParse({ address: "`id`:6379" }).success).toBe(false);
     expect(RedisPingParams.parse({})).toEqual({ host: "127.0.0.1", port: 6379 });
   });
