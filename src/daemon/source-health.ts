@@ -15,6 +15,8 @@ export interface SourceHealthEntry {
   readonly lastLineAt: number | undefined;
   /** The link as the daemon last reported it ("unknown" before its first report). */
   readonly link: LinkState | "unknown";
+  /** When the link entered that state. */
+  readonly linkSince: number;
   readonly host: string;
   /** Why it is quiet or down; "" when up. */
   readonly reason: string;
@@ -36,18 +38,17 @@ export interface SourceHealthOptions {
   quietMs: (source: string) => number | undefined;
   /** Kept for the interface; every call carries the daemon's `now`, so nothing here reads a clock of its own. */
   clock: Clock;
-  /** How long a link may stay retrying or ended (journal rotated, journald restarted) before the source is down. */
-  linkGraceMs?: number;
   /** While a source stays quiet or down, the same record is repeated this often (see REMIND_MS). */
   remindMs?: number;
 }
 
 /**
- * A journal rotated under journalctl, or journald restarted, ends the follower; the daemon reopens it within seconds.
- * That is routine, so "ended" (or "retrying") becomes an incident only when the link is not back within this grace.
- * The daemon says "failed" itself once a source used up its configured retries: that one counts at once.
+ * Only "failed" makes a source down: the daemon says it once the source has used up its configured `retries`
+ * (reconnects in a row without a line). "retrying" and "ended" (journalctl exited as its journal was rotated or
+ * journald restarted, a container's log stream closed) are routine: the daemon starts the source again at once, and
+ * it reports "connected" only when lines flow again, so a restarted source that is simply silent would look like a
+ * link still away. A restarted follower that really receives nothing is caught by the quiet time instead.
  */
-export const DEFAULT_LINK_GRACE_MS = 2 * 60_000;
 
 /**
  * The store resolves an incident after its rules' resolve_after of no new activity (firewatch_source_*.yaml: 5m),
@@ -90,7 +91,6 @@ interface Entry {
  * repeats above), so a source that flaps makes a bounded number of records; tick() is one pass over the sources.
  */
 export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
-  const graceMs = opts.linkGraceMs ?? DEFAULT_LINK_GRACE_MS;
   const remindMs = opts.remindMs ?? DEFAULT_REMIND_MS;
   const entries = new Map<string, Entry>();
   let line = 0;
@@ -146,12 +146,9 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
     e.linesSinceCondition = false;
   }
 
-  /** Why the link counts as down now, or undefined while it is fine (or still within its grace). */
-  function linkDown(e: Entry, now: number): string | undefined {
+  /** Why the link counts as down now (see above: only a failed link), or undefined. */
+  function linkDown(e: Entry): string | undefined {
     if (e.failedSinceTick || e.link === "failed") return `link failed: ${e.linkDetail || "gave up reconnecting"}`;
-    if (e.link === "retrying" && now - e.linkSince >= graceMs) return `retrying for ${formatDuration(now - e.linkSince)}: ${e.linkDetail || "no detail"}`;
-    if (e.link === "ended" && now - e.linkSince >= graceMs)
-      return `ended ${formatDuration(now - e.linkSince)} ago and not reconnected (journal rotated, journald restarted, or the stream closed): ${e.linkDetail || "no detail"}`;
     return undefined;
   }
 
@@ -173,7 +170,7 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
       enter(e, "up", "", now);
       return record(e, now, "connected", "info", `firewatch source ${e.source} is connected again after ${lasted} down`, `link connected after ${lasted} down`);
     }
-    const down = was === "down" ? undefined : linkDown(e, now);
+    const down = was === "down" ? undefined : linkDown(e);
     e.failedSinceTick = false;
     if (down !== undefined) {
       enter(e, "down", down, now);
@@ -186,7 +183,7 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
     }
     if (was !== "up" && now - e.reportedAt >= remindMs) {
       e.reportedAt = now;
-      e.reason = was === "quiet" ? quietFor(e, now) : (linkDown(e, now) ?? e.reason);
+      e.reason = was === "quiet" ? quietFor(e, now) : (linkDown(e) ?? e.reason);
       const state = was === "quiet" ? "quiet" : "down";
       return record(e, now, state, was === "quiet" ? "warn" : "error", `firewatch source ${e.source} is ${state}: ${e.reason}`, e.reason);
     }
@@ -220,7 +217,7 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
     snapshot() {
       const snap: Record<string, SourceHealthEntry> = Object.create(null);
       for (const e of entries.values()) {
-        snap[e.source] = { state: e.condition, since: e.conditionSince, lastLineAt: e.lastLineAt, link: e.link, host: e.host, reason: e.reason };
+        snap[e.source] = { state: e.condition, since: e.conditionSince, lastLineAt: e.lastLineAt, link: e.link, linkSince: e.linkSince, host: e.host, reason: e.reason };
       }
       return snap;
     },
@@ -244,6 +241,7 @@ export function sourceHealthState(snapshot: Readonly<Record<string, SourceHealth
     sources[name] = {
       state: s.state,
       link: s.link,
+      linkSinceSeconds: Math.round((now - s.linkSince) / 1000),
       sinceSeconds: Math.round((now - s.since) / 1000),
       lastLineAgoSeconds: s.lastLineAt === undefined ? null : Math.round((now - s.lastLineAt) / 1000),
       ...(s.reason ? { reason: s.reason } : {}),

@@ -2,7 +2,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
-  DEFAULT_LINK_GRACE_MS,
   DEFAULT_REMIND_MS,
   createSourceHealth,
   sourceHealthState,
@@ -137,30 +136,24 @@ describe("createSourceHealth: links", () => {
     expect(states(h.tick(clock.t))).toEqual(["quiet"]);
   });
 
-  test("retrying is tolerated for the grace, then it is down", () => {
+  test("retrying and ended make no record by themselves: the daemon restarts the source, and says failed past its retries", () => {
     const { h, clock } = make();
     h.seen("journald:web1", "web1", T0);
     h.state("journald:web1", "web1", "retrying", "ECONNRESET", T0);
-    h.state("journald:web1", "web1", "retrying", "ETIMEDOUT", T0 + 30_000);
-    expect(tickUntil(h, clock, T0 + DEFAULT_LINK_GRACE_MS - 1000)).toEqual([]);
+    h.state("journald:web1", "web1", "ended", "journalctl exited (journal rotated)", T0 + 30_000);
+    expect(tickUntil(h, clock, T0 + 9 * MIN)).toEqual([]);
+    expect(h.snapshot()["journald:web1"]).toMatchObject({ state: "up", link: "ended", linkSince: T0 + 30_000 });
+    h.state("journald:web1", "web1", "failed", "ssh: handshake timed out", clock.t);
     clock.t += 1000;
-    const [down] = h.tick(clock.t);
-    expect(down?.text).toBe("firewatch source journald:web1 is down: retrying for 2 min: ETIMEDOUT");
+    expect(h.tick(clock.t).map((r) => r.text)).toEqual(["firewatch source journald:web1 is down: link failed: ssh: handshake timed out"]);
   });
 
-  test("a journal that ended and reconnected within the grace makes no record; one that stays away is down", () => {
+  test("a follower restarted after its journal ended but receiving nothing is caught by the quiet time", () => {
     const { h, clock } = make();
     h.seen("journald:web1", "web1", T0);
-    h.state("journald:web1", "web1", "ended", "journalctl exited (journal rotated)", T0 + 1000);
-    h.state("journald:web1", "web1", "connected", "", T0 + 3000);
-    h.seen("journald:web1", "web1", T0 + 4000);
-    expect(tickUntil(h, clock, T0 + 5 * MIN)).toEqual([]);
-
-    h.state("journald:web1", "web1", "ended", "journalctl exited with code 1", clock.t);
-    const rs = tickUntil(h, clock, clock.t + DEFAULT_LINK_GRACE_MS);
-    expect(rs.map((r) => r.text)).toEqual([
-      "firewatch source journald:web1 is down: ended 2 min ago and not reconnected (journal rotated, journald restarted, or the stream closed): journalctl exited with code 1",
-    ]);
+    h.state("journald:web1", "web1", "ended", "journalctl exited", T0 + 1000);
+    const rs = tickUntil(h, clock, T0 + 10 * MIN);
+    expect(rs.map((r) => r.text)).toEqual(["firewatch source journald:web1 is quiet: no lines for 10 min (quiet after 10 min)"]);
   });
 
   test("a quiet source whose link then fails is escalated to down once", () => {
@@ -280,7 +273,7 @@ describe("sourceHealthState", () => {
     h.tick(T0 + 10 * MIN);
     const quiet = sourceHealthState(h.snapshot(), T0 + 10 * MIN);
     expect(quiet.ok).toBe(true);
-    expect(quiet.detail).toMatchObject({ sources: { "journald:web1": { state: "quiet", lastLineAgoSeconds: 600 } } });
+    expect(quiet.detail).toMatchObject({ sources: { "journald:web1": { state: "quiet", lastLineAgoSeconds: 600, sinceSeconds: 0 } } });
     h.state("docker:web2", "web2", "failed", "Cannot connect to the Docker daemon", T0 + 11 * MIN);
     h.tick(T0 + 11 * MIN + 1000);
     const down = sourceHealthState(h.snapshot(), T0 + 11 * MIN + 1000);
