@@ -1,7 +1,8 @@
 // Seed 000 with Docker, end to end on a real dockerd: a detached host process holds the port, a `--network host
 // --restart always` container loops on EADDRINUSE → its logs through the library rules → a stored incident →
 // runIncidentProbes names the rogue PID, PPID 1, "outside the container" → offerActions offers kill_port_owner with that
-// PID → the markdown report shows the probe evidence. Then a real OOM kill for kernel_oom.
+// PID → the markdown report shows the probe evidence. Then a real OOM kill for kernel_oom, and seed 001's OOM-killed
+// restart loop from real docker events → container_state/kernel_oom evidence → restart_container offered.
 import { rm } from "node:fs/promises";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -13,7 +14,7 @@ import type { LogRecord } from "../../../src/parsers/index.js";
 import { runIncidentProbes, runProbe, type KernelOom } from "../../../src/probes/index.js";
 import { renderMarkdown } from "../../../src/report/index.js";
 import { compileRules, createMatcher, loadRules, type Rule } from "../../../src/rules/index.js";
-import { followContainerLogs } from "../../../src/sources/index.js";
+import { followContainerLogs, followDockerEvents } from "../../../src/sources/index.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
@@ -22,7 +23,7 @@ import { startDetachedListener, until, type Listener } from "./helpers.js";
 
 const avail = dockerdAvailability();
 
-describe.skipIf(avail.missing !== undefined)(`seed 000 on a real dockerd: probes, offers, report ${avail.missing ?? ""}`, () => {
+describe.skipIf(avail.missing !== undefined)(`seed 000 and 001 on a real dockerd: probes, offers, report ${avail.missing ?? ""}`, () => {
   let dockerd: DockerdInstance;
   let docker: Dockerode;
   let tmp: { path: string; remove(): Promise<void> };
@@ -128,4 +129,51 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 on a real dockerd: probes
     expect(last?.memcg).toContain(((await dockerd.docker(["inspect", "--format", "{{.Id}}", "hog"])).trim()));
     expect(r.text).toMatch(/^\d+ OOM kills? in the kernel log \(dmesg, \d+ lines\); [1-9]\d* in container hog; last at /);
   }, 90_000);
+
+  test("seed 001: an OOM-killed container in a restart loop → container_state and kernel_oom evidence → restart_container offered", async () => {
+    const rules = await loadRules({});
+    const byId: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));
+    const match = createMatcher(compileRules(rules));
+    const correlator = createCorrelator(rules);
+    const ac = new AbortController();
+    const events = followDockerEvents({ docker, filters: { container: ["ingester"], event: ["oom", "die"] }, signal: ac.signal });
+    const first = events.next();
+    // Seed 001's shape: exit 137 under a memory limit, restarted by its policy.
+    await dockerd.docker(["run", "-d", "--name", "ingester", "--memory", "8m", "--memory-swap", "8m", "--restart", "on-failure:3", dockerd.image, "sh", "-c", "x=$(yes | head -c 200000000); echo survived"]);
+    const seen: LogRecord[] = [];
+    for (let r = await first; !r.done; r = await events.next()) {
+      seen.push(r.value);
+      for (const sig of match(r.value)) correlator.push(sig);
+      if (seen.filter((x) => x.fields.action === "die").length >= 4) break;
+    }
+    ac.abort();
+    await events.return(undefined);
+    const incident = groupIntoIncidents(correlator.findings(seen.at(-1)?.time), rules).find((i) => i.findings.some((f) => f.rule === "docker_restart_loop"));
+    expect(incident?.findings.map((f) => f.rule).sort()).toEqual(expect.arrayContaining(["docker_restart_loop", "oom_kill"]));
+    if (!incident) return;
+    expect(incident.findings.find((f) => f.rule === "docker_restart_loop")?.fields).toMatchObject({ container: "ingester", exit_code: "137" });
+
+    const storeDir = `${tmp.path}/store001`;
+    const store = await FileStore.open(storeDir, { clock: systemClock });
+    try {
+      const { incident: stored } = await store.upsert(incident);
+      const probes = await runIncidentProbes(stored, byId, { host: () => host, dockerHost: dockerd.host, clock: systemClock });
+      const state = probes.find((p) => p.probe === "container_state" && p.params.container === "ingester");
+      expect(state).toMatchObject({ ok: true, data: { name: "ingester", exitCode: 137, oomKilled: true } });
+      expect(state?.summary).toMatch(/^container ingester: (exited|restarting), exit code 137, OOM-killed, restarted [1-3] times/);
+      const oom = probes.find((p) => p.probe === "kernel_oom");
+      // Reading the kernel log needs CAP_SYSLOG: root here; where it is refused the result says so.
+      if (oom?.ok === true) expect(oom.summary).toMatch(/; [1-9]\d* in container ingester; last at /);
+      else expect(oom?.summary).toMatch(/kernel log is not readable/);
+
+      const kept = await store.setProbes(stored.incident.id, probes);
+      const policy = { users: ["U1"], channels: ["C1"], hosts: ["local"], targets: ["ingester"] };
+      const offers = offerActions(kept, byId, GuardConfigSchema.parse({ actions: { restart_container: policy } }));
+      expect(offers).toEqual([{ action: "restart_container", host: "local", params: { container: "ingester" }, label: "Restart container ingester", why: state?.summary }]);
+    } finally {
+      await store.close();
+      await rm(storeDir, { recursive: true, force: true });
+      await dockerd.docker(["rm", "-f", "ingester"]);
+    }
+  }, 120_000);
 });
