@@ -10,7 +10,7 @@ export function registerWatch(program: Command): void {
     .summary("Follow the configured journald, Docker and file sources and keep incidents up to date")
     .option("--config <file>", "firewatch.yaml to read (default $FIREWATCH_CONFIG)")
     .option("--store <spec>", "file:DIR or redis://HOST:PORT, over the config's store.url")
-    .option("--once-idle", "exit once every source has been idle for 2 s and all was committed (a catch-up run)")
+    .option("--once-idle", "a catch-up run: read journald and file sources to their end (docker ones until 2 s without a line), commit, exit")
     .addHelpText(
       "after",
       `

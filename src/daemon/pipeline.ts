@@ -51,7 +51,7 @@ export interface PipelineOptions {
   readonly commitEveryRecords?: number;
   /** Source health and auto-resolve cadence; default 1 s. */
   readonly tickMs?: number;
-  /** With this set, `onIdle` is called once no item has come for this long and all was committed (--once-idle). */
+  /** With this set, `onIdle` is called at each tick once no item has come for this long and all was committed (--once-idle). */
   readonly idleMs?: number;
   readonly onIdle?: () => void;
 }
@@ -182,7 +182,6 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     let nextCommitAt = clock.now() + commitEveryMs;
     let nextTickAt = clock.now() + tickMs;
     let lastItemAt = clock.now();
-    let idleCalled = false;
     try {
       for (;;) {
         const now = clock.now();
@@ -194,10 +193,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
         if (now >= nextTickAt) {
           await tick(now);
           nextTickAt = now + tickMs;
-          if (opts.idleMs !== undefined && !idleCalled && now - lastItemAt >= opts.idleMs && Object.keys(cursors.pending()).length === 0) {
-            idleCalled = true;
-            opts.onIdle?.();
-          }
+          if (opts.idleMs !== undefined && now - lastItemAt >= opts.idleMs && Object.keys(cursors.pending()).length === 0) opts.onIdle?.();
           continue;
         }
         timer ??= clock.sleep(Math.min(nextCommitAt, nextTickAt) - now, timerStop.signal).then(() => TICK);

@@ -45,6 +45,8 @@ export interface SourceRunnerDeps {
   /** Where the Docker API is for a source; default: the socket locally, `docker system dial-stdio` over SSH. */
   readonly docker?: (entry: Extract<SourceEntry, { kind: "docker" }>, host: Host) => Dockerode;
   readonly random?: () => number;
+  /** Read what is there and end (a catch-up run): journald without --follow, a file until a poll finds nothing new. Docker sources follow regardless. */
+  readonly untilCaughtUp?: boolean;
 }
 
 /** The docker events the library's rules read: exits with their code, OOM kills, restarts, health checks. */
@@ -78,7 +80,7 @@ async function* withRetries(entry: SourceEntry, name: string, parts: Map<string,
         if (item.cursor !== undefined) parts.set(item.part, item.cursor);
         yield item;
       }
-      if (signal.aborted) return;
+      if (signal.aborted || (deps.untilCaughtUp === true && entry.kind !== "docker")) return;
       link("ended", "the source ended; starting it again");
     } catch (e) {
       if (signal.aborted) return;
@@ -129,6 +131,7 @@ async function* fileItems(
   });
   const item = (path: string, record: LogRecord | undefined, cursor: string | undefined): SourceItem => ({ source: name, host: entry.host, record, part: path, cursor });
   while (!signal.aborted) {
+    let moved = false;
     for (const l of lanes) {
       const before = l.follower.stats.bytes;
       let records: LogRecord[];
@@ -144,7 +147,8 @@ async function* fileItems(
       if (l.follower.stats.bytes !== before) {
         l.lastData = clock.now();
         l.flushed = false;
-      } else if (!l.flushed && clock.now() - l.lastData >= entry.flushAfter) {
+        moved = true;
+      } else if (!l.flushed && (deps.untilCaughtUp === true || clock.now() - l.lastData >= entry.flushAfter)) {
         for (const r of l.follower.flush()) yield item(l.path, r, r.cursor);
         l.flushed = true;
       }
@@ -155,6 +159,7 @@ async function* fileItems(
         yield item(l.path, undefined, cp);
       }
     }
+    if (deps.untilCaughtUp === true && !moved) return;
     try {
       await clock.sleep(entry.poll, signal);
     } catch {
@@ -179,7 +184,7 @@ async function* journalItems(
   }, 1000);
   try {
     const { kind: _kind, name: _name, host: _host, quiet: _quiet, retries: _retries, ...filters } = entry;
-    for await (const r of followJournal({ ...filters, host, stats, signal, clock: deps.clock, ...(cursor === undefined ? {} : { cursor }) })) {
+    for await (const r of followJournal({ ...filters, host, stats, signal, clock: deps.clock, follow: deps.untilCaughtUp !== true, ...(cursor === undefined ? {} : { cursor }) })) {
       yield { source: name, host: entry.host, record: r, part: "", cursor: r.cursor };
     }
   } finally {

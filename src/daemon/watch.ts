@@ -127,9 +127,11 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
           probes.offer(changes);
         },
       },
-      opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => stop.abort() } : {},
+      // A catch-up run: journald and file lanes end once read to the end; Docker lanes follow until all was quiet a while.
+      opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => finiteLeft === 0 && stop.abort() } : {},
     );
 
+    let finiteLeft = opts.onceIdle === true ? config.sources.filter((s) => s.kind !== "docker").length : 0;
     const healthState = (): HealthState => {
       const sources = sourceHealthState(health.snapshot(), clock.now());
       const storeOk = pipeline.stats.storeError === undefined;
@@ -147,7 +149,11 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       if (h === undefined) throw new Error(`host ${name} was not opened`);
       return h;
     };
-    const lanes = config.sources.map((s) => sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink }, stop.signal));
+    const untilCaughtUp = opts.onceIdle === true;
+    const lanes = config.sources.map((s) => {
+      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp }, stop.signal);
+      return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
+    });
     log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");
     io.onReady?.({ healthPort: server.port, run });
     const merged = mergeFair(lanes, { capacity: 1000, signal: stop.signal, onDepth: (l, d) => metrics.queueDepth(l, d) });
@@ -160,6 +166,14 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     io.signal.removeEventListener("abort", onAbort);
     stop.abort();
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => log.warn({ err: e }, "A part of the daemon did not close cleanly."));
+  }
+}
+
+async function* countEnd<T>(items: AsyncIterable<T>, onEnd: () => void): AsyncGenerator<T> {
+  try {
+    yield* items;
+  } finally {
+    onEnd();
   }
 }
 
