@@ -13,7 +13,7 @@ export type ActionCommand =
   | { readonly kind: "argv"; readonly host: string; readonly argv: readonly string[] }
   | { readonly kind: "clean_failed_jobs"; readonly host: string; readonly queue: string };
 
-export interface ActionDefinition<P extends Readonly<Record<string, string>> = Readonly<Record<string, string>>> {
+export interface ActionDefinition<P extends object = Readonly<Record<string, string>>> {
   readonly id: ActionId;
   readonly title: string;
   /** Destructive actions need a second person's approval. */
@@ -35,17 +35,20 @@ export interface ActionDefinition<P extends Readonly<Record<string, string>> = R
 const ok = (observed: string, value?: number): Check => (value === undefined ? { ok: true, observed } : { ok: true, observed, value });
 const no = (observed: string, value?: number): Check => (value === undefined ? { ok: false, observed } : { ok: false, observed, value });
 
-const UnitKill = z.object({ pid: Pid, port: Port, unit: UnitName }).strict();
-const ContainerKill = z.object({ pid: Pid, port: Port, container: ContainerRef }).strict();
-// Exactly one owner: strict objects, so a token naming both a unit and a container matches neither form.
-const KillParams = z.union([UnitKill, ContainerKill]);
+// Exactly one owner. One strict object (not a union of two) so a refusal names the field that failed validation.
+const KillParams = z
+  .object({ pid: Pid, port: Port, unit: UnitName.optional(), container: ContainerRef.optional() })
+  .strict()
+  .refine((p) => (p.unit === undefined) !== (p.container === undefined), { message: "give exactly one of unit and container", path: ["unit"] });
 type KillParams = z.infer<typeof KillParams>;
 
 /** The owner the port is meant for, as words and as the portHolder question. */
-const ownerOf = (p: KillParams) =>
-  "unit" in p
-    ? { name: p.unit, what: p.unit, holder: (host: string, probes: ActionProbes) => probes.portHolder(host, p.port, p.unit), mine: (h: PortHolder) => h.inUnit }
-    : { name: p.container, what: `container ${p.container}`, holder: (host: string, probes: ActionProbes) => probes.portHolder(host, p.port, undefined, p.container), mine: (h: PortHolder) => h.inContainer };
+function ownerOf(p: KillParams) {
+  const { unit, container = "" } = p;
+  return unit !== undefined
+    ? { unit, container: undefined, name: unit, what: unit, holder: (host: string, probes: ActionProbes) => probes.portHolder(host, p.port, unit), mine: (h: PortHolder) => h.inUnit }
+    : { unit: undefined, container, name: container, what: `container ${container}`, holder: (host: string, probes: ActionProbes) => probes.portHolder(host, p.port, undefined, container), mine: (h: PortHolder) => h.inContainer };
+}
 
 // A container with --restart always backs off (100 ms doubling up to a minute) before each try: give it that long to
 // come up once the port is free, then watch it for a while so a container that starts and dies again is not "fixed".
@@ -89,13 +92,13 @@ const killPortOwner: ActionDefinition<KillParams> = {
     if (holder.otherHolders.length > 0) return no(`port ${p.port} is also held by PID ${holder.otherHolders.join(", ")}; stopping PID ${p.pid} alone would not free it`);
     const mine = o.mine(holder);
     if (mine === undefined) return no(`cannot tell whether PID ${p.pid} belongs to ${o.what}; not killing what is not shown to be a rogue`);
-    if (mine) return no("unit" in p ? `PID ${p.pid} is now ${p.unit}'s own process (MainPID or in its cgroup)` : `PID ${p.pid} is inside container ${p.container} (its own process)`);
+    if (mine) return no(o.unit !== undefined ? `PID ${p.pid} is now ${o.unit}'s own process (MainPID or in its cgroup)` : `PID ${p.pid} is inside container ${o.container} (its own process)`);
     return ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${o.what}`);
   },
   postcondition: async (p, host, probes, _before, clock) => {
     const o = ownerOf(p);
     // The container form first waits for the container to come up (then the port's holder is its own process).
-    const up = "container" in p ? await containerCameUp(p, host, probes, clock) : undefined;
+    const up = o.container !== undefined ? await containerCameUp({ ...p, container: o.container }, host, probes, clock) : undefined;
     if (up && !up.ok) return up;
     const holder = await o.holder(host, probes);
     if (holder && holder.pid === p.pid) return no(`PID ${p.pid} still holds port ${p.port}`);

@@ -50,7 +50,8 @@ const EXPIRED_KEPT_MS = 3_600_000;
 /** Creates a guard over one store, one token secret and one set of allow-lists. */
 export function createGuard(deps: GuardDeps): Guard {
   const random = deps.random ?? randomBytes;
-  const newId = (): string => random(12).toString("base64url");
+  // Hex: read aloud and typed by a second person (`firewatch act approve ID`), and a valid store record key.
+  const newId = (): string => random(10).toString("hex");
   const rate = createRateLimiter(deps);
 
   const refuse = async (actor: string, reason: RefusalReason, detail: string, plan?: Partial<Plan>): Promise<Decision> => {

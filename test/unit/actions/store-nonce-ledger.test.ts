@@ -5,17 +5,17 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createStoreNonceLedger, createTokenService, type TokenClaims } from "../../../src/actions/index.js";
 import { FileStore } from "../../../src/store/index.js";
-import { SECRET, testClock, withRecords, type TestStore } from "./support.js";
+import { SECRET, testClock } from "./support.js";
 
 const claims: TokenClaims = { incident: "fw-1", action: "restart_container", params: { container: "palantir-api" }, host: "mithrandir" };
 
 describe("store-backed nonce ledger", () => {
   let dir: string;
-  let store: TestStore;
+  let store: FileStore;
   const clock = testClock();
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "fw-nonce-"));
-    store = withRecords(await FileStore.open(dir, { clock }), clock);
+    store = await FileStore.open(dir, { clock });
   });
   afterEach(async () => {
     await store.close();

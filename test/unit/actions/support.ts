@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ActionCommand, ActionProbes, ContainerState, Executor, GuardStore, PortHolder, UnitState } from "../../../src/actions/index.js";
+import type { ActionCommand, ActionProbes, ContainerState, Executor, PortHolder, UnitState } from "../../../src/actions/index.js";
 import { FileStore } from "../../../src/store/index.js";
 import type { Clock } from "../../../src/time.js";
 
@@ -58,44 +58,12 @@ export function recordingExecutor(effect: (c: ActionCommand) => void = () => und
   return Object.assign(run, { calls });
 }
 
-/** The guard's store in tests: a real FileStore's audit log, records and claims as the store contract says. */
-export type TestStore = GuardStore & Pick<FileStore, "close">;
-
-/**
- * Records with expiry on the test's clock, take-once, and set-if-absent claims: the semantics interfaces.md gives
- * the Store. Used until the store's own putRecord/takeRecord/claim land; then tests pass the FileStore itself.
- */
-export function withRecords(store: FileStore, clock: Clock): TestStore {
-  const records = new Map<string, { value: string; until: number }>();
-  const claims = new Map<string, { owner: string; until: number }>();
-  const live = <T extends { until: number }>(m: Map<string, T>, k: string): T | undefined => {
-    const v = m.get(k);
-    if (v && v.until <= clock.now()) m.delete(k);
-    return v && v.until > clock.now() ? v : undefined;
-  };
-  return {
-    appendAudit: (e) => store.appendAudit(e),
-    listAudit: (f) => store.listAudit(f),
-    close: () => store.close(),
-    putRecord: (ns, key, value, ttlMs) => { records.set(`${ns}:${key}`, { value: JSON.stringify(value), until: clock.now() + ttlMs }); return Promise.resolve(); },
-    getRecord: (ns, key) => { const r = live(records, `${ns}:${key}`); return Promise.resolve(r ? (JSON.parse(r.value) as unknown) : undefined); },
-    takeRecord: (ns, key) => {
-      const r = live(records, `${ns}:${key}`);
-      records.delete(`${ns}:${key}`);
-      return Promise.resolve(r ? (JSON.parse(r.value) as unknown) : undefined);
-    },
-    claim: (key, owner, ttlMs) => {
-      const c = live(claims, key);
-      if (c) return Promise.resolve({ claimed: false, owner: c.owner });
-      claims.set(key, { owner, until: clock.now() + ttlMs });
-      return Promise.resolve({ claimed: true, owner });
-    },
-  };
-}
+/** The guard's store in tests: a real FileStore (audit log, records with expiry, claims) on the test's clock. */
+export type TestStore = FileStore;
 
 export async function tempStore(clock: Clock): Promise<{ store: TestStore; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "fw-guard-"));
-  const store = withRecords(await FileStore.open(dir, { clock }), clock);
+  const store = await FileStore.open(dir, { clock });
   return { store, cleanup: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
 }
 
