@@ -34,6 +34,14 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerIncidents } = await import("./incidents.js");
     return (program) => registerIncidents(program);
   },
+  act: async () => {
+    const { registerAct } = await import("./act.js");
+    return (program, setExitCode) => registerAct(program, setExitCode);
+  },
+  audit: async () => {
+    const { registerAudit } = await import("./audit.js");
+    return (program) => registerAudit(program);
+  },
 };
 /** Commands registered by another command's module. */
 const ALIASES: Readonly<Record<string, string>> = { report: "incidents" };

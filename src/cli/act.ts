@@ -1,0 +1,327 @@
+// `firewatch act ACTION --incident ID` and `firewatch act approve ID`: the guard from a terminal, as the local OS user.
+import { userInfo } from "node:os";
+import { createInterface } from "node:readline/promises";
+import { Command, Option } from "commander";
+import {
+  ACTIONS, ActionId, createGuardKit, decodeApproval, describeCommand, suggestParams, APPROVAL_NS,
+  type Decision, type ExecutionOutcome, type GuardKit, type Plan, type Requester,
+} from "../actions/index.js";
+import { loadConfig, type FirewatchConfig } from "../config/index.js";
+import { FirewatchError } from "../errors.js";
+import { openHost, type Host } from "../hosts/index.js";
+import { escapeTerminal } from "../report/index.js";
+import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
+import { formatDuration, formatIso, systemClock, type Clock } from "../time.js";
+import { EXIT } from "./exit-codes.js";
+
+/** Exit codes of `act`: scripts tell "done" from "refused" from "waiting for the second person". */
+export const ACT_EXIT = { done: EXIT.ok, notDone: 1, usage: EXIT.usage, pending: 3 } as const;
+
+/** Where the command reads and writes; tests pass their own. */
+export interface ActIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly clock: Clock;
+  readonly setExitCode: (code: number) => void;
+}
+
+const defaultIo = (setExitCode: (c: number) => void): ActIo => ({ stdout: process.stdout, stdin: process.stdin, env: process.env, clock: systemClock, setExitCode });
+
+// Handing a grant from the approver's process to the waiting requester's: two records next to the guard's own.
+const WAIT_NS = "act-wait";
+const HANDOFF_NS = "act-grant";
+const POLL_MS = 500;
+
+/**
+ * The OS user this process runs as (uid → passwd), never $USER: the environment is the caller's to set, and a second
+ * person must be a second account. Without a passwd entry: "cli:uid:1234".
+ */
+export function osActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:uid:${process.getuid?.() ?? "unknown"}`;
+  }
+}
+
+/** The CLI's requester: the OS user, no groups, channel "cli" (list "cli" in an action's channels to allow the CLI). */
+const requester = (): Requester => ({ user: osActor(), groups: [], channel: "cli" });
+
+interface CommonFlags {
+  config?: string;
+  store?: string;
+  namespace: string;
+  yes?: boolean;
+  format: "text" | "json";
+}
+
+interface Session {
+  readonly config: FirewatchConfig;
+  readonly store: Store;
+  readonly kit: GuardKit;
+  readonly close: () => Promise<void>;
+}
+
+/** Loads the config, opens the store and the configured hosts (lazily), and wires the guard; close() releases all. */
+async function openSession(io: ActIo, f: CommonFlags): Promise<Session> {
+  const config = await loadConfig({ file: f.config, env: io.env });
+  const store = await openStore(parseStoreSpec(f.store ?? config.store.url ?? io.env.FIREWATCH_STORE, io.env), { clock: io.clock }, { namespace: f.namespace, unavailableAfterMs: 5_000 });
+  const hosts = new Map<string, Promise<Host>>();
+  const opened: Host[] = [];
+  const hostOf = (name: string): Host | undefined => {
+    const entry = config.hosts[name];
+    if (!entry) return undefined;
+    // Host.exec is async anyway: hand out a host that opens the real one on first use (SSH keys are read then).
+    let p = hosts.get(name);
+    if (!p) {
+      p = openHost(name, entry, { clock: io.clock }).then((h) => (opened.push(h), h));
+      hosts.set(name, p);
+    }
+    const ready = p;
+    return {
+      name,
+      exec: async (argv, opts) => (await ready).exec(argv, opts),
+      spawn: async (argv, opts) => (await ready).spawn(argv, opts),
+      close: async () => (await ready).close(),
+    };
+  };
+  try {
+    // The docker daemon a docker source of that host reads is the one container questions go to.
+    const docker = config.sources.find((s) => s.kind === "docker" && "socketPath" in s && s.socketPath !== undefined);
+    const socket = docker && "socketPath" in docker ? docker.socketPath : undefined;
+    const kit = await createGuardKit({ config: config.guard, store, clock: io.clock, host: hostOf, ...(socket === undefined ? {} : { dockerHost: `unix://${socket}` }) });
+    return { config, store, kit, close: async () => { await Promise.all(opened.map((h) => h.close())); await store.close(); } };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+function parseParams(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    if (eq <= 0) throw new FirewatchError("usage", `--param ${JSON.stringify(p)}: expected KEY=VALUE`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+const line = (label: string, value: string) => `  ${label.padEnd(10)}${escapeTerminal(value)}\n`;
+
+function planText(plan: Pick<Plan, "action" | "host" | "command" | "incident" | "destructive" | "params">, extra: readonly [string, string][] = []): string {
+  const a = ACTIONS[plan.action];
+  const esc = a.escalation ? ` (then ${describeCommand(a.escalation.command(plan.params, plan.host))} after ${formatDuration(a.escalation.afterMs)} if the same PID still holds the port)` : "";
+  return [
+    line("action", `${plan.action}: ${a.title}${plan.destructive ? " (destructive: a second person must approve)" : ""}`),
+    line("incident", plan.incident),
+    line("host", plan.host),
+    line("command", `${describeCommand(plan.command)}${esc}`),
+    ...extra.map(([k, v]) => line(k, v)),
+  ].join("");
+}
+
+async function confirm(io: ActIo, f: CommonFlags, question: string): Promise<void> {
+  if (f.yes) return;
+  if (!io.stdin.isTTY) throw new FirewatchError("usage", "refusing to act without a confirmation: stdin is not a terminal", { hint: "read the plan above (or run with --dry-run) and pass --yes" });
+  const rl = createInterface({ input: io.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
+    if (answer !== "y" && answer !== "yes") throw new FirewatchError("usage", "not confirmed; nothing was done");
+  } finally {
+    rl.close();
+  }
+}
+
+function outcomeText(o: ExecutionOutcome): string {
+  switch (o.status) {
+    case "dry_run": return `dry run: nothing ran. Precondition ${o.precondition.ok ? "holds" : "does NOT hold"}: ${o.precondition.observed}\n`;
+    case "world_changed": return `not run: the world changed since the request: ${o.precondition.observed}\n`;
+    case "failed": return `failed: ${o.detail}\n`;
+    case "unverified": return `ran, but the postcondition does not hold: ${o.postcondition.observed}\n`;
+    case "done": return `done: ${o.postcondition.observed}\n`;
+    case "refused": return "refused: the grant is unknown, used or expired\n";
+  }
+}
+
+/** After a run: a done fix resolves the incident (with a note) when the action is one its rules name as their fix. */
+async function settle(io: ActIo, s: Session, o: ExecutionOutcome, actor: string): Promise<void> {
+  if (o.status !== "done") return;
+  const stored = await s.store.get(o.plan.incident);
+  if (!stored || stored.status === "resolved") return;
+  const { loadRules } = await import("../rules/index.js");
+  const rules = new Map((await loadRules({ dirs: s.config.rules.dirs })).map((r) => [r.id, r]));
+  const fix = stored.incident.findings.some((f) => rules.get(f.rule)?.actions.includes(o.plan.action) === true);
+  if (!fix) return;
+  await s.store.resolve(o.plan.incident, actor, `${o.plan.action} on ${o.plan.host}: ${o.postcondition.observed}`);
+  io.stdout.write(`${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
+}
+
+function report(io: ActIo, f: CommonFlags, o: ExecutionOutcome): void {
+  if (f.format === "json") io.stdout.write(`${JSON.stringify(o)}\n`);
+  else io.stdout.write(outcomeText(o));
+  io.setExitCode(o.status === "done" || o.status === "dry_run" ? ACT_EXIT.done : ACT_EXIT.notDone);
+}
+
+function refused(io: ActIo, d: Extract<Decision, { kind: "refused" }>): void {
+  io.stdout.write(`refused (${d.reason}): ${escapeTerminal(d.detail)}\nnothing ran; the refusal is in the audit log (firewatch audit)\n`);
+  io.setExitCode(ACT_EXIT.notDone);
+}
+
+async function run(io: ActIo, s: Session, f: CommonFlags, grant: string, actor: string): Promise<void> {
+  const o = await s.kit.guard.execute(grant, s.kit.executor);
+  report(io, f, o);
+  await settle(io, s, o, actor);
+}
+
+/** Waits for the approver's process to hand over the grant; undefined when the approval window passes first. */
+async function awaitHandoff(io: ActIo, s: Session, approvalId: string, until: number, signal: AbortSignal): Promise<string | undefined> {
+  await s.store.putRecord(WAIT_NS, approvalId, { pid: process.pid, by: osActor() }, Math.max(1, until - io.clock.now()));
+  try {
+    while (io.clock.now() < until && !signal.aborted) {
+      const got = await s.store.takeRecord(HANDOFF_NS, approvalId);
+      if (got && typeof got === "object" && "grant" in got && typeof got.grant === "string") return got.grant;
+      await io.clock.sleep(POLL_MS, signal).catch(() => undefined);
+    }
+    return undefined;
+  } finally {
+    await s.store.takeRecord(WAIT_NS, approvalId).catch(() => undefined);
+  }
+}
+
+interface RequestFlags extends CommonFlags {
+  incident?: string;
+  param: string[];
+  host?: string;
+  dryRun?: boolean;
+  wait: boolean;
+}
+
+async function request(io: ActIo, actionText: string, f: RequestFlags): Promise<void> {
+  const id = ActionId.safeParse(actionText);
+  if (!id.success) throw new FirewatchError("usage", `unknown action ${JSON.stringify(actionText)}`, { hint: `one of: ${Object.keys(ACTIONS).join(", ")}, or \`act approve ID\`` });
+  if (!f.incident) throw new FirewatchError("usage", "--incident ID is required");
+  const action = ACTIONS[id.data];
+  const s = await openSession(io, f);
+  try {
+    const stored: StoredIncident | undefined = await s.store.get(f.incident);
+    if (!stored) throw new FirewatchError("usage", `no incident ${JSON.stringify(f.incident)} in the store`, { hint: "`firewatch incidents list` shows them" });
+    const host = f.host ?? stored.incident.host ?? "local";
+    const suggested = suggestParams(id.data, { service: stored.incident.service, findings: stored.incident.findings, probes: stored.probes });
+    const given = parseParams(f.param);
+    const params: Record<string, string> = { ...Object.fromEntries(Object.entries(suggested).map(([k, v]) => [k, v.value])), ...given };
+    const from: Record<string, string> = { ...Object.fromEntries(Object.entries(suggested).map(([k, v]) => [k, v.from])), ...Object.fromEntries(Object.keys(given).map((k) => [k, "--param"])) };
+    // Seed 000: no stored probe named the PID yet, so ask port_owner now (read-only) who holds the port.
+    if (id.data === "kill_port_owner" && params["pid"] === undefined && params["port"] !== undefined) {
+      const holder = await s.kit.probes.portHolder(host, params["port"], params["unit"], params["container"]).catch(() => undefined);
+      const mine = holder && (params["container"] !== undefined ? holder.inContainer : holder.inUnit);
+      if (holder && mine === false) {
+        params["pid"] = holder.pid;
+        from["pid"] = `probe port_owner now: ${holder.command}`;
+      }
+    }
+    const parsed = action.params.safeParse(params);
+    const shown = Object.entries(params).map(([k, v]) => `${k}=${v} (${from[k] ?? "?"})`).join("  ");
+    if (!parsed.success) {
+      // Shown, then refused by the guard itself below, so the refusal is audited like any other.
+      io.stdout.write(line("params", shown));
+    } else {
+      const pre = await action.precondition(parsed.data, host, s.kit.probes).catch((e: unknown) => ({ ok: false, observed: `could not check: ${e instanceof Error ? e.message : String(e)}` }));
+      io.stdout.write(planText({ action: id.data, host, incident: stored.incident.id, command: action.command(parsed.data, host), destructive: action.destructive, params: parsed.data }, [["params", shown], ["now", `${pre.ok ? "" : "precondition does NOT hold: "}${pre.observed}`]]));
+    }
+    const token = s.kit.tokens.issueToken({ incident: stored.incident.id, action: id.data, params, host }, s.kit.config.tokenTtl);
+    if (f.dryRun) {
+      const d = await s.kit.guard.authorize({ token, requester: requester(), dryRun: true });
+      if (d.kind === "refused") return refused(io, d);
+      if (d.kind === "allowed") return report(io, f, await s.kit.guard.execute(d.grant, s.kit.executor));
+      return;
+    }
+    if (parsed.success) await confirm(io, f, action.destructive ? "Ask a second person to approve this?" : "Run it?");
+    const d = await s.kit.guard.authorize({ token, requester: requester() });
+    if (d.kind === "refused") return refused(io, d);
+    if (d.kind === "allowed") return run(io, s, f, d.grant, osActor());
+    io.stdout.write(`approval ${d.approvalId} requested by ${osActor()}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`);
+    if (!f.wait) {
+      io.stdout.write("not waiting (--no-wait): the approver's firewatch will run it\n");
+      return io.setExitCode(ACT_EXIT.pending);
+    }
+    io.stdout.write("waiting for the approval (Ctrl-C stops waiting; the approver's firewatch then runs it)\n");
+    const stop = new AbortController();
+    const onInt = () => stop.abort();
+    process.once("SIGINT", onInt);
+    try {
+      const grant = await awaitHandoff(io, s, d.approvalId, d.expiresAt, stop.signal);
+      if (grant === undefined) {
+        io.stdout.write(stop.signal.aborted ? "stopped waiting\n" : "no approval within the time limit\n");
+        return io.setExitCode(ACT_EXIT.pending);
+      }
+      io.stdout.write("approved; running\n");
+      await run(io, s, f, grant, osActor());
+    } finally {
+      process.off("SIGINT", onInt);
+    }
+  } finally {
+    await s.close();
+  }
+}
+
+async function approve(io: ActIo, approvalId: string | undefined, f: CommonFlags): Promise<void> {
+  if (!approvalId) throw new FirewatchError("usage", "act approve needs the approval id the requester was given");
+  const s = await openSession(io, f);
+  try {
+    const pending = decodeApproval(await s.store.getRecord(APPROVAL_NS, approvalId));
+    if (pending) {
+      io.stdout.write(planText(pending.plan, [["requested", `by ${pending.plan.requestedBy}, approve until ${formatIso(pending.expiresAt)}`]]));
+      await confirm(io, f, "Approve it?");
+    }
+    const me = osActor();
+    const d = await s.kit.guard.approve({ approvalId, requester: requester() });
+    if (d.kind === "refused") return refused(io, d);
+    if (d.kind !== "allowed") return;
+    const waiting = await s.store.takeRecord(WAIT_NS, approvalId);
+    if (waiting) {
+      await s.store.putRecord(HANDOFF_NS, approvalId, { grant: d.grant }, 5 * 60_000);
+      io.stdout.write(`approved by ${me}; the requester's waiting firewatch runs it\n`);
+      return io.setExitCode(ACT_EXIT.done);
+    }
+    io.stdout.write(`approved by ${me}; the requester is not waiting, so running it here\n`);
+    await run(io, s, f, d.grant, me);
+  } finally {
+    await s.close();
+  }
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option("--config <file>", "firewatch.yaml (hosts, store, guard); default: defaults plus FIREWATCH_* variables")
+    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: store.url of the config)")
+    .option("--namespace <ns>", "Redis key namespace of the store", "firewatch")
+    .option("-y, --yes", "do not ask for confirmation (needed when stdin is not a terminal)")
+    .addOption(new Option("--format <format>", "output format of the outcome").choices(["text", "json"]).default("text"));
+}
+
+/** Registers `act` on the program. */
+export function registerAct(program: Command, setExitCode: (code: number) => void, io: ActIo = defaultIo(setExitCode)): void {
+  common(program.command("act").argument("<action>", `${Object.keys(ACTIONS).join(" | ")} | approve`).argument("[approvalId]", "with `approve`: the id the requester was given"))
+    .description("Run a remediation on an incident through the guard, as the local user (a second user approves destructive ones)")
+    .option("--incident <id>", "the incident (fw-... or fingerprint) the action fixes")
+    .option("--param <key=value>", "set or override a parameter (validated by the guard like any other); repeatable", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--host <name>", "configured host to act on (default: the incident's host)")
+    .option("--dry-run", "show the command, host and precondition; run nothing, need no approval")
+    .option("--no-wait", "after requesting approval, exit (3) instead of waiting; the approver's firewatch then runs it")
+    .addHelpText("after", `
+Examples:
+  firewatch act kill_port_owner --incident fw-1a2b3c4d --dry-run
+  firewatch act kill_port_owner --incident fw-1a2b3c4d --config /etc/firewatch.yaml
+  firewatch act approve 3q2-Xa9bYc0dEf1g          (run by a second user)
+
+The user is the OS account running the command. Destructive actions print an approval id and wait for a second
+user's \`firewatch act approve ID\`. Every decision and outcome is in \`firewatch audit\`.
+Exit codes: 0 done (or dry run shown, or approved), 1 refused or not done, 2 usage or config error, 3 waiting for approval`)
+    .action(async (what: string, approvalId: string | undefined, f: RequestFlags) => {
+      if (what === "approve") return approve(io, approvalId, f);
+      if (approvalId !== undefined) throw new FirewatchError("usage", `unexpected argument ${JSON.stringify(approvalId)}`);
+      return request(io, what, f);
+    });
+}

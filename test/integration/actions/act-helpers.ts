@@ -1,0 +1,95 @@
+// Runs the real `firewatch` CLI as a separate process, optionally as another OS user (setpriv), for the act tests.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Finding } from "../../../src/correlate/finding.js";
+import type { Incident } from "../../../src/incidents/index.js";
+
+export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
+const CLI = fileURLToPath(new URL("../../../src/cli.ts", import.meta.url));
+
+/** A real second account: `nobody` exists on every Debian-like system. */
+export const NOBODY = { uid: 65534, name: "cli:nobody" } as const;
+/** A third account that is on no allow-list. */
+export const DAEMON = { uid: 1, name: "cli:daemon" } as const;
+
+export interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Running {
+  readonly child: ChildProcess;
+  /** Resolves with the first stdout line matching `re` (rejects when the process exits first). */
+  lineMatching(re: RegExp): Promise<RegExpMatchArray>;
+  done(): Promise<Run>;
+}
+
+/** Starts `firewatch ARGS` (through tsx) as `uid` (default: this process's user); stdin is closed, as in a script. */
+export function startFirewatch(args: readonly string[], opts: { uid?: number; env: NodeJS.ProcessEnv }): Running {
+  const node = [process.execPath, "--import", "tsx", CLI, ...args];
+  const argv = opts.uid === undefined ? node : ["setpriv", `--reuid=${opts.uid}`, `--regid=${opts.uid}`, "--clear-groups", ...node];
+  // HOME: another user cannot write ours (tsx and npm caches); PATH: the same programs for every user.
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: opts.uid === undefined ? (process.env.HOME ?? "/tmp") : "/tmp", ...opts.env };
+  const [cmd = "", ...rest] = argv;
+  const child = spawn(cmd, rest, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  const watchers: { re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }[] = [];
+  child.stderr?.on("data", (d: Buffer) => { err += d.toString(); });
+  if (!child.stdout) throw new Error("no stdout");
+  createInterface({ input: child.stdout }).on("line", (l) => {
+    out += `${l}\n`;
+    for (const w of [...watchers]) {
+      const m = l.match(w.re);
+      if (m) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  const exited = new Promise<Run>((resolve) => child.once("close", (code) => resolve({ code, stdout: out, stderr: err })));
+  void exited.then((r) => {
+    for (const w of watchers.splice(0)) w.reject(new Error(`firewatch ${args.join(" ")} exited (${r.code}) before printing ${w.re}\n${r.stdout}\n${r.stderr}`));
+  });
+  return {
+    child,
+    lineMatching: (re) => {
+      const m = out.split("\n").map((l) => l.match(re)).find((x) => x !== null);
+      if (m) return Promise.resolve(m);
+      return new Promise((resolve, reject) => watchers.push({ re, resolve, reject }));
+    },
+    done: () => exited,
+  };
+}
+
+export const firewatch = (args: readonly string[], opts: { uid?: number; env: NodeJS.ProcessEnv }): Promise<Run> => startFirewatch(args, opts).done();
+
+function finding(rule: string, host: string, service: string, fields: Record<string, string>, at: number): Finding {
+  return {
+    rule, severity: "critical", state: "firing", count: 5, firstSeen: at, lastSeen: at + 30_000, host, service,
+    groupKey: `${rule}|${host}|${service}`, fields,
+    evidence: [{ ref: { file: "docker", line: 1, endLine: 1 }, time: at, text: `listen EADDRINUSE: address already in use 0.0.0.0:${fields["port"] ?? "?"}` }],
+    cadence: undefined, table: undefined, recoveredAt: undefined,
+  };
+}
+
+/** Seed 000 with Docker host networking, as the pipeline concludes it: the port's bind failures and the restart loop. */
+export function seed000Incident(o: { fingerprint: string; host: string; container: string; port: number; at: number }): Incident {
+  return {
+    id: `fw-${o.fingerprint.slice(0, 8)}`,
+    fingerprint: o.fingerprint,
+    title: `Crash loop: ${o.container} cannot bind port ${o.port} (already in use)`,
+    severity: "critical",
+    status: "open",
+    host: o.host,
+    service: o.container,
+    firstSeen: o.at,
+    lastSeen: o.at + 30_000,
+    findings: [
+      finding("eaddrinuse_loop", o.host, o.container, { port: String(o.port) }, o.at),
+      finding("docker_restart_loop", o.host, o.container, { container: o.container, exit_code: "1" }, o.at),
+    ],
+  };
+}
