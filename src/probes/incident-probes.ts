@@ -13,6 +13,8 @@ export interface IncidentProbeDeps {
   /** `docker -H` for probes that ask Docker (config, never logs). */
   readonly dockerHost?: string;
   readonly clock: Clock;
+  /** Cancels the commands in flight (daemon shutdown); each then records an `aborted` result. */
+  readonly signal?: AbortSignal;
 }
 
 /** At most this many probe commands in flight per incident: a probe is a few short commands, the host is production. */
@@ -113,7 +115,10 @@ async function runJob(job: Job, deps: IncidentProbeDeps): Promise<StoredProbe> {
   if (job.skipped !== undefined) return notRun(job, at, "not_run", job.skipped);
   const host = deps.host(job.host);
   if (!host) return notRun(job, at, "unknown_host", `no host named ${JSON.stringify(job.host)} is configured`);
-  const r = await runProbe(job.probe, job.params, host, deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost });
+  const r = await runProbe(job.probe, job.params, host, {
+    ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+  });
   return toStored(job, at, r);
 }
 

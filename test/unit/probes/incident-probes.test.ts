@@ -147,4 +147,22 @@ describe("runIncidentProbes", () => {
       { numRuns: 200 },
     );
   });
+
+  test("a cancelled signal reaches the commands: results say aborted, nothing hangs", async () => {
+    const ac = new AbortController();
+    const seen: (AbortSignal | undefined)[] = [];
+    const host: Host = {
+      name: "h",
+      exec: (_argv, o = {}) => {
+        seen.push(o.signal);
+        return Promise.reject(new Error("The operation was aborted"));
+      },
+      spawn: (): Promise<HostProcess> => Promise.reject(new Error("not used")),
+      close: () => Promise.resolve(),
+    };
+    ac.abort();
+    const out = await runIncidentProbes(stored([finding("systemd_restart_loop", { unit: "palantir" }, "palantir", "h")], "h"), rules, { host: () => host, clock, signal: ac.signal });
+    expect(seen).toEqual([ac.signal]);
+    expect(out).toMatchObject([{ probe: "unit_status", ok: false, data: { reason: "aborted" } }]);
+  });
 });
