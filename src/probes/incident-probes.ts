@@ -134,16 +134,15 @@ export async function runIncidentProbes(stored: StoredIncident, rules: ReadonlyM
   await pool(ask, async ({ host, service }) => {
     const job: Job = { key: jobKey("container_state", host, { container: service }), probe: "container_state", params: { container: service }, host };
     const r = await runJob(job, deps);
-    if (r.ok) {
-      known.add(hostService(host, service));
-      asked.set(job.key, r);
-    }
+    if (r.ok) known.add(hostService(host, service));
+    // Kept either way: a rule that names container_state for this service gets this answer, not a second inspect.
+    asked.set(job.key, r);
   });
   const jobs = plan(stored, rules, known);
   const results = await pool(jobs, async (job) => asked.get(job.key) ?? runJob(job, deps));
-  // A container found by asking, though no rule named container_state, still shows what was asked.
+  // A container found by asking, though no rule named container_state, still shows what was asked; a "no" does not.
   const planned = new Set(jobs.map((j) => j.key));
-  return [...results, ...[...asked].filter(([k]) => !planned.has(k)).map(([, r]) => r)];
+  return [...results, ...[...asked].filter(([k, r]) => r.ok && !planned.has(k)).map(([, r]) => r)];
 }
 
 /** Maps items through `fn`, at most PROBE_CONCURRENCY at a time, results in input order. */

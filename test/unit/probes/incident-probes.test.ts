@@ -165,4 +165,12 @@ describe("runIncidentProbes", () => {
     expect(seen).toEqual([ac.signal]);
     expect(out).toMatchObject([{ probe: "unit_status", ok: false, data: { reason: "aborted" } }]);
   });
+
+  test("a service docker does not know is asked about once, also when its rule names container_state", async () => {
+    const h = fakeHost("h", seed000);
+    const s = stored([finding("external_kill", {}, "transcription-palantir", "h")], "h");
+    const out = await runIncidentProbes(s, rules, { host: () => h.host, clock });
+    expect(h.calls.filter((c) => c[0] === "docker")).toHaveLength(1);
+    expect(out.map((p) => [p.probe, p.ok])).toEqual([["container_state", false], ["kernel_oom", false]]);
+  });
 });
