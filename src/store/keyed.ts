@@ -1,5 +1,6 @@
-// Checks the names of claims and records (keys, namespaces, owners, TTLs) before any store sees them, one rule for both stores.
+// Claims and records written once for both stores: their names (keys, namespaces, owners, TTLs) and values checked first.
 import { StoreError } from "./errors.js";
+import type { ClaimResult } from "./store.js";
 
 // Keys end up in Redis key names and in state.json: short, printable, no spaces, so they can be read back with
 // redis-cli and never collide with the key layout (":" is allowed, the prefix makes them unambiguous).
@@ -54,5 +55,50 @@ export function decodeRecordValue(json: string, where: string): unknown {
     return JSON.parse(json) as unknown;
   } catch (e) {
     throw new StoreError("corrupt", `the record ${where} does not hold JSON`, { cause: e });
+  }
+}
+
+/** The claim and record operations of the Store over four primitives each store supplies (arguments already checked). */
+export abstract class KeyedCore {
+  /** Sets key → owner for ttlMs unless someone holds it (arguments already checked). */
+  protected abstract claimKey(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
+  protected abstract releaseKey(key: string, owner: string): Promise<boolean>;
+  /** Records by namespace and key, their values as JSON text (arguments already checked). */
+  protected abstract putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void>;
+  protected abstract getRecordJson(ns: string, key: string, take: boolean): Promise<string | undefined>;
+
+  async claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult> {
+    checkKey("claim key", key);
+    checkOwner(owner);
+    checkTtl(ttlMs);
+    return this.claimKey(key, owner, ttlMs);
+  }
+
+  async release(key: string, owner: string): Promise<boolean> {
+    checkKey("claim key", key);
+    checkOwner(owner);
+    return this.releaseKey(key, owner);
+  }
+
+  async putRecord(ns: string, key: string, value: unknown, ttlMs: number): Promise<void> {
+    checkNamespace(ns);
+    checkKey("record key", key);
+    checkTtl(ttlMs);
+    await this.putRecordJson(ns, key, encodeRecordValue(value), ttlMs);
+  }
+
+  getRecord(ns: string, key: string): Promise<unknown> {
+    return this.readRecord(ns, key, false);
+  }
+
+  takeRecord(ns: string, key: string): Promise<unknown> {
+    return this.readRecord(ns, key, true);
+  }
+
+  private async readRecord(ns: string, key: string, take: boolean): Promise<unknown> {
+    checkNamespace(ns);
+    checkKey("record key", key);
+    const json = await this.getRecordJson(ns, key, take);
+    return json === undefined ? undefined : decodeRecordValue(json, `${ns}/${key}`);
   }
 }

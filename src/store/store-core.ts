@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Incident } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
-import { checkKey, checkNamespace, checkOwner, checkTtl, decodeRecordValue, encodeRecordValue } from "./keyed.js";
+import { KeyedCore } from "./keyed.js";
 import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step, type UpsertContext } from "./lifecycle.js";
 import {
   SilenceMatchSchema,
@@ -19,7 +19,6 @@ import {
 import {
   DEFAULT_FLAP_POLICY,
   type AuditFilter,
-  type ClaimResult,
   type CommitBatch,
   type FlapPolicy,
   type IncidentFilter,
@@ -44,11 +43,12 @@ export interface BatchMutation<T> {
   readonly value: T;
 }
 
-export abstract class StoreCore implements Store {
+export abstract class StoreCore extends KeyedCore implements Store {
   protected readonly clock: Clock;
   protected readonly flap: FlapPolicy;
 
   protected constructor(deps: StoreDeps) {
+    super();
     this.clock = deps.clock;
     this.flap = deps.flap ?? DEFAULT_FLAP_POLICY;
   }
@@ -77,12 +77,6 @@ export abstract class StoreCore implements Store {
   protected abstract deleteSilence(id: string, now: number, audit: AuditEntry): Promise<boolean>;
   protected abstract writeAudit(entry: AuditEntry): Promise<void>;
   protected abstract readAudit(): Promise<AuditEntry[]>;
-  /** Sets key → owner for ttlMs unless someone holds it (arguments already checked). */
-  protected abstract claimKey(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
-  protected abstract releaseKey(key: string, owner: string): Promise<boolean>;
-  /** Records by namespace and key, their values as JSON text (arguments already checked). */
-  protected abstract putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void>;
-  protected abstract getRecordJson(ns: string, key: string, take: boolean): Promise<string | undefined>;
   abstract getCursor(source: string): Promise<string | undefined>;
   abstract setCursor(source: string, cursor: string): Promise<void>;
   abstract close(): Promise<void>;
@@ -245,41 +239,6 @@ export abstract class StoreCore implements Store {
   async removeSilence(id: string, by: string): Promise<boolean> {
     const now = this.clock.now();
     return this.deleteSilence(id, now, this.auditEntry({ actor: by, action: "silence.removed", target: id, details: {} }, now));
-  }
-
-  async claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult> {
-    checkKey("claim key", key);
-    checkOwner(owner);
-    checkTtl(ttlMs);
-    return this.claimKey(key, owner, ttlMs);
-  }
-
-  async release(key: string, owner: string): Promise<boolean> {
-    checkKey("claim key", key);
-    checkOwner(owner);
-    return this.releaseKey(key, owner);
-  }
-
-  async putRecord(ns: string, key: string, value: unknown, ttlMs: number): Promise<void> {
-    checkNamespace(ns);
-    checkKey("record key", key);
-    checkTtl(ttlMs);
-    await this.putRecordJson(ns, key, encodeRecordValue(value), ttlMs);
-  }
-
-  getRecord(ns: string, key: string): Promise<unknown> {
-    return this.readRecord(ns, key, false);
-  }
-
-  takeRecord(ns: string, key: string): Promise<unknown> {
-    return this.readRecord(ns, key, true);
-  }
-
-  private async readRecord(ns: string, key: string, take: boolean): Promise<unknown> {
-    checkNamespace(ns);
-    checkKey("record key", key);
-    const json = await this.getRecordJson(ns, key, take);
-    return json === undefined ? undefined : decodeRecordValue(json, `${ns}/${key}`);
   }
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
