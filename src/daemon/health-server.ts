@@ -38,10 +38,11 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 /** Starts the server; rejects with a coded error when the address cannot be bound (port taken, no such interface). */
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
-  const log = opts.log.child({ component: "health-server" });
+  // No child({ component }) here: the daemon's logger already carries one, and pino would write the key twice.
+  const log = opts.log;
   const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
     handle(req, res, opts).catch((e: unknown) => {
-      log.warn({ err: e, path: req.url }, "Answering a health or metrics request failed.");
+      log.warn({ err: e, path: req.url }, "The health server could not answer a /healthz or /metrics request.");
       if (!res.headersSent) send(res, req, 500, "text/plain; charset=utf-8", "internal error\n");
       else res.destroy();
     });
