@@ -54,15 +54,14 @@ const latest = (a: number | undefined, b: number | undefined) => (a === undefine
 
 /**
  * Run-aware merge of one finding (CommitBatch.run): a run's counts start from zero, so the first snapshot of a run
- * for a group takes the stored count as its base (`carried`), and every snapshot of that run counts carried + its
- * own, whatever its timestamps say. Within a run counts only grow, so the larger count wins.
+ * for a group takes the stored count as its base (`carried`), and every snapshot of that run is stored as carried +
+ * its own count, whatever its timestamps say. One run commits in order, so its latest snapshot is the truth, also
+ * when its count drops or it turns from firing to observed (a recovery, an absence rule's misses reset).
  */
-function mergeRunFinding(old: Finding | undefined, c: Carry | undefined, f: Finding, run: string): { finding: Finding | undefined; carry: Carry | undefined } {
+function mergeRunFinding(old: Finding | undefined, c: Carry | undefined, f: Finding, run: string): { finding: Finding; carry: Carry } {
   if (!old) return { finding: f, carry: { carried: 0, since: f.firstSeen, windowStart: f.firstSeen, run } };
   const base = c?.run === run ? c : { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen, run };
-  const candidate = { ...f, count: base.carried + f.count, firstSeen: base.since ?? f.firstSeen, lastSeen: latest(old.lastSeen, f.lastSeen) };
-  const wins = candidate.count > old.count || (candidate.count === old.count && supersedes(candidate, old));
-  return { finding: wins ? candidate : undefined, carry: base };
+  return { finding: { ...f, count: base.carried + f.count, firstSeen: base.since ?? f.firstSeen, lastSeen: latest(old.lastSeen, f.lastSeen) }, carry: base };
 }
 
 /**
@@ -84,8 +83,8 @@ export function mergeSnapshots(
     const c = nextCarry[f.groupKey];
     if (run !== undefined) {
       const m = mergeRunFinding(old, c, f, run);
-      if (m.finding) byKey.set(f.groupKey, m.finding);
-      if (m.carry) nextCarry[f.groupKey] = m.carry;
+      byKey.set(f.groupKey, m.finding);
+      nextCarry[f.groupKey] = m.carry;
     } else if (!old) {
       byKey.set(f.groupKey, f);
     } else if (c && f.firstSeen === c.windowStart) {

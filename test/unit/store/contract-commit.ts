@@ -83,6 +83,15 @@ export function describeCommitContract(name: string, makeHome: () => Promise<Sto
       expect(await third.list()).toHaveLength(1);
     });
 
+    test("within a run the latest commit is the truth: a recovered finding is stored as observed", async () => {
+      const store = await open();
+      await store.commit({ snapshots: [snapshot({ count: 4 })], cursors: {}, run: "r1" });
+      const recovered = snapshot({ count: 4, state: "observed" });
+      const [r] = await store.commit({ snapshots: [recovered], cursors: {}, run: "r1" });
+      expect(r?.outcome).toBe("updated");
+      expect(r?.incident.incident.findings[0]).toMatchObject({ count: 4, state: "observed" });
+    });
+
     test("run-aware carry also continues an incident stored by plain upserts", async () => {
       const store = await open();
       await store.upsert(snapshot({ count: 485 }));

@@ -91,14 +91,19 @@ describe("mergeSnapshots with a correlator run", () => {
     expect(f).toMatchObject({ count: 494, firstSeen: T - 3_600_000 });
   });
 
-  test("replaying a snapshot of the same run (or an older, smaller one) changes nothing", () => {
+  test("the same snapshot of the same run again changes nothing", () => {
     const first = mergeSnapshots(snap(10), {}, snap(3), "r1");
     expect(first.incident.findings[0]?.count).toBe(13);
-    for (const again of [snap(3), snap(2), snap(1)]) {
-      const m = mergeSnapshots(first.incident, first.carry, again, "r1");
-      expect(m.incident.findings[0]?.count).toBe(13);
-      expect(m.carry).toEqual(first.carry);
-    }
+    const again = mergeSnapshots(first.incident, first.carry, snap(3), "r1");
+    expect(again).toEqual(first);
+  });
+
+  test("the latest snapshot of a run is the truth: a recovery is stored, and so is a count the correlator reset", () => {
+    const first = mergeSnapshots(snap(10), {}, snap(3), "r1");
+    const recovered = { ...snap(3), status: "observed" as const, findings: snap(3).findings.map((f) => ({ ...f, state: "observed" as const, recoveredAt: T + 5_000 })) };
+    const r = mergeSnapshots(first.incident, first.carry, recovered, "r1");
+    expect(r.incident.findings[0]).toMatchObject({ count: 13, state: "observed", recoveredAt: T + 5_000 });
+    expect(mergeSnapshots(r.incident, r.carry, snap(1), "r1").incident.findings[0]?.count).toBe(11);
   });
 
   test("a finding new in this run counts from zero, and last seen never moves back", () => {
