@@ -4,7 +4,7 @@ import type { Finding } from "../correlate/index.js";
 import { findingHost } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { StoredIncident, StoredProbe } from "../store/index.js";
-import { ActionId } from "./definitions.js";
+import { ACTIONS, ActionId } from "./definitions.js";
 import { ContainerRef, Pid, Port, QueueName, UnitName } from "./params.js";
 import { checkScope, type GuardConfig } from "./policy.js";
 
@@ -102,11 +102,6 @@ function cleanJobsOffer(f: Finding, host: string): Omit<ActionOffer, "action"> |
   return { host, params: { queue }, label: `Clean failed jobs of ${queue}`, why: `${f.count} failed jobs in queue ${queue} (${f.rule})` };
 }
 
-/** The name the allow-list's `targets` match: unit, container or queue. */
-function targetOf(params: Readonly<Record<string, string>>): string | undefined {
-  return params.unit ?? params.container ?? params.queue;
-}
-
 /**
  * The buttons to show for an incident. An action is offered only when a finding's rule lists it, the stored probe
  * results support it (kill_port_owner: a proven rogue holder; restarts: a unit or container the probe found down or
@@ -130,8 +125,11 @@ export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, 
         : id.data === "restart_unit" ? restartUnitOffer(f, host, probes)
         : id.data === "restart_container" ? restartContainerOffer(f, host, probes)
         : cleanJobsOffer(f, host);
-      const target = offer ? targetOf(offer.params) : undefined;
-      if (!offer || target === undefined || checkScope(policy, host, target) !== undefined) continue;
+      if (!offer) continue;
+      // The action's own schema has the last word (the guard parses the same way when the button is clicked).
+      const def = ACTIONS[id.data];
+      const parsed = def.params.safeParse(offer.params);
+      if (!parsed.success || checkScope(policy, host, def.target(parsed.data)) !== undefined) continue;
       const key = JSON.stringify([id.data, host, Object.entries(offer.params).sort()]);
       if (!offers.has(key)) offers.set(key, { action: id.data, ...offer });
     }
