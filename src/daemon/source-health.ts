@@ -38,17 +38,9 @@ export interface SourceHealthOptions {
   quietMs: (source: string) => number | undefined;
   /** Kept for the interface; every call carries the daemon's `now`, so nothing here reads a clock of its own. */
   clock: Clock;
-  /** While a source stays quiet or down, the same record is repeated this often (see REMIND_MS). */
+  /** While a source stays quiet or down, the same record is repeated this often (DEFAULT_REMIND_MS). */
   remindMs?: number;
 }
-
-/**
- * Only "failed" makes a source down: the daemon says it once the source has used up its configured `retries`
- * (reconnects in a row without a line). "retrying" and "ended" (journalctl exited as its journal was rotated or
- * journald restarted, a container's log stream closed) are routine: the daemon starts the source again at once, and
- * it reports "connected" only when lines flow again, so a restarted source that is simply silent would look like a
- * link still away. A restarted follower that really receives nothing is caught by the quiet time instead.
- */
 
 /**
  * The store resolves an incident after its rules' resolve_after of no new activity (firewatch_source_*.yaml: 5m),
@@ -146,7 +138,14 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
     e.linesSinceCondition = false;
   }
 
-  /** Why the link counts as down now (see above: only a failed link), or undefined. */
+  /**
+   * Why the link counts as down now, or undefined. Only "failed" makes a source down: the daemon says it once the
+   * source has used up its configured `retries` (reconnects in a row without a line). "retrying" and "ended"
+   * (journalctl exited as its journal was rotated or journald restarted, a container's log stream closed) are
+   * routine: the daemon starts the source again at once and reports "connected" only when lines flow again, so a
+   * restarted source that is simply silent would look like a link still away. A restarted follower that really
+   * receives nothing is caught by the quiet time instead.
+   */
   function linkDown(e: Entry): string | undefined {
     if (e.failedSinceTick || e.link === "failed") return `link failed: ${e.linkDetail || "gave up reconnecting"}`;
     return undefined;
