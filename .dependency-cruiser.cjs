@@ -14,7 +14,9 @@ const FLOORS = [
   ["actions"],
   ["bot"],
   ["config"],
-  ["cli", "daemon"],
+  // The daemon assembles every floor below it; the CLI starts it (`firewatch watch`).
+  ["daemon"],
+  ["cli"],
 ];
 const rank = new Map(FLOORS.flatMap((names, i) => names.map((n) => [n, i])));
 // src/cli.ts, the entry point, belongs to the cli floor; the bottom floor is single files at src/.
