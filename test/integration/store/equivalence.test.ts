@@ -13,7 +13,10 @@ type Op =
   | { kind: "ack" | "resolve"; fp: number }
   | { kind: "auto"; quietMin: number }
   | { kind: "advance"; min: number }
-  | { kind: "silence"; host: string; min: number };
+  | { kind: "silence"; host: string; min: number }
+  | { kind: "commit"; fps: number[]; dt: number; count: number; run: string | undefined; cursor: number }
+  | { kind: "claim" | "release"; key: number; owner: string }
+  | { kind: "put" | "take"; key: number; value: number };
 
 const FPS = ["fp-a", "fp-b", "fp-c"];
 const HOSTS = ["h1", "h2"];
@@ -23,7 +26,19 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("auto" as const), quietMin: fc.integer({ min: 1, max: 30 }) }),
   fc.record({ kind: fc.constant("advance" as const), min: fc.nat(30) }),
   fc.record({ kind: fc.constant("silence" as const), host: fc.constantFrom(...HOSTS), min: fc.integer({ min: 1, max: 30 }) }),
+  fc.record({
+    kind: fc.constant("commit" as const),
+    fps: fc.array(fc.nat(2), { minLength: 0, maxLength: 3 }),
+    dt: fc.nat(100),
+    count: fc.integer({ min: 1, max: 20 }),
+    run: fc.constantFrom(undefined, "run-1", "run-2"),
+    cursor: fc.nat(1000),
+  }),
+  // Expiries of a day: longer than the test clock moves, since Redis expires by its own clock.
+  fc.record({ kind: fc.constantFrom("claim" as const, "release" as const), key: fc.nat(2), owner: fc.constantFrom("a", "b") }),
+  fc.record({ kind: fc.constantFrom("put" as const, "take" as const), key: fc.nat(2), value: fc.nat(100) }),
 );
+const DAY = 86_400_000;
 
 /** Runs the ops and returns what an observer sees: each outcome (or error reason), then the final incidents. */
 async function observe(store: Store, clock: TestClock, ops: readonly Op[]): Promise<unknown> {
@@ -42,6 +57,14 @@ async function observe(store: Store, clock: TestClock, ops: readonly Op[]): Prom
       else if (o.kind === "auto") seen.push((await store.autoResolve(() => o.quietMin * 60_000)).map((s) => s.incident.fingerprint));
       else if (o.kind === "advance") clock.advance(o.min * 60_000);
       else if (o.kind === "silence") seen.push((await store.addSilence({ match: { host: o.host }, by: "u", durationMs: o.min * 60_000 })).expiresAt);
+      else if (o.kind === "commit") {
+        const snapshots = o.fps.map((i) => snapshot({ fingerprint: FPS[i] ?? "fp-a", count: o.count, lastSeen: base + o.dt * 60_000, host: HOSTS[i % 2] ?? "h1" }));
+        const rs = await store.commit({ snapshots, cursors: { "journald:h1": String(o.cursor) }, ...(o.run ? { run: o.run } : {}) });
+        seen.push(rs.map((r) => r.outcome), await store.getCursor("journald:h1"));
+      } else if (o.kind === "claim") seen.push(await store.claim(`k${o.key}`, o.owner, DAY));
+      else if (o.kind === "release") seen.push(await store.release(`k${o.key}`, o.owner));
+      else if (o.kind === "put") await store.putRecord("approval", `r${o.key}`, { value: o.value }, DAY);
+      else if (o.kind === "take") seen.push(await store.takeRecord("approval", `r${o.key}`));
     } catch (e) {
       if (!isStoreError(e)) throw e;
       seen.push(`error:${e.reason}`);
@@ -75,7 +98,7 @@ describe.skipIf(redis.missing !== undefined)(`FileStore and RedisStore behave th
     await server?.cleanup();
   });
 
-  test("property: any sequence of upserts, acks, resolves, auto-resolves, silences and time gives the same observations", async () => {
+  test("property: any sequence of upserts, commits, acks, resolves, auto-resolves, silences, claims, records and time gives the same observations", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
         const dir = await mkdtemp(join(tmpdir(), "fw-equiv-"));
