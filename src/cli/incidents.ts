@@ -208,7 +208,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       const found = await withStore(io, o, true, (s) => show(s, id));
       const { loadRules } = await import("../rules/index.js");
       const rules = new Map((await loadRules({ dirs: o.rules })).map((r) => [r.id, r]));
-      const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), ...(o.tz ? { timeZone: o.tz } : {}) });
+      const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), probes: found.probes, ...(o.tz ? { timeZone: o.tz } : {}) });
       if (o.out) await writeFile(o.out, md, "utf8");
       else io.stdout.write(md);
     });

@@ -89,6 +89,17 @@ describe("firewatch incidents on the file store", () => {
     expect(await readFile(out, "utf8")).toBe(md);
   });
 
+  test("report shows the stored probe results as evidence", async () => {
+    const s = await FileStore.open(dir, { clock });
+    await s.setProbes(id, [
+      { probe: "port_owner", params: { port: 9003 }, host: "mithrandir", at: clock.now(), ok: true, summary: "PID 1573680 (bun) holds port 9003, PPID 1, outside the unit", data: { pid: 1573680, ppid: 1 } },
+    ]);
+    await s.close();
+    const md = await cli(["report", id, "--store", store]);
+    expect(md).toContain("Probe results");
+    expect(md).toContain("PID 1573680 (bun) holds port 9003, PPID 1, outside the unit");
+  });
+
   test("list works beside a running writer (read-only); ack is refused with the holder named", async () => {
     const writer = await FileStore.open(dir, { clock });
     try {
