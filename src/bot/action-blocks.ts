@@ -30,10 +30,14 @@ const plain = (text: string, max: number): types.PlainTextElement => ({ type: "p
 const code = (text: string) => `\`${escapeMrkdwnInline(text)}\``;
 
 /** The command an offer would run, as people read it; undefined when its parameters do not validate (no button then). */
-export function offerCommand(offer: RemediationOffer): { readonly command: ActionCommand; readonly destructive: boolean } | undefined {
+export function offerCommand(offer: RemediationOffer): { readonly command: ActionCommand; readonly destructive: boolean; readonly then: string | undefined } | undefined {
   const def = ACTIONS[offer.action];
   const params = def.params.safeParse(offer.params);
-  return params.success ? { command: def.command(params.data, offer.host), destructive: def.destructive } : undefined;
+  if (!params.success) return undefined;
+  // kill_port_owner's second step is part of what the click allows: the dialog says so.
+  const esc = def.escalation;
+  const then = esc ? `then ${describeCommand(esc.command(params.data, offer.host))} after ${formatDuration(esc.afterMs)} if the same PID still holds the port` : undefined;
+  return { command: def.command(params.data, offer.host), destructive: def.destructive, then };
 }
 
 /** The block_id of an offer's buttons: names the incident, so a refused click can refresh the right post. */
@@ -43,8 +47,8 @@ export function incidentOfBlock(blockId: string | undefined): string | undefined
   return /^fw_remediate_(fw-[0-9a-f]{8}|[0-9a-f]{64})_\d+$/.exec(blockId ?? "")?.[1];
 }
 
-function confirmDialog(offer: RemediationOffer, command: string, destructive: boolean): types.ConfirmationDialog {
-  const head = `Runs ${code(command)} on *${escapeMrkdwnInline(offer.host)}*.${destructive ? " A second person must approve before it runs." : ""}`;
+function confirmDialog(offer: RemediationOffer, command: string, then: string | undefined, destructive: boolean): types.ConfirmationDialog {
+  const head = `Runs ${code(command)} on *${escapeMrkdwnInline(offer.host)}*${then ? ` (${escapeMrkdwnInline(then)})` : ""}.${destructive ? " A second person must approve before it runs." : ""}`;
   return {
     title: plain(`Run ${offer.action}?`, CONFIRM.title),
     text: mrkdwn(truncate(`${head}\n${escapeMrkdwnInline(offer.why)}`, CONFIRM.text, () => "…")),
@@ -74,7 +78,7 @@ export function remediationBlocks(s: StoredIncident, offers: readonly Remediatio
       type: "actions",
       block_id: remediationBlockId(s.incident.id, n),
       elements: [
-        { type: "button", text: plain(offer.label, SLACK_LIMITS.buttonText), action_id: `${REMEDIATION_IDS.run}:${n}`, value: token, style: "danger", confirm: confirmDialog(offer, command, shape.destructive) },
+        { type: "button", text: plain(offer.label, SLACK_LIMITS.buttonText), action_id: `${REMEDIATION_IDS.run}:${n}`, value: token, style: "danger", confirm: confirmDialog(offer, command, shape.then, shape.destructive) },
         { type: "button", text: plain("Dry run", SLACK_LIMITS.buttonText), action_id: `${REMEDIATION_IDS.dryRun}:${n}`, value: token },
       ],
     });

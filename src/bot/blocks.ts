@@ -65,6 +65,17 @@ function figures(f: Finding): string {
   return `• \`${f.rule}\` (${f.state}): ${parts.join(" · ")}`;
 }
 
+/** Probe results shown on the post; more than this and the report has the rest. */
+const MAX_PROBE_LINES = 6;
+
+/** What the probes found (seed 000's "PID 1573680 (node) holds 9003, PPID 1, outside the unit"), one line each. */
+function probeLines(s: StoredIncident): string | undefined {
+  if (s.probes.length === 0) return undefined;
+  const shown = s.probes.slice(0, MAX_PROBE_LINES).map((p) => `${p.ok ? "🔎" : "⚠️"} \`${escapeMrkdwnInline(p.probe)}\` on ${escapeMrkdwnInline(p.host)}: ${escapeMrkdwnInline(truncatePlain(p.summary, 400))}`);
+  const more = s.probes.length - shown.length;
+  return `*Probes*\n${shown.join("\n")}${more > 0 ? `\n… ${more} more in \`/firewatch report ${s.incident.id}\`` : ""}`;
+}
+
 function statusNote(s: StoredIncident): string | undefined {
   if (s.status === "resolved" && s.resolved) return `✅ Resolved ${s.resolved.auto ? "automatically after quiet time" : `by ${actor(s.resolved.by)}`} at ${when(s.resolved.at)}`;
   if (s.status === "acknowledged" && s.acknowledged) return `🛠️ Acknowledged by ${actor(s.acknowledged.by)} at ${when(s.acknowledged.at)}`;
@@ -107,6 +118,8 @@ export function incidentMessage(s: StoredIncident, extra: readonly Block[] = [])
   if (i.findings.length > 0) {
     blocks.push({ type: "section", text: mrkdwn(truncate(`*Key figures*\n${i.findings.map(figures).join("\n")}`, SLACK_LIMITS.sectionText)) });
   }
+  const probes = probeLines(s);
+  if (probes !== undefined) blocks.push({ type: "section", text: mrkdwn(truncate(probes, SLACK_LIMITS.sectionText)) });
   const note = statusNote(s);
   const context = [`\`${i.id}\``, ...(note ? [note] : []), ...(s.silencedBy ? [`🔕 silenced by \`${escapeMrkdwn(s.silencedBy)}\``] : [])];
   blocks.push({ type: "context", elements: [mrkdwn(truncate(context.join(" · "), SLACK_LIMITS.sectionText))] });

@@ -4,13 +4,15 @@ import { once } from "node:events";
 import { Command, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { SlackConfigSchema, slackConfigFromEnv, slackOffReason, startSlack, type BotDeps } from "../bot/index.js";
+import { SlackConfigSchema, slackConfigFromEnv, slackOffReason, startSlack, type BotDeps, type SlackConfig } from "../bot/index.js";
+import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { draftProse, readLlmConfig } from "../report/index.js";
 import { FirewatchError } from "../errors.js";
 import { loadRules, type Rule } from "../rules/index.js";
-import { openStore, parseStoreSpec } from "../store/index.js";
+import { openStore, parseStoreSpec, type StoreSpec } from "../store/index.js";
 import { parseDuration, systemClock, type Clock } from "../time.js";
 import { createLogger, type Logger } from "./logger.js";
+import { slackGuardFrom } from "./slack-guard.js";
 
 /** Where `bot` reads and writes; tests pass their own (and a signal to stop it). */
 /**
@@ -59,6 +61,39 @@ async function readSection(file: string | undefined): Promise<Record<string, unk
   return slack.success ? slack.data : doc.data;
 }
 
+interface BotFlags {
+  config?: string;
+  slackConfig?: string;
+  poll: string;
+  store?: string;
+  namespace: string;
+  onCorrupt: "refuse" | "move-aside";
+}
+
+interface BotSetup {
+  readonly slack: SlackConfig;
+  readonly store: StoreSpec;
+  /** The whole firewatch.yaml when --config was given (guard, hosts, rules). */
+  readonly config: FirewatchConfig | undefined;
+}
+
+/** The Slack config and store from firewatch.yaml (--config), or from FIREWATCH_SLACK__* and --slack-config. */
+async function setupOf(o: BotFlags, io: BotIo): Promise<BotSetup> {
+  if (o.config !== undefined) {
+    const config = await loadConfig({ file: o.config, env: io.env });
+    if (config.slack === undefined) throw new FirewatchError("usage", `Slack is off: ${o.config} has no slack section`, { hint: "install the app from slack-app.yaml; docs/slack.md says how" });
+    return { slack: config.slack, store: o.store !== undefined ? parseStoreSpec(o.store, io.env) : storeSpecOf(config, io.env), config };
+  }
+  const off = slackOffReason(io.env);
+  if (off !== undefined) throw new FirewatchError("usage", off, { hint: "install the app from slack-app.yaml; docs/slack.md says how" });
+  const parsed = SlackConfigSchema.safeParse(slackConfigFromEnv(io.env, await readSection(o.slackConfig)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new FirewatchError("config_invalid", `slack.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, { hint: "see docs/slack.md" });
+  }
+  return { slack: parsed.data, store: parseStoreSpec(o.store ?? io.env["FIREWATCH_STORE"], io.env), config: undefined };
+}
+
 function stopSignal(io: BotIo): AbortSignal {
   if (io.signal) return io.signal;
   const ctl = new AbortController();
@@ -71,7 +106,8 @@ export function registerBot(program: Command, io: BotIo = defaultIo): void {
   program
     .command("bot")
     .summary("Run the Slack app: /firewatch, the incident post buttons, and posts updated in place")
-    .option("--slack-config <file>", "YAML with routing and access (a firewatch.yaml with a slack: section, or the section alone)")
+    .option("--config <file>", "firewatch.yaml: its slack, store, guard and hosts sections (the guard enables the remediation buttons)")
+    .option("--slack-config <file>", "without --config: YAML with routing and access (a firewatch.yaml with a slack: section, or the section alone)")
     .option("--poll <duration>", "how often to read the store for new or changed incidents", "10s")
     .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace", "firewatch")
@@ -86,39 +122,35 @@ Tokens come from the environment, never from flags:
 Examples:
   FIREWATCH_SLACK__BOT_TOKEN=xoxb-... FIREWATCH_SLACK__SIGNING_SECRET=... FIREWATCH_SLACK__CHANNEL=C0123ABC firewatch bot --store redis://127.0.0.1:6379
   firewatch bot --slack-config /etc/firewatch/firewatch.yaml --poll 30s
+  FIREWATCH_GUARD__SECRET=... firewatch bot --config /etc/firewatch/firewatch.yaml   # with remediation buttons
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or store error`,
     )
-    .action(async (o: { slackConfig?: string; poll: string; store?: string; namespace: string; onCorrupt: "refuse" | "move-aside" }) => {
-      const off = slackOffReason(io.env);
-      if (off !== undefined) throw new FirewatchError("usage", off, { hint: "install the app from slack-app.yaml; docs/slack.md says how" });
+    .action(async (o: BotFlags) => {
       const pollMs = parseDuration(o.poll);
       if (pollMs === undefined || pollMs < 1000) throw new FirewatchError("usage", `--poll ${o.poll}: expected a duration of at least 1s`);
-      const parsed = SlackConfigSchema.safeParse(slackConfigFromEnv(io.env, await readSection(o.slackConfig)));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new FirewatchError("config_invalid", `slack.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, { hint: "see docs/slack.md" });
-      }
+      const setup = await setupOf(o, io);
       const log = io.log ?? createLogger({ debug: false });
-      const store = await openStore(parseStoreSpec(o.store ?? io.env["FIREWATCH_STORE"], io.env), { clock: io.clock, log }, {
-        onCorrupt: o.onCorrupt,
-        namespace: o.namespace,
-      });
+      const store = await openStore(setup.store, { clock: io.clock, log }, { onCorrupt: o.onCorrupt, namespace: o.namespace });
       let rules: Promise<ReadonlyMap<string, Rule>> | undefined;
       const signal = stopSignal(io);
+      const guard = setup.config ? await slackGuardFrom(setup.config, store, io.clock).catch(async (e: unknown) => { await store.close(); throw e; }) : undefined;
       try {
-        const slack = await startSlack({ ...parsed.data, poll: pollMs }, {
+        const off = guard ? guard.off : "start the bot with --config firewatch.yaml (a guard section) to offer them";
+        if (off !== undefined) io.stderr.write(`firewatch bot: remediation buttons are off: ${off}\n`);
+        const slack = await startSlack({ ...setup.slack, poll: pollMs }, {
           store,
           clock: io.clock,
           log,
-          rules: () => (rules ??= loadRules({ dirs: [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
+          rules: () => (rules ??= loadRules({ dirs: setup.config?.rules.dirs ?? [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
           ...reportDrafting(io),
+          ...(guard?.kit ? { guard: guard.kit } : {}),
         });
         try {
           io.stderr.write(
             slack.port === undefined
               ? "firewatch bot: connected to Slack over Socket Mode\n"
-              : `firewatch bot: listening on http://${parsed.data.host}:${slack.port}/slack/events\n`,
+              : `firewatch bot: listening on http://${setup.slack.host}:${slack.port}/slack/events\n`,
           );
           io.onReady?.(slack.port);
           if (!signal.aborted) await once(signal, "abort");
@@ -126,6 +158,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or s
           await slack.stop().catch(() => undefined);
         }
       } finally {
+        await guard?.close();
         await store.close();
       }
     });

@@ -1,4 +1,6 @@
 // `firewatch bot` in-process: Slack off says so; configured, it serves a signed /firewatch and posts stored incidents.
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { Command } from "commander";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -82,5 +84,48 @@ describe("firewatch bot", () => {
       ctl.abort();
       await run;
     }
+  });
+
+  test("--config firewatch.yaml: Slack, store and guard from the file; without a token secret the buttons are off and say why", async () => {
+    const secret = "cli-signing-secret-456";
+    const file = path.join(dir.path, "firewatch.yaml");
+    await writeFile(
+      file,
+      [
+        "store:",
+        `  url: "file:${dir.path}"`,
+        "slack:",
+        `  apiUrl: "${slack.apiUrl}"`,
+        "  port: 0",
+        "  routing: { channel: C0ONCALL }",
+        "guard:",
+        "  actions:",
+        "    kill_port_owner: { users: [U0ALICE, U0BOB], channels: [C0ONCALL], hosts: [local], targets: [\"transcription-*\"] }",
+      ].join("\n"),
+    );
+    const env = { FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token", FIREWATCH_SLACK__SIGNING_SECRET: secret };
+    const run = async (extra: Record<string, string>): Promise<string> => {
+      const ctl = new AbortController();
+      const stderr: string[] = [];
+      let ready: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (ready = resolve));
+      const done = program({ ...env, ...extra }, { signal: ctl.signal, onReady: () => ready(), stderr }).parseAsync(["node", "firewatch", "bot", "--config", file]);
+      await Promise.race([started, done]);
+      ctl.abort();
+      await done;
+      return stderr.join("");
+    };
+    const off = await run({});
+    expect(off).toContain("remediation buttons are off: no action token secret");
+    expect(off).toContain("listening on http://127.0.0.1:");
+    const on = await run({ FIREWATCH_GUARD__SECRET: "0123456789abcdef0123456789abcdef-cli" });
+    expect(on).not.toContain("remediation buttons are off");
+    expect(on).toContain("listening on http://127.0.0.1:");
+  });
+
+  test("--config without a slack section says that Slack is off", async () => {
+    const file = path.join(dir.path, "no-slack.yaml");
+    await writeFile(file, "store:\n  url: \"file:/tmp\"\n");
+    await expect(program({}).parseAsync(["node", "firewatch", "bot", "--config", file])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("has no slack section") });
   });
 });

@@ -11,7 +11,6 @@ import { FileStore } from "../../../src/store/index.js";
 import { blockKitProblems, startFakeSlack, type FakeSlack, type StoredMessage } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
 import { incident } from "../../unit/bot/support.js";
-import { withRecords } from "../../unit/actions/support.js";
 import { buttonsOf, slackDriver, type Driver } from "./slack-driver.js";
 
 const SECRET = "remediation-signing-secret";
@@ -67,8 +66,7 @@ beforeAll(async () => {
   dir = await makeTempDir("bot-remediation");
   store = await FileStore.open(dir.path, { clock });
   const tokens = createTokenService({ clock, secret: randomBytes(32), nonces: createNonceCache({ clock }) });
-  // TODO(store): pass the FileStore itself once its putRecord/takeRecord/claim land (interfaces.md section 1).
-  const guard = createGuard({ clock, store: withRecords(store, clock), tokens, probes, config });
+  const guard = createGuard({ clock, store, tokens, probes, config });
   const slackConfig = SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH } });
   bot = createBot(slackConfig, {
     store, clock, log: pino({ level: "silent" }), rules: () => Promise.resolve(new Map()),

@@ -6,18 +6,17 @@ import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createGuardKit, GuardConfigSchema, offerActions } from "../../../src/actions/index.js";
+import { createGuardKit, GuardConfigSchema } from "../../../src/actions/index.js";
 import { createBot, type Bot } from "../../../src/bot/app.js";
 import { SlackConfigSchema } from "../../../src/bot/config.js";
 import { LocalHost, type Host } from "../../../src/hosts/index.js";
 import { incidentId } from "../../../src/incidents/index.js";
-import { runIncidentProbes, type StoredProbe } from "../../../src/probes/index.js";
+import { runIncidentProbes } from "../../../src/probes/index.js";
 import { loadRules, type Rule } from "../../../src/rules/index.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
-import { withRecords } from "../../unit/actions/support.js";
 import { finding, incident } from "../../unit/bot/support.js";
 import { buttonsOf, slackDriver } from "./slack-driver.js";
 
@@ -57,7 +56,6 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
   let rules: ReadonlyMap<string, Rule>;
   const local = new LocalHost({ name: "local" });
   let host: Host;
-  const probes = new Map<string, StoredProbe[]>();
 
   beforeAll(async () => {
     slack = await startFakeSlack();
@@ -79,13 +77,10 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
       secret: "0123456789abcdef0123456789abcdef-rogue-test",
       actions: { kill_port_owner: { users: [ALICE, BOB], channels: [CH], hosts: ["local"], targets: ["transcription-*"] } },
     });
-    // TODO(store): the FileStore itself once putRecord/takeRecord land in it.
-    const kit = await createGuardKit({ config, store: withRecords(store, systemClock), clock: systemClock, host: (n) => (n === "local" ? host : undefined) });
+    const kit = await createGuardKit({ config, store, clock: systemClock, host: (n) => (n === "local" ? host : undefined) });
     bot = createBot(SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH } }), {
       store, clock: systemClock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules),
       guard: kit,
-      // TODO(store): read the probes from the stored incident once setProbes lands.
-      offers: (s, r, c) => offerActions({ ...s, probes: probes.get(s.incident.id) ?? [] }, r, c),
     });
   });
   afterAll(async () => {
@@ -109,11 +104,11 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
     expect(owner?.ok).toBe(true);
     expect(owner?.summary).toContain(`PID ${pid}`);
     expect(owner?.data).toMatchObject({ pid, rogue: true });
-    probes.set(id, found);
+    const probed = await store.setProbes(id, found);
 
     const receiverPort = await bot.start();
     const drive = slackDriver(slack, `http://127.0.0.1:${receiverPort ?? 0}/slack/events`, SECRET, Date.now, CH);
-    bot.poster.notify(created);
+    bot.poster.notify({ ...created, incident: probed });
     await bot.poster.flush();
     const post = () => slack.postsIn(CH).find((m) => JSON.stringify(m.metadata).includes(id));
     const run = buttonsOf(post()).find((b) => b.action_id === "fw_act:0");
@@ -121,7 +116,8 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
     expect(JSON.stringify(run?.confirm)).toContain(`kill -TERM ${pid}`);
     expect(JSON.stringify(run?.confirm)).toContain("*local*");
 
-    expect(await drive.click(ALICE, run ?? fail(), post()?.ts ?? "")).toContain("second person must approve");
+    const asked = await drive.click(ALICE, run ?? fail(), post()?.ts ?? "");
+    expect(asked, asked).toContain("second person must approve");
     expect(alive(pid)).toBe(true);
     const approval = slack.repliesTo(CH, post()?.ts ?? "").find((m) => buttonsOf(m).some((b) => b.action_id === "fw_approve"));
     const approve = buttonsOf(approval).find((b) => b.action_id === "fw_approve") ?? fail();
@@ -129,7 +125,8 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
     expect(alive(pid)).toBe(true);
 
     const exited = once(rogue, "exit");
-    expect(await drive.click(BOB, approve, approval?.ts ?? "")).toContain("done");
+    const approved = await drive.click(BOB, approve, approval?.ts ?? "");
+    expect(approved, approved).toContain("done");
     const [code, signal] = (await exited) as [number | null, string | null];
     expect(signal).toBe("SIGTERM");
     expect(code).toBeNull();

@@ -63,6 +63,7 @@ export function stored(over: Partial<StoredIncident> = {}, inc: Incident = incid
     slack: undefined,
     history: [],
     carry: {},
+    probes: [],
     ...over,
   };
 }
