@@ -149,6 +149,20 @@ describe.skipIf(redis.missing !== undefined)(`RedisStore on a real redis-server$
     expect((await store.list()).map((s) => s.incident.fingerprint).sort()).toEqual(["after", "kept"]);
   });
 
+  test("Redis down past the bound: a commit fails 'unavailable' having written nothing, and lands whole when retried", async () => {
+    const n = ns();
+    const store = await connect(n, { unavailableAfterMs: 1_500 }, systemClock);
+    await store.commit({ snapshots: [snapshot({ fingerprint: "c-1", count: 1 })], cursors: { s: "1" } });
+    await server.stop();
+    const batch = { snapshots: [snapshot({ fingerprint: "c-1", count: 2, lastSeen: Date.UTC(2025, 11, 27) }), snapshot({ fingerprint: "c-2" })], cursors: { s: "2" } };
+    await expect(store.commit(batch)).rejects.toMatchObject({ reason: "unavailable", message: expect.stringContaining("did not happen") });
+    await server.restart();
+    expect(await store.getCursor("s")).toBe("1");
+    expect((await store.get("c-1"))?.incident.findings[0]?.count).toBe(1);
+    expect((await store.commit(batch)).map((r) => r.outcome)).toEqual(["updated", "created"]);
+    expect(await store.getCursor("s")).toBe("2");
+  });
+
   test("Redis down past the bound behind an UpsertBuffer: snapshots are kept and stored once Redis is back", async () => {
     const n = ns();
     const store = await connect(n, { unavailableAfterMs: 1_500 }, systemClock);
