@@ -95,7 +95,6 @@ const what = (plan: Plan) => `${code(describeCommand(plan.command))} on *${escap
 /** The thread message asking a second person to approve; its buttons carry the approval id (looked up, never trusted). */
 export function approvalRequestMessage(plan: Plan, approvalId: string, expiresAt: number, now: number): SlackMessage {
   const text = `🔐 ${who(plan.requestedBy)} requests ${what(plan)} (\`${plan.action}\`, incident \`${escapeMrkdwnInline(plan.incident)}\`); a second person must approve within ${formatDuration(Math.max(0, expiresAt - now))} (until ${formatIso(expiresAt)}).`;
-  const deny = JSON.stringify({ a: approvalId, action: plan.action, by: plan.requestedBy, i: plan.incident });
   return {
     text: truncate(text, SLACK_LIMITS.messageText),
     blocks: [
@@ -108,7 +107,7 @@ export function approvalRequestMessage(plan: Plan, approvalId: string, expiresAt
             type: "button", text: plain("Approve", SLACK_LIMITS.buttonText), action_id: REMEDIATION_IDS.approve, value: approvalId, style: "danger",
             confirm: { title: plain("Approve and run?", CONFIRM.title), text: mrkdwn(truncate(`Runs ${what(plan)} now.`, CONFIRM.text, () => "…")), confirm: plain("Approve", CONFIRM.button), deny: plain("Cancel", CONFIRM.button), style: "danger" },
           },
-          { type: "button", text: plain("Deny", SLACK_LIMITS.buttonText), action_id: REMEDIATION_IDS.deny, value: deny.slice(0, SLACK_LIMITS.buttonValue) },
+          { type: "button", text: plain("Deny", SLACK_LIMITS.buttonText), action_id: REMEDIATION_IDS.deny, value: approvalId },
         ],
       },
     ],

@@ -2,7 +2,7 @@
 import type { App, RespondFn, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { ActionId, checkRequester, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type TokenService } from "../actions/index.js";
+import { APPROVAL_NS, checkRequester, decodeApproval, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type TokenService } from "../actions/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import {
@@ -39,7 +39,7 @@ export interface RemediationDeps {
   readonly refresh: (incidentId: string) => void;
 }
 
-/** Audit action of a denied approval request; Approve checks it first. */
+/** Audit action of a denied approval request (the pending approval is taken from the store); Approve names the denier. */
 export const DENIED_ACTION = "action.denied";
 
 // A click is input: only the fields used, parsed. The user and channel are the identity Slack signed for us.
@@ -49,7 +49,6 @@ const ClickPayload = z.object({
   container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).loose().optional(),
   actions: z.array(z.object({ action_id: z.string(), block_id: z.string().optional(), value: z.string().max(SLACK_LIMITS.buttonValue) })).min(1),
 });
-const DenyValue = z.object({ a: z.string().min(1).max(200), action: ActionId, by: z.string().min(1).max(100), i: z.string().max(100) }).strict();
 
 interface Click {
   readonly userId: string;
@@ -187,14 +186,17 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
   app.action(
     REMEDIATION_IDS.deny,
     handler(async (c, client, respond) => {
-      const v = DenyValue.safeParse((() => { try { return JSON.parse(c.value) as unknown; } catch { return undefined; } })());
-      if (!v.success) return void (await ephemeral(respond, "⚠️ That button's payload was not understood; nothing was changed."));
-      const policy = config.actions[v.data.action];
+      const pending = decodeApproval(await deps.store.getRecord(APPROVAL_NS, c.value));
+      if (!pending) return void (await ephemeral(respond, "This request was already approved, denied or has expired; nothing to deny."));
+      const plan = pending.plan;
+      const policy = config.actions[plan.action];
       // The requester may withdraw; anyone else must be allowed to approve this action to deny it.
-      const refused = v.data.by === c.userId ? undefined : policy ? checkRequester(policy, await requester(c)) : "action_not_enabled";
+      const refused = plan.requestedBy === c.userId ? undefined : policy ? checkRequester(policy, await requester(c)) : "action_not_enabled";
       if (refused) return void (await ephemeral(respond, `⛔ You may not deny this request (${refused}).`));
-      await deps.store.appendAudit({ at: deps.clock.now(), actor: c.userId, action: DENIED_ACTION, target: v.data.i, details: { approvalId: v.data.a, action: v.data.action, requestedBy: v.data.by } });
-      await edit(client, c.channelId, c.messageTs, approvalDecidedMessage(v.data.action, `requested by ${mention(v.data.by)}, denied by ${mention(c.userId)}; nothing was run`));
+      // Taken once: of a Deny and an Approve at the same moment (even in two processes), exactly one wins.
+      if ((await deps.store.takeRecord(APPROVAL_NS, c.value)) === undefined) return void (await ephemeral(respond, "Too late: this request was just approved or denied."));
+      await deps.store.appendAudit({ at: deps.clock.now(), actor: c.userId, action: DENIED_ACTION, target: plan.incident, details: { approvalId: c.value, action: plan.action, host: plan.host, requestedBy: plan.requestedBy } });
+      await edit(client, c.channelId, c.messageTs, approvalDecidedMessage(plan.action, `requested by ${mention(plan.requestedBy)}, denied by ${mention(c.userId)}; nothing was run`));
       await ephemeral(respond, "Denied; nothing was run.");
     }),
   );

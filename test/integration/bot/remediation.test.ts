@@ -243,6 +243,29 @@ describe("remediation buttons on the incident post", () => {
     expect(ran).toEqual([]);
   });
 
+  test("an approval that comes too late is refused and the request says it expired", async () => {
+    const { post } = await posted([KILL]);
+    await drive.click(ALICE, runButton(post()) ?? fail(), post().ts);
+    const approval = approvalIn(post());
+    const approve = buttonsOf(approval).find((b) => b.action_id === "fw_approve") ?? fail();
+    now += 11 * 60_000;
+    expect(await drive.click(BOB, approve, approval?.ts ?? "")).toContain("approval_expired");
+    expect(ran).toEqual([]);
+    expect(approval?.text).toContain("expired before a second person approved it");
+    expect(buttonsOf(approval)).toEqual([]);
+  });
+
+  test("the requester may withdraw their own request", async () => {
+    const { id, post } = await posted([KILL]);
+    await drive.click(ALICE, runButton(post()) ?? fail(), post().ts);
+    const approval = approvalIn(post());
+    const [approve, deny] = [buttonsOf(approval).find((b) => b.action_id === "fw_approve") ?? fail(), buttonsOf(approval).find((b) => b.action_id === "fw_deny") ?? fail()];
+    expect(await drive.click(ALICE, deny, approval?.ts ?? "")).toContain("Denied");
+    expect(await drive.click(BOB, approve, approval?.ts ?? "")).toContain("denied by <@U0ALICE>");
+    expect(await store.listAudit({ target: id, action: "action.denied" })).toHaveLength(1);
+    expect(ran).toEqual([]);
+  });
+
   test("an altered token in a genuine click is refused; a tampered or forged click never reaches the guard", async () => {
     const { post } = await posted([CLEAN]);
     const b = runButton(post()) ?? fail();

@@ -16,8 +16,9 @@ const Manifest = z.object({
 describe("slack-app.yaml", () => {
   test("creates the app with the scopes the code calls, the slash command and interactivity", async () => {
     const m = Manifest.parse(parse(await readFile("slack-app.yaml", "utf8")));
-    // chat.postMessage/update (chat:write), /firewatch (commands), files.uploadV2 (files:write), conversations.history.
-    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(["chat:write", "commands", "files:write", "channels:history"]));
+    // chat.postMessage/update (chat:write), /firewatch (commands), files.uploadV2 (files:write), conversations.history,
+    // usergroups.users.list (guard allow-lists by user group).
+    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(["chat:write", "commands", "files:write", "channels:history", "usergroups:read"]));
     const [cmd] = m.features.slash_commands;
     expect(cmd?.command).toBe("/firewatch");
     expect(new URL(cmd?.url ?? "").pathname).toBe("/slack/events");
