@@ -58,6 +58,8 @@ interface CommonFlags {
 
 interface Session {
   readonly config: FirewatchConfig;
+  /** A file store admits one process at a time: a waiting requester would lock the approver out. */
+  readonly shared: boolean;
   readonly store: Store;
   readonly kit: GuardKit;
   readonly close: () => Promise<void>;
@@ -66,7 +68,8 @@ interface Session {
 /** Loads the config, opens the store and the configured hosts (lazily), and wires the guard; close() releases all. */
 async function openSession(io: ActIo, f: CommonFlags): Promise<Session> {
   const config = await loadConfig({ file: f.config, env: io.env });
-  const store = await openStore(parseStoreSpec(f.store ?? config.store.url ?? io.env.FIREWATCH_STORE, io.env), { clock: io.clock }, { namespace: f.namespace, unavailableAfterMs: 5_000 });
+  const spec = parseStoreSpec(f.store ?? config.store.url ?? io.env.FIREWATCH_STORE, io.env);
+  const store = await openStore(spec, { clock: io.clock }, { namespace: f.namespace, unavailableAfterMs: 5_000 });
   const hosts = new Map<string, Promise<Host>>();
   const opened: Host[] = [];
   const hostOf = (name: string): Host | undefined => {
@@ -91,7 +94,7 @@ async function openSession(io: ActIo, f: CommonFlags): Promise<Session> {
     const docker = config.sources.find((s) => s.kind === "docker" && "socketPath" in s && s.socketPath !== undefined);
     const socket = docker && "socketPath" in docker ? docker.socketPath : undefined;
     const kit = await createGuardKit({ config: config.guard, store, clock: io.clock, host: hostOf, ...(socket === undefined ? {} : { dockerHost: `unix://${socket}` }) });
-    return { config, store, kit, close: async () => { await Promise.all(opened.map((h) => h.close())); await store.close(); } };
+    return { config, store, kit, shared: spec.kind === "redis", close: async () => { await Promise.all(opened.map((h) => h.close())); await store.close(); } };
   } catch (e) {
     await store.close();
     throw e;
@@ -242,8 +245,8 @@ async function request(io: ActIo, actionText: string, f: RequestFlags): Promise<
     if (d.kind === "refused") return refused(io, d);
     if (d.kind === "allowed") return run(io, s, f, d.grant, osActor());
     io.stdout.write(`approval ${d.approvalId} requested by ${osActor()}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`);
-    if (!f.wait) {
-      io.stdout.write("not waiting (--no-wait): the approver's firewatch will run it\n");
+    if (!f.wait || !s.shared) {
+      io.stdout.write(f.wait ? "not waiting: the file store admits one process at a time; the approver's firewatch will run it\n" : "not waiting (--no-wait): the approver's firewatch will run it\n");
       return io.setExitCode(ACT_EXIT.pending);
     }
     io.stdout.write("waiting for the approval (Ctrl-C stops waiting; the approver's firewatch then runs it)\n");

@@ -13,6 +13,16 @@ export const NOBODY = { uid: 65534, name: "cli:nobody" } as const;
 /** A third account that is on no allow-list. */
 export const DAEMON = { uid: 1, name: "cli:daemon" } as const;
 
+/**
+ * These tests run processes as other real users (setpriv), which needs root. Not root: skipped here, and a loud
+ * failure under CI=true, like a missing program (test/harness/program.ts).
+ */
+export function rootAvailability(): { missing?: string } {
+  if (process.getuid?.() === 0) return {};
+  if (process.env.CI === "true") throw new Error("the act tests run a second and third user with setpriv: run them as root");
+  return { missing: "(not root: setpriv cannot switch users)" };
+}
+
 export interface Run {
   readonly code: number | null;
   readonly stdout: string;

@@ -12,10 +12,13 @@ import { spawnTs } from "../../harness/node-child.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
-import { DAEMON, firewatch, NOBODY, REPO, seed000Incident, startFirewatch } from "./act-helpers.js";
+import { osActor } from "../../../src/cli/act.js";
+import { DAEMON, firewatch, NOBODY, REPO, rootAvailability, seed000Incident, startFirewatch } from "./act-helpers.js";
 
-const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux")].find((a) => a.missing !== undefined)?.missing;
+const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
 const SECRET = "a-test-secret-of-at-least-32-bytes-for-firewatch-act";
+/** The requester: this test's own user (root: setpriv needs it to run the second and third users). */
+const ME = osActor();
 
 const alive = (pid: number): boolean => {
   try {
@@ -58,7 +61,7 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
       "guard:",
       "  actions:",
       "    kill_port_owner:",
-      `      users: ["cli:root", "${NOBODY.name}"]`,
+      `      users: ["${ME}", "${NOBODY.name}"]`,
       "      channels: [cli]",
       "      hosts: [local]",
       '      targets: ["loop-*", "palantir*", "*"]',
@@ -105,7 +108,7 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
     const { port, rogue, id } = await scene("loop-main");
     await loopingContainer("loop-main", port);
     const requester = startFirewatch(["act", "kill_port_owner", "--incident", id, "--yes", "--config", cfg], { env: env() });
-    const [, approvalId = ""] = await requester.lineMatching(/^approval (\S+) requested by cli:root/);
+    const [, approvalId = ""] = await requester.lineMatching(new RegExp(`^approval (\\S+) requested by ${ME}`));
     const approver = await firewatch(["act", "approve", approvalId, "--yes", "--config", cfg], { uid: NOBODY.uid, env: env() });
     expect(approver.stdout, approver.stderr).toContain(`approved by ${NOBODY.name}; the requester's waiting firewatch runs it`);
     expect(approver.code).toBe(0);
@@ -119,13 +122,29 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
     expect(state).toMatchObject({ ok: true, evidence: { running: true, restarting: false } });
     expect((await store.get(id))?.status).toBe("resolved");
     expect(await audit(id)).toEqual([
-      ["cli:root", "action.approval_requested", "needs_approval"],
+      [ME, "action.approval_requested", "needs_approval"],
       [NOBODY.name, "action.allowed", "allowed"],
       [NOBODY.name, "action.done", "done"],
     ]);
     const listed = await firewatch(["audit", "--incident", id, "--config", cfg], { env: env() });
     expect(listed.stdout).toMatch(new RegExp(`cli:nobody  done  ${id}  kill_port_owner; on local; \`kill -TERM ${rogue.pid}\`; approved by cli:nobody; postcondition: port ${port} is free`));
     await dockerd.docker(["rm", "-f", "loop-main"]);
+  }, 150_000);
+
+  test("nobody requests without waiting; root approves, and the approver's firewatch runs it to the end", async () => {
+    const { port, rogue, id } = await scene("loop-second");
+    await loopingContainer("loop-second", port);
+    // nobody's probes cannot see root's processes, so nobody names the PID; the guard checks it all the same.
+    const req = await firewatch(["act", "kill_port_owner", "--incident", id, "--yes", "--no-wait", "--config", cfg, "--param", `pid=${rogue.pid}`], { uid: NOBODY.uid, env: env() });
+    expect(req.code, req.stderr).toBe(3);
+    const approvalId = /approval (\S+) requested by cli:nobody/.exec(req.stdout)?.[1] ?? "";
+    const approver = await firewatch(["act", "approve", approvalId, "--yes", "--config", cfg], { env: env() });
+    expect(approver.stdout, approver.stderr).toContain(`approved by ${ME}; the requester is not waiting, so running it here`);
+    expect(approver.stdout).toMatch(new RegExp(`done: port ${port} is free of PID ${rogue.pid}; container loop-second is running`));
+    expect(approver.code).toBe(0);
+    expect(alive(rogue.pid)).toBe(false);
+    expect((await store.get(id))?.status).toBe("resolved");
+    await dockerd.docker(["rm", "-f", "loop-second"]);
   }, 150_000);
 
   test("two-person rule: the requester cannot approve, a user not on the list cannot either; the rogue lives on", async () => {
@@ -148,7 +167,7 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
     expect(request.stdout).toContain("refused (user_not_allowed)");
     expect(alive(rogue.pid)).toBe(true);
     expect((await audit(id)).filter(([, a]) => a === "action.refused")).toEqual([
-      ["cli:root", "action.refused", "same_person"],
+      [ME, "action.refused", "same_person"],
       [DAEMON.name, "action.refused", "user_not_allowed"],
       [DAEMON.name, "action.refused", "user_not_allowed"],
     ]);
@@ -181,7 +200,7 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
       expect(r.stdout).toContain("refused (invalid_params)");
       expect(r.code).toBe(1);
       expect(alive(rogue.pid)).toBe(true);
-      expect(await audit(id)).toEqual([["cli:root", "action.refused", "invalid_params"]]);
+      expect(await audit(id)).toEqual([[ME, "action.refused", "invalid_params"]]);
     }
     // The unit form: the unit name comes from a systemd finding's field.
     const port = await freePort();
@@ -203,8 +222,8 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
 
   describe("tokens against the real store and a real rogue", () => {
     let kit: GuardKit;
-    const config = GuardConfigSchema.parse({ secret: SECRET, actions: { kill_port_owner: { users: ["cli:root", "cli:nobody"], channels: ["cli"], hosts: ["local"], targets: ["*"], rateLimit: { max: 50, per: "1h" } } } });
-    const root = { user: "cli:root", groups: [], channel: "cli" };
+    const config = GuardConfigSchema.parse({ secret: SECRET, actions: { kill_port_owner: { users: [ME, NOBODY.name], channels: ["cli"], hosts: ["local"], targets: ["*"], rateLimit: { max: 50, per: "1h" } } } });
+    const root = { user: ME, groups: [], channel: "cli" };
     beforeAll(async () => {
       kit = await createGuardKit({ config, store, clock: systemClock, host: () => host, dockerHost: dockerd.host });
     });
@@ -239,7 +258,7 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
       const token = kit.tokens.issueToken({ incident: id, action: "kill_port_owner", params: { pid: String(rogue.pid), port: String(port), container: "palantir-api" }, host: "local" }, 60_000);
       // spawnTs passes this process's environment on: the children read the secret from it, as firewatch does.
       process.env.FIREWATCH_GUARD__SECRET = SECRET;
-      const children = [0, 1].map(() => spawnTs(join(REPO, "test/integration/actions/redeem-child.ts"), [redis.url, "firewatch", token], { cwd: REPO }));
+      const children = [0, 1].map(() => spawnTs(join(REPO, "test/integration/actions/redeem-child.ts"), [redis.url, "firewatch", token, ME], { cwd: REPO }));
       delete process.env.FIREWATCH_GUARD__SECRET;
       for (const c of children) expect(await c.nextLine()).toBe("ready");
       for (const c of children) c.send("go");

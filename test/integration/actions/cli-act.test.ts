@@ -1,0 +1,99 @@
+// `firewatch act` and `firewatch audit` in-process on a file store: usage errors, refusals, filters, exit codes.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { Command } from "commander";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { osActor, registerAct } from "../../../src/cli/act.js";
+import { registerAudit } from "../../../src/cli/audit.js";
+import { FileStore } from "../../../src/store/index.js";
+import { systemClock } from "../../../src/time.js";
+import { seed000Incident } from "./act-helpers.js";
+
+const SECRET = "a-test-secret-of-at-least-32-bytes-for-firewatch-act";
+let dir: string;
+let cfg: string;
+let out: string;
+let code: number;
+
+async function cli(args: readonly string[], env: NodeJS.ProcessEnv = { FIREWATCH_GUARD__SECRET: SECRET }): Promise<{ out: string; code: number }> {
+  out = "";
+  code = 0;
+  const program = new Command("firewatch").exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  const io = { stdout: { write: (s: string) => (out += s) }, stdin: new PassThrough(), env, clock: systemClock, setExitCode: (c: number) => { code = c; } };
+  registerAct(program, io.setExitCode, io);
+  registerAudit(program, io);
+  await program.parseAsync(["node", "firewatch", ...args]);
+  return { out, code };
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "fw-cli-act-"));
+  cfg = join(dir, "firewatch.yaml");
+  await writeFile(cfg, [
+    "store:",
+    `  url: file:${join(dir, "state")}`,
+    "guard:",
+    "  actions:",
+    "    kill_port_owner:",
+    `      users: ["${osActor()}"]`,
+    "      channels: [cli]",
+    "      hosts: [local]",
+    '      targets: ["api"]',
+    "",
+  ].join("\n"));
+  const store = await FileStore.open(join(dir, "state"), { clock: systemClock });
+  await store.upsert(seed000Incident({ fingerprint: "c0ffee00000000000000000000000001", host: "local", container: "api", port: 1, at: Date.now() - 60_000 }));
+  await store.close();
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const ID = "fw-c0ffee00";
+
+describe("firewatch act", () => {
+  test("usage errors name what is wrong", async () => {
+    await expect(cli(["act", "reboot_host", "--incident", ID, "--config", cfg])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining('unknown action "reboot_host"') });
+    await expect(cli(["act", "kill_port_owner", "--config", cfg])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("--incident ID is required") });
+    await expect(cli(["act", "kill_port_owner", "--incident", "fw-nothere", "--config", cfg])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining('no incident "fw-nothere"') });
+    await expect(cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid"])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("expected KEY=VALUE") });
+    await expect(cli(["act", "approve", "--config", cfg])).rejects.toMatchObject({ code: "usage" });
+  });
+
+  test("without a token secret nothing is offered: config_invalid with the variable to set", async () => {
+    await expect(cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg], {})).rejects.toMatchObject({ code: "config_invalid", message: expect.stringContaining("FIREWATCH_GUARD__SECRET") });
+  });
+
+  test("stdin that is not a terminal and no --yes: refused before anything is requested", async () => {
+    await expect(cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid=4000000"])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("pass --yes") });
+    expect(out).toContain("command   kill -TERM 4000000");
+    const audit = await cli(["audit", "--incident", ID, "--config", cfg]);
+    expect(audit.out).toBe("No audit entries.\n");
+  });
+
+  test("a PID of 1 is refused by the guard and audited; audit filters by actor, action and time", async () => {
+    const r = await cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid=1", "--yes"]);
+    expect(r.out).toContain("refused (invalid_params): invalid parameters: pid: PID must be between 2 and 4194304");
+    expect(r.code).toBe(1);
+    const text = await cli(["audit", "--config", cfg, "--action", "action.refused"]);
+    expect(text.out).toMatch(/^\S+Z {2}cli:\S+ {2}refused {2}fw-c0ffee00 {2}kill_port_owner; on local; reason invalid_params; detail: invalid parameters: pid: PID must be between 2 and 4194304\n$/);
+    expect((await cli(["audit", "--config", cfg, "--action", "kill_port_owner", "--format", "json"])).out).toContain('"reason": "invalid_params"');
+    expect((await cli(["audit", "--config", cfg, "--actor", "cli:someone-else"])).out).toBe("No audit entries.\n");
+    expect((await cli(["audit", "--config", cfg, "--since", "2099-01-01"])).out).toBe("No audit entries.\n");
+    expect((await cli(["audit", "--config", cfg, "--all"])).out).toContain("incident.created");
+    await expect(cli(["audit", "--config", cfg, "--since", "yesterday-ish"])).rejects.toMatchObject({ code: "usage" });
+  });
+
+  test("a file store admits one process: a destructive request does not wait, it exits 3 with the approval id", async () => {
+    const r = await cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid=4000000", "--yes"]);
+    expect(r.out).toMatch(/approval [0-9a-f]{20} requested by cli:/);
+    expect(r.out).toContain("not waiting: the file store admits one process at a time");
+    expect(r.code).toBe(3);
+    const id = /approval ([0-9a-f]{20})/.exec(r.out)?.[1] ?? "";
+    const self = await cli(["act", "approve", id, "--config", cfg, "--yes"]);
+    expect(self.out).toContain("refused (same_person)");
+    expect(self.code).toBe(1);
+  });
+});
