@@ -1,8 +1,7 @@
-// The guard behind `firewatch bot`'s remediation buttons, from firewatch.yaml: hosts opened on first use, the token secret.
-import { createGuardKit, type GuardKit } from "../actions/index.js";
-import type { FirewatchConfig } from "../config/index.js";
+// The guard behind the remediation buttons, from firewatch.yaml's guard and hosts: hosts opened on first use, the secret.
+import { createGuardKit, type GuardConfig, type GuardKit } from "../actions/index.js";
 import { isFirewatchError } from "../errors.js";
-import { openHost, type Host } from "../hosts/index.js";
+import { openHost, type Host, type HostConfig } from "../hosts/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 
@@ -14,12 +13,18 @@ export interface SlackGuardSetup {
   close(): Promise<void>;
 }
 
+/** The parts of firewatch.yaml the guard needs (FirewatchConfig has them). */
+export interface GuardSetupConfig {
+  readonly guard: GuardConfig;
+  readonly hosts: Readonly<Record<string, HostConfig>>;
+}
+
 /**
- * Wires the guard when firewatch.yaml enables an action: configured hosts (opened when a probe or an action first needs
+ * For `firewatch bot --config` and `firewatch watch` alike. Wires the guard when firewatch.yaml enables an action: configured hosts (opened when a probe or an action first needs
  * them), the store for approvals, grants and nonces, and the token secret. A missing or weak secret turns the buttons
  * off with the reason rather than stopping the bot: /firewatch and the posts work without them.
  */
-export async function slackGuardFrom(config: FirewatchConfig, store: Store, clock: Clock): Promise<SlackGuardSetup> {
+export async function slackGuardFrom(config: GuardSetupConfig, store: Store, clock: Clock): Promise<SlackGuardSetup> {
   const opened: Promise<Host>[] = [];
   const close = async () => void (await Promise.allSettled(opened.map(async (h) => (await h).close())));
   if (Object.keys(config.guard.actions).length === 0) return { kit: undefined, off: "no action is enabled in the guard section of firewatch.yaml", close };

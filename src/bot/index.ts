@@ -52,3 +52,5 @@ export { createTokenShelf, type TokenShelf } from "./token-shelf.js";
 export { createGroupResolver, policyGroups, GROUP_CACHE_MS } from "./user-groups.js";
 /** `/firewatch jobs` over the configured BullMQ queues. */
 export { createJobsText, NO_QUEUE_CONFIGURED } from "./jobs-text.js";
+/** slackGuardFrom(config, store, clock): the guard kit for startSlack from firewatch.yaml's guard and hosts, or why not. */
+export { slackGuardFrom, type GuardSetupConfig, type SlackGuardSetup } from "./guard-setup.js";

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { Command, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { SlackConfigSchema, slackConfigFromEnv, slackOffReason, startSlack, type BotDeps, type SlackConfig } from "../bot/index.js";
+import { SlackConfigSchema, slackConfigFromEnv, slackGuardFrom, slackOffReason, startSlack, type BotDeps, type SlackConfig } from "../bot/index.js";
 import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { draftProse, readLlmConfig } from "../report/index.js";
 import { FirewatchError } from "../errors.js";
@@ -12,7 +12,6 @@ import { loadRules, type Rule } from "../rules/index.js";
 import { openStore, parseStoreSpec, type StoreSpec } from "../store/index.js";
 import { parseDuration, systemClock, type Clock } from "../time.js";
 import { createLogger, type Logger } from "./logger.js";
-import { slackGuardFrom } from "./slack-guard.js";
 
 /** Where `bot` reads and writes; tests pass their own (and a signal to stop it). */
 /**
