@@ -7,7 +7,6 @@ import { APPROVAL_NS, decodeApproval, decodeGrant, encodeApproval, encodeGrant, 
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
 import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
-import { createRateLimiter } from "./rate-limit.js";
 import type { TokenService } from "./token.js";
 
 /** A button click (or `firewatch act`): the token is the only trusted part; the requester comes from the edge. */
@@ -52,21 +51,23 @@ export function createGuard(deps: GuardDeps): Guard {
   const random = deps.random ?? randomBytes;
   // Hex: read aloud and typed by a second person (`firewatch act approve ID`), and a valid store record key.
   const newId = (): string => random(10).toString("hex");
-  const rate = createRateLimiter(deps);
 
   const refuse = async (actor: string, reason: RefusalReason, detail: string, plan?: Partial<Plan>): Promise<Decision> => {
     await auditEvent(deps, actor, "refused", plan, { result: "refused", reason, detail });
     return { kind: "refused", reason, detail };
   };
-  const rateKey = (plan: Plan): string => JSON.stringify([plan.action, plan.host]);
+  // The rate limit counts the store's "action.allowed" entries of this action and host in the window: every guard on
+  // the store (Slack, each `firewatch act` process) spends one budget, and a restart forgets nothing. Two guards
+  // deciding in the same instant may both pass the count: the limit is a brake, not a lock.
+  const withinBudget = async (plan: Plan, limit: { max: number; per: number }): Promise<boolean> => {
+    const since = deps.clock.now() - limit.per + 1;
+    const spent = (await deps.store.listAudit({ action: "action.allowed", since })).filter((e) => e.details["action"] === plan.action && e.details["host"] === plan.host);
+    return spent.length < limit.max;
+  };
 
   const grant = async (plan: Plan, dryRun: boolean, actor: string): Promise<Decision> => {
     const id = newId();
     await deps.store.putRecord(GRANT_NS, id, encodeGrant({ plan, dryRun, expiresAt: deps.clock.now() + GRANT_TTL_MS }), GRANT_TTL_MS);
-    if (!dryRun) {
-      const policy = deps.config.actions[plan.action];
-      if (policy) rate.take(rateKey(plan), policy.rateLimit.per);
-    }
     await auditEvent(deps, actor, dryRun ? "dry_run_allowed" : "allowed", plan, { result: "allowed", summary: describeCommand(plan.command) });
     return { kind: "allowed", grant: id, plan, dryRun };
   };
@@ -98,7 +99,7 @@ export function createGuard(deps: GuardDeps): Guard {
       const refusal = checkRequester(policy, who) ?? checkScope(policy, t.host, action.target(params.data));
       if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not run ${plan.action} on ${plan.host} (${refusal})`, plan);
       if (dryRun) return grant(plan, true, who.user);
-      if (!rate.allows(rateKey(plan), policy.rateLimit.max, policy.rateLimit.per)) {
+      if (!(await withinBudget(plan, policy.rateLimit))) {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
       if (!action.destructive) return grant(plan, false, who.user);
@@ -124,7 +125,7 @@ export function createGuard(deps: GuardDeps): Guard {
       if (!policy) return refuse(who.user, "action_not_enabled", `${plan.action} is no longer enabled`, plan);
       const refusal = checkRequester(policy, who);
       if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not approve ${plan.action} (${refusal})`, plan);
-      if (!rate.allows(rateKey(plan), policy.rateLimit.max, policy.rateLimit.per)) {
+      if (!(await withinBudget(plan, policy.rateLimit))) {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
       // Taken atomically: of two approvers (two processes) at the same instant, one gets it; the other finds none.

@@ -15,8 +15,6 @@ export { createNonceCache, type NonceLedger } from "./nonce-cache.js";
 export { createStoreNonceLedger } from "./store-nonce-ledger.js";
 /** Allow-lists per action as zod config; glob matching of hosts and targets. */
 export { ActionPolicySchema, checkRequester, checkScope, GuardConfigSchema, matchesAny, type ActionPolicy, type GuardConfig, type PolicyRefusal, type Requester } from "./policy.js";
-/** Per action and host rate limiting on the injected clock. */
-export { createRateLimiter, type RateLimiter } from "./rate-limit.js";
 /** Decisions, plans, and how a command reads in a confirm dialog. */
 export { describeCommand, type Decision, type Plan, type RefusalReason } from "./plan.js";
 /** The guard: authorize, approve, execute; every outcome audited. */

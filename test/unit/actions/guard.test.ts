@@ -271,7 +271,7 @@ describe("guard: rate limit per action and host", () => {
     expect((await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice })).kind).toBe("needs_approval");
   });
 
-  test("another host has its own budget", async () => {
+  test("the budget is per action and host, and shared by every guard on the store (a restart, another process)", async () => {
     const claims: TokenClaims = { incident: "fw-1", action: "clean_failed_jobs", params: { queue: "transcription" }, host: "mithrandir" };
     expect((await guard.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("allowed");
     expect(await guard.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).toMatchObject({ kind: "refused", reason: "rate_limited" });
@@ -279,8 +279,10 @@ describe("guard: rate limit per action and host", () => {
       clock, store, tokens, probes: fakeProbes(world),
       config: GuardConfigSchema.parse({ actions: { clean_failed_jobs: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["*"], targets: ["*"], rateLimit: { max: 1, per: "10m" } } } }),
     });
-    expect((await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("allowed");
+    expect(await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).toMatchObject({ kind: "refused", reason: "rate_limited" });
     expect((await g.authorize({ token: tokens.issueToken({ ...claims, host: "gandalf" }, 60_000), requester: alice })).kind).toBe("allowed");
-    expect((await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("refused");
+    expect((await g.authorize({ token: tokens.issueToken({ ...claims, host: "gandalf" }, 60_000), requester: alice })).kind).toBe("refused");
+    clock.advance(600_000);
+    expect((await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("allowed");
   });
 });
