@@ -8,6 +8,19 @@ import type { Incident } from "../../../src/incidents/index.js";
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 const CLI = fileURLToPath(new URL("../../../src/cli.ts", import.meta.url));
 
+/** The token secret every firewatch process of these tests reads from FIREWATCH_GUARD__SECRET. */
+export const SECRET = "a-test-secret-of-at-least-32-bytes-for-firewatch-act";
+
+/** Whether a process still exists (the proof that a refused action ran nothing). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A real second account: `nobody` exists on every Debian-like system. */
 export const NOBODY = { uid: 65534, name: "cli:nobody" } as const;
 /** A third account that is on no allow-list. */

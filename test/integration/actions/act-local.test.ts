@@ -13,21 +13,11 @@ import { freePort, makeTempDir, requireProgram } from "../../harness/program.js"
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
 import { osActor } from "../../../src/cli/act.js";
-import { DAEMON, firewatch, NOBODY, REPO, rootAvailability, seed000Incident, startFirewatch } from "./act-helpers.js";
+import { alive, DAEMON, firewatch, NOBODY, REPO, rootAvailability, SECRET, seed000Incident, startFirewatch } from "./act-helpers.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
-const SECRET = "a-test-secret-of-at-least-32-bytes-for-firewatch-act";
 /** The requester: this test's own user (root: setpriv needs it to run the second and third users). */
 const ME = osActor();
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missing ?? ""}`, () => {
   let dockerd: DockerdInstance;

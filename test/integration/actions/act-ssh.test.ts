@@ -12,19 +12,9 @@ import { freePort, makeTempDir, requireProgram } from "../../harness/program.js"
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { sshdAvailability, startSshd, type SshdInstance } from "../../harness/sshd.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
-import { firewatch, NOBODY, rootAvailability, seed000Incident, startFirewatch } from "./act-helpers.js";
+import { alive, firewatch, NOBODY, rootAvailability, SECRET, seed000Incident, startFirewatch } from "./act-helpers.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), sshdAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
-const SECRET = "a-test-secret-of-at-least-32-bytes-for-firewatch-act";
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.skipIf(missing !== undefined)(`firewatch act over a real sshd ${missing ?? ""}`, () => {
   let dockerd: DockerdInstance;

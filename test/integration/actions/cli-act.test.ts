@@ -9,9 +9,8 @@ import { osActor, registerAct } from "../../../src/cli/act.js";
 import { registerAudit } from "../../../src/cli/audit.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
-import { seed000Incident } from "./act-helpers.js";
+import { SECRET, seed000Incident } from "./act-helpers.js";
 
-const SECRET = "a-test-secret-of-at-least-32-bytes-for-firewatch-act";
 let dir: string;
 let cfg: string;
 let out: string;
