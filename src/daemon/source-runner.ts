@@ -160,6 +160,8 @@ async function* fileItems(
       }
     }
     if (deps.untilCaughtUp === true && !moved) return;
+    // A poll reads at most 1 MiB per file: while a file has more (a backlog, a flood), read on without waiting.
+    if (moved) continue;
     try {
       await clock.sleep(entry.poll, signal);
     } catch {

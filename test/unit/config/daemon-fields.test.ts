@@ -43,3 +43,13 @@ describe("source fields the watch daemon reads", () => {
     await expect(load("sources:\n  - kind: file\n    name: x\n    paths: [/a]\n  - kind: journald\n    name: x\n")).rejects.toThrow(/firewatch\.yaml:6 sources\[1\]\.name: sources\[0\] is named "x" too/);
   });
 });
+
+describe("examples/watch-localhost.yaml", () => {
+  it("loads: one file source under /tmp, the file store and reports next to it, health on loopback", async () => {
+    const c = await loadConfig({ file: "examples/watch-localhost.yaml", env: {} });
+    expect(c.sources).toMatchObject([{ kind: "file", name: "demo", paths: ["/tmp/firewatch-demo/app.log"], startAt: "beginning", poll: 250 }]);
+    expect(c.store.url).toBe("file:/tmp/firewatch-demo/state");
+    expect(c.outputs).toEqual({ jsonLines: true, reportDir: "/tmp/firewatch-demo/reports" });
+    expect(c.health.host).toBe("127.0.0.1");
+  });
+});

@@ -1,0 +1,174 @@
+// Seed 000 and seed 001 reproduced live against a real dockerd and journal files: `watch` raises the incidents
+// `analyze` finds over the same lines (same firing rules, host, service and key fields).
+import { execFile, execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { runAnalyze } from "../../../src/cli/analyze.js";
+import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
+import { journalAvailability, restartScheduledEntry, unitLineEntry, writeJournal } from "../../harness/journal.js";
+import { freePort, makeTempDir } from "../../harness/program.js";
+import { startWatch, writeConfig, type ChangeLine, type WatchProcess } from "./watch-process.js";
+
+const run = promisify(execFile);
+const docker = dockerdAvailability();
+const journal = journalAvailability();
+const KEY_FIELDS = ["port", "unit", "container", "exit_code"] as const;
+
+interface Side {
+  readonly host: string | null | undefined;
+  readonly service: string | null | undefined;
+  readonly findings: readonly { rule: string; state: string; fields: Readonly<Record<string, string>> }[];
+}
+
+/** What must agree: per firing finding, its incident's host and service, the rule, and the key fields it names. */
+function firing(incidents: readonly Side[]): string[] {
+  const out = new Set<string>();
+  for (const i of incidents) {
+    for (const f of i.findings) {
+      if (f.state !== "firing") continue;
+      const keys = KEY_FIELDS.filter((k) => f.fields[k]).map((k) => `${k}=${f.fields[k]}`);
+      out.add([i.host ?? "-", i.service ?? "-", f.rule, ...keys].join(" "));
+    }
+  }
+  return [...out].sort();
+}
+
+/** Keeps the latest change line of each incident while the daemon runs. */
+function track(w: WatchProcess) {
+  const latest = new Map<string, ChangeLine>();
+  let wake: (() => void) | undefined;
+  void (async () => {
+    for (;;) {
+      const c = await w.nextChange().catch(() => undefined);
+      if (c === undefined) return;
+      latest.set(c.id, c);
+      wake?.();
+    }
+  })();
+  return {
+    latest,
+    /** Waits for `pred` over the latest lines; after `ms` fails naming what the daemon had concluded by then. */
+    async until(pred: (all: ChangeLine[]) => boolean, what: string, ms = 90_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!pred([...latest.values()])) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = await Promise.race([new Promise<boolean>((r) => (wake = () => r(false))), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), Math.max(0, deadline - Date.now()))))]);
+        clearTimeout(timer);
+        if (late) throw new Error(`not reached within ${ms} ms: ${what}; the daemon had:\n${firing([...latest.values()]).join("\n")}\n${w.proc.stderr().slice(-3000)}`);
+      }
+    },
+  };
+}
+
+const hasFiring = (all: ChangeLine[], rule: string, service?: string) => all.some((c) => (service === undefined || c.service === service) && c.findings.some((f) => f.rule === rule && f.state === "firing"));
+
+describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`seeds live ${docker.missing ?? ""}${journal.missing ?? ""}`, () => {
+  let tmp: { path: string; remove(): Promise<void> };
+  let dockerd: DockerdInstance;
+  let holder: Server;
+  let port: number;
+  const running: WatchProcess[] = [];
+  beforeAll(async () => {
+    tmp = await makeTempDir("watch-seeds");
+    dockerd = await startDockerd();
+    // Seed 000: a process on the host holds the port the service wants.
+    port = await freePort();
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+  }, 120_000);
+  afterAll(async () => {
+    for (const w of running) await w.kill9();
+    holder?.close();
+    await dockerd?.stop();
+    await tmp?.remove();
+  });
+
+  /** The container's log lines and its events, stamped, as one file named after it (analyze takes the service from the name). */
+  async function exportContainer(name: string, since: string): Promise<string> {
+    // `docker logs` writes the container's stderr lines to its own stderr: take both.
+    const { stdout, stderr } = await run("docker", ["-H", dockerd.host, "logs", "--timestamps", name], { maxBuffer: 64 * 1024 * 1024 });
+    const logs = `${stdout}\n${stderr}`;
+    const id = (await dockerd.docker(["inspect", "--format", "{{.Id}}", name])).trim();
+    const events = await dockerd.docker(["events", "--since", since, "--until", new Date().toISOString(), "--filter", `container=${id}`]);
+    // `docker events` prints local time with an offset: make every stamp UTC so the lines sort as text.
+    const utc = events
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.replace(/^(\S+)/, (t) => `${new Date(t).toISOString().slice(0, 19)}.${/\.(\d{1,9})/.exec(t)?.[1]?.padEnd(9, "0") ?? "000000000"}Z`));
+    const all = [...logs.split("\n").filter(Boolean), ...utc].sort();
+    const file = path.join(tmp.path, `${name}.log`);
+    await writeFile(file, all.join("\n") + "\n");
+    return file;
+  }
+
+  async function stopLoop(name: string): Promise<void> {
+    await dockerd.docker(["update", "--restart", "no", name]);
+    await dockerd.docker(["kill", name]).catch(() => undefined);
+    await dockerd.docker(["wait", name], { timeoutMs: 30_000 });
+  }
+
+  test("seed 000: a host process holds the port, a host-network container and a systemd unit loop on it", { timeout: 180_000 }, async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const jfile = path.join(tmp.path, "palantir.journal");
+    const now = Date.now() * 1000;
+    const UNIT = "transcription-palantir.service";
+    const entries = Array.from({ length: 6 }, (_, i) => [
+      unitLineEntry(now + i * 2_000_000, UNIT, 5000 + i, `Error: listen EADDRINUSE: address already in use :::${port}`, 3),
+      restartScheduledEntry(now + i * 2_000_000 + 1_000_000, UNIT, 480 + i),
+    ]).flat();
+    await writeJournal(jfile, entries);
+    const script = `echo "Error: listen EADDRINUSE: address already in use :::${port}" >&2; nc -l -s 127.0.0.1 -p ${port}; exit 1`;
+    await dockerd.docker(["run", "-d", "--name", "palantir-api", "--network", "host", "--restart", "always", dockerd.image, "sh", "-c", script]);
+    const config = await writeConfig(path.join(tmp.path, "seed000.yaml"), {
+      sources: [
+        { kind: "journald", name: "journal", files: [jfile], startAt: "beginning" },
+        { kind: "docker", name: "docker", socketPath: dockerd.socketPath, containers: ["palantir-api"] },
+      ],
+      store: { url: `file:${path.join(tmp.path, "state000")}` },
+    });
+    const w = startWatch(config);
+    running.push(w);
+    const t = track(w);
+    await t.until((all) => hasFiring(all, "docker_restart_loop") && hasFiring(all, "eaddrinuse_loop", "palantir-api") && hasFiring(all, "systemd_restart_loop"), "the three loops firing");
+    await stopLoop("palantir-api");
+    const jjson = path.join(tmp.path, "palantir-journal.json");
+    await writeFile(jjson, execFileSync("journalctl", ["--file", jfile, "-o", "json", "--no-pager"]));
+    const analyzed = await runAnalyze([jjson, await exportContainer("palantir-api", since)], { rules: [] }, { now: Date.now });
+    const expected = firing(analyzed.incidents);
+    expect(expected).toEqual([
+      "- palantir-api docker_restart_loop container=palantir-api exit_code=1",
+      `- palantir-api eaddrinuse_loop port=${port}`,
+      `palantir transcription-palantir eaddrinuse_loop port=${port}`,
+      "palantir transcription-palantir systemd_restart_loop unit=transcription-palantir",
+    ]);
+    // The daemon reads the last lines of the stopped container too; then both agree.
+    await t.until((all) => JSON.stringify(firing(all)) === JSON.stringify(expected), `analyze's conclusions:\n${expected.join("\n")}`);
+    expect(firing([...t.latest.values()])).toEqual(expected);
+    expect(await w.term()).toBe(0);
+  });
+
+  test("seed 001: a container killed with exit 137 (a real OOM kill) in a restart loop", { timeout: 180_000 }, async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const script = `echo "[EXIT-TRACE] Running in 'production' mode"; echo "[EXIT-TRACE] Entering tokio::select!"; x=$(yes | head -c 200000000); echo survived`;
+    await dockerd.docker(["run", "-d", "--name", "rsky-ingester", "--memory", "8m", "--memory-swap", "8m", "--restart", "always", dockerd.image, "sh", "-c", script]);
+    const config = await writeConfig(path.join(tmp.path, "seed001.yaml"), {
+      sources: [{ kind: "docker", name: "docker", socketPath: dockerd.socketPath, containers: ["rsky-ingester"] }],
+      store: { url: `file:${path.join(tmp.path, "state001")}` },
+    });
+    const w = startWatch(config);
+    running.push(w);
+    const t = track(w);
+    await t.until((all) => all.some((c) => c.findings.some((f) => f.rule === "docker_restart_loop" && f.state === "firing" && f.count >= 3)), "the restart loop firing");
+    await stopLoop("rsky-ingester");
+    const analyzed = await runAnalyze([await exportContainer("rsky-ingester", since)], { rules: [] }, { now: Date.now });
+    const expected = firing(analyzed.incidents);
+    // Killed: the restart loop with 137, the OOM kill itself, and the breadcrumbs stopping after "Entering tokio::select!".
+    expect(expected).toEqual(["- rsky-ingester docker_restart_loop container=rsky-ingester exit_code=137", "- rsky-ingester external_kill", "- rsky-ingester oom_kill container=rsky-ingester"]);
+    await t.until((all) => JSON.stringify(firing(all)) === JSON.stringify(expected), `analyze's conclusions:\n${expected.join("\n")}`);
+    expect(firing([...t.latest.values()])).toEqual(expected);
+    expect(await w.term()).toBe(0);
+  });
+});
