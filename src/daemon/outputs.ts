@@ -6,6 +6,7 @@ import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { renderMarkdown } from "../report/index.js";
 import type { Rule } from "../rules/index.js";
+import type { StoredIncident } from "../store/index.js";
 import type { Clock } from "../time.js";
 import type { IncidentChange } from "./pipeline.js";
 
@@ -41,33 +42,44 @@ export function changeLine(change: IncidentChange): string {
   });
 }
 
-export function createOutputs(deps: OutputsDeps): { emit(changes: readonly IncidentChange[]): Promise<void> } {
+export interface Outputs {
+  /** JSON lines and reports for these changes, in order; waits for a slow stdout reader. */
+  emit(changes: readonly IncidentChange[]): Promise<void>;
+  /** Writes one incident's report again (its probe results came in). */
+  report(stored: StoredIncident): Promise<void>;
+}
+
+export function createOutputs(deps: OutputsDeps): Outputs {
   let dirReady: Promise<unknown> | undefined;
   const writeLine = async (line: string) => {
     // A slow reader of stdout holds the pipeline here instead of letting lines pile up in memory.
     if (!deps.stdout.write(`${line}\n`)) await once(deps.stdout, "drain");
   };
-  const writeReport = async (dir: string, change: IncidentChange) => {
+  const writeReport = async (dir: string, stored: StoredIncident) => {
     dirReady ??= mkdir(dir, { recursive: true });
     await dirReady;
-    const file = join(dir, `${change.incident.incident.id}.md`);
-    const text = renderMarkdown(change.incident.incident, deps.rules, { now: deps.clock.now() });
+    const id = stored.incident.id;
+    const text = renderMarkdown(stored.incident, deps.rules, { now: deps.clock.now(), probes: stored.probes });
     // Readers (a web server, an operator's editor) see the old report or the new one, never half of one.
-    const tmp = join(dir, `.${change.incident.incident.id}.md.tmp-${process.pid}`);
+    const tmp = join(dir, `.${id}.md.tmp-${process.pid}`);
     await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, file);
+    await rename(tmp, join(dir, `${id}.md`));
+  };
+  const tryReport = async (stored: StoredIncident) => {
+    if (deps.reportDir === undefined) return;
+    try {
+      await writeReport(deps.reportDir, stored);
+    } catch (e) {
+      deps.log.error({ errorType: "report_write", incidentId: stored.incident.id, err: e }, "Could not write the incident report; it is written again at the next change.");
+    }
   };
   return {
     async emit(changes) {
       for (const c of changes) {
         if (deps.jsonLines) await writeLine(changeLine(c));
-        if (deps.reportDir === undefined || c.outcome === "suppressed") continue;
-        try {
-          await writeReport(deps.reportDir, c);
-        } catch (e) {
-          deps.log.error({ errorType: "report_write", incidentId: c.incident.incident.id, err: e }, "Could not write the incident report; it is written again at the next change.");
-        }
+        if (c.outcome !== "suppressed") await tryReport(c.incident);
       }
     },
+    report: tryReport,
   };
 }

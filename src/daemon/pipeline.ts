@@ -19,6 +19,8 @@ import type { SourceItem } from "./source-runner.js";
 export interface IncidentChange {
   readonly outcome: Exclude<UpsertOutcome, "unchanged"> | "resolved";
   readonly incident: StoredIncident;
+  /** The silence that suppressed it (outcome "suppressed"). */
+  readonly silenceId?: string | undefined;
 }
 
 /** The part of source health the pipeline drives (src/daemon/source-health.ts). */
@@ -143,7 +145,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     for (const r of results) {
       if (r.outcome === "unchanged") continue;
       metrics.incident(r.outcome);
-      out.push({ outcome: r.outcome, incident: r.incident });
+      out.push({ outcome: r.outcome, incident: r.incident, silenceId: r.silenceId });
     }
     if (out.length > 0) await deps.onChanges(out);
   };

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
-import { startSlack, type SlackService } from "../bot/index.js";
+import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
@@ -104,14 +104,17 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       clock,
       log,
       save: async (stored, results) => {
-        // TODO(store): store.setProbes(stored.incident.id, results) once area 1 lands it; until then the results are logged.
-        log.info({ incidentId: stored.incident.id, probes: results.map((p) => `${p.probe}: ${p.summary}`) }, "Probed a new incident.");
+        await outputs.report(await store.setProbes(stored.incident.fingerprint, results));
       },
     });
     let slack: SlackService | undefined;
     if (config.slack === undefined) log.info("Slack is off: firewatch.yaml has no slack section.");
     else {
-      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById });
+      // The guard behind the remediation buttons: only with actions enabled in firewatch.yaml's guard section.
+      const guard = await slackGuardFrom(config, store, clock);
+      cleanups.push(() => guard.close());
+      if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
+      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, ...(guard.kit ? { guard: guard.kit } : {}) });
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
     }
 
@@ -125,6 +128,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
         onChanges: async (changes: readonly IncidentChange[]) => {
           await outputs.emit(changes);
           probes.offer(changes);
+          // The post is created or updated now, not at the poster's next poll.
+          for (const c of changes) if (c.outcome !== "resolved") slack?.notify({ outcome: c.outcome, incident: c.incident, silenceId: c.silenceId });
         },
       },
       // A catch-up run: journald and file lanes end once read to the end; Docker lanes follow until all was quiet a while.

@@ -1,7 +1,7 @@
 // Seed 000 and seed 001 reproduced live against a real dockerd and journal files: `watch` raises the incidents
 // `analyze` finds over the same lines (same firing rules, host, service and key fields).
 import { execFile, execFileSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -10,7 +10,7 @@ import { runAnalyze } from "../../../src/cli/analyze.js";
 import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
 import { journalAvailability, restartScheduledEntry, unitLineEntry, writeJournal } from "../../harness/journal.js";
 import { freePort, makeTempDir } from "../../harness/program.js";
-import { startWatch, writeConfig, type ChangeLine, type WatchProcess } from "./watch-process.js";
+import { startWatch, storedIncidents, writeConfig, type ChangeLine, type WatchProcess } from "./watch-process.js";
 
 const run = promisify(execFile);
 const docker = dockerdAvailability();
@@ -128,6 +128,7 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
         { kind: "docker", name: "docker", socketPath: dockerd.socketPath, containers: ["palantir-api"] },
       ],
       store: { url: `file:${path.join(tmp.path, "state000")}` },
+      outputs: { jsonLines: true, reportDir: path.join(tmp.path, "reports000") },
     });
     const w = startWatch(config);
     running.push(w);
@@ -148,6 +149,11 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     await t.until((all) => JSON.stringify(firing(all)) === JSON.stringify(expected), `analyze's conclusions:\n${expected.join("\n")}`);
     expect(firing([...t.latest.values()])).toEqual(expected);
     expect(await w.term()).toBe(0);
+    // The new incident was probed: port_owner names this test process, which holds the port, in the store and the report.
+    const api = (await storedIncidents(path.join(tmp.path, "state000"))).find((s) => s.incident.service === "palantir-api");
+    const owner = api?.probes.find((p) => p.probe === "port_owner");
+    expect(owner?.summary).toContain(`PID ${process.pid}`);
+    expect(await readFile(path.join(tmp.path, "reports000", `${api?.incident.id ?? ""}.md`), "utf8")).toContain(`PID ${process.pid}`);
   });
 
   test("seed 001: a container killed with exit 137 (a real OOM kill) in a restart loop", { timeout: 180_000 }, async () => {
