@@ -37,8 +37,6 @@ export interface BotDeps {
   readonly instanceId?: string;
 }
 
-/** How long a claim to post an incident holds: far longer than one chat.postMessage, short enough after a crash. */
-export const POST_CLAIM_MS = 60_000;
 
 export interface Bot {
   readonly app: App;
@@ -119,8 +117,8 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
   const offers = deps.offers ?? offerActions;
   const instanceId = deps.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   // Two bots on one Redis store: only the one that claims an incident's first post sends it (the store's claim is atomic).
-  const claimPost = async (s: StoredIncident): Promise<boolean> => {
-    const r = await deps.store.claim(`slack-post:${s.incident.fingerprint}`, instanceId, POST_CLAIM_MS);
+  const claim = async (key: string, ttlMs: number): Promise<boolean> => {
+    const r = await deps.store.claim(key, instanceId, ttlMs);
     return r.claimed || r.owner === instanceId;
   };
   const extraBlocks =
@@ -138,7 +136,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
   const poster = createIncidentPoster({
     client: app.client, store: deps.store, clock: deps.clock, routing: config.routing, minUpdateIntervalMs: config.minUpdateInterval, log: deps.log,
     ...(extraBlocks ? { extraBlocks } : {}),
-    claimPost,
+    claim,
   });
   const refresh = (id: string) => {
     poster.touch(id);

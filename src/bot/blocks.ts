@@ -156,3 +156,10 @@ export function evidenceMessage(s: StoredIncident): SlackMessage {
   if (blocks.length === 0) blocks.push({ type: "context", elements: [mrkdwn("No evidence lines were kept for this incident.")] });
   return { text: `Evidence for ${i.id}`, blocks };
 }
+
+/** The probe results for the incident's thread: every result, one line each, as untrusted text in a code block. */
+export function probesMessage(s: StoredIncident): SlackMessage {
+  const lines = s.probes.map((p) => `${p.ok ? "ok    " : "FAILED"} ${p.probe} on ${p.host} at ${formatIso(p.at)}: ${p.summary}`);
+  const head = `🔎 *Probes* for \`${s.incident.id}\` (read-only)\n`;
+  return { text: `Probe results for ${s.incident.id}`, blocks: [{ type: "section", text: mrkdwn(head + codeBlockMrkdwn(lines.join("\n"), SLACK_LIMITS.sectionText - head.length)) }] };
+}

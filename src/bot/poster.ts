@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Store, StoredIncident, UpsertResult } from "../store/index.js";
 import { formatIso, type Clock } from "../time.js";
-import { evidenceMessage, incidentMessage, type Block, type SlackMessage } from "./blocks.js";
+import { evidenceMessage, incidentMessage, probesMessage, type Block, type SlackMessage } from "./blocks.js";
 import { codeBlockMrkdwn, SLACK_LIMITS } from "./mrkdwn.js";
 import { channelFor, type SlackRouting } from "./routing.js";
 import { createRateGate, createThreadReplies } from "./thread-replies.js";
@@ -31,11 +31,17 @@ export interface PosterOptions {
   /** Blocks added to an incident's post (the remediation buttons); called on every render, so it must be cheap. */
   readonly extraBlocks?: (s: StoredIncident) => Promise<Block[]>;
   /**
-   * Claims the right to post a new incident, atomically across processes (store.claim("slack-post:<fingerprint>")):
-   * of two posters sharing one store, only the one that got it posts; the other waits and then updates that post.
+   * Claims `key` for `ttlMs`, atomically across processes (store.claim), true for the one poster that got it. Used for
+   * "slack-post:<fingerprint>" (of two posters sharing one store only the claimer posts; the other waits, then updates
+   * that post) and for each set of probe results posted in a thread (once, also across restarts).
    */
-  readonly claimPost?: (s: StoredIncident) => Promise<boolean>;
+  readonly claim?: (key: string, ttlMs: number) => Promise<boolean>;
 }
+
+/** How long a claim to post an incident holds: far longer than one chat.postMessage, short enough after a crash. */
+export const POST_CLAIM_MS = 60_000;
+/** How long "these probe results were posted in the thread" is remembered across processes and restarts. */
+const PROBES_CLAIM_MS = 7 * 86_400_000;
 
 export interface FlushReport {
   posted: number;
@@ -91,6 +97,8 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
   const lastSent = new Map<string, number>();
   // Digest of the message last sent per incident: a message that would not change is not sent again (resync loops).
   const sentDigest = new Map<string, string>();
+  // Digest of the probe results last put in each incident's thread.
+  const sentProbes = new Map<string, string>();
   let queue: Promise<unknown> = Promise.resolve();
   const gate = createRateGate(clock);
   const replies = createThreadReplies({ client, gate, log });
@@ -162,7 +170,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     }
     const adopted = ts !== undefined;
     if (ts === undefined) {
-      if (opts.claimPost && !(await opts.claimPost(s))) {
+      if (opts.claim && !(await opts.claim(`slack-post:${s.incident.fingerprint}`, POST_CLAIM_MS))) {
         // Another poster is posting it: once its ts is stored, the next round updates that post instead.
         d.retryAt = clock.now() + RETRY_BASE_MS;
         log?.debug({ incidentId: id }, "Another firewatch process is posting this incident; waiting for its post.");
@@ -198,6 +206,19 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     sentDigest.set(id, digestOf(await render(stored)));
     report.posted += 1;
     await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
+    await probesReply(stored);
+  }
+
+  /** The probe results in the thread, once per distinct set (the post shows them too, one line each). */
+  async function probesReply(s: StoredIncident): Promise<void> {
+    if (!s.slack || s.probes.length === 0) return;
+    const id = s.incident.id;
+    const digest = createHash("sha256").update(JSON.stringify(s.probes.map((p) => [p.probe, p.host, p.ok, p.summary]))).digest("hex").slice(0, 16);
+    if (sentProbes.get(id) === digest) return;
+    sentProbes.set(id, digest);
+    if (opts.claim && !(await opts.claim(`slack-probes:${s.incident.fingerprint}:${digest}`, PROBES_CLAIM_MS))) return;
+    const m = probesMessage(s);
+    await thread(s, m.blocks, m.text);
   }
 
   /** A reply in the incident's thread, retried after a 429 or 5xx (in this process; the post itself is never lost). */
@@ -226,6 +247,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     sentDigest.set(id, digest);
     dirty.delete(id);
     report.updated += 1;
+    await probesReply(s);
     if (d.reopened) {
       const last = s.history.filter((h) => h.event === "reopened").at(-1);
       await thread(s, [{ type: "section", text: { type: "mrkdwn", text: `🔁 Reopened${last ? ` at ${formatIso(last.at)}` : ""}: new events after it was resolved.` } }], `Reopened ${id}`);

@@ -236,4 +236,38 @@ describe("incident poster after a resync", () => {
     expect(await p.flush()).toMatchObject({ updated: 0, deferred: 0 });
     expect(slack.callsOf("chat.update")).toHaveLength(0);
   });
+
+  test("probe results go in the thread once per distinct set, also across posters sharing the store", async () => {
+    const claimAs = (owner: string) => async (key: string, ttlMs: number) => {
+      const r = await store.claim(key, owner, ttlMs);
+      return r.claimed || r.owner === owner;
+    };
+    const p1 = poster({ claim: claimAs("one") });
+    const created = await store.upsert(counter(476));
+    p1.notify(created);
+    await p1.flush();
+    const ts = slack.postsIn(CH)[0]?.ts ?? "";
+    const probe = { probe: "port_owner", params: { port: 9003 }, host: "mithrandir", at: T0, ok: true, summary: "PID 1573680 (node <!channel>) holds 9003, PPID 1", data: {} };
+    await store.setProbes(created.incident.incident.id, [probe]);
+    p1.touch(created.incident.incident.id);
+    await p1.flush();
+    const probeReplies = () => slack.repliesTo(CH, ts).filter((m) => m.text.startsWith("Probe results"));
+    expect(probeReplies()).toHaveLength(1);
+    expect(blocksText(probeReplies()[0])).toContain("PID 1573680 (node &lt;!channel&gt;) holds 9003");
+    expect(blocksText(slack.postsIn(CH)[0])).toContain("🔎 `port_⁠owner` on mithrandir");
+
+    // A second poster (another process after a restart) renders the same post: the probes are not repeated.
+    const p2 = poster({ claim: claimAs("two") });
+    await p2.resync();
+    clock.advance(10_000);
+    await p2.flush();
+    expect(probeReplies()).toHaveLength(1);
+
+    // New results: one more reply.
+    await store.setProbes(created.incident.incident.id, [{ ...probe, at: T0 + 60_000, summary: "nothing listens on 9003" }]);
+    p1.touch(created.incident.incident.id);
+    await p1.flush();
+    expect(probeReplies()).toHaveLength(2);
+    expect(slack.postsIn(CH)).toHaveLength(1);
+  });
 });
