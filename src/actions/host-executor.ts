@@ -1,5 +1,6 @@
 // The real Executor: an action's argv through Host.exec (never a shell), the job queue through the injected cleaner.
 import type { Host } from "../hosts/index.js";
+import { DockerHostValue } from "../probes/index.js";
 import type { ActionCommand } from "./definitions.js";
 import type { Executor, ExecutorResult } from "./execute.js";
 
@@ -10,6 +11,8 @@ export interface HostExecutorDeps {
   cleanFailedJobs(host: string, queue: string): Promise<{ removed: number; detail: string }>;
   /** Per command; default 30 s. A kill or a restart that takes longer is stopped and reported as failed. */
   timeoutMs?: number;
+  /** `docker -H` for docker commands (restart_container), from config: the daemon the probes asked. */
+  dockerHost?: string;
 }
 
 // What an action prints is evidence for a person, not data: a few lines are plenty, and the audit stays small.
@@ -51,7 +54,11 @@ export function createHostExecutor(deps: HostExecutorDeps): Executor {
       }
       const host = deps.host(command.host);
       if (!host) return { ok: false, detail: detailOf(`no configured host named ${JSON.stringify(command.host)}; nothing ran`) };
-      return await runArgv(host, command.argv, timeoutMs);
+      // The action says `docker restart C`; which daemon is configuration, the same one the container probes asked.
+      const docker = command.argv[0] === "docker" ? deps.dockerHost : undefined;
+      if (docker !== undefined && !DockerHostValue.safeParse(docker).success) return { ok: false, detail: detailOf(`docker host ${JSON.stringify(docker)} is not unix://, tcp:// or ssh://; nothing ran`) };
+      const argv = docker === undefined ? command.argv : ["docker", "-H", docker, ...command.argv.slice(1)];
+      return await runArgv(host, argv, timeoutMs);
     } catch (e) {
       return { ok: false, detail: detailOf(message(e)) };
     }

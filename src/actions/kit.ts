@@ -49,7 +49,10 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
   const jobs = deps.jobs ?? noJobs;
   const tokens = createTokenService({ clock: deps.clock, secret, nonces: createStoreNonceLedger({ clock: deps.clock, store: deps.store }) });
   const probes = createHostProbes({ host: (n) => deps.host(n), failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
-  const executor = createHostExecutor({ host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs, ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }) });
+  const executor = createHostExecutor({
+    host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs,
+    ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
+  });
   const guard = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config });
   return { guard, tokens, executor, probes, config: deps.config };
 }

@@ -56,6 +56,11 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
       "      hosts: [local]",
       '      targets: ["loop-*", "palantir*", "*"]',
       "      rateLimit: { max: 50, per: 1h }",
+      "    restart_container:",
+      `      users: ["${ME}", "${NOBODY.name}"]`,
+      "      channels: [cli]",
+      "      hosts: [local]",
+      '      targets: ["ingester-*"]',
       "",
     ].join("\n"), { mode: 0o644 });
     store = await RedisStore.connect(redis.url, { clock: systemClock }, { namespace: "firewatch" });
@@ -136,6 +141,32 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
     expect((await store.get(id))?.status).toBe("resolved");
     await dockerd.docker(["rm", "-f", "loop-second"]);
   }, 150_000);
+
+  test("seed 001 shape: a container that died is restarted by restart_container with two users, and comes up", async () => {
+    // Its first run fails (as an OOM-killed ingester would); a restart finds the marker and stays up.
+    await dockerd.docker(["run", "-d", "--name", "ingester-1", "--network", "host", dockerd.image, "sh", "-c", "test -f /tmp/ok || { touch /tmp/ok; exit 137; }; exec sleep 3600"]);
+    expect(await until(async () => {
+      const r = await runProbe("container_state", { container: "ingester-1" }, host, { dockerHost: dockerd.host });
+      return r.ok && !(r.evidence as ContainerState).running;
+    }, 30_000)).toBe(true);
+    const fingerprint = "0e0e0000000000000000000000000001";
+    const base = seed000Incident({ fingerprint, host: "local", container: "ingester-1", port: 1, at: Date.now() - 60_000 });
+    const inc = { ...base, title: "Restart loop: container ingester-1 (exit code 137)", findings: base.findings.filter((f) => f.rule === "docker_restart_loop") };
+    await store.upsert(inc);
+    const requester = startFirewatch(["act", "restart_container", "--incident", inc.id, "--yes", "--config", cfg], { env: env() });
+    const [, approvalId = ""] = await requester.lineMatching(/^approval (\S+) requested/);
+    const approver = await firewatch(["act", "approve", approvalId, "--yes", "--config", cfg], { uid: NOBODY.uid, env: env() });
+    expect(approver.code, approver.stderr).toBe(0);
+    const done = await requester.done();
+    expect(done.stdout, done.stderr).toContain("command   docker restart ingester-1");
+    expect(done.stdout).toMatch(/now +container ingester-1 is stopped, RestartCount 0, exit 137/);
+    expect(done.stdout).toMatch(/done: container ingester-1 is running, RestartCount \d+/);
+    expect(done.code).toBe(0);
+    expect((await store.get(inc.id))?.status).toBe("resolved");
+    const state = await runProbe("container_state", { container: "ingester-1" }, host, { dockerHost: dockerd.host });
+    expect(state).toMatchObject({ ok: true, evidence: { running: true } });
+    await dockerd.docker(["rm", "-f", "ingester-1"]);
+  }, 90_000);
 
   test("two-person rule: the requester cannot approve, a user not on the list cannot either; the rogue lives on", async () => {
     const { rogue, id } = await scene("palantir-api");

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { createHostExecutor } from "../../../src/actions/index.js";
-import { LocalHost } from "../../../src/hosts/index.js";
+import { LocalHost, type Host } from "../../../src/hosts/index.js";
 
 const host = new LocalHost({ name: "here" });
 afterAll(async () => {
@@ -74,5 +74,17 @@ describe("createHostExecutor", () => {
     expect(calls).toEqual(["mithrandir/transcription"]);
     const bad = createHostExecutor({ host: () => undefined, cleanFailedJobs: () => Promise.reject(new Error("redis down")) });
     expect(await bad({ kind: "clean_failed_jobs", host: "mithrandir", queue: "transcription" })).toEqual({ ok: false, detail: "redis down" });
+  });
+
+  test("docker commands go to the configured daemon with -H; a docker host that is not a URL runs nothing", async () => {
+    const seen: (readonly string[])[] = [];
+    const recording: Host = { name: "here", spawn: (a, o) => host.spawn(a, o), close: () => Promise.resolve(), exec: (argv: readonly string[]) => { seen.push(argv); return Promise.resolve({ code: 0, signal: null, stdout: "api\n", stderr: "", truncated: false, timedOut: false }); } };
+    const viaH = createHostExecutor({ host: () => recording, ...cleaner, dockerHost: "unix:///run/d.sock" });
+    expect(await viaH({ kind: "argv", host: "here", argv: ["docker", "restart", "api"] })).toEqual({ ok: true, detail: "docker on here: exit 0: api" });
+    expect(await viaH({ kind: "argv", host: "here", argv: ["kill", "-TERM", "42"] })).toMatchObject({ ok: true });
+    expect(seen).toEqual([["docker", "-H", "unix:///run/d.sock", "restart", "api"], ["kill", "-TERM", "42"]]);
+    const bad = createHostExecutor({ host: () => recording, ...cleaner, dockerHost: "--config=/tmp/x" });
+    expect(await bad({ kind: "argv", host: "here", argv: ["docker", "restart", "api"] })).toEqual({ ok: false, detail: 'docker host "--config=/tmp/x" is not unix://, tcp:// or ssh://; nothing ran' });
+    expect(seen).toHaveLength(2);
   });
 });
