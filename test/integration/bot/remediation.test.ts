@@ -266,7 +266,7 @@ describe("remediation buttons on the incident post", () => {
     expect(ran).toEqual([]);
   });
 
-  test("an altered token in a genuine click is refused; a tampered or forged click never reaches the guard", async () => {
+  test("an altered token in a genuine click is refused; forged, tampered, stale and replayed clicks never reach the guard", async () => {
     const { post } = await posted([CLEAN]);
     const b = runButton(post()) ?? fail();
     const altered = { ...b, value: b.value.replace(/^./, (c) => (c === "e" ? "f" : "e")) };
@@ -274,7 +274,13 @@ describe("remediation buttons on the incident post", () => {
     const body = new URLSearchParams({ payload: JSON.stringify({ type: "block_actions", user: { id: ALICE }, channel: { id: CH }, actions: [{ action_id: "fw_act:0", block_id: b.block_id, value: b.value }] }) }).toString();
     expect(await drive.sendSigned(body, { secret: "not-the-secret" })).toBe(401);
     expect(await drive.sendSigned(body, { tamper: (x) => x.replace("U0ALICE", "U0BOBBY") })).toBe(401);
+    expect(await drive.sendSigned(body, { at: now - 6 * 60_000 })).toBe(401);
     expect(ran).toEqual([]);
+    // A captured genuine click sent again: the receiver refuses the replay before the guard sees it.
+    const [first, replay] = await drive.sendTwice(body);
+    expect([first, replay]).toEqual([200, 401]);
+    await slack.waitFor(() => (ran.length === 1 ? true : undefined));
+    expect(ran).toHaveLength(1);
   });
 });
 

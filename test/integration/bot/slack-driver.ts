@@ -30,26 +30,31 @@ export function buttonsOf(msg: StoredMessage | undefined): ButtonRef[] {
 export interface Driver {
   /** Clicks `button` on message `ts` as `user` in `channel`; resolves with the ephemeral answer's JSON text. */
   click(user: string, button: Pick<ButtonRef, "action_id" | "block_id" | "value">, ts: string, channel?: string): Promise<string>;
-  /** Posts a body signed like Slack (or with `secret` instead); returns the HTTP status. */
-  sendSigned(body: string, opts?: { secret?: string; tamper?: (b: string) => string }): Promise<number>;
+  /** Posts a body signed like Slack (or with `secret`, at `at` ms); returns the HTTP status. */
+  sendSigned(body: string, opts?: { secret?: string; tamper?: (b: string) => string; at?: number }): Promise<number>;
+  /** Posts the same signed request twice (a replay): both HTTP statuses. */
+  sendTwice(body: string): Promise<[number, number]>;
 }
 
 /** A driver for the receiver at `url`, signing with `secret` at `now()` (the clock the bot's verifier reads). */
 export function slackDriver(slack: FakeSlack, url: string, secret: string, now: () => number, defaultChannel: string): Driver {
   let seq = 0;
-  async function sendSigned(body: string, o: { secret?: string; tamper?: (b: string) => string } = {}): Promise<number> {
-    const timestamp = String(Math.floor(now() / 1000));
-    const signature = signSlackRequest(o.secret ?? secret, timestamp, body);
-    const res = await fetch(url, {
-      method: "POST",
-      body: o.tamper ? o.tamper(body) : body,
-      headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": timestamp, "x-slack-signature": signature },
-    });
+  async function post(body: string, timestamp: string, signature: string): Promise<number> {
+    const res = await fetch(url, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": timestamp, "x-slack-signature": signature } });
     await res.text();
     return res.status;
   }
+  async function sendSigned(body: string, o: { secret?: string; tamper?: (b: string) => string; at?: number } = {}): Promise<number> {
+    const timestamp = String(Math.floor((o.at ?? now()) / 1000));
+    return post(o.tamper ? o.tamper(body) : body, timestamp, signSlackRequest(o.secret ?? secret, timestamp, body));
+  }
   return {
     sendSigned,
+    async sendTwice(body) {
+      const timestamp = String(Math.floor(now() / 1000));
+      const signature = signSlackRequest(secret, timestamp, body);
+      return [await post(body, timestamp, signature), await post(body, timestamp, signature)];
+    },
     async click(user, button, ts, channel = defaultChannel) {
       seq += 1;
       const responseId = `click-${seq}-${user}`;
