@@ -72,6 +72,7 @@ export function suggestParams(action: ActionId, src: ParamSources): Record<strin
     if (rogue && rogue.port === out["port"]?.value) set("pid", { value: rogue.pid, from: "probe port_owner" });
   } else if (action === "restart_unit") set("unit", unit);
   else if (action === "restart_container") set("container", container);
-  else set("queue", field(src, "queue"));
+  // Job records name their queue as the service unless told otherwise (src/jobs/job-record.ts).
+  else set("queue", field(src, "queue") ?? (src.service ? { value: src.service, from: "incident service" } : undefined));
   return out;
 }
