@@ -77,7 +77,13 @@ export function createGuard(deps: GuardDeps): Guard {
       const who = request.requester;
       const dryRun = request.dryRun === true;
       const verdict = dryRun ? deps.tokens.verifyToken(request.token) : await deps.tokens.redeemToken(request.token);
-      if (!verdict.ok) return refuse(who.user, verdict.reason, `the action token was refused (${verdict.reason})`);
+      if (!verdict.ok) {
+        // A replayed token is genuine (signed, unexpired): name its incident, action and host so `audit --incident`
+        // shows the second click. Any other refused token's claims are not to be believed.
+        const genuine = verdict.reason === "replayed" ? deps.tokens.verifyToken(request.token) : undefined;
+        const about = genuine?.ok ? { incident: genuine.token.incident, host: genuine.token.host, ...(ActionId.safeParse(genuine.token.action).success ? { action: ActionId.parse(genuine.token.action) } : {}) } : undefined;
+        return refuse(who.user, verdict.reason, `the action token was refused (${verdict.reason})`, about);
+      }
       const t = verdict.token;
       const where = { incident: t.incident, host: t.host };
       const id = ActionId.safeParse(t.action);

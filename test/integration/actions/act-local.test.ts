@@ -289,6 +289,8 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
       expect(answers.find((a) => a.kind === "refused")?.reason).toBe("replayed");
       expect(await kit.guard.authorize({ token, requester: root })).toMatchObject({ kind: "refused", reason: "replayed" });
       expect(alive(rogue.pid)).toBe(true);
+      const replays = (await store.listAudit({ target: id, action: "action.refused" })).filter((e) => e.details["reason"] === "replayed");
+      expect(replays).toHaveLength(2);
     }, 60_000);
   });
 });

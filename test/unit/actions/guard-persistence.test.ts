@@ -90,4 +90,14 @@ describe("guard state in the store", () => {
     expect(await guardOn().approve({ approvalId: id, requester: bob })).toMatchObject({ kind: "refused", reason: "unknown_approval" });
     expect(exec.calls).toEqual([]);
   });
+
+  test("a replayed token's refusal names its incident, so the audit of the incident shows the second click", async () => {
+    const token = tokens.issueToken(kill, 60_000);
+    expect((await guardOn().authorize({ token, requester: alice })).kind).toBe("needs_approval");
+    expect(await guardOn().authorize({ token, requester: bob })).toMatchObject({ kind: "refused", reason: "replayed" });
+    const refused = (await store.listAudit({ target: "fw-1a2b3c4d", action: "action.refused" }))[0];
+    expect(refused).toMatchObject({ actor: "cli:bob", details: { reason: "replayed", action: "kill_port_owner", host: "mithrandir" } });
+    expect(await guardOn().authorize({ token: "x.y", requester: bob })).toMatchObject({ kind: "refused", reason: "malformed" });
+    expect((await store.listAudit({ action: "action.refused" })).at(-1)?.target).toBeUndefined();
+  });
 });
