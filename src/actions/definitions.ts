@@ -56,22 +56,37 @@ const CONTAINER_UP_MS = 70_000;
 const CONTAINER_POLL_MS = 1_000;
 const CONTAINER_STABLE_MS = 5_000;
 
-async function containerCameUp(p: { port: string; pid: string; container: string }, host: string, probes: ActionProbes, clock: Clock): Promise<Check> {
+type Watched =
+  | { readonly kind: "up"; readonly restartCount: number }
+  | { readonly kind: "gone" }
+  | { readonly kind: "down"; readonly restarting: boolean; readonly restartCount: number }
+  | { readonly kind: "unstable"; readonly first: number; readonly now: number | undefined };
+
+/** Waits for the container to run (up to CONTAINER_UP_MS), then watches it for CONTAINER_STABLE_MS. */
+async function watchContainer(container: string, host: string, probes: ActionProbes, clock: Clock): Promise<Watched> {
   const end = clock.now() + CONTAINER_UP_MS;
-  let s = await probes.containerState(host, p.container);
+  let s = await probes.containerState(host, container);
   while ((!s || !s.running || s.restarting) && clock.now() < end) {
     await clock.sleep(CONTAINER_POLL_MS);
-    s = await probes.containerState(host, p.container);
+    s = await probes.containerState(host, container);
   }
-  if (!s) return no(`container ${p.container} is gone`);
-  if (!s.running || s.restarting) return no(`port ${p.port} is free of PID ${p.pid} but container ${p.container} is ${s.restarting ? "still restarting" : "not running"} after ${CONTAINER_UP_MS / 1000} s`, s.restartCount);
+  if (!s) return { kind: "gone" };
+  if (!s.running || s.restarting) return { kind: "down", restarting: s.restarting, restartCount: s.restartCount };
   const first = s.restartCount;
   await clock.sleep(CONTAINER_STABLE_MS);
-  const again = await probes.containerState(host, p.container);
-  if (!again || !again.running || again.restarting || again.restartCount !== first) {
-    return no(`container ${p.container} came up but did not stay up (RestartCount ${first} → ${again ? again.restartCount : "gone"})`, again?.restartCount);
+  const again = await probes.containerState(host, container);
+  if (!again || !again.running || again.restarting || again.restartCount !== first) return { kind: "unstable", first, now: again?.restartCount };
+  return { kind: "up", restartCount: first };
+}
+
+/** The watch in words; `notUp` prefixes the "never came up" case (the kill form says the port is free first). */
+function watchedCheck(container: string, w: Watched, notUp = ""): Check {
+  switch (w.kind) {
+    case "up": return ok(`container ${container} is running, RestartCount ${w.restartCount} stable over ${CONTAINER_STABLE_MS / 1000} s`, w.restartCount);
+    case "gone": return no(`container ${container} is gone`);
+    case "down": return no(`${notUp}container ${container} is ${w.restarting ? "still restarting" : "not running"} after ${CONTAINER_UP_MS / 1000} s`, w.restartCount);
+    case "unstable": return no(`container ${container} came up but did not stay up (RestartCount ${w.first} → ${w.now ?? "gone"})`, w.now);
   }
-  return ok(`running, RestartCount ${first} stable over ${CONTAINER_STABLE_MS / 1000} s`, first);
 }
 
 // Seed 000: a process outside systemd (PPID 1) holds port 9003 and the unit restarts in a loop; with Docker's host
@@ -98,12 +113,12 @@ const killPortOwner: ActionDefinition<KillParams> = {
   postcondition: async (p, host, probes, _before, clock) => {
     const o = ownerOf(p);
     // The container form first waits for the container to come up (then the port's holder is its own process).
-    const up = o.container !== undefined ? await containerCameUp({ ...p, container: o.container }, host, probes, clock) : undefined;
+    const up = o.container !== undefined ? watchedCheck(o.container, await watchContainer(o.container, host, probes, clock), `port ${p.port} is free of PID ${p.pid} but `) : undefined;
     if (up && !up.ok) return up;
     const holder = await o.holder(host, probes);
     if (holder && holder.pid === p.pid) return no(`PID ${p.pid} still holds port ${p.port}`);
     if (holder && o.mine(holder) !== true) return no(`port ${p.port} is held by another process, PID ${holder.pid} (${holder.command})`);
-    if (up) return ok(`port ${p.port} is free of PID ${p.pid}; container ${o.name} is ${up.observed}`, up.value);
+    if (up) return ok(`port ${p.port} is free of PID ${p.pid}; ${up.observed}`, up.value);
     const unit = await probes.unitState(host, o.name, "system");
     if (!unit || unit.activeState !== "active") return no(`port ${p.port} is free but ${o.name} is ${unit ? unit.activeState : "not found"}`);
     return ok(`port ${p.port} is free of PID ${p.pid}; ${o.name} is active (${unit.subState})`);
@@ -160,11 +175,8 @@ const restartContainer: ActionDefinition<ContainerParams> = {
     if (s.running && !s.restarting) return no(`container ${p.container} is running again (RestartCount ${s.restartCount})`, s.restartCount);
     return ok(`container ${p.container} is ${s.restarting ? "restarting" : "stopped"}, RestartCount ${s.restartCount}, exit ${s.exitCode}`, s.restartCount);
   },
-  postcondition: async (p, host, probes) => {
-    const s = await probes.containerState(host, p.container);
-    if (!s || !s.running || s.restarting) return no(`container ${p.container} is ${s ? (s.restarting ? "still restarting" : "not running") : "gone"}`);
-    return ok(`container ${p.container} is running, RestartCount ${s.restartCount}`, s.restartCount);
-  },
+  // Issue 7: "container running and RestartCount stable", watched over a few seconds, not one look.
+  postcondition: async (p, host, probes, _before, clock) => watchedCheck(p.container, await watchContainer(p.container, host, probes, clock)),
 };
 
 const QueueParams = z.object({ queue: QueueName }).strict();

@@ -92,6 +92,19 @@ describe("kill_port_owner for a container", () => {
   });
 });
 
+describe("restart_container watches the container too", () => {
+  const restart = ACTIONS.restart_container;
+  test("running and RestartCount stable over 5 s: done; restarted again within them: not", async () => {
+    const world = seed000World();
+    const clock = testClock();
+    const start = clock.now();
+    expect(await restart.postcondition({ container: "palantir-api" }, "h", scripted(world, [restarting(31), running(32), running(32)]), before, clock)).toEqual({ ok: true, observed: "container palantir-api is running, RestartCount 32 stable over 5 s", value: 32 });
+    expect(clock.now() - start).toBe(1_000 + 5_000);
+    expect(await restart.postcondition({ container: "palantir-api" }, "h", scripted(world, [running(32), running(33)]), before, testClock())).toMatchObject({ ok: false, observed: "container palantir-api came up but did not stay up (RestartCount 32 → 33)" });
+    expect(await restart.postcondition({ container: "palantir-api" }, "h", scripted(world, [restarting(40)]), before, testClock())).toMatchObject({ ok: false, observed: "container palantir-api is still restarting after 70 s" });
+  });
+});
+
 describe("validators built on the probes' and jobs' schemas", () => {
   test("stricter than the probes: no PID 1, no leading zero, a unit starting with a letter, digit or _", () => {
     expect(Pid.safeParse("1").success).toBe(false);
