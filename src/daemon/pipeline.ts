@@ -70,6 +70,8 @@ export interface PipelineStats {
 }
 
 const TICK = Symbol("tick");
+/** A pause in the input this long commits what came before it (a flood still commits every commitEveryMs). */
+const QUIET_COMMIT_MS = 50;
 
 export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   const commitEveryMs = opts.commitEveryMs ?? 500;
@@ -179,8 +181,9 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   async function run(items: AsyncIterable<SourceItem>): Promise<void> {
     const it = items[Symbol.asyncIterator]();
     let next = it.next();
-    const timerStop = new AbortController();
+    let timerStop = new AbortController();
     let timer: Promise<typeof TICK> | undefined;
+    let timerAt = Infinity;
     let nextCommitAt = clock.now() + commitEveryMs;
     let nextTickAt = clock.now() + tickMs;
     let lastItemAt = clock.now();
@@ -198,7 +201,24 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
           if (opts.idleMs !== undefined && now - lastItemAt >= opts.idleMs && Object.keys(cursors.pending()).length === 0) opts.onIdle?.();
           continue;
         }
-        timer ??= clock.sleep(Math.min(nextCommitAt, nextTickAt) - now, timerStop.signal).then(() => TICK);
+        // Lines that come one at a time are committed once the input pauses (QUIET_COMMIT_MS), not up to 500 ms later.
+        if (sinceCommit > 0 && now - lastItemAt >= QUIET_COMMIT_MS) {
+          await commit(now);
+          nextCommitAt = now + commitEveryMs;
+          continue;
+        }
+        const due = Math.min(nextCommitAt, nextTickAt, sinceCommit > 0 ? lastItemAt + QUIET_COMMIT_MS : Infinity);
+        if (timer !== undefined && due < timerAt) {
+          // A line after a pause moves the wake-up earlier: drop the later timer.
+          timerStop.abort();
+          timer.catch(() => undefined);
+          timer = undefined;
+          timerStop = new AbortController();
+        }
+        if (timer === undefined) {
+          timerAt = due;
+          timer = clock.sleep(Math.max(0, due - now), timerStop.signal).then(() => TICK);
+        }
         const r = await Promise.race([next, timer]);
         if (r === TICK) {
           timer = undefined;
