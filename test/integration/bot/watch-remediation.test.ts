@@ -1,0 +1,125 @@
+// Issue 7 through the daemon: `firewatch watch` reads seed 000's loop for a port a real rogue process holds, probes it,
+// posts the kill button; Alice requests, Bob approves in Slack; the rogue is gone and the incident resolved.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
+import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
+import { startWatch, storedIncidents, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
+import { buttonsOf, slackDriver } from "./slack-driver.js";
+
+const CH = "C0ONCALL";
+const SECRET = "watch-remediation-signing-secret";
+const UNIT = "transcription-palantir";
+const ENV: Record<string, string> = {
+  FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token",
+  FIREWATCH_SLACK__SIGNING_SECRET: SECRET,
+  FIREWATCH_GUARD__SECRET: "0123456789abcdef0123456789abcdef-watch",
+};
+const ss = requireProgram("ss", "iproute2");
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function loop(port: number, from: number, to: number, end: number): string {
+  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+0000");
+  const lines: string[] = [];
+  for (let n = from; n <= to; n++) {
+    const t = end - (to - n) * 9_000;
+    lines.push(`${at(t - 4_000)} mithrandir ${UNIT}[${4000 + n}]: Error: listen EADDRINUSE: address already in use :::${port}`);
+    lines.push(`${at(t)} mithrandir systemd[1722]: ${UNIT}.service: Scheduled restart job, restart counter is at ${n}.`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+describe.skipIf(ss.missing !== undefined)(`firewatch watch: one approved click kills the rogue ${ss.missing ?? ""}`, () => {
+  let slack: FakeSlack;
+  let dir: { path: string; remove(): Promise<void> };
+  let rogue: ChildProcess;
+  let w: WatchProcess | undefined;
+  let port = 0;
+  let receiver = 0;
+  const saved = new Map<string, string | undefined>();
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    dir = await makeTempDir("bot-watch-remediation");
+    port = await freePort();
+    rogue = spawn(process.execPath, ["-e", `require("net").createServer().listen(${port}, "127.0.0.1", () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
+    await once(rogue.stdout ?? rogue, "data");
+    // No systemd here: a `systemctl` first on the daemon's PATH answers like systemd for the unit (restarting while
+    // the rogue lives, active once it is gone). ss, /proc, kill, probes, guard and executor are the real ones.
+    const bin = path.join(dir.path, "bin");
+    await mkdir(bin);
+    await writeFile(
+      path.join(bin, "systemctl"),
+      `#!/bin/sh\nif kill -0 ${rogue.pid ?? 0} 2>/dev/null; then s=activating; sub=auto-restart; else s=active; sub=running; fi\n` +
+        `printf 'MainPID=0\\nNRestarts=485\\nActiveState=%s\\nSubState=%s\\nResult=exit-code\\nLoadState=loaded\\nControlGroup=/system.slice/${UNIT}.service\\n' "$s" "$sub"\n`,
+    );
+    await chmod(path.join(bin, "systemctl"), 0o755);
+    for (const [k, v] of Object.entries({ ...ENV, PATH: `${bin}:${process.env.PATH ?? ""}` })) {
+      saved.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+    const log = path.join(dir.path, "journal.log");
+    await writeFile(log, loop(port, 476, 485, Date.now()));
+    receiver = await freePort();
+    const config = await writeConfig(path.join(dir.path, "fw.yaml"), {
+      hosts: { mithrandir: { kind: "local" } },
+      sources: [{ kind: "file", name: "journal", host: "mithrandir", paths: [log], startAt: "beginning", poll: "100ms" }],
+      store: { url: `file:${path.join(dir.path, "state")}` },
+      slack: { apiUrl: slack.apiUrl, port: receiver, poll: 1000, minUpdateInterval: 1000, routing: { channel: CH } },
+      guard: { actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB"], channels: [CH], hosts: ["mithrandir"], targets: [`${UNIT}*`] } } },
+    });
+    w = startWatch(config);
+  });
+  afterAll(async () => {
+    if (w) await w.term().catch(() => undefined);
+    if (rogue.exitCode === null && rogue.signalCode === null) rogue.kill("SIGKILL");
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await slack?.close();
+    await dir?.remove();
+  });
+
+  test("the probe names the rogue on the post; A requests, B approves; it is killed, the thread and the store say so", async () => {
+    const pid = rogue.pid ?? 0;
+    const post = () => slack.postsIn(CH).find((m) => buttonsOf(m).some((b) => b.action_id === "fw_act:0"));
+    const withButton = await slack.waitFor(post, 60_000);
+    const run = buttonsOf(withButton).find((b) => b.action_id === "fw_act:0");
+    expect(run?.text).toBe(`Kill PID ${pid} holding :${port}`);
+    expect(JSON.stringify(withButton.blocks)).toContain(`PID ${pid}`);
+
+    const drive = slackDriver(slack, `http://127.0.0.1:${receiver}/slack/events`, SECRET, Date.now, CH);
+    const asked = await drive.click("U0ALICE", run ?? fail(), withButton.ts);
+    expect(asked, asked).toContain("second person must approve");
+    const approval = slack.repliesTo(CH, withButton.ts).find((m) => buttonsOf(m).some((b) => b.action_id === "fw_approve"));
+    const exited = once(rogue, "exit");
+    const done = await drive.click("U0BOB", buttonsOf(approval).find((b) => b.action_id === "fw_approve") ?? fail(), approval?.ts ?? "");
+    expect(done, done).toContain("done");
+    await exited;
+    expect(alive(pid)).toBe(false);
+    expect(slack.repliesTo(CH, withButton.ts).map((m) => m.text).join("\n")).toContain(`is free of PID ${pid}; ${UNIT} is active (running)`);
+    await slack.waitFor(() => (JSON.stringify(slack.messages.get(`${CH}/${withButton.ts}`)?.blocks).includes("Resolved") ? true : undefined), 20_000);
+
+    expect(await w?.term()).toBe(0);
+    w = undefined;
+    const [stored] = (await storedIncidents(path.join(dir.path, "state"))).filter((s) => s.slack?.ts === withButton.ts);
+    expect(stored?.status).toBe("resolved");
+    expect(stored?.resolved?.by).toBe("slack:U0BOB");
+  }, 120_000);
+});
+
+function fail(): never {
+  throw new Error("button not found");
+}
