@@ -3,13 +3,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { osActor, registerAct } from "../../../src/cli/act.js";
 import { registerAudit } from "../../../src/cli/audit.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
-import { SECRET, seed000Incident } from "./act-helpers.js";
+import { requireProgram } from "../../harness/program.js";
+import { REPO, SECRET, seed000Incident } from "./act-helpers.js";
 
 let dir: string;
 let cfg: string;
@@ -95,4 +97,25 @@ describe("firewatch act", () => {
     expect(self.out).toContain("refused (same_person)");
     expect(self.code).toBe(1);
   });
+
+  // On a terminal act asks before anything is requested. `script` gives the process a real pty to ask on.
+  const script = requireProgram("script", "util-linux");
+  test.skipIf(script.missing !== undefined)(`on a terminal: 'n' requests nothing, 'y' requests the approval ${script.missing ?? ""}`, async () => {
+    const run = (answer: string) =>
+      new Promise<{ stdout: string }>((resolve) => {
+        const cmd = `${process.execPath} --import tsx src/cli.ts act kill_port_owner --incident ${ID} --config ${cfg} --param pid=4000000`;
+        const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: REPO, env: { ...process.env, FIREWATCH_GUARD__SECRET: SECRET }, stdio: ["pipe", "pipe", "inherit"] });
+        let stdout = "";
+        child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+        child.once("close", () => resolve({ stdout }));
+        child.stdin.end(answer);
+      });
+    const no = await run("n\n");
+    expect(no.stdout).toContain("Ask a second person to approve this? [y/N]");
+    expect(no.stdout).toContain("not confirmed; nothing was done");
+    expect((await cli(["audit", "--incident", ID, "--config", cfg])).out).toBe("No audit entries.\n");
+    const yes = await run("y\n");
+    expect(yes.stdout).toMatch(/approval [0-9a-f]{20} requested by cli:/);
+    expect((await cli(["audit", "--incident", ID, "--config", cfg])).out).toMatch(/approval_requested {2}fw-c0ffee00/);
+  }, 90_000);
 });
