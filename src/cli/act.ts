@@ -20,6 +20,8 @@ export const ACT_EXIT = { done: EXIT.ok, notDone: 1, usage: EXIT.usage, pending:
 /** Where the command reads and writes; tests pass their own. */
 export interface ActIo {
   readonly stdout: { write(s: string): unknown };
+  /** Where the plan and progress go with --format json (stdout then carries one JSON object); default stderr. */
+  readonly stderr?: { write(s: string): unknown };
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
   readonly clock: Clock;
@@ -159,6 +161,19 @@ function parseParams(pairs: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** Text for people: stdout, or stderr with --format json so that stdout stays one JSON object. */
+function say(io: ActIo, f: Pick<CommonFlags, "format">, text: string): void {
+  if (f.format === "json") (io.stderr ?? process.stderr).write(text);
+  else io.stdout.write(text);
+}
+
+/** The result line of a run that did not get to execute: a refusal, or waiting for the second person. */
+function result(io: ActIo, f: Pick<CommonFlags, "format">, json: Readonly<Record<string, unknown>>, text: string, code: number): void {
+  if (f.format === "json") io.stdout.write(`${JSON.stringify(json)}\n`);
+  else io.stdout.write(text);
+  io.setExitCode(code);
+}
+
 const line = (label: string, value: string) => `  ${label.padEnd(10)}${escapeTerminal(value)}\n`;
 
 function planText(plan: Pick<Plan, "action" | "host" | "command" | "incident" | "destructive" | "params">, extra: readonly [string, string][] = []): string {
@@ -197,7 +212,7 @@ function outcomeText(o: ExecutionOutcome): string {
 }
 
 /** After a run: a done fix resolves the incident (with a note) when the action is one its rules name as their fix. */
-async function settle(io: ActIo, s: Session, o: ExecutionOutcome, actor: string): Promise<void> {
+async function settle(io: ActIo, f: CommonFlags, s: Session, o: ExecutionOutcome, actor: string): Promise<void> {
   if (o.status !== "done") return;
   const stored = await s.store.get(o.plan.incident);
   if (!stored || stored.status === "resolved") return;
@@ -206,7 +221,7 @@ async function settle(io: ActIo, s: Session, o: ExecutionOutcome, actor: string)
   const fix = stored.incident.findings.some((f) => rules.get(f.rule)?.actions.includes(o.plan.action) === true);
   if (!fix) return;
   await s.store.resolve(o.plan.incident, actor, `${o.plan.action} on ${o.plan.host}: ${o.postcondition.observed}`);
-  io.stdout.write(`${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
+  say(io, f, `${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
 }
 
 function report(io: ActIo, f: CommonFlags, o: ExecutionOutcome): void {
@@ -215,15 +230,14 @@ function report(io: ActIo, f: CommonFlags, o: ExecutionOutcome): void {
   io.setExitCode(o.status === "done" || o.status === "dry_run" ? ACT_EXIT.done : ACT_EXIT.notDone);
 }
 
-function refused(io: ActIo, d: Extract<Decision, { kind: "refused" }>): void {
-  io.stdout.write(`refused (${d.reason}): ${escapeTerminal(d.detail)}\nnothing ran; the refusal is in the audit log (firewatch audit)\n`);
-  io.setExitCode(ACT_EXIT.notDone);
+function refused(io: ActIo, f: CommonFlags, d: Extract<Decision, { kind: "refused" }>): void {
+  result(io, f, { status: "refused", reason: d.reason, detail: d.detail }, `refused (${d.reason}): ${escapeTerminal(d.detail)}\nnothing ran; the refusal is in the audit log (firewatch audit)\n`, ACT_EXIT.notDone);
 }
 
 async function run(io: ActIo, s: Session, f: CommonFlags, grant: string, actor: string): Promise<void> {
   const o = await s.kit.guard.execute(grant, s.kit.executor);
   report(io, f, o);
-  await settle(io, s, o, actor);
+  await settle(io, f, s, o, actor);
 }
 
 /** Waits for the approver's process to hand over the grant; undefined when the approval window passes first. */
@@ -280,38 +294,38 @@ async function request(io: ActIo, actionText: string, f: RequestFlags): Promise<
     const shown = Object.entries(params).map(([k, v]) => `${k}=${v} (${from[k] ?? "?"})`).join("  ");
     if (!parsed.success) {
       // Shown, then refused by the guard itself below, so the refusal is audited like any other.
-      io.stdout.write(line("params", shown));
+      say(io, f, line("params", shown));
     } else {
       const pre = await action.precondition(parsed.data, host, s.kit.probes).catch((e: unknown) => ({ ok: false, observed: `could not check: ${e instanceof Error ? e.message : String(e)}` }));
-      io.stdout.write(planText({ action: id.data, host, incident: stored.incident.id, command: action.command(parsed.data, host), destructive: action.destructive, params: parsed.data }, [["params", shown], ["now", `${pre.ok ? "" : "precondition does NOT hold: "}${pre.observed}`]]));
+      say(io, f, planText({ action: id.data, host, incident: stored.incident.id, command: action.command(parsed.data, host), destructive: action.destructive, params: parsed.data }, [["params", shown], ["now", `${pre.ok ? "" : "precondition does NOT hold: "}${pre.observed}`]]));
     }
     const token = s.kit.tokens.issueToken({ incident: stored.incident.id, action: id.data, params, host }, s.kit.config.tokenTtl);
     if (f.dryRun) {
       const d = await s.kit.guard.authorize({ token, requester: requester(), dryRun: true });
-      if (d.kind === "refused") return refused(io, d);
+      if (d.kind === "refused") return refused(io, f, d);
       if (d.kind === "allowed") return report(io, f, await s.kit.guard.execute(d.grant, s.kit.executor));
       return;
     }
     if (parsed.success) await confirm(io, f, action.destructive ? "Ask a second person to approve this?" : "Run it?");
     const d = await s.kit.guard.authorize({ token, requester: requester() });
-    if (d.kind === "refused") return refused(io, d);
+    if (d.kind === "refused") return refused(io, f, d);
     if (d.kind === "allowed") return await run(io, s, f, d.grant, osActor());
-    io.stdout.write(`approval ${d.approvalId} requested by ${osActor()}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`);
+    const requested = `approval ${d.approvalId} requested by ${osActor()}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
+    const pending = { status: "pending", approvalId: d.approvalId, expiresAt: d.expiresAt };
     if (!f.wait || !s.shared) {
-      io.stdout.write(f.wait ? "not waiting: the file store admits one process at a time; the approver's firewatch will run it\n" : "not waiting (--no-wait): the approver's firewatch will run it\n");
-      return io.setExitCode(ACT_EXIT.pending);
+      const why = f.wait ? "not waiting: the file store admits one process at a time; the approver's firewatch will run it\n" : "not waiting (--no-wait): the approver's firewatch will run it\n";
+      return result(io, f, pending, requested + why, ACT_EXIT.pending);
     }
-    io.stdout.write("waiting for the approval (Ctrl-C stops waiting; the approver's firewatch then runs it)\n");
+    say(io, f, `${requested}waiting for the approval (Ctrl-C stops waiting; the approver's firewatch then runs it)\n`);
     const stop = new AbortController();
     const onInt = () => stop.abort();
     process.once("SIGINT", onInt);
     try {
       const grant = await awaitHandoff(io, s, d.approvalId, d.expiresAt, stop.signal);
       if (grant === undefined) {
-        io.stdout.write(stop.signal.aborted ? "stopped waiting\n" : "no approval within the time limit\n");
-        return io.setExitCode(ACT_EXIT.pending);
+        return result(io, f, pending, stop.signal.aborted ? "stopped waiting\n" : "no approval within the time limit\n", ACT_EXIT.pending);
       }
-      io.stdout.write("approved; running\n");
+      say(io, f, "approved; running\n");
       await run(io, s, f, grant, osActor());
     } finally {
       process.off("SIGINT", onInt);
@@ -327,20 +341,19 @@ async function approve(io: ActIo, approvalId: string | undefined, f: CommonFlags
   try {
     const pending = decodeApproval(await s.store.getRecord(APPROVAL_NS, approvalId));
     if (pending) {
-      io.stdout.write(planText(pending.plan, [["requested", `by ${pending.plan.requestedBy}, approve until ${formatIso(pending.expiresAt)}`]]));
+      say(io, f, planText(pending.plan, [["requested", `by ${pending.plan.requestedBy}, approve until ${formatIso(pending.expiresAt)}`]]));
       await confirm(io, f, "Approve it?");
     }
     const me = osActor();
     const d = await s.kit.guard.approve({ approvalId, requester: requester() });
-    if (d.kind === "refused") return refused(io, d);
+    if (d.kind === "refused") return refused(io, f, d);
     if (d.kind !== "allowed") return;
     const waiting = await s.store.takeRecord(WAIT_NS, approvalId);
     if (waiting) {
       await s.store.putRecord(HANDOFF_NS, approvalId, { grant: d.grant }, 5 * 60_000);
-      io.stdout.write(`approved by ${me}; the requester's waiting firewatch runs it\n`);
-      return io.setExitCode(ACT_EXIT.done);
+      return result(io, f, { status: "approved", approvalId, by: me, runBy: "requester" }, `approved by ${me}; the requester's waiting firewatch runs it\n`, ACT_EXIT.done);
     }
-    io.stdout.write(`approved by ${me}; the requester is not waiting, so running it here\n`);
+    say(io, f, `approved by ${me}; the requester is not waiting, so running it here\n`);
     await run(io, s, f, d.grant, me);
   } finally {
     await s.close();

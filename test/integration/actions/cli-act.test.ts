@@ -16,13 +16,15 @@ import { REPO, SECRET, seed000Incident } from "./act-helpers.js";
 let dir: string;
 let cfg: string;
 let out: string;
+let err: string;
 let code: number;
 
 async function cli(args: readonly string[], env: NodeJS.ProcessEnv = { FIREWATCH_GUARD__SECRET: SECRET }): Promise<{ out: string; code: number }> {
   out = "";
+  err = "";
   code = 0;
   const program = new Command("firewatch").exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  const io = { stdout: { write: (s: string) => (out += s) }, stdin: new PassThrough(), env, clock: systemClock, setExitCode: (c: number) => { code = c; } };
+  const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, stdin: new PassThrough(), env, clock: systemClock, setExitCode: (c: number) => { code = c; } };
   registerAct(program, io.setExitCode, io);
   registerAudit(program, io);
   await program.parseAsync(["node", "firewatch", ...args]);
@@ -96,6 +98,16 @@ describe("firewatch act", () => {
     const self = await cli(["act", "approve", id, "--config", cfg, "--yes"]);
     expect(self.out).toContain("refused (same_person)");
     expect(self.code).toBe(1);
+  });
+
+  test("--format json: stdout is one JSON object (refused, pending), the plan goes to stderr", async () => {
+    const bad = await cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid=1", "--yes", "--format", "json"]);
+    expect(JSON.parse(bad.out)).toEqual({ status: "refused", reason: "invalid_params", detail: "invalid parameters: pid: PID must be between 2 and 4194304" });
+    expect(err).toContain("params    port=1 (finding eaddrinuse_loop)");
+    const pending = await cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid=4000000", "--yes", "--format", "json"]);
+    expect(JSON.parse(pending.out)).toMatchObject({ status: "pending", approvalId: expect.stringMatching(/^[0-9a-f]{20}$/), expiresAt: expect.any(Number) });
+    expect(pending.code).toBe(3);
+    expect(err).toContain("command   kill -TERM 4000000");
   });
 
   // On a terminal act asks before anything is requested. `script` gives the process a real pty to ask on.
