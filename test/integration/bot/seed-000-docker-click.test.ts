@@ -1,5 +1,6 @@
 // Seed 000 with Docker, fixed from Slack: a detached host process (PPID 1) holds the port a `--network host --restart
 // always` container needs; the probes name it, Alice requests the kill, Bob approves, the container comes up and stays.
+// Seed 001's shape: a container killed with exit 137 and left down; Restart from Slack brings it back.
 import { readFile } from "node:fs/promises";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -74,10 +75,9 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 with Docker, one approved
       actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB"], channels: [CH], hosts: ["local"], targets: ["rust-ingester"] } },
     });
     const kit = await createGuardKit({ config, store, clock: systemClock, host: hostOf, dockerHost: dockerd.host });
-    bot = createBot(SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH } }), {
-      store, clock: systemClock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules), guard: kit,
-    });
-    const receiver = await bot.start();
+    const started = await botFor(slack, store, rules, kit);
+    bot = started.bot;
+    const receiver = started.port;
     bot.poster.notify({ outcome: "created", incident: probed, silenceId: undefined });
     await bot.poster.flush();
     const [post] = slack.postsIn(CH);
@@ -85,7 +85,7 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 with Docker, one approved
     expect(run?.text).toBe(`Kill PID ${rogue.pid} holding :${port}`);
     expect(JSON.stringify(run?.confirm)).toContain(`kill -TERM ${rogue.pid}`);
 
-    const drive = slackDriver(slack, `http://127.0.0.1:${receiver ?? 0}/slack/events`, SECRET, Date.now, CH);
+    const drive = slackDriver(slack, `http://127.0.0.1:${receiver}/slack/events`, SECRET, Date.now, CH);
     const asked = await drive.click("U0ALICE", run ?? fail(), post?.ts ?? "");
     expect(asked, asked).toContain("second person must approve");
     const approval = slack.repliesTo(CH, post?.ts ?? "").find((m) => buttonsOf(m).some((b) => b.action_id === "fw_approve"));
@@ -100,8 +100,59 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 with Docker, one approved
     const s = await store.get(created.incident.incident.id);
     expect(s?.status).toBe("resolved");
     expect(s?.resolved?.by).toBe("slack:U0BOB");
+    await bot.stop();
+    bot = undefined;
+  }, 120_000);
+
+  test("seed 001's shape: a container killed (exit 137) and left down is restarted from Slack and stays up", async () => {
+    // The first run is SIGKILLed from outside, as the OOM killer would (exit 137). Its writable layer keeps the marker,
+    // so a restart comes up and stays.
+    const script = "if [ -f /ran ]; then exec sleep 3600; fi; touch /ran; exec sleep 3600";
+    await dockerd.docker(["run", "-d", "--name", "ingester", "--restart", "no", dockerd.image, "sh", "-c", script]);
+    await dockerd.docker(["exec", "ingester", "sh", "-c", "until [ -f /ran ]; do sleep 0.1; done"]);
+    await dockerd.docker(["kill", "--signal", "KILL", "ingester"]);
+    expect((await dockerd.docker(["wait", "ingester"])).trim()).toBe("137");
+    const rules: ReadonlyMap<string, Rule> = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
+    const fingerprint = "5eed001".padEnd(64, "0");
+    const f = finding({ rule: "docker_restart_loop", host: undefined, service: "ingester", groupKey: 'docker_restart_loop{container="ingester"}', fields: { container: "ingester", exit_code: "137" } });
+    const created = await store.upsert(incident({ id: incidentId(fingerprint), fingerprint, host: undefined, service: "ingester", title: "Restart loop: container ingester (exit code 137)", findings: [f] }));
+    const hostOf = (n: string) => (n === "local" ? host : undefined);
+    const probes = await runIncidentProbes(created.incident, rules, { host: hostOf, dockerHost: dockerd.host, clock: systemClock });
+    const state = probes.find((p) => p.probe === "container_state");
+    expect(state?.data).toMatchObject({ name: "ingester", running: false, exitCode: 137 });
+    const probed = await store.setProbes(created.incident.incident.id, probes);
+
+    const config = GuardConfigSchema.parse({
+      secret: "0123456789abcdef0123456789abcdef-docker",
+      actions: { restart_container: { users: ["U0ALICE", "U0BOB"], channels: [CH], hosts: ["local"], targets: ["ingester"] } },
+    });
+    const started = await botFor(slack, store, rules, await createGuardKit({ config, store, clock: systemClock, host: hostOf, dockerHost: dockerd.host }));
+    bot = started.bot;
+    bot.poster.notify({ outcome: "created", incident: probed, silenceId: undefined });
+    await bot.poster.flush();
+    const post = slack.postsIn(CH).find((m) => JSON.stringify(m.metadata).includes(created.incident.incident.id));
+    const run = buttonsOf(post).find((b) => b.action_id === "fw_act:0");
+    expect(run?.text).toBe("Restart container ingester");
+    expect(JSON.stringify(run?.confirm)).toContain("docker restart ingester");
+
+    const drive = slackDriver(slack, `http://127.0.0.1:${started.port}/slack/events`, SECRET, Date.now, CH);
+    const asked = await drive.click("U0BOB", run ?? fail(), post?.ts ?? "");
+    expect(asked, asked).toContain("second person must approve");
+    const approval = slack.repliesTo(CH, post?.ts ?? "").find((m) => buttonsOf(m).some((b) => b.action_id === "fw_approve"));
+    const done = await drive.click("U0ALICE", buttonsOf(approval).find((b) => b.action_id === "fw_approve") ?? fail(), approval?.ts ?? "");
+    expect(done, done).toContain("done");
+    expect((await dockerd.docker(["inspect", "--format", "{{.State.Running}} {{.State.Restarting}}", "ingester"])).trim()).toBe("true false");
+    expect(slack.repliesTo(CH, post?.ts ?? "").map((m) => m.text).join("\n")).toMatch(/container ingester is running, RestartCount \d+ stable over/);
+    expect((await store.get(created.incident.incident.id))?.status).toBe("resolved");
   }, 120_000);
 });
+
+async function botFor(slack: FakeSlack, store: FileStore, rules: ReadonlyMap<string, Rule>, kit: Awaited<ReturnType<typeof createGuardKit>>) {
+  const b = createBot(SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH } }), {
+    store, clock: systemClock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules), guard: kit,
+  });
+  return { bot: b, port: (await b.start()) ?? 0 };
+}
 
 function fail(): never {
   throw new Error("button not found");
