@@ -277,6 +277,9 @@ async function request(io: ActIo, actionText: string, f: RequestFlags): Promise<
     const stored: StoredIncident | undefined = await s.store.get(f.incident);
     if (!stored) throw new FirewatchError("usage", `no incident ${JSON.stringify(f.incident)} in the store`, { hint: "`firewatch incidents list` shows them" });
     const host = f.host ?? stored.incident.host ?? "local";
+    if (!(host in s.config.hosts)) {
+      throw new FirewatchError("usage", `host ${JSON.stringify(host)} is not in the hosts of firewatch.yaml (known: ${Object.keys(s.config.hosts).join(", ") || "none"})`, { hint: "add it under hosts:, or pick one with --host" });
+    }
     const suggested = suggestParams(id.data, { service: stored.incident.service, findings: stored.incident.findings, probes: stored.probes });
     const given = parseParams(f.param);
     const params: Record<string, string> = { ...Object.fromEntries(Object.entries(suggested).map(([k, v]) => [k, v.value])), ...given };

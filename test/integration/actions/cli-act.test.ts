@@ -63,6 +63,7 @@ describe("firewatch act", () => {
     await expect(cli(["act", "kill_port_owner", "--incident", "fw-nothere", "--config", cfg])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining('no incident "fw-nothere"') });
     await expect(cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid"])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("expected KEY=VALUE") });
     await expect(cli(["act", "approve", "--config", cfg])).rejects.toMatchObject({ code: "usage" });
+    await expect(cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--host", "prod-db"])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining('host "prod-db" is not in the hosts of firewatch.yaml (known: local)') });
   });
 
   test("without a token secret nothing is offered: config_invalid with the variable to set", async () => {
