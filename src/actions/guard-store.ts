@@ -1,9 +1,11 @@
 // What the guard keeps in the store: pending approvals and grants (records with expiry), parsed back at the edge.
+import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Store } from "../store/index.js";
 import { ACTIONS, ActionId } from "./definitions.js";
 import { HostName } from "./params.js";
 import type { Plan } from "./plan.js";
+import type { TokenService } from "./token.js";
 
 /**
  * The part of the Store the guard uses (interfaces.md section 1): the audit log, records with expiry taken once across
@@ -55,18 +57,58 @@ export interface Pending {
   readonly expiresAt: number;
 }
 
+// What is stored: the record as JSON text and its seal (TokenService.sealRecord over namespace, key and text).
+const Sealed = z.object({ body: z.string(), mac: z.string() }).strict();
+
+type Sealer = Pick<TokenService, "sealRecord">;
+
+/** The stored form of a record: its JSON text and the seal that binds it to `ns` and `key`. */
+export function sealed(tokens: Sealer, ns: string, key: string, value: unknown): unknown {
+  const body = JSON.stringify(value);
+  return { body, mac: tokens.sealRecord(ns, key, body) };
+}
+
+/** The record's value when its seal is right (`tokens` given) or unchecked (`undefined`: reading for display only). */
+function unseal(tokens: Sealer | undefined, ns: string, key: string, raw: unknown): unknown {
+  const r = Sealed.safeParse(raw);
+  if (!r.success) return undefined;
+  if (tokens) {
+    const want = Buffer.from(tokens.sealRecord(ns, key, r.data.body), "utf8");
+    const got = Buffer.from(r.data.mac, "utf8");
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
+  }
+  try {
+    return JSON.parse(r.data.body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export const encodeApproval = (a: Pending): unknown => ({ plan: encodePlan(a.plan), expiresAt: a.expiresAt });
 export const encodeGrant = (g: Pending & { readonly dryRun: boolean }): unknown => ({ plan: encodePlan(g.plan), expiresAt: g.expiresAt, dryRun: g.dryRun });
 
-/** A stored approval, or undefined when absent or not in the shape the guard writes (then it is treated as unknown). */
-export function decodeApproval(value: unknown): Pending | undefined {
+function approvalOf(value: unknown): Pending | undefined {
   const r = StoredApproval.safeParse(value);
   const plan = r.success ? decodePlan(r.data.plan) : undefined;
   return r.success && plan ? { plan, expiresAt: r.data.expiresAt } : undefined;
 }
 
-export function decodeGrant(value: unknown): (Pending & { readonly dryRun: boolean }) | undefined {
-  const r = StoredGrant.safeParse(value);
+/**
+ * A stored approval as the store holds it, seal NOT checked: for showing or denying a request (a forged one denied
+ * harms nobody). The guard itself only acts on `openApproval`. Undefined when absent or not in the guard's shape.
+ */
+export function decodeApproval(value: unknown): Pending | undefined {
+  return approvalOf(unseal(undefined, APPROVAL_NS, "", value));
+}
+
+/** A stored approval whose seal is right, else undefined (absent, altered, or written without the secret). */
+export function openApproval(tokens: Sealer, key: string, value: unknown): Pending | undefined {
+  return approvalOf(unseal(tokens, APPROVAL_NS, key, value));
+}
+
+/** A stored grant whose seal is right, else undefined. */
+export function openGrant(tokens: Sealer, key: string, value: unknown): (Pending & { readonly dryRun: boolean }) | undefined {
+  const r = StoredGrant.safeParse(unseal(tokens, GRANT_NS, key, value));
   const plan = r.success ? decodePlan(r.data.plan) : undefined;
   return r.success && plan ? { plan, expiresAt: r.data.expiresAt, dryRun: r.data.dryRun } : undefined;
 }

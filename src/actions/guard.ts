@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ACTIONS, ActionId } from "./definitions.js";
 import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
-import { APPROVAL_NS, decodeApproval, decodeGrant, encodeApproval, encodeGrant, GRANT_NS, type GuardStore } from "./guard-store.js";
+import { APPROVAL_NS, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, sealed, type GuardStore } from "./guard-store.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
 import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
@@ -67,7 +67,7 @@ export function createGuard(deps: GuardDeps): Guard {
 
   const grant = async (plan: Plan, dryRun: boolean, actor: string): Promise<Decision> => {
     const id = newId();
-    await deps.store.putRecord(GRANT_NS, id, encodeGrant({ plan, dryRun, expiresAt: deps.clock.now() + GRANT_TTL_MS }), GRANT_TTL_MS);
+    await deps.store.putRecord(GRANT_NS, id, sealed(deps.tokens, GRANT_NS, id, encodeGrant({ plan, dryRun, expiresAt: deps.clock.now() + GRANT_TTL_MS })), GRANT_TTL_MS);
     await auditEvent(deps, actor, dryRun ? "dry_run_allowed" : "allowed", plan, { result: "allowed", summary: describeCommand(plan.command) });
     return { kind: "allowed", grant: id, plan, dryRun };
   };
@@ -111,14 +111,14 @@ export function createGuard(deps: GuardDeps): Guard {
       if (!action.destructive) return grant(plan, false, who.user);
       const approvalId = newId();
       const expiresAt = deps.clock.now() + policy.approvalWithin;
-      await deps.store.putRecord(APPROVAL_NS, approvalId, encodeApproval({ plan, expiresAt }), policy.approvalWithin + EXPIRED_KEPT_MS);
+      await deps.store.putRecord(APPROVAL_NS, approvalId, sealed(deps.tokens, APPROVAL_NS, approvalId, encodeApproval({ plan, expiresAt })), policy.approvalWithin + EXPIRED_KEPT_MS);
       await auditEvent(deps, who.user, "approval_requested", plan, { result: "needs_approval", approvalId, expiresAt });
       return { kind: "needs_approval", approvalId, plan, expiresAt };
     },
 
     async approve(request) {
       const who = request.requester;
-      const pending = decodeApproval(await deps.store.getRecord(APPROVAL_NS, request.approvalId));
+      const pending = openApproval(deps.tokens, request.approvalId, await deps.store.getRecord(APPROVAL_NS, request.approvalId));
       if (!pending) return refuse(who.user, "unknown_approval", "no pending request with that id (already decided or never made)");
       const { plan } = pending;
       if (deps.clock.now() >= pending.expiresAt) {
@@ -135,16 +135,23 @@ export function createGuard(deps: GuardDeps): Guard {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
       // Taken atomically: of two approvers (two processes) at the same instant, one gets it; the other finds none.
-      if (decodeApproval(await deps.store.takeRecord(APPROVAL_NS, request.approvalId)) === undefined) {
+      if (openApproval(deps.tokens, request.approvalId, await deps.store.takeRecord(APPROVAL_NS, request.approvalId)) === undefined) {
         return refuse(who.user, "unknown_approval", "another approver decided this request a moment ago", plan);
       }
       return grant({ ...plan, approvedBy: who.user }, false, who.user);
     },
 
     async execute(grantId, executor) {
-      const g = decodeGrant(await deps.store.takeRecord(GRANT_NS, grantId));
+      const g = openGrant(deps.tokens, grantId, await deps.store.takeRecord(GRANT_NS, grantId));
       if (!g || deps.clock.now() >= g.expiresAt) {
         await auditEvent(deps, "firewatch", "refused", undefined, { result: "refused", reason: "unknown_grant", detail: "no such grant, already used, or expired" });
+        return { status: "refused", reason: "unknown_grant" };
+      }
+      // The allow-lists again, now: a config reloaded since the decision may no longer allow this host or target.
+      const policy = deps.config.actions[g.plan.action];
+      const scope = policy ? checkScope(policy, g.plan.host, ACTIONS[g.plan.action].target(g.plan.params)) : "action_not_enabled";
+      if (scope) {
+        await auditEvent(deps, g.plan.approvedBy ?? g.plan.requestedBy, "refused", g.plan, { result: "refused", reason: "unknown_grant", detail: `the grant is no longer allowed (${scope})` });
         return { status: "refused", reason: "unknown_grant" };
       }
       return executePlan(deps, g.plan, g.dryRun, executor);

@@ -63,6 +63,11 @@ export interface TokenService {
   verifyToken(token: string): TokenVerdict;
   /** Checks and uses the token up: a second redeem of the same token is "replayed". */
   redeemToken(token: string): Promise<TokenVerdict>;
+  /**
+   * HMAC of a record the guard keeps in the store (an approval, a grant), bound to its namespace and key: whoever
+   * can write the store but does not hold the secret cannot make one the guard will honour.
+   */
+  sealRecord(ns: string, key: string, body: string): string;
 }
 
 /** Creates the token service for one server secret. */
@@ -113,6 +118,8 @@ export function createTokenService(deps: TokenDeps): TokenService {
       return token;
     },
     verifyToken,
+    // A separate domain string: a seal can never be taken for a token signature, nor the other way round.
+    sealRecord: (ns, key, body) => mac(JSON.stringify(["firewatch guard record", ns, key, body])),
     async redeemToken(token) {
       const v = verifyToken(token);
       if (!v.ok) return v;

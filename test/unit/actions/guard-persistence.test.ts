@@ -1,6 +1,6 @@
 // Pending approvals and grants live in the store: a new guard on the same store carries on, and each is taken once.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { APPROVAL_NS, createGuard, createNonceCache, createTokenService, GuardConfigSchema, type Guard, type Requester, type TokenClaims, type TokenService } from "../../../src/actions/index.js";
+import { APPROVAL_NS, createGuard, GRANT_NS, createNonceCache, createTokenService, GuardConfigSchema, type Guard, type Requester, type TokenClaims, type TokenService } from "../../../src/actions/index.js";
 import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClock, type FakeWorld, type TestClock, type TestStore } from "./support.js";
 
 const alice: Requester = { user: "cli:alice", groups: [], channel: "cli" };
@@ -81,14 +81,34 @@ describe("guard state in the store", () => {
     expect(await guardOn().approve({ approvalId: id, requester: bob })).toMatchObject({ kind: "refused", reason: "approval_expired" });
   });
 
-  test("a stored approval altered to carry shell text is not honoured: params are validated again when read back", async () => {
+  test("a stored approval altered in the store (shell text in a param) is not honoured: its seal no longer fits", async () => {
     const id = await requested(guardOn());
-    const stored = (await store.getRecord(APPROVAL_NS, id)) as { plan: { params: Record<string, string> } };
-    stored.plan.params["unit"] = "foo; rm -rf /";
-    await store.putRecord(APPROVAL_NS, id, stored, 60_000);
-    const exec = recordingExecutor();
+    const stored = (await store.getRecord(APPROVAL_NS, id)) as { body: string; mac: string };
+    await store.putRecord(APPROVAL_NS, id, { ...stored, body: stored.body.replace("transcription-palantir.service", "foo; rm -rf /") }, 60_000);
     expect(await guardOn().approve({ approvalId: id, requester: bob })).toMatchObject({ kind: "refused", reason: "unknown_approval" });
+    // A valid-looking plan moved to another id does not fit either: the seal binds the key.
+    await store.putRecord(APPROVAL_NS, "0123456789abcdef0123", stored, 60_000);
+    expect(await guardOn().approve({ approvalId: "0123456789abcdef0123", requester: bob })).toMatchObject({ kind: "refused", reason: "unknown_approval" });
+  });
+
+  test("a grant written into the store by someone without the secret runs nothing", async () => {
+    const plan = { incident: "fw-1a2b3c4d", action: "kill_port_owner", params: kill.params, host: "mithrandir", requestedBy: "cli:alice", approvedBy: "cli:bob" };
+    const body = JSON.stringify({ plan, expiresAt: clock.now() + 60_000, dryRun: false });
+    await store.putRecord(GRANT_NS, "feedfacefeedfacefeed", { body, mac: "A".repeat(43) }, 60_000);
+    const exec = killing();
+    expect(await guardOn().execute("feedfacefeedfacefeed", exec)).toEqual({ status: "refused", reason: "unknown_grant" });
     expect(exec.calls).toEqual([]);
+  });
+
+  test("a grant whose host left the allow-list since the decision runs nothing", async () => {
+    const id = await requested(guardOn());
+    const a = await guardOn().approve({ approvalId: id, requester: bob });
+    const narrowed = GuardConfigSchema.parse({ actions: { kill_port_owner: { users: ["cli:alice", "cli:bob"], channels: ["cli"], hosts: ["elsewhere"], targets: ["*"] } } });
+    const exec = killing();
+    const later = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: narrowed });
+    expect(await later.execute(a.kind === "allowed" ? a.grant : "", exec)).toEqual({ status: "refused", reason: "unknown_grant" });
+    expect(exec.calls).toEqual([]);
+    expect((await store.listAudit({ action: "action.refused" })).at(-1)?.details).toMatchObject({ detail: "the grant is no longer allowed (host_not_allowed)" });
   });
 
   test("a replayed token's refusal names its incident, so the audit of the incident shows the second click", async () => {
