@@ -1,8 +1,7 @@
 // End to end on this machine: a real rogue process holds a port, the real port_owner probe names it, Alice clicks the
 // button, Bob approves, the real executor kills it, and the thread and the incident say so. Only systemd is a stand-in.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -18,21 +17,13 @@ import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { finding, incident } from "../../unit/bot/support.js";
+import { alive, startRogue, writeStandInSystemctl } from "./rogue.js";
 import { buttonsOf, slackDriver } from "./slack-driver.js";
 
 const SECRET = "rogue-signing-secret";
 const CH = "C0ONCALL";
 const UNIT = "transcription-palantir";
 const [ALICE, BOB] = ["U0ALICE", "U0BOB"] as const;
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * No systemd runs here: `systemctl show` is a script that answers like systemd for the unit — restarting while the
@@ -61,16 +52,8 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
     slack = await startFakeSlack();
     dir = await makeTempDir("bot-rogue");
     port = await freePort();
-    rogue = spawn(process.execPath, ["-e", `require("net").createServer().listen(${port}, "127.0.0.1", () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
-    await once(rogue.stdout ?? rogue, "data");
-    const script = path.join(dir.path, "systemctl");
-    await writeFile(
-      script,
-      `#!/bin/sh\nif kill -0 ${rogue.pid ?? 0} 2>/dev/null; then s=activating; sub=auto-restart; else s=active; sub=running; fi\n` +
-        `printf 'MainPID=0\\nNRestarts=485\\nActiveState=%s\\nSubState=%s\\nResult=exit-code\\nLoadState=loaded\\nControlGroup=/system.slice/${UNIT}.service\\n' "$s" "$sub"\n`,
-    );
-    await chmod(script, 0o755);
-    host = withSystemctl(local, script);
+    rogue = await startRogue(port);
+    host = withSystemctl(local, await writeStandInSystemctl(path.join(dir.path, "bin"), rogue.pid ?? 0, UNIT));
     store = await FileStore.open(path.join(dir.path, "state"), { clock: systemClock });
     rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
     const config = GuardConfigSchema.parse({

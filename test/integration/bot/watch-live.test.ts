@@ -5,21 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
 import { startWatch, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
+import { crashLoop } from "./rogue.js";
 
 const CH = "C0ONCALL";
+const UNIT = "transcription-palantir";
+const MESSAGE = "Error: Failed to start server. Is port 9003 in use?";
 const ENV = { FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token", FIREWATCH_SLACK__SIGNING_SECRET: "watch-signing-secret" };
-
-/** journalctl short-iso lines of seed 000's loop, restart counters `from`..`to`, 9 s apart, ending about now. */
-function loop(from: number, to: number, end: number): string {
-  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+0000");
-  const lines: string[] = [];
-  for (let n = from; n <= to; n++) {
-    const t = end - (to - n) * 9_000;
-    lines.push(`${at(t - 4_000)} mithrandir transcription-palantir[${4000 + n}]: Error: Failed to start server. Is port 9003 in use?`);
-    lines.push(`${at(t)} mithrandir systemd[1722]: transcription-palantir.service: Scheduled restart job, restart counter is at ${n}.`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 describe("firewatch watch with a slack section", () => {
   let slack: FakeSlack;
@@ -49,7 +40,7 @@ describe("firewatch watch with a slack section", () => {
   test("posts the incident once at counter 476, then updates the same message to 485", async () => {
     const log = path.join(dir.path, "journal.log");
     const end = Date.now();
-    await writeFile(log, loop(466, 476, end - 81_000));
+    await writeFile(log, crashLoop(UNIT, 466, 476, end - 81_000, MESSAGE));
     const config = await writeConfig(path.join(dir.path, "fw.yaml"), {
       sources: [{ kind: "file", name: "journal", paths: [log], startAt: "beginning", poll: "100ms" }],
       store: { url: `file:${path.join(dir.path, "state")}` },
@@ -59,7 +50,7 @@ describe("firewatch watch with a slack section", () => {
     const first = await slack.waitFor(() => slack.postsIn(CH).find((m) => JSON.stringify(m.blocks).includes("restart counter *476*")), 60_000);
     expect(JSON.stringify(first.blocks)).toContain("port *9003*");
 
-    await appendFile(log, loop(477, 485, end));
+    await appendFile(log, crashLoop(UNIT, 477, 485, end, MESSAGE));
     await slack.waitFor(() => (JSON.stringify(slack.postsIn(CH)[0]?.blocks).includes("restart counter *485*") ? true : undefined), 60_000);
     const posts = slack.postsIn(CH);
     expect(posts).toHaveLength(1);

@@ -1,13 +1,14 @@
 // Issue 7 through the daemon: `firewatch watch` reads seed 000's loop for a port a real rogue process holds, probes it,
 // posts the kill button; Alice requests, Bob approves in Slack; the rogue is gone and the incident resolved.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { startWatch, storedIncidents, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
+import { alive, crashLoop, startRogue, writeStandInSystemctl } from "./rogue.js";
 import { buttonsOf, slackDriver } from "./slack-driver.js";
 
 const CH = "C0ONCALL";
@@ -19,26 +20,6 @@ const ENV: Record<string, string> = {
   FIREWATCH_GUARD__SECRET: "0123456789abcdef0123456789abcdef-watch",
 };
 const ss = requireProgram("ss", "iproute2");
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-function loop(port: number, from: number, to: number, end: number): string {
-  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+0000");
-  const lines: string[] = [];
-  for (let n = from; n <= to; n++) {
-    const t = end - (to - n) * 9_000;
-    lines.push(`${at(t - 4_000)} mithrandir ${UNIT}[${4000 + n}]: Error: listen EADDRINUSE: address already in use :::${port}`);
-    lines.push(`${at(t)} mithrandir systemd[1722]: ${UNIT}.service: Scheduled restart job, restart counter is at ${n}.`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 describe.skipIf(ss.missing !== undefined)(`firewatch watch: one approved click kills the rogue ${ss.missing ?? ""}`, () => {
   let slack: FakeSlack;
@@ -53,24 +34,16 @@ describe.skipIf(ss.missing !== undefined)(`firewatch watch: one approved click k
     slack = await startFakeSlack();
     dir = await makeTempDir("bot-watch-remediation");
     port = await freePort();
-    rogue = spawn(process.execPath, ["-e", `require("net").createServer().listen(${port}, "127.0.0.1", () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
-    await once(rogue.stdout ?? rogue, "data");
-    // No systemd here: a `systemctl` first on the daemon's PATH answers like systemd for the unit (restarting while
-    // the rogue lives, active once it is gone). ss, /proc, kill, probes, guard and executor are the real ones.
+    rogue = await startRogue(port);
+    // The stand-in systemctl goes first on the daemon's PATH.
     const bin = path.join(dir.path, "bin");
-    await mkdir(bin);
-    await writeFile(
-      path.join(bin, "systemctl"),
-      `#!/bin/sh\nif kill -0 ${rogue.pid ?? 0} 2>/dev/null; then s=activating; sub=auto-restart; else s=active; sub=running; fi\n` +
-        `printf 'MainPID=0\\nNRestarts=485\\nActiveState=%s\\nSubState=%s\\nResult=exit-code\\nLoadState=loaded\\nControlGroup=/system.slice/${UNIT}.service\\n' "$s" "$sub"\n`,
-    );
-    await chmod(path.join(bin, "systemctl"), 0o755);
+    await writeStandInSystemctl(bin, rogue.pid ?? 0, UNIT);
     for (const [k, v] of Object.entries({ ...ENV, PATH: `${bin}:${process.env.PATH ?? ""}` })) {
       saved.set(k, process.env[k]);
       process.env[k] = v;
     }
     const log = path.join(dir.path, "journal.log");
-    await writeFile(log, loop(port, 476, 485, Date.now()));
+    await writeFile(log, crashLoop(UNIT, 476, 485, Date.now(), `Error: listen EADDRINUSE: address already in use :::${port}`));
     receiver = await freePort();
     const config = await writeConfig(path.join(dir.path, "fw.yaml"), {
       hosts: { mithrandir: { kind: "local" } },
