@@ -10,12 +10,14 @@ export interface Lane<T> {
   readonly items: AsyncIterable<T>;
 }
 
-export interface MergeOptions {
-  /** Items queued per lane at most; default 1,000. */
+export interface MergeOptions<T> {
+  /** Weight queued per lane at most (items, or what `weight` counts); default 1,000. */
   readonly capacity?: number;
+  /** How much an item counts against the capacity (a batch: its length); default 1. */
+  readonly weight?: (item: T) => number;
   /** Stops pulling from the lanes; what is already queued is still handed out, then the merge ends. */
   readonly signal?: AbortSignal;
-  /** Called with a lane's queue length when it changes much (for the queue-depth gauge). */
+  /** Called with a lane's queued weight when it changes much (for the queue-depth gauge). */
   readonly onDepth?: (lane: string, depth: number) => void;
   /** How long the end of the merge waits for lanes to stop after the signal; default 5 s. */
   readonly stopGraceMs?: number;
@@ -23,8 +25,11 @@ export interface MergeOptions {
 
 interface LaneState<T> {
   readonly name: string;
-  readonly queue: T[];
+  /** Items from `head` on are waiting; the slots before it are cleared so handed-out items can be collected. */
+  readonly queue: (T | undefined)[];
   head: number;
+  /** Weight of the items from head on. */
+  weight: number;
   done: boolean;
   error: unknown;
   space: (() => void) | undefined;
@@ -32,11 +37,13 @@ interface LaneState<T> {
 }
 
 const size = (s: LaneState<unknown>) => s.queue.length - s.head;
+const one = () => 1;
 
 /** Items of all lanes, each lane's in its own order, lanes taken in turn; ends when every lane has ended. */
-export async function* mergeFair<T>(lanes: readonly Lane<T>[], opts: MergeOptions = {}): AsyncGenerator<T> {
+export async function* mergeFair<T>(lanes: readonly Lane<T>[], opts: MergeOptions<T> = {}): AsyncGenerator<T> {
   const capacity = opts.capacity ?? 1000;
-  const states: LaneState<T>[] = lanes.map((l) => ({ name: l.name, queue: [], head: 0, done: false, error: undefined, space: undefined, reported: 0 }));
+  const weigh = opts.weight ?? one;
+  const states: LaneState<T>[] = lanes.map((l) => ({ name: l.name, queue: [], head: 0, weight: 0, done: false, error: undefined, space: undefined, reported: 0 }));
   let wake: (() => void) | undefined;
   const notify = () => {
     const w = wake;
@@ -52,7 +59,7 @@ export async function* mergeFair<T>(lanes: readonly Lane<T>[], opts: MergeOption
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   if (opts.signal?.aborted) stopping = true;
   const depth = (s: LaneState<T>) => {
-    const n = size(s);
+    const n = s.weight;
     // The gauge moves in steps of a tenth of the capacity, not on every item.
     if (opts.onDepth && Math.abs(n - s.reported) * 10 >= capacity) {
       s.reported = n;
@@ -64,9 +71,10 @@ export async function* mergeFair<T>(lanes: readonly Lane<T>[], opts: MergeOption
     try {
       for await (const item of lane.items) {
         s.queue.push(item);
+        s.weight += weigh(item);
         depth(s);
         notify();
-        while (size(s) >= capacity && !stopping) await new Promise<void>((r) => (s.space = r));
+        while (s.weight >= capacity && !stopping) await new Promise<void>((r) => (s.space = r));
         s.space = undefined;
         if (stopping) break;
       }
@@ -91,14 +99,16 @@ export async function* mergeFair<T>(lanes: readonly Lane<T>[], opts: MergeOption
         if (s === undefined || size(s) === 0) continue;
         turn = (turn + k + 1) % states.length;
         const item = s.queue[s.head] as T;
+        s.queue[s.head] = undefined;
         s.head += 1;
+        s.weight -= weigh(item);
         // Compact now and then instead of shift() on every item.
         if (s.head >= 1024 && s.head * 2 >= s.queue.length) {
           s.queue.splice(0, s.head);
           s.head = 0;
         }
         depth(s);
-        if (size(s) < capacity) s.space?.();
+        if (s.weight < capacity) s.space?.();
         taken = true;
         yield item;
         break;

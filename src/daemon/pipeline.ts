@@ -13,7 +13,7 @@ import { isStoreError, type ResolveAfter, type Store, type StoredIncident, type 
 import type { Clock } from "../time.js";
 import { CursorTracker } from "./cursors.js";
 import type { DaemonMetrics } from "./metrics.js";
-import type { SourceItem } from "./source-runner.js";
+import type { SourceBatch, SourceItem } from "./source-runner.js";
 
 /** One incident that changed: an upsert's outcome, or "resolved" by auto-resolve. */
 export interface IncidentChange {
@@ -178,12 +178,17 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   };
 
   /** Runs until `items` ends (the sources were stopped), then commits what is left. */
-  async function run(items: AsyncIterable<SourceItem>): Promise<void> {
+  async function run(items: AsyncIterable<SourceBatch>): Promise<void> {
     const it = items[Symbol.asyncIterator]();
     let next = it.next();
+    // One timer at a time wakes the loop for commits and ticks. Not Promise.race([next, timer]): every race leaves a
+    // reaction on the long-lived timer holding that race's result (a batch) until the timer fires, which in a flood
+    // kept a second's worth of records alive. Here the timer calls whichever waiter is current.
     let timerStop = new AbortController();
-    let timer: Promise<typeof TICK> | undefined;
+    let timer: Promise<void> | undefined;
     let timerAt = Infinity;
+    let fired = false;
+    let waker: ((r: typeof TICK) => void) | undefined;
     let nextCommitAt = clock.now() + commitEveryMs;
     let nextTickAt = clock.now() + tickMs;
     let lastItemAt = clock.now();
@@ -211,15 +216,27 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
         if (timer !== undefined && due < timerAt) {
           // A line after a pause moves the wake-up earlier: drop the later timer.
           timerStop.abort();
-          timer.catch(() => undefined);
           timer = undefined;
           timerStop = new AbortController();
         }
         if (timer === undefined) {
           timerAt = due;
-          timer = clock.sleep(Math.max(0, due - now), timerStop.signal).then(() => TICK);
+          fired = false;
+          timer = clock.sleep(Math.max(0, due - now), timerStop.signal).then(
+            () => {
+              fired = true;
+              waker?.(TICK);
+            },
+            () => undefined,
+          );
         }
-        const r = await Promise.race([next, timer]);
+        const r = fired
+          ? TICK
+          : await new Promise<IteratorResult<SourceBatch> | typeof TICK>((resolve, reject) => {
+              waker = resolve;
+              next.then(resolve, reject);
+            });
+        waker = undefined;
         if (r === TICK) {
           timer = undefined;
           continue;
@@ -227,7 +244,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
         if (r.done) break;
         next = it.next();
         lastItemAt = clock.now();
-        take(r.value, lastItemAt);
+        for (const item of r.value) take(item, lastItemAt);
         if (sinceCommit >= commitEveryRecords) {
           await commit(lastItemAt);
           nextCommitAt = lastItemAt + commitEveryMs;
@@ -239,7 +256,6 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
       throw e;
     } finally {
       timerStop.abort();
-      timer?.catch(() => undefined);
     }
     // Drained: what the correlator took is committed with its cursors before the process goes.
     await tick(clock.now());

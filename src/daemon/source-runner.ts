@@ -52,13 +52,17 @@ export interface SourceRunnerDeps {
 /** The docker events the library's rules read: exits with their code, OOM kills, restarts, health checks. */
 const DOCKER_EVENTS = ["die", "oom", "start", "restart", "kill", "health_status"];
 
+/** Items are handed over in batches (a file poll's lines, at most BATCH): one async step per batch, not per line. */
+export type SourceBatch = readonly SourceItem[];
+const BATCH = 512;
+
 /** A lane per configured source, each resuming from its stored cursor and retrying on failure until `signal`. */
-export function sourceLane(entry: SourceEntry, stored: string | undefined, deps: SourceRunnerDeps, signal: AbortSignal): Lane<SourceItem> {
+export function sourceLane(entry: SourceEntry, stored: string | undefined, deps: SourceRunnerDeps, signal: AbortSignal): Lane<SourceBatch> {
   const name = sourceName(entry);
   return { name, items: withRetries(entry, name, decodeSourceCursor(stored), deps, signal) };
 }
 
-async function* withRetries(entry: SourceEntry, name: string, parts: Map<string, string>, deps: SourceRunnerDeps, signal: AbortSignal): AsyncGenerator<SourceItem> {
+async function* withRetries(entry: SourceEntry, name: string, parts: Map<string, string>, deps: SourceRunnerDeps, signal: AbortSignal): AsyncGenerator<SourceBatch> {
   const log = deps.log.child({ component: "source", source: name, host: entry.host });
   let failures = 0;
   let down = false;
@@ -74,11 +78,12 @@ async function* withRetries(entry: SourceEntry, name: string, parts: Map<string,
   link("connected", "started");
   while (!signal.aborted) {
     try {
-      for await (const item of items(entry, name, parts, deps, signal, hostTrouble)) {
+      for await (const batch of items(entry, name, parts, deps, signal, hostTrouble)) {
+        if (batch.length === 0) continue;
         if (down) link("connected", "lines flow again");
         failures = 0;
-        if (item.cursor !== undefined) parts.set(item.part, item.cursor);
-        yield item;
+        for (const item of batch) if (item.cursor !== undefined) parts.set(item.part, item.cursor);
+        yield batch;
       }
       if (signal.aborted || (deps.untilCaughtUp === true && entry.kind !== "docker")) return;
       link("ended", "the source ended; starting it again");
@@ -97,7 +102,7 @@ async function* withRetries(entry: SourceEntry, name: string, parts: Map<string,
   }
 }
 
-function items(entry: SourceEntry, name: string, parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void): AsyncIterable<SourceItem> {
+function items(entry: SourceEntry, name: string, parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void): AsyncIterable<SourceBatch> {
   const host = deps.host(entry.host);
   // Records of the machine itself carry no host (as in `analyze`); a remote one's carry its configured name.
   const recordHost = entry.host === "local" ? undefined : entry.host;
@@ -119,7 +124,7 @@ function defaultDocker(entry: Extract<SourceEntry, { kind: "docker" }>, host: Ho
 async function* fileItems(
   entry: Extract<SourceEntry, { kind: "file" }>, name: string, access: FileAccess, recordHost: string | undefined,
   parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void,
-): AsyncGenerator<SourceItem> {
+): AsyncGenerator<SourceBatch> {
   const clock = deps.clock;
   const lanes = entry.paths.map((path) => {
     const cursor = parts.get(path);
@@ -130,6 +135,7 @@ async function* fileItems(
     return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor };
   });
   const item = (path: string, record: LogRecord | undefined, cursor: string | undefined): SourceItem => ({ source: name, host: entry.host, record, part: path, cursor });
+  let batch: SourceItem[] = [];
   while (!signal.aborted) {
     let moved = false;
     for (const l of lanes) {
@@ -143,20 +149,30 @@ async function* fileItems(
         hostTrouble(e.message.split("\n")[0] ?? e.reason);
         continue;
       }
-      for (const r of records) yield item(l.path, r, r.cursor);
+      for (const r of records) {
+        batch.push(item(l.path, r, r.cursor));
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
       if (l.follower.stats.bytes !== before) {
         l.lastData = clock.now();
         l.flushed = false;
         moved = true;
       } else if (!l.flushed && (deps.untilCaughtUp === true || clock.now() - l.lastData >= entry.flushAfter)) {
-        for (const r of l.follower.flush()) yield item(l.path, r, r.cursor);
+        for (const r of l.follower.flush()) batch.push(item(l.path, r, r.cursor));
         l.flushed = true;
       }
       // Taken now, after this poll's records were handed out and before the next poll reads on.
       const cp = l.follower.checkpoint();
       if (cp !== undefined && cp !== l.checkpoint) {
         l.checkpoint = cp;
-        yield item(l.path, undefined, cp);
+        batch.push(item(l.path, undefined, cp));
+      }
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
       }
     }
     if (deps.untilCaughtUp === true && !moved) return;
@@ -173,7 +189,7 @@ async function* fileItems(
 async function* journalItems(
   entry: Extract<SourceEntry, { kind: "journald" }>, name: string, host: Host,
   parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void,
-): AsyncGenerator<SourceItem> {
+): AsyncGenerator<SourceBatch> {
   const stats = createJournaldStats();
   const cursor = parts.get("");
   // followJournal waits out a lost link by itself; watch its counters to say so while it does.
@@ -187,7 +203,7 @@ async function* journalItems(
   try {
     const { kind: _kind, name: _name, host: _host, quiet: _quiet, retries: _retries, ...filters } = entry;
     for await (const r of followJournal({ ...filters, host, stats, signal, clock: deps.clock, follow: deps.untilCaughtUp !== true, ...(cursor === undefined ? {} : { cursor }) })) {
-      yield { source: name, host: entry.host, record: r, part: "", cursor: r.cursor };
+      yield [{ source: name, host: entry.host, record: r, part: "", cursor: r.cursor }];
     }
   } finally {
     clearInterval(timer);
@@ -201,7 +217,7 @@ function escapeRegExp(s: string): string {
 async function* dockerItems(
   entry: Extract<SourceEntry, { kind: "docker" }>, name: string, docker: Dockerode, recordHost: string | undefined,
   parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal,
-): AsyncGenerator<SourceItem> {
+): AsyncGenerator<SourceBatch> {
   const pattern = entry.namePattern !== undefined ? new RegExp(entry.namePattern) : entry.containers.length > 0 ? new RegExp(`^(?:${entry.containers.map(escapeRegExp).join("|")})$`) : undefined;
   const cursors = new Map([...parts].filter(([k]) => k !== "events"));
   const common = { docker, signal, clock: deps.clock };
@@ -222,6 +238,6 @@ async function* dockerItems(
     const part = isEvent ? "events" : r.cursor === undefined ? "" : (decodeDockerCursor(r.cursor)?.container ?? "");
     const keep = !isEvent || selected(r.fields);
     const record = !keep ? undefined : recordHost === undefined ? r : { ...r, host: recordHost };
-    yield { source: name, host: entry.host, record, part, cursor: r.cursor };
+    yield [{ source: name, host: entry.host, record, part, cursor: r.cursor }];
   }
 }

@@ -161,7 +161,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     });
     log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");
     io.onReady?.({ healthPort: server.port, run });
-    const merged = mergeFair(lanes, { capacity: 1000, signal: stop.signal, onDepth: (l, d) => metrics.queueDepth(l, d) });
+    const merged = mergeFair(lanes, { capacity: 1000, weight: (b) => b.length, signal: stop.signal, onDepth: (l, d) => metrics.queueDepth(l, d) });
     // No source at all: nothing will ever arrive; wait for the stop signal so /healthz and Slack stay up.
     await pipeline.run(lanes.length > 0 ? merged : waitFor(stop.signal));
     await probes.drain(10_000);

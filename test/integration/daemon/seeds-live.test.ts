@@ -169,10 +169,12 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     const t = track(w);
     await t.until((all) => all.some((c) => c.findings.some((f) => f.rule === "docker_restart_loop" && f.state === "firing" && f.count >= 3)), "the restart loop firing");
     await stopLoop("rsky-ingester");
-    const analyzed = await runAnalyze([await exportContainer("rsky-ingester", since)], { rules: [] }, { now: Date.now });
+    const exported = await exportContainer("rsky-ingester", since);
+    const dies = (await readFile(exported, "utf8")).split("\n").filter((l) => l.includes("container die"));
+    const analyzed = await runAnalyze([exported], { rules: [] }, { now: Date.now });
     const expected = firing(analyzed.incidents);
     // Killed: the restart loop with 137, the OOM kill itself, and the breadcrumbs stopping after "Entering tokio::select!".
-    expect(expected).toEqual(["- rsky-ingester docker_restart_loop container=rsky-ingester exit_code=137", "- rsky-ingester external_kill", "- rsky-ingester oom_kill container=rsky-ingester"]);
+    expect(expected, `die events exported:\n${dies.join("\n")}`).toEqual(["- rsky-ingester docker_restart_loop container=rsky-ingester exit_code=137", "- rsky-ingester external_kill", "- rsky-ingester oom_kill container=rsky-ingester"]);
     await t.until((all) => JSON.stringify(firing(all)) === JSON.stringify(expected), `analyze's conclusions:\n${expected.join("\n")}`);
     expect(firing([...t.latest.values()])).toEqual(expected);
     expect(await w.term()).toBe(0);

@@ -65,6 +65,22 @@ describe("mergeFair", () => {
     );
   });
 
+  it("counts a batch by its weight against the capacity", async () => {
+    let pulled = 0;
+    async function* batches() {
+      for (;;) {
+        pulled += 1;
+        yield Array.from({ length: 10 }, (_, i) => i);
+      }
+    }
+    const it = mergeFair([{ name: "b", items: batches() }], { capacity: 25, weight: (b) => b.length })[Symbol.asyncIterator]();
+    await take(it, 1);
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+    // 25 items of room: three batches of 10 queued (the third crosses it), one handed out, one being pulled.
+    expect(pulled).toBeLessThanOrEqual(5);
+    await it.return?.(undefined);
+  });
+
   it("reports queue depth in steps as a flooding lane's queue fills", async () => {
     const depths: number[] = [];
     const flood = flooder("F");

@@ -41,9 +41,17 @@ function record(n: number): LogRecord {
   return { text, message: text, time: T0 + n * 10, host: "h1", service: "writer", pid: undefined, level: undefined, fields: {}, format: "plain", ref: { file: "w.log", line: n, endLine: n }, truncatedBytes: 0 };
 }
 
-/** Numbered lines after `cursor` up to `n`, each carrying its number as its cursor; then ends, or hangs when `hang`. */
-async function* lines(cursor: string | undefined, n: number): AsyncGenerator<SourceItem> {
-  for (let i = cursor === undefined ? 1 : Number(cursor) + 1; i <= n; i++) yield { source: "w", host: "local", record: record(i), part: "", cursor: String(i) };
+/** Numbered lines after `cursor` up to `n`, each carrying its number as its cursor, handed over `batch` at a time. */
+async function* lines(cursor: string | undefined, n: number, batch = 1): AsyncGenerator<SourceItem[]> {
+  let out: SourceItem[] = [];
+  for (let i = cursor === undefined ? 1 : Number(cursor) + 1; i <= n; i++) {
+    out.push({ source: "w", host: "local", record: record(i), part: "", cursor: String(i) });
+    if (out.length >= batch) {
+      yield out;
+      out = [];
+    }
+  }
+  if (out.length > 0) yield out;
 }
 
 function deps(store: Pick<Store, "commit" | "autoResolve">, clock: Clock, run: string, resumedFrom: string | undefined, changes: IncidentChange[] = []): PipelineDeps {
@@ -78,19 +86,19 @@ describe("the pipeline", () => {
   it("counts every line exactly once however often the process dies between commits (property, real file store)", async () => {
     let caseNo = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 15 }), fc.array(fc.nat(10), { maxLength: 3 }), async (total, every, crashes) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 15 }), fc.array(fc.nat(10), { maxLength: 3 }), fc.integer({ min: 1, max: 9 }), async (total, every, crashes, batch) => {
         const store = await FileStore.open(join(root, `exact-${caseNo++}`), { clock: stillClock() });
         try {
           for (const [k, crashAt] of crashes.entries()) {
             const from = await store.getCursor("w");
             const c = crashingStore(store, crashAt);
             const p = createPipeline(deps(c.store, stillClock(), `crash-${k}`, from), { commitEveryRecords: every });
-            const done = p.run(lines(from, total)).then(() => "finished" as const);
+            const done = p.run(lines(from, total, batch)).then(() => "finished" as const);
             // Either it reached the commit that never lands (then it is abandoned, as after kill -9) or it finished.
             if ((await Promise.race([c.crashed.then(() => "crashed" as const), done])) === "finished") break;
           }
           const from = await store.getCursor("w");
-          await createPipeline(deps(store, stillClock(), "last", from), { commitEveryRecords: every }).run(lines(from, total));
+          await createPipeline(deps(store, stillClock(), "last", from), { commitEveryRecords: every }).run(lines(from, total, batch));
           const [inc] = await store.list();
           expect(inc?.incident.findings.map((f) => f.count)).toEqual([total]);
           expect(await store.getCursor("w")).toBe(String(total));

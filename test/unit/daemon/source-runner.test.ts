@@ -36,10 +36,10 @@ function fakeHost(plan: (HostError | string[])[]): Host & { argvs: string[][] } 
 
 const journald = (retries: number): SourceEntry => ({ kind: "journald", name: "j", host: "box", retries, quiet: 0, units: [], userUnits: [], files: [], startAt: "beginning" });
 
-async function collect(it: AsyncIterable<SourceItem>, n: number): Promise<SourceItem[]> {
+async function collect(it: AsyncIterable<readonly SourceItem[]>, n: number): Promise<SourceItem[]> {
   const out: SourceItem[] = [];
-  for await (const x of it) {
-    out.push(x);
+  for await (const batch of it) {
+    out.push(...batch);
     if (out.length >= n) break;
   }
   return out;
