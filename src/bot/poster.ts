@@ -2,11 +2,11 @@
 import { createHash } from "node:crypto";
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "pino";
-import { z } from "zod";
 import type { Store, StoredIncident, UpsertResult } from "../store/index.js";
 import { formatIso, type Clock } from "../time.js";
 import { evidenceMessage, incidentMessage, probesMessage, type Block, type SlackMessage } from "./blocks.js";
 import { codeBlockMrkdwn, SLACK_LIMITS } from "./mrkdwn.js";
+import { findEarlierPost, hasReplies, METADATA_EVENT_TYPE, POST_INTENT_ACTION } from "./post-adoption.js";
 import { channelFor, type SlackRouting } from "./routing.js";
 import { createRateGate, createThreadReplies } from "./thread-replies.js";
 import { classifySlackError } from "./slack-errors.js";
@@ -16,10 +16,7 @@ export const DEFAULT_MIN_UPDATE_INTERVAL_MS = 5_000;
 /** Wait after a failure that is not a rate limit (network, 5xx), doubled per attempt up to 5 minutes. */
 const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 300_000;
-/** Audit action written before each chat.postMessage: after a crash it says a post may exist already. */
-export const POST_INTENT_ACTION = "slack_post_attempt";
-/** Message metadata event type: how firewatch finds its own post for an incident in a channel's history. */
-export const METADATA_EVENT_TYPE = "firewatch_incident";
+export { METADATA_EVENT_TYPE, POST_INTENT_ACTION };
 
 export interface PosterOptions {
   readonly client: webApi.WebClient;
@@ -77,14 +74,6 @@ interface Dirty {
   retryAt: number;
 }
 
-const HistoryReply = z.object({
-  messages: z
-    .array(z.object({ ts: z.string(), metadata: z.object({ event_type: z.string(), event_payload: z.record(z.string(), z.unknown()) }).optional() }).loose())
-    .default([]),
-});
-
-const RepliesReply = z.object({ messages: z.array(z.object({ ts: z.string() }).loose()).default([]) });
-
 const LIVE = new Set(["open", "acknowledged"]);
 
 const digestOf = (m: SlackMessage) => createHash("sha256").update(JSON.stringify(m)).digest("base64");
@@ -135,35 +124,13 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     return "keep";
   }
 
-  /** Our earlier post for this incident in `channel`, found by its metadata (a post whose ts was never stored). */
-  async function findEarlierPost(s: StoredIncident, channel: string): Promise<string | undefined> {
-    const intents = await store.listAudit({ target: s.incident.id, action: POST_INTENT_ACTION });
-    const since = intents.filter((a) => a.details["channel"] === channel).at(-1)?.at;
-    if (since === undefined) return undefined;
-    const reply = HistoryReply.parse(
-      await client.conversations.history({ channel, oldest: String(Math.floor(since / 1000) - 60), include_all_metadata: true, limit: 200 }),
-    );
-    return reply.messages.find((m) => m.metadata?.event_type === METADATA_EVENT_TYPE && m.metadata.event_payload["incident_id"] === s.incident.id)?.ts;
-  }
-
-  /** Whether a post has thread replies; on doubt (the call fails) it says yes, so nothing is posted twice. */
-  async function hasReplies(channel: string, ts: string): Promise<boolean> {
-    try {
-      const res = RepliesReply.parse(await client.conversations.replies({ channel, ts, limit: 2 }));
-      return res.messages.some((m) => m.ts !== ts);
-    } catch (e) {
-      log?.warn({ errorType: classifySlackError(e).kind, channel }, "Could not read the thread of an adopted post; its evidence reply is not sent.");
-      return true;
-    }
-  }
-
   async function post(s: StoredIncident, d: Dirty, report: FlushReport, replacing: boolean): Promise<void> {
     const id = s.incident.id;
     const channel = channelFor(s.incident, opts.routing);
     if (blocked("chat.postMessage") || blocked("conversations.history")) return;
     let ts: string | undefined;
     try {
-      ts = replacing ? undefined : await findEarlierPost(s, channel);
+      ts = replacing ? undefined : await findEarlierPost({ client, store }, s.incident.id, channel);
     } catch (e) {
       if (onFailure(id, d, "conversations.history", e) === "drop") drop(id, report);
       return;
@@ -199,7 +166,7 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
       // The post exists but may show an older state: update it now. Its evidence reply may never have been sent.
       log?.info({ incidentId: id, channel, ts }, "Found the incident's earlier post in Slack; updating it instead of posting again.");
       dirty.set(id, { ...d, urgent: true, attempts: 0, retryAt: 0 });
-      if (!(await hasReplies(channel, ts))) await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
+      if (!(await hasReplies(client, channel, ts, log))) await thread(stored, evidenceMessage(stored).blocks, `Evidence for ${id}`);
       return;
     }
     dirty.delete(id);
