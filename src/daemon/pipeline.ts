@@ -115,6 +115,11 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   const commit = async (now: number): Promise<void> => {
     sinceCommit = 0;
     const incidents = groupIntoIncidents(correlator.findings(now), deps.rules);
+    // Forget incidents the correlator no longer has (its groups are bounded), so `sent` stays bounded too.
+    if (sent.size > incidents.length) {
+      const present = new Set(incidents.map((i) => i.fingerprint));
+      for (const fp of sent.keys()) if (!present.has(fp)) sent.delete(fp);
+    }
     const changed = [];
     const keys = new Map<string, string>();
     for (const i of incidents) {

@@ -42,6 +42,8 @@ export interface SourceRunnerDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly onLink: LinkObserver;
+  /** Lines a source lost for good (a rotated file deleted before it was read to its end). */
+  readonly onDropped?: (source: string, n: number, reason: string) => void;
   /** Where the Docker API is for a source; default: the socket locally, `docker system dial-stdio` over SSH. */
   readonly docker?: (entry: Extract<SourceEntry, { kind: "docker" }>, host: Host) => Dockerode;
   readonly random?: () => number;
@@ -132,7 +134,7 @@ async function* fileItems(
       { access, path, startAt: entry.startAt, ...(cursor === undefined ? {} : { cursor }), ...(entry.maxLineBytes === undefined ? {} : { maxLineBytes: entry.maxLineBytes }), ...(recordHost === undefined ? {} : { host: recordHost }) },
       clock,
     );
-    return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor };
+    return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor, lost: 0 };
   });
   const item = (path: string, record: LogRecord | undefined, cursor: string | undefined): SourceItem => ({ source: name, host: entry.host, record, part: path, cursor });
   let batch: SourceItem[] = [];
@@ -148,6 +150,12 @@ async function* fileItems(
         if (!isHostError(e) || (e.reason !== "unreachable" && e.reason !== "link_lost")) throw e;
         hostTrouble(e.message.split("\n")[0] ?? e.reason);
         continue;
+      }
+      if (l.follower.stats.lostGenerations > l.lost) {
+        // The unread rest of a rotated generation is gone: data lost, a human should know (its size is unknown).
+        deps.onDropped?.(name, l.follower.stats.lostGenerations - l.lost, "lost_generation");
+        deps.log.error({ source: name, path: l.path, errorType: "lost_generation" }, "A rotated log file went away before it was read to its end; its unread lines are lost.");
+        l.lost = l.follower.stats.lostGenerations;
       }
       for (const r of records) {
         batch.push(item(l.path, r, r.cursor));

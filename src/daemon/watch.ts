@@ -156,7 +156,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     };
     const untilCaughtUp = opts.onceIdle === true;
     const lanes = config.sources.map((s) => {
-      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp }, stop.signal);
+      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped: (src, n, reason) => metrics.dropped(src, n, reason) }, stop.signal);
       return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
     });
     log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");

@@ -1,3 +1,6 @@
+import { appendFile, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { SourceEntry } from "../../../src/config/index.js";
@@ -70,5 +73,34 @@ describe("source lanes", () => {
     ac.abort();
     expect(items.map((i) => [i.record?.message, i.cursor])).toEqual([["one", "c1"], ["two", "c2"], ["three", "c3"]]);
     expect(host.argvs.map((a) => a.find((x) => x.startsWith("--after-cursor=")))).toEqual(["--after-cursor=c0", "--after-cursor=c2", "--after-cursor=c2"]);
+  });
+});
+
+describe("file lanes", () => {
+  it("count and report a rotated file deleted before its last lines were read (lost, not silently skipped)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fw-lane-"));
+    try {
+      const file = join(dir, "app.log");
+      await writeFile(file, `${"first generation line\n".repeat(20)}`);
+      const dropped: [string, number, string][] = [];
+      const ac = new AbortController();
+      const entry: SourceEntry = { kind: "file", name: "app", host: "local", retries: 5, paths: [file], startAt: "beginning", poll: 1000, flushAfter: 0 };
+      const lane = sourceLane(entry, undefined, { host: () => fakeHost([]), clock: instantClock, log, onLink: () => undefined, onDropped: (...a) => void dropped.push(a) }, ac.signal);
+      const it = lane.items[Symbol.asyncIterator]();
+      const first = await it.next();
+      // The newest line is held back until the file goes quiet (it might be continued), the others are handed out.
+      expect(first.value?.filter((i: SourceItem) => i.record !== undefined)).toHaveLength(19);
+      // Lines the lane has not read yet, then the file is gone and another takes its name.
+      await appendFile(file, "never read\n");
+      await unlink(file);
+      await writeFile(file, `${"second generation line\n".repeat(20)}`);
+      const second = await it.next();
+      ac.abort();
+      await it.return?.(undefined);
+      expect(dropped).toEqual([["app", 1, "lost_generation"]]);
+      expect(second.value?.some((i: SourceItem) => i.record?.message.includes("second generation"))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
