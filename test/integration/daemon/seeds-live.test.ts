@@ -10,6 +10,7 @@ import { runAnalyze } from "../../../src/cli/analyze.js";
 import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../harness/dockerd.js";
 import { journalAvailability, restartScheduledEntry, unitLineEntry, writeJournal } from "../../harness/journal.js";
 import { freePort, makeTempDir } from "../../harness/program.js";
+import { sshdAvailability, startSshd } from "../../harness/sshd.js";
 import { startWatch, storedIncidents, writeConfig, type ChangeLine, type WatchProcess } from "./watch-process.js";
 
 const run = promisify(execFile);
@@ -61,6 +62,18 @@ function track(w: WatchProcess) {
       }
     },
   };
+}
+
+/** Command lines of the processes below `root` whose command line starts with `prefix`. */
+async function descendants(root: number, prefix: string): Promise<string[]> {
+  const { stdout } = await run("ps", ["-eo", "pid=,ppid=,args="]);
+  const rows = stdout.split("\n").map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m) => m !== null).map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? "" }));
+  const below = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rows) if (below.has(r.ppid) && !below.has(r.pid)) grew = below.add(r.pid).size > 0;
+  }
+  return rows.filter((r) => r.pid !== root && below.has(r.pid) && r.args.startsWith(prefix)).map((r) => r.args);
 }
 
 const hasFiring = (all: ChangeLine[], rule: string, service?: string) => all.some((c) => (service === undefined || c.service === service) && c.findings.some((f) => f.rule === rule && f.state === "firing"));
@@ -178,5 +191,34 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     await t.until((all) => JSON.stringify(firing(all)) === JSON.stringify(expected), `analyze's conclusions:\n${expected.join("\n")}`);
     expect(firing([...t.latest.values()])).toEqual(expected);
     expect(await w.term()).toBe(0);
+  });
+
+  test.skipIf(sshdAvailability().missing !== undefined)("a Docker source over SSH: the remote daemon's container loop is an incident of that host", { timeout: 180_000 }, async () => {
+    // The sessions' DOCKER_HOST points the remote docker CLI (dial-stdio) at this test's daemon.
+    const sshd = await startSshd({ extraConfig: [`SetEnv DOCKER_HOST=${dockerd.host}`] });
+    try {
+      const key = path.join(tmp.path, "id_remote");
+      await writeFile(key, sshd.privateKey, { mode: 0o600 });
+      const remotePort = await freePort();
+      const script = `for i in 1 2 3 4; do echo "Error: listen EADDRINUSE: address already in use :::${remotePort}"; done; exec sleep 300`;
+      const config = await writeConfig(path.join(tmp.path, "remote-docker.yaml"), {
+        hosts: { web1: { kind: "ssh", host: sshd.host, port: sshd.port, user: sshd.user, privateKeyFile: key, fingerprints: [sshd.hostKeyFingerprint] } },
+        sources: [{ kind: "docker", name: "web1-docker", host: "web1", containers: ["remote-api"], events: false }],
+        store: { url: `file:${path.join(tmp.path, "state-remote")}` },
+      });
+      const w = startWatch(config);
+      running.push(w);
+      await dockerd.docker(["run", "-d", "--name", "remote-api", dockerd.image, "sh", "-c", script]);
+      const c = await w.waitFor((x) => x.findings.some((f) => f.rule === "eaddrinuse_loop" && f.state === "firing"));
+      expect(c).toMatchObject({ host: "web1", service: "remote-api" });
+      expect(c.findings.find((f) => f.rule === "eaddrinuse_loop")?.fields.port).toBe(String(remotePort));
+      // While it follows the logs, its dial-stdio runs under this sshd (so the check below can see one).
+      expect((await descendants(sshd.pid() ?? -1, "docker system dial-stdio")).length).toBeGreaterThan(0);
+      expect(await w.term()).toBe(0);
+      // Stopping closed the SSH link: no dial-stdio left under this sshd (other tests may run their own elsewhere).
+      expect(await descendants(sshd.pid() ?? -1, "docker system dial-stdio")).toEqual([]);
+    } finally {
+      await sshd.stop();
+    }
   });
 });
