@@ -11,8 +11,8 @@ export interface HostExecutorDeps {
   cleanFailedJobs(host: string, queue: string): Promise<{ removed: number; detail: string }>;
   /** Per command; default 30 s. A kill or a restart that takes longer is stopped and reported as failed. */
   timeoutMs?: number;
-  /** `docker -H` for docker commands (restart_container), from config: the daemon the probes asked. */
-  dockerHost?: string;
+  /** `docker -H` for docker commands (restart_container), from config: the daemon the probes asked; per host or one. */
+  dockerHost?: string | ((host: string) => string | undefined);
 }
 
 // What an action prints is evidence for a person, not data: a few lines are plenty, and the audit stays small.
@@ -55,7 +55,7 @@ export function createHostExecutor(deps: HostExecutorDeps): Executor {
       const host = deps.host(command.host);
       if (!host) return { ok: false, detail: detailOf(`no configured host named ${JSON.stringify(command.host)}; nothing ran`) };
       // The action says `docker restart C`; which daemon is configuration, the same one the container probes asked.
-      const docker = command.argv[0] === "docker" ? deps.dockerHost : undefined;
+      const docker = command.argv[0] !== "docker" ? undefined : typeof deps.dockerHost === "function" ? deps.dockerHost(command.host) : deps.dockerHost;
       if (docker !== undefined && !DockerHostValue.safeParse(docker).success) return { ok: false, detail: detailOf(`docker host ${JSON.stringify(docker)} is not unix://, tcp:// or ssh://; nothing ran`) };
       const argv = docker === undefined ? command.argv : ["docker", "-H", docker, ...command.argv.slice(1)];
       return await runArgv(host, argv, timeoutMs);

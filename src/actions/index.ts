@@ -27,7 +27,7 @@ export { createHostExecutor, type HostExecutorDeps } from "./host-executor.js";
 /** The token secret from guard.secret (env) or guard.secretFile. */
 export { readGuardSecret } from "./secret.js";
 /** Guard, tokens, probes and executor wired from config, for act, watch and bot. */
-export { createGuardKit, type GuardKit, type GuardKitDeps } from "./kit.js";
+export { createGuardKit, dockerHostOf, type DockerSources, type GuardKit, type GuardKitDeps } from "./kit.js";
 /** An action's params as an incident suggests them (finding fields, probe results), each with its source. */
 export { suggestParams, type ParamSources, type SuggestedParam } from "./defaults.js";
 export { offerActions, type ActionOffer } from "./offers.js"; // The buttons an incident allows: its rules' actions, backed by its probe results, within the guard config.

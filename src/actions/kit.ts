@@ -12,14 +12,30 @@ import { readGuardSecret } from "./secret.js";
 import { createStoreNonceLedger } from "./store-nonce-ledger.js";
 import { createTokenService, type TokenService } from "./token.js";
 
+/** The part of firewatch.yaml that says where each host's Docker daemon listens: its docker sources. */
+export interface DockerSources {
+  readonly sources: readonly { readonly kind: string; readonly host?: string | undefined; readonly socketPath?: string | undefined }[];
+}
+
+/**
+ * `docker -H` per host, from the socketPath of a docker source on that host (undefined: the docker CLI's default,
+ * DOCKER_HOST or /var/run/docker.sock there). Containers are asked where the logs are read.
+ */
+export function dockerHostOf(config: DockerSources): (host: string) => string | undefined {
+  return (host) => {
+    const s = config.sources.find((x) => x.kind === "docker" && (x.host ?? "local") === host && x.socketPath !== undefined);
+    return s?.socketPath === undefined ? undefined : `unix://${s.socketPath}`;
+  };
+}
+
 export interface GuardKitDeps {
   readonly config: GuardConfig;
   readonly store: GuardStore;
   readonly clock: Clock;
   /** Configured hosts by name (undefined: unknown, nothing runs there). */
   host(name: string): Host | undefined;
-  /** `docker -H` for container questions and actions' probes, from config. */
-  readonly dockerHost?: string;
+  /** `docker -H` for container probes and docker commands, from config: one URL, or per host (see dockerHostOf). */
+  readonly dockerHost?: string | ((host: string) => string | undefined);
   /** The job queue side of clean_failed_jobs; absent: that action fails with a reason, nothing is removed. */
   readonly jobs?: {
     failedJobCount(host: string, queue: string): Promise<number>;

@@ -6,8 +6,8 @@ import type { ActionProbes } from "./probes.js";
 export interface HostProbeDeps {
   /** The configured host by name; undefined for a host firewatch does not know (the probe then rejects). */
   host(name: string): Host | undefined;
-  /** `docker -H` for container questions, from config. */
-  readonly dockerHost?: string;
+  /** `docker -H` for container questions, from config: one for every host, or per host (undefined: docker's default). */
+  readonly dockerHost?: string | ((host: string) => string | undefined);
   /** Failed jobs of a queue (the jobs floor's queue reader); injected because it talks to Redis, not to a host. */
   failedJobCount(host: string, queue: string): Promise<number>;
 }
@@ -17,7 +17,8 @@ export function createHostProbes(deps: HostProbeDeps): ActionProbes {
   const ctx = (name: string) => {
     const host = deps.host(name);
     if (!host) throw new ProbeError("guard", "host_failed", `no configured host named ${JSON.stringify(name)}`);
-    return deps.dockerHost === undefined ? { host } : { host, dockerHost: deps.dockerHost };
+    const docker = typeof deps.dockerHost === "function" ? deps.dockerHost(name) : deps.dockerHost;
+    return docker === undefined ? { host } : { host, dockerHost: docker };
   };
   return {
     async portHolder(host, port, unit, container) {

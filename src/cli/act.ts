@@ -3,7 +3,7 @@ import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
 import {
-  ACTIONS, ActionId, createGuardKit, decodeApproval, describeCommand, suggestParams, APPROVAL_NS,
+  ACTIONS, ActionId, createGuardKit, decodeApproval, dockerHostOf, describeCommand, suggestParams, APPROVAL_NS,
   type Decision, type ExecutionOutcome, type GuardKit, type GuardKitDeps, type Plan, type Requester,
 } from "../actions/index.js";
 import { loadConfig, type FirewatchConfig } from "../config/index.js";
@@ -130,13 +130,11 @@ async function openSession(io: ActIo, f: CommonFlags, jobsFor?: { url: string; r
   };
   let jobs: JobsSide | undefined;
   try {
-    // The docker daemon a docker source of that host reads is the one container questions go to.
-    const docker = config.sources.find((s) => s.kind === "docker" && "socketPath" in s && s.socketPath !== undefined);
-    const socket = docker && "socketPath" in docker ? docker.socketPath : undefined;
     jobs = jobsFor ? await openJobs(jobsFor.url, config, store, await jobsFor.rules(store), osActor(), hostOf) : undefined;
     const kit = await createGuardKit({
       config: config.guard, store, clock: io.clock, host: hostOf,
-      ...(socket === undefined ? {} : { dockerHost: `unix://${socket}` }), ...(jobs === undefined ? {} : { jobs }),
+      // Each host's container questions and docker commands go to the daemon its docker source reads.
+      dockerHost: dockerHostOf(config), ...(jobs === undefined ? {} : { jobs }),
     });
     const close = async () => {
       await Promise.all(opened.map((h) => h.close()));

@@ -3,8 +3,8 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createGuardKit, GuardConfigSchema, readGuardSecret, suggestParams, type ParamSources } from "../../../src/actions/index.js";
-import { LocalHost } from "../../../src/hosts/index.js";
+import { createGuardKit, createHostExecutor, dockerHostOf, GuardConfigSchema, readGuardSecret, suggestParams, type ParamSources } from "../../../src/actions/index.js";
+import { LocalHost, type Host } from "../../../src/hosts/index.js";
 import { SECRET, tempStore, testClock } from "./support.js";
 
 let dir: string;
@@ -57,6 +57,24 @@ describe("createGuardKit", () => {
       await host.close();
       await cleanup();
     }
+  });
+});
+
+describe("dockerHostOf", () => {
+  test("each host's docker commands go to the daemon its docker source reads; no socketPath: docker's default", async () => {
+    const of = dockerHostOf({ sources: [
+      { kind: "file", host: "local" },
+      { kind: "docker", host: "box", socketPath: "/run/box.sock" },
+      { kind: "docker", socketPath: "/tmp/d/dock.sock" },
+      { kind: "docker", host: "plain" },
+    ] });
+    expect([of("local"), of("box"), of("plain"), of("unknown")]).toEqual(["unix:///tmp/d/dock.sock", "unix:///run/box.sock", undefined, undefined]);
+    const seen: string[] = [];
+    const fake = (name: string): Host => ({ name, spawn: () => Promise.reject(new Error("no")), close: () => Promise.resolve(), exec: (argv) => { seen.push(`${name}: ${argv.join(" ")}`); return Promise.resolve({ code: 0, signal: null, stdout: "", stderr: "", truncated: false, timedOut: false }); } });
+    const exec = createHostExecutor({ host: fake, cleanFailedJobs: () => Promise.reject(new Error("no")), dockerHost: of });
+    await exec({ kind: "argv", host: "box", argv: ["docker", "restart", "api"] });
+    await exec({ kind: "argv", host: "plain", argv: ["docker", "restart", "api"] });
+    expect(seen).toEqual(["box: docker -H unix:///run/box.sock restart api", "plain: docker restart api"]);
   });
 });
 
