@@ -3,7 +3,7 @@ import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
 import {
-  ACTIONS, ActionId, createGuardKit, decodeApproval, dockerHostOf, describeCommand, suggestParams, APPROVAL_NS,
+  ACTIONS, ActionId, createGuardKit, decodeApproval, dockerHostOf, offerActions, describeCommand, suggestParams, APPROVAL_NS,
   type Decision, type ExecutionOutcome, type GuardKit, type GuardKitDeps, type Plan, type Requester,
 } from "../actions/index.js";
 import { loadConfig, type FirewatchConfig } from "../config/index.js";
@@ -336,6 +336,32 @@ async function request(io: ActIo, actionText: string, f: RequestFlags): Promise<
   }
 }
 
+/** `act offers --incident ID`: what the incident's rules and probe results allow here, as commands to run. */
+async function offers(io: ActIo, f: RequestFlags): Promise<void> {
+  if (!f.incident) throw new FirewatchError("usage", "--incident ID is required");
+  const config = await loadConfig({ file: f.config, env: io.env });
+  const store = await openStore(parseStoreSpec(f.store ?? config.store.url ?? io.env.FIREWATCH_STORE, io.env), { clock: io.clock }, { readOnly: true, namespace: f.namespace, unavailableAfterMs: 5_000 });
+  let stored: StoredIncident | undefined;
+  try {
+    stored = await store.get(f.incident);
+  } finally {
+    await store.close();
+  }
+  if (!stored) throw new FirewatchError("usage", `no incident ${JSON.stringify(f.incident)} in the store`, { hint: "`firewatch incidents list` shows them" });
+  const { loadRules } = await import("../rules/index.js");
+  const rules = new Map((await loadRules({ dirs: config.rules.dirs })).map((r) => [r.id, r]));
+  const list = offerActions(stored, rules, config.guard);
+  if (f.format === "json") return void io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+  if (list.length === 0) {
+    io.stdout.write(`No action is offered for ${stored.incident.id}: none of its rules' actions is backed by its probe results and enabled in the guard config.\n`);
+    return;
+  }
+  for (const o of list) {
+    const params = Object.entries(o.params).map(([k, v]) => ` --param ${k}=${v}`).join("");
+    io.stdout.write(`${escapeTerminal(o.label)}: ${escapeTerminal(o.why)}\n  firewatch act ${o.action} --incident ${stored.incident.id} --host ${o.host}${escapeTerminal(params)}\n`);
+  }
+}
+
 async function approve(io: ActIo, approvalId: string | undefined, f: CommonFlags): Promise<void> {
   if (!approvalId) throw new FirewatchError("usage", "act approve needs the approval id the requester was given");
   const s = await openSession(io, f);
@@ -372,7 +398,7 @@ function common(cmd: Command): Command {
 
 /** Registers `act` on the program. */
 export function registerAct(program: Command, setExitCode: (code: number) => void, io: ActIo = defaultIo(setExitCode)): void {
-  common(program.command("act").argument("<action>", `${Object.keys(ACTIONS).join(" | ")} | approve`).argument("[approvalId]", "with `approve`: the id the requester was given"))
+  common(program.command("act").argument("<action>", `${Object.keys(ACTIONS).join(" | ")} | approve | offers`).argument("[approvalId]", "with `approve`: the id the requester was given"))
     .description("Run a remediation on an incident through the guard, as the local user (a second user approves destructive ones)")
     .option("--incident <id>", "the incident (fw-... or fingerprint) the action fixes")
     .option("--param <key=value>", "set or override a parameter (validated by the guard like any other); repeatable", (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -384,13 +410,15 @@ export function registerAct(program: Command, setExitCode: (code: number) => voi
 Examples:
   firewatch act kill_port_owner --incident fw-1a2b3c4d --dry-run
   firewatch act kill_port_owner --incident fw-1a2b3c4d --config /etc/firewatch.yaml
-  firewatch act approve 3q2-Xa9bYc0dEf1g          (run by a second user)
+  firewatch act offers --incident fw-1a2b3c4d      (what its probe results allow, as commands)
+  firewatch act approve 5f0c2e9a41d7b3c8e6a1      (run by a second user)
 
 The user is the OS account running the command. Destructive actions print an approval id and wait for a second
 user's \`firewatch act approve ID\`. Every decision and outcome is in \`firewatch audit\`.
 Exit codes: 0 done (or dry run shown, or approved), 1 refused or not done, 2 usage or config error, 3 waiting for approval`)
     .action(async (what: string, approvalId: string | undefined, f: RequestFlags) => {
       if (what === "approve") return approve(io, approvalId, f);
+      if (what === "offers") return offers(io, f);
       if (approvalId !== undefined) throw new FirewatchError("usage", `unexpected argument ${JSON.stringify(approvalId)}`);
       return request(io, what, f);
     });

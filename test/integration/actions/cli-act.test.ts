@@ -111,6 +111,22 @@ describe("firewatch act", () => {
     expect(err).toContain("command   kill -TERM 4000000");
   });
 
+  test("offers: none without probe results; with a proven rogue, the command to run", async () => {
+    expect((await cli(["act", "offers", "--incident", ID, "--config", cfg])).out).toBe(`No action is offered for ${ID}: none of its rules' actions is backed by its probe results and enabled in the guard config.\n`);
+    const store = await FileStore.open(join(dir, "state"), { clock: systemClock });
+    await store.setProbes(ID, [{
+      probe: "port_owner", params: { port: 1, container: "api" }, host: "local", at: Date.now(), ok: true,
+      summary: "rogue process: port 1 held by PID 4000000 (node)", data: { port: 1, pid: 4000000, ppid: 1, command: "node x.js", holders: [4000000], container: "api", inContainer: false, rogue: true },
+    }]);
+    await store.close();
+    const r = await cli(["act", "offers", "--incident", ID, "--config", cfg]);
+    expect(r.out).toBe(`Kill PID 4000000 holding :1: PID 4000000 (node) holds 1 outside container api, PPID 1\n  firewatch act kill_port_owner --incident ${ID} --host local --param pid=4000000 --param port=1 --param container=api\n`);
+    expect(JSON.parse((await cli(["act", "offers", "--incident", ID, "--config", cfg, "--format", "json"])).out)).toMatchObject([{ action: "kill_port_owner", params: { pid: "4000000" } }]);
+    // And act itself takes the PID from that stored result.
+    await cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--dry-run"]);
+    expect(out).toContain("pid=4000000 (probe port_owner)");
+  });
+
   // On a terminal act asks before anything is requested. `script` gives the process a real pty to ask on.
   const script = requireProgram("script", "util-linux");
   test.skipIf(script.missing !== undefined)(`on a terminal: 'n' requests nothing, 'y' requests the approval ${script.missing ?? ""}`, async () => {
