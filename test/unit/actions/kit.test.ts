@@ -1,9 +1,10 @@
 // The token secret from config, the kit wired from it, and the params an incident suggests for an action.
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import fc from "fast-check";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createGuardKit, createHostExecutor, dockerHostOf, GuardConfigSchema, readGuardSecret, suggestParams, type ParamSources } from "../../../src/actions/index.js";
+import { ACTION_IDS, ACTIONS, createGuardKit, createHostExecutor, dockerHostOf, GuardConfigSchema, readGuardSecret, suggestParams, type ParamSources } from "../../../src/actions/index.js";
 import { LocalHost, type Host } from "../../../src/hosts/index.js";
 import { SECRET, tempStore, testClock } from "./support.js";
 
@@ -110,5 +111,25 @@ describe("suggestParams", () => {
   test("probe results that are not in the expected shape are ignored", () => {
     const odd: ParamSources = { service: undefined, findings: [], probes: [null, "x", { probe: "port_owner", ok: true, at: 1, params: {}, data: { pid: "1; id", rogue: true } }] };
     expect(suggestParams("kill_port_owner", odd)).toEqual({});
+  });
+
+  test("whatever a log line put in a finding, a suggestion either fails the action's validators or builds a clean argv", () => {
+    let built = 0;
+    const text = fc.oneof(fc.string(), fc.constantFrom("9003", "1573680", "api", "x.service", "$(id)", "foo; rm -rf /", "-x", "1", "0", "a b", "`id`"));
+    fc.assert(
+      fc.property(fc.constantFrom(...ACTION_IDS), text, text, text, text, text, (action, port, unit, container, queue, service) => {
+        const src: ParamSources = { service, findings: [{ rule: "r", fields: { port, unit, container, queue } }], probes: [{ probe: "port_owner", ok: true, at: 1, params: { port }, data: { pid: 42, rogue: true } }] };
+        const params = Object.fromEntries(Object.entries(suggestParams(action, src)).map(([k, v]) => [k, v.value]));
+        const parsed = ACTIONS[action].params.safeParse(params);
+        if (!parsed.success) return;
+        built++;
+        const cmd = ACTIONS[action].command(parsed.data, "h");
+        const args = cmd.kind === "argv" ? cmd.argv.slice(1) : [cmd.queue];
+        for (const a of args) expect(a).toMatch(/^(?:-TERM|--user|restart|[A-Za-z0-9_][A-Za-z0-9:_.@-]*)$/);
+      }),
+      { numRuns: 2000 },
+    );
+    // Not vacuous: plenty of the suggestions were valid and built an argv.
+    expect(built).toBeGreaterThan(100);
   });
 });
