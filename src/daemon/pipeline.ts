@@ -67,6 +67,8 @@ export interface PipelineStats {
   lastCommitAt: number | undefined;
   /** The error of the last failed commit, cleared by the next good one (for /healthz). */
   storeError: string | undefined;
+  /** When the commit in flight started (a store waiting for Redis to come back holds it up to 30 s); undefined: none. */
+  commitStartedAt: number | undefined;
 }
 
 const TICK = Symbol("tick");
@@ -80,7 +82,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   const { clock, metrics, log } = deps;
   const correlator = createCorrelator(deps.rules);
   const cursors = new CursorTracker(deps.resumedFrom);
-  const stats: PipelineStats = { records: 0, signals: 0, commits: 0, failedCommits: 0, lastCommitAt: undefined, storeError: undefined };
+  const stats: PipelineStats = { records: 0, signals: 0, commits: 0, failedCommits: 0, lastCommitAt: undefined, storeError: undefined, commitStartedAt: undefined };
   /** The JSON of the last snapshot the store took, by fingerprint: only changed incidents are sent. */
   const sent = new Map<string, string>();
   // Per-source counters, flushed into the metrics at each tick rather than on every line.
@@ -132,6 +134,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     if (changed.length === 0 && Object.keys(batch).length === 0) return;
     const started = performance.now();
     let results;
+    stats.commitStartedAt = now;
     try {
       results = await deps.store.commit({ snapshots: changed, cursors: batch, run: deps.run });
     } catch (e) {
@@ -141,6 +144,8 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
       stats.storeError = e.message.split("\n")[0];
       log.warn({ errorType: "store_unavailable", failedCommits: stats.failedCommits }, "The store is unreachable; the next commit carries this one's work.");
       return;
+    } finally {
+      stats.commitStartedAt = undefined;
     }
     metrics.commitSeconds((performance.now() - started) / 1000);
     stats.commits += 1;

@@ -18,6 +18,9 @@ import { createProbeHook } from "./probe-hook.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
 import { sourceLane, type LinkObserver } from "./source-runner.js";
 
+/** /healthz fails "store" once a commit has waited this long. */
+const STUCK_COMMIT_MS = 5_000;
+
 export interface WatchOptions {
   /** firewatch.yaml (absent: defaults plus FIREWATCH_* variables). */
   readonly config?: string | undefined;
@@ -138,12 +141,16 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
 
     let finiteLeft = opts.onceIdle === true ? config.sources.filter((s) => s.kind !== "docker").length : 0;
     const healthState = (): HealthState => {
-      const sources = sourceHealthState(health.snapshot(), clock.now());
-      const storeOk = pipeline.stats.storeError === undefined;
-      const failing = [...((sources.detail.failing as string[] | undefined) ?? []), ...(storeOk ? [] : ["store"])];
+      const now = clock.now();
+      const sources = sourceHealthState(health.snapshot(), now);
+      const { storeError, commitStartedAt } = pipeline.stats;
+      // A commit waiting this long means the store is not answering (it fails only after its own 30 s).
+      const stuck = commitStartedAt !== undefined && now - commitStartedAt > STUCK_COMMIT_MS ? `a commit has waited ${Math.round((now - commitStartedAt) / 1000)} s for the store` : undefined;
+      const storeProblem = storeError ?? stuck;
+      const failing = [...((sources.detail.failing as string[] | undefined) ?? []), ...(storeProblem === undefined ? [] : ["store"])];
       return {
-        ok: sources.ok && storeOk,
-        detail: { ...sources.detail, ...(failing.length > 0 ? { failing } : {}), run, records: pipeline.stats.records, commits: pipeline.stats.commits, ...(storeOk ? {} : { store: pipeline.stats.storeError }) },
+        ok: sources.ok && storeProblem === undefined,
+        detail: { ...sources.detail, ...(failing.length > 0 ? { failing } : {}), run, records: pipeline.stats.records, commits: pipeline.stats.commits, ...(storeProblem === undefined ? {} : { store: storeProblem }) },
       };
     };
     const server = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, health: healthState, log });

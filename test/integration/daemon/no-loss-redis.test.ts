@@ -52,6 +52,15 @@ describe.skipIf(avail.missing !== undefined)(`firewatch watch with the Redis sto
         // The store goes away mid-stream: commits fail and are retried with everything since; then it is back.
         await redis.kill9();
         await write(3_000);
+        // /healthz says so while the commit waits for the store: 503 naming it (after 5 s).
+        const port = Number(/"healthPort":(\d+)/.exec(w.proc.stderr())?.[1]);
+        let health: { status: number; body: string } = { status: 0, body: "" };
+        for (const deadline = Date.now() + 30_000; health.status !== 503 && Date.now() < deadline; ) {
+          const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+          health = { status: r.status, body: await r.text() };
+        }
+        expect(health.status).toBe(503);
+        expect(health.body).toContain('"store"');
         await redis.restart();
         await w.waitFor((c) => c.count > before + 10_000);
       }
