@@ -1,5 +1,5 @@
 // The guard behind the remediation buttons, from firewatch.yaml's guard and hosts: hosts opened on first use, the secret.
-import { createGuardKit, type GuardConfig, type GuardKit } from "../actions/index.js";
+import { createGuardKit, dockerHostOf, type DockerSources, type GuardConfig, type GuardKit } from "../actions/index.js";
 import { isFirewatchError } from "../errors.js";
 import { openHost, type Host, type HostConfig } from "../hosts/index.js";
 import type { Store } from "../store/index.js";
@@ -17,6 +17,8 @@ export interface SlackGuardSetup {
 export interface GuardSetupConfig {
   readonly guard: GuardConfig;
   readonly hosts: Readonly<Record<string, HostConfig>>;
+  /** The docker sources say where each host's Docker daemon listens; container probes and restarts ask that one. */
+  readonly sources?: DockerSources["sources"];
 }
 
 /**
@@ -44,7 +46,8 @@ export async function slackGuardFrom(config: GuardSetupConfig, store: Store, clo
     return { name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close() };
   };
   try {
-    return { kit: await createGuardKit({ config: config.guard, store, clock, host }), off: undefined, close };
+    const dockerHost = config.sources === undefined ? undefined : dockerHostOf({ sources: config.sources });
+    return { kit: await createGuardKit({ config: config.guard, store, clock, host, ...(dockerHost === undefined ? {} : { dockerHost }) }), off: undefined, close };
   } catch (e) {
     if (isFirewatchError(e) && e.code === "config_invalid") return { kit: undefined, off: e.message.split("\n")[0] ?? e.code, close };
     throw e;

@@ -108,4 +108,4 @@ export const FirewatchConfigSchema = z
 export type FirewatchConfig = z.infer<typeof FirewatchConfigSchema>;
 
 /** Keys whose values are secrets: never shown, and never written in firewatch.yaml itself (env only). */
-export const SECRET_KEY = /^(?:botToken|appToken|signingSecret|apiKey|privateKey|passphrase|password|token)$/;
+export const SECRET_KEY = /^(?:botToken|appToken|signingSecret|apiKey|privateKey|passphrase|password|token|secret)$/;

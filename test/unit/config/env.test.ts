@@ -83,6 +83,13 @@ describe("show", () => {
     expect(shown.health.port).toBe(9464);
   });
 
+  it("masks the guard's token secret from the environment", async () => {
+    const secret = "guard-secret-0123456789abcdef0123456789";
+    const text = showConfig(await loadConfig({ file: "examples/firewatch.yaml", env: { FIREWATCH_GUARD__SECRET: secret } }));
+    expect(text).not.toContain(secret);
+    expect((parse(text) as { guard: Record<string, unknown> }).guard["secret"]).toBe("***");
+  });
+
   it("masks a secret whatever its value (property)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1 }), async (key) => {

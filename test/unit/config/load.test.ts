@@ -106,6 +106,12 @@ describe("loadConfig: every error names file:line, the field and what is expecte
     expect(msg).not.toContain("xoxb-123");
   });
 
+  it("the guard's token secret written in the file", async () => {
+    const msg = await errorOf("guard:\n  secret: 0123456789abcdef0123456789abcdef\n");
+    expect(msg).toBe("firewatch.yaml:2 guard.secret: a secret: set FIREWATCH_GUARD__SECRET in the environment instead of writing it here");
+    expect(msg).not.toContain("0123456789abcdef");
+  });
+
   it("broken YAML and an unreadable file", async () => {
     expect(await errorOf("hosts:\n  local: {kind: local\nsources: []\n")).toMatch(/^firewatch\.yaml:\d+ not valid YAML/);
     await expect(loadConfig({ file: join(dir, "absent.yaml"), env: {} })).rejects.toThrow(/absent\.yaml: cannot read the config file \(ENOENT\)/);
