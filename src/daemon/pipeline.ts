@@ -6,7 +6,7 @@
 // the `run` id tells the store to add that run's counts to what was stored before it (run-aware carry), once.
 import type { Logger } from "pino";
 import { createCorrelator } from "../correlate/index.js";
-import { groupIntoIncidents } from "../incidents/index.js";
+import { groupIntoIncidents, type Incident } from "../incidents/index.js";
 import type { LogRecord } from "../parsers/index.js";
 import type { Rule, Signal } from "../rules/index.js";
 import { isStoreError, type ResolveAfter, type Store, type StoredIncident, type UpsertOutcome } from "../store/index.js";
@@ -72,6 +72,17 @@ export interface PipelineStats {
 }
 
 const TICK = Symbol("tick");
+
+/**
+ * What makes a snapshot worth sending: everything a finding shows (fields, evidence, cadence, table) moves only with
+ * a new signal, which moves its count or lastSeen; a `clears` line moves recoveredAt. Cheaper than the whole JSON,
+ * which a commit would otherwise build for every incident the correlator holds.
+ */
+function changeKey(i: Incident): string {
+  let key = `${i.title}\u0000${i.status}`;
+  for (const f of i.findings) key += `\u0000${f.groupKey}|${f.state}|${f.count}|${f.lastSeen ?? ""}|${f.recoveredAt ?? ""}`;
+  return key;
+}
 /** A pause in the input this long commits what came before it (a flood still commits every commitEveryMs). */
 const QUIET_COMMIT_MS = 50;
 
@@ -83,7 +94,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   const correlator = createCorrelator(deps.rules);
   const cursors = new CursorTracker(deps.resumedFrom);
   const stats: PipelineStats = { records: 0, signals: 0, commits: 0, failedCommits: 0, lastCommitAt: undefined, storeError: undefined, commitStartedAt: undefined };
-  /** The JSON of the last snapshot the store took, by fingerprint: only changed incidents are sent. */
+  /** The change key of the last snapshot the store took, by fingerprint: only changed incidents are sent. */
   const sent = new Map<string, string>();
   // Per-source counters, flushed into the metrics at each tick rather than on every line.
   const perSource = new Map<string, { host: string; lines: number; newest: number | undefined; lastAt: number }>();
@@ -125,7 +136,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     const changed = [];
     const keys = new Map<string, string>();
     for (const i of incidents) {
-      const key = JSON.stringify(i);
+      const key = changeKey(i);
       if (sent.get(i.fingerprint) === key) continue;
       changed.push(i);
       keys.set(i.fingerprint, key);
