@@ -126,6 +126,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     const pipeline = createPipeline(
       {
         store, rules, match, clock, log, metrics, run, resumedFrom,
+        live: await store.list({ status: ["open", "observed", "acknowledged"] }),
         resolveAfter: resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const])))),
         health,
         onChanges: async (changes: readonly IncidentChange[]) => {

@@ -153,4 +153,26 @@ describe("the pipeline", () => {
     expect((await store.list())[0]?.incident.findings[0]?.count).toBe(3);
     await store.close();
   });
+
+  it("after a restart, lines of a lesser finding file into the live incident it belongs to, not a new one", async () => {
+    const two: Rule[] = [
+      RuleSchema.parse({ id: "big", title: "Big", kind: "single", severity: "critical", match: "big=(?<n>\\d+)" }),
+      RuleSchema.parse({ id: "small", title: "Small", kind: "single", severity: "low", match: "small=(?<n>\\d+)" }),
+    ];
+    const m = createMatcher(compileRules(two));
+    const line = (text: string, n: number): SourceItem => ({ source: "w", host: "local", record: { ...record(n), text, message: text }, part: "", cursor: String(n) });
+    async function* items(list: SourceItem[]) {
+      yield list;
+    }
+    const store = await FileStore.open(join(root, "adopt"), { clock: stillClock() });
+    const base = (run: string, live: Awaited<ReturnType<Store["list"]>>) => ({ ...deps(store, stillClock(), run, undefined), rules: two, match: m, live });
+    await createPipeline(base("r1", [])).run(items([line("big=1", 1), line("small=1", 2), line("small=2", 3)]));
+    const [first] = await store.list();
+    // The restarted process sees only the lesser finding's lines: its own anchor would be "small".
+    await createPipeline(base("r2", await store.list())).run(items([line("small=3", 4), line("small=4", 5)]));
+    const all = await store.list();
+    expect(all.map((i) => i.incident.fingerprint)).toEqual([first?.incident.fingerprint]);
+    expect(Object.fromEntries(all[0]?.incident.findings.map((f) => [f.rule, f.count]) ?? [])).toEqual({ big: 1, small: 4 });
+    await store.close();
+  });
 });
