@@ -226,7 +226,11 @@ async function* dockerItems(
   entry: Extract<SourceEntry, { kind: "docker" }>, name: string, docker: Dockerode, recordHost: string | undefined,
   parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal,
 ): AsyncGenerator<SourceBatch> {
-  const pattern = entry.namePattern !== undefined ? new RegExp(entry.namePattern) : entry.containers.length > 0 ? new RegExp(`^(?:${entry.containers.map(escapeRegExp).join("|")})$`) : undefined;
+  // followContainers selects by name: a container given by id is followed under its name (looked up once here).
+  const names = await Promise.all(
+    entry.containers.map(async (c) => (/^[0-9a-f]{12,64}$/.test(c) ? await docker.getContainer(c).inspect().then((i) => i.Name.replace(/^\//, ""), () => c) : c)),
+  );
+  const pattern = entry.namePattern !== undefined ? new RegExp(entry.namePattern) : names.length > 0 ? new RegExp(`^(?:${names.map(escapeRegExp).join("|")})$`) : undefined;
   const cursors = new Map([...parts].filter(([k]) => k !== "events"));
   const common = { docker, signal, clock: deps.clock };
   const lanes: Lane<LogRecord>[] = [{ name: "logs", items: followContainers({ ...common, select: { labels: entry.labels, ...(pattern === undefined ? {} : { namePattern: pattern }) }, cursors }) }];

@@ -172,9 +172,10 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
   test("seed 001: a container killed with exit 137 (a real OOM kill) in a restart loop", { timeout: 180_000 }, async () => {
     const since = new Date(Date.now() - 1000).toISOString();
     const script = `echo "[EXIT-TRACE] Running in 'production' mode"; echo "[EXIT-TRACE] Entering tokio::select!"; x=$(yes | head -c 200000000); echo survived`;
-    await dockerd.docker(["run", "-d", "--name", "rsky-ingester", "--memory", "8m", "--memory-swap", "8m", "--restart", "always", dockerd.image, "sh", "-c", script]);
+    const id = (await dockerd.docker(["run", "-d", "--name", "rsky-ingester", "--memory", "8m", "--memory-swap", "8m", "--restart", "always", dockerd.image, "sh", "-c", script])).trim();
     const config = await writeConfig(path.join(tmp.path, "seed001.yaml"), {
-      sources: [{ kind: "docker", name: "docker", socketPath: dockerd.socketPath, containers: ["rsky-ingester"] }],
+      // Given by id: its logs and its events are followed under its name.
+      sources: [{ kind: "docker", name: "docker", socketPath: dockerd.socketPath, containers: [id] }],
       store: { url: `file:${path.join(tmp.path, "state001")}` },
     });
     const w = startWatch(config);
