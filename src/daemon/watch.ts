@@ -62,7 +62,7 @@ function hostPool(config: FirewatchConfig) {
       }
       return p;
     },
-    /** Only hosts already opened (probes do not open a host a source never used). */
+    /** A host already opened (all configured ones are, at start). */
     peek: (name: string) => ready.get(name),
     async closeAll(): Promise<void> {
       await Promise.allSettled([...open.values()].map(async (p) => (await p).close()));
@@ -89,7 +89,9 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
   const store: Store = await openStore(opts.store !== undefined ? parseStoreSpec(opts.store, io.env) : storeSpecOf(config, io.env), { clock, log });
   cleanups.push(() => store.close());
   try {
-    for (const s of config.sources) await hosts.get(s.host);
+    // Every configured host, and the machine itself: sources read there and probes ask there. An SshHost connects
+    // on first use, so opening one only reads its key (a bad key file fails the start, not the first probe).
+    for (const name of new Set(["local", ...Object.keys(config.hosts), ...config.sources.map((s) => s.host)])) await hosts.get(name);
     const metrics = createDaemonMetrics();
     const quiet = new Map(config.sources.map((s) => [sourceName(s), s.quiet]));
     const health = createSourceHealth({ quietMs: (s) => quiet.get(s), clock });
