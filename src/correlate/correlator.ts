@@ -51,6 +51,8 @@ interface RuleState {
   readonly derive: CompiledDerive;
   /** Map order is recency: a touched group is moved to the end, the first one is the LRU victim. */
   readonly groups: Map<string, Group>;
+  /** The rule's `fields` names that no pattern of it captures: taken from the record's structured fields. */
+  readonly declared: readonly string[];
 }
 
 interface Group {
@@ -91,7 +93,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
   const states = new Map<string, RuleState>();
   for (const rule of rules) {
     if (states.has(rule.id)) throw new FirewatchError("rule_invalid", `two rules have the id ${rule.id}`, { hint: "rule ids must be unique" });
-    states.set(rule.id, { rule, derive: compileDerive(rule), groups: new Map() });
+    states.set(rule.id, { rule, derive: compileDerive(rule), groups: new Map(), declared: uncapturedFields(rule) });
   }
   const context = createContextValues(rules);
   let maxTime: number | undefined;
@@ -156,7 +158,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     );
   }
 
-  function apply(group: Group, role: SignalRole, signal: Signal, tableKey: string | undefined): void {
+  function apply(group: Group, role: SignalRole, signal: Signal, tableKey: string | undefined, declared: readonly string[]): void {
     const t = signal.record.time;
     // One line matching both a rule's main pattern and its until/expect/clears is one event: it cannot
     // answer, end or recover the A it is itself.
@@ -176,6 +178,9 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     // expect is the healthy side of an absence: it is evidence, but its fields do not describe the failure.
     if (role === "expect") return;
     group.fields.add(signal.fields);
+    // A failed job's queue: structured records carry what no regex of the rule captures. Names a pattern does
+    // capture never come from the record (a docker line's own `container` is not the unhealthy one it names).
+    if (declared.length > 0) group.fields.add(recordFields(declared, signal));
     group.host ??= signal.record.host;
     group.service ??= signal.record.service;
     if (t !== undefined) {
@@ -209,7 +214,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       }
       if (state.rule.role === "context") return;
       for (const group of targets(state, signal)) {
-        apply(group, signal.role, signal, state.rule.table?.key);
+        apply(group, signal.role, signal, state.rule.table?.key, state.declared);
         touch(state, group);
       }
     },
@@ -274,4 +279,28 @@ function compareFindings(a: Finding, b: Finding): number {
   if (ta !== tb) return ta < tb ? -1 : 1;
   if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1;
   return a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0;
+}
+
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
+const CAPTURE = /\(\?<([A-Za-z_$][\w$]*)>/g;
+
+/** The rule's declared `fields` that none of its patterns (any role) captures. */
+function uncapturedFields(rule: Rule): string[] {
+  const specs = [rule.match, rule.clears];
+  if (rule.kind === "sequence") specs.push(rule.then);
+  if (rule.kind === "absence") specs.push(rule.expect, rule.until);
+  const captured = new Set(specs.flatMap((s) => s?.any ?? []).flatMap((src) => [...src.matchAll(CAPTURE)].map((m) => m[1])));
+  return Object.keys(rule.fields).filter((name) => !captured.has(name));
+}
+
+/** The uncaptured declared fields the signal's record carries as structured fields. */
+function recordFields(declared: readonly string[], signal: Signal): Readonly<Record<string, string>> {
+  const from = signal.record.fields;
+  let out: Record<string, string> | undefined;
+  for (const name of declared) {
+    if (Object.hasOwn(signal.fields, name) || !Object.hasOwn(from, name)) continue;
+    const v = from[name];
+    if (v !== undefined) (out ??= {})[name] = v;
+  }
+  return out ?? NO_FIELDS;
 }

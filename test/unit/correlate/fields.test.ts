@@ -36,6 +36,16 @@ describe("field summaries", () => {
       unit: "c",
     });
   });
+  test("a declared field the pattern did not capture comes from the record's structured fields", () => {
+    const stale = rule({ id: "stale", match: "failed: (?<file>\\S+)", group_by: ["host", "service"], fields: { queue: "last", file: "count_distinct" } });
+    const job = (file: string, queue?: string) =>
+      sig({ rule: "stale", time: T0, fields: { file }, recordFields: { ...(queue === undefined ? {} : { queue }), job_id: "7", file: "ignored" } });
+    const [f] = run([stale], [job("a.m4a", "transcription"), job("b.m4a", "transcription-2"), job("b.m4a")]);
+    const noFile = sig({ rule: "stale", time: T0, fields: {}, recordFields: { file: "from-record.m4a" } });
+    expect(run([stale], [noFile])[0]?.fields).not.toHaveProperty("file");
+    // A name the pattern captures never comes from the record; undeclared record fields (job_id) stay out.
+    expect(f?.fields).toEqual({ host: "mithrandir", service: "transcription-palantir", file: "2", queue: "transcription-2" });
+  });
   test("max compares numbers, not strings, and keeps the original text", () => {
     const [f] = run([r], [s({ counter: "0009" }), s({ counter: "10" }), s({ counter: "2" })]);
     expect(f?.fields.counter).toBe("10");

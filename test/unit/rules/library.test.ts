@@ -23,6 +23,8 @@ const REQUIRED_IDS = [
 const STANDARD_PLACEHOLDERS = new Set(["host", "service", "count", "firstSeen", "lastSeen", "interval", "span"]);
 /** Record properties group_by may name besides captured fields. */
 const RECORD_KEYS = new Set(["host", "service", "pid"]);
+/** Structured fields a source's records carry (src/jobs/job-record.ts for failed jobs): a rule's `fields` may name them. */
+const STRUCTURED_FIELDS = new Set(["job_id", "queue", "attempts", "job_name", "data_file", "data_issue"]);
 
 function record(text: string, line = 1, time?: number): LogRecord {
   return {
@@ -116,7 +118,7 @@ describe("the built-in library", () => {
       const captured = capturedNames(r);
       const derived = derivedNames(r);
       for (const g of r.group_by) if (!RECORD_KEYS.has(g) && !captured.has(g)) dangling.push(`${r.id}: group_by ${g}`);
-      for (const f of Object.keys(r.fields)) if (!captured.has(f) && !derived.has(f)) dangling.push(`${r.id}: fields.${f}`);
+      for (const f of Object.keys(r.fields)) if (!captured.has(f) && !derived.has(f) && !STRUCTURED_FIELDS.has(f)) dangling.push(`${r.id}: fields.${f}`);
       for (const d of r.derive) if (d.when && !captured.has(d.when.field)) dangling.push(`${r.id}: derive when ${d.when.field}`);
       if (r.table) {
         if (!captured.has(r.table.key)) dangling.push(`${r.id}: table.key ${r.table.key}`);

@@ -33,7 +33,8 @@ describe("requiredLiterals", () => {
       }),
       { numRuns: 2000 },
     );
-  });
+    // 1.3 s on a quiet machine; random nested quantifiers can backtrack for seconds on a loaded one.
+  }, 120_000);
 
   test("literals are found in matches built from the regex itself", () => {
     for (const [source, sample] of [
