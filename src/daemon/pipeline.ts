@@ -6,12 +6,13 @@
 // the `run` id tells the store to add that run's counts to what was stored before it (run-aware carry), once.
 import type { Logger } from "pino";
 import { createCorrelator } from "../correlate/index.js";
-import { groupIntoIncidents, incidentId, type Incident } from "../incidents/index.js";
+import { groupIntoIncidents } from "../incidents/index.js";
 import type { LogRecord } from "../parsers/index.js";
 import type { Rule, Signal } from "../rules/index.js";
 import { isStoreError, type ResolveAfter, type Store, type StoredIncident, type UpsertOutcome } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { CursorTracker } from "./cursors.js";
+import { changeKey, createIncidentIdentity } from "./identity.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { SourceBatch, SourceItem } from "./source-runner.js";
 
@@ -41,7 +42,7 @@ export interface PipelineDeps {
   readonly resolveAfter: ResolveAfter;
   /** Cursors the sources resumed from, so a commit only sends the ones that moved. */
   readonly resumedFrom: ReadonlyMap<string, string | undefined>;
-  /** The store's live incidents at start: their findings keep filing into them after a restart (see `adopt`). */
+  /** The store's live incidents at start: their findings keep filing into them after a restart (see identity.ts). */
   readonly live?: readonly StoredIncident[];
   readonly health?: HealthFeed;
   /** Outputs and hooks; awaited, so a slow output holds the pipeline (and, through the bounded queues, the sources). */
@@ -75,16 +76,6 @@ export interface PipelineStats {
 
 const TICK = Symbol("tick");
 
-/**
- * What makes a snapshot worth sending: everything a finding shows (fields, evidence, cadence, table) moves only with
- * a new signal, which moves its count or lastSeen; a `clears` line moves recoveredAt. Cheaper than the whole JSON,
- * which a commit would otherwise build for every incident the correlator holds.
- */
-function changeKey(i: Incident): string {
-  let key = `${i.title}\u0000${i.status}`;
-  for (const f of i.findings) key += `\u0000${f.groupKey}|${f.state}|${f.count}|${f.lastSeen ?? ""}|${f.recoveredAt ?? ""}`;
-  return key;
-}
 /** A pause in the input this long commits what came before it (a flood still commits every commitEveryMs). */
 const QUIET_COMMIT_MS = 50;
 
@@ -102,25 +93,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   const perSource = new Map<string, { host: string; lines: number; newest: number | undefined; lastAt: number }>();
   const hits = new Map<string, number>();
   let sinceCommit = 0;
-  /**
-   * Finding group → the live stored incident that holds it. An incident's fingerprint comes from its first finding in
-   * this run's correlator; after a restart (or when a more severe finding joins) that can be another finding than the
-   * one the stored incident was keyed on, which would file the same trouble under a second incident. A snapshot
-   * holding a group that a live incident already owns takes that incident's identity instead.
-   */
-  const owner = new Map<string, string>();
-  const own = (s: StoredIncident) => {
-    for (const f of s.incident.findings) owner.set(f.groupKey, s.incident.fingerprint);
-  };
-  for (const s of deps.live ?? []) if (s.status !== "resolved") own(s);
-  const adopt = (i: Incident): Incident => {
-    // Findings are most severe first: the most severe one already owned decides.
-    for (const f of i.findings) {
-      const fp = owner.get(f.groupKey);
-      if (fp !== undefined) return fp === i.fingerprint ? i : { ...i, fingerprint: fp, id: incidentId(fp) };
-    }
-    return i;
-  };
+  const identity = createIncidentIdentity(deps.live ?? []);
 
   const feed = (record: LogRecord) => {
     for (const signal of deps.match(record)) {
@@ -148,7 +121,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
 
   const commit = async (now: number): Promise<void> => {
     sinceCommit = 0;
-    const incidents = groupIntoIncidents(correlator.findings(now), deps.rules).map(adopt);
+    const incidents = groupIntoIncidents(correlator.findings(now), deps.rules).map((i) => identity.adopt(i));
     // Forget incidents the correlator no longer has (its groups are bounded), so `sent` stays bounded too.
     if (sent.size > incidents.length) {
       const present = new Set(incidents.map((i) => i.fingerprint));
@@ -187,7 +160,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     cursors.markCommitted(batch);
     const out: IncidentChange[] = [];
     for (const r of results) {
-      if (r.incident.status !== "resolved") own(r.incident);
+      identity.stored(r.incident);
       if (r.outcome === "unchanged") continue;
       metrics.incident(r.outcome);
       out.push({ outcome: r.outcome, incident: r.incident, silenceId: r.silenceId });
@@ -214,9 +187,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     } catch (e) {
       if (!isStoreError(e, "unavailable")) throw e;
     }
-    for (const r of resolved) {
-      for (const f of r.incident.findings) if (owner.get(f.groupKey) === r.incident.fingerprint) owner.delete(f.groupKey);
-    }
+    for (const r of resolved) identity.stored(r);
     if (resolved.length > 0) {
       for (let i = 0; i < resolved.length; i++) metrics.incident("resolved");
       await deps.onChanges(resolved.map((incident) => ({ outcome: "resolved", incident })));
