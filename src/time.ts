@@ -11,8 +11,16 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       signal?.throwIfAborted();
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener("abort", () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+      // The listener goes when the sleep ends either way: a daemon sleeps on one long-lived signal many times a second.
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(signal?.reason);
+      };
+      const t = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
 

@@ -1,8 +1,8 @@
 // A Clock whose sleep leaves nothing behind on the caller's AbortSignal.
 //
-// time.ts's systemClock.sleep adds an "abort" listener to the signal and never removes it when the sleep ends
-// normally. The daemon sleeps on one long-lived signal several times a second (file polls, ticks), so its listeners
-// would pile up for the life of the process (MaxListenersExceededWarning after 10, memory after days).
+// The daemon sleeps on one long-lived signal several times a second (file polls, ticks). systemClock removes its
+// listener after each sleep; an injected clock (tests, a simulated clock) need not, so the daemon wraps whatever it is
+// given rather than let listeners pile up for the life of the process (MaxListenersExceededWarning, memory after days).
 import type { Clock } from "../time.js";
 
 export function leakFreeClock(clock: Clock): Clock {

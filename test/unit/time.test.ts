@@ -1,5 +1,6 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, test } from "vitest";
-import { Duration, formatDuration, parseDuration, parseTimeBound } from "../../src/time.js";
+import { Duration, formatDuration, parseDuration, parseTimeBound, systemClock } from "../../src/time.js";
 
 describe("parseDuration", () => {
   test("reads single and compound units", () => {
@@ -43,5 +44,20 @@ describe("parseTimeBound", () => {
     expect(parseTimeBound("yesterday", now)).toBeUndefined();
     expect(parseTimeBound("2025-13-45", now)).toBeUndefined();
     expect(parseTimeBound("$(id)", now)).toBeUndefined();
+  });
+});
+
+describe("systemClock.sleep", () => {
+  test("leaves no listener on a long-lived signal after sleeps that end normally", async () => {
+    const ac = new AbortController();
+    for (let i = 0; i < 20; i++) await systemClock.sleep(0, ac.signal);
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+  });
+  test("an abort ends the sleep with the signal's reason", async () => {
+    const ac = new AbortController();
+    const slept = systemClock.sleep(60_000, ac.signal);
+    ac.abort(new Error("stop"));
+    await expect(slept).rejects.toThrow("stop");
+    await expect(systemClock.sleep(1, ac.signal)).rejects.toThrow("stop");
   });
 });
