@@ -4,7 +4,7 @@ import { GuardConfigSchema } from "../actions/index.js";
 import { SlackConfigSchema } from "../bot/index.js";
 import { HostConfig } from "../hosts/index.js";
 import { readLlmConfig, type LlmConfig } from "../report/index.js";
-import { DockerSourceConfig, FileSourceConfig, JournaldSourceConfig } from "../sources/index.js";
+import { BullmqSourceConfig, DockerSourceConfig, FileSourceConfig, JournaldSourceConfig } from "../sources/index.js";
 import { Duration } from "../time.js";
 
 const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a host name of letters, digits, _ . -");
@@ -26,6 +26,9 @@ export const SourceEntry = z.discriminatedUnion("kind", [
   FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, quiet: Quiet.optional() }).strict(),
   JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
   DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
+  // A queue may rightly have no failure for days: no quiet default. `host` is the host the jobs belong to (their
+  // records carry it, so they join that host's incidents); Redis itself is reached by URL from this machine.
+  BullmqSourceConfig.extend({ kind: z.literal("bullmq"), ...SourceCommon, quiet: Quiet.optional() }).strict(),
 ]);
 export type SourceEntry = z.infer<typeof SourceEntry>;
 
@@ -79,7 +82,7 @@ export const HealthConfig = z
 export const FirewatchConfigSchema = z
   .object({
     hosts: z.record(HostName, HostConfig).default({ local: { kind: "local" } }).describe("Where sources read: the machine itself or SSH hosts with pinned keys"),
-    sources: z.array(SourceEntry).default([]).describe("What to read: file, journald and docker sources"),
+    sources: z.array(SourceEntry).default([]).describe("What to read: file, journald, docker and bullmq (failed jobs) sources"),
     rules: z
       .object({ dirs: z.array(z.string().min(1)).default([]).describe("Directories of rule files added to the built-ins") })
       .strict()

@@ -8,7 +8,7 @@ function mask(value: unknown, key: string): unknown {
   if (typeof value === "string") {
     if (SECRET_KEY.test(key)) return MASK;
     // redis://user:password@host: the password is the secret, the rest helps the reader.
-    return key === "url" ? value.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, `$1${MASK}@`) : value;
+    return key === "url" || key === "redis" ? value.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, `$1${MASK}@`) : value;
   }
   if (Array.isArray(value)) return value.map((v) => mask(v, ""));
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));

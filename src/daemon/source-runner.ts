@@ -17,6 +17,7 @@ import {
 } from "../sources/index.js";
 import type { Clock } from "../time.js";
 import { decodeSourceCursor } from "./cursors.js";
+import { bullmqItems } from "./jobs-lane.js";
 import { mergeFair, type Lane } from "./merge.js";
 
 export interface SourceItem {
@@ -115,7 +116,13 @@ function items(entry: SourceEntry, name: string, parts: ReadonlyMap<string, stri
       return journalItems(entry, name, host, parts, deps, signal, hostTrouble);
     case "docker":
       return dockerItems(entry, name, (deps.docker ?? defaultDocker)(entry, host), recordHost, parts, deps, signal);
+    case "bullmq":
+      return withSource(bullmqItems(entry, host, recordHost, parts, deps, signal), name, entry.host);
   }
+}
+
+async function* withSource(items: AsyncIterable<readonly Omit<SourceItem, "source" | "host">[]>, source: string, host: string): AsyncGenerator<SourceBatch> {
+  for await (const batch of items) yield batch.map((i) => ({ source, host, ...i }));
 }
 
 function defaultDocker(entry: Extract<SourceEntry, { kind: "docker" }>, host: Host): Dockerode {

@@ -23,3 +23,9 @@ export { jobSignals, probeRecord } from "./signals.js";
 /** The read-only BullMQ reader (counts, failed jobs parsed with zod, queue names validated) and its types. */
 export { checkQueueName, JOB_STATES, parseJobHash, QueueName, QueueReader } from "../sources/bullmq.js";
 export type { FailedJob, JobCounts, JobDataIssue, JobState, QueueReaderOptions, QueueSnapshot } from "../sources/bullmq.js";
+/** clean_failed_jobs for the guard: a queue's failed jobs of the given rules' categories, re-checked and audited. */
+export { cleanQueueCategories } from "./queue-clean.js";
+export type { QueueCleanDeps } from "./queue-clean.js";
+/** The guard's job queue side (counts, clean_failed_jobs) over the bullmq sources of firewatch.yaml. */
+export { createJobsSide, placeOf } from "./guard-side.js";
+export type { JobsSide, JobsSideDeps, QueuePlace } from "./guard-side.js";

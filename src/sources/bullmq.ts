@@ -4,15 +4,10 @@ import { Redis } from "ioredis";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 
-/**
- * BullMQ refuses ":" in names; we also refuse anything a shell or a Redis glob could read differently, so a
- * name that reaches an argv or a SCAN pattern is always inert (`q; rm -rf /` is refused, not quoted).
- */
-export const QueueName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "expected a queue name of letters, digits, '_', '.', '-' (max 128), starting with a letter or digit");
-/** The key prefix BullMQ puts before every queue ("bull" unless the producer chose another). */
-export const QueuePrefix = QueueName;
+import { QueueName } from "./bullmq-config.js";
+
+// The names are checked in bullmq-config.ts (which config loading imports without bullmq); here for the old importers.
+export { QueueName, QueuePrefix } from "./bullmq-config.js";
 
 /** The job states BullMQ counts; `waiting`, `active` and `completed` are never touched by cleaning. */
 export const JOB_STATES = ["completed", "failed", "active", "waiting", "delayed", "prioritized", "waiting-children"] as const;
@@ -65,6 +60,8 @@ export interface QueueReaderOptions {
   /** At most this many failed jobs per queue (newest first). */
   readonly maxFailed?: number;
   readonly connectTimeoutMs?: number;
+  /** Redis password, kept out of the URL (firewatch.yaml takes it from the environment only). */
+  readonly password?: string;
 }
 
 const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
@@ -126,7 +123,7 @@ export class QueueReader {
     if (!/^rediss?:\/\//.test(url)) throw new FirewatchError("usage", `--redis "${url}" is not a redis:// or rediss:// URL`);
     // No reconnects (retryStrategy null): a run that loses Redis fails at once with the command's own error instead
     // of waiting; maxRetriesPerRequest null leaves that decision to the connection, as BullMQ expects of shared ones.
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: opts.connectTimeoutMs ?? 5_000, retryStrategy: () => null });
+    const redis = new Redis(url, { ...(opts.password === undefined ? {} : { password: opts.password }), lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: opts.connectTimeoutMs ?? 5_000, retryStrategy: () => null });
     redis.on("error", () => undefined); // reported by connect() below or by the failing command
     try {
       await redis.connect();

@@ -33,3 +33,6 @@ export { dockerOverSsh } from "./docker-ssh.js";
 /** The file and Docker sources' pieces of firewatch.yaml (journald's is JournaldSourceConfig). */
 export { FileSourceConfig } from "./file-tail-config.js";
 export { DockerSourceConfig } from "./docker.js";
+/** The bullmq source's piece of firewatch.yaml, queue names, and its cursor of emitted failed jobs (no bullmq import). */
+export { BullmqSourceConfig, cursorAfter, decodeJobsCursor, encodeJobsCursor, newJobs } from "./bullmq-config.js";
+export type { JobsCursor, JobStamp } from "./bullmq-config.js";

@@ -1,0 +1,97 @@
+// The job queue side of the guard (failed-job counts and clean_failed_jobs) from firewatch.yaml's bullmq sources.
+import type { Host } from "../hosts/index.js";
+import type { LogRecord } from "../parsers/record.js";
+import type { Rule, Signal } from "../rules/index.js";
+import { QueueReader } from "../sources/bullmq.js";
+import type { AuditEntry, AuditInput } from "../store/index.js";
+import { hostFileProbe } from "./host-probe.js";
+import { cleanQueueCategories } from "./queue-clean.js";
+import { localFileProbe } from "./stale.js";
+
+/** Where a host's queues are: a bullmq source of firewatch.yaml (or slack.jobs, which names no host). */
+export interface QueuePlace {
+  /** The host the jobs belong to; undefined: any host (slack.jobs). */
+  readonly host: string | undefined;
+  readonly redis: string;
+  readonly password?: string | undefined;
+  readonly prefix: string;
+  /** Empty: every queue under the prefix. */
+  readonly queues: readonly string[];
+  readonly completedDir?: string | undefined;
+}
+
+export interface JobsSideDeps {
+  readonly places: readonly QueuePlace[];
+  /** Rules and their matcher (loaded once, on first use). */
+  rules(): Promise<{ readonly rules: readonly Rule[]; readonly match: (record: LogRecord) => Signal[] }>;
+  /** The host whose files the stale-job probe asks (undefined or "local": this machine). */
+  host(name: string): Host | undefined;
+  readonly appendAudit: (entry: AuditInput) => Promise<AuditEntry>;
+  readonly actor: string;
+}
+
+export interface JobsSide {
+  failedJobCount(host: string, queue: string): Promise<number>;
+  cleanFailedJobs(host: string, queue: string): Promise<{ removed: number; detail: string }>;
+  close(): Promise<void>;
+}
+
+/** A place names the queue on the host when its host matches (or it names none) and its queues include it (or are all). */
+export function placeOf(places: readonly QueuePlace[], host: string, queue: string): QueuePlace | undefined {
+  const fits = (p: QueuePlace) => p.queues.length === 0 || p.queues.includes(queue);
+  return places.find((p) => p.host === host && fits(p)) ?? places.find((p) => p.host === undefined && fits(p));
+}
+
+/**
+ * Only categories whose rule lists clean_failed_jobs in `actions:` are ever removed (seed 000's stale jobs, and what
+ * the library marks so): a button click never removes MAX_RETRIES jobs that need a fix and a retry.
+ * One reader per Redis, opened on first use; a reader whose connection broke is dropped so the next call reconnects.
+ */
+export function createJobsSide(deps: JobsSideDeps): JobsSide {
+  const readers = new Map<string, Promise<QueueReader>>();
+  const readerFor = (p: QueuePlace): { key: string; reader: Promise<QueueReader> } => {
+    const key = JSON.stringify([p.redis, p.prefix, p.password ?? ""]);
+    let r = readers.get(key);
+    if (!r) {
+      r = QueueReader.connect(p.redis, { prefix: p.prefix, ...(p.password === undefined ? {} : { password: p.password }) });
+      readers.set(key, r);
+      r.catch(() => readers.delete(key));
+    }
+    return { key, reader: r };
+  };
+  const withReader = async <T>(host: string, queue: string, f: (reader: QueueReader, place: QueuePlace) => Promise<T>): Promise<T> => {
+    const place = placeOf(deps.places, host, queue);
+    if (!place) throw new Error(`no bullmq source of firewatch.yaml reads queue ${queue} for host ${host}`);
+    const { key, reader } = readerFor(place);
+    const r = await reader;
+    try {
+      return await f(r, place);
+    } catch (e) {
+      // Connection lost (the reader never reconnects by itself): the next call opens a new one.
+      if (e instanceof Error && /Connection is closed|ECONNREFUSED|ECONNRESET/.test(e.message)) {
+        readers.delete(key);
+        await r.close();
+      }
+      throw e;
+    }
+  };
+  return {
+    failedJobCount: (host, queue) => withReader(host, queue, async (r) => (await r.counts(queue)).failed),
+    cleanFailedJobs: (host, queue) =>
+      withReader(host, queue, async (reader, place) => {
+        const { rules, match } = await deps.rules();
+        const cleanable = new Set(rules.filter((x) => x.actions.includes("clean_failed_jobs")).map((x) => x.id));
+        const h = host === "local" ? undefined : deps.host(host);
+        return cleanQueueCategories(
+          { reader, rules, match, probe: h ? hostFileProbe(h) : localFileProbe(), appendAudit: deps.appendAudit, actor: deps.actor, ...(place.completedDir === undefined ? {} : { stale: { completedDir: place.completedDir } }) },
+          queue,
+          cleanable,
+        );
+      }),
+    async close() {
+      const all = [...readers.values()];
+      readers.clear();
+      await Promise.allSettled(all.map(async (r) => (await r).close()));
+    },
+  };
+}
