@@ -48,6 +48,7 @@ export async function* bullmqItems(
   const cursors = new Map<string, JobsCursor | undefined>([...parts].map(([q, c]) => [q, decodeJobsCursor(c)]));
   const origin = { ...(recordHost === undefined ? {} : { host: recordHost }), ...(entry.service === undefined ? {} : { service: entry.service }) };
   const said = new Set<string>(); // completed paths already reported by this lane
+  const unreadable = new Set<string>(); // queues whose keys are not BullMQ's, already logged
   const item = (part: string, record: LogRecord | undefined, cursor: JobsCursor | undefined): JobsLaneItem => ({
     record, part, cursor: cursor === undefined ? undefined : encodeJobsCursor(cursor),
   });
@@ -58,7 +59,8 @@ export async function* bullmqItems(
       const probe = host instanceof SshHost ? jobs.hostFileProbe(host) : jobs.localFileProbe();
       let heartbeat = true;
       for (const queue of queues) {
-        const snap = await reader.snapshot(queue);
+        const snap = await readQueue(reader, queue, unreadable, deps.log);
+        if (snap === undefined) continue;
         const stamped = snap.failed.map((job) => ({ id: job.id, time: job.finishedOn ?? job.processedOn ?? job.createdAt ?? 0, job }));
         const fresh = newJobs(stamped, cursors.get(queue), GRACE_MS);
         for (let i = 0; i < fresh.length; i += BATCH) {
@@ -84,6 +86,24 @@ export async function* bullmqItems(
     }
   } finally {
     await reader.close();
+  }
+}
+
+/**
+ * One queue whose keys are not what BullMQ writes (WRONGTYPE: another tool, another version) must not hold up the
+ * others: it is skipped, logged once. Anything else (Redis gone) throws, and the runner retries the whole lane.
+ */
+async function readQueue(reader: import("../jobs/index.js").QueueReader, queue: string, unreadable: Set<string>, log: Logger) {
+  try {
+    const snap = await reader.snapshot(queue);
+    unreadable.delete(queue);
+    return snap;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (!/WRONGTYPE|^ERR /.test(msg)) throw e;
+    if (!unreadable.has(queue)) log.error({ errorType: "queue_unreadable", queue }, `The queue is not readable as a BullMQ queue and is skipped: ${msg}`);
+    unreadable.add(queue);
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { runJobs } from "../../harness/bullmq.js";
+import { runJobs, testRedis } from "../../harness/bullmq.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { freePort, makeTempDir } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
@@ -100,6 +100,25 @@ describe.skipIf(avail.missing !== undefined)(`firewatch watch with a bullmq sour
       stop.abort();
       await it.return?.(undefined);
     }
+  });
+
+  test("a queue whose keys are not BullMQ's is skipped; the other queues of the source are still read", { timeout: 30_000 }, async () => {
+    await runJobs(redis.url, "good", fails(2, LEGACY, "good"));
+    const client = testRedis(redis.url);
+    try {
+      await client.set("bull:broken:failed", "not a sorted set");
+    } finally {
+      client.disconnect();
+    }
+    const stop = new AbortController();
+    const entry: SourceEntry = { kind: "bullmq", name: "two", host: "local", retries: 5, redis: redis.url, queues: ["broken", "good"], prefix: "bull", poll: 100 };
+    const links: LinkState[] = [];
+    const lane = sourceLane(entry, undefined, { host: () => new LocalHost({ name: "local" }), clock: systemClock, log: pino({ level: "silent" }), onLink: (_s, _h, st) => links.push(st), untilCaughtUp: true }, stop.signal);
+    const got: string[] = [];
+    for await (const batch of lane.items) for (const i of batch) if (i.record) got.push(`${i.record.fields.queue ?? ""}/${i.record.fields.job_id ?? ""}`);
+    expect(got).toHaveLength(2);
+    expect(got.every((g) => g.startsWith("good/"))).toBe(true);
+    expect(links).toEqual(["connected"]);
   });
 
   test("seed 000 live: stale jobs join the port-conflict incident, and its clean button removes the completed ones", { timeout: 110_000 }, async () => {
