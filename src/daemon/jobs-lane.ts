@@ -59,14 +59,18 @@ export async function* bullmqItems(
       const probe = host instanceof SshHost ? jobs.hostFileProbe(host) : jobs.localFileProbe();
       let heartbeat = true;
       for (const queue of queues) {
-        const snap = await readQueue(reader, queue, unreadable, deps.log);
-        if (snap === undefined) continue;
-        const stamped = snap.failed.map((job) => ({ id: job.id, time: job.finishedOn ?? job.processedOn ?? job.createdAt ?? 0, job }));
-        const fresh = newJobs(stamped, cursors.get(queue), GRACE_MS);
+        const stamps = await readStamps(reader, queue, unreadable, deps.log);
+        if (stamps === undefined) continue;
+        // Only the new ones' hashes are read: a poll of a large, unchanged failed set is one ZREVRANGE.
+        const fresh = newJobs(stamps, cursors.get(queue), GRACE_MS);
         for (let i = 0; i < fresh.length; i += BATCH) {
           const chunk = fresh.slice(i, i + BATCH);
           const cursor = cursorAfter(cursors.get(queue), chunk, GRACE_MS);
-          const records = chunk.map((s) => jobs.failedJobToRecord(s.job, origin));
+          // A job removed between the two reads has nothing to say; the cursor still moves past it. One retried and
+          // failed again in between (its hash has a later finishedOn) is emitted at the next poll, under its new stamp.
+          const at = new Map(chunk.map((s) => [s.id, s.time]));
+          const { failed } = await reader.failedJobs(queue, chunk.map((s) => s.id));
+          const records = failed.filter((job) => job.finishedOn === undefined || job.finishedOn === at.get(job.id)).map((job) => jobs.failedJobToRecord(job, origin));
           const probed = await completedRecords(records, probe, entry, said, jobs, deps.log);
           const batch = [...records.map((r) => item(queue, r, undefined)), ...probed.map((r) => item(queue, r, undefined))];
           // The cursor goes on the last item: commits happen between batches, so it covers the whole batch.
@@ -93,11 +97,11 @@ export async function* bullmqItems(
  * One queue whose keys are not what BullMQ writes (WRONGTYPE: another tool, another version) must not hold up the
  * others: it is skipped, logged once. Anything else (Redis gone) throws, and the runner retries the whole lane.
  */
-async function readQueue(reader: import("../jobs/index.js").QueueReader, queue: string, unreadable: Set<string>, log: Logger) {
+async function readStamps(reader: import("../jobs/index.js").QueueReader, queue: string, unreadable: Set<string>, log: Logger) {
   try {
-    const snap = await reader.snapshot(queue);
+    const stamps = await reader.failedStamps(queue);
     unreadable.delete(queue);
-    return snap;
+    return stamps;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (!/WRONGTYPE|^ERR /.test(msg)) throw e;

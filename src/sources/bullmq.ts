@@ -191,20 +191,37 @@ export class QueueReader {
     const counts = await this.counts(name);
     const ids = await q.getRanges(["failed"], 0, max, false);
     const truncated = ids.length > max;
-    const take = ids.slice(0, max);
+    const { failed, unreadable } = await this.failedJobs(name, ids.slice(0, max));
+    return { name, counts, failed, unreadable, truncated };
+  }
+
+  /**
+   * The newest `max` failed jobs' ids with the time they failed: the failed set's scores, which BullMQ sets to the
+   * job's finishedOn (moveToFinished). One ZREVRANGE: a poll learns what is new without reading every job's hash.
+   */
+  async failedStamps(name: string, max = this.opts.maxFailed ?? 10_000): Promise<{ id: string; time: number }[]> {
+    const flat = await this.redis.zrevrange(this.queue(name).toKey("failed"), 0, max - 1, "WITHSCORES");
+    const out: { id: string; time: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i] ?? "", time: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** The hashes of these failed jobs in one pipeline; ids whose hash is gone or unreadable are listed apart. */
+  async failedJobs(name: string, ids: readonly string[]): Promise<{ failed: FailedJob[]; unreadable: string[] }> {
+    const q = this.queue(name);
     const pipe = this.redis.pipeline();
-    for (const id of take) pipe.hgetall(q.toKey(id));
-    const replies = (await pipe.exec()) ?? [];
+    for (const id of ids) pipe.hgetall(q.toKey(id));
+    const replies = ids.length === 0 ? [] : ((await pipe.exec()) ?? []);
     const failed: FailedJob[] = [];
     const unreadable: string[] = [];
-    take.forEach((id, i) => {
+    ids.forEach((id, i) => {
       const [err, value] = replies[i] ?? [null, {}];
       const hash = z.record(z.string(), z.string()).safeParse(value);
       const job = err || !hash.success ? undefined : parseJobHash(name, id, hash.data);
       if (job) failed.push(job);
       else unreadable.push(id);
     });
-    return { name, counts, failed, unreadable, truncated };
+    return { failed, unreadable };
   }
 
   /** Current state of a job ("unknown" when it is gone). */

@@ -9,7 +9,9 @@ import { redisAvailability, startRedis, type RedisInstance } from "../../harness
 import { crashLoop } from "../bot/rogue.js";
 import { buttonsOf, slackDriver } from "../bot/slack-driver.js";
 import { startWatch, storedIncidents, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
+import { Queue, QueueEvents, Worker } from "bullmq";
 import { pino } from "pino";
+import { decodeSourceCursor, encodeSourceCursor } from "../../../src/daemon/cursors.js";
 import type { SourceEntry } from "../../../src/config/index.js";
 import { sourceLane, type LinkState, type SourceBatch } from "../../../src/daemon/source-runner.js";
 import { LocalHost } from "../../../src/hosts/index.js";
@@ -119,6 +121,48 @@ describe.skipIf(avail.missing !== undefined)(`firewatch watch with a bullmq sour
     expect(got).toHaveLength(2);
     expect(got.every((g) => g.startsWith("good/"))).toBe(true);
     expect(links).toEqual(["connected"]);
+  });
+
+  test("a job retried and failing again is a new event; read again from the cursor, nothing else is", { timeout: 30_000 }, async () => {
+    await runJobs(redis.url, "retried", [{ data: {}, fail: LEGACY, jobId: "r1" }, { data: {}, fail: LEGACY, jobId: "r2" }]);
+    const entry: SourceEntry = { kind: "bullmq", name: "r", host: "local", retries: 5, redis: redis.url, queues: ["retried"], prefix: "bull", poll: 100 };
+    /** One catch-up read of the lane from `stored`: the records' job ids@time and the cursor to store. */
+    const readOnce = async (stored: string | undefined) => {
+      const got: string[] = [];
+      let cursor = stored;
+      const parts = new Map<string, string>();
+      const lane = sourceLane(entry, stored, { host: () => new LocalHost({ name: "local" }), clock: systemClock, log: pino({ level: "silent" }), onLink: () => undefined, untilCaughtUp: true }, new AbortController().signal);
+      for await (const batch of lane.items) {
+        for (const i of batch) {
+          if (i.record) got.push(`${i.record.fields.job_id ?? ""}@${i.record.time ?? ""}`);
+          if (i.cursor !== undefined) parts.set(i.part, i.cursor);
+        }
+      }
+      if (parts.size > 0) cursor = encodeSourceCursor(new Map([...decodeSourceCursor(stored), ...parts]));
+      return { got, cursor };
+    };
+    const first = await readOnce(undefined);
+    expect(first.got.map((g) => g.split("@")[0]).sort()).toEqual(["r1", "r2"]);
+    expect((await readOnce(first.cursor)).got).toEqual([]);
+    // r1 is retried by hand and fails again, later.
+    const queue = new Queue("retried", { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    const events = new QueueEvents("retried", { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    await events.waitUntilReady();
+    const failedAgain = new Promise<void>((resolve) => events.on("failed", ({ jobId }) => jobId === "r1" && resolve()));
+    const worker = new Worker("retried", async () => { throw new Error(LEGACY); }, { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    try {
+      await (await queue.getJob("r1"))?.retry("failed");
+      await failedAgain;
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.close();
+    }
+    const third = await readOnce(first.cursor);
+    expect(third.got).toHaveLength(1);
+    expect(third.got[0]?.startsWith("r1@")).toBe(true);
+    expect(first.got).not.toContain(third.got[0]);
+    expect((await readOnce(third.cursor)).got).toEqual([]);
   });
 
   test("seed 000 live: stale jobs join the port-conflict incident, and its clean button removes the completed ones", { timeout: 110_000 }, async () => {
