@@ -45,7 +45,7 @@ export function placeOf(places: readonly QueuePlace[], host: string, queue: stri
 /**
  * Only categories whose rule lists clean_failed_jobs in `actions:` are ever removed (seed 000's stale jobs, and what
  * the library marks so): a button click never removes MAX_RETRIES jobs that need a fix and a retry.
- * One reader per Redis, opened on first use; a reader whose connection broke is dropped so the next call reconnects.
+ * One reader per Redis, opened on first use.
  */
 export function createJobsSide(deps: JobsSideDeps): JobsSide {
   const readers = new Map<string, Promise<QueueReader>>();
@@ -59,20 +59,26 @@ export function createJobsSide(deps: JobsSideDeps): JobsSide {
     }
     return { key, reader: r };
   };
+  const lost = (e: unknown) => e instanceof Error && /Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE/.test(e.message);
+  /**
+   * The reader never reconnects by itself (a broken link fails at once): on a lost connection it is dropped and the
+   * call is made once more on a new one, so the first click after a Redis restart works. A clean is safe to run
+   * again: every job is re-checked right before its removal.
+   */
   const withReader = async <T>(host: string, queue: string, f: (reader: QueueReader, place: QueuePlace) => Promise<T>): Promise<T> => {
     const place = placeOf(deps.places, host, queue);
     if (!place) throw new Error(`no bullmq source of firewatch.yaml reads queue ${queue} for host ${host}`);
-    const { key, reader } = readerFor(place);
-    const r = await reader;
-    try {
-      return await f(r, place);
-    } catch (e) {
-      // Connection lost (the reader never reconnects by itself): the next call opens a new one.
-      if (e instanceof Error && /Connection is closed|ECONNREFUSED|ECONNRESET/.test(e.message)) {
+    for (let attempt = 1; ; attempt++) {
+      const { key, reader } = readerFor(place);
+      const r = await reader;
+      try {
+        return await f(r, place);
+      } catch (e) {
+        if (!lost(e)) throw e;
         readers.delete(key);
         await r.close();
+        if (attempt >= 2) throw e;
       }
-      throw e;
     }
   };
   return {

@@ -60,6 +60,10 @@ describe.skipIf(avail.missing !== undefined)(`createJobsSide on a real queue ${a
       expect(audits.every((a) => a.actor === "firewatch:guard" && a.action === "jobs.clean")).toBe(true);
       // Nothing left that the rules allow to clean: an error naming the rules, nothing removed.
       await expect(side.cleanFailedJobs("local", "processing")).rejects.toThrow(/no failed job of processing is in a category of these rules/);
+      // Redis restarted under the open reader: the next call reconnects instead of failing.
+      await redis.kill9();
+      await redis.restart();
+      expect(await side.failedJobCount("local", "processing")).toBe(2);
     } finally {
       await side.close();
     }
