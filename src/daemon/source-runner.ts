@@ -12,7 +12,7 @@ import { sourceName, type SourceEntry } from "../config/index.js";
 import { backoffDelay, isHostError, SshHost, type Host } from "../hosts/index.js";
 import type { LogRecord } from "../parsers/index.js";
 import {
-  createJournaldStats, decodeDockerCursor, dockerOverSsh, FileFollower, followContainers, followDockerEvents, followJournal,
+  createJournaldStats, decodeDockerCursor, dockerOverSsh, localDockerClient, FileFollower, followContainers, followDockerEvents, followJournal,
   hostFileAccess, localFileAccess, type FileAccess,
 } from "../sources/index.js";
 import type { Clock } from "../time.js";
@@ -126,8 +126,9 @@ async function* withSource(items: AsyncIterable<readonly Omit<SourceItem, "sourc
 }
 
 function defaultDocker(entry: Extract<SourceEntry, { kind: "docker" }>, host: Host): Dockerode {
-  if (host instanceof SshHost) return dockerOverSsh(host);
-  return new Dockerode({ socketPath: entry.socketPath ?? "/var/run/docker.sock" });
+  // A TCP daemon is reached directly, whatever host the source names; otherwise the host's own socket.
+  if (entry.daemon === undefined && host instanceof SshHost) return dockerOverSsh(host);
+  return localDockerClient(entry);
 }
 
 async function* fileItems(

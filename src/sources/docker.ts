@@ -3,12 +3,14 @@ import type Dockerode from "dockerode";
 import { z } from "zod";
 import { createLineSplitter, createRecordParser, type LogRecord } from "../parsers/index.js";
 import { systemClock, type Clock } from "../time.js";
+import { DockerDaemonConfig } from "./docker-daemon.js";
 import { demuxDockerStream } from "./docker-demux.js";
 
 /** The Docker source's part of firewatch.yaml: which containers, and whether to read the events stream. */
 export const DockerSourceConfig = z
   .object({
     socketPath: z.string().optional().describe("Local daemon socket (default /var/run/docker.sock); over SSH the remote user's DOCKER_HOST is used"),
+    ...DockerDaemonConfig,
     containers: z.array(z.string().min(1)).default([]).describe("Container names or ids to follow"),
     labels: z.array(z.string().min(1)).default([]).describe('Follow every container with these labels ("key" or "key=value"), also ones started later'),
     namePattern: z.string().optional().describe("Follow every container whose name matches this regular expression"),

@@ -30,6 +30,8 @@ export { followContainers } from "./docker-containers.js";
 export type { ContainerSelector, FollowContainersOptions } from "./docker-containers.js";
 /** dockerOverSsh: a Dockerode for a remote daemon, through dial-stdio on an SshHost's shared, pinned connection. */
 export { dockerOverSsh } from "./docker-ssh.js";
+/** localDockerClient: the Dockerode of a local Docker source: its socket, or a TCP daemon with mutual TLS. */
+export { localDockerClient, type DockerDaemonEntry } from "./docker-daemon.js";
 /** The file and Docker sources' pieces of firewatch.yaml (journald's is JournaldSourceConfig). */
 export { FileSourceConfig } from "./file-tail-config.js";
 export { DockerSourceConfig } from "./docker.js";

@@ -1,9 +1,9 @@
 // A real dockerd for tests: vfs storage, no bridge or iptables, own socket and dirs in a temp dir, busybox image.
 import { execFile, spawn } from "node:child_process";
-import { copyFile, mkdir, readFile, symlink } from "node:fs/promises";
+import { copyFile, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { findProgram, makeTempDir, requireProgram, startProgram, type Availability, type Started } from "./program.js";
+import { findProgram, freePort, makeTempDir, requireProgram, startProgram, type Availability, type Started } from "./program.js";
 
 const run = promisify(execFile);
 
@@ -22,6 +22,22 @@ export interface DockerdInstance {
   stop(): Promise<void>;
   /** Restarts dockerd on the same dirs and socket (containers with a restart policy come back). */
   restart(): Promise<void>;
+  /** With `tls: true`: the daemon also listens on TCP with mutual TLS (`--tlsverify`); the client's files. */
+  readonly tls?: { readonly url: string; readonly ca: string; readonly cert: string; readonly key: string };
+}
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl in `dir`. */
+async function makeTlsFiles(dir: string): Promise<{ ca: string; caKey: string; serverCert: string; serverKey: string; cert: string; key: string }> {
+  const f = (n: string) => join(dir, n);
+  const ssl = (args: string[]) => run("openssl", args, { timeout: 60_000 });
+  await ssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=fw-test-ca", "-keyout", f("ca-key.pem"), "-out", f("ca.pem")]);
+  await writeFile(f("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+  await writeFile(f("client.ext"), "extendedKeyUsage=clientAuth\n");
+  for (const [name, subj] of [["server", "/CN=127.0.0.1"], ["client", "/CN=firewatch"]] as const) {
+    await ssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", f(`${name}-key.pem`), "-out", f(`${name}.csr`)]);
+    await ssl(["x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial", "-days", "2", "-extfile", f(`${name}.ext`), "-out", f(`${name}.pem`)]);
+  }
+  return { ca: f("ca.pem"), caKey: f("ca-key.pem"), serverCert: f("server.pem"), serverKey: f("server-key.pem"), cert: f("client.pem"), key: f("client-key.pem") };
 }
 
 export function dockerdAvailability(): Availability {
@@ -45,7 +61,7 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const p of points) await run("umount", ["-l", p]).catch(() => undefined);
 }
 
-export async function startDockerd(opts: { image?: string } = {}): Promise<DockerdInstance> {
+export async function startDockerd(opts: { image?: string; tls?: boolean } = {}): Promise<DockerdInstance> {
   const bin = findProgram("dockerd");
   const cli = findProgram("docker");
   const busybox = findProgram("busybox");
@@ -59,6 +75,13 @@ export async function startDockerd(opts: { image?: string } = {}): Promise<Docke
     "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=vfs",
     `--host=${host}`, `--data-root=${join(dir, "data")}`, `--exec-root=${join(dir, "exec")}`, `--pidfile=${join(dir, "dockerd.pid")}`,
   ];
+  let tls: DockerdInstance["tls"];
+  if (opts.tls === true) {
+    const files = await makeTlsFiles(dir);
+    const url = `tcp://127.0.0.1:${await freePort()}`;
+    args.push(`--host=${url}`, "--tlsverify", `--tlscacert=${files.ca}`, `--tlscert=${files.serverCert}`, `--tlskey=${files.serverKey}`);
+    tls = { url, ca: files.ca, cert: files.cert, key: files.key };
+  }
   let proc: Started | undefined;
   const docker = async (a: readonly string[], o: { timeoutMs?: number } = {}): Promise<string> => {
     try {
@@ -104,6 +127,7 @@ export async function startDockerd(opts: { image?: string } = {}): Promise<Docke
     dir,
     image,
     docker,
+    ...(tls === undefined ? {} : { tls }),
     output: () => proc?.output() ?? "",
     async stop() {
       try {
