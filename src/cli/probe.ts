@@ -1,0 +1,126 @@
+// `firewatch probe ID`: runs a stored incident's read-only probes again now, keeps the results with it, prints them.
+import { Command, Option } from "commander";
+import { dockerHostOf } from "../actions/index.js";
+import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
+import { FirewatchError } from "../errors.js";
+import { openHost, type Host, type HostConfig } from "../hosts/index.js";
+import { runIncidentProbes } from "../probes/index.js";
+import { escapeTerminal } from "../report/index.js";
+import { loadRules } from "../rules/index.js";
+import { isStoreError, openStore, parseStoreSpec, type Store, type StoredProbe } from "../store/index.js";
+import { systemClock, type Clock } from "../time.js";
+import { EXIT } from "./exit-codes.js";
+
+/** Where `probe` reads and writes; tests pass their own. */
+export interface ProbeIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+  readonly clock: Clock;
+  readonly setExitCode: (code: number) => void;
+}
+
+interface ProbeFlags {
+  config?: string;
+  store?: string;
+  namespace: string;
+  format: "text" | "json";
+}
+
+/** Exit codes of `probe`: scripts can tell "the diagnosis ran" from "some probe could not answer". */
+export const PROBE_EXIT = { ok: EXIT.ok, someFailed: 1, usage: EXIT.usage } as const;
+
+/**
+ * The configured hosts, each opened on its first command (an SSH key is read then, a connection made then); "local"
+ * is this machine even when firewatch.yaml lists only SSH hosts, as in `watch`. close() closes the opened ones.
+ */
+function lazyHosts(config: FirewatchConfig, clock: Clock): { host(name: string): Host | undefined; close(): Promise<void> } {
+  const opened = new Map<string, Promise<Host>>();
+  const entryOf = (name: string): HostConfig | undefined => config.hosts[name] ?? (name === "local" ? { kind: "local" } : undefined);
+  return {
+    host(name) {
+      const entry = entryOf(name);
+      if (entry === undefined) return undefined;
+      const get = (): Promise<Host> => {
+        let p = opened.get(name);
+        if (p === undefined) {
+          p = openHost(name, entry, { clock });
+          opened.set(name, p);
+        }
+        return p;
+      };
+      return { name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close() };
+    },
+    async close() {
+      await Promise.allSettled([...opened.values()].map(async (p) => (await p).close()));
+    },
+  };
+}
+
+/** Opens the store for writing; a file store held by a running `watch` or `bot` gets a hint that fits this command. */
+async function openForProbe(config: FirewatchConfig, f: ProbeFlags, io: ProbeIo): Promise<Store> {
+  const spec = f.store !== undefined ? parseStoreSpec(f.store, io.env) : storeSpecOf(config, io.env);
+  try {
+    return await openStore(spec, { clock: io.clock }, { namespace: f.namespace, unavailableAfterMs: 5_000 });
+  } catch (e) {
+    if (!isStoreError(e, "locked")) throw e;
+    // The probes' results are written with the incident, so a read-only open would not do: the holder must run them.
+    throw new FirewatchError("store_locked", e.message.split("\n")[0] ?? "the file store is in use", {
+      cause: e,
+      hint: "a running firewatch (watch or bot) owns this file store: use `/firewatch probe ID` in Slack, or run watch and this command on a Redis store (--store redis://)",
+    });
+  }
+}
+
+const line = (p: StoredProbe): string => `${p.ok ? "✅" : "❌"} ${escapeTerminal(p.summary)}`;
+
+async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
+  const config = await loadConfig({ file: f.config, env: io.env });
+  const store = await openForProbe(config, f, io);
+  const hosts = lazyHosts(config, io.clock);
+  try {
+    const stored = await store.get(id);
+    if (!stored) throw new FirewatchError("not_found", `no incident ${JSON.stringify(id)} in the store`, { hint: "`firewatch incidents list` shows them" });
+    const rules = new Map((await loadRules({ dirs: config.rules.dirs })).map((r) => [r.id, r]));
+    const dockerHost = dockerHostOf(config)(stored.incident.host ?? "local");
+    const results = await runIncidentProbes(stored, rules, { host: (n) => hosts.host(n), clock: io.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
+    // Nothing to keep when no rule names a probe: the results stored earlier stay as they are.
+    if (results.length > 0) await store.setProbes(stored.incident.fingerprint, results);
+    const failed = results.filter((p) => !p.ok).length;
+    if (f.format === "json") io.stdout.write(`${JSON.stringify({ incident: stored.incident.id, probes: results }, null, 2)}\n`);
+    else if (results.length === 0) io.stdout.write(`No rule of ${stored.incident.id} names a probe: nothing to run.\n`);
+    else io.stdout.write(`${results.map(line).join("\n")}\n`);
+    io.setExitCode(failed > 0 ? PROBE_EXIT.someFailed : PROBE_EXIT.ok);
+  } finally {
+    await hosts.close();
+    await store.close();
+  }
+}
+
+const defaultIo = (setExitCode: (c: number) => void): ProbeIo => ({ stdout: process.stdout, env: process.env, clock: systemClock, setExitCode });
+
+/** Registers `probe` on the program. */
+export function registerProbe(program: Command, setExitCode: (code: number) => void, io: ProbeIo = defaultIo(setExitCode)): void {
+  program
+    .command("probe")
+    .argument("<id>", "the incident (fw-... or fingerprint)")
+    .summary("Run an incident's read-only probes again now and keep the results with it")
+    .option("--config <file>", "firewatch.yaml: its hosts (where probes run), store and sources (each host's Docker daemon)")
+    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: store.url of the config)")
+    .option("--namespace <ns>", "Redis key namespace of the store", "firewatch")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+The probes are the ones the incident's rules name (who holds the port, unit status, container state...), run on the
+incident's host; the results replace the stored ones, so \`firewatch report ID\` and the Slack post show them.
+A file store is owned by one process: beside a running \`firewatch watch\` on it, use \`/firewatch probe ID\` in Slack
+or a Redis store.
+
+Examples:
+  firewatch probe fw-1a2b3c4d --config /etc/firewatch/firewatch.yaml
+  firewatch probe fw-1a2b3c4d --store redis://127.0.0.1:6379 --format json
+
+Exit codes: 0 every probe answered, 1 some probe failed or could not run, 2 usage, unknown id or store error`,
+    )
+    .action(async (id: string, f: ProbeFlags) => probe(id, f, io));
+}
