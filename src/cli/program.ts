@@ -38,6 +38,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerAct } = await import("./act.js");
     return (program, setExitCode) => registerAct(program, setExitCode);
   },
+  probe: async () => {
+    const { registerProbe } = await import("./probe.js");
+    return (program, setExitCode) => registerProbe(program, setExitCode);
+  },
   audit: async () => {
     const { registerAudit } = await import("./audit.js");
     return (program) => registerAudit(program);
