@@ -1,7 +1,7 @@
 // Who may run which /firewatch subcommand, and where: user and channel allow-lists, per subcommand or by default.
 import { z } from "zod";
 
-export const SUBCOMMANDS = ["list", "show", "report", "ack", "resolve", "silence", "jobs", "help"] as const;
+export const SUBCOMMANDS = ["list", "show", "report", "ack", "resolve", "silence", "jobs", "probe", "help"] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 const UserId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user id like "U024BE7LH"');

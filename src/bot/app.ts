@@ -5,6 +5,8 @@ import { z } from "zod";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { offerActions, type GuardConfig } from "../actions/index.js";
+import type { Host } from "../hosts/index.js";
+import { runIncidentProbes } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store, StoredIncident } from "../store/index.js";
 import type { Clock } from "../time.js";
@@ -33,6 +35,13 @@ export interface BotDeps {
   readonly guard?: SlackGuard;
   /** The remediations an incident allows; default src/actions offerActions. Called on every render of its post. */
   readonly offers?: (s: StoredIncident, rules: ReadonlyMap<string, Rule>, config: GuardConfig) => readonly RemediationOffer[];
+  /**
+   * firewatch.yaml's hosts by name, for `/firewatch probe ID` (the daemon passes the hosts it opened); without it
+   * `probe` answers that the bot needs --config. Undefined for a name: that host is unknown, its probes fail as such.
+   */
+  readonly probeHosts?: (name: string) => Host | undefined;
+  /** `docker -H` per host for container probes (src/actions dockerHostOf); default: the docker CLI's own. */
+  readonly probeDockerHost?: (host: string) => string | undefined;
   /** Names this process in post claims (default: host name, PID and a random part). */
   readonly instanceId?: string;
 }
@@ -98,6 +107,14 @@ async function deliver(reply: CommandReply, respond: RespondFn, client: webApi.W
   await respond({ response_type: "ephemeral", replace_original: false, text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
 }
 
+/** `/firewatch probe`: the incident's probes on its own host, with that host's Docker daemon for container probes. */
+function probeOnDemand(deps: BotDeps, host: (name: string) => Host | undefined): NonNullable<CommandDeps["probe"]> {
+  return (stored, rules) => {
+    const dockerHost = deps.probeDockerHost?.(stored.incident.host ?? "local");
+    return runIncidentProbes(stored, rules, { host, clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
+  };
+}
+
 export function createBot(config: SlackConfig, deps: BotDeps): Bot {
   const logger = slackLogger(deps.log);
   const clientOptions: webApi.WebClientOptions = {
@@ -150,6 +167,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     ...(deps.draft === undefined ? {} : { draft: deps.draft }),
     log: deps.log,
     ...(deps.jobsText ? { jobsText: deps.jobsText } : {}),
+    ...(deps.probeHosts === undefined ? {} : { probe: probeOnDemand(deps, deps.probeHosts) }),
     // A person acted: update the post now rather than at the next loop.
     onChange: refresh,
   };

@@ -1,13 +1,13 @@
-// `/firewatch list|show|report|ack|resolve|silence|jobs|help`: text in, a reply out; bad input gets usage, never a stack.
+// `/firewatch list|show|report|ack|resolve|silence|jobs|probe|help`: text in, a reply out; bad input gets usage, never a stack.
 import type { Logger } from "pino";
 import { isFirewatchError } from "../errors.js";
 import { renderMarkdown, type ReportProse } from "../report/index.js";
 import type { Incident } from "../incidents/index.js";
 import type { Rule } from "../rules/index.js";
-import type { Store, StoredIncident } from "../store/index.js";
+import type { Store, StoredIncident, StoredProbe } from "../store/index.js";
 import { formatDuration, formatIso, parseDuration, type Clock } from "../time.js";
 import { checkAccess, SUBCOMMANDS, type SlackAccess, type Subcommand } from "./access.js";
-import { incidentMessage, type Block } from "./blocks.js";
+import { incidentMessage, probesMessage, type Block } from "./blocks.js";
 import { NO_QUEUE_CONFIGURED } from "./jobs-text.js";
 import { codeBlockMrkdwn, escapeMrkdwn, escapeMrkdwnInline, SLACK_LIMITS, truncate } from "./mrkdwn.js";
 
@@ -34,7 +34,12 @@ export interface CommandDeps {
    * template report. `report` renders whatever comes back: the template stays complete either way.
    */
   readonly draft?: (incident: Incident, rules: ReadonlyMap<string, Rule>) => Promise<{ prose?: ReportProse; note?: string }>;
-  /** A person changed this incident (ack, resolve): its post should be updated. */
+  /**
+   * Runs the incident's probes again now on the configured hosts (src/probes runIncidentProbes), for `probe`; without
+   * it `probe` answers PROBES_OFF: the bot was started without firewatch.yaml's hosts.
+   */
+  readonly probe?: (stored: StoredIncident, rules: ReadonlyMap<string, Rule>) => Promise<readonly StoredProbe[]>;
+  /** A person changed this incident (ack, resolve, probe): its post should be updated. */
   readonly onChange?: (incidentId: string) => unknown;
   readonly log?: Logger;
 }
@@ -58,9 +63,13 @@ export const USAGE = [
   "• `ack ID` / `resolve ID` — acknowledge or resolve an incident",
   "• `silence RULE|ID DURATION` — e.g. `silence eaddrinuse_loop 2h` or `silence fw-1a2b3c4d 30m`",
   "• `jobs` — failed jobs now (the configured queues) and incidents about them",
+  "• `probe ID` — run the incident's read-only probes again now; the post and report show the new results",
   "• `help` — this text",
   "IDs look like `fw-1a2b3c4d` (see `list`).",
 ].join("\n");
+
+/** `probe`'s answer when the bot was given no hosts to probe on. */
+export const PROBES_OFF = "Probes need firewatch.yaml's hosts: run `firewatch bot --config firewatch.yaml` or `firewatch watch --config firewatch.yaml`.";
 
 const usage = (problem?: string): CommandReply => ({ text: problem ? `${problem}\n\n${USAGE}` : USAGE });
 const isSubcommand = (s: string): s is Subcommand => (SUBCOMMANDS as readonly string[]).includes(s);
@@ -129,6 +138,21 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
         ...(drafted.note === undefined ? {} : { proseNote: drafted.note }),
       });
       return { text: `Incident report for \`${id}\``, file: { filename: `${found.incident.id}.md`, title: `Incident report ${found.incident.id}`, content } };
+    }
+    case "probe": {
+      const id = needId();
+      if (typeof id !== "string") return id;
+      if (deps.probe === undefined) return { text: `⚠️ ${PROBES_OFF}` };
+      const found = await findIncident(deps.store, id);
+      if (isReply(found)) return found;
+      const results = await deps.probe(found, await deps.rules());
+      if (results.length === 0) return { text: `No rule of \`${found.incident.id}\` names a probe: nothing to run.` };
+      // Stored like the daemon's own run: the post shows them and the poster threads this set once.
+      const saved = await deps.store.setProbes(found.incident.fingerprint, results);
+      await deps.onChange?.(saved.incident.id);
+      const failed = results.filter((p) => !p.ok).length;
+      const head = `${failed === 0 ? "✅" : "❌"} ${results.length} probe(s) run again for \`${saved.incident.id}\` by <@${who.userId}>: ${failed} failed.`;
+      return { text: head, blocks: [{ type: "context", elements: [{ type: "mrkdwn", text: head }] }, ...probesMessage(saved).blocks] };
     }
     case "ack":
     case "resolve": {
