@@ -1,5 +1,7 @@
 // What `firewatch bot` and `firewatch watch` start when Slack is configured: the app, its receiver, buttons and the poster.
+import { openHost, type Host, type HostConfig } from "../hosts/index.js";
 import type { UpsertResult } from "../store/index.js";
+import type { Clock } from "../time.js";
 import type { SlackGuard } from "./action-clicks.js";
 import { createBot, type BotDeps } from "./app.js";
 import type { SlackConfig } from "./config.js";
@@ -14,19 +16,56 @@ export interface SlackService {
   stop(): Promise<void>;
 }
 
+/** What startSlack takes: the bot's deps, the guard, and firewatch.yaml's hosts when no opened ones are passed. */
+export type SlackServiceDeps = BotDeps & {
+  guard?: SlackGuard;
+  /**
+   * firewatch.yaml's hosts, for `/firewatch probe` when `probeHosts` is not given (`firewatch bot --config`): each is
+   * opened on its first probe and closed by stop(). A daemon that opened its hosts passes `probeHosts` instead.
+   */
+  hosts?: Readonly<Record<string, HostConfig>>;
+};
+
+/** The configured hosts, each opened on its first command ("local" is this machine even when not listed). */
+function lazyProbeHosts(hosts: Readonly<Record<string, HostConfig>>, clock: Clock): { host(name: string): Host | undefined; close(): Promise<void> } {
+  const opened = new Map<string, Promise<Host>>();
+  return {
+    host(name) {
+      const entry = hosts[name] ?? (name === "local" ? { kind: "local" as const } : undefined);
+      if (entry === undefined) return undefined;
+      const get = (): Promise<Host> => {
+        let p = opened.get(name);
+        if (p === undefined) opened.set(name, (p = openHost(name, entry, { clock })));
+        return p;
+      };
+      return { name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close() };
+    },
+    close: async () => void (await Promise.allSettled([...opened.values()].map(async (p) => (await p).close()))),
+  };
+}
+
 /**
  * Starts Slack: checks the token (auth.test), starts the receiver, registers /firewatch and the buttons (remediation
  * ones only with `guard`), and runs the poster every `config.poll` ms. `/firewatch jobs` reads `config.jobs` queues
- * unless `deps.jobsText` is given. Rejects when Slack refuses the token or the port is taken.
+ * unless `deps.jobsText` is given. `/firewatch probe` runs on `deps.probeHosts`, else on `deps.hosts` opened lazily. Rejects when Slack refuses the token or the port is taken.
  */
-export async function startSlack(config: SlackConfig, deps: BotDeps & { guard?: SlackGuard }): Promise<SlackService> {
+export async function startSlack(config: SlackConfig, deps: SlackServiceDeps): Promise<SlackService> {
   const jobsText = deps.jobsText ?? (config.jobs ? createJobsText(config.jobs, { rules: deps.rules }) : undefined);
-  const bot = createBot(config, { ...deps, ...(jobsText ? { jobsText } : {}) });
+  const { hosts, ...botDeps } = deps;
+  const lazy = botDeps.probeHosts === undefined && hosts !== undefined ? lazyProbeHosts(hosts, deps.clock) : undefined;
+  const bot = createBot(config, { ...botDeps, ...(jobsText ? { jobsText } : {}), ...(lazy ? { probeHosts: (n: string) => lazy.host(n) } : {}) });
+  const stop = async () => {
+    try {
+      await bot.stop();
+    } finally {
+      await lazy?.close();
+    }
+  };
   let port: number | undefined;
   try {
     port = await bot.start();
   } catch (e) {
-    await bot.stop().catch(() => undefined);
+    await stop().catch(() => undefined);
     throw e;
   }
   bot.runPoster(config.poll);
@@ -46,6 +85,6 @@ export async function startSlack(config: SlackConfig, deps: BotDeps & { guard?: 
         })
         .catch((e: unknown) => log.warn({ err: e }, "A poster flush failed; the loop retries."));
     },
-    stop: () => bot.stop(),
+    stop,
   };
 }

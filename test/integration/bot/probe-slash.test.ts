@@ -6,6 +6,8 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBot, type Bot } from "../../../src/bot/app.js";
 import { SlackConfigSchema } from "../../../src/bot/config.js";
+import { startSlack, type SlackService } from "../../../src/bot/slack-service.js";
+import { PROBES_OFF } from "../../../src/bot/slash-command.js";
 import { signSlackRequest } from "../../../src/bot/verify.js";
 import { runAnalyze } from "../../../src/cli/analyze.js";
 import { LocalHost } from "../../../src/hosts/index.js";
@@ -70,7 +72,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
   });
 
   /** Sends `/firewatch TEXT` signed as Slack signs it; the HTTP answer's time and the response_url answer. */
-  async function slash(text: string, user = "U0ALICE"): Promise<{ ms: number; status: number; reply: Record<string, unknown> }> {
+  async function slash(text: string, user = "U0ALICE", to = url): Promise<{ ms: number; status: number; reply: Record<string, unknown> }> {
     seq += 1;
     const responseId = `probe-${seq}`;
     const body = new URLSearchParams({
@@ -79,7 +81,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
     }).toString();
     const timestamp = String(Math.floor(Date.now() / 1000));
     const started = performance.now();
-    const res = await fetch(url, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": timestamp, "x-slack-signature": signSlackRequest(SECRET, timestamp, body) } });
+    const res = await fetch(to, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": timestamp, "x-slack-signature": signSlackRequest(SECRET, timestamp, body) } });
     await res.text();
     const ms = performance.now() - started;
     const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === responseId)?.body, 30_000);
@@ -113,5 +115,31 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
   test("an unknown id and a missing id are answered with a sentence", async () => {
     expect((await slash("probe fw-00000000")).reply["text"]).toContain("No incident `fw-00000000`");
     expect((await slash("probe")).reply["text"]).toContain("`probe` takes one incident id.");
+  });
+
+  describe("startSlack, as `firewatch bot --config` starts it", () => {
+    const services: SlackService[] = [];
+    afterAll(async () => {
+      for (const svc of services) await svc.stop();
+    });
+    const start = async (hosts?: Record<string, { kind: "local" }>) => {
+      const config = SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH }, poll: 60_000 });
+      const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
+      const svc = await startSlack(config, { store, clock: systemClock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules), ...(hosts ? { hosts } : {}) });
+      services.push(svc);
+      return `http://127.0.0.1:${svc.port}/slack/events`;
+    };
+
+    test("with firewatch.yaml's hosts it opens the incident's host on the first probe", async () => {
+      const to = await start({ mithrandir: { kind: "local" } });
+      const { reply } = await slash(`probe ${id}`, "U0BOB", to);
+      expect(JSON.stringify(reply)).toContain(`held by PID ${process.pid}`);
+      expect(reply["text"]).toContain("by <@U0BOB>");
+    });
+
+    test("without hosts it says to start the bot with --config", async () => {
+      const to = await start();
+      expect((await slash(`probe ${id}`, "U0BOB", to)).reply["text"]).toBe(`⚠️ ${PROBES_OFF}`);
+    });
   });
 });
