@@ -19,10 +19,17 @@ export interface CompiledPattern {
   readonly literals: readonly string[] | undefined;
 }
 
+/** One `structured` alternative: each condition's field must be present in record.fields and match its regex. */
+export interface CompiledStructured {
+  readonly conditions: readonly { readonly name: string; readonly source: string; readonly regex: RegExp }[];
+}
+
 export interface CompiledPatternSet {
   readonly role: SignalRole;
   readonly field: FieldSelector;
   readonly any: readonly CompiledPattern[];
+  /** Tried after `any`, outside the prefilter (they read fields, not text); empty for most rules. */
+  readonly structured: readonly CompiledStructured[];
   readonly not: readonly RegExp[];
 }
 
@@ -90,11 +97,17 @@ export function compileRules(rules: readonly Rule[], origins?: ReadonlyMap<strin
         const ast = parseRegex(source);
         return { source, regex: new RegExp(source), linear: linearTwin(source), literals: usable(ast ? requiredLiterals(ast) : undefined) };
       });
+      const structured = (spec.structured ?? []).map((alt, i): CompiledStructured => ({
+        conditions: Object.entries(alt).map(([name, source]) => {
+          checkPattern(source, origin, `${path}.structured[${i}].${name}`, rule.id);
+          return { name, source, regex: new RegExp(source) };
+        }),
+      }));
       const not = spec.not.map((source, i) => {
         checkPattern(source, origin, `${path}.not[${i}]`, rule.id);
         return new RegExp(source);
       });
-      return { role, field: selector(spec.field), any, not };
+      return { role, field: selector(spec.field), any, structured, not };
     });
     return { id: rule.id, rule, sets };
   });

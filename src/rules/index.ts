@@ -1,8 +1,8 @@
 // The rule engine's public surface: load and validate rule files, compile them, match records, count lines.
-export { RuleSchema, RuleFileSchema, MatchSpec, Knowledge } from "./schema.js";
+export { RuleSchema, RuleFileSchema, MatchSpec, StructuredAlternative, Knowledge } from "./schema.js";
 export type { Rule, RuleKind, Severity, Aggregate } from "./schema.js";
 export type { Signal, SignalRole } from "./signal.js";
-export type { CompiledRule, CompiledPattern, CompiledPatternSet, FieldSelector, PatternOrigin } from "./compile.js";
+export type { CompiledRule, CompiledPattern, CompiledPatternSet, CompiledStructured, FieldSelector, PatternOrigin } from "./compile.js";
 export type { LocatedRule } from "./parse-rule-text.js";
 
 /** Reads one rule file (one rule or `rules: [...]`); errors name file, line and field. */
@@ -18,7 +18,7 @@ export { loadLocatedFile, loadLocatedDir, builtinRuleDir } from "./load.js";
 /** Builds regexes once, refuses unsafe ones (rule_unsafe), extracts prefilter literals. */
 export { compileRules, checkPattern, patternSets } from "./compile.js";
 /** (record) => Signal[]: prefilter, then only candidate regexes; synchronous, no compilation per line. */
-export { createMatcher, selectField, capturedFields, setMatches } from "./match.js";
+export { createMatcher, selectField, capturedFields, setMatches, structuredFields } from "./match.js";
 /** Matches an example line (as `text`) against a rule's main set. */
 export { testExample } from "./examples.js";
 /** Ad-hoc `id<TAB>regex` signatures (scan --patterns), checked like rule files. */

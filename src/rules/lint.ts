@@ -28,7 +28,7 @@ export function lintRules(rules: readonly CompiledRule[]): LintFinding[] {
       });
     });
     rule.rule.examples.forEach((ex, i) => {
-      const got = testExample(rule, ex.line);
+      const got = testExample(rule, ex.line, ex.structured);
       const path = `examples[${i}]`;
       if (got.matched !== ex.matches) {
         out.push({ ruleId: rule.id, level: "error", path, problem: `expected ${ex.matches ? "a match" : "no match"}, got ${got.matched ? "a match" : "none"}: ${JSON.stringify(ex.line)}` });

@@ -80,9 +80,12 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
     let signals: Signal[] | undefined;
     for (const { rule, set, group, first } of entries) {
       const text = group.text;
-      if (text === undefined) continue;
-      const m = matchCandidates(set, text, group.stamp, first, e);
-      if (m) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: capturedFields(m) });
+      const m = text === undefined ? undefined : matchCandidates(set, text, group.stamp, first, e);
+      let fields = m ? capturedFields(m) : undefined;
+      // Structured alternatives come after the text ones, outside the prefilter: a record both forms match is one
+      // signal. A text that a `not` vetoed vetoes them too (structuredFields checks the same text).
+      if (fields === undefined && set.structured.length > 0) fields = structuredFields(set, record.fields, text);
+      if (fields) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields });
     }
     return signals ?? [];
   };
@@ -97,8 +100,32 @@ function matchCandidates(set: CompiledPatternSet, text: string, stamp: Uint32Arr
     if (p === undefined || (p.literals !== undefined && stamp[first + k] !== epoch)) continue;
     const m = (long ? (p.linear ?? p.regex) : p.regex).exec(text);
     if (m === null) continue;
-    for (const veto of set.not) if (veto.test(text)) return undefined;
-    return m;
+    return vetoed(set, text) ? undefined : m;
+  }
+  return undefined;
+}
+
+function vetoed(set: CompiledPatternSet, text: string | undefined): boolean {
+  if (text === undefined) return false;
+  for (const veto of set.not) if (veto.test(text)) return true;
+  return false;
+}
+
+/**
+ * The captures of the first `structured` alternative whose fields are all present and match, unless a `not` vetoes
+ * the set's text; undefined when none holds. `text` is the set's field of the record (undefined: nothing to veto).
+ */
+export function structuredFields(set: CompiledPatternSet, fields: Readonly<Record<string, string>>, text?: string): Record<string, string> | undefined {
+  next: for (const alt of set.structured) {
+    let out: Record<string, string> | undefined;
+    for (const c of alt.conditions) {
+      const v = Object.hasOwn(fields, c.name) ? fields[c.name] : undefined;
+      if (v === undefined) continue next;
+      const m = c.regex.exec(v);
+      if (m === null) continue next;
+      if (m.groups) for (const [k, g] of Object.entries(m.groups)) if (g !== undefined) (out ??= {})[k] = g;
+    }
+    return vetoed(set, text) ? undefined : (out ?? {});
   }
   return undefined;
 }
@@ -108,8 +135,7 @@ export function setMatches(set: CompiledPatternSet, text: string): RegExpExecArr
   for (const p of set.any) {
     const m = p.regex.exec(text);
     if (m === null) continue;
-    for (const veto of set.not) if (veto.test(text)) return undefined;
-    return m;
+    return vetoed(set, text) ? undefined : m;
   }
   return undefined;
 }

@@ -58,6 +58,12 @@ export function parseRuleText(text: string, file: string): LocatedRule[] {
         });
       check("any", spec.any);
       check("not", spec.not);
+      (spec.structured ?? []).forEach((alt, i) => {
+        for (const [name, source] of Object.entries(alt)) {
+          const path = [...prefix, setPath, "structured", i, name];
+          checkPattern(source, { file, line: lineOf(doc, counter, path) }, formatPath(path), rule.id);
+        }
+      });
     }
     out.push({ rule, file, line });
   }

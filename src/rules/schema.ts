@@ -16,14 +16,41 @@ const MatchField = z
   .default("text")
   .describe('What the regexes are matched against: "text" (the whole line; for JSON logs the message), "message", or "fields.NAME"');
 
+/** A structured field's name as a record carries it: journald's MESSAGE_ID, N_RESTARTS, UNIT, or a parser's `unit`. */
+const StructuredName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected a structured field name such as MESSAGE_ID or N_RESTARTS");
+
+/**
+ * One alternative over a record's structured fields: every listed field must be present and match its regex; the
+ * named groups of all of them become fields. It reads no text, so no literal of the text can rule it out.
+ */
+export const StructuredAlternative = z
+  .record(StructuredName, Regex)
+  .refine((m) => Object.keys(m).length > 0, "expected at least one FIELD: regex")
+  .describe(
+    "FIELD: regex, all of which must hold (e.g. MESSAGE_ID: '^5eb03494b6584870a536b337290809b3$', N_RESTARTS: '^(?<counter>\\d+)$'). " +
+      "Named groups become fields, as a text regex's do",
+  );
+export type StructuredAlternative = z.infer<typeof StructuredAlternative>;
+
 /** A pattern set: any of its regexes matching (and none of `not`) makes a signal. A bare string or list is shorthand for `any`. */
 const MatchObject = z
   .object({
-    any: z.array(Regex).min(1).describe("Regexes (JavaScript syntax); any one matching is a match. Named groups become fields"),
+    any: z.array(Regex).default([]).describe("Regexes (JavaScript syntax); any one matching is a match. Named groups become fields"),
+    structured: z
+      .array(StructuredAlternative)
+      .optional()
+      .describe(
+        "Alternatives over the record's structured fields (journald's MESSAGE_ID, N_RESTARTS, UNIT_RESULT...), tried after `any` " +
+          "when no regex of `any` matched: a record matching both forms is one match (one signal), its fields from the text. " +
+          "So a message worded differently (another systemd version, another language) is still recognised by its catalog id. " +
+          "The literal prefilter never skips them; `not` still vetoes them (against `field`); `scan --count`, which parses no " +
+          "format, counts `any` only",
+      ),
     not: z.array(Regex).default([]).describe("Regexes that veto a match (a healthy line that looks alike)"),
     field: MatchField,
   })
-  .strict();
+  .strict()
+  .refine((m) => m.any.length + (m.structured?.length ?? 0) > 0, { message: "expected at least one regex in `any` or one alternative in `structured`", path: ["any"] });
 export const MatchSpec = z.preprocess(
   (v) => (typeof v === "string" ? { any: [v] } : Array.isArray(v) ? { any: v } : v),
   MatchObject,
@@ -100,6 +127,10 @@ const Example = z
     line: z.string(),
     matches: z.boolean().default(true),
     fields: z.record(z.string(), z.string()).optional().describe("Fields the match must capture (a subset)"),
+    structured: z
+      .record(StructuredName, z.string())
+      .optional()
+      .describe("Structured fields the example record carries besides its text `line` (e.g. a journal entry's MESSAGE_ID, N_RESTARTS, UNIT)"),
   })
   .strict();
 

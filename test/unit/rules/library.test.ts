@@ -46,7 +46,7 @@ function sources(rule: Rule): string[] {
   const specs = [rule.match, rule.clears];
   if (rule.kind === "sequence") specs.push(rule.then);
   if (rule.kind === "absence") specs.push(rule.expect, rule.until);
-  return specs.flatMap((s) => (s ? s.any : []));
+  return specs.flatMap((s) => (s ? [...s.any, ...(s.structured ?? []).flatMap((alt) => Object.values(alt))] : []));
 }
 function capturedNames(rule: Rule): Set<string> {
   const names = new Set<string>();
@@ -93,7 +93,7 @@ describe("the built-in library", () => {
     const wrong: string[] = [];
     for (const c of compiled)
       for (const ex of c.rule.examples) {
-        const got = testExample(c, ex.line);
+        const got = testExample(c, ex.line, ex.structured);
         if (got.matched !== ex.matches) wrong.push(`${c.id}: ${ex.matches ? "missed" : "wrongly matched"} ${JSON.stringify(ex.line)}`);
         else if (ex.matches && ex.fields)
           for (const [k, v] of Object.entries(ex.fields))
@@ -422,6 +422,43 @@ describe("the library through the correlator (counts, derived fields, tables)", 
     const loop = only(fs, "systemd_restart_loop");
     expect(loop).toMatchObject({ count: 5, state: "firing", fields: expect.objectContaining({ unit: "palantir", counter: "485" }) });
     expect(loop.cadence?.medianMs).toBe(13_000);
+    expect(only(fs, "systemd_unit_failed")).toMatchObject({ count: 5, fields: expect.objectContaining({ status: "1/FAILURE", result: "exit-code" }) });
+  });
+
+  /** systemd's journal entries of one failed start (catalog ids from /usr/lib/systemd/catalog/systemd.catalog). */
+  function journalFailure(sec: number, n: number, german: boolean, unitKey = "UNIT"): [number, string, Record<string, string>][] {
+    const u = { [unitKey]: "palantir.service" };
+    return [
+      [sec, german ? "palantir.service: Hauptprozess beendet, code=exited, status=1/FAILURE" : "palantir.service: Main process exited, code=exited, status=1/FAILURE",
+        { MESSAGE_ID: "98e322203f7a4ed290d09fe03c09fe15", ...u, EXIT_CODE: "exited", EXIT_STATUS: "1", PRIORITY: "5" }],
+      [sec, german ? "palantir.service: Fehlgeschlagen mit Ergebnis »exit-code«." : "palantir.service: Failed with result 'exit-code'.",
+        { MESSAGE_ID: "d9b373ed55a64feb8242e02dbe79a49c", ...u, UNIT_RESULT: "exit-code", PRIORITY: "4" }],
+      [sec + 0.2, german ? `palantir.service: Geplanter Neustart-Auftrag, Neustartzähler steht bei ${n}.` : `palantir.service: Scheduled restart job, restart counter is at ${n}.`,
+        { MESSAGE_ID: "5eb03494b6584870a536b337290809b3", ...u, N_RESTARTS: String(n), PRIORITY: "6" }],
+    ];
+  }
+  function journalFindings(entries: readonly [number, string, Record<string, string>][]): Finding[] {
+    const correlator = createCorrelator(rules);
+    for (const [i, [sec, text, fields]] of entries.entries())
+      for (const s of match({ ...record(text, i + 1, T0 + sec * 1000), fields, format: "journal-json" })) correlator.push(s);
+    return correlator.findings();
+  }
+
+  test.each([["UNIT"], ["USER_UNIT"]])("a German journal's restart loop is recognised by MESSAGE_ID, unit and counter from %s and N_RESTARTS", (unitKey) => {
+    const fs = journalFindings([0, 1, 2, 3, 4].flatMap((i) => journalFailure(i * 13, 481 + i, true, unitKey)));
+    const loop = only(fs, "systemd_restart_loop");
+    expect(loop).toMatchObject({ count: 5, state: "firing", fields: expect.objectContaining({ unit: "palantir", counter: "485" }) });
+    expect(loop.cadence?.medianMs).toBe(13_000);
+    expect(only(fs, "systemd_unit_failed")).toMatchObject({ count: 5, fields: expect.objectContaining({ unit: "palantir", code: "exited", status: "1", result: "exit-code" }) });
+  });
+
+  test("an English journal entry matching both the text and its MESSAGE_ID counts once", () => {
+    const entries = [0, 1, 2, 3, 4].flatMap((i) => journalFailure(i * 13, 481 + i, false));
+    const signals = entries.flatMap(([sec, text, fields], i) => match({ ...record(text, i + 1, T0 + sec * 1000), fields }));
+    expect(signals.filter((s) => s.ruleId === "systemd_restart_loop")).toHaveLength(5);
+    const fs = journalFindings(entries);
+    expect(only(fs, "systemd_restart_loop")).toMatchObject({ count: 5, fields: expect.objectContaining({ unit: "palantir", counter: "485" }) });
+    // The text's own fields win: "1/FAILURE" as the text says, not the bare EXIT_STATUS.
     expect(only(fs, "systemd_unit_failed")).toMatchObject({ count: 5, fields: expect.objectContaining({ status: "1/FAILURE", result: "exit-code" }) });
   });
 

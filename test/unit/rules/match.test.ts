@@ -101,21 +101,33 @@ describe("testExample", () => {
 
 describe("createMatcher equals running every set on every record (property)", () => {
   test("the prefilter never changes the signals, on the built-in library", async () => {
-    const { loadBuiltinRules, setMatches, capturedFields, selectField } = await import("../../../src/rules/index.js");
+    const { loadBuiltinRules, setMatches, capturedFields, selectField, structuredFields } = await import("../../../src/rules/index.js");
     const compiled = compileRules(await loadBuiltinRules());
     const match = createMatcher(compiled);
     const literals = [...new Set(compiled.flatMap((r) => r.sets.flatMap((s) => s.any.flatMap((p) => p.literals ?? []))))];
     const examples = compiled.flatMap((r) => r.rule.examples.map((e) => e.line));
     const piece = fc.oneof(fc.constantFrom(...literals), fc.constantFrom(...examples), fc.string({ maxLength: 6 }), fc.constantFrom(" ", ":", "9003", "\n"));
+    // Structured fields: the library's own examples' (journal entries), each possibly missing one field.
+    const structured = compiled.flatMap((r) => r.rule.examples.flatMap((e) => (e.structured ? [e.structured] : [])));
+    expect(structured.length).toBeGreaterThan(0);
+    const fieldsArb = fc.oneof(
+      fc.constant({}),
+      fc.tuple(fc.constantFrom(...structured), fc.nat()).map(([f, k]) => {
+        const keys = Object.keys(f);
+        const drop = k % (keys.length + 1) < keys.length ? keys[k % (keys.length + 1)] : undefined;
+        return Object.fromEntries(Object.entries(f).filter(([name]) => name !== drop));
+      }),
+    );
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 6 }), fc.constantFrom("web", "transcription-palantir", "nginx"), (parts, service) => {
+      fc.property(fc.array(piece, { maxLength: 6 }), fc.constantFrom("web", "transcription-palantir", "nginx"), fieldsArb, (parts, service, fields) => {
         const text = parts.join("");
-        const rec = record(text, { service });
+        const rec = record(text, { service, fields });
         const want = compiled.flatMap((r) =>
           r.sets.flatMap((s) => {
             const subject = selectField(rec, s.field);
             const m = subject === undefined ? undefined : setMatches(s, subject);
-            return m ? [{ ruleId: r.id, role: s.role, fields: capturedFields(m) }] : [];
+            const f = m ? capturedFields(m) : structuredFields(s, rec.fields, subject);
+            return f ? [{ ruleId: r.id, role: s.role, fields: f }] : [];
           }),
         );
         expect(match(rec).map((s) => ({ ruleId: s.ruleId, role: s.role, fields: s.fields }))).toEqual(want);
