@@ -1,0 +1,122 @@
+// `firewatch act ACTION --incident ID`: request → confirm → authorize → wait for approval → execute → resolve.
+import { ACTIONS, ActionId, suggestParams, type ExecutionOutcome } from "../actions/index.js";
+import { FirewatchError } from "../errors.js";
+import type { Store, StoredIncident } from "../store/index.js";
+import { formatIso } from "../time.js";
+import { awaitHandoff } from "./act-handoff.js";
+import { ACT_EXIT, confirm, line, planText, refused, report, result, say } from "./act-output.js";
+import { openSession, osActor, requester, type ActIo, type CommonFlags, type Session } from "./act-session.js";
+
+export interface RequestFlags extends CommonFlags {
+  jobsRedis?: string;
+  incident?: string;
+  param: string[];
+  host?: string;
+  dryRun?: boolean;
+  wait: boolean;
+}
+
+function parseParams(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    if (eq <= 0) throw new FirewatchError("usage", `--param ${JSON.stringify(p)}: expected KEY=VALUE`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** After a run: a done fix resolves the incident (with a note) when the action is one its rules name as their fix. */
+async function settle(io: ActIo, f: CommonFlags, s: Session, o: ExecutionOutcome, actor: string): Promise<void> {
+  if (o.status !== "done") return;
+  const stored = await s.store.get(o.plan.incident);
+  if (!stored || stored.status === "resolved") return;
+  const { loadRules } = await import("../rules/index.js");
+  const rules = new Map((await loadRules({ dirs: s.config.rules.dirs })).map((r) => [r.id, r]));
+  const fix = stored.incident.findings.some((f) => rules.get(f.rule)?.actions.includes(o.plan.action) === true);
+  if (!fix) return;
+  await s.store.resolve(o.plan.incident, actor, `${o.plan.action} on ${o.plan.host}: ${o.postcondition.observed}`);
+  say(io, f, `${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
+}
+
+/** Executes a grant, prints the outcome and settles the incident; shared with `act approve`. */
+export async function run(io: ActIo, s: Session, f: CommonFlags, grant: string, actor: string): Promise<void> {
+  const o = await s.kit.guard.execute(grant, s.kit.executor);
+  report(io, f, o);
+  await settle(io, f, s, o, actor);
+}
+
+export async function request(io: ActIo, actionText: string, f: RequestFlags): Promise<void> {
+  const id = ActionId.safeParse(actionText);
+  if (!id.success) throw new FirewatchError("usage", `unknown action ${JSON.stringify(actionText)}`, { hint: `one of: ${Object.keys(ACTIONS).join(", ")}, or \`act approve ID\`` });
+  if (!f.incident) throw new FirewatchError("usage", "--incident ID is required");
+  const action = ACTIONS[id.data];
+  const incident = f.incident;
+  const incidentRules = async (store: Store) => new Set((await store.get(incident))?.incident.findings.map((x) => x.rule) ?? []);
+  // clean_failed_jobs: --jobs-redis, else the queues of firewatch.yaml's bullmq sources.
+  const jobsFor = id.data === "clean_failed_jobs" ? { url: f.jobsRedis ?? io.env.FIREWATCH_JOBS_REDIS, rules: incidentRules } : undefined;
+  const s = await openSession(io, f, jobsFor);
+  try {
+    const stored: StoredIncident | undefined = await s.store.get(f.incident);
+    if (!stored) throw new FirewatchError("usage", `no incident ${JSON.stringify(f.incident)} in the store`, { hint: "`firewatch incidents list` shows them" });
+    const host = f.host ?? stored.incident.host ?? "local";
+    if (!(host in s.config.hosts)) {
+      throw new FirewatchError("usage", `host ${JSON.stringify(host)} is not in the hosts of firewatch.yaml (known: ${Object.keys(s.config.hosts).join(", ") || "none"})`, { hint: "add it under hosts:, or pick one with --host" });
+    }
+    const suggested = suggestParams(id.data, { service: stored.incident.service, findings: stored.incident.findings, probes: stored.probes });
+    const given = parseParams(f.param);
+    const params: Record<string, string> = { ...Object.fromEntries(Object.entries(suggested).map(([k, v]) => [k, v.value])), ...given };
+    const from: Record<string, string> = { ...Object.fromEntries(Object.entries(suggested).map(([k, v]) => [k, v.from])), ...Object.fromEntries(Object.keys(given).map((k) => [k, "--param"])) };
+    // Seed 000: no stored probe named the PID yet, so ask port_owner now (read-only) who holds the port.
+    if (id.data === "kill_port_owner" && params["pid"] === undefined && params["port"] !== undefined) {
+      const holder = await s.kit.probes.portHolder(host, params["port"], params["unit"], params["container"]).catch(() => undefined);
+      const mine = holder && (params["container"] !== undefined ? holder.inContainer : holder.inUnit);
+      if (holder && mine === false) {
+        params["pid"] = holder.pid;
+        from["pid"] = `probe port_owner now: ${holder.command}`;
+      }
+    }
+    const parsed = action.params.safeParse(params);
+    const shown = Object.entries(params).map(([k, v]) => `${k}=${v} (${from[k] ?? "?"})`).join("  ");
+    if (!parsed.success) {
+      // Shown, then refused by the guard itself below, so the refusal is audited like any other.
+      say(io, f, line("params", shown));
+    } else {
+      const pre = await action.precondition(parsed.data, host, s.kit.probes).catch((e: unknown) => ({ ok: false, observed: `could not check: ${e instanceof Error ? e.message : String(e)}` }));
+      say(io, f, planText({ action: id.data, host, incident: stored.incident.id, command: action.command(parsed.data, host), destructive: action.destructive, params: parsed.data }, [["params", shown], ["now", `${pre.ok ? "" : "precondition does NOT hold: "}${pre.observed}`]]));
+    }
+    const token = s.kit.tokens.issueToken({ incident: stored.incident.id, action: id.data, params, host }, s.kit.config.tokenTtl);
+    if (f.dryRun) {
+      const d = await s.kit.guard.authorize({ token, requester: requester(), dryRun: true });
+      if (d.kind === "refused") return refused(io, f, d);
+      if (d.kind === "allowed") return report(io, f, await s.kit.guard.execute(d.grant, s.kit.executor));
+      return;
+    }
+    if (parsed.success) await confirm(io, f, action.destructive ? "Ask a second person to approve this?" : "Run it?");
+    const d = await s.kit.guard.authorize({ token, requester: requester() });
+    if (d.kind === "refused") return refused(io, f, d);
+    if (d.kind === "allowed") return await run(io, s, f, d.grant, osActor());
+    const requested = `approval ${d.approvalId} requested by ${osActor()}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
+    const pending = { status: "pending", approvalId: d.approvalId, expiresAt: d.expiresAt };
+    if (!f.wait || !s.shared) {
+      const why = f.wait ? "not waiting: the file store admits one process at a time; the approver's firewatch will run it\n" : "not waiting (--no-wait): the approver's firewatch will run it\n";
+      return result(io, f, pending, requested + why, ACT_EXIT.pending);
+    }
+    say(io, f, `${requested}waiting for the approval (Ctrl-C stops waiting; the approver's firewatch then runs it)\n`);
+    const stop = new AbortController();
+    const onInt = () => stop.abort();
+    process.once("SIGINT", onInt);
+    try {
+      const grant = await awaitHandoff(io, s, d.approvalId, d.expiresAt, stop.signal);
+      if (grant === undefined) {
+        return result(io, f, pending, stop.signal.aborted ? "stopped waiting\n" : "no approval within the time limit\n", ACT_EXIT.pending);
+      }
+      say(io, f, "approved; running\n");
+      await run(io, s, f, grant, osActor());
+    } finally {
+      process.off("SIGINT", onInt);
+    }
+  } finally {
+    await s.close();
+  }
+}

@@ -1,0 +1,99 @@
+// What one `firewatch act` run works with: its io, the OS user it acts as, and the config/store/hosts/guard session.
+import { userInfo } from "node:os";
+import { createGuardKit, dockerHostOf, type GuardKit, type Requester } from "../actions/index.js";
+import { loadConfig, type FirewatchConfig } from "../config/index.js";
+import { openHost, type Host } from "../hosts/index.js";
+import { openStore, parseStoreSpec, type Store } from "../store/index.js";
+import { systemClock, type Clock } from "../time.js";
+import { openActJobs, type ActJobs, type ActJobsRequest } from "./act-jobs.js";
+
+/** Where the command reads and writes; tests pass their own. */
+export interface ActIo {
+  readonly stdout: { write(s: string): unknown };
+  /** Where the plan and progress go with --format json (stdout then carries one JSON object); default stderr. */
+  readonly stderr?: { write(s: string): unknown };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly clock: Clock;
+  readonly setExitCode: (code: number) => void;
+}
+
+export const defaultIo = (setExitCode: (c: number) => void): ActIo => ({ stdout: process.stdout, stdin: process.stdin, env: process.env, clock: systemClock, setExitCode });
+
+/** The flags every `act` form takes. */
+export interface CommonFlags {
+  config?: string;
+  store?: string;
+  namespace: string;
+  yes?: boolean;
+  format: "text" | "json";
+}
+
+/**
+ * The OS user this process runs as (uid → passwd), never $USER: the environment is the caller's to set, and a second
+ * person must be a second account. Without a passwd entry: "cli:uid:1234".
+ */
+export function osActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:uid:${process.getuid?.() ?? "unknown"}`;
+  }
+}
+
+/** The CLI's requester: the OS user, no groups, channel "cli" (list "cli" in an action's channels to allow the CLI). */
+export const requester = (): Requester => ({ user: osActor(), groups: [], channel: "cli" });
+
+export interface Session {
+  readonly config: FirewatchConfig;
+  /** A file store admits one process at a time: a waiting requester would lock the approver out. */
+  readonly shared: boolean;
+  readonly store: Store;
+  readonly kit: GuardKit;
+  readonly close: () => Promise<void>;
+}
+
+/** Loads the config, opens the store and the configured hosts (lazily), and wires the guard; close() releases all. */
+export async function openSession(io: ActIo, f: CommonFlags, jobsFor?: ActJobsRequest): Promise<Session> {
+  const config = await loadConfig({ file: f.config, env: io.env });
+  const spec = parseStoreSpec(f.store ?? config.store.url ?? io.env.FIREWATCH_STORE, io.env);
+  const store = await openStore(spec, { clock: io.clock }, { namespace: f.namespace, unavailableAfterMs: 5_000 });
+  const hosts = new Map<string, Promise<Host>>();
+  const opened: Host[] = [];
+  const hostOf = (name: string): Host | undefined => {
+    const entry = config.hosts[name];
+    if (!entry) return undefined;
+    // Host.exec is async anyway: hand out a host that opens the real one on first use (SSH keys are read then).
+    let p = hosts.get(name);
+    if (!p) {
+      p = openHost(name, entry, { clock: io.clock }).then((h) => (opened.push(h), h));
+      hosts.set(name, p);
+    }
+    const ready = p;
+    return {
+      name,
+      exec: async (argv, opts) => (await ready).exec(argv, opts),
+      spawn: async (argv, opts) => (await ready).spawn(argv, opts),
+      close: async () => (await ready).close(),
+    };
+  };
+  let jobs: ActJobs | undefined;
+  try {
+    jobs = jobsFor ? await openActJobs(jobsFor, { config, store, actor: osActor(), host: hostOf }) : undefined;
+    const kit = await createGuardKit({
+      config: config.guard, store, clock: io.clock, host: hostOf,
+      // Each host's container questions and docker commands go to the daemon its docker source reads.
+      dockerHost: dockerHostOf(config), ...(jobs === undefined ? {} : { jobs }),
+    });
+    const close = async () => {
+      await Promise.all(opened.map((h) => h.close()));
+      await jobs?.close();
+      await store.close();
+    };
+    return { config, store, kit, shared: spec.kind === "redis", close };
+  } catch (e) {
+    await jobs?.close();
+    await store.close();
+    throw e;
+  }
+}
