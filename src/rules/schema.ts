@@ -43,7 +43,7 @@ const MatchObject = z
         "Alternatives over the record's structured fields (journald's MESSAGE_ID, N_RESTARTS, UNIT_RESULT...), tried after `any` " +
           "when no regex of `any` matched: a record matching both forms is one match (one signal), its fields from the text. " +
           "So a message worded differently (another systemd version, another language) is still recognised by its catalog id. " +
-          "The literal prefilter never skips them; `not` still vetoes them (against `field`); `scan --count`, which parses no " +
+          "The literal prefilter never skips them; `not` still vetoes them (against `field`); `scan`, which parses no " +
           "format, counts `any` only",
       ),
     not: z.array(Regex).default([]).describe("Regexes that veto a match (a healthy line that looks alike)"),

@@ -9,7 +9,7 @@ describe("the rule format's documentation", () => {
   test("names every kind and the keys rule authors need", () => {
     const md = ruleSchemaMarkdown();
     for (const kind of ["threshold", "sequence", "absence", "recurrence"]) expect(md).toContain(`## \`kind: ${kind}\``);
-    for (const key of ["`match.any`", "`group_by`", "`knowledge.immediate_actions.commands`", "`threshold.within`", "`until`", "`recurrence.tolerance`"]) {
+    for (const key of ["`match.any`", "`group_by`", "`knowledge.immediate_actions.commands`", "`threshold.within`", "`until`", "`recurrence.tolerance`", "`match.structured`", "`examples.structured`"]) {
       expect(md).toContain(key);
     }
   });
