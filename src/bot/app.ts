@@ -8,7 +8,7 @@ import { offerActions, type GuardConfig } from "../actions/index.js";
 import type { Host } from "../hosts/index.js";
 import { runIncidentProbes } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
-import type { Store, StoredIncident } from "../store/index.js";
+import type { Store, StoredIncident, StoredProbe } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { remediationBlocks, type RemediationOffer } from "./action-blocks.js";
 import { registerRemediation, type SlackGuard } from "./action-clicks.js";
@@ -107,11 +107,21 @@ async function deliver(reply: CommandReply, respond: RespondFn, client: webApi.W
   await respond({ response_type: "ephemeral", replace_original: false, text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
 }
 
-/** `/firewatch probe`: the incident's probes on its own host, with that host's Docker daemon for container probes. */
+/**
+ * `/firewatch probe`: the incident's probes on its own host, with that host's Docker daemon for container probes. A
+ * second request for an incident whose probes are running gets the same run: a few people typing it at once (or one
+ * person impatient) must not multiply the commands run on a production host.
+ */
 function probeOnDemand(deps: BotDeps, host: (name: string) => Host | undefined): NonNullable<CommandDeps["probe"]> {
+  const running = new Map<string, Promise<StoredProbe[]>>();
   return (stored, rules) => {
+    const fp = stored.incident.fingerprint;
+    const inFlight = running.get(fp);
+    if (inFlight) return inFlight;
     const dockerHost = deps.probeDockerHost?.(stored.incident.host ?? "local");
-    return runIncidentProbes(stored, rules, { host, clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
+    const run = runIncidentProbes(stored, rules, { host, clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) }).finally(() => running.delete(fp));
+    running.set(fp, run);
+    return run;
   };
 }
 

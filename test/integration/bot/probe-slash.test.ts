@@ -1,6 +1,7 @@
 // `/firewatch probe ID` through the signed HTTP receiver: real probes on this machine, stored, answered, threaded.
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,7 +11,7 @@ import { startSlack, type SlackService } from "../../../src/bot/slack-service.js
 import { PROBES_OFF } from "../../../src/bot/slash-command.js";
 import { signSlackRequest } from "../../../src/bot/verify.js";
 import { runAnalyze } from "../../../src/cli/analyze.js";
-import { LocalHost } from "../../../src/hosts/index.js";
+import { LocalHost, type Host } from "../../../src/hosts/index.js";
 import { loadRules } from "../../../src/rules/index.js";
 import { FileStore, type Store } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
@@ -22,24 +23,33 @@ const SECRET = "test-signing-secret-0123456789";
 const CH = "C0ONCALL";
 const missing = ["ss", "ps"].map((p) => requireProgram(p, p)).find((a) => a.missing)?.missing;
 
+/** A node net server on every address (dual-stack: nothing else can hold the port on ::1 beside it); says when it listens. */
+const LISTENER = 'const s = require("node:net").createServer(); s.listen(Number(process.argv[1]), () => process.stdout.write("listening\\n"));';
+
 describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? ""}`, () => {
   let slack: FakeSlack;
   let dir: { path: string; remove(): Promise<void> };
   let store: Store;
   let bot: Bot;
   let url = "";
-  let server: Server;
+  let server: ChildProcess;
+  let pid = 0;
   let port = 0;
   let id = "";
   let seq = 0;
   const local = new LocalHost({ name: "mithrandir" });
+  /** Commands run on "mithrandir", counted. */
+  let commands = 0;
+  const counted: Host = { name: "mithrandir", exec: (argv, o) => ((commands += 1), local.exec(argv, o)), spawn: (argv, o) => local.spawn(argv, o), close: () => local.close() };
 
   beforeAll(async () => {
     slack = await startFakeSlack();
     dir = await makeTempDir("probe-slash");
     port = await freePort();
-    server = createServer();
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    // The listener is a process of its own: in this one, a child between fork and exec holds the socket for a moment too.
+    server = spawn(process.execPath, ["-e", LISTENER, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+    await once(server.stdout ?? server, "data");
+    pid = server.pid ?? 0;
     // Seed 000's journal with its port moved to the one our listener holds; its host mithrandir is this machine.
     const journal = join(dir.path, "journal.log");
     await writeFile(journal, (await readFile(join(SEED_000, "journal.log"), "utf8")).replaceAll("9003", String(port)));
@@ -55,7 +65,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
     const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
     bot = createBot(config, {
       store, clock: systemClock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules),
-      probeHosts: (name) => (name === "mithrandir" ? local : undefined),
+      probeHosts: (name) => (name === "mithrandir" ? counted : undefined),
     });
     url = `http://127.0.0.1:${await bot.start()}/slack/events`;
     // The incident's post exists, as the poster loop would have made it: the probe results go in its thread.
@@ -67,7 +77,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
     await store.close();
     await local.close();
     await slack.close();
-    await new Promise((r) => server.close(r));
+    server.kill();
     await dir.remove();
   });
 
@@ -95,14 +105,26 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
     expect(ms).toBeLessThan(3000);
     const all = JSON.stringify(reply);
     expect(reply["text"]).toMatch(new RegExp(`probe\\(s\\) run again for \`${id}\` by <@U0ALICE>`));
-    expect(all).toContain(`held by PID ${process.pid}`);
+    expect(all).toContain(`held by PID ${pid}`);
     expect(all).toContain("unit_status on mithrandir");
     const stored = await store.get(id);
-    expect(stored?.probes.find((p) => p.probe === "port_owner")).toMatchObject({ ok: true, host: "mithrandir", data: { pid: process.pid } });
+    expect(stored?.probes.find((p) => p.probe === "port_owner")).toMatchObject({ ok: true, host: "mithrandir", data: { pid } });
     const post = stored?.slack;
     if (!post) throw new Error("the incident has no post");
     const thread = await slack.waitFor(() => slack.repliesTo(post.channel, post.ts).find((m) => (m.text ?? "").startsWith("Probe results")), 20_000);
-    expect(JSON.stringify(thread.blocks)).toContain(`held by PID ${process.pid}`);
+    expect(JSON.stringify(thread.blocks)).toContain(`held by PID ${pid}`);
+  });
+
+  test("two requests at once share one run: the host sees one run's commands", async () => {
+    commands = 0;
+    await slash(`probe ${id}`);
+    const once = commands;
+    expect(once).toBeGreaterThan(0);
+    commands = 0;
+    const [a, b] = await Promise.all([slash(`probe ${id}`), slash(`probe ${id}`, "U0ALICE")]);
+    expect(commands).toBe(once);
+    expect(JSON.stringify(a.reply)).toContain(`held by PID ${pid}`);
+    expect(JSON.stringify(b.reply)).toContain(`held by PID ${pid}`);
   });
 
   test("a user outside the probe allow-list is refused and nothing runs", async () => {
@@ -133,7 +155,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
     test("with firewatch.yaml's hosts it opens the incident's host on the first probe", async () => {
       const to = await start({ mithrandir: { kind: "local" } });
       const { reply } = await slash(`probe ${id}`, "U0BOB", to);
-      expect(JSON.stringify(reply)).toContain(`held by PID ${process.pid}`);
+      expect(JSON.stringify(reply)).toContain(`held by PID ${pid}`);
       expect(reply["text"]).toContain("by <@U0BOB>");
     });
 

@@ -1,6 +1,7 @@
 // `firewatch probe ID` against a real listener: seed 000's incident on a free port, probed again, stored and printed.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
@@ -26,9 +27,13 @@ group_by: [host, port]
 probes: [port_owner]
 `;
 
+/** A node net server on every address (dual-stack: nothing else can hold the port on ::1 beside it); says when it listens. */
+const LISTENER = 'const s = require("node:net").createServer(); s.listen(Number(process.argv[1]), () => process.stdout.write("listening\\n"));';
+
 describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, () => {
   let tmp: { path: string; remove(): Promise<void> };
-  let server: Server;
+  let server: ChildProcess;
+  let pid = 0;
   let port = 0;
   let storeDir = "";
   let config = "";
@@ -57,8 +62,10 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
   beforeAll(async () => {
     tmp = await makeTempDir("probe-cmd");
     port = await freePort();
-    server = createServer();
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    // The listener is a process of its own: in this one, a child between fork and exec holds the socket for a moment too.
+    server = spawn(process.execPath, ["-e", LISTENER, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+    await once(server.stdout ?? server, "data");
+    pid = server.pid ?? 0;
     // Seed 000's journal with its port 9003 moved to the one our listener holds.
     const journal = join(tmp.path, "journal.log");
     await writeFile(journal, (await readFile(join(SEED_000, "journal.log"), "utf8")).replaceAll("9003", String(port)));
@@ -84,19 +91,19 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
     }
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    server.kill();
     await tmp.remove();
   });
 
   test("port_owner names the listener's PID; the results are stored; a failed unit_status makes exit 1", async () => {
     const r = await run([loopId, "--config", config]);
     expect(r.out).toContain(`✅ port ${port}`);
-    expect(r.out).toMatch(new RegExp(`held by PID ${process.pid}\\b`));
+    expect(r.out).toMatch(new RegExp(`held by PID ${pid}\\b`));
     // No systemd in this sandbox: unit_status answers with why, and that is a failed probe.
     expect(r.out).toMatch(/^❌ unit_status on mithrandir failed/m);
     expect(r.code).toBe(1);
     const probes = await storedProbes(loopId);
-    expect(probes.find((p) => p.probe === "port_owner")).toMatchObject({ ok: true, host: "mithrandir", data: { listening: true, pid: process.pid } });
+    expect(probes.find((p) => p.probe === "port_owner")).toMatchObject({ ok: true, host: "mithrandir", data: { listening: true, pid: pid } });
     expect(probes.map((p) => p.probe)).toEqual(expect.arrayContaining(["port_owner", "unit_status"]));
   });
 
@@ -105,7 +112,7 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as { incident: string; probes: { probe: string; ok: boolean; summary: string; data: { pid?: number } }[] };
     expect(doc.incident).toBe(heldId);
-    expect(doc.probes.filter((p) => p.probe === "port_owner")).toEqual([expect.objectContaining({ ok: true, data: expect.objectContaining({ pid: process.pid }) })]);
+    expect(doc.probes.filter((p) => p.probe === "port_owner")).toEqual([expect.objectContaining({ ok: true, data: expect.objectContaining({ pid: pid }) })]);
     expect((await storedProbes(heldId)).map((p) => p.summary)).toEqual(doc.probes.map((p) => p.summary));
   });
 
