@@ -41,6 +41,8 @@ interface Entry {
   readonly group: FieldGroup;
   /** Index of set.any[0] in its group's stamp array. */
   readonly first: number;
+  /** The set has `structured` alternatives (a few systemd rules): a flag, so other sets pay one boolean test. */
+  readonly structured: boolean;
 }
 
 /**
@@ -64,7 +66,7 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
   const entries: Entry[] = [];
   for (const p of pending) {
     const group = groups.get(p.key);
-    if (group) entries.push({ rule: p.rule, set: p.set, group, first: p.first });
+    if (group) entries.push({ rule: p.rule, set: p.set, group, first: p.first, structured: p.set.structured.length > 0 });
   }
   const groupList = [...groups.values()];
   let epoch = 0;
@@ -78,14 +80,16 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
       if (g.text !== undefined) g.prefilter.mark(g.text, g.stamp, e);
     }
     let signals: Signal[] | undefined;
-    for (const { rule, set, group, first } of entries) {
+    for (const { rule, set, group, first, structured } of entries) {
       const text = group.text;
       const m = text === undefined ? undefined : matchCandidates(set, text, group.stamp, first, e);
-      let fields = m ? capturedFields(m) : undefined;
-      // Structured alternatives come after the text ones, outside the prefilter: a record both forms match is one
-      // signal. A text that a `not` vetoed vetoes them too (structuredFields checks the same text).
-      if (fields === undefined && set.structured.length > 0) fields = structuredFields(set, record.fields, text);
-      if (fields) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields });
+      if (m) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: capturedFields(m) });
+      else if (structured) {
+        // Structured alternatives come after the text ones, outside the prefilter: a record both forms match is one
+        // signal. A text that a `not` vetoed vetoes them too (structuredFields checks the same text).
+        const fields = structuredFields(set, record.fields, text);
+        if (fields) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields });
+      }
     }
     return signals ?? [];
   };
