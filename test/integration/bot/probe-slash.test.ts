@@ -1,7 +1,4 @@
 // `/firewatch probe ID` through the signed HTTP receiver: real probes on this machine, stored, answered, threaded.
-import { readFile, writeFile } from "node:fs/promises";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,21 +7,17 @@ import { SlackConfigSchema } from "../../../src/bot/config.js";
 import { startSlack, type SlackService } from "../../../src/bot/slack-service.js";
 import { PROBES_OFF } from "../../../src/bot/slash-command.js";
 import { signSlackRequest } from "../../../src/bot/verify.js";
-import { runAnalyze } from "../../../src/cli/analyze.js";
 import { LocalHost, type Host } from "../../../src/hosts/index.js";
 import { loadRules } from "../../../src/rules/index.js";
 import { FileStore, type Store } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
-import { SEED_000 } from "./seed-store.js";
+import { seed000At, startNodeListener, type NodeListener } from "../probes/port-incident.js";
 
 const SECRET = "test-signing-secret-0123456789";
 const CH = "C0ONCALL";
 const missing = ["ss", "ps"].map((p) => requireProgram(p, p)).find((a) => a.missing)?.missing;
-
-/** A node net server on every address (dual-stack: nothing else can hold the port on ::1 beside it); says when it listens. */
-const LISTENER = 'const s = require("node:net").createServer(); s.listen(Number(process.argv[1]), () => process.stdout.write("listening\\n"));';
 
 describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? ""}`, () => {
   let slack: FakeSlack;
@@ -32,7 +25,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
   let store: Store;
   let bot: Bot;
   let url = "";
-  let server: ChildProcess;
+  let listener: NodeListener;
   let pid = 0;
   let port = 0;
   let id = "";
@@ -46,18 +39,11 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
     slack = await startFakeSlack();
     dir = await makeTempDir("probe-slash");
     port = await freePort();
-    // The listener is a process of its own: in this one, a child between fork and exec holds the socket for a moment too.
-    server = spawn(process.execPath, ["-e", LISTENER, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
-    await once(server.stdout ?? server, "data");
-    pid = server.pid ?? 0;
-    // Seed 000's journal with its port moved to the one our listener holds; its host mithrandir is this machine.
-    const journal = join(dir.path, "journal.log");
-    await writeFile(journal, (await readFile(join(SEED_000, "journal.log"), "utf8")).replaceAll("9003", String(port)));
+    listener = await startNodeListener(port);
+    pid = listener.pid;
     store = await FileStore.open(join(dir.path, "store"), { clock: systemClock });
-    const { incidents } = await runAnalyze([journal], { rules: [] }, { now: () => Date.now() });
-    const loop = incidents.find((i) => i.findings.some((f) => f.rule === "eaddrinuse_loop"));
-    if (!loop) throw new Error("seed 000 gave no eaddrinuse_loop incident");
-    id = (await store.upsert(loop)).incident.incident.id;
+    // Seed 000's crash loop on the listener's port; its host mithrandir is this machine.
+    id = (await store.upsert(await seed000At(port, dir.path))).incident.incident.id;
     const config = SlackConfigSchema.parse({
       botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH },
       access: { commands: { probe: { users: ["U0ALICE"] } } },
@@ -77,7 +63,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
     await store.close();
     await local.close();
     await slack.close();
-    server.kill();
+    listener.stop();
     await dir.remove();
   });
 

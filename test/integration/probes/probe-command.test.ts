@@ -1,17 +1,14 @@
 // `firewatch probe ID` against a real listener: seed 000's incident on a free port, probed again, stored and printed.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { runAnalyze } from "../../../src/cli/analyze.js";
 import { runCli } from "../../../src/cli/program.js";
 import { registerProbe, type ProbeIo } from "../../../src/cli/probe.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
-import { SEED_000 } from "../bot/seed-store.js";
+import { seed000At, startNodeListener, type NodeListener } from "./port-incident.js";
 
 const missing = ["ss", "ps"].map((p) => requireProgram(p, p)).find((a) => a.missing)?.missing;
 
@@ -27,12 +24,9 @@ group_by: [host, port]
 probes: [port_owner]
 `;
 
-/** A node net server on every address (dual-stack: nothing else can hold the port on ::1 beside it); says when it listens. */
-const LISTENER = 'const s = require("node:net").createServer(); s.listen(Number(process.argv[1]), () => process.stdout.write("listening\\n"));';
-
 describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, () => {
   let tmp: { path: string; remove(): Promise<void> };
-  let server: ChildProcess;
+  let listener: NodeListener;
   let pid = 0;
   let port = 0;
   let storeDir = "";
@@ -62,13 +56,8 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
   beforeAll(async () => {
     tmp = await makeTempDir("probe-cmd");
     port = await freePort();
-    // The listener is a process of its own: in this one, a child between fork and exec holds the socket for a moment too.
-    server = spawn(process.execPath, ["-e", LISTENER, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
-    await once(server.stdout ?? server, "data");
-    pid = server.pid ?? 0;
-    // Seed 000's journal with its port 9003 moved to the one our listener holds.
-    const journal = join(tmp.path, "journal.log");
-    await writeFile(journal, (await readFile(join(SEED_000, "journal.log"), "utf8")).replaceAll("9003", String(port)));
+    listener = await startNodeListener(port);
+    pid = listener.pid;
     storeDir = join(tmp.path, "store");
     const rulesDir = join(tmp.path, "rules");
     await mkdir(rulesDir);
@@ -78,9 +67,7 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
     await writeFile(config, `hosts:\n  mithrandir: { kind: local }\nrules:\n  dirs: [${JSON.stringify(rulesDir)}]\nstore:\n  url: ${JSON.stringify(`file:${storeDir}`)}\n`);
     const store = await FileStore.open(storeDir, { clock: systemClock });
     try {
-      const { incidents } = await runAnalyze([journal], { rules: [] }, { now: () => Date.now() });
-      const loop = incidents.find((i) => i.findings.some((f) => f.rule === "eaddrinuse_loop"));
-      if (!loop) throw new Error("seed 000 gave no eaddrinuse_loop incident");
+      const loop = await seed000At(port, tmp.path);
       loopId = (await store.upsert(loop)).incident.incident.id;
       const bind = loop.findings.find((f) => f.rule === "eaddrinuse_loop");
       if (!bind) throw new Error("no eaddrinuse_loop finding");
@@ -91,7 +78,7 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
     }
   });
   afterAll(async () => {
-    server.kill();
+    listener.stop();
     await tmp.remove();
   });
 
