@@ -2,7 +2,7 @@
 import { createGuardKit, dockerHostOf, type DockerSources, type GuardConfig, type GuardKit, type GuardKitDeps } from "../actions/index.js";
 import { isFirewatchError } from "../errors.js";
 import { openHost, type Host, type HostConfig } from "../hosts/index.js";
-import type { JobsSide, QueuePlace } from "../jobs/index.js";
+import type { JobsSide } from "../jobs/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
@@ -41,30 +41,17 @@ export interface GuardSetupConfig {
   readonly rules?: { readonly dirs: readonly string[] };
 }
 
-/** Where the configured queues are, per host: the bullmq sources, then slack.jobs for any host. */
-function queuePlaces(config: GuardSetupConfig): QueuePlace[] {
-  const places: QueuePlace[] = (config.sources ?? []).flatMap((s) =>
-    s.kind === "bullmq" && s.redis !== undefined
-      ? [{ host: s.host ?? "local", redis: s.redis, password: s.password, prefix: s.prefix ?? "bull", queues: s.queues ?? [], completedDir: s.completedDir }]
-      : [],
-  );
-  const j = config.slack?.jobs;
-  if (j) places.push({ host: undefined, redis: j.redis, prefix: j.prefix, queues: j.queues, completedDir: j.completedDir });
-  return places;
-}
-
 /**
  * clean_failed_jobs for the buttons, over the configured queues. The jobs floor (and bullmq, ~0.3 s to import) is
  * loaded on the first count or clean, never by a bot that has no queue to clean.
  */
 function jobsSideFor(config: GuardSetupConfig, store: Store, host: (name: string) => Host | undefined): NonNullable<GuardKitDeps["jobs"]> & { close(): Promise<void> } {
-  const places = queuePlaces(config);
   let side: Promise<JobsSide> | undefined;
   const get = (): Promise<JobsSide> =>
     (side ??= Promise.all([import("../jobs/index.js"), import("../rules/index.js")]).then(([jobs, rulesFloor]) => {
       let loaded: Promise<{ rules: Rule[]; match: ReturnType<typeof rulesFloor.createMatcher> }> | undefined;
       return jobs.createJobsSide({
-        places,
+        places: jobs.queuePlaces(config),
         rules: () =>
           (loaded ??= rulesFloor.loadRules({ dirs: [...(config.rules?.dirs ?? [])] }).then((rules) => ({ rules, match: rulesFloor.createMatcher(rulesFloor.compileRules(rules)) }))),
         host,
@@ -109,7 +96,9 @@ export async function slackGuardFrom(config: GuardSetupConfig, store: Store, clo
   try {
     const dockerHost = config.sources === undefined ? undefined : dockerHostOf({ sources: config.sources });
     // Without a configured queue the kit's own "no job queue is configured" stays the answer.
-    if (queuePlaces(config).length > 0) jobs = jobsSideFor(config, store, host);
+    // (The places themselves are built with the jobs floor, loaded on first use; this only asks whether any exist.)
+    const anyQueue = (config.sources ?? []).some((src) => src.kind === "bullmq" && src.redis !== undefined) || config.slack?.jobs !== undefined;
+    if (anyQueue) jobs = jobsSideFor(config, store, host);
     const kit = await createGuardKit({ config: config.guard, store, clock, host, ...(dockerHost === undefined ? {} : { dockerHost }), ...(jobs === undefined ? {} : { jobs }) });
     return { kit, off: undefined, close };
   } catch (e) {

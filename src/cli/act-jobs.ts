@@ -26,28 +26,15 @@ interface ActJobsDeps {
 }
 
 /**
- * Where the configured queues are, per host: the bullmq sources, then slack.jobs for any host — the same places the
- * Slack buttons clean (src/bot/guard-setup.ts builds them alike; it does not export its list).
- */
-function configuredPlaces(config: FirewatchConfig): QueuePlace[] {
-  const places: QueuePlace[] = config.sources.flatMap((s) =>
-    s.kind === "bullmq" ? [{ host: s.host, redis: s.redis, password: s.password, prefix: s.prefix, queues: s.queues, completedDir: s.completedDir }] : [],
-  );
-  const j = config.slack?.jobs;
-  if (j) places.push({ host: undefined, redis: j.redis, prefix: j.prefix, queues: j.queues, completedDir: j.completedDir });
-  return places;
-}
-
-/**
  * The failed jobs of the queue whose category is one of the incident's rules are removed (stale jobs only when their
  * file is found completed), each re-checked right before removal and audited (cleanQueueCategories). Undefined when
  * no queue is known: the kit then refuses clean_failed_jobs with its reason. An explicit Redis is connected now, so a
  * wrong URL fails before any plan is shown; configured ones on first use. bullmq costs ~0.3 s to import: loaded here only.
  */
 export async function openActJobs(req: ActJobsRequest, deps: ActJobsDeps): Promise<ActJobs | undefined> {
-  const places: QueuePlace[] = req.url === undefined ? configuredPlaces(deps.config) : [{ host: undefined, redis: req.url, prefix: "bull", queues: [] }];
-  if (places.length === 0) return undefined;
   const [jobs, { compileRules, createMatcher, loadRules }] = await Promise.all([import("../jobs/index.js"), import("../rules/index.js")]);
+  const places: QueuePlace[] = req.url === undefined ? jobs.queuePlaces(deps.config) : [{ host: undefined, redis: req.url, prefix: "bull", queues: [] }];
+  if (places.length === 0) return undefined;
   const rules = await loadRules({ dirs: deps.config.rules.dirs });
   const match = createMatcher(compileRules(rules));
   const incidentRules = await req.rules(deps.store);

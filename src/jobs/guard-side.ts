@@ -36,6 +36,32 @@ export interface JobsSide {
   close(): Promise<void>;
 }
 
+/** The parts of firewatch.yaml that say where queues are (structural: the config floor sits above this one). */
+export interface QueuePlacesConfig {
+  readonly sources?: readonly {
+    readonly kind: string;
+    readonly host?: string | undefined;
+    readonly redis?: string | undefined;
+    readonly password?: string | undefined;
+    readonly prefix?: string | undefined;
+    readonly queues?: readonly string[] | undefined;
+    readonly completedDir?: string | undefined;
+  }[] | undefined;
+  readonly slack?: { readonly jobs?: { readonly redis: string; readonly prefix: string; readonly queues: readonly string[]; readonly completedDir?: string | undefined } | undefined } | undefined;
+}
+
+/** Where the configured queues are, per host: the bullmq sources, then slack.jobs (for any host). */
+export function queuePlaces(config: QueuePlacesConfig): QueuePlace[] {
+  const places: QueuePlace[] = (config.sources ?? []).flatMap((s) =>
+    s.kind === "bullmq" && s.redis !== undefined
+      ? [{ host: s.host ?? "local", redis: s.redis, password: s.password, prefix: s.prefix ?? "bull", queues: s.queues ?? [], completedDir: s.completedDir }]
+      : [],
+  );
+  const j = config.slack?.jobs;
+  if (j) places.push({ host: undefined, redis: j.redis, prefix: j.prefix, queues: j.queues, completedDir: j.completedDir });
+  return places;
+}
+
 /** A place names the queue on the host when its host matches (or it names none) and its queues include it (or are all). */
 export function placeOf(places: readonly QueuePlace[], host: string, queue: string): QueuePlace | undefined {
   const fits = (p: QueuePlace) => p.queues.length === 0 || p.queues.includes(queue);

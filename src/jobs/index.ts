@@ -27,5 +27,5 @@ export type { FailedJob, JobCounts, JobDataIssue, JobState, QueueReaderOptions, 
 export { cleanQueueCategories } from "./queue-clean.js";
 export type { QueueCleanDeps } from "./queue-clean.js";
 /** The guard's job queue side (counts, clean_failed_jobs) over the bullmq sources of firewatch.yaml. */
-export { createJobsSide, placeOf } from "./guard-side.js";
-export type { JobsSide, JobsSideDeps, QueuePlace } from "./guard-side.js";
+export { createJobsSide, placeOf, queuePlaces } from "./guard-side.js";
+export type { JobsSide, JobsSideDeps, QueuePlace, QueuePlacesConfig } from "./guard-side.js";
