@@ -462,6 +462,19 @@ describe("the library through the correlator (counts, derived fields, tables)", 
     expect(only(fs, "systemd_unit_failed")).toMatchObject({ count: 5, fields: expect.objectContaining({ status: "1/FAILURE", result: "exit-code" }) });
   });
 
+  test("property: each journal restart entry, English or not, is one restart_loop signal with its own N_RESTARTS", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.constantFrom("UNIT", "USER_UNIT"), fc.integer({ min: 1, max: 99_999 })), { maxLength: 8 }), (restarts) => {
+        const entries = restarts.map(([german, key, n], i) => journalFailure(i, n, german, key)[2] as [number, string, Record<string, string>]);
+        const signals = entries.flatMap(([sec, text, fields], i) =>
+          match({ ...record(text, i + 1, T0 + sec * 1000), fields }).filter((s) => s.ruleId === "systemd_restart_loop"),
+        );
+        expect(signals.map((s) => [s.fields["unit"], s.fields["counter"]])).toEqual(restarts.map(([, , n]) => ["palantir", String(n)]));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test("segment rotation fires on a steady recurrence per stream and recovers on a successful rotation", () => {
     const fails = (stream: number, from: number) =>
       [0, 1, 2, 3].map((k) => [from + k * 600, `2025-11-08 - ERROR - Error rotating segment for stream ${stream}: `] as const);
