@@ -1,5 +1,6 @@
 // `firewatch probe ID`: runs a stored incident's read-only probes again now, keeps the results with it, prints them.
 import { Command, Option } from "commander";
+import { z } from "zod";
 import { dockerHostOf } from "../actions/index.js";
 import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { FirewatchError } from "../errors.js";
@@ -71,6 +72,16 @@ async function openForProbe(config: FirewatchConfig, f: ProbeFlags, io: ProbeIo)
   }
 }
 
+const UnknownHost = z.object({ reason: z.literal("unknown_host") });
+
+/** Logs name hosts by their own name (seed 000: mithrandir); without an entry for it nothing ran there. */
+function unknownHostsHint(results: readonly StoredProbe[], f: ProbeFlags): string {
+  const unknown = [...new Set(results.filter((p) => !p.ok && UnknownHost.safeParse(p.data).success).map((p) => p.host))];
+  if (unknown.length === 0) return "";
+  const where = f.config === undefined ? "pass --config with a firewatch.yaml whose hosts name" : `add to the hosts of ${f.config}`;
+  return `  hint: ${where} ${unknown.map((h) => JSON.stringify(h)).join(", ")} (\`{ kind: local }\` when it is this machine)\n`;
+}
+
 const line = (p: StoredProbe): string => `${p.ok ? "✅" : "❌"} ${escapeTerminal(p.summary)}`;
 
 async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
@@ -88,7 +99,7 @@ async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
     const failed = results.filter((p) => !p.ok).length;
     if (f.format === "json") io.stdout.write(`${JSON.stringify({ incident: stored.incident.id, probes: results }, null, 2)}\n`);
     else if (results.length === 0) io.stdout.write(`No rule of ${stored.incident.id} names a probe: nothing to run.\n`);
-    else io.stdout.write(`${results.map(line).join("\n")}\n`);
+    else io.stdout.write(`${results.map(line).join("\n")}\n${unknownHostsHint(results, f)}`);
     io.setExitCode(failed > 0 ? PROBE_EXIT.someFailed : PROBE_EXIT.ok);
   } finally {
     await hosts.close();

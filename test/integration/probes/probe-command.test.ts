@@ -103,6 +103,13 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
     expect((await storedProbes(heldId)).map((p) => p.summary)).toEqual(doc.probes.map((p) => p.summary));
   });
 
+  test("without a config naming the incident's host nothing runs there, and the output says what to add", async () => {
+    const r = await run([loopId, "--store", `file:${storeDir}`]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^❌ port_owner on mithrandir not run: no host named "mithrandir" is configured$/m);
+    expect(r.out).toContain('hint: pass --config with a firewatch.yaml whose hosts name "mithrandir"');
+  });
+
   test("an unknown id, a missing id and a bad format exit 2", async () => {
     const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
