@@ -17,7 +17,7 @@ import { seed000At, startNodeListener, type NodeListener } from "../probes/port-
 
 const SECRET = "test-signing-secret-0123456789";
 const CH = "C0ONCALL";
-const missing = ["ss", "ps"].map((p) => requireProgram(p, p)).find((a) => a.missing)?.missing;
+const missing = [requireProgram("ss", "iproute2"), requireProgram("ps", "procps")].find((a) => a.missing)?.missing;
 
 describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? ""}`, () => {
   let slack: FakeSlack;

@@ -5,12 +5,13 @@ import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { runCli } from "../../../src/cli/program.js";
 import { registerProbe, type ProbeIo } from "../../../src/cli/probe.js";
-import { FileStore } from "../../../src/store/index.js";
+import { FileStore, RedisStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
+import { redisAvailability, startRedis } from "../../harness/redis.js";
 import { seed000At, startNodeListener, type NodeListener } from "./port-incident.js";
 
-const missing = ["ss", "ps"].map((p) => requireProgram(p, p)).find((a) => a.missing)?.missing;
+const missing = [requireProgram("ss", "iproute2"), requireProgram("ps", "procps"), redisAvailability()].find((a) => a.missing)?.missing;
 
 /** A rule of our own that asks only who holds the port, so a run can have every probe answer. */
 const PORT_HELD = `id: port_held
@@ -128,6 +129,30 @@ describe.skipIf(missing !== undefined)(`firewatch probe ID ${missing ?? ""}`, ()
       await expect(run([loopId, "--config", config])).rejects.toMatchObject({ code: "store_locked", message: expect.stringContaining("/firewatch probe ID") });
     } finally {
       await holder.close();
+    }
+  });
+
+  test("on a Redis store it runs beside another process that has the store open (a running watch)", async () => {
+    const redis = await startRedis();
+    const watch = await RedisStore.connect(redis.url, { clock: systemClock });
+    try {
+      const stored = await FileStore.open(storeDir, { clock: systemClock }).then(async (fs) => {
+        try {
+          return await fs.get(heldId);
+        } finally {
+          await fs.close();
+        }
+      });
+      if (!stored) throw new Error("no incident to copy");
+      await watch.upsert(stored.incident);
+      const r = await run([heldId, "--config", config, "--store", redis.url]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`held by PID ${pid}`);
+      // The other process sees the new results at once.
+      expect((await watch.get(heldId))?.probes.find((p) => p.probe === "port_owner")).toMatchObject({ ok: true, data: { pid } });
+    } finally {
+      await watch.close();
+      await redis.cleanup();
     }
   });
 });
