@@ -102,6 +102,17 @@ describe("the built-in library", () => {
     expect(wrong).toEqual([]);
   });
 
+  test("every structured alternative of a main set is exercised by a positive example", () => {
+    const untested: string[] = [];
+    for (const r of rules)
+      (r.match.structured ?? []).forEach((alt, i) => {
+        const holds = (f: Readonly<Record<string, string>>) => Object.entries(alt).every(([k, re]) => Object.hasOwn(f, k) && new RegExp(re).test(f[k] ?? ""));
+        if (!r.examples.some((e) => e.matches && e.structured !== undefined && holds(e.structured))) untested.push(`${r.id}: match.structured[${i}]`);
+      });
+    expect(untested).toEqual([]);
+    expect(rules.filter((r) => r.match.structured).map((r) => r.id).sort()).toEqual(["systemd_restart_loop", "systemd_unit_failed"]);
+  });
+
   test("templates only use placeholders the rule can fill", () => {
     const unknown: string[] = [];
     for (const r of rules) {
