@@ -23,6 +23,11 @@ export function issueProblem(issue: z.core.$ZodIssue): string {
       }
       return issue.message;
     }
+    case "invalid_key": {
+      // A record key that fails its own schema (a structured field name): say why, not just "Invalid key".
+      const why = issue.issues[0]?.message;
+      return why === undefined ? issue.message : `invalid key: ${why}`;
+    }
     case "invalid_type":
       return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${show(issue.input)}`;
     default:

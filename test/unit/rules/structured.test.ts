@@ -103,6 +103,6 @@ describe("structured alternatives in rule files", () => {
     const text = "id: evil\nmatch:\n  any: [ok]\n  structured:\n    - MESSAGE_ID: x\n      N_RESTARTS: '(a+)+$'\n";
     expect(thrown(() => parseRuleText(text, "r.yaml"))).toMatchObject({ code: "rule_unsafe", file: "r.yaml", line: 6, path: "match.structured[0].N_RESTARTS" });
     expect(() => parseRuleText("id: s\nmatch: { structured: [{ UNIT: '(x' }] }\n", "r.yaml")).toThrow(/invalid regex/);
-    expect(() => parseRuleText("id: s\nmatch: { structured: [{ 'bad name': x }] }\n", "r.yaml")).toThrow(/r\.yaml:2 match\.structured\[0\]\.bad name: Invalid key/);
+    expect(() => parseRuleText("id: s\nmatch: { structured: [{ 'bad name': x }] }\n", "r.yaml")).toThrow(/r\.yaml:2 match\.structured\[0\]\.bad name: invalid key: expected a structured field name such as MESSAGE_ID/);
   });
 });
