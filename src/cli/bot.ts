@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { Command, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { dockerHostOf } from "../actions/index.js";
 import { SlackConfigSchema, slackConfigFromEnv, slackGuardFrom, slackOffReason, startSlack, type BotDeps, type SlackConfig } from "../bot/index.js";
 import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { draftProse, readLlmConfig } from "../report/index.js";
@@ -144,6 +145,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or s
           rules: () => (rules ??= loadRules({ dirs: setup.config?.rules.dirs ?? [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
           ...reportDrafting(io),
           ...(guard?.kit ? { guard: guard.kit } : {}),
+          ...(setup.config ? { hosts: setup.config.hosts, probeDockerHost: dockerHostOf(setup.config) } : {}),
         });
         try {
           io.stderr.write(

@@ -289,7 +289,9 @@ function uncapturedFields(rule: Rule): string[] {
   const specs = [rule.match, rule.clears];
   if (rule.kind === "sequence") specs.push(rule.then);
   if (rule.kind === "absence") specs.push(rule.expect, rule.until);
-  const captured = new Set(specs.flatMap((s) => s?.any ?? []).flatMap((src) => [...src.matchAll(CAPTURE)].map((m) => m[1])));
+  // Text regexes and the regexes of structured alternatives (FIELD: regex) alike.
+  const sources = specs.flatMap((s) => (s === undefined ? [] : [...s.any, ...(s.structured ?? []).flatMap((alt) => Object.values(alt))]));
+  const captured = new Set(sources.flatMap((src) => [...src.matchAll(CAPTURE)].map((m) => m[1])));
   return Object.keys(rule.fields).filter((name) => !captured.has(name));
 }
 

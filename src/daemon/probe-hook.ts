@@ -10,6 +10,8 @@ import type { IncidentChange } from "./pipeline.js";
 export interface ProbeHookDeps {
   readonly rules: ReadonlyMap<string, Rule>;
   host(name: string): Host | undefined;
+  /** `docker -H` for a host's container probes: its docker source's socket (undefined: the docker CLI's default there). */
+  dockerHost?(host: string): string | undefined;
   readonly clock: Clock;
   readonly log: Logger;
   /** Keeps the results with the incident (store.setProbes). */
@@ -37,7 +39,8 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
 
   const runOne = async (stored: StoredIncident) => {
     try {
-      const probes = await runIncidentProbes(stored, deps.rules, { host: (n) => deps.host(n), clock: deps.clock });
+      const dockerHost = deps.dockerHost?.(stored.incident.host ?? "local");
+      const probes = await runIncidentProbes(stored, deps.rules, { host: (n) => deps.host(n), clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
       if (probes.length > 0) await deps.save(stored, probes);
     } catch (e) {
       deps.log.warn({ errorType: "probe_failed", incidentId: stored.incident.id, err: e }, "The incident's probes could not run or be stored; the report goes without them.");

@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
+import { dockerHostOf } from "../actions/index.js";
 import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
@@ -106,6 +107,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     const probes = createProbeHook({
       rules: rulesById,
       host: (n) => hosts.peek(n),
+      dockerHost: dockerHostOf(config),
       clock,
       log,
       save: async (stored, results) => {
@@ -119,7 +121,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       const guard = await slackGuardFrom(config, store, clock);
       cleanups.push(() => guard.close());
       if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
-      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, ...(guard.kit ? { guard: guard.kit } : {}) });
+      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), ...(guard.kit ? { guard: guard.kit } : {}) });
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
     }
 

@@ -46,6 +46,11 @@ describe("field summaries", () => {
     // A name the pattern captures never comes from the record; undeclared record fields (job_id) stay out.
     expect(f?.fields).toEqual({ host: "mithrandir", service: "transcription-palantir", file: "2", queue: "transcription-2" });
   });
+  test("a field a structured alternative captures is never taken from the record", () => {
+    const restart = rule({ id: "restart", match: { structured: [{ N_RESTARTS: "^(?<counter>\\d+)$" }] }, fields: { counter: "max" } });
+    const [f] = run([restart], [sig({ rule: "restart", time: T0, fields: {}, recordFields: { counter: "999" } })]);
+    expect(f?.fields).not.toHaveProperty("counter");
+  });
   test("max compares numbers, not strings, and keeps the original text", () => {
     const [f] = run([r], [s({ counter: "0009" }), s({ counter: "10" }), s({ counter: "2" })]);
     expect(f?.fields.counter).toBe("10");
