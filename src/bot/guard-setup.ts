@@ -1,7 +1,7 @@
 // The guard behind the remediation buttons, from firewatch.yaml's guard and hosts: hosts opened on first use, the secret.
 import { createGuardKit, dockerHostOf, type DockerSources, type GuardConfig, type GuardKit, type GuardKitDeps } from "../actions/index.js";
 import { isFirewatchError } from "../errors.js";
-import { openHost, type Host, type HostConfig } from "../hosts/index.js";
+import { lazyHosts, type Host, type HostConfig } from "../hosts/index.js";
 import type { JobsSide } from "../jobs/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store } from "../store/index.js";
@@ -74,25 +74,11 @@ function jobsSideFor(config: GuardSetupConfig, store: Store, host: (name: string
  * off with the reason rather than stopping the bot: /firewatch and the posts work without them.
  */
 export async function slackGuardFrom(config: GuardSetupConfig, store: Store, clock: Clock): Promise<SlackGuardSetup> {
-  const opened: Promise<Host>[] = [];
+  const hosts = lazyHosts(config.hosts, { clock });
+  const host = (name: string): Host | undefined => hosts.host(name);
   let jobs: ReturnType<typeof jobsSideFor> | undefined;
-  const close = async () => void (await Promise.allSettled([...opened.map(async (h) => (await h).close()), jobs?.close()]));
+  const close = async () => void (await Promise.allSettled([hosts.close(), jobs?.close()]));
   if (Object.keys(config.guard.actions).length === 0) return { kit: undefined, off: "no action is enabled in the guard section of firewatch.yaml", close };
-  const hosts = new Map<string, Promise<Host>>();
-  const host = (name: string): Host | undefined => {
-    const entry = config.hosts[name];
-    if (!entry) return undefined;
-    const get = (): Promise<Host> => {
-      let p = hosts.get(name);
-      if (!p) {
-        p = openHost(name, entry, { clock });
-        hosts.set(name, p);
-        opened.push(p);
-      }
-      return p;
-    };
-    return { name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close() };
-  };
   try {
     const dockerHost = config.sources === undefined ? undefined : dockerHostOf({ sources: config.sources });
     // Without a configured queue the kit's own "no job queue is configured" stays the answer.

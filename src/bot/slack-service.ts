@@ -1,7 +1,6 @@
 // What `firewatch bot` and `firewatch watch` start when Slack is configured: the app, its receiver, buttons and the poster.
-import { openHost, type Host, type HostConfig } from "../hosts/index.js";
+import { lazyHosts, type HostConfig } from "../hosts/index.js";
 import type { UpsertResult } from "../store/index.js";
-import type { Clock } from "../time.js";
 import type { SlackGuard } from "./action-clicks.js";
 import { createBot, type BotDeps } from "./app.js";
 import type { SlackConfig } from "./config.js";
@@ -26,24 +25,6 @@ export type SlackServiceDeps = BotDeps & {
   hosts?: Readonly<Record<string, HostConfig>>;
 };
 
-/** The configured hosts, each opened on its first command ("local" is this machine even when not listed). */
-function lazyProbeHosts(hosts: Readonly<Record<string, HostConfig>>, clock: Clock): { host(name: string): Host | undefined; close(): Promise<void> } {
-  const opened = new Map<string, Promise<Host>>();
-  return {
-    host(name) {
-      const entry = hosts[name] ?? (name === "local" ? { kind: "local" as const } : undefined);
-      if (entry === undefined) return undefined;
-      const get = (): Promise<Host> => {
-        let p = opened.get(name);
-        if (p === undefined) opened.set(name, (p = openHost(name, entry, { clock })));
-        return p;
-      };
-      return { name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close() };
-    },
-    close: async () => void (await Promise.allSettled([...opened.values()].map(async (p) => (await p).close()))),
-  };
-}
-
 /**
  * Starts Slack: checks the token (auth.test), starts the receiver, registers /firewatch and the buttons (remediation
  * ones only with `guard`), and runs the poster every `config.poll` ms. `/firewatch jobs` reads `config.jobs` queues
@@ -52,7 +33,7 @@ function lazyProbeHosts(hosts: Readonly<Record<string, HostConfig>>, clock: Cloc
 export async function startSlack(config: SlackConfig, deps: SlackServiceDeps): Promise<SlackService> {
   const jobsText = deps.jobsText ?? (config.jobs ? createJobsText(config.jobs, { rules: deps.rules }) : undefined);
   const { hosts, ...botDeps } = deps;
-  const lazy = botDeps.probeHosts === undefined && hosts !== undefined ? lazyProbeHosts(hosts, deps.clock) : undefined;
+  const lazy = botDeps.probeHosts === undefined && hosts !== undefined ? lazyHosts(hosts, { clock: deps.clock, implicitLocal: true }) : undefined;
   const bot = createBot(config, { ...botDeps, ...(jobsText ? { jobsText } : {}), ...(lazy ? { probeHosts: (n: string) => lazy.host(n) } : {}) });
   const stop = async () => {
     try {

@@ -2,7 +2,7 @@
 import { userInfo } from "node:os";
 import { createGuardKit, dockerHostOf, type GuardKit, type Requester } from "../actions/index.js";
 import { loadConfig, type FirewatchConfig } from "../config/index.js";
-import { openHost, type Host } from "../hosts/index.js";
+import { lazyHosts, type Host } from "../hosts/index.js";
 import { openStore, parseStoreSpec, type Store } from "../store/index.js";
 import { systemClock, type Clock } from "../time.js";
 import { openActJobs, type ActJobs, type ActJobsRequest } from "./act-jobs.js";
@@ -58,25 +58,8 @@ export async function openSession(io: ActIo, f: CommonFlags, jobsFor?: ActJobsRe
   const config = await loadConfig({ file: f.config, env: io.env });
   const spec = parseStoreSpec(f.store ?? config.store.url ?? io.env.FIREWATCH_STORE, io.env);
   const store = await openStore(spec, { clock: io.clock }, { namespace: f.namespace, unavailableAfterMs: 5_000 });
-  const hosts = new Map<string, Promise<Host>>();
-  const opened: Host[] = [];
-  const hostOf = (name: string): Host | undefined => {
-    const entry = config.hosts[name];
-    if (!entry) return undefined;
-    // Host.exec is async anyway: hand out a host that opens the real one on first use (SSH keys are read then).
-    let p = hosts.get(name);
-    if (!p) {
-      p = openHost(name, entry, { clock: io.clock }).then((h) => (opened.push(h), h));
-      hosts.set(name, p);
-    }
-    const ready = p;
-    return {
-      name,
-      exec: async (argv, opts) => (await ready).exec(argv, opts),
-      spawn: async (argv, opts) => (await ready).spawn(argv, opts),
-      close: async () => (await ready).close(),
-    };
-  };
+  const hosts = lazyHosts(config.hosts, { clock: io.clock });
+  const hostOf = (name: string): Host | undefined => hosts.host(name);
   let jobs: ActJobs | undefined;
   try {
     jobs = jobsFor ? await openActJobs(jobsFor, { config, store, actor: osActor(), host: hostOf }) : undefined;
@@ -86,7 +69,7 @@ export async function openSession(io: ActIo, f: CommonFlags, jobsFor?: ActJobsRe
       dockerHost: dockerHostOf(config), ...(jobs === undefined ? {} : { jobs }),
     });
     const close = async () => {
-      await Promise.all(opened.map((h) => h.close()));
+      await hosts.close();
       await jobs?.close();
       await store.close();
     };

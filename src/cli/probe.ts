@@ -4,7 +4,7 @@ import { z } from "zod";
 import { dockerHostOf } from "../actions/index.js";
 import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { FirewatchError } from "../errors.js";
-import { openHost, type Host, type HostConfig } from "../hosts/index.js";
+import { lazyHosts } from "../hosts/index.js";
 import { runIncidentProbes } from "../probes/index.js";
 import { escapeTerminal } from "../report/index.js";
 import { loadRules } from "../rules/index.js";
@@ -29,33 +29,6 @@ interface ProbeFlags {
 
 /** Exit codes of `probe`: scripts can tell "the diagnosis ran" from "some probe could not answer". */
 export const PROBE_EXIT = { ok: EXIT.ok, someFailed: 1, usage: EXIT.usage } as const;
-
-/**
- * The configured hosts, each opened on its first command (an SSH key is read then, a connection made then); "local"
- * is this machine even when firewatch.yaml lists only SSH hosts, as in `watch`. close() closes the opened ones.
- */
-function lazyHosts(config: FirewatchConfig, clock: Clock): { host(name: string): Host | undefined; close(): Promise<void> } {
-  const opened = new Map<string, Promise<Host>>();
-  const entryOf = (name: string): HostConfig | undefined => config.hosts[name] ?? (name === "local" ? { kind: "local" } : undefined);
-  return {
-    host(name) {
-      const entry = entryOf(name);
-      if (entry === undefined) return undefined;
-      const get = (): Promise<Host> => {
-        let p = opened.get(name);
-        if (p === undefined) {
-          p = openHost(name, entry, { clock });
-          opened.set(name, p);
-        }
-        return p;
-      };
-      return { name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close() };
-    },
-    async close() {
-      await Promise.allSettled([...opened.values()].map(async (p) => (await p).close()));
-    },
-  };
-}
 
 /** Opens the store for writing; a file store held by a running `watch` or `bot` gets a hint that fits this command. */
 async function openForProbe(config: FirewatchConfig, f: ProbeFlags, io: ProbeIo): Promise<Store> {
@@ -87,7 +60,7 @@ const line = (p: StoredProbe): string => `${p.ok ? "✅" : "❌"} ${escapeTermin
 async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
   const config = await loadConfig({ file: f.config, env: io.env });
   const store = await openForProbe(config, f, io);
-  const hosts = lazyHosts(config, io.clock);
+  const hosts = lazyHosts(config.hosts, { clock: io.clock, implicitLocal: true });
   try {
     const stored = await store.get(id);
     if (!stored) throw new FirewatchError("not_found", `no incident ${JSON.stringify(id)} in the store`, { hint: "`firewatch incidents list` shows them" });

@@ -17,3 +17,5 @@ export { backoffDelay } from "./backoff.js";
 export type { BackoffOptions } from "./backoff.js";
 /** HostConfig is a host entry of firewatch.yaml (local, or ssh with a pinned key); openHost builds the Host. */
 export { HostConfig, openHost } from "./config.js";
+/** lazyHosts(configs): configured hosts opened on their first command, closed together. */
+export { lazyHosts, type LazyHosts } from "./lazy-hosts.js";
