@@ -1,6 +1,7 @@
 // Seed 000 and seed 001 reproduced live against a real dockerd and journal files: `watch` raises the incidents
 // `analyze` finds over the same lines (same firing rules, host, service and key fields).
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -99,13 +100,31 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     await tmp?.remove();
   });
 
-  /** The container's log lines and its events, stamped, as one file named after it (analyze takes the service from the name). */
-  async function exportContainer(name: string, since: string): Promise<string> {
+  /**
+   * Records a container's events from before it starts. Asking `docker events --since` afterwards is not enough:
+   * dockerd keeps only its last 256 events, and a restart loop with the other tests' containers overflows them.
+   */
+  function recordEvents(name: string): { stop(): Promise<string> } {
+    const p = spawn("docker", ["-H", dockerd.host, "events", "--filter", `container=${name}`], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    return {
+      async stop() {
+        // The last die reaches the stream a moment after `docker wait` returns.
+        await new Promise((r) => setTimeout(r, 500));
+        p.kill("SIGTERM");
+        if (p.exitCode === null && p.signalCode === null) await once(p, "exit");
+        return out;
+      },
+    };
+  }
+
+  /** The container's log lines and the events recorded for it, stamped, as one file named after it (analyze takes the service from the name). */
+  async function exportContainer(name: string, recorded: { stop(): Promise<string> }): Promise<string> {
     // `docker logs` writes the container's stderr lines to its own stderr: take both.
     const { stdout, stderr } = await run("docker", ["-H", dockerd.host, "logs", "--timestamps", name], { maxBuffer: 64 * 1024 * 1024 });
     const logs = `${stdout}\n${stderr}`;
-    const id = (await dockerd.docker(["inspect", "--format", "{{.Id}}", name])).trim();
-    const events = await dockerd.docker(["events", "--since", since, "--until", new Date().toISOString(), "--filter", `container=${id}`]);
+    const events = await recorded.stop();
     // `docker events` prints local time with an offset: make every stamp UTC so the lines sort as text.
     const utc = events
       .split("\n")
@@ -124,7 +143,7 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
   }
 
   test("seed 000: a host process holds the port, a host-network container and a systemd unit loop on it", { timeout: 180_000 }, async () => {
-    const since = new Date(Date.now() - 1000).toISOString();
+    const events = recordEvents("palantir-api");
     const jfile = path.join(tmp.path, "palantir.journal");
     const now = Date.now() * 1000;
     const UNIT = "transcription-palantir.service";
@@ -150,7 +169,7 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     await stopLoop("palantir-api");
     const jjson = path.join(tmp.path, "palantir-journal.json");
     await writeFile(jjson, execFileSync("journalctl", ["--file", jfile, "-o", "json", "--no-pager"]));
-    const analyzed = await runAnalyze([jjson, await exportContainer("palantir-api", since)], { rules: [] }, { now: Date.now });
+    const analyzed = await runAnalyze([jjson, await exportContainer("palantir-api", events)], { rules: [] }, { now: Date.now });
     const expected = firing(analyzed.incidents);
     expect(expected).toEqual([
       "- palantir-api docker_restart_loop container=palantir-api exit_code=1",
@@ -170,7 +189,7 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
   });
 
   test("seed 001: a container killed with exit 137 (a real OOM kill) in a restart loop", { timeout: 180_000 }, async () => {
-    const since = new Date(Date.now() - 1000).toISOString();
+    const events = recordEvents("rsky-ingester");
     const script = `echo "[EXIT-TRACE] Running in 'production' mode"; echo "[EXIT-TRACE] Entering tokio::select!"; x=$(yes | head -c 200000000); echo survived`;
     const id = (await dockerd.docker(["run", "-d", "--name", "rsky-ingester", "--memory", "8m", "--memory-swap", "8m", "--restart", "always", dockerd.image, "sh", "-c", script])).trim();
     const config = await writeConfig(path.join(tmp.path, "seed001.yaml"), {
@@ -183,7 +202,7 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     const t = track(w);
     await t.until((all) => all.some((c) => c.findings.some((f) => f.rule === "docker_restart_loop" && f.state === "firing" && f.count >= 3)), "the restart loop firing");
     await stopLoop("rsky-ingester");
-    const exported = await exportContainer("rsky-ingester", since);
+    const exported = await exportContainer("rsky-ingester", events);
     const dies = (await readFile(exported, "utf8")).split("\n").filter((l) => l.includes("container die"));
     const analyzed = await runAnalyze([exported], { rules: [] }, { now: Date.now });
     const expected = firing(analyzed.incidents);
