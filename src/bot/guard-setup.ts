@@ -2,7 +2,7 @@
 import { createGuardKit, dockerHostOf, type DockerSources, type GuardConfig, type GuardKit, type GuardKitDeps } from "../actions/index.js";
 import { isFirewatchError } from "../errors.js";
 import { lazyHosts, type Host, type HostConfig } from "../hosts/index.js";
-import type { JobsSide } from "../jobs/index.js";
+import type { JobsSide, QueuePlacesConfig } from "../jobs/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
@@ -15,17 +15,6 @@ export interface SlackGuardSetup {
   close(): Promise<void>;
 }
 
-/** A bullmq source of firewatch.yaml: where a host's job queues are (src/sources/bullmq-config.ts). */
-interface BullmqSourceLike {
-  readonly kind: string;
-  readonly host?: string | undefined;
-  readonly redis?: string | undefined;
-  readonly password?: string | undefined;
-  readonly prefix?: string | undefined;
-  readonly queues?: readonly string[] | undefined;
-  readonly completedDir?: string | undefined;
-}
-
 /** The parts of firewatch.yaml the guard needs (FirewatchConfig has them). */
 export interface GuardSetupConfig {
   readonly guard: GuardConfig;
@@ -34,9 +23,9 @@ export interface GuardSetupConfig {
    * The docker sources say where each host's Docker daemon listens; container probes and restarts ask that one.
    * The bullmq sources say where each host's job queues are: clean_failed_jobs and its counts use them.
    */
-  readonly sources?: readonly (DockerSources["sources"][number] & BullmqSourceLike)[];
+  readonly sources?: readonly (DockerSources["sources"][number] & NonNullable<QueuePlacesConfig["sources"]>[number])[];
   /** `/firewatch jobs`' queues: used for clean_failed_jobs on any host when no bullmq source names the queue. */
-  readonly slack?: { readonly jobs?: { readonly redis: string; readonly prefix: string; readonly queues: readonly string[]; readonly completedDir?: string | undefined } | undefined } | undefined;
+  readonly slack?: QueuePlacesConfig["slack"];
   /** Rule directories added to the built-ins (which categories a clean may remove comes from the rules). */
   readonly rules?: { readonly dirs: readonly string[] };
 }
