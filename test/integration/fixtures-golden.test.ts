@@ -139,7 +139,7 @@ describe.each(scenarios)("fixture %s", (name) => {
 });
 
 describe("Loghub (real logs of 16 systems)", () => {
-  const LOGHUB = path.resolve(import.meta.dirname, "../../../shared/corpus/loghub");
+  const LOGHUB = path.resolve(import.meta.dirname, "../../fixtures/loghub");
   // Rules written for the seeds' own failures; the infrastructure ones (disk, pools, brokers, OOM...) may fire on
   // a real failure of that kind, and then the test below names it.
   const SEED_SPECIFIC = [

@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { compileRules, createMatcher, loadBuiltinRules } from "../../../src/rules/index.js";
 import type { LogRecord } from "../../../src/parsers/record.js";
 
-/** Loghub's 2k-line samples (see its LICENSE), kept beside the repository in shared/corpus. */
-const LOGHUB_DIR = process.env.FIREWATCH_LOGHUB_DIR ?? fileURLToPath(new URL("../../../../shared/corpus/loghub/", import.meta.url));
+/** Loghub's 2k-line samples (see its LICENSE), vendored in fixtures/loghub. */
+const LOGHUB_DIR = process.env.FIREWATCH_LOGHUB_DIR ?? fileURLToPath(new URL("../../../fixtures/loghub/", import.meta.url));
 
 /** Rules for generic infrastructure failures: these may fire on Loghub, but only on real failures of their kind. */
 const INFRASTRUCTURE = new Set([

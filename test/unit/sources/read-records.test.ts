@@ -13,7 +13,7 @@ import { frameLines, joinMultiline, parseLines } from "../../../src/parsers/inde
 import { createReadStats, expandInputs, readLogRecords } from "../../../src/sources/index.js";
 import { asChunks, collect } from "../parsers/helpers.js";
 
-const LOGHUB = fileURLToPath(new URL("../../../../shared/corpus/loghub", import.meta.url));
+const LOGHUB = fileURLToPath(new URL("../../../fixtures/loghub", import.meta.url));
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "fw-read-"));

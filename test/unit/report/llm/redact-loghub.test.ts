@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { createRedactor } from "../../../../src/report/index.js";
 
-const LOGHUB_DIR = process.env.FIREWATCH_LOGHUB_DIR ?? fileURLToPath(new URL("../../../../../shared/corpus/loghub/", import.meta.url));
+const LOGHUB_DIR = process.env.FIREWATCH_LOGHUB_DIR ?? fileURLToPath(new URL("../../../../fixtures/loghub/", import.meta.url));
 
 describe("createRedactor on the Loghub corpus", () => {
   // A missing corpus fails loudly (readdirSync throws), never a quiet pass.
