@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Vitest's default on 2 cores is one worker (cpus - 1): the suite ran file after file although most integration
+    // files spend their time waiting on the programs they started. Three forks overlap those waits.
+    maxWorkers: 3,
   },
 });

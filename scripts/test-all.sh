@@ -18,4 +18,6 @@ fi
 # `npm ci` refuses a lock file without them.
 npm install --no-audit --no-fund
 npm run build
+started=$(date +%s)
+trap 'echo "test suite wall time: $(( $(date +%s) - started )) s (budget: 900 s on 2 cores)"' EXIT
 npx vitest run
