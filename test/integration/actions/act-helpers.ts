@@ -1,12 +1,14 @@
 // Runs the real `firewatch` CLI as a separate process, optionally as another OS user (setpriv), for the act tests.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Finding } from "../../../src/correlate/finding.js";
 import type { Incident } from "../../../src/incidents/index.js";
 
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
-const CLI = fileURLToPath(new URL("../../../src/cli.ts", import.meta.url));
 
 /** The token secret every firewatch process of these tests reads from FIREWATCH_GUARD__SECRET. */
 export const SECRET = "a-test-secret-of-at-least-32-bytes-for-firewatch-act";
@@ -49,14 +51,45 @@ export interface Running {
   done(): Promise<Run>;
 }
 
+const canRead = (uid: number, root: string): boolean =>
+  spawnSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "test", "-r", join(root, "src/cli.ts"), "-a", "-x", join(root, "node_modules/tsx")]).status === 0;
+
+let mirror: string | undefined;
+
+/**
+ * Where another user runs the CLI from: the checkout, or, when that user cannot read it (a clone in a 0700 home or
+ * temporary directory), a copy of what the CLI needs (src, node_modules, package.json, tsconfig.json) under the
+ * system temporary directory; node_modules is hard-linked where the file system allows.
+ */
+function checkoutFor(uid: number): string {
+  if (canRead(uid, REPO)) return REPO;
+  if (mirror === undefined || !canRead(uid, mirror)) {
+    const dir = mkdtempSync(join(tmpdir(), "fw-act-checkout-"));
+    chmodSync(dir, 0o755);
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    for (const f of ["src", "package.json", "tsconfig.json"]) cpSync(join(REPO, f), join(dir, f), { recursive: true });
+    spawnSync("chmod", ["-R", "a+rX", dir]);
+    // Hard links share the checkout's inodes, so their modes are left alone; a copy is made readable instead.
+    if (spawnSync("cp", ["-al", join(REPO, "node_modules"), join(dir, "node_modules")]).status !== 0 || !canRead(uid, dir)) {
+      rmSync(join(dir, "node_modules"), { recursive: true, force: true });
+      cpSync(join(REPO, "node_modules"), join(dir, "node_modules"), { recursive: true, verbatimSymlinks: true });
+      spawnSync("chmod", ["-R", "a+rX", join(dir, "node_modules")]);
+    }
+    if (!canRead(uid, dir)) throw new Error(`uid ${uid} can read neither the checkout (${REPO}) nor a copy of it in ${dir}: run the act tests from a directory every user can traverse`);
+    mirror = dir;
+  }
+  return mirror;
+}
+
 /** Starts `firewatch ARGS` (through tsx) as `uid` (default: this process's user); stdin is closed, as in a script. */
 export function startFirewatch(args: readonly string[], opts: { uid?: number; env: NodeJS.ProcessEnv }): Running {
-  const node = [process.execPath, "--import", "tsx", CLI, ...args];
+  const root = opts.uid === undefined ? REPO : checkoutFor(opts.uid);
+  const node = [process.execPath, "--import", "tsx", join(root, "src/cli.ts"), ...args];
   const argv = opts.uid === undefined ? node : ["setpriv", `--reuid=${opts.uid}`, `--regid=${opts.uid}`, "--clear-groups", ...node];
   // HOME: another user cannot write ours (tsx and npm caches); PATH: the same programs for every user.
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: opts.uid === undefined ? (process.env.HOME ?? "/tmp") : "/tmp", ...opts.env };
   const [cmd = "", ...rest] = argv;
-  const child = spawn(cmd, rest, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, rest, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   const watchers: { re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }[] = [];
