@@ -23,8 +23,12 @@ export interface FollowScenario {
   close(): Promise<void>;
 }
 
-/** Sets up Slack, a rogue holding a port, its crash loop in a log file, and `watch` on `storeUrl` (undefined: the default). */
-export async function followScenario(storeUrl: string | undefined, extraEnv: Record<string, string> = {}): Promise<FollowScenario> {
+/**
+ * Sets up Slack, a rogue holding a port, its crash loop in a log file, and `watch` on `storeUrl` (undefined: the
+ * default). `only: "resolve"` runs just the resolve (the rest is the same code on every store; each CLI process costs
+ * seconds).
+ */
+export async function followScenario(storeUrl: string | undefined, opts: { only?: "resolve" } = {}): Promise<FollowScenario> {
   const slack: FakeSlack = await startFakeSlack();
   const dir = await makeTempDir("follow-store");
   const port = await freePort();
@@ -37,7 +41,6 @@ export async function followScenario(storeUrl: string | undefined, extraEnv: Rec
     FIREWATCH_GUARD__SECRET: "0123456789abcdef0123456789abcdef-follow",
     FIREWATCH_DATA_DIR: path.join(dir.path, "data"),
     PATH: `${bin}:${process.env.PATH ?? ""}`,
-    ...extraEnv,
   };
   const saved = new Map<string, string | undefined>();
   for (const [k, v] of Object.entries(env)) {
@@ -80,25 +83,25 @@ export async function followScenario(storeUrl: string | undefined, extraEnv: Rec
         expect(m, `the post did not show ${what} within ${FOLLOW_WITHIN_MS} ms: ${text(post())}`).toBeDefined();
       };
 
-      // ack from the CLI while `watch` runs on the same store.
-      await cli("incidents", "ack", id, ...storeArgs, "--note", "looking");
-      await shows("the ack", (m) => text(m).includes("Acknowledged by") && !buttonsOf(m).some((b) => b.action_id === "fw_ack"));
-
-      // A dry run of the fix from the CLI: shown, nothing run, the rogue still holds the port.
-      const dry = await cli("act", "kill_port_owner", "--incident", id, "--config", config, ...storeArgs, "--dry-run", "--param", `pid=${pid}`);
-      expect(dry.stdout).toMatch(/dry.run/i);
-      expect(dry.stdout).toContain(`kill`);
-      expect(alive(pid)).toBe(true);
-
-      // A second daemon on the same store is refused (it would follow the same sources); the CLI never is.
-      if (storeUrl === undefined) {
-        const second = await firewatch(["watch", "--config", config], { env: { ...process.env, ...env } });
-        expect(second.code).toBe(2);
-        expect(second.stderr).toMatch(/followed by `firewatch watch` pid \d+/);
-      }
-
-      await cli("incidents", "silence", "add", "--service", UNIT, "--for", "1h", ...storeArgs, "--reason", "deploying");
-      await shows("the silence", (m) => text(m).includes("silenced by"));
+      /** Ack, a dry run of the fix and a silence from the CLI, each while `watch` runs on the same store. */
+      const others = async () => {
+        await cli("incidents", "ack", id, ...storeArgs, "--note", "looking");
+        await shows("the ack", (m) => text(m).includes("Acknowledged by") && !buttonsOf(m).some((b) => b.action_id === "fw_ack"));
+        // Shown, nothing run: the rogue still holds the port.
+        const dry = await cli("act", "kill_port_owner", "--incident", id, "--config", config, ...storeArgs, "--dry-run", "--param", `pid=${pid}`);
+        expect(dry.stdout).toMatch(/dry.run/i);
+        expect(dry.stdout).toContain("kill");
+        expect(alive(pid)).toBe(true);
+        // A second daemon on the same store is refused (it would follow the same sources); the CLI never is.
+        if (storeUrl === undefined) {
+          const second = await firewatch(["watch", "--config", config], { env: { ...process.env, ...env } });
+          expect(second.code).toBe(2);
+          expect(second.stderr).toMatch(/followed by `firewatch watch` pid \d+/);
+        }
+        await cli("incidents", "silence", "add", "--service", UNIT, "--for", "1h", ...storeArgs, "--reason", "deploying");
+        await shows("the silence", (m) => text(m).includes("silenced by"));
+      };
+      if (opts.only !== "resolve") await others();
 
       await cli("incidents", "resolve", id, ...storeArgs, "--note", "fixed by hand");
       await shows("the resolve without its buttons", (m) => {
