@@ -254,8 +254,9 @@ export abstract class StoreCore extends KeyedCore implements Store {
       now,
     );
     await this.putSilence(silence, audit);
-    // The live incidents it covers say so now (their posts too), not only at their next snapshot.
-    for (const s of await this.allIncidents()) {
+    // The live incidents it covers say so now (their posts too), not only at their next snapshot. By fingerprint:
+    // the same order (feed, audit) on every implementation.
+    for (const s of await this.byFingerprint()) {
       if (!isLive(s.status) || !silenceMatches(silence.match, s.incident)) continue;
       await this.update(s.incident.fingerprint, (prev) => (prev ? this.entries(applySilenced(prev, silence, now), now) : { write: undefined, audit: [], value: undefined }), "silence");
     }
@@ -271,11 +272,15 @@ export abstract class StoreCore extends KeyedCore implements Store {
     const now = this.clock.now();
     const removed = await this.deleteSilence(id, now, this.auditEntry({ actor: by, action: "silence.removed", target: id, details: {} }, now));
     if (!removed) return false;
-    for (const s of await this.allIncidents()) {
+    for (const s of await this.byFingerprint()) {
       if (s.silencedBy !== id) continue;
       await this.update(s.incident.fingerprint, (prev) => (prev ? this.entries(applyUnsilenced(prev, id, now), now) : { write: undefined, audit: [], value: undefined }), "silence");
     }
     return true;
+  }
+
+  private async byFingerprint(): Promise<StoredIncident[]> {
+    return (await this.allIncidents()).sort((a, b) => a.incident.fingerprint.localeCompare(b.incident.fingerprint));
   }
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
