@@ -3,14 +3,14 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { StoreError } from "./errors.js";
 import { resolvesNow } from "./lifecycle.js";
-import { AuditEntrySchema, encodeJson, SilenceSchema, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
+import { encodeJson, SilenceSchema, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { decodeRow, openDb, retryBusy, type Db, type Statement } from "./sqlite-db.js";
 import { importFileStore } from "./sqlite-import.js";
+import { insertChange, queryAudit, readChanges } from "./sqlite-feed.js";
 import { takeLease, type Lease } from "./sqlite-lease.js";
 import { privateDir } from "./private-path.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
 import {
-  CHANGE_FEED_KEEP,
   DEFAULT_RETENTION_MS,
   type AuditFilter,
   type ChangeBatch,
@@ -35,7 +35,6 @@ export interface SqliteStoreOptions {
 export const SQLITE_FILE = "firewatch.db";
 
 const Json = z.object({ json: z.string() });
-const ChangeRow = z.object({ seq: z.number().int(), at: z.number(), incident: z.string(), kind: z.enum(["activity", "status", "probes", "silence", "slack", "action"]) });
 const DEFAULT_CHANGES_LIMIT = 500;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
@@ -118,10 +117,7 @@ export class SqliteStore extends StoreCore {
   }
 
   private insertChange(c: StoreChange | undefined): void {
-    if (!c) return;
-    const { lastInsertRowid } = this.stmt("INSERT INTO changes (at, incident, kind) VALUES (?, ?, ?)").run(c.at, c.incident, c.kind);
-    // One indexed range delete per insert keeps the feed at CHANGE_FEED_KEEP entries.
-    this.stmt("DELETE FROM changes WHERE seq <= ?").run(Number(lastInsertRowid) - CHANGE_FEED_KEEP);
+    insertChange((sql) => this.stmt(sql), c);
   }
 
   /** What every incident write brings along: its feed entry, and when it resolves the incident, its records closed. */
@@ -224,20 +220,7 @@ export class SqliteStore extends StoreCore {
 
   /** The filters run in SQL (indexed by action and time, and by target), so a long audit log is not read whole. */
   override listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
-    const conditions: [string, string | number | undefined][] = [
-      ["target = ?", filter.target],
-      ["action = ?", filter.action],
-      ["at >= ?", filter.since],
-    ];
-    const given = conditions.filter((c): c is [string, string | number] => c[1] !== undefined);
-    const where = given.map(([sql]) => sql);
-    const args = given.map(([, v]) => v);
-    const sql = `SELECT seq, json FROM audit${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq`;
-    return this.read("audit access", () => {
-      const rows = z.array(Json.extend({ seq: z.number() })).parse(this.stmt(sql).all(...args));
-      const all = rows.map((r) => decodeRow(this.path, r.json, AuditEntrySchema, `audit entry ${r.seq}`)).filter((e) => filter.actor === undefined || e.actor === filter.actor);
-      return filter.limit === undefined ? all : all.slice(Math.max(0, all.length - filter.limit));
-    });
+    return this.read("audit access", () => queryAudit((sql) => this.stmt(sql), this.path, filter));
   }
 
   getCursor(source: string): Promise<string | undefined> {
@@ -288,17 +271,7 @@ export class SqliteStore extends StoreCore {
   }
 
   changes(after: string | undefined, limit = DEFAULT_CHANGES_LIMIT): Promise<ChangeBatch> {
-    return this.read("change feed", () => {
-      const headRow = this.stmt("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").get();
-      const head = headRow === undefined ? 0 : z.object({ seq: z.number() }).parse(headRow).seq;
-      const from = after === undefined ? head : /^\d+$/.test(after) ? Number(after) : -1;
-      if (from < 0 || from > head) return { next: String(head), changes: [], lost: true };
-      const rows = z.array(ChangeRow).parse(this.stmt("SELECT seq, at, incident, kind FROM changes WHERE seq > ? ORDER BY seq LIMIT ?").all(from, Math.max(1, limit)));
-      const first = rows[0]?.seq;
-      // AUTOINCREMENT never reuses a seq, so a gap right after `from` means it was trimmed away.
-      const lost = from < head && (first === undefined || first > from + 1);
-      return { next: String(rows.at(-1)?.seq ?? from), changes: rows.map((r) => ({ incident: r.incident, kind: r.kind, at: r.at })), lost };
-    });
+    return this.read("change feed", () => readChanges((sql) => this.stmt(sql), after, limit));
   }
 
   /** Drops resolved incidents past retention and expired silences, claims and records (at most every PRUNE_EVERY_MS). */
