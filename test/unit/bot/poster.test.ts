@@ -322,3 +322,26 @@ describe("incident poster following the store's change feed", () => {
     expect(blocksText(slack.postsIn(CH)[0])).toContain(`silenced by \`${sil.id}\``);
   });
 });
+
+describe("incident poster behind the change feed", () => {
+  test("a feed that moved on past the poster's mark (lost) re-reads every posted incident changed since", async () => {
+    let lose = false;
+    const lossy: Store = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "changes" && lose) return async () => ({ next: "999999", changes: [], lost: true });
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const p = poster({ store: lossy });
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    await p.follow();
+    clock.advance(1_000);
+    await store.resolve("fw-de060825", "cli:dave");
+    lose = true;
+    expect(await p.follow()).toBe(1);
+    await p.flush();
+    expect(blocksText(slack.postsIn(CH)[0])).toContain("Resolved by cli:dave");
+  });
+});
