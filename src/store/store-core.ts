@@ -1,4 +1,4 @@
-// The Store operations written once over a few storage primitives; FileStore and RedisStore supply the primitives.
+// The Store operations written once over a few storage primitives; SqliteStore, FileStore and RedisStore supply them.
 import { randomUUID } from "node:crypto";
 import type { Incident } from "../incidents/index.js";
 import type { Clock } from "../time.js";

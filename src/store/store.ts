@@ -147,8 +147,9 @@ export interface Store {
   /**
    * Set-if-absent with expiry, atomic across processes: `claimed` is true for the one caller that got it; otherwise
    * `owner` names the holder (claiming again with the same owner also answers false, with that owner). RedisStore: across
-   * every process on the server, expiry by the server's clock. FileStore: one writer process per directory (the lock),
-   * so atomic within that process and kept across its restarts; expiry by the store's clock.
+   * every process on the server, expiry by the server's clock. SqliteStore: across every process on the host (one write
+   * transaction), expiry by the store's clock. FileStore: one writer process per directory (the lock), so atomic
+   * within that process and kept across its restarts; expiry by the store's clock.
    */
   claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
   /** Drops a claim only if `owner` still holds it (true); false when it expired or someone else holds it. */
