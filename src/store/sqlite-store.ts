@@ -2,6 +2,7 @@
 import { dirname } from "node:path";
 import { z } from "zod";
 import { StoreError } from "./errors.js";
+import type { IncidentStatus } from "../incidents/index.js";
 import { resolvesNow } from "./lifecycle.js";
 import { encodeJson, SilenceSchema, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { decodeRow, openDb, retryBusy, type Db, type Statement } from "./sqlite-db.js";
@@ -174,13 +175,24 @@ export class SqliteStore extends StoreCore {
     });
   }
 
-  protected allIncidents(): Promise<StoredIncident[]> {
+  private incidentRows(sql: string, ...args: string[]): Promise<StoredIncident[]> {
     return this.read("incident listing", () =>
       z
         .array(Json.extend({ fingerprint: z.string() }))
-        .parse(this.stmt("SELECT fingerprint, json FROM incidents").all())
+        .parse(this.stmt(sql).all(...args))
         .map((r) => decodeRow(this.path, r.json, StoredIncidentSchema, `incident ${r.fingerprint}`)),
     );
+  }
+
+  protected allIncidents(): Promise<StoredIncident[]> {
+    return this.incidentRows("SELECT fingerprint, json FROM incidents");
+  }
+
+  /** By the status column: a daemon's auto-resolve every tick and the poster's resync never parse resolved incidents. */
+  protected override incidentsIn(statuses: readonly IncidentStatus[] | undefined): Promise<StoredIncident[]> {
+    if (statuses === undefined) return this.allIncidents();
+    if (statuses.length === 0) return Promise.resolve([]);
+    return this.incidentRows(`SELECT fingerprint, json FROM incidents WHERE status IN (${statuses.map(() => "?").join(", ")})`, ...statuses);
   }
 
   protected activeSilences(now: number): Promise<Silence[]> {

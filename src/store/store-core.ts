@@ -1,6 +1,6 @@
 // The Store operations written once over a few storage primitives; SqliteStore, FileStore and RedisStore supply them.
 import { randomUUID } from "node:crypto";
-import type { Incident } from "../incidents/index.js";
+import type { Incident, IncidentStatus } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
 import { KeyedCore } from "./keyed.js";
@@ -150,8 +150,14 @@ export abstract class StoreCore extends KeyedCore implements Store {
     return this.lookup(idOrFingerprint);
   }
 
-  async list(filter: IncidentFilter = {}): Promise<StoredIncident[]> {
+  /** Incidents whose status is one of `statuses` (all when undefined); a store with an index answers from it. */
+  protected async incidentsIn(statuses: readonly IncidentStatus[] | undefined): Promise<StoredIncident[]> {
     const all = await this.allIncidents();
+    return statuses ? all.filter((s) => statuses.includes(s.status)) : all;
+  }
+
+  async list(filter: IncidentFilter = {}): Promise<StoredIncident[]> {
+    const all = await this.incidentsIn(filter.status);
     return all
       .filter(
         (s) =>
@@ -216,7 +222,7 @@ export abstract class StoreCore extends KeyedCore implements Store {
     const now = this.clock.now();
     const resolved: StoredIncident[] = [];
     // Quietest first, then by fingerprint: the same order (and audit order) on every implementation.
-    const all = (await this.allIncidents()).sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.incident.fingerprint.localeCompare(b.incident.fingerprint));
+    const all = (await this.incidentsIn(LIVE_STATUSES)).sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.incident.fingerprint.localeCompare(b.incident.fingerprint));
     for (const s of all) {
       if (!isLive(s.status)) continue;
       const done = await this.update(
@@ -303,6 +309,8 @@ export abstract class StoreCore extends KeyedCore implements Store {
     return filter.limit === undefined ? all : all.slice(Math.max(0, all.length - filter.limit));
   }
 }
+
+const LIVE_STATUSES: readonly IncidentStatus[] = ["open", "observed", "acknowledged"];
 
 function notFound(id: string): StoreError {
   return new StoreError("not_found", `no incident ${id} in the store`, { hint: "`firewatch incidents list` shows the ids" });
