@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ACTIONS, ActionId } from "./definitions.js";
 import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
-import { APPROVAL_NS, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, sealed, type GuardStore } from "./guard-store.js";
+import { APPROVAL_NS, claimPending, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, ranSince, sealed, type GuardStore } from "./guard-store.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
 import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
@@ -56,14 +56,12 @@ export function createGuard(deps: GuardDeps): Guard {
     await auditEvent(deps, actor, "refused", plan, { result: "refused", reason, detail });
     return { kind: "refused", reason, detail };
   };
-  // The rate limit counts the store's "action.allowed" entries of this action and host in the window: every guard on
-  // the store (Slack, each `firewatch act` process) spends one budget, and a restart forgets nothing. Two guards
-  // deciding in the same instant may both pass the count: the limit is a brake, not a lock.
-  const withinBudget = async (plan: Plan, limit: { max: number; per: number }): Promise<boolean> => {
-    const since = deps.clock.now() - limit.per + 1;
-    const spent = (await deps.store.listAudit({ action: "action.allowed", since })).filter((e) => e.details["action"] === plan.action && e.details["host"] === plan.host);
-    return spent.length < limit.max;
-  };
+  // The rate limit counts the runs of this action and host in the window (ranSince: a refused or "world changed"
+  // attempt ran nothing and costs nothing): every guard on the store (Slack, each `firewatch act` process) spends one
+  // budget, and a restart forgets nothing. Two guards deciding in the same instant may both pass the count: the
+  // limit is a brake, not a lock.
+  const withinBudget = async (plan: Plan, limit: { max: number; per: number }): Promise<boolean> =>
+    (await ranSince(deps.store, plan.action, plan.host, deps.clock.now() - limit.per + 1)) < limit.max;
 
   const grant = async (plan: Plan, dryRun: boolean, actor: string): Promise<Decision> => {
     const id = newId();
@@ -111,15 +109,22 @@ export function createGuard(deps: GuardDeps): Guard {
       if (!action.destructive) return grant(plan, false, who.user);
       const approvalId = newId();
       const expiresAt = deps.clock.now() + policy.approvalWithin;
-      await deps.store.putRecord(APPROVAL_NS, approvalId, sealed(deps.tokens, APPROVAL_NS, approvalId, encodeApproval({ plan, expiresAt })), policy.approvalWithin + EXPIRED_KEPT_MS);
+      // One pending request per action and target: a second click (or `act`) gets the one already waiting.
+      const already = await claimPending(deps.store, deps.tokens, plan, approvalId, policy.approvalWithin, deps.clock.now());
+      if (already) {
+        await auditEvent(deps, who.user, "approval_pending", already.pending.plan, { result: "needs_approval", approvalId: already.approvalId, expiresAt: already.pending.expiresAt });
+        return { kind: "needs_approval", approvalId: already.approvalId, plan: already.pending.plan, expiresAt: already.pending.expiresAt, existing: true };
+      }
+      // Attached to its incident: resolving the incident closes the request.
+      await deps.store.putRecord(APPROVAL_NS, approvalId, sealed(deps.tokens, APPROVAL_NS, approvalId, encodeApproval({ plan, expiresAt })), policy.approvalWithin + EXPIRED_KEPT_MS, { incident: plan.incident });
       await auditEvent(deps, who.user, "approval_requested", plan, { result: "needs_approval", approvalId, expiresAt });
-      return { kind: "needs_approval", approvalId, plan, expiresAt };
+      return { kind: "needs_approval", approvalId, plan, expiresAt, existing: false };
     },
 
     async approve(request) {
       const who = request.requester;
       const pending = openApproval(deps.tokens, request.approvalId, await deps.store.getRecord(APPROVAL_NS, request.approvalId));
-      if (!pending) return refuse(who.user, "unknown_approval", "no pending request with that id (already decided or never made)");
+      if (!pending) return refuse(who.user, "unknown_approval", "no pending request with that id (already decided, closed when its incident was resolved, or never made)");
       const { plan } = pending;
       if (deps.clock.now() >= pending.expiresAt) {
         await deps.store.takeRecord(APPROVAL_NS, request.approvalId);

@@ -159,6 +159,8 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
       }
       if (decision.kind === "refused") return void (await ephemeral(respond, refusal(decision)));
       if (decision.kind === "allowed") return runGrant(decision, c, client, respond);
+      // The same action and target is already waiting: point at that request, do not post a second one.
+      if (decision.existing) return void (await ephemeral(respond, `🔐 Already waiting for a second person: requested by ${mention(decision.plan.requestedBy)}; approve it in the incident's thread.`));
       const where = await threadOf(decision.plan.incident, c.channelId);
       const ts = await say(client, where, approvalRequestMessage(decision.plan, decision.approvalId, decision.expiresAt, deps.clock.now()));
       await ephemeral(respond, ts ? "🔐 A second person must approve; the request is in the incident's thread." : "🔐 A second person must approve, but the request could not be posted; it is in the audit log.");

@@ -17,7 +17,7 @@ import { ACTION_IDS } from "./blocks.js";
 import type { SlackConfig } from "./config.js";
 import { SignedHttpReceiver } from "./http-receiver.js";
 import { SLACK_LIMITS, codeBlockMrkdwn } from "./mrkdwn.js";
-import { createIncidentPoster, type IncidentPoster } from "./poster.js";
+import { createIncidentPoster, DEFAULT_FOLLOW_INTERVAL_MS, type IncidentPoster } from "./poster.js";
 import { runCommand, type CommandDeps, type CommandReply } from "./slash-command.js";
 import { createTokenShelf } from "./token-shelf.js";
 import { createGroupResolver } from "./user-groups.js";
@@ -230,6 +230,17 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
             deps.log.error({ err: e, component: "bot" }, "A poster round failed; incident posts wait for the next round.");
           }
           await deps.clock.sleep(everyMs, ctl.signal).catch(() => undefined);
+        }
+      })();
+      // The store's change feed, read often and cheaply: what another process changed shows on the post in seconds.
+      void (async () => {
+        while (!ctl.signal.aborted) {
+          try {
+            if ((await poster.follow()) > 0) await poster.flush();
+          } catch (e) {
+            deps.log.warn({ err: e, component: "bot" }, "Reading the store's change feed failed; the next round retries.");
+          }
+          await deps.clock.sleep(DEFAULT_FOLLOW_INTERVAL_MS, ctl.signal).catch(() => undefined);
         }
       })();
     },

@@ -96,7 +96,7 @@ export async function request(io: ActIo, actionText: string, f: RequestFlags): P
     const d = await s.kit.guard.authorize({ token, requester: requester() });
     if (d.kind === "refused") return refused(io, f, d);
     if (d.kind === "allowed") return await run(io, s, f, d.grant, osActor());
-    const requested = `approval ${d.approvalId} requested by ${osActor()}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
+    const requested = `approval ${d.approvalId} ${d.existing ? `already pending, requested by ${d.plan.requestedBy}` : `requested by ${osActor()}`}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
     const pending = { status: "pending", approvalId: d.approvalId, expiresAt: d.expiresAt };
     if (!f.wait || !s.shared) {
       const why = f.wait ? "not waiting: the file store admits one process at a time; the approver's firewatch will run it\n" : "not waiting (--no-wait): the approver's firewatch will run it\n";

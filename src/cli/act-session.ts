@@ -46,7 +46,7 @@ export const requester = (): Requester => ({ user: osActor(), groups: [], channe
 
 export interface Session {
   readonly config: FirewatchConfig;
-  /** A file store admits one process at a time: a waiting requester would lock the approver out. */
+  /** A file store admits one process at a time: a waiting requester would lock the approver out (SQLite, Redis: shared). */
   readonly shared: boolean;
   readonly store: Store;
   readonly kit: GuardKit;
@@ -73,7 +73,7 @@ export async function openSession(io: ActIo, f: CommonFlags, jobsFor?: ActJobsRe
       await jobs?.close();
       await store.close();
     };
-    return { config, store, kit, shared: spec.kind === "redis", close };
+    return { config, store, kit, shared: spec.kind !== "file", close };
   } catch (e) {
     await jobs?.close();
     await store.close();

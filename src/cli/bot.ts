@@ -109,7 +109,7 @@ export function registerBot(program: Command, io: BotIo = defaultIo): void {
     .option("--config <file>", "firewatch.yaml: its slack, store, guard and hosts sections (the guard enables the remediation buttons)")
     .option("--slack-config <file>", "without --config: YAML with routing and access (a firewatch.yaml with a slack: section, or the section alone)")
     .option("--poll <duration>", "how often to read the store for new or changed incidents", "10s")
-    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--store <spec>", "sqlite:FILE, file:DIR or redis://HOST:PORT (default: firewatch.db in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace", "firewatch")
     .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"))
     .addHelpText(

@@ -27,7 +27,7 @@ const STATUSES: readonly IncidentStatus[] = ["open", "observed", "acknowledged",
 
 function storeOptions(cmd: Command): Command {
   return cmd
-    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--store <spec>", "sqlite:FILE, file:DIR or redis://HOST:PORT (default: firewatch.db in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace", "firewatch")
     .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"));
 }
@@ -108,7 +108,7 @@ const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x === undefi
 export function registerIncidents(program: Command, io: IncidentsIo = defaultIo): void {
   const incidents = program
     .command("incidents")
-    .description("List, inspect, acknowledge, resolve and silence stored incidents (file store or Redis)")
+    .description("List, inspect, acknowledge, resolve and silence stored incidents (the embedded database, a file store or Redis)")
     .addHelpText(
       "after",
       `

@@ -40,7 +40,7 @@ async function openForProbe(config: FirewatchConfig, f: ProbeFlags, io: ProbeIo)
     // The probes' results are written with the incident, so a read-only open would not do: the holder must run them.
     throw new FirewatchError("store_locked", e.message.split("\n")[0] ?? "the file store is in use", {
       cause: e,
-      hint: "a running firewatch (watch or bot) owns this file store: use `/firewatch probe ID` in Slack, or run watch and this command on a Redis store (--store redis://)",
+      hint: "a running firewatch (watch or bot) owns this file store: use `/firewatch probe ID` in Slack, or move to the embedded database (the default; see docs/store.md) or Redis, which the CLI shares with the daemon",
     });
   }
 }
@@ -97,8 +97,8 @@ export function registerProbe(program: Command, setExitCode: (code: number) => v
       `
 The probes are the ones the incident's rules name (who holds the port, unit status, container state...), run on the
 incident's host; the results replace the stored ones, so \`firewatch report ID\` and the Slack post show them.
-A file store is owned by one process: beside a running \`firewatch watch\` on it, use \`/firewatch probe ID\` in Slack
-or a Redis store.
+The embedded default and Redis are shared with a running \`firewatch watch\`; an old file store (file:DIR) is owned
+by one process: beside a daemon on it, use \`/firewatch probe ID\` in Slack.
 
 Examples:
   firewatch probe fw-1a2b3c4d --config /etc/firewatch/firewatch.yaml

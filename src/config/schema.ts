@@ -37,14 +37,14 @@ export function sourceName(s: Pick<SourceEntry, "name" | "kind" | "host">): stri
   return s.name ?? `${s.kind}:${s.host}`;
 }
 
-/** "file:DIR" or redis://…, the forms parseStoreSpec accepts (the CLI's --store). */
+/** "sqlite:FILE", "file:DIR" or redis://…, the forms parseStoreSpec accepts (the CLI's --store). */
 export const StoreConfig = z
   .object({
     url: z
       .string()
-      .regex(/^(?:rediss?:\/\/.+|file:.+)$/, 'expected "file:DIR" or "redis://HOST:PORT"')
+      .regex(/^(?:rediss?:\/\/.+|file:.+|sqlite:.+)$/, 'expected "sqlite:FILE", "file:DIR" or "redis://HOST:PORT"')
       .optional()
-      .describe("file:DIR or redis://HOST:PORT (env FIREWATCH_STORE__URL); absent: the file store in the default data directory"),
+      .describe("sqlite:FILE, file:DIR or redis://HOST:PORT (env FIREWATCH_STORE__URL); absent: the embedded database firewatch.db in the default data directory"),
   })
   .strict();
 

@@ -87,7 +87,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
 
   const hosts = hostPool(config);
   const cleanups: (() => Promise<unknown>)[] = [() => hosts.closeAll()];
-  const store: Store = await openStore(opts.store !== undefined ? parseStoreSpec(opts.store, io.env) : storeSpecOf(config, io.env), { clock, log });
+  // The writer lease: one daemon follows the sources of an embedded store; the CLI still reads and acts beside it.
+  const store: Store = await openStore(opts.store !== undefined ? parseStoreSpec(opts.store, io.env) : storeSpecOf(config, io.env), { clock, log }, { writerLease: true });
   cleanups.push(() => store.close());
   try {
     // Every configured host, and the machine itself: sources read there and probes ask there. An SshHost connects

@@ -20,7 +20,7 @@ const StateSchema = z.object({
   // Added after the first layout: files written before them have none (same layout version, they default to empty).
   claims: z.record(z.string(), z.object({ owner: z.string(), expiresAt: z.number() })).default({}),
   /** Records by "NS:KEY" (a namespace has no ":"), the value as JSON text. */
-  records: z.record(z.string(), z.object({ json: z.string(), expiresAt: z.number() })).default({}),
+  records: z.record(z.string(), z.object({ json: z.string(), expiresAt: z.number(), incident: z.string().nullish().transform((v) => v ?? undefined) })).default({}),
 });
 export type FileState = z.infer<typeof StateSchema>;
 

@@ -165,6 +165,20 @@ describe("remediation buttons on the incident post", () => {
     expect(done).toMatchObject({ actor: BOB, details: { approvedBy: BOB, host: "mithrandir" } });
   });
 
+  test("two clicks on Run make one pending request: the second click is pointed at it, nothing is posted twice", async () => {
+    const { id, post } = await posted([KILL]);
+    expect(await drive.click(ALICE, runButton(post()) ?? fail(), post().ts)).toContain("second person must approve");
+    await slack.waitFor(() => runButton(post()));
+    expect(await drive.click(BOB, runButton(post()) ?? fail(), post().ts)).toContain("Already waiting for a second person: requested by <@U0ALICE>");
+    const requests = slack.repliesTo(CH, post().ts).filter((r) => buttonsOf(r).some((b) => b.action_id === "fw_approve"));
+    expect(requests).toHaveLength(1);
+    expect((await store.listAudit({ target: id, action: "action.approval_requested" })).length).toBe(1);
+    // Bob approves the one request; it runs once.
+    const approve = buttonsOf(requests[0]).find((b) => b.action_id === "fw_approve") ?? fail();
+    expect(await drive.click(BOB, approve, requests[0]?.ts ?? "")).toContain("done");
+    expect(ran).toHaveLength(1);
+  });
+
   test("a member of an allowed user group may approve (groups asked of Slack)", async () => {
     const { post } = await posted([KILL]);
     await drive.click(BOB, runButton(post()) ?? fail(), post().ts);

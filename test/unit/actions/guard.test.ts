@@ -10,7 +10,11 @@ import {
   type TokenClaims,
   type TokenService,
 } from "../../../src/actions/index.js";
+import { snapshot } from "../store/support.js";
 import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClock, type FakeWorld, type TestClock, type TestStore } from "./support.js";
+
+/** A stored incident whose short id is `id` (fw- and 8 hex digits), for tests that resolve it. */
+const incidentFor = (id: string) => snapshot({ fingerprint: `${id.slice(3)}00112233445566778899aabb` });
 
 const alice: Requester = { user: "U_ALICE", groups: [], channel: "C_OPS" };
 const bob: Requester = { user: "U_BOB", groups: [], channel: "C_OPS" };
@@ -263,26 +267,88 @@ describe("guard: two-person approval", () => {
 
 describe("guard: rate limit per action and host", () => {
   test("a third run within the hour is refused; after the window it is allowed again", async () => {
-    await approvedGrant();
-    await approvedGrant();
+    // The port is held again after each kill (the rogue came back), so each run really runs.
+    for (let i = 0; i < 2; i++) {
+      expect(await guard.execute(await approvedGrant(), recordingExecutor())).toMatchObject({ status: "unverified" });
+    }
     const third = await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice });
     expect(third).toMatchObject({ kind: "refused", reason: "rate_limited" });
     clock.advance(3_600_000);
     expect((await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice })).kind).toBe("needs_approval");
   });
 
+  test("only runs count: allowed but unused grants, world-changed and failed-precondition attempts cost nothing", async () => {
+    // Issue 14: a stale approval ended "world changed" yet locked out the next real fix ("already ran 3 times" after 2 kills).
+    await approvedGrant();
+    await approvedGrant();
+    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+    expect(await guard.execute(await approvedGrant(), killingExecutor())).toMatchObject({ status: "world_changed" });
+    world.ports.set("9003", { pid: "1573680", command: "node rogue.js", inUnit: false, otherHolders: [] });
+    const d = await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice });
+    expect(d.kind).toBe("needs_approval");
+    const a = d.kind === "needs_approval" ? await guard.approve({ approvalId: d.approvalId, requester: bob }) : undefined;
+    expect(a?.kind).toBe("allowed");
+    expect(await guard.execute(a?.kind === "allowed" ? a.grant : "", killingExecutor())).toMatchObject({ status: "done" });
+    expect(await refusals()).toEqual([]);
+  });
+
   test("the budget is per action and host, and shared by every guard on the store (a restart, another process)", async () => {
     const claims: TokenClaims = { incident: "fw-1", action: "clean_failed_jobs", params: { queue: "transcription" }, host: "mithrandir" };
-    expect((await guard.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("allowed");
-    expect(await guard.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).toMatchObject({ kind: "refused", reason: "rate_limited" });
+    const ran = async (g: Guard, c: TokenClaims) => {
+      const d = await g.authorize({ token: tokens.issueToken(c, 60_000), requester: alice });
+      if (d.kind === "allowed") await g.execute(d.grant, recordingExecutor());
+      return d;
+    };
+    expect((await ran(guard, claims)).kind).toBe("allowed");
+    expect(await ran(guard, claims)).toMatchObject({ kind: "refused", reason: "rate_limited" });
     const g = createGuard({
       clock, store, tokens, probes: fakeProbes(world),
       config: GuardConfigSchema.parse({ actions: { clean_failed_jobs: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["*"], targets: ["*"], rateLimit: { max: 1, per: "10m" } } } }),
     });
-    expect(await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).toMatchObject({ kind: "refused", reason: "rate_limited" });
-    expect((await g.authorize({ token: tokens.issueToken({ ...claims, host: "gandalf" }, 60_000), requester: alice })).kind).toBe("allowed");
-    expect((await g.authorize({ token: tokens.issueToken({ ...claims, host: "gandalf" }, 60_000), requester: alice })).kind).toBe("refused");
+    expect(await ran(g, claims)).toMatchObject({ kind: "refused", reason: "rate_limited" });
+    expect((await ran(g, { ...claims, host: "gandalf" })).kind).toBe("allowed");
+    expect((await ran(g, { ...claims, host: "gandalf" })).kind).toBe("refused");
     clock.advance(600_000);
-    expect((await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("allowed");
+    expect((await ran(g, claims)).kind).toBe("allowed");
+  });
+});
+
+describe("guard: one pending request per action and target", () => {
+  const ask = (who: Requester, claims: TokenClaims = kill) => guard.authorize({ token: tokens.issueToken(claims, config.tokenTtl), requester: who });
+
+  test("a second click (anyone's) gets the request already pending, not a new one", async () => {
+    const first = await ask(alice);
+    const second = await ask(bob);
+    const third = await ask(alice);
+    expect(first).toMatchObject({ kind: "needs_approval", existing: false });
+    const id = first.kind === "needs_approval" ? first.approvalId : "";
+    expect(second).toMatchObject({ kind: "needs_approval", existing: true, approvalId: id, plan: { requestedBy: "U_ALICE" } });
+    expect(third).toMatchObject({ kind: "needs_approval", existing: true, approvalId: id });
+    expect((await store.listAudit({ action: "action.approval_requested" })).length).toBe(1);
+    expect((await store.listAudit({ action: "action.approval_pending" })).map((e) => e.actor)).toEqual(["U_BOB", "U_ALICE"]);
+    // Another target (another PID) is another request.
+    const other = await ask(alice, { ...kill, params: { ...kill.params, pid: "1600001" } });
+    expect(other).toMatchObject({ kind: "needs_approval", existing: false });
+  });
+
+  test("once the pending one is decided (or expired), the next click makes a new request", async () => {
+    const first = await ask(alice);
+    const id = first.kind === "needs_approval" ? first.approvalId : "";
+    expect((await guard.approve({ approvalId: id, requester: bob })).kind).toBe("allowed");
+    const next = await ask(alice);
+    expect(next).toMatchObject({ kind: "needs_approval", existing: false });
+    clock.advance(600_000);
+    expect(await ask(bob)).toMatchObject({ kind: "needs_approval", existing: false, plan: { requestedBy: "U_BOB" } });
+  });
+
+  test("resolving the incident closes its pending request: it can no longer be approved", async () => {
+    await store.upsert(incidentFor("fw-1a2b3c4d"));
+    const first = await ask(alice);
+    const id = first.kind === "needs_approval" ? first.approvalId : "";
+    await store.resolve("fw-1a2b3c4d", "cli:carol");
+    expect(await guard.approve({ approvalId: id, requester: bob })).toMatchObject({ kind: "refused", reason: "unknown_approval", detail: expect.stringContaining("resolved") });
+    expect((await store.listAudit({ action: "incident.requests_closed" }))[0]?.details).toMatchObject({ count: 1, records: `approval/${id}` });
+    // A click after the resolve is a new request, not the closed one.
+    expect(await ask(alice)).toMatchObject({ kind: "needs_approval", existing: false });
   });
 });
