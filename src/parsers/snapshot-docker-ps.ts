@@ -1,12 +1,16 @@
 // Reads `docker ps` and `docker compose ps` tables: one entry per container row, with the columns as fields.
 import type { SnapshotEntry, SnapshotReader } from "./snapshot-entry.js";
 
-// docker ps: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES; docker compose ps (v2): NAME, IMAGE, COMMAND,
-// SERVICE, CREATED, STATUS, PORTS. Columns are padded with two or more spaces; PORTS may be empty.
+// docker ps: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES. docker compose ps: v2 NAME, IMAGE, COMMAND,
+// SERVICE, CREATED, STATUS, PORTS; v2.0-2.6 NAME, COMMAND, SERVICE, STATUS, PORTS ("running (healthy)", "exited (1)");
+// v1 (docker-compose) Name, Command, State, Ports under a dashed line ("Up (unhealthy)", "Exit 137", "Restarting").
+// Columns are padded with two or more spaces; PORTS may be empty. The name is first in compose tables, last in docker ps.
 const PS_HEADER_RE = /^CONTAINER ID {2,}IMAGE {2,}COMMAND\b/;
-const COMPOSE_HEADER_RE = /^NAME {2,}IMAGE {2,}COMMAND {2,}SERVICE {2,}CREATED {2,}STATUS\b/;
-// A status column as docker prints it ("Up 3 minutes (unhealthy)", "Restarting (1) 5 seconds ago", "Exited (137) 2 hours ago").
-const STATUS_RE = /^(?:Up |Exited \(-?\d{1,5}\)|Restarting \(-?\d{1,5}\)|Created$|Dead$|Paused$|Removal In Progress$)/;
+const COMPOSE_HEADER_RE = /^(?:NAME {2,}(?:IMAGE {2,})?COMMAND {2,}SERVICE {2,}(?:CREATED {2,})?STATUS\b|\s*Name {2,}Command {2,}State {2,}Ports\s*$)/;
+const RULE_LINE_RE = /^-{10,}$/;
+// A status column as docker prints it ("Up 3 minutes (unhealthy)", "Restarting (1) 5 seconds ago", "Exited (137) 2 hours
+// ago"), and compose's own wordings ("running (unhealthy)", "exited (137)", "Up (healthy)", "Exit 137", "Restarting").
+const STATUS_RE = /^(?:Up(?: |$)|Exited \(-?\d{1,5}\)|Restarting(?: \(-?\d{1,5}\)|$)|Exit -?\d{1,5}$|running(?: \(|$)|exited \(-?\d{1,5}\)|restarting|Created$|Dead$|Paused$|Removal In Progress$)/;
 const ID_ROW_RE = /^[0-9a-f]{12,64} {2,}\S/;
 const ROW_STATUS_RE = / {2,}(?:Up |Exited \(-?\d{1,5}\)|Restarting \(-?\d{1,5}\))/;
 
@@ -31,7 +35,7 @@ function row(text: string, lineNo: number, nameFirst: boolean): SnapshotEntry | 
     if (columns.length - 1 > at) name = columns.at(-1);
     if (columns.length - 1 > at + 1) fields.PORTS = columns.slice(at + 1, -1).join("  ");
   }
-  if (columns[1] !== undefined) fields.IMAGE = columns[1];
+  if (!nameFirst && columns[1] !== undefined) fields.IMAGE = columns[1];
   if (name !== undefined && /^[\w./-]{1,255}$/.test(name)) fields.NAMES = name;
   return { text, firstLine: lineNo, lastLine: lineNo, fields, subject: fields.NAMES };
 }
@@ -49,6 +53,7 @@ export function createDockerPsReader(): SnapshotReader {
         nameFirst = true;
         return { entries: [], passThrough: false };
       }
+      if (nameFirst && RULE_LINE_RE.test(text)) return { entries: [], passThrough: false };
       const entry = row(text, lineNo, nameFirst);
       return entry === undefined ? { entries: [], passThrough: true } : { entries: [entry], passThrough: false };
     },

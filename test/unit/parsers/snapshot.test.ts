@@ -102,6 +102,27 @@ describe("docker ps", () => {
   });
 });
 
+describe("docker compose ps of older versions", () => {
+  test("docker-compose 1.x: the name first, the State column, the dashed line consumed", () => {
+    const { entries, passed } = read("docker-ps", [
+      "       Name                     Command               State                    Ports",
+      "------------------------------------------------------------------------------------------------------",
+      "central_mail_1       /bin/entrypoint.sh exim -b ...   Exit 137",
+      "central_nginx_1      /bin/bash /scripts/odk-set ...   Up (unhealthy)   0.0.0.0:443->443/tcp",
+    ].join("\n"));
+    expect(passed).toEqual([]);
+    expect(entries.map((e) => [e.fields.NAMES, e.fields.STATUS])).toEqual([["central_mail_1", "Exit 137"], ["central_nginx_1", "Up (unhealthy)"]]);
+  });
+
+  test("docker compose 2.0-2.6: NAME COMMAND SERVICE STATUS, lower-case states", () => {
+    const { entries } = read("docker-ps", [
+      "NAME                  COMMAND                  SERVICE             STATUS              PORTS",
+      'docspell-joex         "/opt/joex-entrypoin…"   joex                running (unhealthy)   0.0.0.0:7878->7878/tcp',
+    ].join("\n"));
+    expect(entries.map((e) => [e.fields.NAMES, e.fields.STATUS])).toEqual([["docspell-joex", "running (unhealthy)"]]);
+  });
+});
+
 describe("docker inspect", () => {
   test("one entry per container: State and Health by path, the name, the State lines as text", () => {
     const { entries, passed } = read("docker-inspect", INSPECT);

@@ -105,6 +105,6 @@ describe("--corpus", () => {
     const { out } = await run(["rules", "lint", "--corpus", CORPUS]);
     expect(out).toMatch(/^container_state +\d+ +1\.00/m);
     expect(out).toMatch(/^all without needs /m);
-    expect(out).toMatch(/157 excerpts, 22 negatives/);
+    expect(out).toMatch(/\d{3} excerpts, \d{2} negatives \(nothing may fire\)/);
   });
 });
