@@ -1,11 +1,13 @@
 // Reads `docker inspect` output (also cut pastes, `--format '{{json .State.Health}}' | jq`, keys without quotes):
 // one entry per container, with the State (and Health) values as fields named by their path.
-import type { SnapshotEntry, SnapshotReader } from "./snapshot-entry.js";
+import { MAX_ENTRY_LINES, type SnapshotEntry, type SnapshotReader } from "./snapshot-entry.js";
 
 const STATE_OPEN_RE = /^\s*"?State"?\s*:\s*\{\s*$/;
 const KEY_VALUE_RE = /^\s*"?([A-Za-z][\w]{0,63})"?\s*:\s*(.*?)\s*,?\s*$/;
 const CLOSE_RE = /^\s*[}\]]\s*,?\s*$/;
 const OPEN_RE = /^\s*[{[]\s*$/;
+/** Deeper nesting than docker inspect ever prints is not followed (a pathological paste cannot grow the stack). */
+const MAX_DEPTH = 32;
 /** Top-level keys kept besides the State: the name, the restart count and the id. */
 const TOP_LEVEL = new Set(["Name", "RestartCount", "Id"]);
 
@@ -68,8 +70,8 @@ export function createDockerInspectReader(): SnapshotReader {
   return {
     push(text, lineNo) {
       if (stack.length === 0 && !OPEN_RE.test(text) && !STATE_OPEN_RE.test(text)) return { entries: [], passThrough: true };
-      lines.push({ no: lineNo, text });
-      if (inState) stateLines.push({ no: lineNo, text });
+      if (lines.length < MAX_ENTRY_LINES) lines.push({ no: lineNo, text });
+      if (inState && stateLines.length < MAX_ENTRY_LINES) stateLines.push({ no: lineNo, text });
       if (CLOSE_RE.test(text)) {
         const closed = stack.pop();
         if (closed?.key === "State" && stack.length === (containerDepth ?? 0)) inState = false;
@@ -77,6 +79,7 @@ export function createDockerInspectReader(): SnapshotReader {
         if (stack.length === 0) return { entries: flush(), passThrough: false };
         return { entries: [], passThrough: false };
       }
+      if (stack.length >= MAX_DEPTH) return { entries: [], passThrough: false };
       if (OPEN_RE.test(text)) {
         stack.push({ key: "", line: lineNo });
         if (containerDepth === undefined && text.trim() === "{") containerDepth = stack.length;

@@ -26,3 +26,9 @@ export interface SnapshotReader {
   /** End of stream: the entry still open (a paste cut in the middle). */
   end(): SnapshotEntry[];
 }
+
+/**
+ * The most lines one entry keeps as its text (a long CGroup tree, a huge inspect document): the fields are still read
+ * from every line, the text keeps the first lines. Keeps a reader's memory bounded whatever the paste.
+ */
+export const MAX_ENTRY_LINES = 500;

@@ -1,6 +1,6 @@
 // Reads `systemctl status` output: one entry per unit block (header and properties); the journal lines under it pass
 // through as log lines.
-import type { SnapshotEntry, SnapshotReader } from "./snapshot-entry.js";
+import { MAX_ENTRY_LINES, type SnapshotEntry, type SnapshotReader } from "./snapshot-entry.js";
 
 // "● sshd.service - OpenSSH server daemon" (older systemd and some terminals: "*"; newer: "○", "×", "↻").
 const HEADER_RE = /^\s*(?:[●*○×↻]\s+)?([\w@:.\\-]{1,200}\.(?:service|socket|timer|mount|scope|target|path))(?: - (.*))?$/;
@@ -59,13 +59,13 @@ export function createSystemctlStatusReader(): SnapshotReader {
       if (open !== undefined) {
         const prop = PROPERTY_RE.exec(text);
         if (prop?.[1] !== undefined && prop[2] !== undefined) {
-          open.lines.push({ no: lineNo, text });
+          if (open.lines.length < MAX_ENTRY_LINES) open.lines.push({ no: lineNo, text });
           property(prop[1], prop[2], open.fields);
           open.last = prop[1];
           return { entries: [], passThrough: false };
         }
         if (open.last !== undefined && CONTINUATION_RE.test(text)) {
-          open.lines.push({ no: lineNo, text });
+          if (open.lines.length < MAX_ENTRY_LINES) open.lines.push({ no: lineNo, text });
           return { entries: [], passThrough: false };
         }
         // A blank line or a journal line ends the block; the line itself is a log line (or nothing).

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { createRecordParser, type LogRecord } from "../../../src/parsers/index.js";
 import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotKind } from "../../../src/parsers/snapshot.js";
+import { MAX_ENTRY_LINES } from "../../../src/parsers/snapshot-entry.js";
 
 function read(kind: SnapshotKind, text: string): { entries: SnapshotEntry[]; passed: number[] } {
   const reader = createSnapshotReader(kind);
@@ -149,6 +150,16 @@ describe("docker inspect", () => {
     expect(bare.entries[0]?.fields).toMatchObject({ "State.ExitCode": "137", "State.OOMKilled": "false", "State.Status": "exited" });
     const health = read("docker-inspect", ["{", '  "Status": "unhealthy",', '  "FailingStreak": 4,', '  "Log": [', "    {", '      "ExitCode": 1', "    }", "  ]", "}"].join("\n"));
     expect(health.entries[0]?.fields).toMatchObject({ "State.Health.Status": "unhealthy", "State.Health.FailingStreak": "4" });
+  });
+});
+
+describe("bounded", () => {
+  test("an entry keeps at most MAX_ENTRY_LINES lines of text, and still reads the fields after them", () => {
+    const tree = Array.from({ length: 2000 }, (_, i) => `           ├─${1000 + i} /usr/bin/worker`);
+    const { entries } = read("systemctl-status", ["● big.service - Big", "   Active: failed (Result: exit-code)", "   CGroup: /system.slice/big.service", ...tree, " Main PID: 7 (code=exited, status=1/FAILURE)"].join("\n"));
+    expect(entries[0]?.text.split("\n")).toHaveLength(MAX_ENTRY_LINES);
+    expect(entries[0]?.fields).toMatchObject({ MAIN_PID: "7", EXIT_STATUS: "1/FAILURE" });
+    expect(entries[0]?.lastLine).toBe(MAX_ENTRY_LINES);
   });
 });
 
