@@ -8,7 +8,7 @@ import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 import { parseTimeBound } from "../time.js";
 import { createReadStats, expandInputs, readLogRecords, type ReadStats } from "../sources/index.js";
-import { compileRules, createMatcher, loadRules, type Rule, type Signal } from "../rules/index.js";
+import { compileRules, createMatcher, loadRules, type CompiledRule, type Rule, type Signal } from "../rules/index.js";
 import type { LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
@@ -26,6 +26,8 @@ export interface AnalyzeOptions {
   readonly since?: string;
   readonly until?: string;
   readonly timeZone?: string;
+  /** Rules already loaded and compiled (from `rules`), for a caller that analyzes many inputs with the same rules. */
+  readonly ruleSet?: { readonly rules: readonly Rule[]; readonly compiled: readonly CompiledRule[] };
   /** Failed BullMQ jobs to read as well (seed 000: the stale queue joins the port conflict's incident). */
   readonly jobs?: {
     readonly redis: string;
@@ -53,8 +55,8 @@ export async function runAnalyze(
   const since = timeBound("--since", opts.since, now);
   const until = timeBound("--until", opts.until, now);
   if (opts.timeZone !== undefined) checkTimeZone(opts.timeZone);
-  const rules = await loadRules({ dirs: [...opts.rules] });
-  const match = createMatcher(compileRules(rules));
+  const rules = opts.ruleSet?.rules ?? (await loadRules({ dirs: [...opts.rules] }));
+  const match = createMatcher(opts.ruleSet?.compiled ?? compileRules(rules));
   const correlator = createCorrelator(rules);
   const inputs = await expandInputs([...paths]);
   const stats = createReadStats();

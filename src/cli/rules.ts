@@ -6,6 +6,7 @@ import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
 // Imported when a subcommand runs (see scan.ts): building the program stays cheap.
 const engine = () => import("../rules/index.js");
 const sources = () => import("../sources/index.js");
+const corpus = () => import("./corpus-score.js");
 
 interface Out { write(s: string): unknown }
 
@@ -176,35 +177,63 @@ export function registerRules(program: Command, deps: { setExitCode?: (code: num
         "patterns with no prefilter literal (they run on every line: slow) and examples that do not hold.",
     )
     .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])
-    .addHelpText("after", "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules\n\nExit codes: 0 clean, 1 warnings or failing examples, 2 a rule does not load")
-    .action(async (o: { rules: string[] }) => {
+    .option("--corpus <dir>", "also score the rules on a corpus of real logs (a folder with manifest.yaml, e.g. fixtures/real)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules --corpus fixtures/real\n\n" +
+        "Exit codes: 0 clean, 1 warnings, failing examples or a corpus score below the bar, 2 a rule or the corpus does not load",
+    )
+    .action(async (o: { rules: string[]; corpus?: string }) => {
       const { rules: n, findings } = await runRulesLint(o.rules);
       for (const f of findings) process.stdout.write(`${f.level}\t${f.ruleId}\t${f.path}: ${f.problem}\n`);
       const slow = findings.filter((f) => f.level === "warning").length;
       const errors = findings.length - slow;
       process.stdout.write(`${n} rules: ${slow} slow pattern(s), ${errors} failing example(s)\n`);
-      setExitCode(findings.length > 0 ? 1 : 0);
+      let below = false;
+      if (o.corpus !== undefined) {
+        const { meetsBar, renderCorpusScore, scoreCorpus } = await corpus();
+        const score = await scoreCorpus(o.corpus, { rules: o.rules, now: Date.now() });
+        process.stdout.write(`\nCorpus ${o.corpus}:\n${renderCorpusScore(score)}`);
+        below = !meetsBar(score);
+      }
+      setExitCode(findings.length > 0 || below ? 1 : 0);
     });
 
   rules
     .command("test")
     .summary("Show which lines a rule matches and the fields it captures")
     .argument("<rule>", "a rule id, or all")
-    .argument("<paths...>", "log files, directories or - for stdin")
+    .argument("[paths...]", "log files, directories or - for stdin (optional with --corpus)")
     .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])
     .option("--format <format>", "text or json", "text")
     .option("--max <n>", "matches and near misses shown per rule", "10")
+    .option("--corpus <dir>", "also show the rule's score on a corpus of real logs (a folder with manifest.yaml) and what it missed")
     .addHelpText(
       "after",
-      "\nExamples:\n  firewatch rules test eaddrinuse_loop /var/log/palantir.log\n  firewatch rules test all --rules ./my-rules dump.log.gz\n\nExit codes: 0 matched, 1 no match, 2 invalid rule or input",
+      "\nExamples:\n  firewatch rules test eaddrinuse_loop /var/log/palantir.log\n  firewatch rules test all --rules ./my-rules dump.log.gz\n" +
+        "  firewatch rules test rust_panic --corpus fixtures/real\n\nExit codes: 0 matched, 1 no match, 2 invalid rule or input",
     )
-    .action(async (rule: string, paths: string[], o: { rules: string[]; format: string; max: string }) => {
+    .action(async (rule: string, paths: string[], o: { rules: string[]; format: string; max: string; corpus?: string }) => {
       if (o.format !== "text" && o.format !== "json") throw new FirewatchError("usage", `--format must be text or json, got "${o.format}".`);
       const maxShown = Number(o.max);
       if (!Number.isInteger(maxShown) || maxShown < 0) throw new FirewatchError("usage", `--max must be a whole number, got "${o.max}".`);
-      const result = await runRulesTest(rule, paths, { dirs: o.rules, maxShown });
-      if (o.format === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else printTest(result, process.stdout);
-      setExitCode(result.rules.some((r) => r.matched > 0) ? 0 : 1);
+      if (paths.length === 0 && o.corpus === undefined) throw new FirewatchError("usage", "no input: give log files, or --corpus DIR", { hint: "firewatch rules test eaddrinuse_loop /var/log/app.log" });
+      let matched = false;
+      if (paths.length > 0) {
+        const result = await runRulesTest(rule, paths, { dirs: o.rules, maxShown });
+        if (o.format === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else printTest(result, process.stdout);
+        matched = result.rules.some((r) => r.matched > 0);
+      }
+      if (o.corpus !== undefined) {
+        const { renderCorpusScore, scoreCorpus } = await corpus();
+        const score = await scoreCorpus(o.corpus, { rules: o.rules, now: Date.now() });
+        const rows = rule === "all" ? score.rules : score.rules.filter((r) => r.rule === rule);
+        const misses = rule === "all" ? score.misses : score.misses.filter((m) => m.rule === rule);
+        if (o.format === "json") process.stdout.write(`${JSON.stringify({ corpus: o.corpus, rules: rows, misses }, null, 2)}\n`);
+        else process.stdout.write(`${paths.length > 0 ? "\n" : ""}Corpus ${o.corpus}:\n${renderCorpusScore(score, rule === "all" ? {} : { only: rule })}`);
+        matched ||= rows.some((r) => r.tp > 0);
+      }
+      setExitCode(matched ? 0 : 1);
     });
 }

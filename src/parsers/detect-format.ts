@@ -25,6 +25,10 @@ const BY_FORMAT: Readonly<Record<LogFormat, FormatParser>> = {
   compose: parseCompose,
   python: parsePython,
   dmesg: parseDmesg,
+  // Snapshots are read by parsers/snapshot.ts before per-line parsing; a line given one of these formats is plain.
+  "docker-ps": parsePlain,
+  "docker-inspect": parsePlain,
+  "systemctl-status": parsePlain,
 };
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";

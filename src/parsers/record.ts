@@ -13,7 +13,10 @@ export type LogFormat =
   | "compose" // docker compose logs "web_1  | msg"
   | "json" // JSON lines: pino, bunyan, winston, python-json-logger
   | "python" // Python logging "2025-11-08 01:04:15,802 - INFO - msg"
-  | "dmesg"; // kernel ring buffer "[ 1234.5678] msg" or "-T" "[Thu Nov  6 03:12:09 2025] msg"
+  | "dmesg" // kernel ring buffer "[ 1234.5678] msg" or "-T" "[Thu Nov  6 03:12:09 2025] msg"
+  | "docker-ps" // a `docker ps` / `docker compose ps` table pasted as is: one record per container row
+  | "docker-inspect" // `docker inspect` output: one record per container's State (see parsers/snapshot.ts)
+  | "systemctl-status"; // `systemctl status` output: one record per unit block; its journal lines are log lines
 
 /** Where a record came from: file path ("-" for stdin) and 1-based physical line numbers. */
 export interface SourceRef {

@@ -110,7 +110,7 @@ describe("the built-in library", () => {
         if (!r.examples.some((e) => e.matches && e.structured !== undefined && holds(e.structured))) untested.push(`${r.id}: match.structured[${i}]`);
       });
     expect(untested).toEqual([]);
-    expect(rules.filter((r) => r.match.structured).map((r) => r.id).sort()).toEqual(["systemd_restart_loop", "systemd_unit_failed"]);
+    expect(rules.filter((r) => r.match.structured).map((r) => r.id).sort()).toEqual(["container_state", "systemd_restart_loop", "systemd_unit_failed", "systemd_unit_state"]);
   });
 
   test("templates only use placeholders the rule can fill", () => {
