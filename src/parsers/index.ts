@@ -14,4 +14,4 @@ export { createMultilineJoiner, joinMultiline } from "./join-multiline.js";
 export type { JoinOptions, MultilineJoiner } from "./join-multiline.js";
 /** Time zones and year inference for stamps that lack them. */
 export { createYearInferrer, createZone, defaultTimeZone, parseIsoTime } from "./timestamp.js";
-export type { Zone } from "./timestamp.js";
+export type { CalendarDate, YearReference, Zone } from "./timestamp.js";

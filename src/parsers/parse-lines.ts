@@ -14,8 +14,10 @@ export interface ParseLinesOptions {
   readonly file: string;
   /** IANA zone for stamps without an offset (syslog, Python asctime, dmesg -T); default: the process's zone. */
   readonly timeZone?: string;
-  /** Reference time for syslog stamps without a year (file mtime, or the clock for stdin). */
+  /** No stamp without a year (syslog, logcat) is placed after this day (file mtime, the clock, `--reference-time`). */
   readonly referenceMs: number;
+  /** A time these logs are known to be from (a dated stamp elsewhere in the run): yearless stamps take the year nearest it. */
+  readonly yearHintMs?: number;
   /** Kernel boot time, to place dmesg's seconds-since-boot stamps. */
   readonly bootTimeMs?: number;
   /** Skip detection and parse as this format (lines that do not fit still fall back per line). */
@@ -28,9 +30,9 @@ export interface ParseLinesOptions {
 }
 
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
-export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "bootTimeMs">): ParseContext {
+export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext {
   const zone = createZone(opts.timeZone);
-  return { zone, yearFor: createYearInferrer(opts.referenceMs, zone), bootTimeMs: opts.bootTimeMs };
+  return { zone, yearFor: createYearInferrer({ referenceMs: opts.referenceMs, hintMs: opts.yearHintMs }, zone), bootTimeMs: opts.bootTimeMs };
 }
 
 export interface RecordParser {

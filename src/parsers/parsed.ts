@@ -20,8 +20,8 @@ export interface ParsedLine {
 /** Per-stream state a parser may read: the zone for stamps without offset, the year for stamps without one. */
 export interface ParseContext {
   readonly zone: Zone;
-  /** Year of a syslog stamp of this month (stateful: rolls forward Dec → Jan). */
-  readonly yearFor: (month: number) => number;
+  /** Year of a yearless stamp (syslog, logcat) of this month and day (stateful: rolls forward Dec → Jan). */
+  readonly yearFor: (month: number, day: number) => number;
   /** Epoch ms of the kernel's boot, to place dmesg's "[ 1234.5678]" stamps; undefined leaves them without time. */
   readonly bootTimeMs: number | undefined;
 }
@@ -34,7 +34,7 @@ export function emptyParsed(format: LogFormat, message: string): ParsedLine {
 
 const LEVEL_WORDS: Readonly<Record<string, Level>> = {
   fatal: "fatal", critical: "fatal", crit: "fatal", emerg: "fatal", emergency: "fatal", alert: "fatal", panic: "fatal",
-  error: "error", err: "error", eror: "error",
+  error: "error", err: "error", eror: "error", severe: "error", failure: "error",
   warning: "warn", warn: "warn", wrn: "warn",
   info: "info", information: "info", informational: "info", notice: "info", inf: "info",
   debug: "debug", dbg: "debug", verbose: "debug", fine: "debug",
