@@ -1,5 +1,7 @@
 // Public surface of the parsers floor: bytes → capped lines → LogRecord, multi-line events joined.
 export type { Level, LogFormat, LogRecord, SourceRef } from "./record.js";
+/** The formats whose stamps carry no year (syslog, logcat...): their year is inferred. */
+export { YEARLESS_FORMATS } from "./record.js";
 /** frameLines splits bytes into capped lines (semantics in frame.ts's header); decodeLine never throws. */
 export { DEFAULT_MAX_LINE_BYTES, LINE_ISSUES, countIssue, createFrameStats, createLineSplitter, decodeLine, frameLines, utf8SafeLength } from "./frame.js";
 export type { FrameOptions, FrameStats, LineIssue, LineSplitter, RawLine } from "./frame.js";

@@ -162,11 +162,11 @@ const Base = z.object({
 const Single = Base.extend({ kind: z.literal("single") }).strict();
 const Threshold = Base.extend({
   kind: z.literal("threshold"),
-  threshold: z.object({ count: z.number().int().min(2), within: Duration }).strict().describe("Fires at `count` signals within `within`"),
+  threshold: z.object({ count: z.number().int().min(2), within: Duration }).strict().describe("Fires at `count` signals within `within`; signals without a time are counted but never satisfy the window"),
 }).strict();
 const Sequence = Base.extend({
   kind: z.literal("sequence"),
-  then: MatchSpec.describe("B: fires when B follows A (match) within `within`, same group"),
+  then: MatchSpec.describe("B: fires when B follows A (match) within `within`, same group (both need a time)"),
   within: Duration,
 }).strict();
 const Absence = Base.extend({
