@@ -2,6 +2,7 @@
 import type { FormatParser } from "./parsed.js";
 import { emptyParsed, levelFromWord } from "./parsed.js";
 import { parseIsoTime } from "./timestamp.js";
+import { errorTextsOfFlat } from "./error-fields.js";
 
 const MAX_PAIRS = 64;
 const KEY_CHAR = /[\w.@-]/;
@@ -58,6 +59,8 @@ export const parseLogfmt: FormatParser = (line, ctx) => {
   if (message === undefined && levelWord === undefined) return undefined;
   const p = emptyParsed("logfmt", message ?? line);
   p.fields = pairs;
+  const errors = errorTextsOfFlat(pairs);
+  if (errors !== undefined) p.errors = errors;
   if (levelWord !== undefined) p.level = levelFromWord(levelWord);
   const stamp = pairs.time ?? pairs.ts ?? pairs.t;
   if (stamp !== undefined) p.time = parseIsoTime(stamp, ctx.zone);

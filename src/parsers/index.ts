@@ -14,6 +14,8 @@ export type { ParseContext, ParsedLine } from "./parsed.js";
 /** joinMultiline folds tracebacks, panics and stack traces into one record; the joiner also flushes on demand. */
 export { createMultilineJoiner, joinMultiline } from "./join-multiline.js";
 export type { JoinOptions, MultilineJoiner } from "./join-multiline.js";
+/** The structured fields whose text rules match beside a record's text (err.message, error, exc_info...). */
+export { ERROR_KEYS, ERROR_TEXT_LEAVES, MAX_ERROR_TEXTS } from "./error-fields.js";
 /** Time zones and year inference for stamps that lack them. */
 export { createYearInferrer, createZone, defaultTimeZone, parseIsoTime } from "./timestamp.js";
 export type { CalendarDate, YearReference, Zone } from "./timestamp.js";

@@ -61,6 +61,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     return {
       text: p.text ?? text,
       ...(p.text !== undefined && p.text !== text ? { raw: text } : {}),
+      ...(p.errors === undefined ? {} : { errors: p.errors }),
       message: p.message,
       // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
       time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,

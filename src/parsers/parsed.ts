@@ -15,6 +15,8 @@ export interface ParsedLine {
   cursor?: string;
   /** For JSON formats: what rules match (the message), instead of the physical line. */
   text?: string;
+  /** Texts of the line's error fields (err.message, err.stack, error, exc_info...), matched by rules beside the text. */
+  errors?: string[];
 }
 
 /** Per-stream state a parser may read: the zone for stamps without offset, the year for stamps without one. */

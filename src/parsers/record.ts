@@ -38,6 +38,11 @@ export interface LogRecord {
   readonly text: string;
   /** The physical line as read, only when `text` is not it (JSON formats, whose text is the message): evidence quotes it verbatim. */
   readonly raw?: string;
+  /**
+   * Texts of the record's error fields, for structured logs (pino/bunyan `err.message`/`err.stack`, zap/logrus
+   * `error`, Python `exc_info`, nested causes): rules match them beside `text` (parsers/error-fields.ts lists the names).
+   */
+  readonly errors?: readonly string[];
   /** The message without its prefix (time, host, program). */
   readonly message: string;
   /** Event time in epoch milliseconds, undefined when the line carries none. */
