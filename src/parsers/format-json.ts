@@ -1,7 +1,7 @@
 // Parses JSON lines: journalctl -o json, and application JSON logs (pino, bunyan, winston, python-json-logger).
 import { Buffer } from "node:buffer";
 import type { FormatParser, ParseContext, ParsedLine } from "./parsed.js";
-import { emptyParsed, levelFromPino, levelFromPriority, levelFromWord, normalizeService, serviceFor, sniffLevel, toPid } from "./parsed.js";
+import { emptyParsed, isModulePath, levelFromPino, levelFromPriority, levelFromWord, normalizeService, serviceFor, sniffLevel, toPid } from "./parsed.js";
 import { parseIsoTime } from "./timestamp.js";
 import { isErrorKey, isErrorText, MAX_ERROR_TEXTS } from "./error-fields.js";
 
@@ -96,7 +96,8 @@ export function journalToParsed(o: JsonObject, ctx?: ParseContext): ParsedLine {
 const MESSAGE_KEYS = ["msg", "message", "MESSAGE", "@message", "log", "text", "event"] as const;
 const LEVEL_KEYS = ["level", "levelname", "severity", "lvl", "log.level", "@l"] as const;
 const TIME_KEYS = ["time", "timestamp", "@timestamp", "asctime", "ts", "t", "@t", "date"] as const;
-const SERVICE_KEYS = ["service", "app", "name", "logger", "component"] as const;
+// Not "logger": that is the module that logged (python-json-logger's "name" is one too, hence the module-path check).
+const SERVICE_KEYS = ["service", "service.name", "app", "name", "component"] as const;
 const MAX_FIELDS = 64;
 
 /** Nesting flattened into "a.b.c.d" keys; deeper objects stay JSON text. An error's cause two levels down still fits. */
@@ -176,7 +177,7 @@ export const parseJsonLine: FormatParser = (line, ctx) => {
   if (typeof host === "string") p.host = host;
   if (typeof o.pid === "number" && Number.isInteger(o.pid) && o.pid > 0) p.pid = o.pid;
   else if (typeof o.pid === "string") p.pid = toPid(o.pid);
-  const svc = SERVICE_KEYS.map((k) => o[k]).find((v): v is string => typeof v === "string" && v.length > 0);
+  const svc = SERVICE_KEYS.map((k) => fields[k]).find((v): v is string => v !== undefined && v.length > 0 && !isModulePath(v));
   if (svc !== undefined) p.service = normalizeService(svc);
   return p;
 };

@@ -66,7 +66,8 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
       // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
       time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,
       host: p.host,
-      service: p.service ?? opts.defaultService,
+      // The file names the service of a recognised format's lines; a line of no known shape could be anyone's.
+      service: p.service ?? (p.format === "plain" ? undefined : opts.defaultService),
       pid: p.pid,
       level: p.level,
       fields: p.fields,

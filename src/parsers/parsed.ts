@@ -105,6 +105,17 @@ export function serviceFor(program: string | undefined, message: string, fields:
   return program === undefined ? undefined : normalizeService(program);
 }
 
+// "decision_data.backend.services.audio_processor", "org.apache.hadoop.mapred.Task", "uvicorn.error": a logger's path.
+const MODULE_PATH_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$-]*)+$/;
+
+/**
+ * Whether a name is a logger's dotted module path rather than a service: a service is a unit, a container, an app's
+ * `service`/`name` or the file, never the module that logged the line.
+ */
+export function isModulePath(name: string): boolean {
+  return MODULE_PATH_RE.test(name);
+}
+
 /** A positive integer pid from text, or undefined. */
 export function toPid(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;

@@ -233,12 +233,21 @@ describe("Python logging, dmesg, plain", () => {
     const a = parseLine("2025-11-08 01:04:15,802 - ERROR - Error rotating segment for stream 348: ", "python", ctx);
     expect(a).toMatchObject({ format: "python", level: "error", message: "Error rotating segment for stream 348: " });
     expect(iso(a.time)).toBe("2025-11-08T01:04:15.802Z");
-    expect(parseLine("2025-11-08 01:04:15,802 - segmenter.rotate - WARNING - Segment duration limit reached: 15 days, 4:23:21", "python", ctx)).toMatchObject({ level: "warn", service: "segmenter.rotate", fields: { logger: "segmenter.rotate" }, message: "Segment duration limit reached: 15 days, 4:23:21" });
+    expect(parseLine("2025-11-08 01:04:15,802 - segmenter.rotate - WARNING - Segment duration limit reached: 15 days, 4:23:21", "python", ctx)).toMatchObject({ level: "warn", service: undefined, fields: { logger: "segmenter.rotate" }, message: "Segment duration limit reached: 15 days, 4:23:21" });
+  });
+
+  test("a logger's module path is kept in fields.logger, never taken for the service", () => {
+    const line = "2025-11-20 15:00:00,123 - decision_data.backend.services.audio_processor - ERROR - Decryption failed for job 7f3a: MAC check failed";
+    expect(parse(line, "python")).toMatchObject({ service: undefined, fields: { logger: "decision_data.backend.services.audio_processor" } });
+    const json = '{"asctime": "2025-11-20 15:00:00,123", "levelname": "ERROR", "name": "decision_data.backend.services.audio_processor", "message": "x"}';
+    expect(parse(json, "json").service).toBeUndefined();
+    expect(parse('{"name":"transcription-api","level":50,"msg":"x"}', "json").service).toBe("transcription-api"); // bunyan's app name
+    expect(parse('{"service":{"name":"billing"},"logger":"com.acme.billing.Invoice","message":"x"}', "json").service).toBe("billing");
   });
 
   test("basicConfig's LEVEL:logger:message lines have a level and logger but no time", () => {
     expect(parse("ERROR:streamvault.recorder:Error rotating segment for stream 348: ", "plain")).toMatchObject({
-      format: "python", level: "error", service: "streamvault.recorder", time: undefined, message: "Error rotating segment for stream 348: ",
+      format: "python", level: "error", service: undefined, fields: { logger: "streamvault.recorder" }, time: undefined, message: "Error rotating segment for stream 348: ",
     });
     expect(parse("INFO:     Started server process [1]", "plain")).toMatchObject({ format: "plain", level: "info" });
   });
