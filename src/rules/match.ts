@@ -105,16 +105,37 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
       const text = group.text;
       let m = text === undefined ? undefined : matchCandidates(set, text, group.stamp, first, e);
       if (m === undefined && errors !== undefined && group.readsErrors && !vetoed(set, text)) m = matchErrors(set, group, errors, first, e);
-      if (m) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: capturedFields(m) });
+      if (m) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: withCaptures(rule, record, capturedFields(m)) });
       else if (structured) {
         // Structured alternatives come after the text ones, outside the prefilter: a record both forms match is one
         // signal. A text that a `not` vetoed vetoes them too (structuredFields checks the same text).
         const fields = structuredFields(set, record.fields, text);
-        if (fields) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields });
+        if (fields) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: withCaptures(rule, record, fields) });
       }
     }
     return signals ?? [];
   };
+}
+
+/**
+ * The rule's `capture` fields the match did not capture, looked for in the record's text, then its error texts (the
+ * job id of "Decryption failed for job 7f3a: MAC check failed"). Runs only on matches.
+ */
+function withCaptures(rule: CompiledRule, record: LogRecord, fields: Record<string, string>): Record<string, string> {
+  for (const { name, regexes } of rule.captures) {
+    if (Object.hasOwn(fields, name)) continue;
+    const value = captureIn(record.text, name, regexes) ?? record.errors?.reduce<string | undefined>((v, e) => v ?? captureIn(e, name, regexes), undefined);
+    if (value !== undefined) fields[name] = value;
+  }
+  return fields;
+}
+
+function captureIn(text: string, name: string, regexes: readonly RegExp[]): string | undefined {
+  for (const re of regexes) {
+    const v = re.exec(text)?.groups?.[name];
+    if (v !== undefined) return v;
+  }
+  return undefined;
 }
 
 /**

@@ -71,6 +71,16 @@ describe("records without a time", () => {
     const dir = writeDir("untimed", { "pasted.txt": untimed });
     const { incidents } = await runAnalyze([dir], { rules: [], timeZone: "UTC" }, { now: () => Date.now() });
     expect(incidents.map((i) => [i.status, i.findings.map((f) => [f.rule, f.state, f.count])])).toEqual([["observed", [["eaddrinuse_loop", "observed", 5]]]]);
+    // Not a loop then: the title and severity say what the lines show (the rule's `observed` title and severity).
+    expect(incidents.map((i) => [i.title, i.severity])).toEqual([["Bind failure: port 9003 already in use", "high"]]);
+  });
+
+  test("a single timed bind failure is not titled a crash loop either; three within 5 minutes are", async () => {
+    const one = writeDir("one-bind", { "app.log": bind("2025-11-20T15:00:01Z") });
+    const at = (dir: string) => runAnalyze([dir], { rules: [], timeZone: "UTC" }, { now: () => Date.now() }).then((r) => r.incidents.map((i) => [i.title, i.severity, i.status]));
+    expect(await at(one)).toEqual([["Bind failure: port 9003 already in use", "high", "observed"]]);
+    const three = writeDir("three-binds", { "app.log": ["2025-11-20T15:00:01Z", "2025-11-20T15:00:11Z", "2025-11-20T15:00:21Z"].map(bind).join("") });
+    expect(await at(three)).toEqual([["Crash loop: api cannot bind port 9003 (already in use)", "critical", "open"]]);
   });
 
   test("--since leaves them out and counts them; --stats names each file's format and its untimed records", async () => {
