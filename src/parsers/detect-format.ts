@@ -7,6 +7,7 @@ import { parseSyslog, parseSyslogIso } from "./format-syslog.js";
 import { parseProxifier } from "./format-bracketed.js";
 import { parseHpc, parseRas } from "./format-epoch.js";
 import { parseJul } from "./format-jul.js";
+import { parseKlog } from "./format-klog.js";
 import { parseLogcat } from "./format-logcat.js";
 import { parseLogfmt } from "./format-logfmt.js";
 import { parseStamped } from "./format-stamped.js";
@@ -36,6 +37,7 @@ const BY_FORMAT: Readonly<Record<LogFormat, FormatParser>> = {
   logfmt: parseLogfmt,
   jul: parseJul,
   logcat: parseLogcat,
+  klog: parseKlog,
   proxifier: parseProxifier,
   ras: parseRas,
   hpc: parseHpc,
@@ -49,7 +51,7 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "
  */
 const BY_DIGIT_NANO: readonly FormatParser[] = [parseDocker, parseSyslogIso, parsePython, parseStamped];
 const BY_DIGIT: readonly FormatParser[] = [parseSyslogIso, parsePython, parseDocker, parseStamped, parseLogcat, parseHpc];
-const BY_UPPER: readonly FormatParser[] = [parseSyslog, parsePython, parseJul, parseRas];
+const BY_UPPER: readonly FormatParser[] = [parseSyslog, parsePython, parseJul, parseKlog, parseRas];
 const BY_LOWER: readonly FormatParser[] = [parseLogfmt, parseStamped];
 const BY_BRACKET: readonly FormatParser[] = [parseDmesg, parseProxifier];
 const BY_JSON: readonly FormatParser[] = [parseJsonLine];

@@ -19,12 +19,13 @@ export type LogFormat =
   | "logfmt" // time="2025-11-20T15:00:00Z" level=error msg="..." (logrus text, go-kit)
   | "jul" // java.util.logging "Dec 07, 2026 2:45:12 AM com.example.Server start", its "SEVERE: msg" joined
   | "logcat" // Android "03-17 16:13:38.811  1702  2395 D Tag: msg" (no year)
+  | "klog" // glog/klog (Kubernetes, Go daemons) "E1107 12:34:56.789012    1234 server.go:42] msg" (no year)
   | "proxifier" // "[10.30 16:49:06] chrome.exe - msg" (no year)
   | "ras" // BGL / Thunderbird "- 1117838570 2005.06.03 node ..." (epoch seconds)
   | "hpc"; // HPC "134681 node-246 unix.hw state 1077804742 1 msg" (epoch seconds)
 
 /** Formats whose stamps carry no year: their year is inferred (never after the reference time). */
-export const YEARLESS_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["syslog", "syslog-precise", "logcat", "proxifier"]);
+export const YEARLESS_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["syslog", "syslog-precise", "logcat", "klog", "proxifier"]);
 
 /** Where a record came from: file path ("-" for stdin) and 1-based physical line numbers. */
 export interface SourceRef {

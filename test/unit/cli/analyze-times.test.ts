@@ -97,3 +97,13 @@ describe("records without a time", () => {
     ]);
   });
 });
+
+describe("Loghub through the whole of analyze (parsers, times, error fields, correlator)", () => {
+  test("its 16 files stay quiet: nothing fires; the one real bind failure is observed and titled as such", async () => {
+    const { incidents, run } = await runAnalyze([path.join(FIXTURES, "loghub")], { rules: [], timeZone: "UTC", referenceTime: "2026-12-07T02:45:00Z" }, { now: () => Date.now() });
+    const logs = run.files.filter((f) => f.file.endsWith(".log")); // the folder's README and LICENSE are read too
+    expect(logs).toHaveLength(16);
+    expect(logs.filter((f) => f.untimed > 0).map((f) => path.basename(f.file))).toEqual([]);
+    expect(incidents.map((i) => [i.status, i.severity, i.title, i.host])).toEqual([["observed", "high", "Bind failure: port 22 already in use", "tbird-admin1"]]);
+  });
+});

@@ -79,6 +79,14 @@ describe("java.util.logging", () => {
   });
 });
 
+describe("glog / klog (Kubernetes, Go daemons)", () => {
+  test("level letter, MMDD and microseconds; the year inferred like syslog's", () => {
+    const p = parse("E1107 12:34:56.789012    1234 server.go:42] listen tcp :8080: bind: address already in use");
+    expect(p).toMatchObject({ format: "klog", level: "error", pid: 1234, message: "listen tcp :8080: bind: address already in use", fields: { source: "server.go:42" } });
+    expect(iso(p.time)).toBe("2025-11-07T17:34:56.789Z");
+  });
+});
+
 describe("Android logcat", () => {
   test("threadtime: level letter, pid, tag; the year inferred like syslog's", () => {
     const p = parse("03-17 16:13:38.811  1702  2395 E AndroidRuntime: FATAL EXCEPTION: main");
