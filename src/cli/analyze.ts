@@ -248,7 +248,8 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       const now = Date.now();
       // One zone for reading stamps without an offset and for writing the report: --tz, else the system's.
       const timeZone = raw.tz ?? defaultTimeZone();
-      const year = raw.year === undefined ? undefined : /^\d{4}$/.test(raw.year) ? Number(raw.year) : NaN;
+      if (raw.year !== undefined && !/^\d{4}$/.test(raw.year)) throw new FirewatchError("usage", `--year "${raw.year}" is not a year`, { hint: "--year 2025" });
+      const year = raw.year === undefined ? undefined : Number(raw.year);
       const result = await runAnalyze(
         paths,
         {
