@@ -20,15 +20,21 @@ export interface RunSummary {
 
 /** Counts records per file and format as they pass; bounded by the number of files. */
 export function createRunTally(): { add(record: LogRecord): void; unplaced(): void; result(): RunSummary } {
-  const byFile = new Map<string, { formats: Map<LogFormat, number>; records: number; untimed: number }>();
+  type Tally = { formats: Map<LogFormat, number>; records: number; untimed: number };
+  const byFile = new Map<string, Tally>();
   let unplaced = 0;
+  // Records come file by file: the last file's tally saves a map lookup per record.
+  let lastFile: string | undefined;
+  let last: Tally | undefined;
   return {
     add(record) {
-      let f = byFile.get(record.ref.file);
+      let f = record.ref.file === lastFile ? last : byFile.get(record.ref.file);
       if (f === undefined) {
         f = { formats: new Map(), records: 0, untimed: 0 };
         byFile.set(record.ref.file, f);
       }
+      lastFile = record.ref.file;
+      last = f;
       f.records += 1;
       if (record.time === undefined) f.untimed += 1;
       f.formats.set(record.format, (f.formats.get(record.format) ?? 0) + 1);

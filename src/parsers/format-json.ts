@@ -93,8 +93,9 @@ export function journalToParsed(o: JsonObject, ctx?: ParseContext): ParsedLine {
   return p;
 }
 
-const MESSAGE_KEYS = ["msg", "message", "MESSAGE", "@message", "log", "text", "event"] as const;
-const LEVEL_KEYS = ["level", "levelname", "severity", "lvl", "log.level", "@l"] as const;
+// "@m"/"@mt": Serilog's compact JSON (the rendered message, else its template); "Message"/"LogLevel": .NET's JSON console.
+const MESSAGE_KEYS = ["msg", "message", "MESSAGE", "Message", "@message", "@m", "@mt", "log", "text", "event"] as const;
+const LEVEL_KEYS = ["level", "levelname", "severity", "lvl", "log.level", "@l", "LogLevel", "Level"] as const;
 const TIME_KEYS = ["time", "timestamp", "@timestamp", "asctime", "ts", "t", "@t", "date"] as const;
 // Not "logger": that is the module that logged (python-json-logger's "name" is one too, hence the module-path check).
 const SERVICE_KEYS = ["service", "service.name", "app", "name", "component"] as const;

@@ -52,6 +52,16 @@ const SHAPES: readonly [name: string, line: string, rule: string, fields: Record
     "mac_check_failed", {},
   ],
   [
+    ".NET Serilog compact JSON: the exception in @x",
+    '{"@t":"2025-11-20T15:00:00.000Z","@mt":"Hosting failed to start","@l":"Fatal","@x":"System.IO.IOException: Failed to bind to address http://127.0.0.1:5000: address already in use.\\n ---> System.Net.Sockets.SocketException (98): Address already in use"}',
+    "eaddrinuse_loop", {},
+  ],
+  [
+    ".NET JSON console shape: capitalized and camelCase keys (Exception, Message, stackTrace)",
+    '{"Timestamp":"2025-11-20T15:00:00Z","EventId":0,"LogLevel":"Error","Category":"Worker","Message":"Worker stopped","Exception":{"Message":"MAC check failed","stackTrace":"at Decrypt()"}}',
+    "mac_check_failed", {},
+  ],
+  [
     "a web app's JSON: the cause two levels down",
     '{"timestamp":"2025-11-20T15:00:00Z","level":"ERROR","message":"Request failed","context":{"error":{"type":"SequelizeConnectionError","cause":{"message":"listen EADDRINUSE: address already in use :::9003"}}}}',
     "eaddrinuse_loop", { port: "9003" },
