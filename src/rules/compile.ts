@@ -37,6 +37,8 @@ export interface CompiledPatternSet {
 export interface CompiledCapture {
   readonly name: string;
   readonly regexes: readonly RegExp[];
+  /** The record attribute the field comes from instead, when the rule says `from`. */
+  readonly from: "pid" | "host" | "service" | undefined;
 }
 
 export interface CompiledRule {
@@ -119,13 +121,13 @@ export function compileRules(rules: readonly Rule[], origins?: ReadonlyMap<strin
     });
     const captures: CompiledCapture[] = [];
     for (const [name, spec] of Object.entries(rule.fields)) {
-      if (typeof spec === "string" || spec.capture.length === 0) continue;
+      if (typeof spec === "string") continue;
       const regexes = spec.capture.map((source, i) => {
         checkPattern(source, origin, `fields.${name}.capture[${i}]`, rule.id);
         if (!source.includes(`(?<${name}>`)) throw new RuleFileError(origin.file, origin.line, `fields.${name}.capture[${i}]`, `rule ${rule.id}: the regex has no group named ${name}`, { hint: `capture the value as (?<${name}>...)` });
         return new RegExp(source);
       });
-      captures.push({ name, regexes });
+      captures.push({ name, regexes, from: spec.from });
     }
     return { id: rule.id, rule, sets, captures };
   });

@@ -118,13 +118,17 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
 }
 
 /**
- * The rule's `capture` fields the match did not capture, looked for in the record's text, then its error texts (the
- * job id of "Decryption failed for job 7f3a: MAC check failed"). Runs only on matches.
+ * The rule's `capture` fields the match did not capture: the record's attribute (`from: pid`), else looked for in its
+ * text, then its error texts (the job id of "Decryption failed for job 7f3a: MAC check failed"). Runs only on matches.
  */
 function withCaptures(rule: CompiledRule, record: LogRecord, fields: Record<string, string>): Record<string, string> {
-  for (const { name, regexes } of rule.captures) {
+  for (const { name, regexes, from } of rule.captures) {
     if (Object.hasOwn(fields, name)) continue;
-    const value = captureIn(record.text, name, regexes) ?? record.errors?.reduce<string | undefined>((v, e) => v ?? captureIn(e, name, regexes), undefined);
+    const attribute = from === undefined ? undefined : record[from];
+    const value =
+      attribute !== undefined
+        ? String(attribute)
+        : (captureIn(record.text, name, regexes) ?? record.errors?.reduce<string | undefined>((v, e) => v ?? captureIn(e, name, regexes), undefined));
     if (value !== undefined) fields[name] = value;
   }
   return fields;

@@ -73,16 +73,21 @@ const FieldSpec = z.union([
   z
     .object({
       summary: Aggregate.default("last"),
+      from: z
+        .enum(["pid", "host", "service"])
+        .optional()
+        .describe("Take the field from the matched record's pid, host or service (a failed start is one process: count_distinct of pid)"),
       capture: z
         .array(Regex)
-        .min(1)
+        .default([])
         .describe(
           "Regexes tried, in order, on a matched line (its text, then its error texts) when the pattern that matched did not capture " +
             "this field; the named group of the field's name gives the value. E.g. job: { summary: count_distinct, capture: ['[Jj]ob (?<job>[\\w-]+)'] } " +
             "counts jobs, not lines",
         ),
     })
-    .strict(),
+    .strict()
+    .refine((f) => f.capture.length > 0 || f.from !== undefined, "expected `capture` regexes or `from`"),
 ]);
 export type FieldSpec = z.infer<typeof FieldSpec>;
 

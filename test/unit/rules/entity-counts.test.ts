@@ -51,3 +51,17 @@ test("without a job id in the lines the figure says log lines, not jobs", async 
   const { incidents } = await runAnalyze([dir], { rules: [], timeZone: "UTC" }, { now: () => Date.now() });
   expect(incidents[0]?.title).toBe("Decryption failing: MAC check failed (2 log lines)");
 });
+
+test("eaddrinuse_loop counts failed starts (processes), not the lines each logs in the app log and the journal", async () => {
+  const dir = path.join(scratch, "bind");
+  mkdirSync(dir, { recursive: true });
+  const pids = [4101, 4107, 4113];
+  const t0 = Date.parse("2025-12-26T22:42:09Z");
+  writeFileSync(path.join(dir, "app.log"), pids.map((pid, i) => `{"level":60,"time":${t0 + i * 9000},"pid":${pid},"hostname":"web1","name":"api","msg":"Failed to start server. Is port 9003 in use?"}`).join("\n") + "\n");
+  writeFileSync(path.join(dir, "journal.log"), pids.map((pid, i) => `${new Date(t0 + i * 9000).toISOString().slice(0, 19)}+0000 web1 api[${pid}]: error: Failed to start server. Is port 9003 in use?`).join("\n") + "\n");
+  const result = await runAnalyze([dir], { rules: [], timeZone: "UTC" }, { now: () => Date.now() });
+  const f = result.incidents.flatMap((i) => i.findings).find((x) => x.rule === "eaddrinuse_loop");
+  expect(f).toMatchObject({ state: "firing", count: 6, fields: { processes: "3", failed_starts: "3 failed starts" } });
+  const md = renderAnalysis(result, "markdown", { timeZone: "UTC", color: false, now: Date.now() }).stdout;
+  expect(md).toContain("It failed 3 times (3 processes, 6 log lines)");
+});

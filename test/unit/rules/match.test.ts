@@ -128,6 +128,11 @@ describe("createMatcher equals running every set on every record (property)", ()
         const captureOf = (r: (typeof compiled)[number], found: Record<string, string>) => {
           for (const c of r.captures) {
             if (Object.hasOwn(found, c.name)) continue;
+            const attribute = c.from === undefined ? undefined : rec[c.from];
+            if (attribute !== undefined) {
+              found[c.name] = String(attribute);
+              continue;
+            }
             for (const t of [rec.text, ...errors]) {
               const v = c.regexes.map((re) => re.exec(t)?.groups?.[c.name]).find((x) => x !== undefined);
               if (v !== undefined) {
