@@ -7,14 +7,15 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 import { parseTimeBound } from "../time.js";
-import { createReadStats, expandInputs, readLogRecords, type ReadStats } from "../sources/index.js";
+import { createReadStats, expandInputs, findYearHint, readLogRecords, type ReadStats } from "../sources/index.js";
 import { compileRules, createMatcher, loadRules, type CompiledRule, type Rule, type Signal } from "../rules/index.js";
-import type { LogRecord } from "../parsers/index.js";
+import { createZone, defaultTimeZone, type LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
 import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
+import { createRunTally, formatStats, unplacedNotice, type RunSummary } from "./analyze-stats.js";
 
 /** Inputs smaller than this are read before a progress bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
@@ -25,9 +26,14 @@ export interface AnalyzeOptions {
   readonly rules: readonly string[];
   readonly since?: string;
   readonly until?: string;
+  /** IANA zone of stamps without an offset (and, in the CLI, of the report); default the system's. */
   readonly timeZone?: string;
   /** Rules already loaded and compiled (from `rules`), for a caller that analyzes many inputs with the same rules. */
   readonly ruleSet?: { readonly rules: readonly Rule[]; readonly compiled: readonly CompiledRule[] };
+  /** When the logs are from (`--reference-time`): no stamp without a year is placed after it. ISO or a duration ago. */
+  readonly referenceTime?: string;
+  /** The year the logs are from (`--year`): stamps without a year take it (rolling into the next at Dec → Jan). */
+  readonly year?: number;
   /** Failed BullMQ jobs to read as well (seed 000: the stale queue joins the port conflict's incident). */
   readonly jobs?: {
     readonly redis: string;
@@ -43,6 +49,8 @@ export interface AnalyzeResult {
   readonly incidents: Incident[];
   readonly rules: ReadonlyMap<string, Rule>;
   readonly stats: ReadStats;
+  /** Per file: format read, records without a time; and the records --since/--until could not place. */
+  readonly run: RunSummary;
 }
 
 /** Reads the inputs through rules → correlator → incidents. `now` is the wall clock for --since/--until and stdin years. */
@@ -60,10 +68,17 @@ export async function runAnalyze(
   const correlator = createCorrelator(rules);
   const inputs = await expandInputs([...paths]);
   const stats = createReadStats();
+  const tally = createRunTally();
   let lastTime: number | undefined;
+  // Stamps without a year: never after the reference (the user's word, else each file's mtime), and in the year of
+  // the run's dated stamps when there are any, so the files of one run agree on it whatever their mtimes.
+  const referenceMs = yearReference(opts, now);
+  const yearHintMs = referenceMs === undefined ? await findYearHint(inputs, opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }) : undefined;
   const records = readLogRecords(inputs, {
     stats,
     now: io.now,
+    ...(referenceMs === undefined ? {} : { referenceMs }),
+    ...(yearHintMs === undefined ? {} : { yearHintMs }),
     ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
     ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
@@ -78,8 +93,14 @@ export async function runAnalyze(
       sinceDraw = 0;
       progress.update(stats.bytes, stats.lines);
     }
-    // Records without a time cannot be placed against --since/--until; they are kept (a plain log has none).
-    if (record.time !== undefined) {
+    tally.add(record);
+    // A record without a time cannot be placed against --since/--until: it is left out, and counted.
+    if (record.time === undefined) {
+      if (since !== undefined || until !== undefined) {
+        tally.unplaced();
+        continue;
+      }
+    } else {
       if (since !== undefined && record.time < since) continue;
       if (until !== undefined && record.time > until) continue;
       if (lastTime === undefined || record.time > lastTime) lastTime = record.time;
@@ -99,7 +120,16 @@ export async function runAnalyze(
   // Absence windows close at the end of the input's own time, not the wall clock: an old log is judged by its last line.
   const findings = correlator.findings(lastTime);
   const incidents = groupIntoIncidents(findings, rules);
-  return { incidents, rules: new Map(rules.map((r) => [r.id, r])), stats };
+  return { incidents, rules: new Map(rules.map((r) => [r.id, r])), stats, run: tally.result() };
+}
+
+/** --reference-time as epoch ms, or the middle of --year's last day in the zone; undefined when neither is given. */
+function yearReference(opts: AnalyzeOptions, now: number): number | undefined {
+  if (opts.referenceTime !== undefined && opts.year !== undefined) throw new FirewatchError("usage", "--reference-time and --year say the same thing: give one");
+  if (opts.referenceTime !== undefined) return timeBound("--reference-time", opts.referenceTime, now);
+  if (opts.year === undefined) return undefined;
+  if (!Number.isInteger(opts.year) || opts.year < 1970 || opts.year > 9999) throw new FirewatchError("usage", `--year "${opts.year}" is not a year`, { hint: "--year 2025" });
+  return createZone(opts.timeZone ?? defaultTimeZone()).toEpoch(opts.year, 12, 31, 12, 0, 0, 0);
 }
 
 /** Failed jobs of the queues as signals; jobs carry no host, so they take the one host the logs name (if exactly one). */
@@ -177,14 +207,6 @@ export function renderAnalysis(
   return { stdout, files };
 }
 
-function formatStats(stats: ReadStats): string {
-  const issues = Object.entries(stats.issues)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${k} ${n}${stats.samples[k as keyof typeof stats.samples] ? ` (first at ${stats.samples[k as keyof typeof stats.samples]})` : ""}`);
-  return `firewatch: read ${stats.files} file(s), ${stats.lines} lines, ${stats.bytes} bytes, ${stats.records} records` +
-    (issues.length ? `; ${issues.join(", ")}` : "") + "\n";
-}
-
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerAnalyze(program: Command, setExitCode: (code: number) => void): void {
@@ -198,12 +220,14 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("--since <time>", "skip events before TIME (ISO date/time, or a duration ago: 2h, 7d)")
     .option("--until <time>", "skip events after TIME")
     .option("--tz <zone>", "IANA time zone of log stamps without an offset, and of the report (default: the system's)")
+    .option("--reference-time <time>", "when the logs are from: no stamp without a year (syslog) is placed after TIME (default: each file's mtime, and the year of the run's dated lines)")
+    .option("--year <yyyy>", "the year the logs are from, for stamps without one (same as --reference-time YYYY-12-31)")
     .option("--jobs-redis <url>", "also read the failed jobs of the BullMQ queues in this Redis (they join the incidents of their host)")
     .option("--jobs-queue <name>", "only this queue (with --jobs-redis)")
     .option("--jobs-host <host>", "the host the queues belong to (default: the one host the logs name)")
     .option("--jobs-service <name>", "the service the queues belong to (default: the queue name)")
     .option("--completed-dir <dir>", "where processed input files are moved (stale-job check; default: /inbox/ → /completed/)")
-    .option("--stats", "print what was read (lines, bytes, dropped by reason) to stderr")
+    .option("--stats", "print what was read to stderr: lines, bytes, dropped by reason; per file the format and the records without a time")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
     .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
     .addHelpText(
@@ -216,7 +240,7 @@ Examples:
 
 Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input error`,
     )
-    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
+    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; referenceTime?: string; year?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
       const format = Format.safeParse(raw.format);
       if (!format.success) throw new FirewatchError("usage", `--format "${raw.format}": ${format.error.issues[0]?.message ?? "invalid"}`);
       if (paths.length === 0) {
@@ -224,13 +248,19 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
         paths = ["-"];
       }
       const now = Date.now();
+      // One zone for reading stamps without an offset and for writing the report: --tz, else the system's.
+      const timeZone = raw.tz ?? defaultTimeZone();
+      if (raw.year !== undefined && !/^\d{4}$/.test(raw.year)) throw new FirewatchError("usage", `--year "${raw.year}" is not a year`, { hint: "--year 2025" });
+      const year = raw.year === undefined ? undefined : Number(raw.year);
       const result = await runAnalyze(
         paths,
         {
           rules: raw.rules,
           ...(raw.since === undefined ? {} : { since: raw.since }),
           ...(raw.until === undefined ? {} : { until: raw.until }),
-          ...(raw.tz === undefined ? {} : { timeZone: raw.tz }),
+          timeZone,
+          ...(raw.referenceTime === undefined ? {} : { referenceTime: raw.referenceTime }),
+          ...(year === undefined ? {} : { year }),
           ...(raw.jobsRedis === undefined
             ? {}
             : {
@@ -245,7 +275,8 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
         },
         { now: () => now, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
       );
-      if (raw.stats) process.stderr.write(formatStats(result.stats));
+      if (raw.stats) process.stderr.write(formatStats(result.stats, result.run));
+      process.stderr.write(unplacedNotice(result.run));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
       let prose: Map<string, IncidentProse> | undefined;
       if (raw.llm === true || raw.showPrompt === true) {
@@ -255,12 +286,12 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
           prose = await draftReports(
             result.incidents,
             result.rules,
-            { llm: raw.llm === true, showPrompt: raw.showPrompt === true, debug, env: process.env, ...(raw.tz === undefined ? {} : { timeZone: raw.tz }) },
+            { llm: raw.llm === true, showPrompt: raw.showPrompt === true, debug, env: process.env, timeZone },
             { err: (line) => process.stderr.write(line), now: Date.now, sleep: (ms, signal) => sleepFor(ms, undefined, signal === undefined ? {} : { signal }) },
           );
         }
       }
-      const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now, ...(prose === undefined ? {} : { prose }) });
+      const out = renderAnalysis(result, format.data, { timeZone, color, now, ...(prose === undefined ? {} : { prose }) });
       if (raw.out !== undefined) {
         await mkdir(raw.out, { recursive: true });
         for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);

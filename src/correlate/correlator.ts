@@ -2,6 +2,7 @@
 import { FirewatchError } from "../errors.js";
 import type { LogRecord } from "../parsers/record.js";
 import type { Rule } from "../rules/schema.js";
+import { fieldSummaries } from "../rules/index.js";
 import type { Signal, SignalRole } from "../rules/signal.js";
 import { createCadenceTracker, type CadenceTracker } from "./cadence.js";
 import { createCondition, type Condition } from "./conditions.js";
@@ -119,7 +120,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       recovered: false,
       recoveredAt: undefined,
       condition: createCondition(rule),
-      fields: createFieldSummaries(rule.fields),
+      fields: createFieldSummaries(fieldSummaries(rule.fields)),
       evidence: createEvidenceBuffer(perEnd),
       cadence: createCadenceTracker({ tolerance, foldMs }),
       table: rule.table === undefined ? undefined : createTableCounter(rule.table),
@@ -251,14 +252,16 @@ function toFinding(
   const base = emptyFields();
   if (group.host !== undefined) base.host = group.host;
   if (group.service !== undefined) base.service = group.service;
-  const fields = state.derive(emptyFields(base, group.values, group.fields.result()));
+  const count = group.condition.misses?.(now) ?? group.count;
+  // {count} is there for derived texts ("{count} lines" when no job id was found), not a field of its own.
+  const fields = state.derive(emptyFields(base, group.values, group.fields.result()), { count: String(count) });
   const host = group.values.host || group.host;
   const service = group.values.service || group.service;
   return {
     rule: rule.id,
     severity: rule.severity,
     state: !group.recovered && group.condition.holds(now) ? "firing" : "observed",
-    count: group.condition.misses?.(now) ?? group.count,
+    count,
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
     host,
@@ -292,7 +295,8 @@ function uncapturedFields(rule: Rule): string[] {
   // Text regexes and the regexes of structured alternatives (FIELD: regex) alike.
   const sources = specs.flatMap((s) => (s === undefined ? [] : [...s.any, ...(s.structured ?? []).flatMap((alt) => Object.values(alt))]));
   const captured = new Set(sources.flatMap((src) => [...src.matchAll(CAPTURE)].map((m) => m[1])));
-  return Object.keys(rule.fields).filter((name) => !captured.has(name));
+  // A field with its own `capture` regexes is found in the line by the matcher, never taken from the record.
+  return Object.entries(rule.fields).filter(([name, spec]) => !captured.has(name) && typeof spec === "string").map(([name]) => name);
 }
 
 /** The uncaptured declared fields the signal's record carries as structured fields. */

@@ -3,6 +3,7 @@ import type { Finding } from "../correlate/index.js";
 import { fillTemplate } from "../correlate/index.js";
 import { FirewatchError } from "../errors.js";
 import type { Rule, Severity } from "../rules/schema.js";
+import { ruleSeverity, ruleTitle } from "../rules/index.js";
 import { fingerprintIncident, incidentId } from "./fingerprint.js";
 import type { Incident } from "./incident.js";
 import { maxSeverity, severityRank } from "./severity.js";
@@ -25,7 +26,7 @@ export interface GroupOptions {
 export function groupIntoIncidents(findings: readonly Finding[], rules: readonly Rule[], opts: GroupOptions = {}): Incident[] {
   const gapMs = opts.gapMs ?? DEFAULT_INCIDENT_GAP_MS;
   if (!Number.isFinite(gapMs) || gapMs < 0) throw new FirewatchError("usage", `gapMs must be a non-negative number of milliseconds, got ${gapMs}`);
-  const titles = new Map(rules.map((r) => [r.id, r.title ?? r.id]));
+  const byId = new Map(rules.map((r) => [r.id, r]));
 
   const byHost = new Map<string, { timed: Finding[]; untimed: Finding[] }>();
   for (const f of findings) {
@@ -46,7 +47,7 @@ export function groupIntoIncidents(findings: readonly Finding[], rules: readonly
       if (last === undefined) clusters.push(untimed);
       else last.push(...untimed);
     }
-    for (const cluster of clusters) incidents.push(toIncident(cluster, titles));
+    for (const cluster of clusters) incidents.push(toIncident(cluster, byId));
   }
   return incidents.sort((a, b) => {
     const ta = a.firstSeen ?? Infinity;
@@ -99,16 +100,21 @@ function tieBreak(a: Finding, b: Finding): number {
  * the incident's identity, which the store keys on. Only a more severe (or equally severe, earlier)
  * finding joining the incident moves it.
  */
-function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, string>): Incident {
+function toIncident(cluster: readonly Finding[], rules: ReadonlyMap<string, Rule>): Incident {
   const sorted = [...cluster].sort(compareFindingsBySeverity);
   const first = sorted[0];
   const anchor = sorted.find((f) => f.state === "firing") ?? first;
   if (anchor === undefined || first === undefined) throw new FirewatchError("internal", "an incident was built from no findings");
-  let severity: Severity = anchor.severity;
+  // The severity fits the evidence: an observed finding (one bind failure, not a loop) says its rule's observed severity.
+  const severityOf = (f: Finding): Severity => {
+    const rule = rules.get(f.rule);
+    return rule === undefined ? f.severity : ruleSeverity(rule, f.state);
+  };
+  let severity: Severity = severityOf(anchor);
   let firstSeen: number | undefined;
   let lastSeen: number | undefined;
   for (const f of sorted) {
-    severity = maxSeverity(severity, f.severity);
+    severity = maxSeverity(severity, severityOf(f));
     if (f.firstSeen !== undefined && (firstSeen === undefined || f.firstSeen < firstSeen)) firstSeen = f.firstSeen;
     if (f.lastSeen !== undefined && (lastSeen === undefined || f.lastSeen > lastSeen)) lastSeen = f.lastSeen;
   }
@@ -116,7 +122,7 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
   return {
     id: incidentId(fingerprint),
     fingerprint,
-    title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, titleValues(anchor, sorted)),
+    title: fillTemplate(ruleTitle(rules.get(anchor.rule) ?? { id: anchor.rule }, anchor.state), titleValues(anchor, sorted)),
     severity,
     status: sorted.some((f) => f.state === "firing") ? "open" : "observed",
     // A panic line names no container; the restart loop beside it does: borrow the first one known.

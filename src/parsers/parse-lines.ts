@@ -16,8 +16,10 @@ export interface ParseLinesOptions {
   readonly file: string;
   /** IANA zone for stamps without an offset (syslog, Python asctime, dmesg -T); default: the process's zone. */
   readonly timeZone?: string;
-  /** Reference time for syslog stamps without a year (file mtime, or the clock for stdin). */
+  /** No stamp without a year (syslog, logcat) is placed after this day (file mtime, the clock, `--reference-time`). */
   readonly referenceMs: number;
+  /** A time these logs are known to be from (a dated stamp elsewhere in the run): yearless stamps take the year nearest it. */
+  readonly yearHintMs?: number;
   /** Kernel boot time, to place dmesg's seconds-since-boot stamps. */
   readonly bootTimeMs?: number;
   /** Skip detection and parse as this format (lines that do not fit still fall back per line). */
@@ -30,9 +32,9 @@ export interface ParseLinesOptions {
 }
 
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
-export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "bootTimeMs">): ParseContext {
+export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext {
   const zone = createZone(opts.timeZone);
-  return { zone, yearFor: createYearInferrer(opts.referenceMs, zone), bootTimeMs: opts.bootTimeMs };
+  return { zone, yearFor: createYearInferrer({ referenceMs: opts.referenceMs, hintMs: opts.yearHintMs }, zone), bootTimeMs: opts.bootTimeMs };
 }
 
 export interface RecordParser {
@@ -65,11 +67,13 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     return {
       text: p.text ?? text,
       ...(p.text !== undefined && p.text !== text ? { raw: text } : {}),
+      ...(p.errors === undefined ? {} : { errors: p.errors }),
       message: p.message,
       // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
       time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,
       host: p.host,
-      service: p.service ?? opts.defaultService,
+      // The file names the service of a recognised format's lines; a line of no known shape could be anyone's.
+      service: p.service ?? (p.format === "plain" ? undefined : opts.defaultService),
       pid: p.pid,
       level: p.level,
       fields: p.fields,

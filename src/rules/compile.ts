@@ -33,11 +33,21 @@ export interface CompiledPatternSet {
   readonly not: readonly RegExp[];
 }
 
+/** A field found in a matched line when its pattern did not capture it (`fields: { job: { capture: [...] } }`). */
+export interface CompiledCapture {
+  readonly name: string;
+  readonly regexes: readonly RegExp[];
+  /** The record attribute the field comes from instead, when the rule says `from`. */
+  readonly from: "pid" | "host" | "service" | undefined;
+}
+
 export interface CompiledRule {
   readonly id: string;
   readonly rule: Rule;
   /** The main `match` set first, then then/expect/until and clears, as the kind has them. */
   readonly sets: readonly CompiledPatternSet[];
+  /** Fields looked for in a matched line when the match did not capture them; empty for most rules. */
+  readonly captures: readonly CompiledCapture[];
 }
 
 /** Where a pattern problem is reported: the rule file and line when the loader knows them. */
@@ -109,6 +119,16 @@ export function compileRules(rules: readonly Rule[], origins?: ReadonlyMap<strin
       });
       return { role, field: selector(spec.field), any, structured, not };
     });
-    return { id: rule.id, rule, sets };
+    const captures: CompiledCapture[] = [];
+    for (const [name, spec] of Object.entries(rule.fields)) {
+      if (typeof spec === "string") continue;
+      const regexes = spec.capture.map((source, i) => {
+        checkPattern(source, origin, `fields.${name}.capture[${i}]`, rule.id);
+        if (!source.includes(`(?<${name}>`)) throw new RuleFileError(origin.file, origin.line, `fields.${name}.capture[${i}]`, `rule ${rule.id}: the regex has no group named ${name}`, { hint: `capture the value as (?<${name}>...)` });
+        return new RegExp(source);
+      });
+      captures.push({ name, regexes, from: spec.from });
+    }
+    return { id: rule.id, rule, sets, captures };
   });
 }

@@ -1,8 +1,12 @@
 // The rule engine's public surface: load and validate rule files, compile them, match records, count lines.
 export { RuleSchema, RuleFileSchema, MatchSpec, StructuredAlternative, Knowledge } from "./schema.js";
-export type { Rule, RuleKind, Severity, Aggregate } from "./schema.js";
+export type { Rule, RuleKind, Severity, Aggregate, FieldSpec } from "./schema.js";
+/** The summary of each of a rule's fields, from the shorthand or the { summary, capture } form. */
+export { fieldSummaries } from "./schema.js";
+/** A rule's title and severity for a finding's state (its `observed` title and severity below its condition). */
+export { ruleSeverity, ruleTitle } from "./schema.js";
 export type { Signal, SignalRole } from "./signal.js";
-export type { CompiledRule, CompiledPattern, CompiledPatternSet, CompiledStructured, FieldSelector, PatternOrigin } from "./compile.js";
+export type { CompiledCapture, CompiledRule, CompiledPattern, CompiledPatternSet, CompiledStructured, FieldSelector, PatternOrigin } from "./compile.js";
 export type { LocatedRule } from "./parse-rule-text.js";
 
 /** Reads one rule file (one rule or `rules: [...]`); errors name file, line and field. */

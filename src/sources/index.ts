@@ -8,6 +8,8 @@ export type { OpenDeps } from "./files.js";
 /** readLogRecords composes open → frame → parse → join for `analyze`, counting lines, bytes and issues. */
 export { createReadStats, readLogRecords } from "./read-records.js";
 export type { ReadOptions, ReadStats } from "./read-records.js";
+/** findYearHint: the latest dated stamp at the head of a run's files, so yearless files agree with them on the year. */
+export { findYearHint } from "./year-hint.js";
 /** FileFollower/followFile follow one file through rotation, copytruncate, truncation and re-creation, resumable from a cursor. */
 export { FileFollower, followFile } from "./file-tail.js";
 export type { FileFollowOptions, FileFollowStats, FollowFileOptions } from "./file-tail.js";

@@ -51,6 +51,8 @@ function sources(rule: Rule): string[] {
 function capturedNames(rule: Rule): Set<string> {
   const names = new Set<string>();
   for (const src of sources(rule)) for (const m of src.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)) if (m[1]) names.add(m[1]);
+  // `fields: { job: { capture: [...] } }` finds the field in the matched line.
+  for (const [name, spec] of Object.entries(rule.fields)) if (typeof spec !== "string") names.add(name);
   return names;
 }
 function derivedNames(rule: Rule): Set<string> {
@@ -117,7 +119,7 @@ describe("the built-in library", () => {
     const unknown: string[] = [];
     for (const r of rules) {
       const known = new Set([...STANDARD_PLACEHOLDERS, ...capturedNames(r), ...derivedNames(r)]);
-      const texts = [r.title ?? "", ...strings(r.knowledge), ...r.derive.flatMap((d) => Object.values(d.set))];
+      const texts = [r.title ?? "", r.observed?.title ?? "", ...strings(r.knowledge), ...r.derive.flatMap((d) => Object.values(d.set))];
       for (const t of texts) for (const m of t.matchAll(/\{(\w+)\}/g)) if (m[1] && !known.has(m[1])) unknown.push(`${r.id}: {${m[1]}} in ${JSON.stringify(t)}`);
     }
     expect(unknown).toEqual([]);
