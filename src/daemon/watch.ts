@@ -1,5 +1,6 @@
 // `firewatch watch` assembled: config → hosts, store, sources → fair merge → pipeline → outputs, health, probes, Slack.
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { dockerHostOf } from "../actions/index.js";
@@ -16,6 +17,7 @@ import { createDaemonMetrics } from "./metrics.js";
 import { createOutputs } from "./outputs.js";
 import { createPipeline, type IncidentChange, type PipelineStats } from "./pipeline.js";
 import { createProbeHook } from "./probe-hook.js";
+import { hostAliases } from "./record-host.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
 import { sourceLane, type LinkObserver } from "./source-runner.js";
 
@@ -133,6 +135,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
         live: await store.list({ status: ["open", "observed", "acknowledged"] }),
         resolveAfter: resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const])))),
         health,
+        hostNames: hostAliases(config.hosts, hostname()),
         onChanges: async (changes: readonly IncidentChange[]) => {
           await outputs.emit(changes);
           probes.offer(changes);

@@ -10,3 +10,6 @@ export type { FingerprintParts } from "./fingerprint.js";
 export { fillTemplate } from "./template.js";
 /** Severity order (critical worst). */
 export { maxSeverity, severityRank } from "./severity.js";
+/** One failing thing: a finding's subject, identity groups (same host, same subject or declared cause), how it reads. */
+export { describeIdentity, groupByIdentity, subjectOf } from "./identity.js";
+export type { CauseDecl, Subject } from "./identity.js";

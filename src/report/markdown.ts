@@ -1,4 +1,5 @@
 // The markdown incident report in the documented format (seed 000): header, then ten sections separated by rules.
+import { LOGGED_HOST_FIELD } from "../correlate/index.js";
 import type { Incident } from "../incidents/index.js";
 import type { Rule } from "../rules/index.js";
 import { createTimeFormat, type TimeFormat } from "./clock-format.js";
@@ -81,9 +82,16 @@ function renderHeader(incident: Incident, fmt: TimeFormat, opts: MarkdownOptions
     `**Severity:** ${badge(SEVERITY_BADGE[incident.severity])}`,
     `**Status:** ${badge(STATUS_BADGE[incident.status])}`,
     `**Reported By:** ${escapeInline(reportedBy)}`,
-    `**Incident:** ${escapeInline(incident.id)} on host ${escapeInline(known(incident.host))}, service ${escapeInline(known(incident.service))}`,
+    `**Incident:** ${escapeInline(incident.id)} on host ${escapeInline(known(incident.host))}, service ${escapeInline(known(incident.service))}${loggedAs(incident)}`,
   ];
   return `# Incident Report: ${reportTitle(incident.title)}\n\n${lines.join("  \n")}`;
+}
+
+/** Live, a host the lines name that is not the source's host or an alias is flagged, not followed (docs/incidents.md). */
+function loggedAs(incident: Incident): string {
+  const names = [...new Set(incident.findings.flatMap((f) => (f.fields[LOGGED_HOST_FIELD] === undefined ? [] : [f.fields[LOGGED_HOST_FIELD]])))];
+  if (names.length === 0) return "";
+  return ` (its lines name host ${names.map(escapeInline).join(", ")}, which is not ${escapeInline(known(incident.host))} or one of its aliases)`;
 }
 
 /** An absent or empty value reads "unknown" (the grouping stage uses "" for a missing group value). */
