@@ -1,5 +1,5 @@
 // `firewatch act ACTION --incident ID`: request → confirm → authorize → wait for approval → execute → resolve.
-import { ACTIONS, ActionId, suggestParams, type ExecutionOutcome } from "../actions/index.js";
+import { ACTIONS, ActionId, settleFix, suggestParams, type ExecutionOutcome } from "../actions/index.js";
 import { FirewatchError } from "../errors.js";
 import type { Store, StoredIncident } from "../store/index.js";
 import { formatIso } from "../time.js";
@@ -35,8 +35,12 @@ async function settle(io: ActIo, f: CommonFlags, s: Session, o: ExecutionOutcome
   const rules = new Map((await loadRules({ dirs: s.config.rules.dirs })).map((r) => [r.id, r]));
   const fix = stored.incident.findings.some((f) => rules.get(f.rule)?.actions.includes(o.plan.action) === true);
   if (!fix) return;
-  await s.store.resolve(o.plan.incident, actor, `${o.plan.action} on ${o.plan.host}: ${o.postcondition.observed}`);
-  say(io, f, `${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
+  const quietMs = (rule: string) => rules.get(rule)?.resolve_after;
+  const settled = await settleFix({ store: s.store, clock: io.clock, quietMs }, o.plan, o.postcondition.observed, actor);
+  if (settled === undefined) return;
+  if (settled.resolved) return say(io, f, `${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
+  // One member fixed, others still fire (issue 14): the incident stays open and says which.
+  say(io, f, `${o.plan.incident} stays open: still firing ${settled.still.map((x) => x.groupKey).join(", ")}\n`);
 }
 
 /** Executes a grant, prints the outcome and settles the incident; shared with `act approve`. */
