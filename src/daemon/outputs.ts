@@ -106,8 +106,9 @@ export function createOutputs(deps: OutputsDeps): Outputs {
   return {
     async emit(changes) {
       for (const c of changes) {
-        if (deps.jsonLines) await writeLine(changeLine(c));
+        // The report first: a script that sees the line can read the report it announces.
         if (c.outcome !== "suppressed") await tryReport(c.incident);
+        if (deps.jsonLines) await writeLine(changeLine(c));
       }
     },
     report: tryReport,
