@@ -9,6 +9,8 @@ import type { StoredIncident } from "../store/index.js";
 export interface Chosen {
   readonly params: Record<string, string>;
   readonly from: Record<string, string>;
+  /** Set when no finding's precondition holds: why, in one line. The params are then the best lead (a holder the probe could not place), for a dry-run to show. */
+  readonly unproven?: string;
 }
 
 /** The owner a port is meant for in this incident: a container (host networking) or a unit, from findings and probes. */
@@ -39,6 +41,7 @@ function byLiveness(a: Finding, b: Finding): number {
 async function chooseKill(stored: StoredIncident, host: string, probes: ActionProbes, given: Readonly<Record<string, string>>): Promise<Chosen | string> {
   const seen = new Set<string>();
   const why: string[] = [];
+  let lead: Chosen | undefined;
   for (const f of [...stored.incident.findings].sort(byLiveness)) {
     const port = f.fields.port;
     if (port === undefined || seen.has(port) || (given.port !== undefined && given.port !== port)) continue;
@@ -54,22 +57,24 @@ async function chooseKill(stored: StoredIncident, host: string, probes: ActionPr
       why.push(`port ${port} (${f.rule}): nothing holds it now`);
       continue;
     }
+    const ownerParam: Record<string, string> = owner.container !== undefined ? { container: owner.container } : owner.unit !== undefined ? { unit: owner.unit } : {};
+    const from: Record<string, string> = { port: `finding ${f.rule}`, pid: `probe port_owner now: ${holder.command}` };
+    for (const k of Object.keys(ownerParam)) from[k] = `finding ${f.rule}`;
+    const candidate = { params: { port, ...ownerParam, pid: holder.pid }, from };
     const mine = owner.container !== undefined ? holder.inContainer : holder.inUnit;
     if (mine !== false) {
       why.push(`port ${port} (${f.rule}): PID ${holder.pid} (${holder.command}) ${mine === true ? `is ${name}'s own` : `may be ${name}'s own (the probe could not tell)`}`);
+      if (mine === undefined) lead ??= candidate;
       continue;
     }
     if (holder.otherHolders.length > 0) {
       why.push(`port ${port} (${f.rule}): held by PIDs ${[holder.pid, ...holder.otherHolders].join(", ")}; killing one frees nothing`);
       continue;
     }
-    const ownerParam: Record<string, string> = owner.container !== undefined ? { container: owner.container } : owner.unit !== undefined ? { unit: owner.unit } : {};
-    const from: Record<string, string> = { port: `finding ${f.rule}`, pid: `probe port_owner now: ${holder.command}` };
-    for (const k of Object.keys(ownerParam)) from[k] = `finding ${f.rule}`;
-    return { params: { port, ...ownerParam, pid: holder.pid }, from };
+    return candidate;
   }
   if (seen.size === 0) return `no finding of ${stored.incident.id} names a port${given.port === undefined ? "" : ` ${given.port}`}`;
-  return why.join("; ");
+  return lead === undefined ? why.join("; ") : { ...lead, unproven: why.join("; ") };
 }
 
 /**

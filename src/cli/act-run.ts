@@ -76,10 +76,12 @@ export async function request(io: ActIo, actionText: string, f: RequestFlags): P
     // Which finding: the one whose precondition holds now (kill_port_owner asks port_owner, read-only, who holds each
     // finding's port); none: one line says what each lacks, and nothing is requested.
     const chosen = await chooseFinding(id.data, stored, host, s.kit.probes, given);
-    if (typeof chosen === "string") {
-      // A dry-run still shows the plan the stored evidence suggests (its precondition line says it does not hold now).
-      if (!f.dryRun || params["pid"] === undefined) return result(io, f, { status: "not_applicable", detail: chosen }, `nothing to request: ${escapeTerminal(chosen)}\n`, ACT_EXIT.notDone);
-      say(io, f, line("note", `no finding's precondition holds now: ${chosen}`));
+    const why = typeof chosen === "string" ? chosen : chosen?.unproven;
+    if (why !== undefined) {
+      // A dry-run still shows the plan of the best lead or the stored evidence (its precondition line says it does not hold).
+      const lead = typeof chosen === "string" ? params["pid"] : chosen?.params.pid;
+      if (!f.dryRun || lead === undefined) return result(io, f, { status: "not_applicable", detail: why }, `nothing to request: ${escapeTerminal(why)}\n`, ACT_EXIT.notDone);
+      say(io, f, line("note", `no finding's precondition holds now: ${why}`));
     }
     if (chosen !== undefined && typeof chosen !== "string") {
       for (const k of ["pid", "port", "unit", "container"]) delete params[k];

@@ -41,6 +41,16 @@ describe("chooseFinding for kill_port_owner", () => {
     expect(await chooseFinding("kill_port_owner", stored([]), "local", probes({}), {})).toBe("no finding of fw-0000abcd names a port");
   });
 
+  test("a holder the probe could not place is no choice, only the lead a dry-run may show", async () => {
+    const unsure: PortHolder = { pid: "55", command: "nc -l -p 9003", inUnit: undefined, inContainer: undefined, otherHolders: [] };
+    const s = stored([finding("9003", 200)]);
+    expect(await chooseFinding("kill_port_owner", s, "local", probes({ "9003": unsure }), {})).toEqual({
+      params: { port: "9003", container: "api", pid: "55" },
+      from: { port: "finding eaddrinuse_loop", container: "finding eaddrinuse_loop", pid: "probe port_owner now: nc -l -p 9003" },
+      unproven: "port 9003 (eaddrinuse_loop): PID 55 (nc -l -p 9003) may be container api's own (the probe could not tell)",
+    });
+  });
+
   test("a PID given by --param leaves the choice to the operator; other actions choose nothing here", async () => {
     const s = stored([finding("9003", 200)]);
     expect(await chooseFinding("kill_port_owner", s, "local", probes({}), { pid: "12" })).toBeUndefined();
