@@ -156,10 +156,13 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     cleanups.push(() => following);
     const resumedFrom = new Map<string, string | undefined>();
     for (const s of config.sources) resumedFrom.set(sourceName(s), await store.getCursor(sourceName(s)));
+    const live = await store.list({ status: ["open", "observed", "acknowledged"] });
+    // The incidents live at start are followed too: resolved by someone while this daemon runs, their report follows.
+    followed.seen(live.map((incident) => ({ outcome: "updated", incident })));
     const pipeline = createPipeline(
       {
         store, rules, match, clock, log, metrics, run, resumedFrom,
-        live: await store.list({ status: ["open", "observed", "acknowledged"] }),
+        live,
         resolveAfter: resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const])))),
         health,
         hostNames: hostAliases(config.hosts, hostname()),
