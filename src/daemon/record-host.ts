@@ -21,10 +21,23 @@ export function createRecordHost(names: HostNames): (record: LogRecord, host: st
     if (set === undefined) known.set(host, (set = new Set([host, ...names.aliases(host)].map((n) => n.toLowerCase()))));
     return set;
   };
+  // The verdict per (source host, name said), so the per-line cost is a map lookup and one object, not a lowercase.
+  const verdicts = new Map<string, Map<string, boolean>>();
+  const isAlias = (host: string, said: string) => {
+    let byName = verdicts.get(host);
+    if (byName === undefined) verdicts.set(host, (byName = new Map()));
+    let v = byName.get(said);
+    if (v === undefined) {
+      // Bounded: a source whose lines name endless hosts re-decides instead of growing the cache.
+      if (byName.size >= 1024) byName.clear();
+      byName.set(said, (v = namesOf(host).has(said.toLowerCase())));
+    }
+    return v;
+  };
   return (record, host) => {
     if (record.host === host) return record;
     const said = record.host;
-    if (said === undefined || said === "" || namesOf(host).has(said.toLowerCase())) return { ...record, host };
+    if (said === undefined || said === "" || isAlias(host, said)) return { ...record, host };
     return { ...record, host, fields: { ...record.fields, [LOGGED_HOST_FIELD]: said } };
   };
 }
