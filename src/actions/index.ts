@@ -31,3 +31,5 @@ export { createGuardKit, dockerHostOf, type DockerSources, type GuardKit, type G
 /** An action's params as an incident suggests them (finding fields, probe results), each with its source. */
 export { suggestParams, type ParamSources, type SuggestedParam } from "./defaults.js";
 export { offerActions, type ActionOffer } from "./offers.js"; // The buttons an incident allows: its rules' actions, backed by its probe results, within the guard config.
+/** After a done fix: resolve the incident only when no other finding of it still fires. */
+export { settleFix, type SettleDeps, type Settled } from "./settle.js";

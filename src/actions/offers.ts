@@ -1,7 +1,7 @@
 // The remediation buttons an incident allows: its rules' `actions:`, backed by its probe results, within the guard config.
 import { z } from "zod";
 import type { Finding } from "../correlate/index.js";
-import { findingHost } from "../probes/index.js";
+import { findingHost, latestProbes } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { StoredIncident, StoredProbe } from "../store/index.js";
 import { ACTIONS, ActionId } from "./definitions.js";
@@ -108,7 +108,8 @@ function cleanJobsOffer(f: Finding, host: string): Omit<ActionOffer, "action"> |
  * looping), every value passes the action validators, and the guard config enables it for that host and target.
  */
 export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, Rule>, guard: GuardConfig): ActionOffer[] {
-  const probes = stored.probes;
+  // The newest answer to each question: an earlier one kept as history (the rogue before the kill) offers nothing.
+  const probes = latestProbes(stored.probes);
   const offers = new Map<string, ActionOffer>();
   for (const f of stored.incident.findings) {
     const rule = rules.get(f.rule);
@@ -134,5 +135,10 @@ export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, 
       if (!offers.has(key)) offers.set(key, { action: id.data, ...offer });
     }
   }
-  return [...offers.values()];
+  // A restart cannot help while a rogue holds the owner's port (issue 14): the kill is offered instead.
+  const held = new Set<string>();
+  for (const o of offers.values()) if (o.action === "kill_port_owner") for (const k of ["unit", "container"]) if (o.params[k] !== undefined) held.add(`${k}\u0000${o.params[k]}`);
+  const blocked = (o: ActionOffer) =>
+    (o.action === "restart_container" && held.has(`container\u0000${o.params.container ?? ""}`)) || (o.action === "restart_unit" && held.has(`unit\u0000${o.params.unit ?? ""}`));
+  return [...offers.values()].filter((o) => !blocked(o));
 }

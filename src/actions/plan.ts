@@ -62,6 +62,9 @@ export async function auditEvent(
       ...(plan?.host ? { host: plan.host } : {}),
       ...(plan?.command ? { command: JSON.stringify(plan.command.kind === "argv" ? plan.command.argv : ["clean_failed_jobs", plan.command.queue]) } : {}),
       ...(plan?.approvedBy ? { approvedBy: plan.approvedBy } : {}),
+      // Who asked and for what target: the incident's Remediation section and settleFix read them back.
+      ...(plan?.requestedBy ? { requestedBy: plan.requestedBy } : {}),
+      ...(plan?.params ? { params: JSON.stringify(plan.params) } : {}),
       ...details,
     },
   });

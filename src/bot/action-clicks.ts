@@ -2,7 +2,7 @@
 import type { App, RespondFn, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { APPROVAL_NS, checkRequester, decodeApproval, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type TokenService } from "../actions/index.js";
+import { APPROVAL_NS, checkRequester, decodeApproval, settleFix, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type TokenService } from "../actions/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import {
@@ -128,7 +128,8 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
     await say(client, where, outcomeMessage(outcome, output));
     if (outcome.status === "done") {
       const by = `slack:${plan.approvedBy ?? plan.requestedBy}`;
-      await deps.store.resolve(plan.incident, by, `${plan.action} on ${plan.host}: ${outcome.postcondition.observed}`);
+      // Resolved only when nothing else of the incident still fires (issue 14); otherwise the audit says what does.
+      await settleFix({ store: deps.store, clock: deps.clock }, plan, outcome.postcondition.observed, by);
     }
     deps.refresh(plan.incident);
     await ephemeral(respond, `${outcome.status === "done" ? "✅" : "ℹ️"} ${outcome.status.replace("_", " ")}: the result is in the incident's thread.`);

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { isFirewatchError } from "../errors.js";
 import { renderMarkdown, type ReportProse } from "../report/index.js";
 import type { Incident } from "../incidents/index.js";
+import { mergeProbeHistory } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store, StoredIncident, StoredProbe } from "../store/index.js";
 import { formatDuration, formatIso, parseDuration, type Clock } from "../time.js";
@@ -148,7 +149,7 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
       const results = await deps.probe(found, await deps.rules());
       if (results.length === 0) return { text: `No rule of \`${found.incident.id}\` names a probe: nothing to run.` };
       // Stored like the daemon's own run: the post shows them and the poster threads this set once.
-      const saved = await deps.store.setProbes(found.incident.fingerprint, results);
+      const saved = await deps.store.setProbes(found.incident.fingerprint, mergeProbeHistory(found.probes, results));
       await deps.onChange?.(saved.incident.id);
       const failed = results.filter((p) => !p.ok).length;
       const head = `${failed === 0 ? "✅" : "❌"} ${results.length} probe(s) run again for \`${saved.incident.id}\` by <@${who.userId}>: ${failed} failed.`;

@@ -2,7 +2,8 @@
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
-import type { IncidentStatus } from "../incidents/index.js";
+import { LOGGED_HOST_FIELD } from "../correlate/index.js";
+import { describeIdentity, type CauseDecl, type IncidentStatus } from "../incidents/index.js";
 import { escapeTerminal, renderMarkdown } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
@@ -65,13 +66,17 @@ function renderList(list: readonly StoredIncident[]): string {
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? escapeTerminal(c) : pad(escapeTerminal(c), widths[i] ?? 0))).join("  ")).join("\n") + "\n";
 }
 
-function renderShow(s: StoredIncident): string {
+function renderShow(s: StoredIncident, causes: ReadonlyMap<string, CauseDecl>): string {
   const i = s.incident;
+  const logged = [...new Set(i.findings.flatMap((f) => (f.fields[LOGGED_HOST_FIELD] === undefined ? [] : [f.fields[LOGGED_HOST_FIELD]])))];
   const lines = [
     `${i.id}  ${escapeTerminal(i.title)}`,
     `  status       ${statusLine(s)}`,
     `  severity     ${i.severity}`,
     `  host         ${escapeTerminal(i.host ?? "-")}    service ${escapeTerminal(i.service ?? "-")}`,
+    // How firewatch decided what this incident is (docs/incidents.md): the failing things and the cause tying them.
+    `  identity     ${escapeTerminal(describeIdentity(i.findings, i.host, causes))}`,
+    ...(logged.length === 0 ? [] : [`  logged as    ${escapeTerminal(logged.join(", "))} (not ${escapeTerminal(i.host ?? "-")} or one of its aliases: hosts.NAME.aliases)`]),
     `  seen         ${t(i.firstSeen)} .. ${t(i.lastSeen)}`,
     `  fingerprint  ${i.fingerprint}`,
     `  reopened     ${s.reopenCount} time(s)`,
@@ -143,7 +148,9 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .addOption(formatOption())
     .action(async (id: string, o: StoreFlags & { format: string }) => {
       const found = await withStore(io, o, true, (s) => show(s, id));
-      io.stdout.write(o.format === "json" ? json(found) : renderShow(found));
+      if (o.format === "json") return void io.stdout.write(json(found));
+      const { loadRules } = await import("../rules/index.js");
+      io.stdout.write(renderShow(found, new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]))));
     });
 
   for (const [name, verb] of [["ack", "Acknowledge"], ["resolve", "Resolve"]] as const) {

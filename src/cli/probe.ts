@@ -5,7 +5,7 @@ import { dockerHostOf } from "../actions/index.js";
 import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { FirewatchError } from "../errors.js";
 import { lazyHosts } from "../hosts/index.js";
-import { runIncidentProbes } from "../probes/index.js";
+import { mergeProbeHistory, runIncidentProbes } from "../probes/index.js";
 import { escapeTerminal } from "../report/index.js";
 import { loadRules } from "../rules/index.js";
 import { isStoreError, openStore, parseStoreSpec, type Store, type StoredProbe } from "../store/index.js";
@@ -68,7 +68,7 @@ async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
     const dockerHost = dockerHostOf(config)(stored.incident.host ?? "local");
     const results = await runIncidentProbes(stored, rules, { host: (n) => hosts.host(n), clock: io.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
     // Nothing to keep when no rule names a probe: the results stored earlier stay as they are.
-    if (results.length > 0) await store.setProbes(stored.incident.fingerprint, results);
+    if (results.length > 0) await store.setProbes(stored.incident.fingerprint, mergeProbeHistory(stored.probes, results));
     const failed = results.filter((p) => !p.ok).length;
     if (f.format === "json") io.stdout.write(`${JSON.stringify({ incident: stored.incident.id, probes: results }, null, 2)}\n`);
     else if (results.length === 0) io.stdout.write(`No rule of ${stored.incident.id} names a probe: nothing to run.\n`);

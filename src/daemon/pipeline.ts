@@ -14,6 +14,7 @@ import type { Clock } from "../time.js";
 import { CursorTracker } from "./cursors.js";
 import { changeKey, createIncidentIdentity } from "./identity.js";
 import type { DaemonMetrics } from "./metrics.js";
+import { createRecordHost, type HostNames } from "./record-host.js";
 import type { SourceBatch, SourceItem } from "./source-runner.js";
 
 /** One incident that changed: an upsert's outcome, or "resolved" by auto-resolve. */
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   /** The store's live incidents at start: their findings keep filing into them after a restart (see identity.ts). */
   readonly live?: readonly StoredIncident[];
   readonly health?: HealthFeed;
+  /** The names each configured host logs under (record-host.ts); default: its own name only. */
+  readonly hostNames?: HostNames;
   /** Outputs and hooks; awaited, so a slow output holds the pipeline (and, through the bounded queues, the sources). */
   readonly onChanges: (changes: readonly IncidentChange[]) => Promise<void>;
 }
@@ -94,6 +97,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   const hits = new Map<string, number>();
   let sinceCommit = 0;
   const identity = createIncidentIdentity(deps.live ?? []);
+  const onHost = createRecordHost(deps.hostNames ?? { aliases: () => [] });
 
   const feed = (record: LogRecord) => {
     for (const signal of deps.match(record)) {
@@ -113,7 +117,8 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
       s.lastAt = now;
       const t = item.record.time;
       if (t !== undefined && (s.newest === undefined || t > s.newest)) s.newest = t;
-      feed(item.record);
+      // The source's configured host, whatever the line says (issue 14): probes and actions go where it reads.
+      feed(onHost(item.record, item.host));
     }
     // After the record went through the correlator: the position now covers it.
     if (item.cursor !== undefined) cursors.advance(item.source, item.part, item.cursor);

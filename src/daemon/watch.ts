@@ -1,11 +1,13 @@
 // `firewatch watch` assembled: config → hosts, store, sources → fair merge → pipeline → outputs, health, probes, Slack.
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { dockerHostOf } from "../actions/index.js";
 import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
+import { mergeProbeHistory } from "../probes/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
 import { openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
 import type { Clock } from "../time.js";
@@ -16,8 +18,13 @@ import { createDaemonMetrics } from "./metrics.js";
 import { createOutputs } from "./outputs.js";
 import { createPipeline, type IncidentChange, type PipelineStats } from "./pipeline.js";
 import { createProbeHook } from "./probe-hook.js";
+import { hostAliases } from "./record-host.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
+import { createStatusFollower } from "./status-follow.js";
 import { sourceLane, type LinkObserver } from "./source-runner.js";
+
+/** How often the live incidents' status is looked up for resolutions made by other processes. */
+const FOLLOW_MS = 2_000;
 
 /** /healthz fails "store" once a commit has waited this long. */
 const STUCK_COMMIT_MS = 5_000;
@@ -104,7 +111,10 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       if (state !== "connected") log.warn({ source, host, state, detail }, "A source's link changed.");
     };
 
-    const outputs = createOutputs({ stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log });
+    const outputs = createOutputs({
+      stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log,
+      audit: (id) => store.listAudit({ target: id }),
+    });
     const probes = createProbeHook({
       rules: rulesById,
       host: (n) => hosts.peek(n),
@@ -112,9 +122,12 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       clock,
       log,
       save: async (stored, results) => {
-        await outputs.report(await store.setProbes(stored.incident.fingerprint, results));
+        // The answers that justified an action stay in the history (issue 14): fresh ones first, earlier ones below.
+        const prev = (await store.get(stored.incident.fingerprint))?.probes ?? stored.probes;
+        await outputs.report(await store.setProbes(stored.incident.fingerprint, mergeProbeHistory(prev, results)));
       },
     });
+    cleanups.push(async () => probes.close());
     let slack: SlackService | undefined;
     if (config.slack === undefined) log.info("Slack is off: firewatch.yaml has no slack section.");
     else {
@@ -126,15 +139,36 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
     }
 
+    // Resolved elsewhere (act, incidents resolve, a Slack click): the report and a `resolved` line follow within FOLLOW_MS.
+    const followed = createStatusFollower(store);
+    const following = (async () => {
+      while (!stop.signal.aborted) {
+        await clock.sleep(FOLLOW_MS, stop.signal).catch(() => undefined);
+        if (stop.signal.aborted) return;
+        const resolved = await followed.poll().catch((e: unknown) => {
+          log.warn({ errorType: "store_unavailable", err: e }, "Could not look up the live incidents' status; trying again.");
+          return [];
+        });
+        if (resolved.length === 0) continue;
+        await outputs.emit(resolved);
+        probes.offer(resolved);
+      }
+    })();
+    cleanups.push(() => following);
     const resumedFrom = new Map<string, string | undefined>();
     for (const s of config.sources) resumedFrom.set(sourceName(s), await store.getCursor(sourceName(s)));
+    const live = await store.list({ status: ["open", "observed", "acknowledged"] });
+    // The incidents live at start are followed too: resolved by someone while this daemon runs, their report follows.
+    followed.seen(live.map((incident) => ({ outcome: "updated", incident })));
     const pipeline = createPipeline(
       {
         store, rules, match, clock, log, metrics, run, resumedFrom,
-        live: await store.list({ status: ["open", "observed", "acknowledged"] }),
+        live,
         resolveAfter: resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const])))),
         health,
+        hostNames: hostAliases(config.hosts, hostname()),
         onChanges: async (changes: readonly IncidentChange[]) => {
+          followed.seen(changes);
           await outputs.emit(changes);
           probes.offer(changes);
           // The post is created or updated now, not at the poster's next poll.

@@ -1,10 +1,11 @@
-// Groups findings into incidents: same host, close in time (seed 000: port conflict + restart loop + stale jobs).
+// Groups findings into incidents: one failing thing on one host (or one declared cause), close in time.
 import type { Finding } from "../correlate/index.js";
 import { fillTemplate } from "../correlate/index.js";
 import { FirewatchError } from "../errors.js";
 import type { Rule, Severity } from "../rules/schema.js";
 import { ruleSeverity, ruleTitle } from "../rules/index.js";
 import { fingerprintIncident, incidentId } from "./fingerprint.js";
+import { groupByIdentity } from "./identity.js";
 import type { Incident } from "./incident.js";
 import { maxSeverity, severityRank } from "./severity.js";
 
@@ -17,30 +18,23 @@ export interface GroupOptions {
 }
 
 /**
- * Findings of the same host whose [firstSeen, lastSeen] spans overlap or lie within `gapMs` form one
- * incident (chained: A near B and B near C puts all three together). Different hosts never merge; an
- * unknown host is a host of its own. A finding without times (plain-text logs) joins the host's most
- * recent incident, or forms one with the host's other untimed findings. Output is deterministic: incidents
- * by firstSeen (untimed last), then fingerprint.
+ * One incident per failing thing (issue 14): findings join when they are on the same host and about the same
+ * subject (a unit, a container, a service: see subjectOf), or when their rules declare a shared cause
+ * (`same_cause`: the same port held on the host, whichever unit, container or log reported it). Within such a
+ * group, findings whose [firstSeen, lastSeen] spans overlap or lie within `gapMs` form one incident (chained: A
+ * near B and B near C puts all three together). Different hosts never merge; an unknown host is a host of its
+ * own. A finding without times (plain-text logs) joins its group's most recent incident, or forms one with the
+ * group's other untimed findings. Output is deterministic: incidents by firstSeen (untimed last), then fingerprint.
  */
 export function groupIntoIncidents(findings: readonly Finding[], rules: readonly Rule[], opts: GroupOptions = {}): Incident[] {
   const gapMs = opts.gapMs ?? DEFAULT_INCIDENT_GAP_MS;
   if (!Number.isFinite(gapMs) || gapMs < 0) throw new FirewatchError("usage", `gapMs must be a non-negative number of milliseconds, got ${gapMs}`);
   const byId = new Map(rules.map((r) => [r.id, r]));
 
-  const byHost = new Map<string, { timed: Finding[]; untimed: Finding[] }>();
-  for (const f of findings) {
-    const host = f.host ?? "";
-    let bucket = byHost.get(host);
-    if (bucket === undefined) {
-      bucket = { timed: [], untimed: [] };
-      byHost.set(host, bucket);
-    }
-    (f.firstSeen === undefined ? bucket.untimed : bucket.timed).push(f);
-  }
-
   const incidents: Incident[] = [];
-  for (const { timed, untimed } of byHost.values()) {
+  for (const group of groupByIdentity(findings, byId)) {
+    const timed = group.filter((f) => f.firstSeen !== undefined);
+    const untimed = group.filter((f) => f.firstSeen === undefined);
     const clusters = clusterByTime(timed, gapMs);
     const last = clusters[clusters.length - 1];
     if (untimed.length > 0) {

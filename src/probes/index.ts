@@ -23,3 +23,5 @@ export { PROBE_CONCURRENCY, runIncidentProbes, type IncidentProbeDeps } from "./
 export type { StoredProbe } from "../store/index.js";
 /** findingHost(finding, incidentHost): the host name a finding's probes and actions run on ("local" when the logs name none). */
 export { findingHost } from "./incident-probes.js";
+/** Probe history: fresh answers first, earlier answers that said something else kept with their time; the newest per question. */
+export { latestProbes, mergeProbeHistory, PROBE_HISTORY_LIMIT, probeQuestion } from "./history.js";

@@ -211,6 +211,19 @@ const Base = z.object({
   resolve_after: Duration.optional().describe("Quiet time after which a live incident auto-resolves"),
   probes: z.array(z.string()).default([]),
   actions: z.array(z.string()).default([]),
+  same_cause: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "Captured fields that name one cause across services: findings on one host whose field has the same value (the same port held) join one incident, whichever unit, container or log they came from",
+    ),
+  cause_service: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+    .optional()
+    .describe(
+      "The service these findings are about, whichever service logged them (clients failing to reach PostgreSQL are about postgres): they join that service's incident on the same host",
+    ),
   knowledge: Knowledge.default(Knowledge.parse({})),
   examples: z.array(Example).default([]),
 });

@@ -144,7 +144,8 @@ describe("the pipeline", () => {
     const seen: string[] = [];
     const health = {
       seen: (source: string) => void seen.push(source),
-      tick: () => [record(999)],
+      // Source health speaks of the source's configured host, as the source's own records now do.
+      tick: () => [{ ...record(999), host: "local" }],
     };
     const p = createPipeline({ ...deps(store, stillClock(), "r1", undefined), health }, { commitEveryRecords: 100 });
     await p.run(lines(undefined, 2));
