@@ -17,7 +17,7 @@ import { createOutputs } from "./outputs.js";
 import { createPipeline, type IncidentChange, type PipelineStats } from "./pipeline.js";
 import { createProbeHook } from "./probe-hook.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
-import { sourceLane, type LinkObserver } from "./source-runner.js";
+import { sourceLane, type LinkObserver, type SourceLag, type SourceLoss } from "./source-runner.js";
 
 /** /healthz fails "store" once a commit has waited this long. */
 const STUCK_COMMIT_MS = 5_000;
@@ -167,8 +167,17 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       return h;
     };
     const untilCaughtUp = opts.onceIdle === true;
+    const onDropped = (src: string, n: number, reason: string) => metrics.dropped(src, n, reason);
+    const onLost = (src: string, host: string, loss: SourceLoss) => {
+      if (loss.amount !== undefined) metrics.lost(src, loss.unit, loss.amount);
+      health.lost(src, host, loss.detail, clock.now());
+    };
+    const onLag = (src: string, lag: SourceLag) => {
+      metrics.lagSeconds(src, lag.seconds);
+      if (lag.bytes !== undefined) metrics.lagBytes(src, lag.bytes);
+    };
     const lanes = config.sources.map((s) => {
-      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped: (src, n, reason) => metrics.dropped(src, n, reason) }, stop.signal);
+      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag }, stop.signal);
       return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
     });
     log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");
