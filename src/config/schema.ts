@@ -16,14 +16,16 @@ const SourceCommon = {
 
 /**
  * How long a source may stay silent before the daemon says so (a source-health incident); 0 turns it off.
- * A journal or a Docker daemon always has something to say within minutes; a log file may rightly stay quiet.
+ * A journal or a Docker daemon always has something to say within minutes; a log file may rightly stay quiet for
+ * hours, but a file silent for a whole day is more often a mistyped path or a log that moved.
  */
 const Quiet = Duration.describe("Silence (no lines) after which the source is reported quiet; 0: never");
 const TEN_MINUTES_MS = 600_000;
+const ONE_DAY_MS = 86_400_000;
 
 /** One source: the floor's own schema plus a kind and the host it runs on. */
 export const SourceEntry = z.discriminatedUnion("kind", [
-  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, quiet: Quiet.optional() }).strict(),
+  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, quiet: Quiet.default(ONE_DAY_MS) }).strict(),
   JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
   DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
   // A queue may rightly have no failure for days: no quiet default. `host` is the host the jobs belong to (their

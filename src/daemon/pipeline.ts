@@ -37,7 +37,7 @@ export interface PipelineDeps {
   readonly match: (record: LogRecord) => Signal[];
   readonly clock: Clock;
   readonly log: Logger;
-  readonly metrics: Pick<DaemonMetrics, "linesRead" | "lagSeconds" | "ruleHit" | "incident" | "commitSeconds">;
+  readonly metrics: Pick<DaemonMetrics, "linesRead" | "ruleHit" | "incident" | "commitSeconds">;
   /** This process's correlator run (a random id per start). */
   readonly run: string;
   readonly resolveAfter: ResolveAfter;
@@ -180,7 +180,6 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
         deps.health?.seen(source, s.host, s.lastAt);
         s.lines = 0;
       }
-      if (s.newest !== undefined) metrics.lagSeconds(source, Math.max(0, (now - s.newest) / 1000));
     }
     for (const [rule, n] of hits) metrics.ruleHit(rule, n);
     hits.clear();

@@ -21,7 +21,7 @@ import { createProbeHook } from "./probe-hook.js";
 import { hostAliases } from "./record-host.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
 import { createStatusFollower } from "./status-follow.js";
-import { sourceLane, type LinkObserver } from "./source-runner.js";
+import { sourceLane, type LinkObserver, type SourceLag, type SourceLoss } from "./source-runner.js";
 
 /** How often the live incidents' status is looked up for resolutions made by other processes. */
 const FOLLOW_MS = 2_000;
@@ -202,8 +202,17 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       return h;
     };
     const untilCaughtUp = opts.onceIdle === true;
+    const onDropped = (src: string, n: number, reason: string) => metrics.dropped(src, n, reason);
+    const onLost = (src: string, host: string, loss: SourceLoss) => {
+      if (loss.amount !== undefined) metrics.lost(src, loss.unit, loss.amount);
+      health.lost(src, host, loss.detail, clock.now());
+    };
+    const onLag = (src: string, lag: SourceLag) => {
+      metrics.lagSeconds(src, lag.seconds);
+      if (lag.bytes !== undefined) metrics.lagBytes(src, lag.bytes);
+    };
     const lanes = config.sources.map((s) => {
-      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped: (src, n, reason) => metrics.dropped(src, n, reason) }, stop.signal);
+      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag }, stop.signal);
       return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
     });
     log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");

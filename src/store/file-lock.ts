@@ -1,4 +1,5 @@
 // One process per file-store directory: a lock file naming its holder, taken atomically, stale ones (dead pid) taken over.
+import { readFileSync } from "node:fs";
 import { link, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { z } from "zod";
@@ -21,10 +22,23 @@ export function errnoCode(e: unknown): string | undefined {
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: it exists but belongs to someone else, still alive.
     return errnoCode(e) === "EPERM";
+  }
+  return !zombie(pid);
+}
+
+/**
+ * A killed process its parent has not reaped yet still answers kill(pid, 0), but holds nothing any more (a supervisor
+ * slow to wait(), a container's init). Linux's /proc says so ("Z" after the command in parentheses); elsewhere: no.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2) === "Z";
+  } catch {
+    return false;
   }
 }
 

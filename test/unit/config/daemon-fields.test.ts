@@ -19,9 +19,9 @@ async function load(text: string) {
 }
 
 describe("source fields the watch daemon reads", () => {
-  it("quiet defaults to 10 min for journald and docker, to none for a file; retries to 5", async () => {
+  it("quiet defaults to 10 min for journald and docker, to a day for a file; retries to 5", async () => {
     const c = await load("sources:\n  - kind: file\n    paths: [/a]\n  - kind: journald\n  - kind: docker\n");
-    expect(c.sources.map((s) => s.quiet)).toEqual([undefined, 600_000, 600_000]);
+    expect(c.sources.map((s) => s.quiet)).toEqual([86_400_000, 600_000, 600_000]);
     expect(c.sources.map((s) => s.retries)).toEqual([5, 5, 5]);
   });
 
