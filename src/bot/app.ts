@@ -133,16 +133,25 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     retryConfig: { retries: 0 },
     timeout: 10_000,
   };
+  const instanceId = deps.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  // Seen signatures live in the store, so a captured request replayed after a restart is still refused.
+  const remember = async (signature: string, ttlMs: number): Promise<boolean> => {
+    try {
+      return (await deps.store.claim(`slack-sig:${signature.replace(/^v0=/, "")}`, instanceId, ttlMs)).claimed;
+    } catch (e) {
+      deps.log.warn({ err: e, component: "bot" }, "Could not record a Slack request signature in the store; replays are refused by this process only.");
+      return true;
+    }
+  };
   const receiver = config.socketMode
     ? undefined
-    : new SignedHttpReceiver({ signingSecret: config.signingSecret ?? "", clock: deps.clock, logger, port: config.port, host: config.host });
+    : new SignedHttpReceiver({ signingSecret: config.signingSecret ?? "", clock: deps.clock, logger, port: config.port, host: config.host, remember });
   // Built here rather than by App so that its own WebClient (apps.connections.open) gets the same API URL.
   const boltReceiver = receiver ?? new SocketModeReceiver({ appToken: config.appToken ?? "", logger, installerOptions: { clientOptions } });
   const app = new App({ token: config.botToken, logger, clientOptions, deferInitialization: true, receiver: boltReceiver });
   const guard = deps.guard;
   const shelf = guard ? createTokenShelf({ tokens: guard.tokens, clock: deps.clock, ttlMs: guard.config.tokenTtl }) : undefined;
   const offers = deps.offers ?? offerActions;
-  const instanceId = deps.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   // Two bots on one Redis store: only the one that claims an incident's first post sends it (the store's claim is atomic).
   const claim = async (key: string, ttlMs: number): Promise<boolean> => {
     const r = await deps.store.claim(key, instanceId, ttlMs);
