@@ -15,6 +15,7 @@ import {
   runningMessage,
 } from "./action-blocks.js";
 import type { SlackMessage } from "./blocks.js";
+import { slackSafe } from "./outgoing.js";
 import { escapeMrkdwnInline, SLACK_LIMITS } from "./mrkdwn.js";
 import { classifySlackError } from "./slack-errors.js";
 import type { TokenShelf } from "./token-shelf.js";
@@ -89,7 +90,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
 
   const requester = async (c: Click): Promise<Requester> => ({ user: c.userId, groups: await deps.groupsOf(c.userId), channel: c.channelId });
   const ephemeral = (respond: RespondFn, m: SlackMessage | string) =>
-    respond({ response_type: "ephemeral", replace_original: false, ...(typeof m === "string" ? { text: m } : { text: m.text, blocks: m.blocks }) });
+    respond(slackSafe({ response_type: "ephemeral", replace_original: false, ...(typeof m === "string" ? { text: m } : { text: m.text, blocks: m.blocks }) }));
 
   /** The incident's thread, or the channel of the click when the incident has no post. */
   async function threadOf(incidentId: string, channel: string): Promise<{ channel: string; thread_ts?: string }> {
@@ -98,7 +99,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
   }
   async function say(client: webApi.WebClient, where: { channel: string; thread_ts?: string }, m: SlackMessage): Promise<string | undefined> {
     try {
-      return (await client.chat.postMessage({ ...where, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false })).ts;
+      return (await client.chat.postMessage({ ...where, ...slackSafe({ text: m.text, blocks: m.blocks }), unfurl_links: false, unfurl_media: false })).ts;
     } catch (e) {
       log.warn({ errorType: classifySlackError(e).kind, channel: where.channel }, "Could not post in the incident's thread; the audit log still has the outcome.");
       return undefined;
@@ -106,7 +107,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
   }
   async function edit(client: webApi.WebClient, channel: string, ts: string | undefined, m: SlackMessage): Promise<void> {
     if (ts === undefined) return;
-    await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }).catch((e: unknown) => {
+    await client.chat.update({ channel, ts, ...slackSafe({ text: m.text, blocks: m.blocks }) }).catch((e: unknown) => {
       log.warn({ errorType: classifySlackError(e).kind, channel }, "Could not update the approval message.");
     });
   }
