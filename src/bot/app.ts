@@ -42,6 +42,8 @@ export interface BotDeps {
   readonly probeHosts?: (name: string) => Host | undefined;
   /** `docker -H` per host for container probes (src/actions dockerHostOf); default: the docker CLI's own. */
   readonly probeDockerHost?: (host: string) => string | undefined;
+  /** probes.network.allow: where `/firewatch probe` may connect; default each host's loopback. */
+  readonly probeAllowNet?: readonly string[];
   /** Names this process in post claims (default: host name, PID and a random part). */
   readonly instanceId?: string;
 }
@@ -119,7 +121,7 @@ function probeOnDemand(deps: BotDeps, host: (name: string) => Host | undefined):
     const inFlight = running.get(fp);
     if (inFlight) return inFlight;
     const dockerHost = deps.probeDockerHost?.(stored.incident.host ?? "local");
-    const run = runIncidentProbes(stored, rules, { host, clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) }).finally(() => running.delete(fp));
+    const run = runIncidentProbes(stored, rules, { host, clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }), ...(deps.probeAllowNet === undefined ? {} : { allowNet: deps.probeAllowNet }) }).finally(() => running.delete(fp));
     running.set(fp, run);
     return run;
   };

@@ -145,7 +145,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or s
           rules: () => (rules ??= loadRules({ dirs: setup.config?.rules.dirs ?? [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
           ...reportDrafting(io),
           ...(guard?.kit ? { guard: guard.kit } : {}),
-          ...(setup.config ? { hosts: setup.config.hosts, probeDockerHost: dockerHostOf(setup.config) } : {}),
+          ...(setup.config ? { hosts: setup.config.hosts, probeDockerHost: dockerHostOf(setup.config), probeAllowNet: setup.config.probes.network.allow } : {}),
         });
         try {
           io.stderr.write(
