@@ -1,5 +1,4 @@
 // `firewatch analyze`: log files (or stdin) in, incidents out as a text summary, JSON or the markdown report.
-import { mkdir, writeFile } from "node:fs/promises";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -12,6 +11,7 @@ import { compileRules, createMatcher, loadRules, type Rule, type Signal } from "
 import type { LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
+import { ensureSafeDir, writeFileAtomic } from "../store/index.js";
 import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
@@ -221,6 +221,9 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
         if (process.stdin.isTTY) throw new FirewatchError("usage", "no input: give log files or directories, or - to read stdin", { hint: "firewatch analyze /var/log/app.log" });
         paths = ["-"];
       }
+      // Before reading anything: checked, not followed (ours, not group/world-writable, no symlink); a path under
+      // /proc fails at once (a recursive mkdir there never returned).
+      if (raw.out !== undefined) await ensureSafeDir(raw.out, { mode: 0o755, what: "--out" });
       const now = Date.now();
       const result = await runAnalyze(
         paths,
@@ -260,8 +263,7 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       }
       const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now, ...(prose === undefined ? {} : { prose }) });
       if (raw.out !== undefined) {
-        await mkdir(raw.out, { recursive: true });
-        for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);
+        for (const f of out.files) await writeFileAtomic(path.join(raw.out, f.name), f.content, 0o644);
       }
       process.stdout.write(out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
       setExitCode(anyFiring(result.incidents) ? EXIT.firing : EXIT.ok);

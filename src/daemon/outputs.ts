@@ -1,12 +1,11 @@
 // Where incident changes go: one JSON line each on stdout, and each incident's markdown report as a file.
 import { once } from "node:events";
-import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { renderMarkdown } from "../report/index.js";
 import type { Rule } from "../rules/index.js";
-import type { StoredIncident } from "../store/index.js";
+import { ensureSafeDir, writeFileAtomic, type StoredIncident } from "../store/index.js";
 import type { Clock } from "../time.js";
 import type { IncidentChange } from "./pipeline.js";
 
@@ -56,14 +55,13 @@ export function createOutputs(deps: OutputsDeps): Outputs {
     if (!deps.stdout.write(`${line}\n`)) await once(deps.stdout, "drain");
   };
   const writeReport = async (dir: string, stored: StoredIncident) => {
-    dirReady ??= mkdir(dir, { recursive: true });
+    // Refused when another local user owns it, can write it, or made it a symlink (issue 13).
+    dirReady ??= ensureSafeDir(dir, { mode: 0o755, what: "the report directory" });
     await dirReady;
     const id = stored.incident.id;
     const text = renderMarkdown(stored.incident, deps.rules, { now: deps.clock.now(), probes: stored.probes });
     // Readers (a web server, an operator's editor) see the old report or the new one, never half of one.
-    const tmp = join(dir, `.${id}.md.tmp-${process.pid}`);
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, join(dir, `${id}.md`));
+    await writeFileAtomic(join(dir, `${id}.md`), text, 0o644);
   };
   const tryReport = async (stored: StoredIncident) => {
     if (deps.reportDir === undefined) return;

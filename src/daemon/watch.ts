@@ -7,7 +7,7 @@ import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
-import { openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
+import { ensureSafeDir, openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { leakFreeClock } from "./clock.js";
 import { startHealthServer, type HealthState } from "./health-server.js";
@@ -103,6 +103,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       if (state !== "connected") log.warn({ source, host, state, detail }, "A source's link changed.");
     };
 
+    // An unsafe report directory stops the start (exit 2), rather than every report failing later.
+    if (config.outputs.reportDir !== undefined) await ensureSafeDir(config.outputs.reportDir, { mode: 0o755, what: "the report directory" });
     const outputs = createOutputs({ stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log });
     const probes = createProbeHook({
       rules: rulesById,

@@ -1,8 +1,11 @@
 // One process per file-store directory: a lock file naming its holder, taken atomically, stale ones (dead pid) taken over.
-import { link, readFile, unlink, writeFile } from "node:fs/promises";
+import { link, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { StoreError } from "./errors.js";
+import { createExclusive, errnoCode, randomTempPath, readNoFollow } from "./safe-fs.js";
+
+export { errnoCode };
 
 const Holder = z.object({ pid: z.number().int().positive(), host: z.string(), since: z.string() });
 type Holder = z.infer<typeof Holder>;
@@ -10,11 +13,6 @@ type Holder = z.infer<typeof Holder>;
 export interface DirLock {
   readonly path: string;
   release(): Promise<void>;
-}
-
-/** The errno code of a Node system error ("ENOENT", "EEXIST"...), undefined for anything else. */
-export function errnoCode(e: unknown): string | undefined {
-  return e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
 }
 
 function alive(pid: number): boolean {
@@ -29,7 +27,7 @@ function alive(pid: number): boolean {
 
 async function readHolder(path: string): Promise<Holder | undefined> {
   try {
-    const parsed = Holder.safeParse(JSON.parse(await readFile(path, "utf8")));
+    const parsed = Holder.safeParse(JSON.parse((await readNoFollow(path)) ?? ""));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -42,8 +40,14 @@ async function readHolder(path: string): Promise<Holder | undefined> {
  */
 export async function acquireDirLock(path: string, now: Date): Promise<DirLock> {
   const me: Holder = { pid: process.pid, host: hostname(), since: now.toISOString() };
-  const tmp = `${path}.${process.pid}`;
-  await writeFile(tmp, JSON.stringify(me), { mode: 0o600 });
+  // A random name created O_EXCL|O_NOFOLLOW: a name another user could guess (lock.PID) could be planted as a symlink.
+  const tmp = randomTempPath(path);
+  const fh = await createExclusive(tmp);
+  try {
+    await fh.writeFile(JSON.stringify(me));
+  } finally {
+    await fh.close();
+  }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
