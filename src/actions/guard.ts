@@ -5,7 +5,7 @@ import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
 import { APPROVAL_NS, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, sealed, type GuardStore } from "./guard-store.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
-import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
+import { checkRequester, checkScope, selfScope, type GuardConfig, type Requester, type SelfScope } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
 import type { TokenService } from "./token.js";
 
@@ -30,6 +30,8 @@ export interface GuardDeps extends AuditDeps {
   readonly config: GuardConfig;
   /** Defaults to crypto.randomBytes; ids of approvals and grants. */
   readonly random?: (n: number) => Buffer;
+  /** firewatch itself (PID, user, own ports), never stopped by kill_port_owner; default this process, no ports. */
+  readonly self?: SelfScope;
 }
 
 export interface Guard {
@@ -49,6 +51,7 @@ const EXPIRED_KEPT_MS = 3_600_000;
 /** Creates a guard over one store, one token secret and one set of allow-lists. */
 export function createGuard(deps: GuardDeps): Guard {
   const random = deps.random ?? randomBytes;
+  const self = deps.self ?? selfScope();
   // Hex: read aloud and typed by a second person (`firewatch act approve ID`), and a valid store record key.
   const newId = (): string => random(10).toString("hex");
 
@@ -154,7 +157,7 @@ export function createGuard(deps: GuardDeps): Guard {
         await auditEvent(deps, g.plan.approvedBy ?? g.plan.requestedBy, "refused", g.plan, { result: "refused", reason: "unknown_grant", detail: `the grant is no longer allowed (${scope})` });
         return { status: "refused", reason: "unknown_grant" };
       }
-      return executePlan(deps, g.plan, g.dryRun, executor);
+      return executePlan({ ...deps, self }, g.plan, g.dryRun, executor);
     },
   };
 }

@@ -2,7 +2,7 @@
 import type { App, RespondFn, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { APPROVAL_NS, checkRequester, decodeApproval, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type TokenService } from "../actions/index.js";
+import { APPROVAL_NS, checkRequester, decodeApproval, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type SelfScope, type TokenService } from "../actions/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import {
@@ -26,6 +26,8 @@ export interface SlackGuard {
   readonly tokens: TokenService;
   readonly executor: Executor;
   readonly config: GuardConfig;
+  /** firewatch itself: never offered a kill of its own process, children or ports (default: this process). */
+  readonly self?: SelfScope;
 }
 
 export interface RemediationDeps {

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { offerActions, type GuardConfig } from "../actions/index.js";
+import { offerActions, type GuardConfig, type SelfScope } from "../actions/index.js";
 import type { Host } from "../hosts/index.js";
 import { runIncidentProbes } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
@@ -34,7 +34,7 @@ export interface BotDeps {
   /** The guard behind the remediation buttons; without it posts carry no remediation buttons. */
   readonly guard?: SlackGuard;
   /** The remediations an incident allows; default src/actions offerActions. Called on every render of its post. */
-  readonly offers?: (s: StoredIncident, rules: ReadonlyMap<string, Rule>, config: GuardConfig) => readonly RemediationOffer[];
+  readonly offers?: (s: StoredIncident, rules: ReadonlyMap<string, Rule>, config: GuardConfig, self?: SelfScope) => readonly RemediationOffer[];
   /**
    * firewatch.yaml's hosts by name, for `/firewatch probe ID` (the daemon passes the hosts it opened); without it
    * `probe` answers that the bot needs --config. Undefined for a name: that host is unknown, its probes fail as such.
@@ -163,7 +163,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     guard && shelf
       ? async (s: StoredIncident): Promise<Block[]> => {
           try {
-            const list = offers(s, await deps.rules(), guard.config);
+            const list = offers(s, await deps.rules(), guard.config, guard.self);
             return remediationBlocks(s, list, (o) => shelf.tokenFor({ incident: s.incident.id, action: o.action, params: o.params, host: o.host }));
           } catch (e) {
             deps.log.warn({ err: e, component: "bot", incidentId: s.incident.id }, "Could not build the remediation buttons; the post goes without them.");

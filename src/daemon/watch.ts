@@ -121,7 +121,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     if (config.slack === undefined) log.info("Slack is off: firewatch.yaml has no slack section.");
     else {
       // The guard behind the remediation buttons: only with actions enabled in firewatch.yaml's guard section.
-      const guard = await slackGuardFrom(config, store, clock);
+      const guard = await slackGuardFrom({ ...config, slackReceiver: config.slack }, store, clock);
       cleanups.push(() => guard.close());
       if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
       slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   createGuard,
@@ -20,7 +21,7 @@ const mallory: Requester = { user: "U_MALLORY", groups: [], channel: "C_OPS" };
 const config = GuardConfigSchema.parse({
   tokenTtl: "15m",
   actions: {
-    kill_port_owner: { users: ["U_ALICE", "U_BOB"], groups: ["S_ONCALL"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["transcription-*.service"], approvalWithin: "10m", rateLimit: { max: 2, per: "1h" } },
+    kill_port_owner: { users: ["U_ALICE", "U_BOB"], groups: ["S_ONCALL"], channels: ["C_OPS"], hosts: ["mithrandir"], ports: ["1024-65535"], targets: ["transcription-*.service"], approvalWithin: "10m", rateLimit: { max: 2, per: "1h" } },
     restart_unit: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["*"] },
     restart_container: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["palantir-*"] },
     clean_failed_jobs: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["transcription"], rateLimit: { max: 1, per: "10m" } },
@@ -119,7 +120,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 
   test("no KILL when another process took the port after the TERM", async () => {
     const exec = recordingExecutor((c) => {
-      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
     });
     expect(await guard.execute(await approvedGrant(), exec)).toMatchObject({ status: "unverified" });
     expect(exec.calls).toHaveLength(1);
@@ -138,7 +139,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 describe("guard: the world changed between request and click", () => {
   test("another PID holds the port now: nothing is done and the user is told what changed", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
     const exec = killingExecutor();
     const outcome = await guard.execute(grant, exec);
     expect(exec.calls).toEqual([]);
@@ -148,7 +149,7 @@ describe("guard: the world changed between request and click", () => {
 
   test("the holder became the unit's own process: refused, nothing runs", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true, otherHolders: [] });
+    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true, otherHolders: [], user: userInfo().username });
     const exec = killingExecutor();
     expect(await guard.execute(grant, exec)).toMatchObject({ status: "world_changed" });
     expect(exec.calls).toEqual([]);
