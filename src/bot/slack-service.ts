@@ -2,6 +2,7 @@
 import { lazyHosts, type HostConfig } from "../hosts/index.js";
 import type { UpsertResult } from "../store/index.js";
 import type { SlackGuard } from "./action-clicks.js";
+import { openAccessWarning } from "./access.js";
 import { createBot, type BotDeps } from "./app.js";
 import type { SlackConfig } from "./config.js";
 import { createJobsText } from "./jobs-text.js";
@@ -52,6 +53,8 @@ export async function startSlack(config: SlackConfig, deps: SlackServiceDeps): P
   bot.runPoster(config.poll);
   let scheduled = false;
   const log = deps.log.child({ component: "bot" });
+  const open = openAccessWarning(config.access);
+  if (open !== undefined) log.warn({ errorType: "access_open" }, open);
   return {
     port,
     notify(result) {
