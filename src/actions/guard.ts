@@ -5,7 +5,7 @@ import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
 import { APPROVAL_NS, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, sealed, type GuardStore } from "./guard-store.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
-import { checkRequester, checkScope, selfScope, type GuardConfig, type Requester, type SelfScope } from "./policy.js";
+import { checkRequester, checkScope, personOf, selfScope, type GuardConfig, type Requester, type SelfScope } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
 import type { TokenService } from "./token.js";
 
@@ -129,7 +129,10 @@ export function createGuard(deps: GuardDeps): Guard {
         return refuse(who.user, "approval_expired", `the request by ${plan.requestedBy} expired before a second person approved it`, plan);
       }
       // The approval stays pending after these refusals: the right second person may still come.
-      if (who.user === plan.requestedBy) return refuse(who.user, "same_person", `${who.user} requested this; a second, different person must approve`, plan);
+      // People, not identity strings: alice in Slack (U012ALICE) and alice at the CLI (cli:alice) are one person.
+      if (personOf(deps.config, who.user) === personOf(deps.config, plan.requestedBy)) {
+        return refuse(who.user, "same_person", `${who.user} is the same person as ${plan.requestedBy}, who requested this; a second, different person must approve`, plan);
+      }
       const policy = deps.config.actions[plan.action];
       if (!policy) return refuse(who.user, "action_not_enabled", `${plan.action} is no longer enabled`, plan);
       const refusal = checkRequester(policy, who);

@@ -37,9 +37,22 @@ export const GuardConfigSchema = z
     secret: z.string().min(32).optional().describe("Server secret the action tokens are signed with, at least 32 bytes (env FIREWATCH_GUARD__SECRET only)"),
     secretFile: z.string().min(1).optional().describe("File holding the token secret (mode 0600), instead of FIREWATCH_GUARD__SECRET"),
     actions: z.partialRecord(ActionId, ActionPolicySchema).default({}).describe("Actions not listed here are refused"),
+    people: z
+      .record(z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, "a person's name: lowercase letters, digits, _ . -"), z.array(z.string().min(1)).min(1))
+      .default({})
+      .describe('Identities that are one person, e.g. alice: [U012ALICE, "cli:alice"]: two-person approval counts people'),
   })
   .strict()
   .superRefine((c, ctx) => {
+    // One identity, one person: else "two people" could be one person listed twice.
+    const owner = new Map<string, string>();
+    for (const [person, ids] of Object.entries(c.people)) {
+      for (const id of ids) {
+        const other = owner.get(id);
+        if (other !== undefined && other !== person) ctx.addIssue({ code: "custom", path: ["people", person], message: `${id} is listed under ${other} too: an identity belongs to one person` });
+        owner.set(id, person);
+      }
+    }
     // Log text names the port: without a list of its own, kill_port_owner could be pointed at anything listening.
     const k = c.actions.kill_port_owner;
     if (k && k.ports.length === 0 && k.executables.length === 0 && k.processUsers.length === 0) {
@@ -66,6 +79,12 @@ export function matchesAny(patterns: readonly string[], name: string): boolean {
 }
 
 export type PolicyRefusal = "user_not_allowed" | "channel_not_allowed" | "host_not_allowed" | "target_not_allowed";
+
+/** The person an identity belongs to (guard.people), or the identity itself when it is listed under nobody. */
+export function personOf(config: Pick<GuardConfig, "people">, identity: string): string {
+  for (const [person, ids] of Object.entries(config.people)) if (ids.includes(identity)) return `person:${person}`;
+  return identity;
+}
 
 /** Checks a requester against an action's lists: user or one of their groups, then the channel. */
 export function checkRequester(policy: ActionPolicy, who: Requester): PolicyRefusal | undefined {

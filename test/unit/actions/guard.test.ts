@@ -232,6 +232,24 @@ describe("guard: two-person approval", () => {
     expect(await guard.approve({ approvalId: id, requester: carol })).toMatchObject({ kind: "refused", reason: "unknown_approval" });
   });
 
+  test("one person with two identities (Slack and CLI) cannot approve their own request; nothing runs", async () => {
+    const people = GuardConfigSchema.parse({
+      ...config,
+      actions: { kill_port_owner: { ...config.actions.kill_port_owner, users: ["U_ALICE", "cli:alice", "U_BOB"], channels: ["C_OPS", "cli"] } },
+      people: { alice: ["U_ALICE", "cli:alice"], bob: ["U_BOB"] },
+    });
+    const g = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: people });
+    const d = await g.authorize({ token: tokens.issueToken(kill, people.tokenTtl), requester: alice });
+    const id = d.kind === "needs_approval" ? d.approvalId : "";
+    const aliceAtTheCli: Requester = { user: "cli:alice", groups: [], channel: "cli" };
+    expect(await g.approve({ approvalId: id, requester: aliceAtTheCli })).toMatchObject({ kind: "refused", reason: "same_person", detail: expect.stringContaining("same person as U_ALICE") });
+    expect((await store.listAudit({ action: "action.allowed" })).length).toBe(0);
+    // Without the people map the two strings count as two people: that is what the map is for.
+    const strings = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: { ...people, people: {} } });
+    expect(await strings.approve({ approvalId: id, requester: aliceAtTheCli })).toMatchObject({ kind: "allowed" });
+    expect(() => GuardConfigSchema.parse({ people: { alice: ["U_X"], mallory: ["U_X"] } })).toThrow(/listed under alice too/);
+  });
+
   test("a member of an allowed group may approve; someone not on the list may not", async () => {
     const id = await request();
     expect(await guard.approve({ approvalId: id, requester: mallory })).toMatchObject({ kind: "refused", reason: "user_not_allowed" });
