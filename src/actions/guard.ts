@@ -79,7 +79,9 @@ export function createGuard(deps: GuardDeps): Guard {
     async authorize(request) {
       const who = request.requester;
       const dryRun = request.dryRun === true;
-      const verdict = dryRun ? deps.tokens.verifyToken(request.token) : await deps.tokens.redeemToken(request.token);
+      // Verified first, redeemed (its single use spent) only after the requester, channel, host and target passed: a
+      // user not on the list must not burn a button another person could still use.
+      const verdict = deps.tokens.verifyToken(request.token);
       if (!verdict.ok) {
         // A replayed token is genuine (signed, unexpired): name its incident, action and host so `audit --incident`
         // shows the second click. Any other refused token's claims are not to be believed.
@@ -108,6 +110,8 @@ export function createGuard(deps: GuardDeps): Guard {
       const refusal = checkRequester(policy, who) ?? checkScope(policy, t.host, action.target(params.data));
       if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not run ${plan.action} on ${plan.host} (${refusal})`, plan);
       if (dryRun) return grant(plan, true, who.user);
+      const redeemed = await deps.tokens.redeemToken(request.token);
+      if (!redeemed.ok) return refuse(who.user, redeemed.reason, `the action token was refused (${redeemed.reason})`, plan);
       if (!(await withinBudget(plan, policy.rateLimit))) {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }

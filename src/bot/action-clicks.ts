@@ -155,8 +155,10 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
     handler(async (c, client, respond) => {
       const decision = await guard.authorize({ token: c.value, requester: await requester(c), dryRun });
       const incident = incidentOfBlock(c.blockId);
-      if (!dryRun) {
-        // Used up (or refused): the post gets a fresh button at once.
+      // Used up (or spoiled: replayed, expired, altered): the post gets a fresh button at once. A refusal of the person
+      // (not on the list, wrong channel, host or target) left the token unspent: no post update for it.
+      const personal = decision.kind === "refused" && ["user_not_allowed", "channel_not_allowed", "host_not_allowed", "target_not_allowed"].includes(decision.reason);
+      if (!dryRun && !personal) {
         deps.shelf.forget(c.value);
         if (incident !== undefined) deps.refresh(incident);
       }

@@ -196,11 +196,13 @@ describe("guard: refusals, each audited, none executed", () => {
     expect(await refusals()).toEqual(["expired"]);
   });
 
-  test("a replayed token is refused and audited, even after the first was refused for another reason", async () => {
+  test("a user not on the list does not burn the single-use token: it still works once for an allowed user, then is a replay", async () => {
     const token = tokens.issueToken(kill, config.tokenTtl);
-    expect((await guard.authorize({ token, requester: mallory })).kind).toBe("refused");
+    expect(await guard.authorize({ token, requester: mallory })).toMatchObject({ kind: "refused", reason: "user_not_allowed" });
+    expect(await guard.authorize({ token, requester: { ...alice, channel: "C_ELSEWHERE" } })).toMatchObject({ kind: "refused", reason: "channel_not_allowed" });
+    expect(await guard.authorize({ token, requester: alice })).toMatchObject({ kind: "needs_approval" });
     expect(await guard.authorize({ token, requester: alice })).toMatchObject({ kind: "refused", reason: "replayed" });
-    expect(await refusals()).toEqual(["user_not_allowed", "replayed"]);
+    expect(await refusals()).toEqual(["user_not_allowed", "channel_not_allowed", "replayed"]);
   });
 
   test("altered params (one character of the token) are refused", async () => {
