@@ -12,7 +12,7 @@ import type { LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
 import { ensureSafeDir, writeFileAtomic } from "../store/index.js";
-import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
+import { draftReports, escapeTerminalDocument, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
 
@@ -265,7 +265,10 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       if (raw.out !== undefined) {
         for (const f of out.files) await writeFileAtomic(path.join(raw.out, f.name), f.content, 0o644);
       }
-      process.stdout.write(out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
+      // On a terminal, escape sequences from log lines are shown as \xNN (text output escapes its own; JSON has none
+      // raw); piped or in --out files the report stays verbatim.
+      const shown = process.stdout.isTTY === true ? escapeTerminalDocument(out.stdout) : out.stdout;
+      process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
       setExitCode(anyFiring(result.incidents) ? EXIT.firing : EXIT.ok);
     });
 }
