@@ -5,7 +5,7 @@ import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
 import { APPROVAL_NS, claimPending, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, ranSince, sealed, type GuardStore } from "./guard-store.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
-import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
+import { checkRequester, checkScope, personOf, selfScope, type GuardConfig, type Requester, type SelfScope } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
 import type { TokenService } from "./token.js";
 
@@ -30,6 +30,8 @@ export interface GuardDeps extends AuditDeps {
   readonly config: GuardConfig;
   /** Defaults to crypto.randomBytes; ids of approvals and grants. */
   readonly random?: (n: number) => Buffer;
+  /** firewatch itself (PID, user, own ports), never stopped by kill_port_owner; default this process, no ports. */
+  readonly self?: SelfScope;
 }
 
 export interface Guard {
@@ -49,6 +51,7 @@ const EXPIRED_KEPT_MS = 3_600_000;
 /** Creates a guard over one store, one token secret and one set of allow-lists. */
 export function createGuard(deps: GuardDeps): Guard {
   const random = deps.random ?? randomBytes;
+  const self = deps.self ?? selfScope();
   // Hex: read aloud and typed by a second person (`firewatch act approve ID`), and a valid store record key.
   const newId = (): string => random(10).toString("hex");
 
@@ -74,7 +77,9 @@ export function createGuard(deps: GuardDeps): Guard {
     async authorize(request) {
       const who = request.requester;
       const dryRun = request.dryRun === true;
-      const verdict = dryRun ? deps.tokens.verifyToken(request.token) : await deps.tokens.redeemToken(request.token);
+      // Verified first, redeemed (its single use spent) only after the requester, channel, host and target passed: a
+      // user not on the list must not burn a button another person could still use.
+      const verdict = deps.tokens.verifyToken(request.token);
       if (!verdict.ok) {
         // A replayed token is genuine (signed, unexpired): name its incident, action and host so `audit --incident`
         // shows the second click. Any other refused token's claims are not to be believed.
@@ -103,6 +108,8 @@ export function createGuard(deps: GuardDeps): Guard {
       const refusal = checkRequester(policy, who) ?? checkScope(policy, t.host, action.target(params.data));
       if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not run ${plan.action} on ${plan.host} (${refusal})`, plan);
       if (dryRun) return grant(plan, true, who.user);
+      const redeemed = await deps.tokens.redeemToken(request.token);
+      if (!redeemed.ok) return refuse(who.user, redeemed.reason, `the action token was refused (${redeemed.reason})`, plan);
       if (!(await withinBudget(plan, policy.rateLimit))) {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
@@ -131,7 +138,10 @@ export function createGuard(deps: GuardDeps): Guard {
         return refuse(who.user, "approval_expired", `the request by ${plan.requestedBy} expired before a second person approved it`, plan);
       }
       // The approval stays pending after these refusals: the right second person may still come.
-      if (who.user === plan.requestedBy) return refuse(who.user, "same_person", `${who.user} requested this; a second, different person must approve`, plan);
+      // People, not identity strings: alice in Slack (U012ALICE) and alice at the CLI (cli:alice) are one person.
+      if (personOf(deps.config, who.user) === personOf(deps.config, plan.requestedBy)) {
+        return refuse(who.user, "same_person", `${who.user} is the same person as ${plan.requestedBy}, who requested this; a second, different person must approve`, plan);
+      }
       const policy = deps.config.actions[plan.action];
       if (!policy) return refuse(who.user, "action_not_enabled", `${plan.action} is no longer enabled`, plan);
       const refusal = checkRequester(policy, who);
@@ -159,7 +169,7 @@ export function createGuard(deps: GuardDeps): Guard {
         await auditEvent(deps, g.plan.approvedBy ?? g.plan.requestedBy, "refused", g.plan, { result: "refused", reason: "unknown_grant", detail: `the grant is no longer allowed (${scope})` });
         return { status: "refused", reason: "unknown_grant" };
       }
-      return executePlan(deps, g.plan, g.dryRun, executor);
+      return executePlan({ ...deps, self }, g.plan, g.dryRun, executor);
     },
   };
 }

@@ -2,7 +2,7 @@
 import type { App, RespondFn, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { APPROVAL_NS, checkRequester, decodeApproval, settleFix, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type TokenService } from "../actions/index.js";
+import { APPROVAL_NS, checkRequester, decodeApproval, settleFix, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type SelfScope, type TokenService } from "../actions/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import {
@@ -15,6 +15,7 @@ import {
   runningMessage,
 } from "./action-blocks.js";
 import type { SlackMessage } from "./blocks.js";
+import { slackSafe } from "./outgoing.js";
 import { escapeMrkdwnInline, SLACK_LIMITS } from "./mrkdwn.js";
 import { classifySlackError } from "./slack-errors.js";
 import type { TokenShelf } from "./token-shelf.js";
@@ -25,6 +26,8 @@ export interface SlackGuard {
   readonly tokens: TokenService;
   readonly executor: Executor;
   readonly config: GuardConfig;
+  /** firewatch itself: never offered a kill of its own process, children or ports (default: this process). */
+  readonly self?: SelfScope;
 }
 
 export interface RemediationDeps {
@@ -89,7 +92,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
 
   const requester = async (c: Click): Promise<Requester> => ({ user: c.userId, groups: await deps.groupsOf(c.userId), channel: c.channelId });
   const ephemeral = (respond: RespondFn, m: SlackMessage | string) =>
-    respond({ response_type: "ephemeral", replace_original: false, ...(typeof m === "string" ? { text: m } : { text: m.text, blocks: m.blocks }) });
+    respond(slackSafe({ response_type: "ephemeral", replace_original: false, ...(typeof m === "string" ? { text: m } : { text: m.text, blocks: m.blocks }) }));
 
   /** The incident's thread, or the channel of the click when the incident has no post. */
   async function threadOf(incidentId: string, channel: string): Promise<{ channel: string; thread_ts?: string }> {
@@ -98,7 +101,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
   }
   async function say(client: webApi.WebClient, where: { channel: string; thread_ts?: string }, m: SlackMessage): Promise<string | undefined> {
     try {
-      return (await client.chat.postMessage({ ...where, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false })).ts;
+      return (await client.chat.postMessage({ ...where, ...slackSafe({ text: m.text, blocks: m.blocks }), unfurl_links: false, unfurl_media: false })).ts;
     } catch (e) {
       log.warn({ errorType: classifySlackError(e).kind, channel: where.channel }, "Could not post in the incident's thread; the audit log still has the outcome.");
       return undefined;
@@ -106,7 +109,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
   }
   async function edit(client: webApi.WebClient, channel: string, ts: string | undefined, m: SlackMessage): Promise<void> {
     if (ts === undefined) return;
-    await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }).catch((e: unknown) => {
+    await client.chat.update({ channel, ts, ...slackSafe({ text: m.text, blocks: m.blocks }) }).catch((e: unknown) => {
       log.warn({ errorType: classifySlackError(e).kind, channel }, "Could not update the approval message.");
     });
   }
@@ -153,8 +156,10 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
     handler(async (c, client, respond) => {
       const decision = await guard.authorize({ token: c.value, requester: await requester(c), dryRun });
       const incident = incidentOfBlock(c.blockId);
-      if (!dryRun) {
-        // Used up (or refused): the post gets a fresh button at once.
+      // Used up (or spoiled: replayed, expired, altered): the post gets a fresh button at once. A refusal of the person
+      // (not on the list, wrong channel, host or target) left the token unspent: no post update for it.
+      const personal = decision.kind === "refused" && ["user_not_allowed", "channel_not_allowed", "host_not_allowed", "target_not_allowed"].includes(decision.reason);
+      if (!dryRun && !personal) {
         deps.shelf.forget(c.value);
         if (incident !== undefined) deps.refresh(incident);
       }

@@ -10,6 +10,7 @@ import { formatDuration, formatIso, parseDuration, type Clock } from "../time.js
 import { checkAccess, SUBCOMMANDS, type SlackAccess, type Subcommand } from "./access.js";
 import { incidentMessage, probesMessage, type Block } from "./blocks.js";
 import { NO_QUEUE_CONFIGURED } from "./jobs-text.js";
+import { slackSafe, slackSafeIncident } from "./outgoing.js";
 import { codeBlockMrkdwn, escapeMrkdwn, escapeMrkdwnInline, SLACK_LIMITS, truncate } from "./mrkdwn.js";
 
 export interface CommandReply {
@@ -133,7 +134,8 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
       if (isReply(found)) return found;
       const rules = await deps.rules();
       const drafted = deps.draft === undefined ? {} : await deps.draft(found.incident, rules);
-      const content = renderMarkdown(found.incident, rules, {
+      // Rendered from the redacted incident (a cut evidence line cannot keep half a secret), then checked whole.
+      const content = renderMarkdown(slackSafeIncident(found).incident, rules, {
         now: deps.clock.now(),
         ...(drafted.prose === undefined ? {} : { prose: drafted.prose }),
         ...(drafted.note === undefined ? {} : { proseNote: drafted.note }),
@@ -195,7 +197,8 @@ export async function runCommand(text: string, who: Caller, deps: CommandDeps): 
   const refused = checkAccess(deps.access, name, who);
   if (refused !== undefined) return { text: `⛔ ${refused}` };
   try {
-    return await execute(name, args, who, deps);
+    // Replies leave the host: log text in them (titles, evidence, job tables, the report) is redacted.
+    return slackSafe(await execute(name, args, who, deps));
   } catch (e) {
     if (isFirewatchError(e)) return { text: `⚠️ ${escapeMrkdwn(e.message.split("\n")[0] ?? e.code)}` };
     deps.log?.error({ err: e, stage: "slash_command", subcommand: name }, "A /firewatch command failed.");

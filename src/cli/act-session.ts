@@ -1,6 +1,6 @@
 // What one `firewatch act` run works with: its io, the OS user it acts as, and the config/store/hosts/guard session.
 import { userInfo } from "node:os";
-import { createGuardKit, dockerHostOf, type GuardKit, type Requester } from "../actions/index.js";
+import { createGuardKit, dockerHostOf, ownPortsOf, type GuardKit, type Requester } from "../actions/index.js";
 import { loadConfig, type FirewatchConfig } from "../config/index.js";
 import { lazyHosts, type Host } from "../hosts/index.js";
 import { openStore, parseStoreSpec, type Store } from "../store/index.js";
@@ -66,7 +66,7 @@ export async function openSession(io: ActIo, f: CommonFlags, jobsFor?: ActJobsRe
     const kit = await createGuardKit({
       config: config.guard, store, clock: io.clock, host: hostOf,
       // Each host's container questions and docker commands go to the daemon its docker source reads.
-      dockerHost: dockerHostOf(config), ...(jobs === undefined ? {} : { jobs }),
+      dockerHost: dockerHostOf(config), ownPorts: ownPortsOf(config), ...(jobs === undefined ? {} : { jobs }),
     });
     const close = async () => {
       await hosts.close();

@@ -1,5 +1,4 @@
 // `firewatch analyze`: log files (or stdin) in, incidents out as a text summary, JSON or the markdown report.
-import { mkdir, writeFile } from "node:fs/promises";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -12,7 +11,8 @@ import { compileRules, createMatcher, loadRules, type CompiledRule, type Rule, t
 import { createZone, defaultTimeZone, type LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
-import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
+import { ensureSafeDir, writeFileAtomic } from "../store/index.js";
+import { draftReports, escapeTerminalDocument, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
 import { createRunTally, formatStats, unplacedNotice, type RunSummary } from "./analyze-stats.js";
@@ -247,6 +247,9 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
         if (process.stdin.isTTY) throw new FirewatchError("usage", "no input: give log files or directories, or - to read stdin", { hint: "firewatch analyze /var/log/app.log" });
         paths = ["-"];
       }
+      // Before reading anything: checked, not followed (ours, not group/world-writable, no symlink); a path under
+      // /proc fails at once (a recursive mkdir there never returned).
+      if (raw.out !== undefined) await ensureSafeDir(raw.out, { mode: 0o755, what: "--out" });
       const now = Date.now();
       // One zone for reading stamps without an offset and for writing the report: --tz, else the system's.
       const timeZone = raw.tz ?? defaultTimeZone();
@@ -293,10 +296,12 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       }
       const out = renderAnalysis(result, format.data, { timeZone, color, now, ...(prose === undefined ? {} : { prose }) });
       if (raw.out !== undefined) {
-        await mkdir(raw.out, { recursive: true });
-        for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);
+        for (const f of out.files) await writeFileAtomic(path.join(raw.out, f.name), f.content, 0o644);
       }
-      process.stdout.write(out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
+      // On a terminal, escape sequences from log lines are shown as \xNN (text output escapes its own; JSON has none
+      // raw); piped or in --out files the report stays verbatim.
+      const shown = process.stdout.isTTY === true ? escapeTerminalDocument(out.stdout) : out.stdout;
+      process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
       setExitCode(anyFiring(result.incidents) ? EXIT.firing : EXIT.ok);
     });
 }

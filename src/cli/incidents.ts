@@ -7,7 +7,7 @@ import { describeIdentity, type CauseDecl, type IncidentStatus } from "../incide
 import { escapeTerminal, renderMarkdown } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
-import { localActor } from "./actor.js";
+import { auditActor } from "./actor.js";
 
 /** Where the commands read and write; tests pass their own. */
 export interface IncidentsIo {
@@ -155,10 +155,10 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
 
   for (const [name, verb] of [["ack", "Acknowledge"], ["resolve", "Resolve"]] as const) {
     storeOptions(incidents.command(name).argument("<id>", "short id (fw-...) or fingerprint").description(`${verb} an incident (recorded in its history and the audit log)`))
-      .option("--by <who>", "who does it (default: cli:$USER)")
+      .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
       .option("--note <text>", "why, for the history")
       .action(async (id: string, o: StoreFlags & { by?: string; note?: string }) => {
-        const by = o.by ?? localActor(io.env);
+        const by = auditActor(o.by);
         const done = await withStore(io, o, false, (s) => (name === "ack" ? s.acknowledge(id, by, o.note) : s.resolve(id, by, o.note)));
         io.stdout.write(`${done.incident.id} ${statusLine(done)}\n`);
       });
@@ -169,12 +169,12 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .requiredOption("--for <duration>", 'how long, e.g. "2h", "30m", "1d"')
     .option("--rule <id>").option("--host <host>").option("--service <service>").option("--fingerprint <fp>")
     .option("--reason <text>", "why, for the audit log")
-    .option("--by <who>", "who does it (default: cli:$USER)")
+    .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
     .action(async (o: StoreFlags & { for: string; rule?: string; host?: string; service?: string; fingerprint?: string; reason?: string; by?: string }) => {
       const durationMs = parseDuration(o.for);
       if (durationMs === undefined || durationMs <= 0) throw new FirewatchError("usage", `--for ${o.for}: expected a duration like "30m", "2h" or "1d"`);
       const match = { rule: o.rule, host: o.host, service: o.service, fingerprint: o.fingerprint };
-      const s = await withStore(io, o, false, (st) => st.addSilence({ match, by: o.by ?? localActor(io.env), durationMs, ...(o.reason ? { reason: o.reason } : {}) }));
+      const s = await withStore(io, o, false, (st) => st.addSilence({ match, by: auditActor(o.by), durationMs, ...(o.reason ? { reason: o.reason } : {}) }));
       io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n`);
     });
   storeOptions(silence.command("list").description("Active silences, soonest expiry first"))
@@ -189,9 +189,9 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       }
     });
   storeOptions(silence.command("remove").argument("<id>", "silence id (sil-...)").description("Remove a silence before it expires"))
-    .option("--by <who>", "who does it (default: cli:$USER)")
+    .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
     .action(async (id: string, o: StoreFlags & { by?: string }) => {
-      const removed = await withStore(io, o, false, (s) => s.removeSilence(id, o.by ?? localActor(io.env)));
+      const removed = await withStore(io, o, false, (s) => s.removeSilence(id, auditActor(o.by)));
       if (!removed) throw new FirewatchError("usage", `no active silence ${id}`, { hint: "`firewatch incidents silence list` shows them" });
       io.stdout.write(`${id} removed\n`);
     });

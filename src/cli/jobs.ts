@@ -170,7 +170,7 @@ Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, cha
         });
         let result: CleanResult;
         try {
-          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: localActor(io.env) }, plan);
+          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: localActor() }, plan);
         } finally {
           await store.close();
         }

@@ -66,7 +66,7 @@ async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
     if (!stored) throw new FirewatchError("not_found", `no incident ${JSON.stringify(id)} in the store`, { hint: "`firewatch incidents list` shows them" });
     const rules = new Map((await loadRules({ dirs: config.rules.dirs })).map((r) => [r.id, r]));
     const dockerHost = dockerHostOf(config)(stored.incident.host ?? "local");
-    const results = await runIncidentProbes(stored, rules, { host: (n) => hosts.host(n), clock: io.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
+    const results = await runIncidentProbes(stored, rules, { host: (n) => hosts.host(n), clock: io.clock, allowNet: config.probes.network.allow, ...(dockerHost === undefined ? {} : { dockerHost }) });
     // Nothing to keep when no rule names a probe: the results stored earlier stay as they are.
     if (results.length > 0) await store.setProbes(stored.incident.fingerprint, mergeProbeHistory(stored.probes, results));
     const failed = results.filter((p) => !p.ok).length;

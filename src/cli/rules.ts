@@ -1,6 +1,7 @@
 // `firewatch rules list`, `rules lint` and `rules test`: check rules, and show what a rule matches in a log, like fail2ban-regex.
 import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
+import { escapeTerminal } from "../report/index.js";
 import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
 
 // Imported when a subcommand runs (see scan.ts): building the program stays cheap.
@@ -107,20 +108,22 @@ function clip(text: string, max = 160): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-function printTest(result: RulesTestResult, out: Out): void {
+/** The text of `rules test`; log text in it goes through escapeTerminal. */
+export function printTest(result: RulesTestResult, out: Out): void {
   out.write(`Lines read: ${result.lines.toLocaleString("en-US")} (${result.records.toLocaleString("en-US")} records)\n\n`);
   for (const r of result.rules) {
     if (result.rules.length > 1 && r.matched === 0 && r.nearMisses.length === 0) continue;
     out.write(`${r.id}: ${r.matched.toLocaleString("en-US")} matched\n`);
     for (const m of r.matches) {
-      const fields = Object.entries(m.fields).map(([k, v]) => `${k}=${v}`).join(" ");
-      out.write(`  L${m.line}${m.role === "match" ? "" : ` [${m.role}]`}${fields ? `  ${fields}` : ""}  ${clip(m.text)}\n`);
+      // Log text (the line and its fields) may carry escape sequences: shown as \xNN, never sent to the terminal.
+      const fields = Object.entries(m.fields).map(([k, v]) => `${k}=${escapeTerminal(v)}`).join(" ");
+      out.write(`  L${m.line}${m.role === "match" ? "" : ` [${m.role}]`}${fields ? `  ${fields}` : ""}  ${escapeTerminal(clip(m.text))}\n`);
     }
     const shownMain = r.matches.filter((m) => m.role === "match").length;
     if (r.matched > shownMain) out.write(`  … ${(r.matched - shownMain).toLocaleString("en-US")} more\n`);
     if (r.nearMisses.length > 0) {
       out.write("  near misses (a literal of the rule is there, the regex did not match):\n");
-      for (const n of r.nearMisses) out.write(`  L${n.line}  ${clip(n.text)}\n`);
+      for (const n of r.nearMisses) out.write(`  L${n.line}  ${escapeTerminal(clip(n.text))}\n`);
     }
   }
   const silent = result.rules.filter((r) => r.matched === 0 && r.nearMisses.length === 0).length;

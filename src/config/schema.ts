@@ -3,6 +3,7 @@ import { z } from "zod";
 import { GuardConfigSchema } from "../actions/index.js";
 import { SlackConfigSchema } from "../bot/index.js";
 import { HostConfig } from "../hosts/index.js";
+import { ProbeNetworkConfig } from "../probes/index.js";
 import { readLlmConfig, type LlmConfig } from "../report/index.js";
 import { BullmqSourceConfig, DockerSourceConfig, FileSourceConfig, JournaldSourceConfig } from "../sources/index.js";
 import { Duration } from "../time.js";
@@ -95,6 +96,7 @@ export const FirewatchConfigSchema = z
     llm: LlmSection.optional().describe("Model for report prose (FIREWATCH_LLM__*); absent: reports without prose"),
     outputs: OutputsConfig.prefault({}),
     health: HealthConfig.prefault({}),
+    probes: z.object({ network: ProbeNetworkConfig.prefault({}) }).strict().prefault({}).describe("What the read-only probes may reach"),
   })
   .strict()
   .superRefine((c, ctx) => {

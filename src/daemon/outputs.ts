@@ -1,12 +1,11 @@
 // Where incident changes go: one JSON line each on stdout, and each incident's markdown report as a file.
 import { once } from "node:events";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { renderMarkdown } from "../report/index.js";
 import type { Rule } from "../rules/index.js";
-import type { AuditEntry, StoredIncident } from "../store/index.js";
+import { ensureSafeDir, writeFileAtomic, type AuditEntry, type StoredIncident } from "../store/index.js";
 import type { Clock } from "../time.js";
 import type { IncidentChange } from "./pipeline.js";
 
@@ -53,9 +52,9 @@ export interface Outputs {
 
 export function createOutputs(deps: OutputsDeps): Outputs {
   let dirReady: Promise<unknown> | undefined;
-  // Temporary names are unique per write (issue 14: two writes of one incident shared `.<id>.md.tmp-<pid>`, so one
-  // renamed the other's file away and failed with ENOENT); writes of one incident run one after the other.
-  let writes = 0;
+  // Temporary names are random per write (writeFileAtomic; two writes of one incident used to share
+  // `.<id>.md.tmp-<pid>`, so one renamed the other's file away and failed with ENOENT), and writes of one incident
+  // run one after the other, so the newest snapshot is the one left on disk.
   const chains = new Map<string, Promise<void>>();
   /** The newest snapshot waiting for its incident's write in flight: a burst of changes writes the report once more, not once each. */
   const newest = new Map<string, StoredIncident>();
@@ -64,20 +63,14 @@ export function createOutputs(deps: OutputsDeps): Outputs {
     if (!deps.stdout.write(`${line}\n`)) await once(deps.stdout, "drain");
   };
   const writeReport = async (dir: string, stored: StoredIncident) => {
-    dirReady ??= mkdir(dir, { recursive: true });
+    // Refused when another local user owns it, can write it, or made it a symlink (issue 13).
+    dirReady ??= ensureSafeDir(dir, { mode: 0o755, what: "the report directory" });
     await dirReady;
     const id = stored.incident.id;
     const audit = deps.audit === undefined ? [] : await deps.audit(id);
     const text = renderMarkdown(stored.incident, deps.rules, { now: deps.clock.now(), probes: stored.probes, lifecycle: stored, audit });
     // Readers (a web server, an operator's editor) see the old report or the new one, never half of one.
-    const tmp = join(dir, `.${id}.md.tmp-${process.pid}-${(writes += 1)}`);
-    try {
-      await writeFile(tmp, text, { mode: 0o644 });
-      await rename(tmp, join(dir, `${id}.md`));
-    } catch (e) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      throw e;
-    }
+    await writeFileAtomic(join(dir, `${id}.md`), text, 0o644);
   };
   const tryReport = (stored: StoredIncident): Promise<void> => {
     const dir = deps.reportDir;

@@ -17,6 +17,8 @@ export interface ProbeHookDeps {
   dockerHost?(host: string): string | undefined;
   readonly clock: Clock;
   readonly log: Logger;
+  /** probes.network.allow (undefined: each host's loopback). */
+  readonly allowNet?: readonly string[];
   /** Keeps the results with the incident (store.setProbes). */
   save(stored: StoredIncident, probes: readonly StoredProbe[]): Promise<void>;
   /** Incidents probed at once; default 2. */
@@ -80,7 +82,7 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
   const runOne = async (stored: StoredIncident) => {
     try {
       const dockerHost = deps.dockerHost?.(stored.incident.host ?? "local");
-      const probes = await runIncidentProbes(stored, deps.rules, { host: (n) => deps.host(n), clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
+      const probes = await runIncidentProbes(stored, deps.rules, { host: (n) => deps.host(n), clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }), ...(deps.allowNet === undefined ? {} : { allowNet: deps.allowNet }) });
       if (probes.length > 0) await deps.save(stored, probes);
     } catch (e) {
       deps.log.warn({ errorType: "probe_failed", incidentId: stored.incident.id, err: e }, "The incident's probes could not run or be stored; the report goes without them.");

@@ -9,7 +9,7 @@ import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../co
 import { openHost, type Host } from "../hosts/index.js";
 import { mergeProbeHistory } from "../probes/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
-import { openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
+import { ensureSafeDir, openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { leakFreeClock } from "./clock.js";
 import { startHealthServer, type HealthState } from "./health-server.js";
@@ -111,6 +111,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       if (state !== "connected") log.warn({ source, host, state, detail }, "A source's link changed.");
     };
 
+    // An unsafe report directory stops the start (exit 2), rather than every report failing later.
+    if (config.outputs.reportDir !== undefined) await ensureSafeDir(config.outputs.reportDir, { mode: 0o755, what: "the report directory" });
     const outputs = createOutputs({
       stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log,
       audit: (id) => store.listAudit({ target: id }),
@@ -119,6 +121,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       rules: rulesById,
       host: (n) => hosts.peek(n),
       dockerHost: dockerHostOf(config),
+      allowNet: config.probes.network.allow,
       clock,
       log,
       save: async (stored, results) => {
@@ -132,10 +135,10 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     if (config.slack === undefined) log.info("Slack is off: firewatch.yaml has no slack section.");
     else {
       // The guard behind the remediation buttons: only with actions enabled in firewatch.yaml's guard section.
-      const guard = await slackGuardFrom(config, store, clock);
+      const guard = await slackGuardFrom({ ...config, slackReceiver: config.slack }, store, clock);
       cleanups.push(() => guard.close());
       if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
-      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), ...(guard.kit ? { guard: guard.kit } : {}) });
+      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
     }
 

@@ -17,6 +17,8 @@ export { inotifyUsage, type InotifyUsage } from "./inotify-usage.js";
 export { redisPing, parseRedisInfo, type RedisPing, type RedisPingParams } from "./redis-ping.js";
 export { kernelOom, parseOomKills, type KernelOom, type KernelOomParams, type OomKill } from "./kernel-oom.js";
 export { healthEndpoint, type HealthEndpoint, type HealthEndpointParams } from "./health-endpoint.js";
+/** ProbeNetworkConfig (probes.network in firewatch.yaml) and the check health_endpoint and redis_ping make before connecting. */
+export { DEFAULT_PROBE_ALLOW, ProbeNetworkConfig, isProbeTargetAllowed } from "./network-allow.js";
 /** runIncidentProbes(stored, rules, deps): the probes an incident's rules name, each asked once, as stored results. */
 export { PROBE_CONCURRENCY, runIncidentProbes, type IncidentProbeDeps } from "./incident-probes.js";
 /** What runIncidentProbes returns is the store's StoredProbe (re-exported for callers that import it from here). */

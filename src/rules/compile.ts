@@ -3,7 +3,7 @@ import { RuleFileError } from "../errors.js";
 import type { SignalRole } from "./signal.js";
 import type { MatchSpec, Rule } from "./schema.js";
 import { parseRegex, regexSyntaxProblem } from "./regex-ast.js";
-import { findCatastrophicConstruct } from "./regex-safety.js";
+import { findCatastrophicConstruct, findUnboundedPolynomial } from "./regex-safety.js";
 import { requiredLiterals } from "./literals.js";
 import { enableBacktrackFallback, linearTwin } from "./regex-fallback.js";
 
@@ -61,7 +61,7 @@ export function checkPattern(source: string, origin: PatternOrigin, path: string
   const syntax = regexSyntaxProblem(source);
   if (syntax !== undefined) throw new RuleFileError(origin.file, origin.line, path, `invalid regex (${syntax})`, { hint: "rules use JavaScript regex syntax, without flags" });
   const ast = parseRegex(source);
-  const construct = ast ? findCatastrophicConstruct(ast) : undefined;
+  const construct = ast ? (findCatastrophicConstruct(ast) ?? findUnboundedPolynomial(ast)) : undefined;
   if (construct !== undefined)
     throw new RuleFileError(origin.file, origin.line, path, `rule ${ruleId}: unsafe regex: ${construct}`, {
       code: "rule_unsafe",

@@ -16,7 +16,7 @@ export { loadRuleDir } from "./load.js";
 /** The built-in library (src/rules/library, or dist/rules/library when built). */
 export { loadBuiltinRules } from "./load.js";
 /** Built-ins, then each directory's rules replacing built-ins with the same id. */
-export { loadRules } from "./load.js";
+export { loadRules, MAX_RULE_FILE_BYTES } from "./load.js";
 /** Same as the above with the file and line of each rule. (parseRuleText, the sync parser, is in parse-rule-text.ts: importing it loads yaml.) */
 export { loadLocatedFile, loadLocatedDir, builtinRuleDir } from "./load.js";
 /** Builds regexes once, refuses unsafe ones (rule_unsafe), extracts prefilter literals. */

@@ -10,7 +10,7 @@ export type StoreErrorReason =
   | "not_found" // no incident or silence with that id
   | "invalid" // a request that makes no sense (ack a resolved incident, silence matching nothing)
   | "conflict" // optimistic update kept losing races (bounded retries)
-  | "unsafe"; // a store path that is a symlink, someone else's, or writable by others
+  | "unsafe"; // a directory or file another local user owns, can write, or has made a symlink
 
 const CODE: Readonly<Record<StoreErrorReason, ErrorCode>> = {
   corrupt: "store_corrupt",

@@ -1,10 +1,11 @@
 // FileStore: the embedded default. State in memory, made durable in an atomically replaced state.json plus an append-only audit.jsonl.
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
 import { StoreError } from "./errors.js";
 import { AUDIT_FILE, LOCK_FILE, loadAudit, loadState, removeLeftoverTemps, STATE_FILE, type FileStoreOptions } from "./file-load.js";
 import { acquireDirLock, type DirLock } from "./file-lock.js";
+import { ensureSafeDir, openAppendSafe } from "./safe-fs.js";
 import { encodeJson, STORE_VERSION, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { resolvesNow } from "./lifecycle.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
@@ -43,13 +44,14 @@ export class FileStore extends StoreCore {
   /** Opens (creating the directory if needed) and loads the store; refuses a directory another live process holds. */
   static async open(dir: string, deps: StoreDeps, opts: FileStoreOptions = {}): Promise<FileStore> {
     const readOnly = opts.readOnly === true;
-    if (!readOnly) await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Refused when another local user owns it, can write it, or made it a symlink (README's /tmp/firewatch-demo).
+    if (!readOnly) await ensureSafeDir(dir, { mode: 0o700, what: "the store" });
     const lock = readOnly ? undefined : await acquireDirLock(join(dir, LOCK_FILE), new Date(deps.clock.now()));
     try {
       const state = await loadState(dir, deps, opts);
       const audit = await loadAudit(dir, deps, opts, readOnly);
       if (!readOnly) await removeLeftoverTemps(dir);
-      const fh = readOnly ? undefined : await open(join(dir, AUDIT_FILE), "a", 0o600);
+      const fh = readOnly ? undefined : await openAppendSafe(join(dir, AUDIT_FILE));
       const store = new FileStore(dir, deps, lock, fh, opts.retentionMs ?? DEFAULT_RETENTION_MS);
       for (const s of state?.incidents ?? []) {
         store.incidents.set(s.incident.fingerprint, s);

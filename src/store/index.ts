@@ -37,3 +37,6 @@ export { resolveAfterByRule, silenceMatches } from "./lifecycle.js";
 export { UpsertBuffer, type DeferredUpsert, type UpsertBufferOptions } from "./upsert-buffer.js";
 /** --store parsing and opening; the default data directory. */
 export { defaultDataDir, openStore, parseStoreSpec, type OpenOptions, type StoreSpec } from "./open.js";
+/** ensureSafeDir(dir): creates or checks a directory for firewatch's files (ours, not group/world-writable, no symlink); writeFileAtomic(path, data, mode): temp (O_EXCL|O_NOFOLLOW, random name), fsync, rename. */
+export { ensureSafeDir } from "./safe-fs.js";
+export { writeFileAtomic } from "./atomic-write.js";

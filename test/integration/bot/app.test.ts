@@ -34,7 +34,7 @@ beforeAll(async () => {
     port: 0,
     apiUrl: slack.apiUrl,
     routing: { channel: CH },
-    access: { commands: { resolve: { users: ["U0BOSS"] }, silence: { channels: [CH] } } },
+    access: { default: { users: ["U0ALICE", "U0BOSS"] }, commands: { resolve: { users: ["U0BOSS"] }, silence: { users: ["U0ALICE", "U0BOSS"], channels: [CH] } } },
   });
   const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
   bot = createBot(config, { store, clock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules) });

@@ -1,6 +1,5 @@
 // Issue 14 (items 4, 8): `firewatch watch` runs with Slack while the CLI, as separate processes on the same store,
 // acknowledges, dry-runs the fix, silences and resolves; the daemon's post follows each change within seconds.
-import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "vitest";
@@ -9,7 +8,7 @@ import { freePort, makeTempDir } from "../../harness/program.js";
 import { firewatch, type Run } from "../actions/act-helpers.js";
 import { startWatch, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
 import { osActor } from "../../../src/cli/act.js";
-import { alive, crashLoop, startRogue, writeStandInSystemctl } from "./rogue.js";
+import { alive, crashLoop, startRogue, writeStandInSystemctl, type Rogue } from "./rogue.js";
 import { buttonsOf } from "./slack-driver.js";
 
 const CH = "C0ONCALL";
@@ -32,7 +31,7 @@ export async function followScenario(storeUrl: string | undefined, opts: { only?
   const slack: FakeSlack = await startFakeSlack();
   const dir = await makeTempDir("follow-store");
   const port = await freePort();
-  const rogue: ChildProcess = await startRogue(port);
+  const rogue: Rogue = await startRogue(port);
   const bin = path.join(dir.path, "bin");
   await writeStandInSystemctl(bin, rogue.pid ?? 0, UNIT);
   const env: Record<string, string> = {
@@ -55,7 +54,7 @@ export async function followScenario(storeUrl: string | undefined, opts: { only?
     ...(storeUrl === undefined ? {} : { store: { url: storeUrl } }),
     // A poll far longer than the bound: what the post shows within it came through the store's change feed.
     slack: { apiUrl: slack.apiUrl, port: await freePort(), poll: 120_000, minUpdateInterval: 1000, routing: { channel: CH } },
-    guard: { actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB", osActor()], channels: [CH, "cli"], hosts: ["mithrandir"], targets: [`${UNIT}*`] } } },
+    guard: { actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB", osActor()], channels: [CH, "cli"], hosts: ["mithrandir"], targets: [`${UNIT}*`], ports: [port] } } },
   });
   let w: WatchProcess | undefined = startWatch(config);
   const cli = async (...args: string[]): Promise<Run> => {

@@ -21,7 +21,7 @@ import { startWatch, type ChangeLine, type WatchProcess } from "./watch-process.
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
 const ME = osActor();
-const policy = { users: [ME, NOBODY.name], channels: ["cli"], hosts: ["local"], targets: ["*"], rateLimit: { max: 50, per: 3_600_000 } };
+const policy = { users: [ME, NOBODY.name], channels: ["cli"], hosts: ["local"], targets: ["*"], ports: ["1024-65535"], rateLimit: { max: 50, per: 3_600_000 } };
 
 describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Docker host ${missing ?? ""}`, () => {
   let dockerd: DockerdInstance;

@@ -88,7 +88,7 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 and 001 on a real dockerd
       const withProbes = await store.get(stored.incident.id);
       expect(withProbes?.probes).toHaveLength(probes.length);
       if (!withProbes) return;
-      const policy = { users: ["U1"], channels: ["C1"], hosts: ["local"], targets: ["rust-ingester"] };
+      const policy = { users: ["U1"], channels: ["C1"], hosts: ["local"], targets: ["rust-ingester"], ports: ["1024-65535"] };
       const offers = offerActions(withProbes, byId, GuardConfigSchema.parse({ actions: { kill_port_owner: policy, restart_unit: policy } }));
       expect(offers).toEqual([
         { action: "kill_port_owner", host: "local", params: { pid: String(rogue.pid), port: String(port), container: "rust-ingester" }, label: `Kill PID ${rogue.pid} holding :${port}`, why: `PID ${rogue.pid} (busybox) holds ${port} outside container rust-ingester, PPID 1` },

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   createGuard,
@@ -24,7 +25,7 @@ const mallory: Requester = { user: "U_MALLORY", groups: [], channel: "C_OPS" };
 const config = GuardConfigSchema.parse({
   tokenTtl: "15m",
   actions: {
-    kill_port_owner: { users: ["U_ALICE", "U_BOB"], groups: ["S_ONCALL"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["transcription-*.service"], approvalWithin: "10m", rateLimit: { max: 2, per: "1h" } },
+    kill_port_owner: { users: ["U_ALICE", "U_BOB"], groups: ["S_ONCALL"], channels: ["C_OPS"], hosts: ["mithrandir"], ports: ["1024-65535"], targets: ["transcription-*.service"], approvalWithin: "10m", rateLimit: { max: 2, per: "1h" } },
     restart_unit: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["*"] },
     restart_container: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["palantir-*"] },
     clean_failed_jobs: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["transcription"], rateLimit: { max: 1, per: "10m" } },
@@ -123,7 +124,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 
   test("no KILL when another process took the port after the TERM", async () => {
     const exec = recordingExecutor((c) => {
-      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
     });
     expect(await guard.execute(await approvedGrant(), exec)).toMatchObject({ status: "unverified" });
     expect(exec.calls).toHaveLength(1);
@@ -142,7 +143,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 describe("guard: the world changed between request and click", () => {
   test("another PID holds the port now: nothing is done and the user is told what changed", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
     const exec = killingExecutor();
     const outcome = await guard.execute(grant, exec);
     expect(exec.calls).toEqual([]);
@@ -152,7 +153,7 @@ describe("guard: the world changed between request and click", () => {
 
   test("the holder became the unit's own process: refused, nothing runs", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true, otherHolders: [] });
+    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true, otherHolders: [], user: userInfo().username });
     const exec = killingExecutor();
     expect(await guard.execute(grant, exec)).toMatchObject({ status: "world_changed" });
     expect(exec.calls).toEqual([]);
@@ -199,11 +200,13 @@ describe("guard: refusals, each audited, none executed", () => {
     expect(await refusals()).toEqual(["expired"]);
   });
 
-  test("a replayed token is refused and audited, even after the first was refused for another reason", async () => {
+  test("a user not on the list does not burn the single-use token: it still works once for an allowed user, then is a replay", async () => {
     const token = tokens.issueToken(kill, config.tokenTtl);
-    expect((await guard.authorize({ token, requester: mallory })).kind).toBe("refused");
+    expect(await guard.authorize({ token, requester: mallory })).toMatchObject({ kind: "refused", reason: "user_not_allowed" });
+    expect(await guard.authorize({ token, requester: { ...alice, channel: "C_ELSEWHERE" } })).toMatchObject({ kind: "refused", reason: "channel_not_allowed" });
+    expect(await guard.authorize({ token, requester: alice })).toMatchObject({ kind: "needs_approval" });
     expect(await guard.authorize({ token, requester: alice })).toMatchObject({ kind: "refused", reason: "replayed" });
-    expect(await refusals()).toEqual(["user_not_allowed", "replayed"]);
+    expect(await refusals()).toEqual(["user_not_allowed", "channel_not_allowed", "replayed"]);
   });
 
   test("altered params (one character of the token) are refused", async () => {
@@ -233,6 +236,24 @@ describe("guard: two-person approval", () => {
     expect(await guard.approve({ approvalId: id, requester: alice })).toMatchObject({ kind: "refused", reason: "same_person" });
     expect(await guard.approve({ approvalId: id, requester: bob })).toMatchObject({ kind: "allowed", plan: { requestedBy: "U_ALICE", approvedBy: "U_BOB" } });
     expect(await guard.approve({ approvalId: id, requester: carol })).toMatchObject({ kind: "refused", reason: "unknown_approval" });
+  });
+
+  test("one person with two identities (Slack and CLI) cannot approve their own request; nothing runs", async () => {
+    const people = GuardConfigSchema.parse({
+      ...config,
+      actions: { kill_port_owner: { ...config.actions.kill_port_owner, users: ["U_ALICE", "cli:alice", "U_BOB"], channels: ["C_OPS", "cli"] } },
+      people: { alice: ["U_ALICE", "cli:alice"], bob: ["U_BOB"] },
+    });
+    const g = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: people });
+    const d = await g.authorize({ token: tokens.issueToken(kill, people.tokenTtl), requester: alice });
+    const id = d.kind === "needs_approval" ? d.approvalId : "";
+    const aliceAtTheCli: Requester = { user: "cli:alice", groups: [], channel: "cli" };
+    expect(await g.approve({ approvalId: id, requester: aliceAtTheCli })).toMatchObject({ kind: "refused", reason: "same_person", detail: expect.stringContaining("same person as U_ALICE") });
+    expect((await store.listAudit({ action: "action.allowed" })).length).toBe(0);
+    // Without the people map the two strings count as two people: that is what the map is for.
+    const strings = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: { ...people, people: {} } });
+    expect(await strings.approve({ approvalId: id, requester: aliceAtTheCli })).toMatchObject({ kind: "allowed" });
+    expect(() => GuardConfigSchema.parse({ people: { alice: ["U_X"], mallory: ["U_X"] } })).toThrow(/listed under alice too/);
   });
 
   test("a member of an allowed group may approve; someone not on the list may not", async () => {

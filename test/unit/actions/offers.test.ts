@@ -28,7 +28,7 @@ const rules = new Map<string, Rule>([
   ["stale_job_queue", rule("stale_job_queue", ["clean_failed_jobs", "no_such_action"])],
 ]);
 
-const policy = { users: ["U1"], channels: ["C1"], hosts: ["mithrandir", "local"], targets: ["transcription-palantir", "rust-ingester", "transcription"] };
+const policy = { users: ["U1"], channels: ["C1"], hosts: ["mithrandir", "local"], targets: ["transcription-palantir", "rust-ingester", "transcription"], ports: [9003], processUsers: ["nbost"] };
 const allowAll: GuardConfig = GuardConfigSchema.parse({ actions: { kill_port_owner: policy, restart_unit: policy, restart_container: policy, clean_failed_jobs: policy } });
 
 // Seed 000 as port_owner and unit_status store it (data shapes of src/probes).

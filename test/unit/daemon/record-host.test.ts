@@ -97,7 +97,7 @@ describe("a line naming another configured host, read on mithrandir", () => {
       expect(new Set(probes.map((p) => p.host))).toEqual(new Set(["mithrandir"]));
       expect(asked.web1).toEqual([]);
       expect(asked.mithrandir?.some((c) => c.startsWith("ss "))).toBe(true);
-      const policy = { users: ["U1"], channels: ["C1"], hosts: ["*"], targets: ["*"] };
+      const policy = { users: ["U1"], channels: ["C1"], hosts: ["*"], targets: ["*"], ports: ["1024-65535"] };
       const offers = offerActions({ ...stored, probes }, byId, GuardConfigSchema.parse({ actions: { kill_port_owner: policy, restart_unit: policy, restart_container: policy } }));
       // The kill only: a restart of api cannot help while the rogue holds its port.
       expect(offers.map((o) => [o.action, o.host])).toEqual([["kill_port_owner", "mithrandir"]]);
