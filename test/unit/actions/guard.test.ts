@@ -302,9 +302,9 @@ describe("guard: rate limit per action and host", () => {
     // Issue 14: a stale approval ended "world changed" yet locked out the next real fix ("already ran 3 times" after 2 kills).
     await approvedGrant();
     await approvedGrant();
-    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
     expect(await guard.execute(await approvedGrant(), killingExecutor())).toMatchObject({ status: "world_changed" });
-    world.ports.set("9003", { pid: "1573680", command: "node rogue.js", inUnit: false, otherHolders: [] });
+    world.ports.set("9003", { pid: "1573680", command: "node rogue.js", inUnit: false, otherHolders: [], user: userInfo().username });
     const d = await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice });
     expect(d.kind).toBe("needs_approval");
     const a = d.kind === "needs_approval" ? await guard.approve({ approvalId: d.approvalId, requester: bob }) : undefined;
