@@ -73,7 +73,7 @@ export interface PipelineStats {
   lastCommitAt: number | undefined;
   /** The error of the last failed commit, cleared by the next good one (for /healthz). */
   storeError: string | undefined;
-  /** When the commit in flight started (a store waiting for Redis to come back holds it up to 30 s); undefined: none. */
+  /** When the store call in flight (a commit, or the auto-resolve pass) started: a store waiting for Redis to come back holds it up to 30 s; undefined: none. */
   commitStartedAt: number | undefined;
 }
 
@@ -117,8 +117,11 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
       s.lastAt = now;
       const t = item.record.time;
       if (t !== undefined && (s.newest === undefined || t > s.newest)) s.newest = t;
+      // A live line without a time of its own is placed when it was read: windows ("3 within 5m") need a time, and
+      // records without one never satisfy a window (issue 17), which would keep a file without stamps from ever firing.
+      const record = t === undefined ? { ...item.record, time: now } : item.record;
       // The source's configured host, whatever the line says (issue 14): probes and actions go where it reads.
-      feed(onHost(item.record, item.host));
+      feed(onHost(record, item.host));
     }
     // After the record went through the correlator: the position now covers it.
     if (item.cursor !== undefined) cursors.advance(item.source, item.part, item.cursor);
@@ -186,10 +189,14 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     // The watcher's own records (a source quiet, down, back) go through the same rules as any line.
     for (const record of deps.health?.tick(now) ?? []) feed(record);
     let resolved: StoredIncident[] = [];
+    // Timed like a commit: a store that stops answering holds the loop here too, and /healthz must say so.
+    stats.commitStartedAt = now;
     try {
       resolved = await deps.store.autoResolve(deps.resolveAfter);
     } catch (e) {
       if (!isStoreError(e, "unavailable")) throw e;
+    } finally {
+      stats.commitStartedAt = undefined;
     }
     for (const r of resolved) identity.stored(r);
     if (resolved.length > 0) {
