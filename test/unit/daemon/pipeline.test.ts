@@ -137,6 +137,7 @@ describe("the pipeline", () => {
     };
     async function* never(): AsyncGenerator<SourceItem[]> {
       await new Promise(() => undefined);
+      yield [];
     }
     // tickMs 0: the first pass of the loop is a tick, which calls autoResolve and waits there.
     const p = createPipeline(deps(hanging, clock, "r1", undefined), { tickMs: 0 });
