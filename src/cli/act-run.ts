@@ -7,7 +7,8 @@ import { escapeTerminal } from "../report/index.js";
 import { chooseFinding, paramProblem } from "./act-choose.js";
 import { awaitHandoff } from "./act-handoff.js";
 import { ACT_EXIT, confirm, line, planText, refused, report, result, say } from "./act-output.js";
-import { openSession, osActor, requester, type ActIo, type CommonFlags, type Session } from "./act-session.js";
+import { localActor } from "./actor.js";
+import { openSession, requester, type ActIo, type CommonFlags, type Session } from "./act-session.js";
 
 export interface RequestFlags extends CommonFlags {
   jobsRedis?: string;
@@ -110,8 +111,8 @@ export async function request(io: ActIo, actionText: string, f: RequestFlags): P
     if (parsed.success) await confirm(io, f, action.destructive ? "Ask a second person to approve this?" : "Run it?");
     const d = await s.kit.guard.authorize({ token, requester: requester() });
     if (d.kind === "refused") return refusedAs(d);
-    if (d.kind === "allowed") return await run(io, s, f, d.grant, osActor());
-    const requested = `approval ${d.approvalId} ${d.existing ? `already pending, requested by ${d.plan.requestedBy}` : `requested by ${osActor()}`}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
+    if (d.kind === "allowed") return await run(io, s, f, d.grant, localActor());
+    const requested = `approval ${d.approvalId} ${d.existing ? `already pending, requested by ${d.plan.requestedBy}` : `requested by ${localActor()}`}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
     const pending = { status: "pending", approvalId: d.approvalId, expiresAt: d.expiresAt };
     if (!f.wait || !s.shared) {
       const why = f.wait ? "not waiting: the file store admits one process at a time; the approver's firewatch will run it\n" : "not waiting (--no-wait): the approver's firewatch will run it\n";
@@ -127,7 +128,7 @@ export async function request(io: ActIo, actionText: string, f: RequestFlags): P
         return result(io, f, pending, stop.signal.aborted ? "stopped waiting\n" : "no approval within the time limit\n", ACT_EXIT.pending);
       }
       say(io, f, "approved; running\n");
-      await run(io, s, f, grant, osActor());
+      await run(io, s, f, grant, localActor());
     } finally {
       process.off("SIGINT", onInt);
     }

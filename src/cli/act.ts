@@ -8,7 +8,8 @@ import { request, type RequestFlags } from "./act-run.js";
 import { defaultIo, type ActIo } from "./act-session.js";
 
 export { ACT_EXIT } from "./act-output.js";
-export { osActor, type ActIo } from "./act-session.js";
+export { type ActIo } from "./act-session.js";
+export { localActor } from "./actor.js";
 
 function common(cmd: Command): Command {
   return cmd

@@ -291,7 +291,7 @@ async function* fileItems(
       events.lag({ bytes, seconds: (now - since) / 1000 });
     }
     if (catchUp && !moved && settled) return;
-    // A poll reads at most 8 MiB per file: while a file has more (a backlog, a flood), read on without waiting.
+    // A poll reads about 1 MiB per file: while a file has more (a backlog, a flood), read on without waiting.
     if (moved) continue;
     try {
       await clock.sleep(entry.poll, signal);

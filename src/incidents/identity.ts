@@ -23,6 +23,9 @@ export function subjectOf(f: Pick<Finding, "fields" | "service">): Subject | und
   return service === undefined ? undefined : { kind: "service", name: service.replace(UNIT_SUFFIX, "") };
 }
 
+/** The service name firewatch's own source-health records carry (src/daemon/source-health.ts). */
+const WATCHER = "firewatch";
+
 const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
 
 /** What a rule declares about its findings' identity (its `same_cause` fields and `cause_service`). */
@@ -82,7 +85,10 @@ export function groupByIdentity(findings: readonly Finding[], causes: ReadonlyMa
     const host = f.host ?? "";
     let h = byHost.get(host);
     if (h === undefined) byHost.set(host, (h = { named: new Set(), unnamed: new Set() }));
-    (subjectOf(f) === undefined ? h.unnamed : h.named).add(find(i));
+    const subject = subjectOf(f);
+    // firewatch's own records (a source down) are about the watcher, not the host: lines naming nothing are not theirs.
+    if (subject === undefined) h.unnamed.add(find(i));
+    else if (!(subject.kind === "service" && subject.name === WATCHER)) h.named.add(find(i));
   });
   for (const { named, unnamed } of byHost.values()) {
     const [only] = named;

@@ -12,12 +12,12 @@ import { spawnTs } from "../../harness/node-child.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
-import { osActor } from "../../../src/cli/act.js";
+import { localActor } from "../../../src/cli/act.js";
 import { alive, DAEMON, firewatch, NOBODY, REPO, rootAvailability, SECRET, seed000Incident, startFirewatch } from "./act-helpers.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
 /** The requester: this test's own user (root: setpriv needs it to run the second and third users). */
-const ME = osActor();
+const ME = localActor();
 
 describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missing ?? ""}`, () => {
   let dockerd: DockerdInstance;

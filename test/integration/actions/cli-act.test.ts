@@ -7,7 +7,7 @@ import { PassThrough } from "node:stream";
 import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { osActor, registerAct } from "../../../src/cli/act.js";
+import { localActor, registerAct } from "../../../src/cli/act.js";
 import { registerAudit } from "../../../src/cli/audit.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
@@ -41,7 +41,7 @@ beforeEach(async () => {
     "guard:",
     "  actions:",
     "    kill_port_owner:",
-    `      users: ["${osActor()}"]`,
+    `      users: ["${localActor()}"]`,
     "      channels: [cli]",
     "      hosts: [local]",
     '      targets: ["api"]',

@@ -7,7 +7,7 @@ import { startFakeSlack, type FakeSlack, type StoredMessage } from "../../harnes
 import { freePort, makeTempDir } from "../../harness/program.js";
 import { firewatch, type Run } from "../actions/act-helpers.js";
 import { startWatch, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
-import { osActor } from "../../../src/cli/act.js";
+import { localActor } from "../../../src/cli/act.js";
 import { alive, crashLoop, startRogue, writeStandInSystemctl, type Rogue } from "./rogue.js";
 import { buttonsOf } from "./slack-driver.js";
 
@@ -54,7 +54,7 @@ export async function followScenario(storeUrl: string | undefined, opts: { only?
     ...(storeUrl === undefined ? {} : { store: { url: storeUrl } }),
     // A poll far longer than the bound: what the post shows within it came through the store's change feed.
     slack: { apiUrl: slack.apiUrl, port: await freePort(), poll: 120_000, minUpdateInterval: 1000, routing: { channel: CH } },
-    guard: { actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB", osActor()], channels: [CH, "cli"], hosts: ["mithrandir"], targets: [`${UNIT}*`], ports: [port] } } },
+    guard: { actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB", localActor()], channels: [CH, "cli"], hosts: ["mithrandir"], targets: [`${UNIT}*`], ports: [port] } } },
   });
   let w: WatchProcess | undefined = startWatch(config);
   const cli = async (...args: string[]): Promise<Run> => {

@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GuardConfigSchema, offerActions } from "../../../src/actions/index.js";
-import { osActor } from "../../../src/cli/act.js";
+import { localActor } from "../../../src/cli/act.js";
 import { LocalHost } from "../../../src/hosts/index.js";
 import { loadRules } from "../../../src/rules/index.js";
 import { RedisStore, type StoredIncident } from "../../../src/store/index.js";
@@ -20,7 +20,7 @@ import { startDetachedListener, until, type Listener } from "../probes/helpers.j
 import { startWatch, type ChangeLine, type WatchProcess } from "./watch-process.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
-const ME = osActor();
+const ME = localActor();
 const policy = { users: [ME, NOBODY.name], channels: ["cli"], hosts: ["local"], targets: ["*"], ports: ["1024-65535"], rateLimit: { max: 50, per: 3_600_000 } };
 
 describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Docker host ${missing ?? ""}`, () => {

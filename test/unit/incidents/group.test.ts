@@ -217,6 +217,15 @@ describe("incident identity: one failing thing on one host (issue 14)", () => {
     expect(groupIntoIncidents([loop, other, nameless], IDENTITY_RULES)).toHaveLength(3);
   });
 
+  test("a source down is about the watcher: nameless lines of that host do not join it, and it adopts none", () => {
+    const down = finding({ rule: "firewatch_source_health", service: "firewatch", groupKey: "d", fields: { source: "box-app" } });
+    const nameless = finding({ rule: "seq_line", service: undefined, groupKey: "n" });
+    expect(groupIntoIncidents([nameless, down], IDENTITY_RULES)).toHaveLength(2);
+    // With one real failing thing on the host, the nameless lines still go to it, not to the watcher's record.
+    const loop = finding({ rule: "docker_restart_loop", service: "file_watcher", groupKey: "l", fields: { container: "file_watcher_1" } });
+    expect(groupIntoIncidents([nameless, down, loop], IDENTITY_RULES).map(rulesOf).sort()).toEqual([["docker_restart_loop:file_watcher", "seq_line:-"], ["firewatch_source_health:firewatch"]]);
+  });
+
   test("describeIdentity names the failing things, the host and the cause that ties them", () => {
     const unit = finding({ rule: "eaddrinuse_loop", service: "transcription-palantir", groupKey: "u", fields: { port: "9003" } });
     const loop = finding({ rule: "docker_restart_loop", service: "palantir-api", groupKey: "l", fields: { container: "palantir-api" } });
