@@ -17,6 +17,9 @@ import { freePort, makeTempDir, requireProgram } from "../../harness/program.js"
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { alive, firewatch, NOBODY, rootAvailability, SECRET, startFirewatch } from "../actions/act-helpers.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
+import { startFakeSlack, type FakeSlack, type StoredMessage } from "../../harness/fake-slack.js";
+import { FOLLOW_WITHIN_MS } from "../bot/follow-store.js";
+import { buttonsOf } from "../bot/slack-driver.js";
 import { startWatch, type ChangeLine, type WatchProcess } from "./watch-process.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
@@ -28,12 +31,19 @@ describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Doc
   let redis: RedisInstance;
   let tmp: { path: string; remove(): Promise<void> };
   let store: RedisStore;
+  let slack: FakeSlack;
+  const savedEnv = new Map<string, string | undefined>();
   let watch: WatchProcess | undefined;
   const rogues: Listener[] = [];
   const host = new LocalHost();
 
   beforeAll(async () => {
-    [dockerd, redis] = await Promise.all([startDockerd(), startRedis()]);
+    [dockerd, redis, slack] = await Promise.all([startDockerd(), startRedis(), startFakeSlack()]);
+    // watch (a child process) takes Slack's secrets from the environment, as deployed.
+    for (const [k, v] of Object.entries({ FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token", FIREWATCH_SLACK__SIGNING_SECRET: "one-incident-signing-secret" })) {
+      savedEnv.set(k, process.env[k]);
+      process.env[k] = v;
+    }
     tmp = await makeTempDir("one-incident");
     // The approver runs as another user: it must be able to read the config.
     await chmod(tmp.path, 0o755);
@@ -45,7 +55,11 @@ describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Doc
     for (const r of rogues) r.stop();
     await store?.close();
     await host.close();
-    await Promise.all([dockerd?.stop(), redis?.cleanup()]);
+    for (const [k, v] of savedEnv) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await Promise.all([dockerd?.stop(), redis?.cleanup(), slack?.close()]);
     await tmp?.remove();
   });
 
@@ -80,6 +94,8 @@ describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Doc
       store: { url: redis.url },
       outputs: { jsonLines: true, reportDir: reports },
       health: { port: 0 },
+      // A poll far longer than the bound: a resolve made by `act` reaches the post through the store's change feed.
+      slack: { apiUrl: slack.apiUrl, port: await freePort(), poll: 120_000, minUpdateInterval: 1000, routing: { channel: "C0ONCALL" } },
       guard,
     }), { mode: 0o644 });
 
@@ -144,6 +160,15 @@ describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Doc
     const done = await requester.done();
     expect(done.stdout, done.stderr).toContain(`${loopMain.incident.id} resolved`);
     expect(alive(main.rogue.pid)).toBe(false);
+    // Slack follows the store: the post of the fixed incident says so within the bound, its buttons gone, updated in place.
+    const text = (m: StoredMessage | undefined) => JSON.stringify(m?.blocks ?? []);
+    const postsOf = (id: string) => slack.postsIn("C0ONCALL").filter((m) => text(m).includes(id));
+    const resolvedPost = await slack.waitFor(() => {
+      const [p] = postsOf(loopMain.incident.id);
+      return p !== undefined && text(p).includes("Resolved") && buttonsOf(p).every((b) => !b.action_id.startsWith("fw_act")) ? p : undefined;
+    }, FOLLOW_WITHIN_MS).catch(() => undefined);
+    expect(resolvedPost, `post of ${loopMain.incident.id}: ${text(postsOf(loopMain.incident.id)[0])}`).toBeDefined();
+    for (const s of all) expect(postsOf(s.incident.id), s.incident.id).toHaveLength(1);
 
     // The daemon notices the resolution: a `resolved` line, and the report rewritten as a postmortem.
     expect(await until(async () => latest.get(loopMain.incident.id)?.outcome === "resolved", 20_000)).toBe(true);
