@@ -65,19 +65,3 @@ test("eaddrinuse_loop counts failed starts (processes), not the lines each logs 
   const md = renderAnalysis(result, "markdown", { timeZone: "UTC", color: false, now: Date.now() }).stdout;
   expect(md).toContain("It failed 3 times (3 processes, 6 log lines)");
 });
-
-test("two containers OOM-killed on one host are two incidents, each naming its own container", async () => {
-  const dir = path.join(scratch, "two-ooms");
-  mkdirSync(dir, { recursive: true });
-  const event = (t: string, what: string, id: string, name: string, extra = "") =>
-    `2025-11-14T13:${t}Z container ${what} ${id.repeat(64 / id.length)} (image=busybox, ${extra}name=${name})`;
-  writeFileSync(path.join(dir, "docker-events.log"), [
-    event("05:33.718487095", "oom", "ab", "oom-one"),
-    event("05:33.721486835", "die", "ab", "oom-one", "exitCode=137, "),
-    event("05:41.100000000", "oom", "cd", "oom-two"),
-    event("05:41.103000000", "die", "cd", "oom-two", "exitCode=137, "),
-  ].join("\n") + "\n");
-  const { incidents } = await runAnalyze([dir], { rules: [], timeZone: "UTC" }, { now: () => Date.now() });
-  const ooms = incidents.filter((i) => i.findings.some((f) => f.rule === "oom_kill"));
-  expect(ooms.map((i) => i.findings.find((f) => f.rule === "oom_kill")?.fields.container).sort()).toEqual(["oom-one", "oom-two"]);
-});
