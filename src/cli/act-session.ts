@@ -43,7 +43,8 @@ export interface Session {
 
 /** Loads the config, opens the store and the configured hosts (lazily), and wires the guard; close() releases all. */
 export async function openSession(io: ActIo, f: CommonFlags, jobsFor?: ActJobsRequest): Promise<Session> {
-  const config = await loadConfig({ file: f.config, env: io.env });
+  // The operator's environment need not hold the daemon's Slack or LLM secrets to act.
+  const config = await loadConfig({ file: f.config, env: io.env, unused: ["slack", "llm"] });
   const spec = parseStoreSpec(f.store ?? config.store.url ?? io.env.FIREWATCH_STORE, io.env);
   const store = await openStore(spec, { clock: io.clock }, { namespace: f.namespace, unavailableAfterMs: 5_000 });
   const hosts = lazyHosts(config.hosts, { clock: io.clock });

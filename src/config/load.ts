@@ -12,6 +12,11 @@ export interface LoadConfigOptions {
   /** firewatch.yaml; absent: defaults plus the environment. */
   readonly file?: string | undefined;
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Sections the command does not use, left out before validation: `act` run by an operator needs no Slack bot token
+   * in their environment (the daemon holds it). Their values are neither checked nor returned.
+   */
+  readonly unused?: readonly ("slack" | "llm")[];
 }
 
 function problem(issue: z.core.$ZodIssue): string {
@@ -64,6 +69,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<FirewatchC
   const raw = parsed as Record<string, unknown>;
   refuseInlineSecrets(raw, [], fail);
   const overrides = applyEnv(raw, options.env);
+  for (const section of options.unused ?? []) delete raw[section];
   const result = FirewatchConfigSchema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];

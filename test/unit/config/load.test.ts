@@ -54,6 +54,18 @@ describe("loadConfig: the example", () => {
   });
 });
 
+describe("loadConfig: sections a command does not use", () => {
+  it("a slack section without its secrets in the environment loads for a command that says Slack is unused", async () => {
+    const file = await write("slack:\n  routing: { channel: C0ONCALL }\nguard:\n  actions: {}\n", "unused.yaml");
+    expect(await errorOf("slack:\n  routing: { channel: C0ONCALL }\n")).toMatch(/slack\.botToken: missing/);
+    const c = await loadConfig({ file, env: { FIREWATCH_SLACK__BOT_TOKEN: "xoxb-1" }, unused: ["slack", "llm"] });
+    expect(c.slack).toBeUndefined();
+    // What the command does use is still checked.
+    await writeFile(file, "slack:\n  routing: { channel: C0ONCALL }\nguard:\n  nonsense: 1\n");
+    await expect(loadConfig({ file, env: {}, unused: ["slack"] })).rejects.toThrow(/guard\.nonsense: unknown key/);
+  });
+});
+
 describe("loadConfig: every error names file:line, the field and what is expected", () => {
   it("a wrong type", async () => {
     expect(await errorOf("health:\n  host: 0.0.0.0\n  port: high\n")).toBe('firewatch.yaml:3 health.port: expected number, got string');
