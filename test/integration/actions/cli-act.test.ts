@@ -101,6 +101,12 @@ describe("firewatch act", () => {
     const self = await cli(["act", "approve", id, "--config", cfg, "--yes"]);
     expect(self.out).toContain("refused (same_person)");
     expect(self.code).toBe(1);
+    // Asked again for the same action and target: the pending request is shown, no second one is made.
+    const again = await cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid=4000000", "--yes"]);
+    expect(again.out).toMatch(new RegExp(`approval ${id} already pending, requested by ${localActor()}; until `));
+    expect(again.code).toBe(3);
+    const audit = await cli(["audit", "--incident", ID, "--config", cfg]);
+    expect(audit.out.match(/approval_requested/g), audit.out).toHaveLength(1);
   });
 
   test("--format json: stdout is one JSON object (refused, pending), the plan goes to stderr", async () => {
