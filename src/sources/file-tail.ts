@@ -161,7 +161,13 @@ export class FileFollower {
   async poll(): Promise<LogRecord[]> {
     const out: LogRecord[] = [];
     const start = this.stats.bytes;
-    for (let i = 0; i < MAX_STEPS && this.stats.bytes - start < this.maxRead; i++) if (!(await this.step(out))) break;
+    try {
+      for (let i = 0; i < MAX_STEPS && this.stats.bytes - start < this.maxRead; i++) if (!(await this.step(out))) break;
+    } catch (e) {
+      // A later look failed (an SSH link dropped after a generation was read to its end): the position is past the
+      // records of the earlier steps, so they are handed out now; the next poll's look meets the failure again.
+      if (out.length === 0) throw e;
+    }
     return out;
   }
 

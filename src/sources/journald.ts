@@ -213,6 +213,10 @@ async function* runJournalctl(
         if (r.cursor !== undefined) state.cursor = r.cursor;
       }
     }
+  } catch (e) {
+    // The stall check closed journalctl under this reader (locally that destroys its stdout: "Premature close"):
+    // that is the stall, reported as such below, not a failure of the source.
+    if (watch?.stalled() === undefined) throw e;
   } finally {
     watch?.stop();
     await proc.close();

@@ -22,6 +22,10 @@ export interface DockerdInstance {
   stop(): Promise<void>;
   /** Restarts dockerd on the same dirs and socket (containers with a restart policy come back). */
   restart(): Promise<void>;
+  /** Stops dockerd (SIGTERM: its containers stop with it) and keeps its dirs, for a later start(). */
+  halt(): Promise<void>;
+  /** Starts dockerd again after halt(), on the same dirs and socket. */
+  start(): Promise<void>;
   /** With `tls: true`: the daemon also listens on TCP with mutual TLS (`--tlsverify`); the client's files. */
   readonly tls?: { readonly url: string; readonly ca: string; readonly cert: string; readonly key: string };
 }
@@ -144,5 +148,9 @@ export async function startDockerd(opts: { image?: string; tls?: boolean } = {})
       await proc?.stop(20_000);
       await start();
     },
+    async halt() {
+      await proc?.stop(20_000);
+    },
+    start,
   };
 }

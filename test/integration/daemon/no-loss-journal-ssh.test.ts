@@ -1,6 +1,7 @@
 // No loss, no repeat for a local journal and a journal over SSH, through kill -9 and clean restarts of `watch` with
 // 20,000-entry backlogs, dropped SSH links and an sshd restart. Counted per block of 500 numbers, so a loss and a repeat
-// cannot cancel out. (A file over SSH at 2,000 lines/s rotated every 2 s: test/integration/sources/file-tail-ssh.test.ts.)
+// cannot cancel out. (A file over SSH at 2,000 lines/s rotated every 2 s: no-loss-file-ssh.test.ts here, and the
+// follower alone in test/integration/sources/file-tail-ssh.test.ts.)
 import { execFile } from "node:child_process";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";

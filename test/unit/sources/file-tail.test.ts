@@ -227,6 +227,34 @@ describe("FileFollower", () => {
     expect(failNext).toBeLessThan(0);
   });
 
+  test("a look that fails after a generation was read to its end keeps that generation's records", async () => {
+    const path = join(tempDir(), "g.log");
+    writeFileSync(path, "");
+    let looks = 0;
+    let failAt = -1;
+    const flaky: FileAccess = {
+      look: (p, w) => (++looks === failAt ? Promise.reject(new HostError("web1", "link_lost", "connection lost")) : access.look(p, w)),
+    };
+    const f = new FileFollower({ access: flaky, path, startAt: "beginning", rotateWaitMs: 0 });
+    await f.poll();
+    appendFileSync(path, "line 1\nline 2\nline 3\n");
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, "line 4\nline 5\n");
+    // The next poll reads g.log.1 to its end, goes on to g.log, and that second look fails.
+    failAt = looks + 2;
+    const got: LogRecord[] = [];
+    for (let i = 0; i < 5; i++) {
+      try {
+        got.push(...(await f.poll()));
+      } catch (e) {
+        expect(e).toMatchObject({ reason: "link_lost" });
+      }
+    }
+    got.push(...f.flush());
+    expect(looks).toBeGreaterThan(failAt);
+    expect(numbers(got)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   test("followFile stops on a host error that waiting does not fix", async () => {
     const path = join(tempDir(), "p.log");
     writeFileSync(path, "line 1\n");
