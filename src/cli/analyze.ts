@@ -1,5 +1,5 @@
 // `firewatch analyze`: log files (or stdin) in, incidents out as a text summary, JSON or the markdown report.
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 import { parseTimeBound } from "../time.js";
-import { createReadStats, expandInputs, readLogRecords, type ReadStats } from "../sources/index.js";
+import { createReadStats, expandInputs, readLogRecords, type ReadStats, type UnreadableEntry } from "../sources/index.js";
 import { compileRules, createMatcher, loadRules, type Rule, type Signal } from "../rules/index.js";
 import type { LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
@@ -15,6 +15,8 @@ import { groupIntoIncidents, type Incident } from "../incidents/index.js";
 import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
+import { ensureOutDir } from "./out-dir.js";
+import { createUnreadableTally } from "./unreadable.js";
 
 /** Inputs smaller than this are read before a progress bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
@@ -47,7 +49,7 @@ export interface AnalyzeResult {
 export async function runAnalyze(
   paths: readonly string[],
   opts: AnalyzeOptions,
-  io: { now: () => number; stdin?: Readable; signal?: AbortSignal; progress?: ProgressIo },
+  io: { now: () => number; stdin?: Readable; signal?: AbortSignal; progress?: ProgressIo; onUnreadable?: (entry: UnreadableEntry) => void },
 ): Promise<AnalyzeResult> {
   const now = io.now();
   const since = timeBound("--since", opts.since, now);
@@ -56,7 +58,7 @@ export async function runAnalyze(
   const rules = await loadRules({ dirs: [...opts.rules] });
   const match = createMatcher(compileRules(rules));
   const correlator = createCorrelator(rules);
-  const inputs = await expandInputs([...paths]);
+  const inputs = await expandInputs([...paths], io.onUnreadable === undefined ? {} : { onUnreadable: io.onUnreadable });
   const stats = createReadStats();
   let lastTime: number | undefined;
   const records = readLogRecords(inputs, {
@@ -222,6 +224,9 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
         paths = ["-"];
       }
       const now = Date.now();
+      // Before reading: an --out that cannot exist should not cost the whole run first.
+      if (raw.out !== undefined) await ensureOutDir(raw.out, "--out");
+      const unreadable = createUnreadableTally();
       const result = await runAnalyze(
         paths,
         {
@@ -241,8 +246,9 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
                 },
               }),
         },
-        { now: () => now, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
+        { now: () => now, onUnreadable: unreadable.onUnreadable, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
       );
+      process.stderr.write(unreadable.notice());
       if (raw.stats) process.stderr.write(formatStats(result.stats));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
       let prose: Map<string, IncidentProse> | undefined;
@@ -260,7 +266,6 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       }
       const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now, ...(prose === undefined ? {} : { prose }) });
       if (raw.out !== undefined) {
-        await mkdir(raw.out, { recursive: true });
         for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);
       }
       process.stdout.write(out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { isFirewatchError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
+import { systemErrorLine } from "./system-error.js";
 import { firewatchVersion } from "../report/version.js";
 
 type Register = (program: Command, setExitCode: (code: number) => void) => void;
@@ -83,6 +84,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`firewatch: ${e.message}\n`);
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
       return e.code === "internal" ? EXIT.internal : EXIT.usage;
+    }
+    const system = systemErrorLine(e);
+    if (system !== undefined) {
+      process.stderr.write(`firewatch: ${system}\n  hint: check the path and that this user may use it\n`);
+      if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+      return EXIT.usage;
     }
     process.stderr.write(`firewatch: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
 import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
+import { createUnreadableTally } from "./unreadable.js";
 
 // Imported when a subcommand runs (see scan.ts): building the program stays cheap.
 const engine = () => import("../rules/index.js");
@@ -76,7 +77,10 @@ export async function runRulesTest(ruleArg: string, paths: readonly string[], op
   const reports = new Map<string, RuleTestReport>(chosen.map((r) => [r.id, { id: r.id, matched: 0, matches: [], nearMisses: [] }]));
   const stats = createReadStats();
   let records = 0;
-  for await (const record of readLogRecords(await expandInputs(paths), { stats })) {
+  const unreadable = createUnreadableTally();
+  const inputs = await expandInputs(paths, unreadable);
+  process.stderr.write(unreadable.notice());
+  for await (const record of readLogRecords(inputs, { stats })) {
     records++;
     const signals = match(record);
     const hit = new Set<string>();
