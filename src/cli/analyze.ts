@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
-import { parseTimeBound } from "../time.js";
+import { formatIso, parseTimeBound } from "../time.js";
 import { createReadStats, expandInputs, readLogRecords, type ReadStats, type UnreadableEntry } from "../sources/index.js";
 import { compileRules, createMatcher, loadRules, type Rule, type Signal } from "../rules/index.js";
 import type { LogRecord } from "../parsers/index.js";
@@ -54,6 +54,7 @@ export async function runAnalyze(
   const now = io.now();
   const since = timeBound("--since", opts.since, now);
   const until = timeBound("--until", opts.until, now);
+  checkWindow(since, until, opts);
   if (opts.timeZone !== undefined) checkTimeZone(opts.timeZone);
   const rules = await loadRules({ dirs: [...opts.rules] });
   const match = createMatcher(compileRules(rules));
@@ -135,6 +136,14 @@ function timeBound(flag: string, value: string | undefined, now: number): number
     throw new FirewatchError("usage", `${flag} "${value}" is not a time`, { hint: 'use an ISO date or date-time ("2025-12-26T17:00:00-05:00") or a duration ago ("2h", "7d")' });
   }
   return t;
+}
+
+/** --since after --until leaves nothing to read: say so rather than report "nothing firing". */
+function checkWindow(since: number | undefined, until: number | undefined, opts: AnalyzeOptions): void {
+  if (since === undefined || until === undefined || since < until) return;
+  throw new FirewatchError("usage", `--since ${opts.since ?? ""} (${formatIso(since)}) is not before --until ${opts.until ?? ""} (${formatIso(until)}): the window is empty`, {
+    hint: "--since is the older end: a duration ago counts back from now, so --since 2h --until 1h is the hour before last",
+  });
 }
 
 function checkTimeZone(zone: string): void {
@@ -248,7 +257,7 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
         },
         { now: () => now, onUnreadable: unreadable.onUnreadable, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
       );
-      process.stderr.write(unreadable.notice());
+      if (unreadable.count() > 0) process.stderr.write(unreadable.notice());
       if (raw.stats) process.stderr.write(formatStats(result.stats));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
       let prose: Map<string, IncidentProse> | undefined;

@@ -1,5 +1,6 @@
 // `firewatch config show` and `config check`: the effective firewatch.yaml (secrets masked), and whether it is valid.
 import type { Command } from "commander";
+import { counted } from "./words.js";
 
 interface Io {
   readonly stdout: { write(s: string): unknown };
@@ -32,6 +33,6 @@ export function registerConfig(program: Command, io: Io = defaultIo): void {
       const { loadConfig } = await import("../config/index.js");
       const file = configFile(o.config, io.env);
       const c = await loadConfig({ file, env: io.env });
-      io.stdout.write(`${file ?? "(no config file)"}: valid (${Object.keys(c.hosts).length} host(s), ${c.sources.length} source(s), slack ${c.slack ? "on" : "off"})\n`);
+      io.stdout.write(`${file ?? "(no config file)"}: valid (${counted(Object.keys(c.hosts).length, "host")}, ${counted(c.sources.length, "source")}, slack ${c.slack ? "on" : "off"})\n`);
     });
 }

@@ -7,6 +7,8 @@ import { escapeTerminal, renderMarkdown } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
 import { localActor } from "./actor.js";
+import { storeLabel } from "./store-label.js";
+import { checkSilenceRule, describeSilenced, silencedNow } from "./silence-add.js";
 
 /** Where the commands read and write; tests pass their own. */
 export interface IncidentsIo {
@@ -32,8 +34,8 @@ function storeOptions(cmd: Command): Command {
     .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"));
 }
 
-/** Runs `fn` on the store `flags` name, read-only where the file store allows it, and always closes it. */
-async function withStore<T>(io: IncidentsIo, flags: StoreFlags, readOnly: boolean, fn: (s: Store) => Promise<T>): Promise<T> {
+/** Runs `fn` on the store `flags` name (and its label for messages), read-only where the store allows it, and always closes it. */
+async function withStore<T>(io: IncidentsIo, flags: StoreFlags, readOnly: boolean, fn: (s: Store, where: string) => Promise<T>): Promise<T> {
   const spec = parseStoreSpec(flags.store ?? io.env.FIREWATCH_STORE, io.env);
   const store = await openStore(spec, { clock: io.clock }, {
     readOnly,
@@ -42,7 +44,7 @@ async function withStore<T>(io: IncidentsIo, flags: StoreFlags, readOnly: boolea
     unavailableAfterMs: 5_000,
   });
   try {
-    return await fn(store);
+    return await fn(store, storeLabel(spec));
   } finally {
     await store.close();
   }
@@ -57,8 +59,8 @@ function statusLine(s: StoredIncident): string {
   return s.status + (s.flapping ? " (flapping: auto-resolve held)" : "") + (s.silencedBy ? ` (silenced by ${s.silencedBy})` : "");
 }
 
-function renderList(list: readonly StoredIncident[]): string {
-  if (list.length === 0) return "No incidents.\n";
+function renderList(list: readonly StoredIncident[], where: string): string {
+  if (list.length === 0) return `No incidents in ${where}.\n`;
   const rows = list.map((s) => [s.incident.id, s.status, s.incident.severity, t(s.incident.lastSeen), `${s.incident.host ?? "-"}/${s.incident.service ?? "-"}`, s.incident.title]);
   const head = ["ID", "STATUS", "SEVERITY", "LAST SEEN", "HOST/SERVICE", "TITLE"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -127,22 +129,23 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .addOption(formatOption())
     .action(async (o: StoreFlags & { status?: string; host?: string; service?: string; rule?: string; format: string }) => {
       const status = parseStatuses(o.status);
-      const list = await withStore(io, o, true, (s) =>
-        s.list({ ...(status ? { status } : {}), ...(o.host ? { host: o.host } : {}), ...(o.service ? { service: o.service } : {}), ...(o.rule ? { rule: o.rule } : {}) }),
-      );
-      io.stdout.write(o.format === "json" ? json(list) : renderList(list));
+      const [list, where] = await withStore(io, o, true, async (s, w) => [
+        await s.list({ ...(status ? { status } : {}), ...(o.host ? { host: o.host } : {}), ...(o.service ? { service: o.service } : {}), ...(o.rule ? { rule: o.rule } : {}) }),
+        w,
+      ] as const);
+      io.stdout.write(o.format === "json" ? json(list) : renderList(list, where));
     });
 
-  const show = async (s: Store, id: string) => {
+  const show = async (s: Store, id: string, where: string) => {
     const found = await s.get(id);
-    if (!found) throw new FirewatchError("usage", `no incident ${id} in the store`, { hint: "`firewatch incidents list` shows the ids" });
+    if (!found) throw new FirewatchError("usage", `no incident ${id} in ${where}`, { hint: "`firewatch incidents list` shows its ids; --store or $FIREWATCH_STORE names another store" });
     return found;
   };
 
   storeOptions(incidents.command("show").argument("<id>", "short id (fw-...) or fingerprint").description("One incident: status, findings, history"))
     .addOption(formatOption())
     .action(async (id: string, o: StoreFlags & { format: string }) => {
-      const found = await withStore(io, o, true, (s) => show(s, id));
+      const found = await withStore(io, o, true, (s, where) => show(s, id, where));
       io.stdout.write(o.format === "json" ? json(found) : renderShow(found));
     });
 
@@ -158,24 +161,30 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
   }
 
   const silence = incidents.command("silence").description("Silence incidents by rule, host, service or fingerprint until a time");
-  storeOptions(silence.command("add").description("Add a silence (at least one of --rule, --host, --service, --fingerprint)"))
+  storeOptions(silence.command("add").description("Add a silence (at least one of --rule, --host, --service, --fingerprint) and show what it matches now"))
     .requiredOption("--for <duration>", 'how long, e.g. "2h", "30m", "1d"')
     .option("--rule <id>").option("--host <host>").option("--service <service>").option("--fingerprint <fp>")
+    .option("-r, --rules <dir>", "rules of your own, so --rule may name them (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
     .option("--reason <text>", "why, for the audit log")
     .option("--by <who>", "who does it (default: cli:$USER)")
-    .action(async (o: StoreFlags & { for: string; rule?: string; host?: string; service?: string; fingerprint?: string; reason?: string; by?: string }) => {
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence add --rule eaddrinuse_loop --for 2h --reason \"moving the port\"\n  firewatch incidents silence add --host web1 --for 30m --store redis://127.0.0.1:6379\n\nExit codes: 0 added, 2 unknown rule, bad duration or store error")
+    .action(async (o: StoreFlags & { for: string; rule?: string; host?: string; service?: string; fingerprint?: string; rules: string[]; reason?: string; by?: string }) => {
       const durationMs = parseDuration(o.for);
       if (durationMs === undefined || durationMs <= 0) throw new FirewatchError("usage", `--for ${o.for}: expected a duration like "30m", "2h" or "1d"`);
       const match = { rule: o.rule, host: o.host, service: o.service, fingerprint: o.fingerprint };
-      const s = await withStore(io, o, false, (st) => st.addSilence({ match, by: o.by ?? localActor(io.env), durationMs, ...(o.reason ? { reason: o.reason } : {}) }));
-      io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n`);
+      const [s, now] = await withStore(io, o, false, async (st, where) => {
+        if (o.rule !== undefined) await checkSilenceRule(o.rule, o.rules, st, where);
+        const added = await st.addSilence({ match, by: o.by ?? localActor(io.env), durationMs, ...(o.reason ? { reason: o.reason } : {}) });
+        return [added, await silencedNow(st, added)] as const;
+      });
+      io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n${describeSilenced(now)}`);
     });
   storeOptions(silence.command("list").description("Active silences, soonest expiry first"))
     .addOption(formatOption())
     .action(async (o: StoreFlags & { format: string }) => {
-      const list = await withStore(io, o, true, (s) => s.listSilences());
+      const [list, where] = await withStore(io, o, true, async (s, w) => [await s.listSilences(), w] as const);
       if (o.format === "json") return void io.stdout.write(json(list));
-      if (list.length === 0) return void io.stdout.write("No active silences.\n");
+      if (list.length === 0) return void io.stdout.write(`No active silences in ${where}.\n`);
       for (const s of list) {
         const m = Object.entries(s.match).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(" ");
         io.stdout.write(`${s.id}  until ${formatIso(s.expiresAt)}  ${escapeTerminal(m)}  by ${s.createdBy}${s.reason ? ` — ${escapeTerminal(s.reason)}` : ""}\n`);
@@ -184,8 +193,8 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
   storeOptions(silence.command("remove").argument("<id>", "silence id (sil-...)").description("Remove a silence before it expires"))
     .option("--by <who>", "who does it (default: cli:$USER)")
     .action(async (id: string, o: StoreFlags & { by?: string }) => {
-      const removed = await withStore(io, o, false, (s) => s.removeSilence(id, o.by ?? localActor(io.env)));
-      if (!removed) throw new FirewatchError("usage", `no active silence ${id}`, { hint: "`firewatch incidents silence list` shows them" });
+      const [removed, where] = await withStore(io, o, false, async (s, w) => [await s.removeSilence(id, o.by ?? localActor(io.env)), w] as const);
+      if (!removed) throw new FirewatchError("usage", `no active silence ${id} in ${where}`, { hint: "`firewatch incidents silence list` shows them" });
       io.stdout.write(`${id} removed\n`);
     });
 
@@ -205,7 +214,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .option("-o, --out <file>", "write to FILE instead of stdout")
     .addHelpText("after", "\nExamples:\n  firewatch report fw-0a1b2c3d > incident.md\n  firewatch report fw-0a1b2c3d --store redis://127.0.0.1:6379 --tz America/New_York\n\nExit codes: 0 written, 2 unknown id or store error")
     .action(async (id: string, o: StoreFlags & { rules: string[]; tz?: string; out?: string }) => {
-      const found = await withStore(io, o, true, (s) => show(s, id));
+      const found = await withStore(io, o, true, (s, where) => show(s, id, where));
       const { loadRules } = await import("../rules/index.js");
       const rules = new Map((await loadRules({ dirs: o.rules })).map((r) => [r.id, r]));
       const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), probes: found.probes, ...(o.tz ? { timeZone: o.tz } : {}) });

@@ -1,6 +1,6 @@
 // The commander program: registers every command and turns errors into one line on stderr and an exit code.
 import { Command, CommanderError } from "commander";
-import { isFirewatchError } from "../errors.js";
+import { FirewatchErrors, isFirewatchError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
 import { systemErrorLine } from "./system-error.js";
 import { firewatchVersion } from "../report/version.js";
@@ -80,6 +80,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const debug = program.opts<{ debug?: boolean }>().debug === true || argv.includes("--debug");
+    if (e instanceof FirewatchErrors) {
+      for (const p of e.problems) process.stderr.write(`firewatch: ${p.message}\n`);
+      process.stderr.write(`firewatch: ${e.problems.length} problems\n`);
+      return EXIT.usage;
+    }
     if (isFirewatchError(e)) {
       process.stderr.write(`firewatch: ${e.message}\n`);
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);

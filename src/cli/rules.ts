@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
 import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
 import { createUnreadableTally } from "./unreadable.js";
+import { EXIT } from "./exit-codes.js";
+import { counted } from "./words.js";
 
 // Imported when a subcommand runs (see scan.ts): building the program stays cheap.
 const engine = () => import("../rules/index.js");
@@ -79,7 +81,7 @@ export async function runRulesTest(ruleArg: string, paths: readonly string[], op
   let records = 0;
   const unreadable = createUnreadableTally();
   const inputs = await expandInputs(paths, unreadable);
-  process.stderr.write(unreadable.notice());
+  if (unreadable.count() > 0) process.stderr.write(unreadable.notice());
   for await (const record of readLogRecords(inputs, { stats })) {
     records++;
     const signals = match(record);
@@ -127,7 +129,7 @@ function printTest(result: RulesTestResult, out: Out): void {
     }
   }
   const silent = result.rules.filter((r) => r.matched === 0 && r.nearMisses.length === 0).length;
-  if (result.rules.length > 1 && silent > 0) out.write(`\n${silent} rule(s) matched nothing.\n`);
+  if (result.rules.length > 1 && silent > 0) out.write(`\n${counted(silent, "rule")} matched nothing.\n`);
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -180,14 +182,15 @@ export function registerRules(program: Command, deps: { setExitCode?: (code: num
         "patterns with no prefilter literal (they run on every line: slow) and examples that do not hold.",
     )
     .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])
-    .addHelpText("after", "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules\n\nExit codes: 0 clean, 1 warnings or failing examples, 2 a rule does not load")
+    .addHelpText("after", "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules\n\nExit codes: 0 clean, 1 slow patterns (warnings), 2 failing examples or a rule that does not load (every problem is listed)")
     .action(async (o: { rules: string[] }) => {
       const { rules: n, findings } = await runRulesLint(o.rules);
       for (const f of findings) process.stdout.write(`${f.level}\t${f.ruleId}\t${f.path}: ${f.problem}\n`);
       const slow = findings.filter((f) => f.level === "warning").length;
       const errors = findings.length - slow;
-      process.stdout.write(`${n} rules: ${slow} slow pattern(s), ${errors} failing example(s)\n`);
-      setExitCode(findings.length > 0 ? 1 : 0);
+      process.stdout.write(`${counted(n, "rule")}: ${counted(slow, "slow pattern")}, ${counted(errors, "failing example")}\n`);
+      // A failing example is an error (the rule does not do what it says), like a rule that does not load.
+      setExitCode(errors > 0 ? EXIT.usage : slow > 0 ? EXIT.firing : EXIT.ok);
     });
 
   rules

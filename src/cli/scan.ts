@@ -52,7 +52,7 @@ export async function runScan(paths: readonly string[], opts: ScanOptions, io: S
   if (rules.length === 0) throw new FirewatchError("usage", "No rules to scan with.", { hint: "give --patterns FILE or --rules DIR" });
   const unreadable = createUnreadableTally();
   const inputs = await expandInputs(paths, unreadable);
-  io.stderr.write(unreadable.notice());
+  if (unreadable.count() > 0) io.stderr.write(unreadable.notice());
   const progress = io.stderr.isTTY === true ? createProgress(inputs, io) : undefined;
   const counter = createLineCounter(rules, { ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}), countLines: progress !== undefined });
   for (const input of inputs) {

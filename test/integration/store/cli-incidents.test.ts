@@ -73,10 +73,29 @@ describe("firewatch incidents on the file store", () => {
     expect(silenceId).toMatch(/^sil-[0-9a-f]{8}$/);
     expect(await cli(["incidents", "silence", "list", "--store", store])).toContain(`${silenceId}  until`);
     expect(await cli(["incidents", "silence", "remove", silenceId, "--store", store])).toBe(`${silenceId} removed\n`);
-    expect(await cli(["incidents", "silence", "list", "--store", store])).toBe("No active silences.\n");
+    expect(await cli(["incidents", "silence", "list", "--store", store])).toBe(`No active silences in the file store ${dir}.\n`);
     await expect(cli(["incidents", "silence", "remove", silenceId, "--store", store])).rejects.toMatchObject({ code: "usage" });
     await expect(cli(["incidents", "silence", "add", "--store", store, "--rule", "x", "--for", "soon"])).rejects.toMatchObject({ code: "usage" });
     await expect(cli(["incidents", "silence", "add", "--store", store, "--for", "1h"])).rejects.toMatchObject({ reason: "invalid" });
+  });
+
+  test("silence add says what it matches now, and refuses a rule id nobody has, with the closest id", async () => {
+    const added = await cli(["incidents", "silence", "add", "--store", store, "--rule", "oom_kill", "--for", "2h"]);
+    expect(added).toMatch(/^sil-[0-9a-f]{8} until \S+\nmatches 1 live incident now:\n {2}fw-99887766 {2}observed {2}Crash loop/);
+    expect(await cli(["incidents", "silence", "add", "--store", store, "--host", "nowhere", "--for", "1h"])).toContain("matches no live incident now");
+    await expect(cli(["incidents", "silence", "add", "--store", store, "--rule", "eaddrinuse_lop", "--for", "1h"])).rejects.toMatchObject({
+      code: "rule_unknown",
+      message: expect.stringMatching(new RegExp(`--rule eaddrinuse_lop: no such rule .*file store ${dir}\\)\n {2}hint: did you mean eaddrinuse_loop\\?`)),
+    });
+    // Only the two accepted silences exist: the refused one was never written.
+    expect((await cli(["incidents", "silence", "list", "--store", store])).trim().split("\n")).toHaveLength(2);
+  });
+
+  test("messages name the store they looked in", async () => {
+    await expect(cli(["incidents", "show", "fw-00000000", "--store", store])).rejects.toMatchObject({ message: expect.stringContaining(`no incident fw-00000000 in the file store ${dir}`) });
+    const empty = await mkdtemp(join(tmpdir(), "fw-cli-empty-"));
+    expect(await cli(["incidents", "list"], { FIREWATCH_DATA_DIR: empty })).toBe(`No incidents in the file store ${empty}.\n`);
+    await rm(empty, { recursive: true, force: true });
   });
 
   test("report writes the markdown report of the stored incident", async () => {

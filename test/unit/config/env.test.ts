@@ -111,13 +111,13 @@ describe("firewatch config show / check", () => {
   }
 
   it("check accepts the example and says what it found", async () => {
-    expect(await run(["config", "check", "--config", "examples/firewatch.yaml"])).toBe("examples/firewatch.yaml: valid (1 host(s), 3 source(s), slack off)\n");
+    expect(await run(["config", "check", "--config", "examples/firewatch.yaml"])).toBe("examples/firewatch.yaml: valid (1 host, 3 sources, slack off)\n");
   });
 
   it("check rejects an invalid file with config_invalid (exit 2 in program.ts)", async () => {
     const file = join(dir, "bad.yaml");
     await writeFile(file, "hosts: {}\nsoruces: []\n");
-    await expect(run(["config", "check", "--config", file])).rejects.toMatchObject({ code: "config_invalid", message: `${file}:2 soruces: unknown key` });
+    await expect(run(["config", "check", "--config", file])).rejects.toMatchObject({ code: "config_invalid", message: `${file}:2 soruces: unknown key (did you mean sources?)` });
   });
 
   it("show reads $FIREWATCH_CONFIG and masks secrets", async () => {
