@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
 import type { IncidentStatus } from "../incidents/index.js";
-import { escapeTerminal, renderMarkdown } from "../report/index.js";
+import { escapeTerminal, renderMarkdown, renderStoredJson } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
 import { localActor } from "./actor.js";
@@ -133,7 +133,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
         await s.list({ ...(status ? { status } : {}), ...(o.host ? { host: o.host } : {}), ...(o.service ? { service: o.service } : {}), ...(o.rule ? { rule: o.rule } : {}) }),
         w,
       ] as const);
-      io.stdout.write(o.format === "json" ? json(list) : renderList(list, where));
+      io.stdout.write(o.format === "json" ? renderStoredJson(list) : renderList(list, where));
     });
 
   const show = async (s: Store, id: string, where: string) => {
@@ -146,7 +146,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .addOption(formatOption())
     .action(async (id: string, o: StoreFlags & { format: string }) => {
       const found = await withStore(io, o, true, (s, where) => show(s, id, where));
-      io.stdout.write(o.format === "json" ? json(found) : renderShow(found));
+      io.stdout.write(o.format === "json" ? renderStoredJson([found]) : renderShow(found));
     });
 
   for (const [name, verb] of [["ack", "Acknowledge"], ["resolve", "Resolve"]] as const) {

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { registerIncidents } from "../../../src/cli/incidents.js";
 import { FileStore, RedisStore } from "../../../src/store/index.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
-import { snapshot, testClock } from "../../unit/store/support.js";
+import { snapshot, T0, testClock } from "../../unit/store/support.js";
+import { ReportJsonSchema } from "../../../src/report/index.js";
 
 const clock = testClock();
 
@@ -42,9 +43,25 @@ describe("firewatch incidents on the file store", () => {
     expect(text).toContain("fw-99887766  observed");
     const open = await cli(["incidents", "list", "--store", store, "--status", "open"]);
     expect(open).not.toContain("fw-99887766");
-    const parsed: unknown = JSON.parse(await cli(["incidents", "list", "--store", store, "--format", "json", "--host", "gandalf"]));
-    expect(parsed).toMatchObject([{ incident: { id: "fw-99887766", host: "gandalf" }, status: "observed" }]);
+    const parsed = ReportJsonSchema.parse(JSON.parse(await cli(["incidents", "list", "--store", store, "--format", "json", "--host", "gandalf"])));
+    expect(parsed.incidents).toMatchObject([{ id: "fw-99887766", host: "gandalf", status: "observed" }]);
     await expect(cli(["incidents", "list", "--store", store, "--status", "closed"])).rejects.toMatchObject({ code: "usage" });
+  });
+
+  test("list and show --format json print analyze's contract (ISO times), the store's record under `store`", async () => {
+    await cli(["incidents", "ack", id, "--store", store, "--note", "on it"]);
+    const listed: unknown = JSON.parse(await cli(["incidents", "list", "--store", store, "--format", "json"]));
+    const shown: unknown = JSON.parse(await cli(["incidents", "show", id, "--store", store, "--format", "json"]));
+    const doc = ReportJsonSchema.parse(shown);
+    expect(doc.schemaVersion).toBe(1);
+    const [one] = doc.incidents;
+    expect(one).toMatchObject({ id, status: "acknowledged", firstSeen: new Date(T0).toISOString().replace(".000", ""), findings: [{ rule: "eaddrinuse_loop", fields: { port: "9003" } }] });
+    expect(one?.store).toMatchObject({ acknowledged: { by: "cli:alice" }, reopenCount: 0, history: [{ event: "created" }, { event: "acknowledged", by: "cli:alice", note: "on it" }] });
+    expect(one?.store?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/);
+    // No internal record keys: the same document as analyze's, plus `store` and `probes`.
+    expect(Object.keys(shown as object)).toEqual(["schemaVersion", "incidents"]);
+    expect(JSON.stringify(listed)).not.toMatch(/"(?:v|carry|incident)":/);
+    expect(ReportJsonSchema.parse(listed).incidents.map((i) => i.id).sort()).toEqual([id, "fw-99887766"].sort());
   });
 
   test("the default store is $FIREWATCH_DATA_DIR", async () => {
