@@ -108,6 +108,26 @@ function childrenOf(schema: unknown, input: unknown, key: string | number, depth
   }
 }
 
+/** The schemas that may describe the value at `path` of `input` (unions narrowed by the input where they can be). */
+export function schemasAt(schema: unknown, input: unknown, path: readonly (string | number)[]): unknown[] {
+  let here: { schema: unknown; input: unknown }[] = [{ schema, input }];
+  for (const key of path) here = here.flatMap((h) => childrenOf(h.schema, h.input, key).map((s) => ({ schema: s, input: at(h.input, key) })));
+  return here.map((h) => h.schema);
+}
+
+/** Whether `schema` is `target` under optional/default/describe wrappers (zod clones share the definition). */
+export function isSchemaOf(schema: unknown, target: unknown): boolean {
+  const want = defOf(target);
+  for (let s = schema, depth = 0; depth < 20; depth++) {
+    const def = defOf(s);
+    if (def === undefined) return false;
+    if (def === want) return true;
+    if (!["optional", "nullable", "default", "prefault", "catch", "readonly", "nonoptional"].includes(def.type ?? "")) return false;
+    s = def.innerType;
+  }
+  return false;
+}
+
 /** Every key the schema allows at `path` of `input` (the mapping an unknown key sits in). */
 export function knownKeysAt(schema: unknown, input: unknown, path: readonly (string | number)[]): string[] {
   let here: { schema: unknown; input: unknown }[] = [{ schema, input }];

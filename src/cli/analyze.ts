@@ -17,6 +17,8 @@ import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
 import { ensureOutDir } from "./out-dir.js";
 import { createUnreadableTally } from "./unreadable.js";
+import { createFollower, untilAborted } from "./analyze-follow.js";
+import { createGate } from "./gating.js";
 
 /** Inputs smaller than this are read before a progress bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
@@ -49,7 +51,16 @@ export interface AnalyzeResult {
 export async function runAnalyze(
   paths: readonly string[],
   opts: AnalyzeOptions,
-  io: { now: () => number; stdin?: Readable; signal?: AbortSignal; progress?: ProgressIo; onUnreadable?: (entry: UnreadableEntry) => void },
+  io: {
+    now: () => number;
+    stdin?: Readable;
+    /** Aborting stops reading at once (an interrupt); what was read so far is still correlated and returned. */
+    signal?: AbortSignal;
+    progress?: ProgressIo;
+    onUnreadable?: (entry: UnreadableEntry) => void;
+    /** After a record that matched: `peek` gives the incidents as they stand now (`--follow`). */
+    onSignals?: (peek: () => Incident[]) => void;
+  },
 ): Promise<AnalyzeResult> {
   const now = io.now();
   const since = timeBound("--since", opts.since, now);
@@ -68,13 +79,16 @@ export async function runAnalyze(
     ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
     ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
+    // Following a live pipe: a quiet half second hands out what the parser holds, so an incident shows now.
+    ...(io.onSignals === undefined ? {} : { idleFlushMs: 500 }),
   });
   // Progress only for large inputs: a small file is done before a bar could say anything.
   const totalBytes = inputs.reduce((n, f) => n + (f.size ?? 0), 0);
   const progress = io.progress !== undefined && totalBytes > PROGRESS_MIN_BYTES ? createProgress(inputs, io.progress) : undefined;
   let sinceDraw = 0;
   const hosts = new Set<string>();
-  for await (const record of records) {
+  const peek = () => groupIntoIncidents(correlator.findings(lastTime), rules);
+  for await (const record of untilAborted(records, io.signal)) {
     if (progress !== undefined && ++sinceDraw >= 4096) {
       sinceDraw = 0;
       progress.update(stats.bytes, stats.lines);
@@ -86,7 +100,9 @@ export async function runAnalyze(
       if (lastTime === undefined || record.time > lastTime) lastTime = record.time;
     }
     if (record.host !== undefined && hosts.size < 2) hosts.add(record.host);
-    for (const signal of match(record)) correlator.push(signal);
+    const signals = match(record);
+    for (const signal of signals) correlator.push(signal);
+    if (signals.length > 0) io.onSignals?.(peek);
   }
   progress?.done(stats.bytes, stats.lines);
   if (opts.jobs !== undefined) {
@@ -154,11 +170,6 @@ function checkTimeZone(zone: string): void {
   }
 }
 
-/** True when at least one incident has a firing finding: the exit code says so. */
-export function anyFiring(incidents: readonly Incident[]): boolean {
-  return incidents.some((i) => i.status === "open");
-}
-
 /** Renders the result in the chosen format: one document for stdout, or one file per incident. */
 export function renderAnalysis(
   result: AnalyzeResult,
@@ -212,6 +223,10 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("--jobs-host <host>", "the host the queues belong to (default: the one host the logs name)")
     .option("--jobs-service <name>", "the service the queues belong to (default: the queue name)")
     .option("--completed-dir <dir>", "where processed input files are moved (stale-job check; default: /inbox/ → /completed/)")
+    .option("--min-severity <level>", "only incidents of this severity or worse: critical, high, medium, low, info")
+    .option("--fail-on <level>", "exit 1 only for an open incident of this severity or worse (default: any shown open incident); never: always 0")
+    .option("-q, --quiet", "print nothing on stdout: the exit code says whether something fires (--out files are still written)")
+    .option("--follow", "while reading (a pipe, journalctl -f), print each incident as it appears or changes: a line of text, or one JSON object per line with --format json; the summary comes at the end (or on Ctrl-C)")
     .option("--stats", "print what was read (lines, bytes, dropped by reason) to stderr")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
     .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
@@ -222,12 +237,19 @@ Examples:
   firewatch analyze /var/log/palantir/ --format markdown --out reports/
   FIREWATCH_LLM__MODEL=gpt-4o-mini firewatch analyze /var/log/palantir/ --format markdown --llm --show-prompt
   journalctl --user -u transcription-palantir -o short-iso | firewatch analyze -
+  journalctl -f -o short-iso | firewatch analyze --follow -
+  firewatch analyze --quiet --fail-on high /var/log/app/   # CI: exit 1 only for a high or critical incident
 
-Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input error`,
+Ctrl-C stops reading and reports what was found so far (a second Ctrl-C quits at once).
+
+Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's level), 2 usage or input error`,
     )
-    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
+    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; minSeverity?: string; failOn?: string; quiet?: boolean; follow?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
       const format = Format.safeParse(raw.format);
       if (!format.success) throw new FirewatchError("usage", `--format "${raw.format}": ${format.error.issues[0]?.message ?? "invalid"}`);
+      const gate = createGate(raw);
+      const followFormat = format.data === "markdown" ? undefined : format.data;
+      if (raw.follow === true && followFormat === undefined) throw new FirewatchError("usage", "--follow prints text or JSON lines, not markdown", { hint: "add --out DIR to write the markdown reports at the end" });
       if (paths.length === 0) {
         if (process.stdin.isTTY) throw new FirewatchError("usage", "no input: give log files or directories, or - to read stdin", { hint: "firewatch analyze /var/log/app.log" });
         paths = ["-"];
@@ -236,7 +258,16 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       // Before reading: an --out that cannot exist should not cost the whole run first.
       if (raw.out !== undefined) await ensureOutDir(raw.out, "--out");
       const unreadable = createUnreadableTally();
-      const result = await runAnalyze(
+      const follower = raw.follow === true && raw.quiet !== true && followFormat !== undefined ? createFollower({ format: followFormat, write: (t) => process.stdout.write(t), now: () => performance.now() }) : undefined;
+      // The first Ctrl-C ends the reading, not the run: what was found is still reported. A second one quits.
+      const interrupt = new AbortController();
+      const onInterrupt = () => {
+        if (interrupt.signal.aborted) process.exit(130);
+        process.stderr.write("firewatch: interrupted: reporting what was read so far (Ctrl-C again to quit)\n");
+        interrupt.abort();
+      };
+      process.on("SIGINT", onInterrupt);
+      const read = await runAnalyze(
         paths,
         {
           rules: raw.rules,
@@ -255,8 +286,12 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
                 },
               }),
         },
-        { now: () => now, onUnreadable: unreadable.onUnreadable, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
-      );
+        { now: () => now, signal: interrupt.signal, onUnreadable: unreadable.onUnreadable, ...(follower === undefined ? {} : { onSignals: follower.onSignals }), ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
+      ).finally(() => process.off("SIGINT", onInterrupt));
+      // A pipe still open after an interrupt would keep the process alive.
+      if (interrupt.signal.aborted) process.stdin.destroy();
+      follower?.flush();
+      const result = { ...read, incidents: gate.shown(read.incidents) };
       if (unreadable.count() > 0) process.stderr.write(unreadable.notice());
       if (raw.stats) process.stderr.write(formatStats(result.stats));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
@@ -277,7 +312,8 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
       if (raw.out !== undefined) {
         for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);
       }
-      process.stdout.write(out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
-      setExitCode(anyFiring(result.incidents) ? EXIT.firing : EXIT.ok);
+      // --follow with JSON has printed each incident as a line already: a document after them would break the stream.
+      if (raw.quiet !== true && !(follower !== undefined && format.data === "json")) process.stdout.write(out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
+      setExitCode(gate.fails(result.incidents) ? EXIT.firing : EXIT.ok);
     });
 }

@@ -26,6 +26,16 @@ export function registerConfig(program: Command, io: Io = defaultIo): void {
       io.stdout.write(showConfig(await loadConfig({ file: configFile(o.config, io.env), env: io.env })));
     });
   config
+    .command("init")
+    .description("Write a commented starting firewatch.yaml (this machine's syslog; journald and Docker ready to uncomment)")
+    .option("--out <file>", "where to write it (- for stdout)", "firewatch.yaml")
+    .option("--force", "replace the file if it exists")
+    .addHelpText("after", "\nExamples:\n  firewatch config init\n  firewatch config init --out /etc/firewatch/firewatch.yaml\n\nExit codes: 0 written, 2 the file exists (without --force) or cannot be written")
+    .action(async (o: { out: string; force?: boolean }) => {
+      const { writeStarterConfig } = await import("./config-init.js");
+      await writeStarterConfig(o.out, { force: o.force === true, stdout: io.stdout });
+    });
+  config
     .command("check")
     .description("Validate the config: exit 0 when valid, 2 with file:line field: problem when not")
     .option("--config <file>", "firewatch.yaml to read (default $FIREWATCH_CONFIG)")

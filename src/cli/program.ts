@@ -3,7 +3,7 @@ import { Command, CommanderError } from "commander";
 import { FirewatchErrors, isFirewatchError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
 import { systemErrorLine } from "./system-error.js";
-import { firewatchVersion } from "../report/version.js";
+import { versionLine } from "./version.js";
 
 type Register = (program: Command, setExitCode: (code: number) => void) => void;
 
@@ -66,7 +66,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   };
   const program = new Command("firewatch")
     .description("Reads the logs, recognises the failure, writes the incident report.")
-    .version(firewatchVersion() ?? "unknown", "-V, --version")
+    // The commit costs a file read (or a git call from a checkout): only when asked for.
+    .version(argv.includes("-V") || argv.includes("--version") ? versionLine() : "", "-V, --version")
     .option("--debug", "print stack traces and debug logs to stderr")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

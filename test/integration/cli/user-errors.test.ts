@@ -55,4 +55,14 @@ describe("user-caused errors are one line and exit 2", () => {
       oneLine(r.stderr);
     }
   });
+
+  test("config init onto an existing file, or where no file can be made", async () => {
+    const file = path.join(tmp, "firewatch.yaml");
+    writeFileSync(file, "# mine\n");
+    const kept = await firewatch(["config", "init", "--out", file], { env: {} });
+    expect([kept.code, kept.stderr.split("\n")[0]]).toEqual([2, `firewatch: ${file} exists; nothing was written`]);
+    const proc = await firewatch(["config", "init", "--out", "/proc/firewatch-x/firewatch.yaml"], { env: {} });
+    expect([proc.code, proc.stderr.split("\n")[0]]).toEqual([2, "firewatch: cannot open /proc/firewatch-x/firewatch.yaml: ENOENT"]);
+    oneLine(proc.stderr);
+  });
 });

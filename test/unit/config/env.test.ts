@@ -70,6 +70,17 @@ describe("environment overrides", () => {
 });
 
 describe("show", () => {
+  it("prints durations as the config reads them (15m, 250ms), so the output pasted back is the same config", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fw-show-"));
+    const original = await loadConfig({ file: "examples/watch-localhost.yaml", env: {} });
+    const text = showConfig(original);
+    expect(text).toMatch(/\bpoll: 250ms\n/);
+    expect(text).toMatch(/\btokenTtl: 15m\n/);
+    await writeFile(join(dir, "again.yaml"), text);
+    expect(await loadConfig({ file: join(dir, "again.yaml"), env: {} })).toEqual(original);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("masks every secret and a Redis password, keeping everything else", async () => {
     const env = { ...SLACK_ENV, FIREWATCH_LLM__MODEL: "m", FIREWATCH_LLM__API_KEY: "sk-444", FIREWATCH_STORE__URL: "redis://fw:pw555@127.0.0.1:6379/0" };
     const text = showConfig(await loadConfig({ file: "examples/firewatch.yaml", env }));
