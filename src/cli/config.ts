@@ -16,10 +16,12 @@ function configFile(flag: string | undefined, env: NodeJS.ProcessEnv): string | 
 
 /** Registers `config show` and `config check`; an invalid config throws config_invalid (exit 2 in program.ts). */
 export function registerConfig(program: Command, io: Io = defaultIo): void {
-  const config = program.command("config").description("Show or check firewatch.yaml (with FIREWATCH_* overrides applied)");
+  const config = program.command("config").description("Write, show or check firewatch.yaml (with FIREWATCH_* overrides applied)")
+    .addHelpText("after", "\nExamples:\n  firewatch config init && firewatch config check --config firewatch.yaml\n\nExit codes: see each subcommand's --help");
   config
     .command("show")
-    .description("Print the effective config as YAML, secrets as ***")
+    .description("Print the effective config as YAML, secrets as ***, durations as written (15m): it pastes back")
+    .addHelpText("after", "\nExamples:\n  firewatch config show --config /etc/firewatch/firewatch.yaml\n  FIREWATCH_STORE__URL=redis://127.0.0.1:6379 firewatch config show\n\nExit codes: 0 printed, 2 invalid config (every problem listed)")
     .option("--config <file>", "firewatch.yaml to read (default $FIREWATCH_CONFIG)")
     .action(async (o: { config?: string }) => {
       const { loadConfig, showConfig } = await import("../config/index.js");
@@ -37,7 +39,8 @@ export function registerConfig(program: Command, io: Io = defaultIo): void {
     });
   config
     .command("check")
-    .description("Validate the config: exit 0 when valid, 2 with file:line field: problem when not")
+    .description("Validate the config: exit 0 when valid, 2 with every problem as file:line field: problem when not")
+    .addHelpText("after", "\nExamples:\n  firewatch config check --config /etc/firewatch/firewatch.yaml\n  FIREWATCH_CONFIG=firewatch.yaml firewatch config check\n\nExit codes: 0 valid, 2 invalid (every problem listed, misspelt keys with the key meant)")
     .option("--config <file>", "firewatch.yaml to read (default $FIREWATCH_CONFIG)")
     .action(async (o: { config?: string }) => {
       const { loadConfig } = await import("../config/index.js");

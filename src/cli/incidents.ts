@@ -123,6 +123,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     );
 
   storeOptions(incidents.command("list").description("Incidents, most recently active first"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents list --status open,acknowledged\n  firewatch incidents list --rule eaddrinuse_loop --format json --store redis://127.0.0.1:6379\n\nExit codes: 0 listed (also when empty), 2 usage or store error")
     .option("--status <list>", "only these statuses, comma-separated (open, observed, acknowledged, resolved)")
     .option("--host <host>", "only this host")
     .option("--service <service>", "only this service")
@@ -144,6 +145,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
   };
 
   storeOptions(incidents.command("show").argument("<id>", "short id (fw-...) or fingerprint").description("One incident: status, findings, history"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents show fw-0a1b2c3d\n  firewatch incidents show fw-0a1b2c3d --format json | jq '.incidents[0].store.history'\n\nExit codes: 0 shown, 2 unknown id or store error")
     .addOption(formatOption())
     .action(async (id: string, o: StoreFlags & { format: string }) => {
       const found = await withStore(io, o, true, (s, where) => show(s, id, where));
@@ -152,6 +154,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
 
   for (const [name, verb] of [["ack", "Acknowledge"], ["resolve", "Resolve"]] as const) {
     storeOptions(incidents.command(name).argument("<id>", "short id (fw-...) or fingerprint").description(`${verb} an incident (recorded in its history and the audit log)`))
+      .addHelpText("after", `\nExamples:\n  firewatch incidents ${name} fw-0a1b2c3d --note "on it"\n  firewatch incidents ${name} fw-0a1b2c3d --store redis://127.0.0.1:6379 --by slack:U123\n\nExit codes: 0 done, 2 unknown id, store locked or unreachable`)
       .option("--by <who>", "who does it (default: cli:$USER)")
       .option("--note <text>", "why, for the history")
       .action(async (id: string, o: StoreFlags & { by?: string; note?: string }) => {
@@ -161,7 +164,8 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       });
   }
 
-  const silence = incidents.command("silence").description("Silence incidents by rule, host, service or fingerprint until a time");
+  const silence = incidents.command("silence").description("Silence incidents by rule, host, service or fingerprint until a time")
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence add --rule eaddrinuse_loop --for 2h\n  firewatch incidents silence list\n\nExit codes: 0 done, 2 usage or store error");
   storeOptions(silence.command("add").description("Add a silence (at least one of --rule, --host, --service, --fingerprint) and show what it matches now"))
     .requiredOption("--for <duration>", 'how long, e.g. "2h", "30m", "1d"')
     .option("--rule <id>").option("--host <host>").option("--service <service>").option("--fingerprint <fp>")
@@ -181,6 +185,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n${describeSilenced(now)}`);
     });
   storeOptions(silence.command("list").description("Active silences, soonest expiry first"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence list\n  firewatch incidents silence list --format json --store redis://127.0.0.1:6379\n\nExit codes: 0 listed (also when empty), 2 store error")
     .addOption(formatOption())
     .action(async (o: StoreFlags & { format: string }) => {
       const [list, where] = await withStore(io, o, true, async (s, w) => [await s.listSilences(), w] as const);
@@ -192,6 +197,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       }
     });
   storeOptions(silence.command("remove").argument("<id>", "silence id (sil-...)").description("Remove a silence before it expires"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence remove sil-0a1b2c3d\n\nExit codes: 0 removed, 2 no such active silence or store error")
     .option("--by <who>", "who does it (default: cli:$USER)")
     .action(async (id: string, o: StoreFlags & { by?: string }) => {
       const [removed, where] = await withStore(io, o, false, async (s, w) => [await s.removeSilence(id, o.by ?? localActor(io.env)), w] as const);

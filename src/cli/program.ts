@@ -47,7 +47,20 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerAudit } = await import("./audit.js");
     return (program) => registerAudit(program);
   },
+  completion: async () => {
+    const { registerCompletion } = await import("./completion.js");
+    return (program) => registerCompletion(program, fullProgram);
+  },
 };
+
+/** The program with every command registered (for `completion`, which must know them all). */
+export async function fullProgram(): Promise<Command> {
+  const program = new Command("firewatch").version("", "-V, --version").option("--debug", "print stack traces and debug logs to stderr");
+  for (const [name, load] of Object.entries(COMMANDS)) if (name !== "completion") (await load())(program, () => undefined);
+  const { registerCompletion } = await import("./completion.js");
+  registerCompletion(program, fullProgram);
+  return program;
+}
 /** Commands registered by another command's module. */
 const ALIASES: Readonly<Record<string, string>> = { report: "incidents" };
 

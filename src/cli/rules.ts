@@ -140,7 +140,8 @@ const collect = (v: string, prev: string[]) => [...prev, v];
  */
 export function registerRules(program: Command, deps: { setExitCode?: (code: number) => void } = {}): void {
   const setExitCode = deps.setExitCode ?? ((code: number) => { process.exitCode = code; });
-  const rules = program.command("rules").summary("Check rules and try them on logs");
+  const rules = program.command("rules").summary("Check rules and try them on logs")
+    .addHelpText("after", "\nExamples:\n  firewatch rules list --rules ./my-rules\n  firewatch rules test my_rule /var/log/app.log --rules ./my-rules\n\nExit codes: see each subcommand's --help");
 
   rules
     .command("list")
