@@ -174,7 +174,7 @@ function checkTimeZone(zone: string): void {
 export function renderAnalysis(
   result: AnalyzeResult,
   format: z.infer<typeof Format>,
-  opts: { timeZone?: string; color: boolean; now: number; prose?: ReadonlyMap<string, IncidentProse> },
+  opts: { timeZone?: string; color: boolean; now: number; prose?: ReadonlyMap<string, IncidentProse>; allActions?: boolean },
 ): { stdout: string; files: { name: string; content: string }[] } {
   const tz = opts.timeZone === undefined ? {} : { timeZone: opts.timeZone };
   const drafted = (id: string) => {
@@ -187,7 +187,7 @@ export function renderAnalysis(
       format === "json"
         ? renderJson([incident])
         : format === "markdown"
-          ? renderMarkdown(incident, result.rules, { ...tz, now: opts.now, ...drafted(incident.id) })
+          ? renderMarkdown(incident, result.rules, { ...tz, now: opts.now, ...drafted(incident.id), allActions: opts.allActions === true })
           : renderText([incident], { ...tz, rules: result.rules, color: false }),
   }));
   let stdout: string;
@@ -226,6 +226,7 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("--min-severity <level>", "only incidents of this severity or worse: critical, high, medium, low, info")
     .option("--fail-on <level>", "exit 1 only for an open incident of this severity or worse (default: any shown open incident); never: always 0")
     .option("-q, --quiet", "print nothing on stdout: the exit code says whether something fires (--out files are still written)")
+    .option("--all-actions", "markdown: also the Immediate Actions of observed findings (below their rule's condition), left out by default")
     .option("--follow", "while reading (a pipe, journalctl -f), print each incident as it appears or changes: a line of text, or one JSON object per line with --format json; the summary comes at the end (or on Ctrl-C)")
     .option("--stats", "print what was read (lines, bytes, dropped by reason) to stderr")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
@@ -244,7 +245,7 @@ Ctrl-C stops reading and reports what was found so far (a second Ctrl-C quits at
 
 Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's level), 2 usage or input error`,
     )
-    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; minSeverity?: string; failOn?: string; quiet?: boolean; follow?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
+    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; minSeverity?: string; failOn?: string; quiet?: boolean; follow?: boolean; allActions?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
       const format = Format.safeParse(raw.format);
       if (!format.success) throw new FirewatchError("usage", `--format "${raw.format}": ${format.error.issues[0]?.message ?? "invalid"}`);
       const gate = createGate(raw);
@@ -308,7 +309,7 @@ Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's lev
           );
         }
       }
-      const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now, ...(prose === undefined ? {} : { prose }) });
+      const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now, ...(prose === undefined ? {} : { prose }), allActions: raw.allActions === true });
       if (raw.out !== undefined) {
         for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);
       }

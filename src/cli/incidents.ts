@@ -212,12 +212,13 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .option("-r, --rules <dir>", "add rules from DIR, overriding built-in rules by id (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
     .option("--tz <zone>", "IANA time zone for the report's times (default UTC)")
     .option("-o, --out <file>", "write to FILE instead of stdout")
+    .option("--all-actions", "also the Immediate Actions of observed findings (below their rule's condition)")
     .addHelpText("after", "\nExamples:\n  firewatch report fw-0a1b2c3d > incident.md\n  firewatch report fw-0a1b2c3d --store redis://127.0.0.1:6379 --tz America/New_York\n\nExit codes: 0 written, 2 unknown id or store error")
-    .action(async (id: string, o: StoreFlags & { rules: string[]; tz?: string; out?: string }) => {
+    .action(async (id: string, o: StoreFlags & { rules: string[]; tz?: string; out?: string; allActions?: boolean }) => {
       const found = await withStore(io, o, true, (s, where) => show(s, id, where));
       const { loadRules } = await import("../rules/index.js");
       const rules = new Map((await loadRules({ dirs: o.rules })).map((r) => [r.id, r]));
-      const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), probes: found.probes, ...(o.tz ? { timeZone: o.tz } : {}) });
+      const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), probes: found.probes, allActions: o.allActions === true, ...(o.tz ? { timeZone: o.tz } : {}) });
       if (o.out) await writeFile(o.out, md, "utf8");
       else io.stdout.write(md);
     });

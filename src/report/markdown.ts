@@ -27,6 +27,8 @@ export interface MarkdownOptions {
   readonly proseNote?: string;
   /** The incident's stored probe results: shown under each finding's Evidence (the rest after the last finding). */
   readonly probes?: readonly StoredProbe[];
+  /** Immediate Actions of observed (below-threshold) findings too; by default only firing findings' are shown. */
+  readonly allActions?: boolean;
 }
 
 /** The section headings, in the documented order. */
@@ -53,7 +55,7 @@ export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Ru
     "Critical Issues Identified": renderIssuesWithProbes(incident, rules, views, fmt, opts.probes ?? []),
     "Impact Assessment": renderImpact(views),
     Timeline: renderTimeline(views, fmt, createFieldExtractor(rules)),
-    "Immediate Actions Required": renderActions(views, fmt),
+    "Immediate Actions Required": renderActions(views, fmt, { allActions: opts.allActions === true }),
     "Root Cause Analysis": draftedAnalysis(model, opts.prose?.rootCauseAnalysis, renderAnalysis(views)),
     "Prevention Measures": renderPrevention(views),
     "Related Documentation": renderDocs(views),
