@@ -1,6 +1,7 @@
 // The rule format as documentation, generated from the zod schema's descriptions (docs/rules.md is its output).
 import { z } from "zod";
 import { RuleSchema } from "./schema.js";
+import { RULE_GUIDE } from "./schema-guide.js";
 
 /** JSON Schema of a rule file's rule (what editors with a YAML language server can validate against). */
 export function ruleJsonSchema(): Record<string, unknown> {
@@ -92,6 +93,7 @@ export function ruleSchemaMarkdown(): string {
     "`rules test` parse records and use both.",
     "",
   ];
+  out.push(...RULE_GUIDE);
   const common = new Set<string>();
   kinds.forEach((k, i) => {
     const kind = String(k.properties?.["kind"]?.const ?? `variant ${i + 1}`);
