@@ -1,7 +1,8 @@
 // `npm run bench`: builds if needed, makes the corpus if missing, runs the peer harness with firewatch, the stage
 // micro-benchmarks and the peak-RSS check at 1M and 10M lines, and prints the tables.
-//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N] [--no-latency]
-// The last section runs bench/latency.mjs: `firewatch watch` from a line written to its incident (see that file).
+//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N] [--no-store] [--no-latency] [--no-sources]
+// Then bench/latency.mjs: `firewatch watch` from a line written to its incident (see that file), and
+// bench/sources.mjs: lines/s of the file follower (local, over SSH) and entries/s of journald.
 // Environment: FIREWATCH_BENCH_HARNESS (default ../shared/bench), TMPDIR (corpus under $TMPDIR/firewatch-bench).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -101,9 +102,23 @@ for (const { n, file } of sizes) {
 }
 if (bigFile) rmSync(bigFile, { force: true });
 
-// 7. Latency of the daemon (`firewatch watch`): line written → incident JSON line, p50/p99, lines/s, RSS.
+// 7. The stores: upserts and commits per second, the embedded default beside the file store and Redis.
+if (!args.includes("--no-store")) {
+  const store = sh("node", ["--import", "tsx", join(root, "bench/store-bench.mjs")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  console.log(`\n${store.stdout}`);
+  if (store.status !== 0) console.log("bench/store-bench.mjs FAILED (exit code " + store.status + "): see stderr above.");
+}
+
+// 8. Latency of the daemon (`firewatch watch`): line written → incident JSON line, p50/p99, lines/s, RSS.
 if (!args.includes("--no-latency")) {
   const latency = sh("node", [join(root, "bench/latency.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
   console.log(`\n${latency.stdout}`);
   if (latency.status !== 0) console.log("bench/latency.mjs FAILED (exit code " + latency.status + "): see stderr above.");
+}
+
+// 8. Sources: lines/s read from a local file, from the same file over a loopback sshd, entries/s from journald.
+if (!args.includes("--no-sources")) {
+  const sources = sh("node", ["--import", "tsx", join(root, "bench/sources.mjs")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  console.log(`\n${sources.stdout}`);
+  if (sources.status !== 0) console.log("bench/sources.mjs FAILED (exit code " + sources.status + "): see stderr above.");
 }

@@ -39,10 +39,17 @@ function field(src: ParamSources, name: string): SuggestedParam | undefined {
 
 /** The newest successful port_owner result that named a rogue holder, if the incident has one. */
 function rogueFromProbes(src: ParamSources): { pid: string; port: string; unit?: string; container?: string } | undefined {
-  const found = (src.probes ?? []).flatMap((p) => {
+  // The newest answer per question (port and owner): an earlier answer kept as history (the rogue before a kill) is
+  // not the world now (issue 14: act picked the already-fixed finding's PID).
+  const answers = new Map<string, z.infer<typeof PortOwnerResult>>();
+  for (const p of src.probes ?? []) {
     const r = PortOwnerResult.safeParse(p);
-    return r.success && r.data.data.rogue === true && r.data.data.pid !== undefined ? [r.data] : [];
-  });
+    if (!r.success) continue;
+    const q = JSON.stringify([String(r.data.params.port), r.data.params.unit ?? "", r.data.params.container ?? ""]);
+    const seen = answers.get(q);
+    if (seen === undefined || r.data.at > seen.at) answers.set(q, r.data);
+  }
+  const found = [...answers.values()].filter((r) => r.data.rogue === true && r.data.pid !== undefined);
   const newest = found.sort((a, b) => b.at - a.at)[0];
   if (!newest?.data.pid) return undefined;
   return {

@@ -108,7 +108,8 @@ const killPortOwner: ActionDefinition<KillParams> = {
     const mine = o.mine(holder);
     if (mine === undefined) return no(`cannot tell whether PID ${p.pid} belongs to ${o.what}; not killing what is not shown to be a rogue`);
     if (mine) return no(o.unit !== undefined ? `PID ${p.pid} is now ${o.unit}'s own process (MainPID or in its cgroup)` : `PID ${p.pid} is inside container ${o.container} (its own process)`);
-    return ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${o.what}`);
+    const view = { port: Number(p.port), pid: Number(p.pid), ppid: holder.ppid === undefined ? undefined : Number(holder.ppid), command: holder.command, user: holder.user };
+    return { ...ok(`PID ${p.pid} (${holder.command}) holds port ${p.port} outside ${o.what}`), holder: view };
   },
   postcondition: async (p, host, probes, _before, clock) => {
     const o = ownerOf(p);

@@ -1,6 +1,7 @@
 // Runs one granted plan: precondition again at click time, the command (unless dry-run), the postcondition, the audit.
 import { ACTIONS, type ActionCommand } from "./definitions.js";
 import { auditEvent, type AuditDeps, type Plan } from "./plan.js";
+import { vetHolder, type GuardConfig, type SelfScope } from "./policy.js";
 import type { ActionProbes, Check } from "./probes.js";
 
 /** What the executor reports; a non-zero exit is `ok: false` with the reason in `detail`. */
@@ -31,12 +32,24 @@ async function runSafely(executor: Executor, command: ActionCommand): Promise<Ex
 }
 
 /** Executes a plan the guard granted. Nothing runs unless the precondition still holds now. */
-export async function executePlan(deps: AuditDeps & { readonly probes: ActionProbes }, plan: Plan, dryRun: boolean, executor: Executor): Promise<ExecutionOutcome> {
+export async function executePlan(
+  deps: AuditDeps & { readonly probes: ActionProbes; readonly config?: GuardConfig; readonly self?: SelfScope },
+  plan: Plan,
+  dryRun: boolean,
+  executor: Executor,
+): Promise<ExecutionOutcome> {
   const action = ACTIONS[plan.action];
   const actor = plan.approvedBy ?? plan.requestedBy;
   let pre: Check;
   try {
     pre = await action.precondition(plan.params, plan.host, deps.probes);
+    // The holder the port names now, against kill_port_owner's lists: firewatch's own, another user's, or an unlisted
+    // port is not stopped, whatever the log said (a process without a known user neither).
+    const policy = deps.config?.actions[plan.action];
+    if (pre.ok && pre.holder && policy && deps.self) {
+      const why = vetHolder(policy, deps.self, pre.holder);
+      if (why !== undefined) pre = { ok: false, observed: why };
+    }
   } catch (e) {
     const detail = `the precondition could not be checked: ${message(e)}`;
     await auditEvent(deps, actor, "failed", plan, { result: "failed", stage: "precondition", detail, dryRun });

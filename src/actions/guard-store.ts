@@ -1,5 +1,5 @@
 // What the guard keeps in the store: pending approvals and grants (records with expiry), parsed back at the edge.
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Store } from "../store/index.js";
 import { ACTIONS, ActionId } from "./definitions.js";
@@ -12,11 +12,13 @@ import type { TokenService } from "./token.js";
  * processes, and set-if-absent claims. A Store is one; tests may pass a smaller fake.
  */
 export interface GuardStore extends Pick<Store, "appendAudit" | "listAudit"> {
-  putRecord(ns: string, key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** `opts.incident`: the record is deleted when that incident resolves (a pending request closes with it). */
+  putRecord(ns: string, key: string, value: unknown, ttlMs: number, opts?: { readonly incident?: string }): Promise<void>;
   getRecord(ns: string, key: string): Promise<unknown>;
   /** Atomic get-and-delete: of two processes taking the same record, exactly one gets it. */
   takeRecord(ns: string, key: string): Promise<unknown>;
   claim(key: string, owner: string, ttlMs: number): Promise<{ readonly claimed: boolean; readonly owner: string }>;
+  release(key: string, owner: string): Promise<boolean>;
 }
 
 export const APPROVAL_NS = "approval";
@@ -111,4 +113,61 @@ export function openGrant(tokens: Sealer, key: string, value: unknown): (Pending
   const r = StoredGrant.safeParse(unseal(tokens, GRANT_NS, key, value));
   const plan = r.success ? decodePlan(r.data.plan) : undefined;
   return r.success && plan ? { plan, expiresAt: r.data.expiresAt, dryRun: r.data.dryRun } : undefined;
+}
+
+/**
+ * The claim that makes one pending request per action and target: the action, the host and a digest of the incident
+ * and the params (what it acts on: the PID and port, the unit, the container, the queue), so a request lives in one
+ * incident's thread and closes with it. Its owner is the pending approval's id.
+ */
+export function pendingKey(plan: Pick<Plan, "incident" | "action" | "host" | "params">): string {
+  const params = Object.entries(plan.params).sort(([a], [b]) => a.localeCompare(b));
+  const digest = createHash("sha256").update(JSON.stringify([plan.incident, params])).digest("hex").slice(0, 32);
+  return `pending:${plan.action}:${plan.host}:${digest}`;
+}
+
+/**
+ * Claims the pending request of `plan`'s action and target for `approvalId`, the id a new request would get. Answers
+ * undefined when it was free (this request is the pending one now), else the request already pending: its id and
+ * what it holds. A claim whose request is gone (approved, denied, closed with its incident) or expired is released
+ * and claimed again, so a decided request never blocks the next one.
+ */
+export async function claimPending(
+  store: Pick<GuardStore, "claim" | "release" | "getRecord">,
+  tokens: Sealer,
+  plan: Plan,
+  approvalId: string,
+  ttlMs: number,
+  now: number,
+): Promise<{ readonly approvalId: string; readonly pending: Pending } | undefined> {
+  const key = pendingKey(plan);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const c = await store.claim(key, approvalId, ttlMs);
+    if (c.claimed) return undefined;
+    const pending = openApproval(tokens, c.owner, await store.getRecord(APPROVAL_NS, c.owner));
+    if (pending && now < pending.expiresAt) return { approvalId: c.owner, pending };
+    await store.release(key, c.owner);
+  }
+  // Three others decided and re-requested in between: let this one through as a request of its own.
+  return undefined;
+}
+
+/** Audit actions of a remediation whose command ran (`failed` only at the command stage): what a rate limit counts. */
+const RAN = ["action.done", "action.unverified", "action.failed"] as const;
+
+/**
+ * How many times `action` ran on `host` since `since` (store time), by the audit log every guard on the store writes.
+ * A refused request, a dry run, a "world changed" (the precondition no longer held, nothing ran) and a failed
+ * precondition check do not count: they ran nothing.
+ */
+export async function ranSince(store: Pick<GuardStore, "listAudit">, action: string, host: string, since: number): Promise<number> {
+  let n = 0;
+  for (const kind of RAN) {
+    for (const e of await store.listAudit({ action: kind, since })) {
+      if (e.details["action"] !== action || e.details["host"] !== host) continue;
+      if (kind === "action.failed" && e.details["stage"] !== "command") continue;
+      n += 1;
+    }
+  }
+  return n;
 }

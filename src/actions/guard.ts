@@ -3,9 +3,9 @@ import { randomBytes } from "node:crypto";
 import { ACTIONS, ActionId } from "./definitions.js";
 import { HostName } from "./params.js";
 import { executePlan, type Executor, type ExecutionOutcome } from "./execute.js";
-import { APPROVAL_NS, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, sealed, type GuardStore } from "./guard-store.js";
+import { APPROVAL_NS, claimPending, encodeApproval, encodeGrant, GRANT_NS, openApproval, openGrant, ranSince, sealed, type GuardStore } from "./guard-store.js";
 import { auditEvent, describeCommand, type AuditDeps, type Decision, type Plan, type RefusalReason } from "./plan.js";
-import { checkRequester, checkScope, type GuardConfig, type Requester } from "./policy.js";
+import { checkRequester, checkScope, personOf, selfScope, type GuardConfig, type Requester, type SelfScope } from "./policy.js";
 import type { ActionProbes } from "./probes.js";
 import type { TokenService } from "./token.js";
 
@@ -30,6 +30,8 @@ export interface GuardDeps extends AuditDeps {
   readonly config: GuardConfig;
   /** Defaults to crypto.randomBytes; ids of approvals and grants. */
   readonly random?: (n: number) => Buffer;
+  /** firewatch itself (PID, user, own ports), never stopped by kill_port_owner; default this process, no ports. */
+  readonly self?: SelfScope;
 }
 
 export interface Guard {
@@ -49,6 +51,7 @@ const EXPIRED_KEPT_MS = 3_600_000;
 /** Creates a guard over one store, one token secret and one set of allow-lists. */
 export function createGuard(deps: GuardDeps): Guard {
   const random = deps.random ?? randomBytes;
+  const self = deps.self ?? selfScope();
   // Hex: read aloud and typed by a second person (`firewatch act approve ID`), and a valid store record key.
   const newId = (): string => random(10).toString("hex");
 
@@ -56,14 +59,12 @@ export function createGuard(deps: GuardDeps): Guard {
     await auditEvent(deps, actor, "refused", plan, { result: "refused", reason, detail });
     return { kind: "refused", reason, detail };
   };
-  // The rate limit counts the store's "action.allowed" entries of this action and host in the window: every guard on
-  // the store (Slack, each `firewatch act` process) spends one budget, and a restart forgets nothing. Two guards
-  // deciding in the same instant may both pass the count: the limit is a brake, not a lock.
-  const withinBudget = async (plan: Plan, limit: { max: number; per: number }): Promise<boolean> => {
-    const since = deps.clock.now() - limit.per + 1;
-    const spent = (await deps.store.listAudit({ action: "action.allowed", since })).filter((e) => e.details["action"] === plan.action && e.details["host"] === plan.host);
-    return spent.length < limit.max;
-  };
+  // The rate limit counts the runs of this action and host in the window (ranSince: a refused or "world changed"
+  // attempt ran nothing and costs nothing): every guard on the store (Slack, each `firewatch act` process) spends one
+  // budget, and a restart forgets nothing. Two guards deciding in the same instant may both pass the count: the
+  // limit is a brake, not a lock.
+  const withinBudget = async (plan: Plan, limit: { max: number; per: number }): Promise<boolean> =>
+    (await ranSince(deps.store, plan.action, plan.host, deps.clock.now() - limit.per + 1)) < limit.max;
 
   const grant = async (plan: Plan, dryRun: boolean, actor: string): Promise<Decision> => {
     const id = newId();
@@ -76,7 +77,9 @@ export function createGuard(deps: GuardDeps): Guard {
     async authorize(request) {
       const who = request.requester;
       const dryRun = request.dryRun === true;
-      const verdict = dryRun ? deps.tokens.verifyToken(request.token) : await deps.tokens.redeemToken(request.token);
+      // Verified first, redeemed (its single use spent) only after the requester, channel, host and target passed: a
+      // user not on the list must not burn a button another person could still use.
+      const verdict = deps.tokens.verifyToken(request.token);
       if (!verdict.ok) {
         // A replayed token is genuine (signed, unexpired): name its incident, action and host so `audit --incident`
         // shows the second click. Any other refused token's claims are not to be believed.
@@ -105,28 +108,40 @@ export function createGuard(deps: GuardDeps): Guard {
       const refusal = checkRequester(policy, who) ?? checkScope(policy, t.host, action.target(params.data));
       if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not run ${plan.action} on ${plan.host} (${refusal})`, plan);
       if (dryRun) return grant(plan, true, who.user);
+      const redeemed = await deps.tokens.redeemToken(request.token);
+      if (!redeemed.ok) return refuse(who.user, redeemed.reason, `the action token was refused (${redeemed.reason})`, plan);
       if (!(await withinBudget(plan, policy.rateLimit))) {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
       if (!action.destructive) return grant(plan, false, who.user);
       const approvalId = newId();
       const expiresAt = deps.clock.now() + policy.approvalWithin;
-      await deps.store.putRecord(APPROVAL_NS, approvalId, sealed(deps.tokens, APPROVAL_NS, approvalId, encodeApproval({ plan, expiresAt })), policy.approvalWithin + EXPIRED_KEPT_MS);
+      // One pending request per action and target: a second click (or `act`) gets the one already waiting.
+      const already = await claimPending(deps.store, deps.tokens, plan, approvalId, policy.approvalWithin, deps.clock.now());
+      if (already) {
+        await auditEvent(deps, who.user, "approval_pending", already.pending.plan, { result: "needs_approval", approvalId: already.approvalId, expiresAt: already.pending.expiresAt });
+        return { kind: "needs_approval", approvalId: already.approvalId, plan: already.pending.plan, expiresAt: already.pending.expiresAt, existing: true };
+      }
+      // Attached to its incident: resolving the incident closes the request.
+      await deps.store.putRecord(APPROVAL_NS, approvalId, sealed(deps.tokens, APPROVAL_NS, approvalId, encodeApproval({ plan, expiresAt })), policy.approvalWithin + EXPIRED_KEPT_MS, { incident: plan.incident });
       await auditEvent(deps, who.user, "approval_requested", plan, { result: "needs_approval", approvalId, expiresAt });
-      return { kind: "needs_approval", approvalId, plan, expiresAt };
+      return { kind: "needs_approval", approvalId, plan, expiresAt, existing: false };
     },
 
     async approve(request) {
       const who = request.requester;
       const pending = openApproval(deps.tokens, request.approvalId, await deps.store.getRecord(APPROVAL_NS, request.approvalId));
-      if (!pending) return refuse(who.user, "unknown_approval", "no pending request with that id (already decided or never made)");
+      if (!pending) return refuse(who.user, "unknown_approval", "no pending request with that id (already decided, closed when its incident was resolved, or never made)");
       const { plan } = pending;
       if (deps.clock.now() >= pending.expiresAt) {
         await deps.store.takeRecord(APPROVAL_NS, request.approvalId);
         return refuse(who.user, "approval_expired", `the request by ${plan.requestedBy} expired before a second person approved it`, plan);
       }
       // The approval stays pending after these refusals: the right second person may still come.
-      if (who.user === plan.requestedBy) return refuse(who.user, "same_person", `${who.user} requested this; a second, different person must approve`, plan);
+      // People, not identity strings: alice in Slack (U012ALICE) and alice at the CLI (cli:alice) are one person.
+      if (personOf(deps.config, who.user) === personOf(deps.config, plan.requestedBy)) {
+        return refuse(who.user, "same_person", `${who.user} is the same person as ${plan.requestedBy}, who requested this; a second, different person must approve`, plan);
+      }
       const policy = deps.config.actions[plan.action];
       if (!policy) return refuse(who.user, "action_not_enabled", `${plan.action} is no longer enabled`, plan);
       const refusal = checkRequester(policy, who);
@@ -154,7 +169,7 @@ export function createGuard(deps: GuardDeps): Guard {
         await auditEvent(deps, g.plan.approvedBy ?? g.plan.requestedBy, "refused", g.plan, { result: "refused", reason: "unknown_grant", detail: `the grant is no longer allowed (${scope})` });
         return { status: "refused", reason: "unknown_grant" };
       }
-      return executePlan(deps, g.plan, g.dryRun, executor);
+      return executePlan({ ...deps, self }, g.plan, g.dryRun, executor);
     },
   };
 }

@@ -14,7 +14,7 @@ export { createNonceCache, type NonceLedger } from "./nonce-cache.js";
 /** The same, also claimed in the store (set-if-absent), so a token is used once across restarts and processes. */
 export { createStoreNonceLedger } from "./store-nonce-ledger.js";
 /** Allow-lists per action as zod config; glob matching of hosts and targets. */
-export { ActionPolicySchema, checkRequester, checkScope, GuardConfigSchema, matchesAny, type ActionPolicy, type GuardConfig, type PolicyRefusal, type Requester } from "./policy.js";
+export { ActionPolicySchema, checkRequester, checkScope, GuardConfigSchema, matchesAny, selfScope, vetHolder, type ActionPolicy, type GuardConfig, type PolicyRefusal, type Requester, type SelfScope } from "./policy.js";
 /** Decisions, plans, and how a command reads in a confirm dialog. */
 export { describeCommand, type Decision, type Plan, type RefusalReason } from "./plan.js";
 /** The guard: authorize, approve, execute; every outcome audited. */
@@ -27,7 +27,9 @@ export { createHostExecutor, type HostExecutorDeps } from "./host-executor.js";
 /** The token secret from guard.secret (env) or guard.secretFile. */
 export { readGuardSecret } from "./secret.js";
 /** Guard, tokens, probes and executor wired from config, for act, watch and bot. */
-export { createGuardKit, dockerHostOf, type DockerSources, type GuardKit, type GuardKitDeps } from "./kit.js";
+export { createGuardKit, dockerHostOf, ownPortsOf, type DockerSources, type GuardKit, type GuardKitDeps } from "./kit.js";
 /** An action's params as an incident suggests them (finding fields, probe results), each with its source. */
 export { suggestParams, type ParamSources, type SuggestedParam } from "./defaults.js";
 export { offerActions, type ActionOffer } from "./offers.js"; // The buttons an incident allows: its rules' actions, backed by its probe results, within the guard config.
+/** After a done fix: resolve the incident only when no other finding of it still fires. */
+export { settleFix, type SettleDeps, type Settled } from "./settle.js";

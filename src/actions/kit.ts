@@ -5,7 +5,7 @@ import type { Executor } from "./execute.js";
 import { createGuard, type Guard } from "./guard.js";
 import type { GuardStore } from "./guard-store.js";
 import { createHostExecutor } from "./host-executor.js";
-import type { GuardConfig } from "./policy.js";
+import { selfScope, type GuardConfig, type SelfScope } from "./policy.js";
 import { createHostProbes } from "./probe-door.js";
 import type { ActionProbes } from "./probes.js";
 import { readGuardSecret } from "./secret.js";
@@ -43,6 +43,25 @@ export interface GuardKitDeps {
   };
   /** Per command of the executor; default 30 s. */
   readonly timeoutMs?: number;
+  /** firewatch's own ports (ownPortsOf): kill_port_owner never stops their holders. */
+  readonly ownPorts?: readonly number[];
+}
+
+/** The ports firewatch itself depends on or listens on: its store's Redis, the health endpoint, the Slack receiver. */
+export function ownPortsOf(config: { store?: { url?: string | undefined }; health?: { port: number }; slack?: { port?: number; socketMode?: boolean } | undefined }): number[] {
+  const ports: number[] = [];
+  const url = config.store?.url;
+  if (url !== undefined && /^rediss?:\/\//.test(url)) {
+    try {
+      ports.push(Number(new URL(url).port || "6379"));
+    } catch {
+      // An unparseable URL fails when the store opens; nothing to protect here.
+    }
+  }
+  if (config.health && config.health.port > 0) ports.push(config.health.port);
+  const slackPort = config.slack?.port;
+  if (slackPort !== undefined && config.slack?.socketMode !== true && slackPort > 0) ports.push(slackPort);
+  return ports;
 }
 
 /** What `startSlack`'s `guard` option and `firewatch act` need (interfaces.md sections 4 and 6). */
@@ -52,6 +71,8 @@ export interface GuardKit {
   readonly executor: Executor;
   readonly probes: ActionProbes;
   readonly config: GuardConfig;
+  /** firewatch itself, for offerActions: never offered a kill of its own process, children or ports. */
+  readonly self: SelfScope;
 }
 
 const noJobs = {
@@ -69,6 +90,7 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
     host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs,
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
   });
-  const guard = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config });
-  return { guard, tokens, executor, probes, config: deps.config };
+  const self = selfScope(deps.ownPorts ?? []);
+  const guard = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config, self });
+  return { guard, tokens, executor, probes, config: deps.config, self };
 }

@@ -1,12 +1,12 @@
 // The remediation buttons an incident allows: its rules' `actions:`, backed by its probe results, within the guard config.
 import { z } from "zod";
 import type { Finding } from "../correlate/index.js";
-import { findingHost } from "../probes/index.js";
+import { findingHost, latestProbes } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { StoredIncident, StoredProbe } from "../store/index.js";
 import { ACTIONS, ActionId } from "./definitions.js";
 import { ContainerRef, Pid, Port, QueueName, UnitName } from "./params.js";
-import { checkScope, type GuardConfig } from "./policy.js";
+import { checkScope, selfScope, vetHolder, type ActionPolicy, type GuardConfig, type SelfScope } from "./policy.js";
 
 export interface ActionOffer {
   readonly action: ActionId;
@@ -25,6 +25,7 @@ const PortOwnerData = z.object({
   pid: opt(z.number().int()),
   ppid: opt(z.number().int()),
   command: opt(z.string()),
+  user: opt(z.string()),
   holders: z.array(z.number().int()).default([]),
   unit: opt(z.string()),
   isMainPid: opt(z.boolean()),
@@ -56,7 +57,7 @@ function programOf(command: string | undefined): string {
 const valid = (schema: z.ZodType, v: string | undefined): v is string => v !== undefined && schema.safeParse(v).success;
 
 /** Seed 000: only a holder the probe showed to be outside the unit (not MainPID, not in its cgroup) or outside the container. */
-function killOffer(f: Finding, host: string, probes: readonly StoredProbe[]): Omit<ActionOffer, "action"> | undefined {
+function killOffer(f: Finding, host: string, probes: readonly StoredProbe[], policy: ActionPolicy, self: SelfScope): Omit<ActionOffer, "action"> | undefined {
   const port = f.fields.port;
   if (!valid(Port, port)) return undefined;
   const hit = latest(probes, "port_owner", host, PortOwnerData, (d) => d.port === Number(port));
@@ -66,6 +67,8 @@ function killOffer(f: Finding, host: string, probes: readonly StoredProbe[]): Om
   if (d.rogue !== true || d.pid === undefined || d.holders.some((h) => h !== d.pid)) return undefined;
   const pid = String(d.pid);
   if (!valid(Pid, pid)) return undefined;
+  // Never offered for firewatch's own process, children or ports, another user's process, or an unlisted port.
+  if (vetHolder(policy, self, { port: Number(port), pid: d.pid, ppid: d.ppid, command: d.command, user: d.user }) !== undefined) return undefined;
   const ppid = d.ppid === undefined ? "" : `, PPID ${d.ppid}`;
   const holds = `PID ${pid} (${programOf(d.command)}) holds ${port}`;
   if (d.container !== undefined && d.inContainer === false && valid(ContainerRef, d.container)) {
@@ -107,8 +110,9 @@ function cleanJobsOffer(f: Finding, host: string): Omit<ActionOffer, "action"> |
  * results support it (kill_port_owner: a proven rogue holder; restarts: a unit or container the probe found down or
  * looping), every value passes the action validators, and the guard config enables it for that host and target.
  */
-export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, Rule>, guard: GuardConfig): ActionOffer[] {
-  const probes = stored.probes;
+export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, Rule>, guard: GuardConfig, self: SelfScope = selfScope()): ActionOffer[] {
+  // The newest answer to each question: an earlier one kept as history (the rogue before the kill) offers nothing.
+  const probes = latestProbes(stored.probes);
   const offers = new Map<string, ActionOffer>();
   for (const f of stored.incident.findings) {
     const rule = rules.get(f.rule);
@@ -121,7 +125,7 @@ export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, 
       const policy = guard.actions[id.data];
       if (!policy) continue;
       const offer =
-        id.data === "kill_port_owner" ? killOffer(f, host, probes)
+        id.data === "kill_port_owner" ? killOffer(f, host, probes, policy, self)
         : id.data === "restart_unit" ? restartUnitOffer(f, host, probes)
         : id.data === "restart_container" ? restartContainerOffer(f, host, probes)
         : cleanJobsOffer(f, host);
@@ -134,5 +138,10 @@ export function offerActions(stored: StoredIncident, rules: ReadonlyMap<string, 
       if (!offers.has(key)) offers.set(key, { action: id.data, ...offer });
     }
   }
-  return [...offers.values()];
+  // A restart cannot help while a rogue holds the owner's port (issue 14): the kill is offered instead.
+  const held = new Set<string>();
+  for (const o of offers.values()) if (o.action === "kill_port_owner") for (const k of ["unit", "container"]) if (o.params[k] !== undefined) held.add(`${k}\u0000${o.params[k]}`);
+  const blocked = (o: ActionOffer) =>
+    (o.action === "restart_container" && held.has(`container\u0000${o.params.container ?? ""}`)) || (o.action === "restart_unit" && held.has(`unit\u0000${o.params.unit ?? ""}`));
+  return [...offers.values()].filter((o) => !blocked(o));
 }

@@ -30,7 +30,8 @@ export type RefusalReason =
 
 export type Decision =
   | { readonly kind: "allowed"; readonly grant: string; readonly plan: Plan; readonly dryRun: boolean }
-  | { readonly kind: "needs_approval"; readonly approvalId: string; readonly plan: Plan; readonly expiresAt: number }
+  /** `existing`: the same action and target was already pending; this is that request (its plan, its requester). */
+  | { readonly kind: "needs_approval"; readonly approvalId: string; readonly plan: Plan; readonly expiresAt: number; readonly existing: boolean }
   | { readonly kind: "refused"; readonly reason: RefusalReason; readonly detail: string };
 
 /** The command as people read it in a confirm dialog and the audit log: argv joined by spaces, or the queue call. */
@@ -61,6 +62,9 @@ export async function auditEvent(
       ...(plan?.host ? { host: plan.host } : {}),
       ...(plan?.command ? { command: JSON.stringify(plan.command.kind === "argv" ? plan.command.argv : ["clean_failed_jobs", plan.command.queue]) } : {}),
       ...(plan?.approvedBy ? { approvedBy: plan.approvedBy } : {}),
+      // Who asked and for what target: the incident's Remediation section and settleFix read them back.
+      ...(plan?.requestedBy ? { requestedBy: plan.requestedBy } : {}),
+      ...(plan?.params ? { params: JSON.stringify(plan.params) } : {}),
       ...details,
     },
   });

@@ -27,7 +27,7 @@ export function createHostProbes(deps: HostProbeDeps): ActionProbes {
       // MainPID or cgroup: either one makes it the unit's; both unknown stays unknown (and the guard will not kill).
       const inUnit = o.isMainPid === true || o.inUnit === true ? true : o.isMainPid === false && o.inUnit === false ? false : undefined;
       const others = o.holders.filter((h) => h !== o.pid).map(String);
-      return { pid: String(o.pid), command: o.command ?? "?", inUnit, inContainer: o.inContainer, otherHolders: others };
+      return { pid: String(o.pid), command: o.command ?? "?", inUnit, inContainer: o.inContainer, otherHolders: others, ppid: o.ppid === undefined ? undefined : String(o.ppid), user: o.user };
     },
     async unitState(host, unit, scope) {
       const s = await unitStatus.run(ctx(host), { unit, user: scope === "user" });

@@ -18,6 +18,18 @@ export interface PortHolder {
   readonly inContainer?: boolean | undefined;
   /** Other PIDs listening on the same port (workers sharing the socket, a v6 listener): then one kill frees nothing. */
   readonly otherHolders: readonly string[];
+  /** Its parent PID and OS user, when the probe could read them (kill_port_owner's lists are checked against them). */
+  readonly ppid?: string | undefined;
+  readonly user?: string | undefined;
+}
+
+/** The listener kill_port_owner would stop, as the port-owner probe saw it (what its allow-lists are checked against). */
+export interface HolderView {
+  readonly port: number;
+  readonly pid: number;
+  readonly ppid: number | undefined;
+  readonly command: string | undefined;
+  readonly user: string | undefined;
 }
 
 export interface UnitState {
@@ -52,6 +64,8 @@ export interface Check {
   readonly observed: string;
   /** A figure the postcondition compares with (restart count, failed jobs) when it has one. */
   readonly value?: number;
+  /** kill_port_owner's precondition: the holder it would stop, for the guard's allow-list check. */
+  readonly holder?: HolderView;
 }
 
 /** A condition over validated parameters, asked through the probes of the action's host. */

@@ -2,7 +2,7 @@
 import type { App, RespondFn, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { APPROVAL_NS, checkRequester, decodeApproval, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type TokenService } from "../actions/index.js";
+import { APPROVAL_NS, checkRequester, decodeApproval, settleFix, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type SelfScope, type TokenService } from "../actions/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import {
@@ -15,6 +15,7 @@ import {
   runningMessage,
 } from "./action-blocks.js";
 import type { SlackMessage } from "./blocks.js";
+import { slackSafe } from "./outgoing.js";
 import { escapeMrkdwnInline, SLACK_LIMITS } from "./mrkdwn.js";
 import { classifySlackError } from "./slack-errors.js";
 import type { TokenShelf } from "./token-shelf.js";
@@ -25,6 +26,8 @@ export interface SlackGuard {
   readonly tokens: TokenService;
   readonly executor: Executor;
   readonly config: GuardConfig;
+  /** firewatch itself: never offered a kill of its own process, children or ports (default: this process). */
+  readonly self?: SelfScope;
 }
 
 export interface RemediationDeps {
@@ -89,7 +92,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
 
   const requester = async (c: Click): Promise<Requester> => ({ user: c.userId, groups: await deps.groupsOf(c.userId), channel: c.channelId });
   const ephemeral = (respond: RespondFn, m: SlackMessage | string) =>
-    respond({ response_type: "ephemeral", replace_original: false, ...(typeof m === "string" ? { text: m } : { text: m.text, blocks: m.blocks }) });
+    respond(slackSafe({ response_type: "ephemeral", replace_original: false, ...(typeof m === "string" ? { text: m } : { text: m.text, blocks: m.blocks }) }));
 
   /** The incident's thread, or the channel of the click when the incident has no post. */
   async function threadOf(incidentId: string, channel: string): Promise<{ channel: string; thread_ts?: string }> {
@@ -98,7 +101,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
   }
   async function say(client: webApi.WebClient, where: { channel: string; thread_ts?: string }, m: SlackMessage): Promise<string | undefined> {
     try {
-      return (await client.chat.postMessage({ ...where, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false })).ts;
+      return (await client.chat.postMessage({ ...where, ...slackSafe({ text: m.text, blocks: m.blocks }), unfurl_links: false, unfurl_media: false })).ts;
     } catch (e) {
       log.warn({ errorType: classifySlackError(e).kind, channel: where.channel }, "Could not post in the incident's thread; the audit log still has the outcome.");
       return undefined;
@@ -106,7 +109,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
   }
   async function edit(client: webApi.WebClient, channel: string, ts: string | undefined, m: SlackMessage): Promise<void> {
     if (ts === undefined) return;
-    await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }).catch((e: unknown) => {
+    await client.chat.update({ channel, ts, ...slackSafe({ text: m.text, blocks: m.blocks }) }).catch((e: unknown) => {
       log.warn({ errorType: classifySlackError(e).kind, channel }, "Could not update the approval message.");
     });
   }
@@ -128,7 +131,8 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
     await say(client, where, outcomeMessage(outcome, output));
     if (outcome.status === "done") {
       const by = `slack:${plan.approvedBy ?? plan.requestedBy}`;
-      await deps.store.resolve(plan.incident, by, `${plan.action} on ${plan.host}: ${outcome.postcondition.observed}`);
+      // Resolved only when nothing else of the incident still fires (issue 14); otherwise the audit says what does.
+      await settleFix({ store: deps.store, clock: deps.clock }, plan, outcome.postcondition.observed, by);
     }
     deps.refresh(plan.incident);
     await ephemeral(respond, `${outcome.status === "done" ? "✅" : "ℹ️"} ${outcome.status.replace("_", " ")}: the result is in the incident's thread.`);
@@ -152,13 +156,17 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
     handler(async (c, client, respond) => {
       const decision = await guard.authorize({ token: c.value, requester: await requester(c), dryRun });
       const incident = incidentOfBlock(c.blockId);
-      if (!dryRun) {
-        // Used up (or refused): the post gets a fresh button at once.
+      // Used up (or spoiled: replayed, expired, altered): the post gets a fresh button at once. A refusal of the person
+      // (not on the list, wrong channel, host or target) left the token unspent: no post update for it.
+      const personal = decision.kind === "refused" && ["user_not_allowed", "channel_not_allowed", "host_not_allowed", "target_not_allowed"].includes(decision.reason);
+      if (!dryRun && !personal) {
         deps.shelf.forget(c.value);
         if (incident !== undefined) deps.refresh(incident);
       }
       if (decision.kind === "refused") return void (await ephemeral(respond, refusal(decision)));
       if (decision.kind === "allowed") return runGrant(decision, c, client, respond);
+      // The same action and target is already waiting: point at that request, do not post a second one.
+      if (decision.existing) return void (await ephemeral(respond, `🔐 Already waiting for a second person: requested by ${mention(decision.plan.requestedBy)}; approve it in the incident's thread.`));
       const where = await threadOf(decision.plan.incident, c.channelId);
       const ts = await say(client, where, approvalRequestMessage(decision.plan, decision.approvalId, decision.expiresAt, deps.clock.now()));
       await ephemeral(respond, ts ? "🔐 A second person must approve; the request is in the incident's thread." : "🔐 A second person must approve, but the request could not be posted; it is in the audit log.");

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { offerActions, type GuardConfig } from "../actions/index.js";
+import { offerActions, type GuardConfig, type SelfScope } from "../actions/index.js";
 import type { Host } from "../hosts/index.js";
 import { runIncidentProbes } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
@@ -17,7 +17,7 @@ import { ACTION_IDS } from "./blocks.js";
 import type { SlackConfig } from "./config.js";
 import { SignedHttpReceiver } from "./http-receiver.js";
 import { SLACK_LIMITS, codeBlockMrkdwn } from "./mrkdwn.js";
-import { createIncidentPoster, type IncidentPoster } from "./poster.js";
+import { createIncidentPoster, DEFAULT_FOLLOW_INTERVAL_MS, type IncidentPoster } from "./poster.js";
 import { runCommand, type CommandDeps, type CommandReply } from "./slash-command.js";
 import { createTokenShelf } from "./token-shelf.js";
 import { createGroupResolver } from "./user-groups.js";
@@ -34,7 +34,7 @@ export interface BotDeps {
   /** The guard behind the remediation buttons; without it posts carry no remediation buttons. */
   readonly guard?: SlackGuard;
   /** The remediations an incident allows; default src/actions offerActions. Called on every render of its post. */
-  readonly offers?: (s: StoredIncident, rules: ReadonlyMap<string, Rule>, config: GuardConfig) => readonly RemediationOffer[];
+  readonly offers?: (s: StoredIncident, rules: ReadonlyMap<string, Rule>, config: GuardConfig, self?: SelfScope) => readonly RemediationOffer[];
   /**
    * firewatch.yaml's hosts by name, for `/firewatch probe ID` (the daemon passes the hosts it opened); without it
    * `probe` answers that the bot needs --config. Undefined for a name: that host is unknown, its probes fail as such.
@@ -42,6 +42,8 @@ export interface BotDeps {
   readonly probeHosts?: (name: string) => Host | undefined;
   /** `docker -H` per host for container probes (src/actions dockerHostOf); default: the docker CLI's own. */
   readonly probeDockerHost?: (host: string) => string | undefined;
+  /** probes.network.allow: where `/firewatch probe` may connect; default each host's loopback. */
+  readonly probeAllowNet?: readonly string[];
   /** Names this process in post claims (default: host name, PID and a random part). */
   readonly instanceId?: string;
 }
@@ -119,7 +121,7 @@ function probeOnDemand(deps: BotDeps, host: (name: string) => Host | undefined):
     const inFlight = running.get(fp);
     if (inFlight) return inFlight;
     const dockerHost = deps.probeDockerHost?.(stored.incident.host ?? "local");
-    const run = runIncidentProbes(stored, rules, { host, clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) }).finally(() => running.delete(fp));
+    const run = runIncidentProbes(stored, rules, { host, clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }), ...(deps.probeAllowNet === undefined ? {} : { allowNet: deps.probeAllowNet }) }).finally(() => running.delete(fp));
     running.set(fp, run);
     return run;
   };
@@ -133,16 +135,25 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     retryConfig: { retries: 0 },
     timeout: 10_000,
   };
+  const instanceId = deps.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  // Seen signatures live in the store, so a captured request replayed after a restart is still refused.
+  const remember = async (signature: string, ttlMs: number): Promise<boolean> => {
+    try {
+      return (await deps.store.claim(`slack-sig:${signature.replace(/^v0=/, "")}`, instanceId, ttlMs)).claimed;
+    } catch (e) {
+      deps.log.warn({ err: e, component: "bot" }, "Could not record a Slack request signature in the store; replays are refused by this process only.");
+      return true;
+    }
+  };
   const receiver = config.socketMode
     ? undefined
-    : new SignedHttpReceiver({ signingSecret: config.signingSecret ?? "", clock: deps.clock, logger, port: config.port, host: config.host });
+    : new SignedHttpReceiver({ signingSecret: config.signingSecret ?? "", clock: deps.clock, logger, port: config.port, host: config.host, remember });
   // Built here rather than by App so that its own WebClient (apps.connections.open) gets the same API URL.
   const boltReceiver = receiver ?? new SocketModeReceiver({ appToken: config.appToken ?? "", logger, installerOptions: { clientOptions } });
   const app = new App({ token: config.botToken, logger, clientOptions, deferInitialization: true, receiver: boltReceiver });
   const guard = deps.guard;
   const shelf = guard ? createTokenShelf({ tokens: guard.tokens, clock: deps.clock, ttlMs: guard.config.tokenTtl }) : undefined;
   const offers = deps.offers ?? offerActions;
-  const instanceId = deps.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   // Two bots on one Redis store: only the one that claims an incident's first post sends it (the store's claim is atomic).
   const claim = async (key: string, ttlMs: number): Promise<boolean> => {
     const r = await deps.store.claim(key, instanceId, ttlMs);
@@ -152,7 +163,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     guard && shelf
       ? async (s: StoredIncident): Promise<Block[]> => {
           try {
-            const list = offers(s, await deps.rules(), guard.config);
+            const list = offers(s, await deps.rules(), guard.config, guard.self);
             return remediationBlocks(s, list, (o) => shelf.tokenFor({ incident: s.incident.id, action: o.action, params: o.params, host: o.host }));
           } catch (e) {
             deps.log.warn({ err: e, component: "bot", incidentId: s.incident.id }, "Could not build the remediation buttons; the post goes without them.");
@@ -230,6 +241,17 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
             deps.log.error({ err: e, component: "bot" }, "A poster round failed; incident posts wait for the next round.");
           }
           await deps.clock.sleep(everyMs, ctl.signal).catch(() => undefined);
+        }
+      })();
+      // The store's change feed, read often and cheaply: what another process changed shows on the post in seconds.
+      void (async () => {
+        while (!ctl.signal.aborted) {
+          try {
+            if ((await poster.follow()) > 0) await poster.flush();
+          } catch (e) {
+            deps.log.warn({ err: e, component: "bot" }, "Reading the store's change feed failed; the next round retries.");
+          }
+          await deps.clock.sleep(DEFAULT_FOLLOW_INTERVAL_MS, ctl.signal).catch(() => undefined);
         }
       })();
     },

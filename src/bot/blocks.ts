@@ -5,6 +5,7 @@ import type { IncidentStatus } from "../incidents/index.js";
 import type { Severity } from "../rules/index.js";
 import type { StoredIncident } from "../store/index.js";
 import { formatDuration, formatIso } from "../time.js";
+import { slackSafeIncident } from "./outgoing.js";
 import { SLACK_LIMITS, codeBlockMrkdwn, escapeMrkdwn, escapeMrkdwnInline, truncate, truncatePlain } from "./mrkdwn.js";
 
 export type Block = types.KnownBlock;
@@ -96,7 +97,8 @@ function button(text: string, actionId: string, value: string, style?: "primary"
  * The incident post: one message, re-rendered from the stored incident on every update (chat.update replaces it).
  * `extra` (the remediation buttons) goes after the incident's own buttons, as long as the post stays within 50 blocks.
  */
-export function incidentMessage(s: StoredIncident, extra: readonly Block[] = []): SlackMessage {
+export function incidentMessage(stored: StoredIncident, extra: readonly Block[] = []): SlackMessage {
+  const s = slackSafeIncident(stored);
   const i = s.incident;
   const reopened = s.reopenCount > 0 && (s.status === "open" || s.status === "observed");
   const blocks: Block[] = [
@@ -138,7 +140,8 @@ export function incidentMessage(s: StoredIncident, extra: readonly Block[] = [])
  * The evidence for the incident's thread: per finding, its first and last lines verbatim in a code block. Long
  * evidence is cut with a note; past Slack's 50 blocks, the findings left out are counted in a last block.
  */
-export function evidenceMessage(s: StoredIncident): SlackMessage {
+export function evidenceMessage(stored: StoredIncident): SlackMessage {
+  const s = slackSafeIncident(stored);
   const i = s.incident;
   const blocks: Block[] = [];
   const room = SLACK_LIMITS.blocks - 1;
@@ -158,7 +161,8 @@ export function evidenceMessage(s: StoredIncident): SlackMessage {
 }
 
 /** The probe results for the incident's thread: every result, one line each, as untrusted text in a code block. */
-export function probesMessage(s: StoredIncident): SlackMessage {
+export function probesMessage(stored: StoredIncident): SlackMessage {
+  const s = slackSafeIncident(stored);
   const lines = s.probes.map((p) => `${p.ok ? "ok    " : "FAILED"} ${p.probe} on ${p.host} at ${formatIso(p.at)}: ${p.summary}`);
   const head = `🔎 *Probes* for \`${s.incident.id}\` (read-only)\n`;
   return { text: `Probe results for ${s.incident.id}`, blocks: [{ type: "section", text: mrkdwn(head + codeBlockMrkdwn(lines.join("\n"), SLACK_LIMITS.sectionText - head.length)) }] };

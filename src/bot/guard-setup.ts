@@ -1,5 +1,5 @@
 // The guard behind the remediation buttons, from firewatch.yaml's guard and hosts: hosts opened on first use, the secret.
-import { createGuardKit, dockerHostOf, type DockerSources, type GuardConfig, type GuardKit, type GuardKitDeps } from "../actions/index.js";
+import { createGuardKit, dockerHostOf, ownPortsOf, type DockerSources, type GuardConfig, type GuardKit, type GuardKitDeps } from "../actions/index.js";
 import { isFirewatchError } from "../errors.js";
 import { lazyHosts, type Host, type HostConfig } from "../hosts/index.js";
 import type { JobsSide, QueuePlacesConfig } from "../jobs/index.js";
@@ -18,6 +18,11 @@ export interface SlackGuardSetup {
 /** The parts of firewatch.yaml the guard needs (FirewatchConfig has them). */
 export interface GuardSetupConfig {
   readonly guard: GuardConfig;
+  /** Where firewatch's own store and health endpoint listen (their holders are never killed). */
+  readonly store?: { readonly url?: string | undefined };
+  readonly health?: { readonly port: number };
+  /** The Slack receiver's port (HTTP mode). */
+  readonly slackReceiver?: { readonly port: number; readonly socketMode: boolean };
   readonly hosts: Readonly<Record<string, HostConfig>>;
   /**
    * The docker sources say where each host's Docker daemon listens; container probes and restarts ask that one.
@@ -74,7 +79,8 @@ export async function slackGuardFrom(config: GuardSetupConfig, store: Store, clo
     // (The places themselves are built with the jobs floor, loaded on first use; this only asks whether any exist.)
     const anyQueue = (config.sources ?? []).some((src) => src.kind === "bullmq" && src.redis !== undefined) || config.slack?.jobs !== undefined;
     if (anyQueue) jobs = jobsSideFor(config, store, host);
-    const kit = await createGuardKit({ config: config.guard, store, clock, host, ...(dockerHost === undefined ? {} : { dockerHost }), ...(jobs === undefined ? {} : { jobs }) });
+    const ownPorts = ownPortsOf({ ...(config.store ? { store: config.store } : {}), ...(config.health ? { health: config.health } : {}), ...(config.slackReceiver ? { slack: config.slackReceiver } : {}) });
+    const kit = await createGuardKit({ config: config.guard, store, clock, host, ownPorts, ...(dockerHost === undefined ? {} : { dockerHost }), ...(jobs === undefined ? {} : { jobs }) });
     return { kit, off: undefined, close };
   } catch (e) {
     if (isFirewatchError(e) && e.code === "config_invalid") return { kit: undefined, off: e.message.split("\n")[0] ?? e.code, close };

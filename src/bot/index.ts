@@ -34,7 +34,7 @@ export { createSlackClient, type SlackClientOptions } from "./client.js";
 /** runCommand(text, caller, deps): one /firewatch subcommand → a reply; usage on bad input, never a stack trace. */
 export { runCommand, USAGE, MAX_SILENCE_MS, type CommandDeps, type CommandReply, type Caller } from "./slash-command.js";
 /** checkAccess(access, subcommand, caller): user and channel allow-lists per subcommand. */
-export { checkAccess, SlackAccessSchema, SUBCOMMANDS, type SlackAccess, type Subcommand, type Allow } from "./access.js";
+export { checkAccess, GUARDED_SUBCOMMANDS, openAccessWarning, SlackAccessSchema, SUBCOMMANDS, type SlackAccess, type Subcommand, type Allow } from "./access.js";
 /** SlackConfigSchema: tokens, receiver, routing, access; slackOffReason(env) says why Slack is off. */
 export { SlackConfigSchema, SlackJobsSchema, slackConfigFromEnv, slackOffReason, type SlackConfig, type SlackJobs } from "./config.js";
 /** SignedHttpReceiver: Bolt receiver that verifies every request (signature, window, replay) before Bolt sees it. */

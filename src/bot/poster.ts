@@ -11,6 +11,10 @@ import { channelFor, type SlackRouting } from "./routing.js";
 import { createRateGate, createThreadReplies } from "./thread-replies.js";
 import { classifySlackError } from "./slack-errors.js";
 
+/** Changes read from the store's feed per follow(); more wait for the next one (bounded work per round). */
+const FOLLOW_BATCH = 200;
+/** How often the bot reads the store's change feed: a change made by another process shows within about this. */
+export const DEFAULT_FOLLOW_INTERVAL_MS = 1_000;
 /** Slack allows about one post per second per channel and chat.update at Tier 3; 5 s per incident stays far below. */
 export const DEFAULT_MIN_UPDATE_INTERVAL_MS = 5_000;
 /** Wait after a failure that is not a rate limit (network, 5xx), doubled per attempt up to 5 minutes. */
@@ -57,6 +61,12 @@ export interface IncidentPoster {
   /** Marks every live incident for posting or updating: after a restart, nothing that changed meanwhile is missed. */
   resync(): Promise<void>;
   /**
+   * Reads the store's change feed once (changes by any process: CLI ack/resolve/silence/act, another bot, a daemon)
+   * and marks the incidents it names; a person's change is urgent, new log activity is coalesced. Returns how many it
+   * marked. The first call only notes where the feed is (resync covers what came before).
+   */
+  follow(): Promise<number>;
+  /**
    * Adds a reply to the incident's thread (probe output, an action's result): `title` is trusted mrkdwn, `output` is
    * untrusted text shown in a code block. Sent at the next flush once the incident has a post; false when it has none.
    */
@@ -91,7 +101,10 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
   let queue: Promise<unknown> = Promise.resolve();
   const gate = createRateGate(clock);
   const replies = createThreadReplies({ client, gate, log });
-  const render = async (s: StoredIncident): Promise<SlackMessage> => incidentMessage(s, opts.extraBlocks ? await opts.extraBlocks(s) : []);
+  // A resolved incident offers no remediation: its buttons go with the update that shows it resolved.
+  const render = async (s: StoredIncident): Promise<SlackMessage> => incidentMessage(s, opts.extraBlocks && s.status !== "resolved" ? await opts.extraBlocks(s) : []);
+  let feedMark: string | undefined;
+  let followedAt = clock.now();
 
   const mark = (id: string, change: Partial<Pick<Dirty, "urgent" | "reopened">>) => {
     const d = dirty.get(id) ?? { urgent: false, reopened: false, attempts: 0, retryAt: 0 };
@@ -257,6 +270,32 @@ export function createIncidentPoster(opts: PosterOptions): IncidentPoster {
     },
     async resync() {
       for (const s of await store.list({ status: ["open", "acknowledged"] })) mark(s.incident.id, {});
+    },
+    async follow() {
+      const since = followedAt;
+      const now = clock.now();
+      const first = feedMark === undefined;
+      const batch = await store.changes(feedMark, FOLLOW_BATCH);
+      feedMark = batch.next;
+      followedAt = now;
+      if (first) return 0;
+      let marked = 0;
+      for (const c of batch.changes) {
+        // Its own post reference (this poster's or another's) changes nothing on the post.
+        if (c.kind === "slack") continue;
+        mark(c.incident, { urgent: c.kind !== "activity" });
+        marked += 1;
+      }
+      if (batch.lost) {
+        // The feed was trimmed past our mark: every posted incident changed since the last read is looked at again.
+        log?.warn({ errorType: "feed_lost" }, "The store's change feed moved on without this poster; re-reading every recently changed incident.");
+        for (const s of await store.list()) {
+          if (!s.slack || s.updatedAt < since) continue;
+          mark(s.incident.id, { urgent: true });
+          marked += 1;
+        }
+      }
+      return marked;
     },
     flush() {
       const run = queue.then(doFlush, doFlush);

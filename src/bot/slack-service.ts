@@ -2,6 +2,9 @@
 import { lazyHosts, type HostConfig } from "../hosts/index.js";
 import type { UpsertResult } from "../store/index.js";
 import type { SlackGuard } from "./action-clicks.js";
+import { FirewatchError } from "../errors.js";
+import { openAccessWarning } from "./access.js";
+import { classifySlackError } from "./slack-errors.js";
 import { createBot, type BotDeps } from "./app.js";
 import type { SlackConfig } from "./config.js";
 import { createJobsText } from "./jobs-text.js";
@@ -25,6 +28,24 @@ export type SlackServiceDeps = BotDeps & {
   hosts?: Readonly<Record<string, HostConfig>>;
 };
 
+const TOKEN_REFUSALS = new Set(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"]);
+
+/** Slack refusing the bot token at start is a configuration error (exit 2, one line), not a crash. */
+function refusedToken(e: unknown): FirewatchError | undefined {
+  // Bolt wraps the auth.test failure; the Web API error is the cause (or the error itself).
+  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 4; depth++) {
+    const f = classifySlackError(cur);
+    if (f.kind === "fatal" && TOKEN_REFUSALS.has(f.error)) {
+      return new FirewatchError("config_invalid", `Slack refused the bot token (${f.error})`, { cause: e, hint: "check FIREWATCH_SLACK__BOT_TOKEN (a bot token, xoxb-, of an installed app)" });
+    }
+    const text = cur instanceof Error ? cur.message : "";
+    const code = [...TOKEN_REFUSALS].find((c) => text.includes(c));
+    if (code !== undefined) return new FirewatchError("config_invalid", `Slack refused the bot token (${code})`, { cause: e, hint: "check FIREWATCH_SLACK__BOT_TOKEN (a bot token, xoxb-, of an installed app)" });
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return undefined;
+}
+
 /**
  * Starts Slack: checks the token (auth.test), starts the receiver, registers /firewatch and the buttons (remediation
  * ones only with `guard`), and runs the poster every `config.poll` ms. `/firewatch jobs` reads `config.jobs` queues
@@ -47,11 +68,13 @@ export async function startSlack(config: SlackConfig, deps: SlackServiceDeps): P
     port = await bot.start();
   } catch (e) {
     await stop().catch(() => undefined);
-    throw e;
+    throw refusedToken(e) ?? e;
   }
   bot.runPoster(config.poll);
   let scheduled = false;
   const log = deps.log.child({ component: "bot" });
+  const open = openAccessWarning(config.access);
+  if (open !== undefined) log.warn({ errorType: "access_open" }, open);
   return {
     port,
     notify(result) {

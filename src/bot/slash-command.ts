@@ -3,12 +3,14 @@ import type { Logger } from "pino";
 import { isFirewatchError } from "../errors.js";
 import { renderMarkdown, type ReportProse } from "../report/index.js";
 import type { Incident } from "../incidents/index.js";
+import { mergeProbeHistory } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store, StoredIncident, StoredProbe } from "../store/index.js";
 import { formatDuration, formatIso, parseDuration, type Clock } from "../time.js";
 import { checkAccess, SUBCOMMANDS, type SlackAccess, type Subcommand } from "./access.js";
 import { incidentMessage, probesMessage, type Block } from "./blocks.js";
 import { NO_QUEUE_CONFIGURED } from "./jobs-text.js";
+import { slackSafe, slackSafeIncident } from "./outgoing.js";
 import { codeBlockMrkdwn, escapeMrkdwn, escapeMrkdwnInline, SLACK_LIMITS, truncate } from "./mrkdwn.js";
 
 export interface CommandReply {
@@ -132,7 +134,8 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
       if (isReply(found)) return found;
       const rules = await deps.rules();
       const drafted = deps.draft === undefined ? {} : await deps.draft(found.incident, rules);
-      const content = renderMarkdown(found.incident, rules, {
+      // Rendered from the redacted incident (a cut evidence line cannot keep half a secret), then checked whole.
+      const content = renderMarkdown(slackSafeIncident(found).incident, rules, {
         now: deps.clock.now(),
         ...(drafted.prose === undefined ? {} : { prose: drafted.prose }),
         ...(drafted.note === undefined ? {} : { proseNote: drafted.note }),
@@ -148,7 +151,7 @@ async function execute(sub: Subcommand, args: readonly string[], who: Caller, de
       const results = await deps.probe(found, await deps.rules());
       if (results.length === 0) return { text: `No rule of \`${found.incident.id}\` names a probe: nothing to run.` };
       // Stored like the daemon's own run: the post shows them and the poster threads this set once.
-      const saved = await deps.store.setProbes(found.incident.fingerprint, results);
+      const saved = await deps.store.setProbes(found.incident.fingerprint, mergeProbeHistory(found.probes, results));
       await deps.onChange?.(saved.incident.id);
       const failed = results.filter((p) => !p.ok).length;
       const head = `${failed === 0 ? "✅" : "❌"} ${results.length} probe(s) run again for \`${saved.incident.id}\` by <@${who.userId}>: ${failed} failed.`;
@@ -194,7 +197,8 @@ export async function runCommand(text: string, who: Caller, deps: CommandDeps): 
   const refused = checkAccess(deps.access, name, who);
   if (refused !== undefined) return { text: `⛔ ${refused}` };
   try {
-    return await execute(name, args, who, deps);
+    // Replies leave the host: log text in them (titles, evidence, job tables, the report) is redacted.
+    return slackSafe(await execute(name, args, who, deps));
   } catch (e) {
     if (isFirewatchError(e)) return { text: `⚠️ ${escapeMrkdwn(e.message.split("\n")[0] ?? e.code)}` };
     deps.log?.error({ err: e, stage: "slash_command", subcommand: name }, "A /firewatch command failed.");

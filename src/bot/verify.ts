@@ -41,7 +41,13 @@ const SIGNATURE_RE = /^v0=[0-9a-f]{64}$/;
  * window is a replay (an attacker who captured a request cannot resend it). The cache is bounded: when full, the
  * oldest remembered signature is forgotten first, which only matters past `replayCacheSize` requests in 5 minutes.
  */
-export function createRequestVerifier(opts: VerifierOptions): (req: SignedRequest) => VerifyOutcome {
+export interface RequestVerifier {
+  (req: SignedRequest): VerifyOutcome;
+  /** The checks that need no body (headers present, timestamp in the window), so a hopeless body is never read. */
+  checkHeaders(req: Omit<SignedRequest, "body">): VerifyOutcome;
+}
+
+export function createRequestVerifier(opts: VerifierOptions): RequestVerifier {
   const maxAgeMs = opts.maxAgeMs ?? MAX_REQUEST_AGE_MS;
   const capacity = Math.max(1, opts.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE);
   // signature → time after which it would be refused as stale anyway; Map keeps insertion order (oldest first).
@@ -55,13 +61,19 @@ export function createRequestVerifier(opts: VerifierOptions): (req: SignedReques
     }
   };
 
-  return (req) => {
+  const checkHeaders = (req: Omit<SignedRequest, "body">): VerifyOutcome => {
     if (req.timestamp === undefined || req.signature === undefined) return { ok: false, reason: "missing_headers" };
     if (!/^\d{1,12}$/.test(req.timestamp)) return { ok: false, reason: "bad_timestamp" };
+    const sentAt = Number(req.timestamp) * 1000;
+    if (Math.abs(opts.clock.now() - sentAt) > maxAgeMs) return { ok: false, reason: "stale" };
+    if (!SIGNATURE_RE.test(req.signature)) return { ok: false, reason: "bad_signature" };
+    return { ok: true };
+  };
+  const verify = (req: SignedRequest): VerifyOutcome => {
+    const early = checkHeaders(req);
+    if (!early.ok || req.timestamp === undefined || req.signature === undefined) return early;
     const now = opts.clock.now();
     const sentAt = Number(req.timestamp) * 1000;
-    if (Math.abs(now - sentAt) > maxAgeMs) return { ok: false, reason: "stale" };
-    if (!SIGNATURE_RE.test(req.signature)) return { ok: false, reason: "bad_signature" };
     const expected = Buffer.from(signSlackRequest(secret, req.timestamp, req.body), "utf8");
     const given = Buffer.from(req.signature, "utf8");
     // Both are "v0=" + 64 hex here, so the lengths are equal and timingSafeEqual compares in constant time.
@@ -77,4 +89,5 @@ export function createRequestVerifier(opts: VerifierOptions): (req: SignedReques
     seen.set(req.signature, sentAt + maxAgeMs);
     return { ok: true };
   };
+  return Object.assign(verify, { checkHeaders });
 }

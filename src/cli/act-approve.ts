@@ -5,7 +5,8 @@ import { formatIso } from "../time.js";
 import { handOver } from "./act-handoff.js";
 import { ACT_EXIT, confirm, planText, refused, result, say } from "./act-output.js";
 import { run } from "./act-run.js";
-import { openSession, osActor, requester, type ActIo, type CommonFlags } from "./act-session.js";
+import { localActor } from "./actor.js";
+import { openSession, requester, type ActIo, type CommonFlags } from "./act-session.js";
 
 export async function approve(io: ActIo, approvalId: string | undefined, f: CommonFlags): Promise<void> {
   if (!approvalId) throw new FirewatchError("usage", "act approve needs the approval id the requester was given");
@@ -16,7 +17,7 @@ export async function approve(io: ActIo, approvalId: string | undefined, f: Comm
       say(io, f, planText(pending.plan, [["requested", `by ${pending.plan.requestedBy}, approve until ${formatIso(pending.expiresAt)}`]]));
       await confirm(io, f, "Approve it?");
     }
-    const me = osActor();
+    const me = localActor();
     const d = await s.kit.guard.approve({ approvalId, requester: requester() });
     if (d.kind === "refused") return refused(io, f, d);
     if (d.kind !== "allowed") return;

@@ -1,6 +1,6 @@
 // Handing a grant from the approver's process to the waiting requester's: two records next to the guard's own.
 import type { ActIo, Session } from "./act-session.js";
-import { osActor } from "./act-session.js";
+import { localActor } from "./actor.js";
 
 const WAIT_NS = "act-wait";
 const HANDOFF_NS = "act-grant";
@@ -10,7 +10,7 @@ const HANDOFF_TTL_MS = 5 * 60_000;
 
 /** Waits for the approver's process to hand over the grant; undefined when the approval window passes first. */
 export async function awaitHandoff(io: ActIo, s: Session, approvalId: string, until: number, signal: AbortSignal): Promise<string | undefined> {
-  await s.store.putRecord(WAIT_NS, approvalId, { pid: process.pid, by: osActor() }, Math.max(1, until - io.clock.now()));
+  await s.store.putRecord(WAIT_NS, approvalId, { pid: process.pid, by: localActor() }, Math.max(1, until - io.clock.now()));
   try {
     while (io.clock.now() < until && !signal.aborted) {
       const got = await s.store.takeRecord(HANDOFF_NS, approvalId);

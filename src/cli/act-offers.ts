@@ -1,5 +1,5 @@
 // `firewatch act offers --incident ID`: what the incident's rules and probe results allow here, as commands to run.
-import { offerActions } from "../actions/index.js";
+import { offerActions, ownPortsOf, selfScope } from "../actions/index.js";
 import { loadConfig } from "../config/index.js";
 import { FirewatchError } from "../errors.js";
 import { escapeTerminal } from "../report/index.js";
@@ -19,7 +19,7 @@ export async function offers(io: ActIo, f: CommonFlags & { incident?: string }):
   if (!stored) throw new FirewatchError("usage", `no incident ${JSON.stringify(f.incident)} in the store`, { hint: "`firewatch incidents list` shows them" });
   const { loadRules } = await import("../rules/index.js");
   const rules = new Map((await loadRules({ dirs: config.rules.dirs })).map((r) => [r.id, r]));
-  const list = offerActions(stored, rules, config.guard);
+  const list = offerActions(stored, rules, config.guard, selfScope(ownPortsOf(config)));
   if (f.format === "json") return void io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
   if (list.length === 0) {
     io.stdout.write(`No action is offered for ${stored.incident.id}: none of its rules' actions is backed by its probe results and enabled in the guard config.\n`);

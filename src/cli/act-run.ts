@@ -1,11 +1,14 @@
 // `firewatch act ACTION --incident ID`: request → confirm → authorize → wait for approval → execute → resolve.
-import { ACTIONS, ActionId, suggestParams, type ExecutionOutcome } from "../actions/index.js";
+import { ACTIONS, ActionId, settleFix, suggestParams, type Decision, type ExecutionOutcome } from "../actions/index.js";
 import { FirewatchError } from "../errors.js";
 import type { Store, StoredIncident } from "../store/index.js";
 import { formatIso } from "../time.js";
+import { escapeTerminal } from "../report/index.js";
+import { chooseFinding, paramProblem } from "./act-choose.js";
 import { awaitHandoff } from "./act-handoff.js";
 import { ACT_EXIT, confirm, line, planText, refused, report, result, say } from "./act-output.js";
-import { openSession, osActor, requester, type ActIo, type CommonFlags, type Session } from "./act-session.js";
+import { localActor } from "./actor.js";
+import { openSession, requester, type ActIo, type CommonFlags, type Session } from "./act-session.js";
 
 export interface RequestFlags extends CommonFlags {
   jobsRedis?: string;
@@ -35,8 +38,12 @@ async function settle(io: ActIo, f: CommonFlags, s: Session, o: ExecutionOutcome
   const rules = new Map((await loadRules({ dirs: s.config.rules.dirs })).map((r) => [r.id, r]));
   const fix = stored.incident.findings.some((f) => rules.get(f.rule)?.actions.includes(o.plan.action) === true);
   if (!fix) return;
-  await s.store.resolve(o.plan.incident, actor, `${o.plan.action} on ${o.plan.host}: ${o.postcondition.observed}`);
-  say(io, f, `${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
+  const quietMs = (rule: string) => rules.get(rule)?.resolve_after;
+  const settled = await settleFix({ store: s.store, clock: io.clock, quietMs }, o.plan, o.postcondition.observed, actor);
+  if (settled === undefined) return;
+  if (settled.resolved) return say(io, f, `${o.plan.incident} resolved: ${o.plan.action} is its rule's fix and the postcondition holds\n`);
+  // One member fixed, others still fire (issue 14): the incident stays open and says which.
+  say(io, f, `${o.plan.incident} stays open: still firing ${settled.still.map((x) => x.groupKey).join(", ")}\n`);
 }
 
 /** Executes a grant, prints the outcome and settles the incident; shared with `act approve`. */
@@ -67,16 +74,24 @@ export async function request(io: ActIo, actionText: string, f: RequestFlags): P
     const given = parseParams(f.param);
     const params: Record<string, string> = { ...Object.fromEntries(Object.entries(suggested).map(([k, v]) => [k, v.value])), ...given };
     const from: Record<string, string> = { ...Object.fromEntries(Object.entries(suggested).map(([k, v]) => [k, v.from])), ...Object.fromEntries(Object.keys(given).map((k) => [k, "--param"])) };
-    // Seed 000: no stored probe named the PID yet, so ask port_owner now (read-only) who holds the port.
-    if (id.data === "kill_port_owner" && params["pid"] === undefined && params["port"] !== undefined) {
-      const holder = await s.kit.probes.portHolder(host, params["port"], params["unit"], params["container"]).catch(() => undefined);
-      const mine = holder && (params["container"] !== undefined ? holder.inContainer : holder.inUnit);
-      if (holder && mine === false) {
-        params["pid"] = holder.pid;
-        from["pid"] = `probe port_owner now: ${holder.command}`;
-      }
+    // Which finding: the one whose precondition holds now (kill_port_owner asks port_owner, read-only, who holds each
+    // finding's port); none: one line says what each lacks, and nothing is requested.
+    const chosen = await chooseFinding(id.data, stored, host, s.kit.probes, given);
+    const why = typeof chosen === "string" ? chosen : chosen?.unproven;
+    if (why !== undefined) {
+      // A dry-run still shows the plan of the best lead or the stored evidence (its precondition line says it does not hold).
+      const lead = typeof chosen === "string" ? params["pid"] : chosen?.params.pid;
+      if (!f.dryRun || lead === undefined) return result(io, f, { status: "not_applicable", detail: why }, `nothing to request: ${escapeTerminal(why)}\n`, ACT_EXIT.notDone);
+      say(io, f, line("note", `no finding's precondition holds now: ${why}`));
+    }
+    if (chosen !== undefined && typeof chosen !== "string") {
+      for (const k of ["pid", "port", "unit", "container"]) delete params[k];
+      Object.assign(params, chosen.params, given);
+      Object.assign(from, chosen.from, Object.fromEntries(Object.keys(given).map((k) => [k, "--param"])));
     }
     const parsed = action.params.safeParse(params);
+    // A missing value is said in words (no schema message reaches a user); an invalid one in the validator's words.
+    const missing = parsed.success ? undefined : parsed.error.issues.some((i) => params[String(i.path[0] ?? "")] === undefined) ? paramProblem(id.data, params, parsed.error.issues.map((i) => i.path)) : undefined;
     const shown = Object.entries(params).map(([k, v]) => `${k}=${v} (${from[k] ?? "?"})`).join("  ");
     if (!parsed.success) {
       // Shown, then refused by the guard itself below, so the refusal is audited like any other.
@@ -86,17 +101,18 @@ export async function request(io: ActIo, actionText: string, f: RequestFlags): P
       say(io, f, planText({ action: id.data, host, incident: stored.incident.id, command: action.command(parsed.data, host), destructive: action.destructive, params: parsed.data }, [["params", shown], ["now", `${pre.ok ? "" : "precondition does NOT hold: "}${pre.observed}`]]));
     }
     const token = s.kit.tokens.issueToken({ incident: stored.incident.id, action: id.data, params, host }, s.kit.config.tokenTtl);
+    const refusedAs = (d: Extract<Decision, { kind: "refused" }>) => refused(io, f, missing !== undefined && d.reason === "invalid_params" ? { ...d, detail: missing } : d);
     if (f.dryRun) {
       const d = await s.kit.guard.authorize({ token, requester: requester(), dryRun: true });
-      if (d.kind === "refused") return refused(io, f, d);
+      if (d.kind === "refused") return refusedAs(d);
       if (d.kind === "allowed") return report(io, f, await s.kit.guard.execute(d.grant, s.kit.executor));
       return;
     }
     if (parsed.success) await confirm(io, f, action.destructive ? "Ask a second person to approve this?" : "Run it?");
     const d = await s.kit.guard.authorize({ token, requester: requester() });
-    if (d.kind === "refused") return refused(io, f, d);
-    if (d.kind === "allowed") return await run(io, s, f, d.grant, osActor());
-    const requested = `approval ${d.approvalId} requested by ${osActor()}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
+    if (d.kind === "refused") return refusedAs(d);
+    if (d.kind === "allowed") return await run(io, s, f, d.grant, localActor());
+    const requested = `approval ${d.approvalId} ${d.existing ? `already pending, requested by ${d.plan.requestedBy}` : `requested by ${localActor()}`}; until ${formatIso(d.expiresAt)} a second person approves with:\n  firewatch act approve ${d.approvalId}\n`;
     const pending = { status: "pending", approvalId: d.approvalId, expiresAt: d.expiresAt };
     if (!f.wait || !s.shared) {
       const why = f.wait ? "not waiting: the file store admits one process at a time; the approver's firewatch will run it\n" : "not waiting (--no-wait): the approver's firewatch will run it\n";
@@ -112,7 +128,7 @@ export async function request(io: ActIo, actionText: string, f: RequestFlags): P
         return result(io, f, pending, stop.signal.aborted ? "stopped waiting\n" : "no approval within the time limit\n", ACT_EXIT.pending);
       }
       say(io, f, "approved; running\n");
-      await run(io, s, f, grant, osActor());
+      await run(io, s, f, grant, localActor());
     } finally {
       process.off("SIGINT", onInt);
     }

@@ -1,6 +1,6 @@
 // What one `firewatch act` run works with: its io, the OS user it acts as, and the config/store/hosts/guard session.
-import { userInfo } from "node:os";
-import { createGuardKit, dockerHostOf, type GuardKit, type Requester } from "../actions/index.js";
+import { localActor } from "./actor.js";
+import { createGuardKit, dockerHostOf, ownPortsOf, type GuardKit, type Requester } from "../actions/index.js";
 import { loadConfig, type FirewatchConfig } from "../config/index.js";
 import { lazyHosts, type Host } from "../hosts/index.js";
 import { openStore, parseStoreSpec, type Store } from "../store/index.js";
@@ -29,24 +29,12 @@ export interface CommonFlags {
   format: "text" | "json";
 }
 
-/**
- * The OS user this process runs as (uid → passwd), never $USER: the environment is the caller's to set, and a second
- * person must be a second account. Without a passwd entry: "cli:uid:1234".
- */
-export function osActor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return `cli:uid:${process.getuid?.() ?? "unknown"}`;
-  }
-}
-
 /** The CLI's requester: the OS user, no groups, channel "cli" (list "cli" in an action's channels to allow the CLI). */
-export const requester = (): Requester => ({ user: osActor(), groups: [], channel: "cli" });
+export const requester = (): Requester => ({ user: localActor(), groups: [], channel: "cli" });
 
 export interface Session {
   readonly config: FirewatchConfig;
-  /** A file store admits one process at a time: a waiting requester would lock the approver out. */
+  /** A file store admits one process at a time: a waiting requester would lock the approver out (SQLite, Redis: shared). */
   readonly shared: boolean;
   readonly store: Store;
   readonly kit: GuardKit;
@@ -62,18 +50,18 @@ export async function openSession(io: ActIo, f: CommonFlags, jobsFor?: ActJobsRe
   const hostOf = (name: string): Host | undefined => hosts.host(name);
   let jobs: ActJobs | undefined;
   try {
-    jobs = jobsFor ? await openActJobs(jobsFor, { config, store, actor: osActor(), host: hostOf }) : undefined;
+    jobs = jobsFor ? await openActJobs(jobsFor, { config, store, actor: localActor(), host: hostOf }) : undefined;
     const kit = await createGuardKit({
       config: config.guard, store, clock: io.clock, host: hostOf,
       // Each host's container questions and docker commands go to the daemon its docker source reads.
-      dockerHost: dockerHostOf(config), ...(jobs === undefined ? {} : { jobs }),
+      dockerHost: dockerHostOf(config), ownPorts: ownPortsOf(config), ...(jobs === undefined ? {} : { jobs }),
     });
     const close = async () => {
       await hosts.close();
       await jobs?.close();
       await store.close();
     };
-    return { config, store, kit, shared: spec.kind === "redis", close };
+    return { config, store, kit, shared: spec.kind !== "file", close };
   } catch (e) {
     await jobs?.close();
     await store.close();

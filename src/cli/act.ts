@@ -8,12 +8,13 @@ import { request, type RequestFlags } from "./act-run.js";
 import { defaultIo, type ActIo } from "./act-session.js";
 
 export { ACT_EXIT } from "./act-output.js";
-export { osActor, type ActIo } from "./act-session.js";
+export { type ActIo } from "./act-session.js";
+export { localActor } from "./actor.js";
 
 function common(cmd: Command): Command {
   return cmd
     .option("--config <file>", "firewatch.yaml (hosts, store, guard); default: defaults plus FIREWATCH_* variables")
-    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: store.url of the config)")
+    .option("--store <spec>", "sqlite:FILE, file:DIR or redis://HOST:PORT (default: store.url of the config)")
     .option("--namespace <ns>", "Redis key namespace of the store", "firewatch")
     .option("-y, --yes", "do not ask for confirmation (needed when stdin is not a terminal)")
     .addOption(new Option("--format <format>", "output format of the outcome").choices(["text", "json"]).default("text"));

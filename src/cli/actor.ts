@@ -1,12 +1,18 @@
-// Who a command line acts as, for audit entries and incident history: the local user ("cli:alice").
+// Who a command line acts as, for audit entries and incident history: the real local user ("cli:alice"), from the
+// process's uid, never from $USER (anyone can set that); `--by` is recorded beside it, never instead of it.
 import { userInfo } from "node:os";
 
-export function localActor(env: NodeJS.ProcessEnv): string {
-  let name = env.USER ?? "";
+/** "cli:NAME" of the real uid ("cli:uid:1001" without a passwd entry). */
+export function localActor(): string {
   try {
-    name ||= userInfo().username;
+    return `cli:${userInfo().username}`;
   } catch {
-    // no passwd entry (containers): fall through to "unknown"
+    return `cli:uid:${process.getuid?.() ?? "unknown"}`;
   }
-  return `cli:${name || "unknown"}`;
+}
+
+/** The actor an audit entry records: the real user, with what `--by` claimed beside it ("cli:alice (--by bob)"). */
+export function auditActor(by: string | undefined): string {
+  const real = localActor();
+  return by === undefined || by === real ? real : `${real} (--by ${by})`;
 }

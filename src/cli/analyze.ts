@@ -1,5 +1,4 @@
 // `firewatch analyze`: log files (or stdin) in, incidents out as a text summary, JSON or the markdown report.
-import { writeFile } from "node:fs/promises";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -7,18 +6,20 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 import { formatIso, parseTimeBound } from "../time.js";
-import { createReadStats, expandInputs, readLogRecords, type ReadStats, type UnreadableEntry } from "../sources/index.js";
-import { compileRules, createMatcher, loadRules, type Rule, type Signal } from "../rules/index.js";
-import type { LogRecord } from "../parsers/index.js";
+import { createReadStats, expandInputs, findYearHint, readLogRecords, type ReadStats, type UnreadableEntry } from "../sources/index.js";
+import { compileRules, createMatcher, loadRules, type CompiledRule, type Rule, type Signal } from "../rules/index.js";
+import { createZone, defaultTimeZone, type LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
-import { draftReports, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
+import { ensureSafeDir, writeFileAtomic } from "../store/index.js";
+import { draftReports, escapeTerminalDocument, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
 import { ensureOutDir } from "./out-dir.js";
 import { createUnreadableTally } from "./unreadable.js";
 import { createFollower, untilAborted } from "./analyze-follow.js";
 import { createGate } from "./gating.js";
+import { createRunTally, formatStats, unplacedNotice, type RunSummary } from "./analyze-stats.js";
 
 /** Inputs smaller than this are read before a progress bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
@@ -29,7 +30,14 @@ export interface AnalyzeOptions {
   readonly rules: readonly string[];
   readonly since?: string;
   readonly until?: string;
+  /** IANA zone of stamps without an offset (and, in the CLI, of the report); default the system's. */
   readonly timeZone?: string;
+  /** Rules already loaded and compiled (from `rules`), for a caller that analyzes many inputs with the same rules. */
+  readonly ruleSet?: { readonly rules: readonly Rule[]; readonly compiled: readonly CompiledRule[] };
+  /** When the logs are from (`--reference-time`): no stamp without a year is placed after it. ISO or a duration ago. */
+  readonly referenceTime?: string;
+  /** The year the logs are from (`--year`): stamps without a year take it (rolling into the next at Dec → Jan). */
+  readonly year?: number;
   /** Failed BullMQ jobs to read as well (seed 000: the stale queue joins the port conflict's incident). */
   readonly jobs?: {
     readonly redis: string;
@@ -45,6 +53,8 @@ export interface AnalyzeResult {
   readonly incidents: Incident[];
   readonly rules: ReadonlyMap<string, Rule>;
   readonly stats: ReadStats;
+  /** Per file: format read, records without a time; and the records --since/--until could not place. */
+  readonly run: RunSummary;
 }
 
 /** Reads the inputs through rules → correlator → incidents. `now` is the wall clock for --since/--until and stdin years. */
@@ -67,15 +77,22 @@ export async function runAnalyze(
   const until = timeBound("--until", opts.until, now);
   checkWindow(since, until, opts);
   if (opts.timeZone !== undefined) checkTimeZone(opts.timeZone);
-  const rules = await loadRules({ dirs: [...opts.rules] });
-  const match = createMatcher(compileRules(rules));
+  const rules = opts.ruleSet?.rules ?? (await loadRules({ dirs: [...opts.rules] }));
+  const match = createMatcher(opts.ruleSet?.compiled ?? compileRules(rules));
   const correlator = createCorrelator(rules);
   const inputs = await expandInputs([...paths], io.onUnreadable === undefined ? {} : { onUnreadable: io.onUnreadable });
   const stats = createReadStats();
+  const tally = createRunTally();
   let lastTime: number | undefined;
+  // Stamps without a year: never after the reference (the user's word, else each file's mtime), and in the year of
+  // the run's dated stamps when there are any, so the files of one run agree on it whatever their mtimes.
+  const referenceMs = yearReference(opts, now);
+  const yearHintMs = referenceMs === undefined ? await findYearHint(inputs, opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }) : undefined;
   const records = readLogRecords(inputs, {
     stats,
     now: io.now,
+    ...(referenceMs === undefined ? {} : { referenceMs }),
+    ...(yearHintMs === undefined ? {} : { yearHintMs }),
     ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
     ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
@@ -93,8 +110,14 @@ export async function runAnalyze(
       sinceDraw = 0;
       progress.update(stats.bytes, stats.lines);
     }
-    // Records without a time cannot be placed against --since/--until; they are kept (a plain log has none).
-    if (record.time !== undefined) {
+    tally.add(record);
+    // A record without a time cannot be placed against --since/--until: it is left out, and counted.
+    if (record.time === undefined) {
+      if (since !== undefined || until !== undefined) {
+        tally.unplaced();
+        continue;
+      }
+    } else {
       if (since !== undefined && record.time < since) continue;
       if (until !== undefined && record.time > until) continue;
       if (lastTime === undefined || record.time > lastTime) lastTime = record.time;
@@ -116,7 +139,16 @@ export async function runAnalyze(
   // Absence windows close at the end of the input's own time, not the wall clock: an old log is judged by its last line.
   const findings = correlator.findings(lastTime);
   const incidents = groupIntoIncidents(findings, rules);
-  return { incidents, rules: new Map(rules.map((r) => [r.id, r])), stats };
+  return { incidents, rules: new Map(rules.map((r) => [r.id, r])), stats, run: tally.result() };
+}
+
+/** --reference-time as epoch ms, or the middle of --year's last day in the zone; undefined when neither is given. */
+function yearReference(opts: AnalyzeOptions, now: number): number | undefined {
+  if (opts.referenceTime !== undefined && opts.year !== undefined) throw new FirewatchError("usage", "--reference-time and --year say the same thing: give one");
+  if (opts.referenceTime !== undefined) return timeBound("--reference-time", opts.referenceTime, now);
+  if (opts.year === undefined) return undefined;
+  if (!Number.isInteger(opts.year) || opts.year < 1970 || opts.year > 9999) throw new FirewatchError("usage", `--year "${opts.year}" is not a year`, { hint: "--year 2025" });
+  return createZone(opts.timeZone ?? defaultTimeZone()).toEpoch(opts.year, 12, 31, 12, 0, 0, 0);
 }
 
 /** Failed jobs of the queues as signals; jobs carry no host, so they take the one host the logs name (if exactly one). */
@@ -197,14 +229,6 @@ export function renderAnalysis(
   return { stdout, files };
 }
 
-function formatStats(stats: ReadStats): string {
-  const issues = Object.entries(stats.issues)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${k} ${n}${stats.samples[k as keyof typeof stats.samples] ? ` (first at ${stats.samples[k as keyof typeof stats.samples]})` : ""}`);
-  return `firewatch: read ${stats.files} file(s), ${stats.lines} lines, ${stats.bytes} bytes, ${stats.records} records` +
-    (issues.length ? `; ${issues.join(", ")}` : "") + "\n";
-}
-
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerAnalyze(program: Command, setExitCode: (code: number) => void): void {
@@ -218,6 +242,8 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("--since <time>", "skip events before TIME (ISO date/time, or a duration ago: 2h, 7d)")
     .option("--until <time>", "skip events after TIME")
     .option("--tz <zone>", "IANA time zone of log stamps without an offset, and of the report (default: the system's)")
+    .option("--reference-time <time>", "when the logs are from: no stamp without a year (syslog) is placed after TIME (default: each file's mtime, and the year of the run's dated lines)")
+    .option("--year <yyyy>", "the year the logs are from, for stamps without one (same as --reference-time YYYY-12-31)")
     .option("--jobs-redis <url>", "also read the failed jobs of the BullMQ queues in this Redis (they join the incidents of their host)")
     .option("--jobs-queue <name>", "only this queue (with --jobs-redis)")
     .option("--jobs-host <host>", "the host the queues belong to (default: the one host the logs name)")
@@ -228,7 +254,7 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("-q, --quiet", "print nothing on stdout: the exit code says whether something fires (--out files are still written)")
     .option("--all-actions", "markdown: also the Immediate Actions of observed findings (below their rule's condition), left out by default")
     .option("--follow", "while reading (a pipe, journalctl -f), print each incident as it appears or changes: a line of text, or one JSON object per line with --format json; the summary comes at the end (or on Ctrl-C)")
-    .option("--stats", "print what was read (lines, bytes, dropped by reason) to stderr")
+    .option("--stats", "print what was read to stderr: lines, bytes, dropped by reason; per file the format and the records without a time")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
     .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
     .addHelpText(
@@ -245,7 +271,7 @@ Ctrl-C stops reading and reports what was found so far (a second Ctrl-C quits at
 
 Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's level), 2 usage or input error`,
     )
-    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; minSeverity?: string; failOn?: string; quiet?: boolean; follow?: boolean; allActions?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
+    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; referenceTime?: string; year?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; minSeverity?: string; failOn?: string; quiet?: boolean; follow?: boolean; allActions?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
       const format = Format.safeParse(raw.format);
       if (!format.success) throw new FirewatchError("usage", `--format "${raw.format}": ${format.error.issues[0]?.message ?? "invalid"}`);
       const gate = createGate(raw);
@@ -255,9 +281,18 @@ Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's lev
         if (process.stdin.isTTY) throw new FirewatchError("usage", "no input: give log files or directories, or - to read stdin", { hint: "firewatch analyze /var/log/app.log" });
         paths = ["-"];
       }
+      // Before reading anything (an --out that cannot exist should not cost the whole run first): made one level at a
+      // time with a plain reason when it cannot be (a recursive mkdir under /proc never returned), then checked, not
+      // followed (ours, not group/world-writable, no symlink).
+      if (raw.out !== undefined) {
+        await ensureOutDir(raw.out, "--out", 0o755);
+        await ensureSafeDir(raw.out, { mode: 0o755, what: "--out" });
+      }
       const now = Date.now();
-      // Before reading: an --out that cannot exist should not cost the whole run first.
-      if (raw.out !== undefined) await ensureOutDir(raw.out, "--out");
+      // One zone for reading stamps without an offset and for writing the report: --tz, else the system's.
+      const timeZone = raw.tz ?? defaultTimeZone();
+      if (raw.year !== undefined && !/^\d{4}$/.test(raw.year)) throw new FirewatchError("usage", `--year "${raw.year}" is not a year`, { hint: "--year 2025" });
+      const year = raw.year === undefined ? undefined : Number(raw.year);
       const unreadable = createUnreadableTally();
       const follower = raw.follow === true && raw.quiet !== true && followFormat !== undefined ? createFollower({ format: followFormat, write: (t) => process.stdout.write(t), now: () => performance.now() }) : undefined;
       // The first Ctrl-C ends the reading, not the run: what was found is still reported. A second one quits.
@@ -274,7 +309,9 @@ Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's lev
           rules: raw.rules,
           ...(raw.since === undefined ? {} : { since: raw.since }),
           ...(raw.until === undefined ? {} : { until: raw.until }),
-          ...(raw.tz === undefined ? {} : { timeZone: raw.tz }),
+          timeZone,
+          ...(raw.referenceTime === undefined ? {} : { referenceTime: raw.referenceTime }),
+          ...(year === undefined ? {} : { year }),
           ...(raw.jobsRedis === undefined
             ? {}
             : {
@@ -294,7 +331,8 @@ Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's lev
       follower?.flush();
       const result = { ...read, incidents: gate.shown(read.incidents) };
       if (unreadable.count() > 0) process.stderr.write(unreadable.notice());
-      if (raw.stats) process.stderr.write(formatStats(result.stats));
+      if (raw.stats) process.stderr.write(formatStats(result.stats, result.run));
+      process.stderr.write(unplacedNotice(result.run));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
       let prose: Map<string, IncidentProse> | undefined;
       if (raw.llm === true || raw.showPrompt === true) {
@@ -304,17 +342,20 @@ Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's lev
           prose = await draftReports(
             result.incidents,
             result.rules,
-            { llm: raw.llm === true, showPrompt: raw.showPrompt === true, debug, env: process.env, ...(raw.tz === undefined ? {} : { timeZone: raw.tz }) },
+            { llm: raw.llm === true, showPrompt: raw.showPrompt === true, debug, env: process.env, timeZone },
             { err: (line) => process.stderr.write(line), now: Date.now, sleep: (ms, signal) => sleepFor(ms, undefined, signal === undefined ? {} : { signal }) },
           );
         }
       }
-      const out = renderAnalysis(result, format.data, { ...(raw.tz === undefined ? {} : { timeZone: raw.tz }), color, now, ...(prose === undefined ? {} : { prose }), allActions: raw.allActions === true });
+      const out = renderAnalysis(result, format.data, { timeZone, color, now, ...(prose === undefined ? {} : { prose }), allActions: raw.allActions === true });
       if (raw.out !== undefined) {
-        for (const f of out.files) await writeFile(path.join(raw.out, f.name), f.content);
+        for (const f of out.files) await writeFileAtomic(path.join(raw.out, f.name), f.content, 0o644);
       }
+      // On a terminal, escape sequences from log lines are shown as \xNN (text output escapes its own; JSON has none
+      // raw); piped or in --out files the report stays verbatim.
+      const shown = process.stdout.isTTY === true ? escapeTerminalDocument(out.stdout) : out.stdout;
       // --follow with JSON has printed each incident as a line already: a document after them would break the stream.
-      if (raw.quiet !== true && !(follower !== undefined && format.data === "json")) process.stdout.write(out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
+      if (raw.quiet !== true && !(follower !== undefined && format.data === "json")) process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
       setExitCode(gate.fails(result.incidents) ? EXIT.firing : EXIT.ok);
     });
 }

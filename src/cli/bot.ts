@@ -109,7 +109,7 @@ export function registerBot(program: Command, io: BotIo = defaultIo): void {
     .option("--config <file>", "firewatch.yaml: its slack, store, guard and hosts sections (the guard enables the remediation buttons)")
     .option("--slack-config <file>", "without --config: YAML with routing and access (a firewatch.yaml with a slack: section, or the section alone)")
     .option("--poll <duration>", "how often to read the store for new or changed incidents", "10s")
-    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--store <spec>", "sqlite:FILE, file:DIR or redis://HOST:PORT (default: firewatch.db in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace", "firewatch")
     .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"))
     .addHelpText(
@@ -134,7 +134,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or s
       const store = await openStore(setup.store, { clock: io.clock, log }, { onCorrupt: o.onCorrupt, namespace: o.namespace });
       let rules: Promise<ReadonlyMap<string, Rule>> | undefined;
       const signal = stopSignal(io);
-      const guard = setup.config ? await slackGuardFrom(setup.config, store, io.clock).catch(async (e: unknown) => { await store.close(); throw e; }) : undefined;
+      const guard = setup.config ? await slackGuardFrom({ ...setup.config, ...(setup.config.slack ? { slackReceiver: setup.config.slack } : {}) }, store, io.clock).catch(async (e: unknown) => { await store.close(); throw e; }) : undefined;
       try {
         const off = guard ? guard.off : "start the bot with --config firewatch.yaml (a guard section) to offer them";
         if (off !== undefined) io.stderr.write(`firewatch bot: remediation buttons are off: ${off}\n`);
@@ -145,7 +145,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 2 Slack not configured, bad config or s
           rules: () => (rules ??= loadRules({ dirs: setup.config?.rules.dirs ?? [] }).then((list) => new Map(list.map((r) => [r.id, r])))),
           ...reportDrafting(io),
           ...(guard?.kit ? { guard: guard.kit } : {}),
-          ...(setup.config ? { hosts: setup.config.hosts, probeDockerHost: dockerHostOf(setup.config) } : {}),
+          ...(setup.config ? { hosts: setup.config.hosts, probeDockerHost: dockerHostOf(setup.config), probeAllowNet: setup.config.probes.network.allow } : {}),
         });
         try {
           io.stderr.write(

@@ -47,5 +47,11 @@ export function registerConfig(program: Command, io: Io = defaultIo): void {
       const file = configFile(o.config, io.env);
       const c = await loadConfig({ file, env: io.env });
       io.stdout.write(`${file ?? "(no config file)"}: valid (${counted(Object.keys(c.hosts).length, "host")}, ${counted(c.sources.length, "source")}, slack ${c.slack ? "on" : "off"})\n`);
+      // A mistyped path is valid YAML but watches nothing: say so (files on this machine only; remote ones are seen by watch).
+      const { existsSync } = await import("node:fs");
+      for (const s of c.sources) {
+        if (s.kind !== "file" || s.host !== "local") continue;
+        for (const p of s.paths) if (!existsSync(p)) io.stdout.write(`warning: source ${s.name ?? `file:${s.host}`}: ${p} does not exist (it is read once it appears)\n`);
+      }
     });
 }

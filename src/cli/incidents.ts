@@ -2,11 +2,12 @@
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
-import type { IncidentStatus } from "../incidents/index.js";
+import { LOGGED_HOST_FIELD } from "../correlate/index.js";
+import { describeIdentity, type CauseDecl, type IncidentStatus } from "../incidents/index.js";
 import { escapeTerminal, renderMarkdown, renderStoredJson } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
-import { localActor } from "./actor.js";
+import { auditActor } from "./actor.js";
 import { storeLabel } from "./store-label.js";
 import { auditCommand } from "./audit.js";
 import { checkSilenceRule, describeSilenced, silencedNow } from "./silence-add.js";
@@ -30,7 +31,7 @@ const STATUSES: readonly IncidentStatus[] = ["open", "observed", "acknowledged",
 
 function storeOptions(cmd: Command): Command {
   return cmd
-    .option("--store <spec>", "file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--store <spec>", "sqlite:FILE, file:DIR or redis://HOST:PORT (default: firewatch.db in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace", "firewatch")
     .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"));
 }
@@ -68,13 +69,17 @@ function renderList(list: readonly StoredIncident[], where: string): string {
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? escapeTerminal(c) : pad(escapeTerminal(c), widths[i] ?? 0))).join("  ")).join("\n") + "\n";
 }
 
-function renderShow(s: StoredIncident): string {
+function renderShow(s: StoredIncident, causes: ReadonlyMap<string, CauseDecl>): string {
   const i = s.incident;
+  const logged = [...new Set(i.findings.flatMap((f) => (f.fields[LOGGED_HOST_FIELD] === undefined ? [] : [f.fields[LOGGED_HOST_FIELD]])))];
   const lines = [
     `${i.id}  ${escapeTerminal(i.title)}`,
     `  status       ${statusLine(s)}`,
     `  severity     ${i.severity}`,
     `  host         ${escapeTerminal(i.host ?? "-")}    service ${escapeTerminal(i.service ?? "-")}`,
+    // How firewatch decided what this incident is (docs/incidents.md): the failing things and the cause tying them.
+    `  identity     ${escapeTerminal(describeIdentity(i.findings, i.host, causes))}`,
+    ...(logged.length === 0 ? [] : [`  logged as    ${escapeTerminal(logged.join(", "))} (not ${escapeTerminal(i.host ?? "-")} or one of its aliases: hosts.NAME.aliases)`]),
     `  seen         ${t(i.firstSeen)} .. ${t(i.lastSeen)}`,
     `  fingerprint  ${i.fingerprint}`,
     `  reopened     ${s.reopenCount} time(s)`,
@@ -111,7 +116,7 @@ const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x === undefi
 export function registerIncidents(program: Command, io: IncidentsIo = defaultIo): void {
   const incidents = program
     .command("incidents")
-    .description("List, inspect, acknowledge, resolve and silence stored incidents (file store or Redis)")
+    .description("List, inspect, acknowledge, resolve and silence stored incidents (the embedded database, a file store or Redis)")
     .addHelpText(
       "after",
       `
@@ -149,16 +154,18 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .addOption(formatOption())
     .action(async (id: string, o: StoreFlags & { format: string }) => {
       const found = await withStore(io, o, true, (s, where) => show(s, id, where));
-      io.stdout.write(o.format === "json" ? renderStoredJson([found]) : renderShow(found));
+      if (o.format === "json") return void io.stdout.write(renderStoredJson([found]));
+      const { loadRules } = await import("../rules/index.js");
+      io.stdout.write(renderShow(found, new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]))));
     });
 
   for (const [name, verb] of [["ack", "Acknowledge"], ["resolve", "Resolve"]] as const) {
     storeOptions(incidents.command(name).argument("<id>", "short id (fw-...) or fingerprint").description(`${verb} an incident (recorded in its history and the audit log)`))
       .addHelpText("after", `\nExamples:\n  firewatch incidents ${name} fw-0a1b2c3d --note "on it"\n  firewatch incidents ${name} fw-0a1b2c3d --store redis://127.0.0.1:6379 --by slack:U123\n\nExit codes: 0 done, 2 unknown id, store locked or unreachable`)
-      .option("--by <who>", "who does it (default: cli:$USER)")
+      .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
       .option("--note <text>", "why, for the history")
       .action(async (id: string, o: StoreFlags & { by?: string; note?: string }) => {
-        const by = o.by ?? localActor(io.env);
+        const by = auditActor(o.by);
         const done = await withStore(io, o, false, (s) => (name === "ack" ? s.acknowledge(id, by, o.note) : s.resolve(id, by, o.note)));
         io.stdout.write(`${done.incident.id} ${statusLine(done)}\n`);
       });
@@ -171,7 +178,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .option("--rule <id>").option("--host <host>").option("--service <service>").option("--fingerprint <fp>")
     .option("-r, --rules <dir>", "rules of your own, so --rule may name them (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
     .option("--reason <text>", "why, for the audit log")
-    .option("--by <who>", "who does it (default: cli:$USER)")
+    .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
     .addHelpText("after", "\nExamples:\n  firewatch incidents silence add --rule eaddrinuse_loop --for 2h --reason \"moving the port\"\n  firewatch incidents silence add --host web1 --for 30m --store redis://127.0.0.1:6379\n\nExit codes: 0 added, 2 unknown rule, bad duration or store error")
     .action(async (o: StoreFlags & { for: string; rule?: string; host?: string; service?: string; fingerprint?: string; rules: string[]; reason?: string; by?: string }) => {
       const durationMs = parseDuration(o.for);
@@ -179,7 +186,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       const match = { rule: o.rule, host: o.host, service: o.service, fingerprint: o.fingerprint };
       const [s, now] = await withStore(io, o, false, async (st, where) => {
         if (o.rule !== undefined) await checkSilenceRule(o.rule, o.rules, st, where);
-        const added = await st.addSilence({ match, by: o.by ?? localActor(io.env), durationMs, ...(o.reason ? { reason: o.reason } : {}) });
+        const added = await st.addSilence({ match, by: auditActor(o.by), durationMs, ...(o.reason ? { reason: o.reason } : {}) });
         return [added, await silencedNow(st, added)] as const;
       });
       io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n${describeSilenced(now)}`);
@@ -198,9 +205,9 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     });
   storeOptions(silence.command("remove").argument("<id>", "silence id (sil-...)").description("Remove a silence before it expires"))
     .addHelpText("after", "\nExamples:\n  firewatch incidents silence remove sil-0a1b2c3d\n\nExit codes: 0 removed, 2 no such active silence or store error")
-    .option("--by <who>", "who does it (default: cli:$USER)")
+    .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
     .action(async (id: string, o: StoreFlags & { by?: string }) => {
-      const [removed, where] = await withStore(io, o, false, async (s, w) => [await s.removeSilence(id, o.by ?? localActor(io.env)), w] as const);
+      const [removed, where] = await withStore(io, o, false, async (s, w) => [await s.removeSilence(id, auditActor(o.by)), w] as const);
       if (!removed) throw new FirewatchError("usage", `no active silence ${id} in ${where}`, { hint: "`firewatch incidents silence list` shows them" });
       io.stdout.write(`${id} removed\n`);
     });

@@ -137,7 +137,7 @@ Exit codes: 0 no failed jobs, 1 failed jobs present, 2 usage error, Redis unreac
     .requiredOption("--category <name>", "category label (LEGACY_ENCRYPTION) or rule id (legacy_encryption)")
     .option("--dry-run", "list exactly what would be removed, remove nothing")
     .option("--only-completed", "stale jobs only: remove just those whose input file is already in the completed directory")
-    .option("--store <spec>", "where the audit entry goes: file:DIR or redis://HOST:PORT (default: file store in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--store <spec>", "where the audit entry goes: sqlite:FILE, file:DIR or redis://HOST:PORT (default: firewatch.db in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace of the store", "firewatch")
     .addHelpText(
       "after",
@@ -170,7 +170,7 @@ Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, cha
         });
         let result: CleanResult;
         try {
-          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: localActor(io.env) }, plan);
+          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: localActor() }, plan);
         } finally {
           await store.close();
         }

@@ -18,14 +18,14 @@ const WHY: Readonly<Record<string, string>> = {
  * mkdir -p without Node's recursive mode, which loops forever on a path under /proc (`mkdir /proc/x` keeps
  * answering ENOENT): each missing parent is made once, and the first refusal becomes `flag DIR: why`.
  */
-export async function ensureOutDir(dir: string, flag: string): Promise<void> {
+export async function ensureOutDir(dir: string, flag: string, mode = 0o777): Promise<void> {
   const fail = (cause: unknown): never => {
     const code = errnoCode(cause);
     throw new FirewatchError("usage", `${flag} ${dir}: cannot make this directory (${WHY[code] ?? code})`, { cause, hint: "name a directory this user may write" });
   };
   const make = async (d: string, depth: number): Promise<void> => {
     try {
-      await mkdir(d);
+      await mkdir(d, mode);
       return;
     } catch (cause) {
       const code = errnoCode(cause);
@@ -36,7 +36,7 @@ export async function ensureOutDir(dir: string, flag: string): Promise<void> {
       const parent = path.dirname(d);
       if (code !== "ENOENT" || parent === d || depth > 64) fail(cause);
       await make(parent, depth + 1);
-      await mkdir(d).catch(fail);
+      await mkdir(d, mode).catch(fail);
     }
   };
   await make(path.resolve(dir), 0);

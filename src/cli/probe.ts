@@ -5,7 +5,7 @@ import { dockerHostOf } from "../actions/index.js";
 import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { FirewatchError } from "../errors.js";
 import { lazyHosts } from "../hosts/index.js";
-import { runIncidentProbes } from "../probes/index.js";
+import { mergeProbeHistory, runIncidentProbes } from "../probes/index.js";
 import { escapeTerminal } from "../report/index.js";
 import { loadRules } from "../rules/index.js";
 import { isStoreError, openStore, parseStoreSpec, type Store, type StoredProbe } from "../store/index.js";
@@ -40,7 +40,7 @@ async function openForProbe(config: FirewatchConfig, f: ProbeFlags, io: ProbeIo)
     // The probes' results are written with the incident, so a read-only open would not do: the holder must run them.
     throw new FirewatchError("store_locked", e.message.split("\n")[0] ?? "the file store is in use", {
       cause: e,
-      hint: "a running firewatch (watch or bot) owns this file store: use `/firewatch probe ID` in Slack, or run watch and this command on a Redis store (--store redis://)",
+      hint: "a running firewatch (watch or bot) owns this file store: use `/firewatch probe ID` in Slack, or move to the embedded database (the default; see docs/store.md) or Redis, which the CLI shares with the daemon",
     });
   }
 }
@@ -66,9 +66,9 @@ async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
     if (!stored) throw new FirewatchError("not_found", `no incident ${JSON.stringify(id)} in the store`, { hint: "`firewatch incidents list` shows them" });
     const rules = new Map((await loadRules({ dirs: config.rules.dirs })).map((r) => [r.id, r]));
     const dockerHost = dockerHostOf(config)(stored.incident.host ?? "local");
-    const results = await runIncidentProbes(stored, rules, { host: (n) => hosts.host(n), clock: io.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
+    const results = await runIncidentProbes(stored, rules, { host: (n) => hosts.host(n), clock: io.clock, allowNet: config.probes.network.allow, ...(dockerHost === undefined ? {} : { dockerHost }) });
     // Nothing to keep when no rule names a probe: the results stored earlier stay as they are.
-    if (results.length > 0) await store.setProbes(stored.incident.fingerprint, results);
+    if (results.length > 0) await store.setProbes(stored.incident.fingerprint, mergeProbeHistory(stored.probes, results));
     const failed = results.filter((p) => !p.ok).length;
     if (f.format === "json") io.stdout.write(`${JSON.stringify({ incident: stored.incident.id, probes: results }, null, 2)}\n`);
     else if (results.length === 0) io.stdout.write(`No rule of ${stored.incident.id} names a probe: nothing to run.\n`);
@@ -97,8 +97,8 @@ export function registerProbe(program: Command, setExitCode: (code: number) => v
       `
 The probes are the ones the incident's rules name (who holds the port, unit status, container state...), run on the
 incident's host; the results replace the stored ones, so \`firewatch report ID\` and the Slack post show them.
-A file store is owned by one process: beside a running \`firewatch watch\` on it, use \`/firewatch probe ID\` in Slack
-or a Redis store.
+The embedded default and Redis are shared with a running \`firewatch watch\`; an old file store (file:DIR) is owned
+by one process: beside a daemon on it, use \`/firewatch probe ID\` in Slack.
 
 Examples:
   firewatch probe fw-1a2b3c4d --config /etc/firewatch/firewatch.yaml

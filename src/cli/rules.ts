@@ -1,6 +1,7 @@
 // `firewatch rules list`, `rules lint` and `rules test`: check rules, and show what a rule matches in a log, like fail2ban-regex.
 import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
+import { escapeTerminal } from "../report/index.js";
 import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
 import { createUnreadableTally } from "./unreadable.js";
 import { EXIT } from "./exit-codes.js";
@@ -9,6 +10,7 @@ import { counted } from "./words.js";
 // Imported when a subcommand runs (see scan.ts): building the program stays cheap.
 const engine = () => import("../rules/index.js");
 const sources = () => import("../sources/index.js");
+const corpus = () => import("./corpus-score.js");
 
 interface Out { write(s: string): unknown }
 
@@ -112,20 +114,22 @@ function clip(text: string, max = 160): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-function printTest(result: RulesTestResult, out: Out): void {
+/** The text of `rules test`; log text in it goes through escapeTerminal. */
+export function printTest(result: RulesTestResult, out: Out): void {
   out.write(`Lines read: ${result.lines.toLocaleString("en-US")} (${result.records.toLocaleString("en-US")} records)\n\n`);
   for (const r of result.rules) {
     if (result.rules.length > 1 && r.matched === 0 && r.nearMisses.length === 0) continue;
     out.write(`${r.id}: ${r.matched.toLocaleString("en-US")} matched\n`);
     for (const m of r.matches) {
-      const fields = Object.entries(m.fields).map(([k, v]) => `${k}=${v}`).join(" ");
-      out.write(`  L${m.line}${m.role === "match" ? "" : ` [${m.role}]`}${fields ? `  ${fields}` : ""}  ${clip(m.text)}\n`);
+      // Log text (the line and its fields) may carry escape sequences: shown as \xNN, never sent to the terminal.
+      const fields = Object.entries(m.fields).map(([k, v]) => `${k}=${escapeTerminal(v)}`).join(" ");
+      out.write(`  L${m.line}${m.role === "match" ? "" : ` [${m.role}]`}${fields ? `  ${fields}` : ""}  ${escapeTerminal(clip(m.text))}\n`);
     }
     const shownMain = r.matches.filter((m) => m.role === "match").length;
     if (r.matched > shownMain) out.write(`  … ${(r.matched - shownMain).toLocaleString("en-US")} more\n`);
     if (r.nearMisses.length > 0) {
       out.write("  near misses (a literal of the rule is there, the regex did not match):\n");
-      for (const n of r.nearMisses) out.write(`  L${n.line}  ${clip(n.text)}\n`);
+      for (const n of r.nearMisses) out.write(`  L${n.line}  ${escapeTerminal(clip(n.text))}\n`);
     }
   }
   const silent = result.rules.filter((r) => r.matched === 0 && r.nearMisses.length === 0).length;
@@ -183,36 +187,64 @@ export function registerRules(program: Command, deps: { setExitCode?: (code: num
         "patterns with no prefilter literal (they run on every line: slow) and examples that do not hold.",
     )
     .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])
-    .addHelpText("after", "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules\n\nExit codes: 0 clean, 1 slow patterns (warnings), 2 failing examples or a rule that does not load (every problem is listed)")
-    .action(async (o: { rules: string[] }) => {
+    .option("--corpus <dir>", "also score the rules on a corpus of real logs (a folder with manifest.yaml, e.g. fixtures/real)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules --corpus fixtures/real\n\n" +
+        "Exit codes: 0 clean, 1 slow patterns (warnings) or a corpus score below the bar, 2 failing examples or a rule or the corpus that does not load (every problem is listed)",
+    )
+    .action(async (o: { rules: string[]; corpus?: string }) => {
       const { rules: n, findings } = await runRulesLint(o.rules);
       for (const f of findings) process.stdout.write(`${f.level}\t${f.ruleId}\t${f.path}: ${f.problem}\n`);
       const slow = findings.filter((f) => f.level === "warning").length;
       const errors = findings.length - slow;
       process.stdout.write(`${counted(n, "rule")}: ${counted(slow, "slow pattern")}, ${counted(errors, "failing example")}\n`);
+      let below = false;
+      if (o.corpus !== undefined) {
+        const { meetsBar, renderCorpusScore, scoreCorpus } = await corpus();
+        const score = await scoreCorpus(o.corpus, { rules: o.rules, now: Date.now() });
+        process.stdout.write(`\nCorpus ${o.corpus}:\n${renderCorpusScore(score)}`);
+        below = !meetsBar(score);
+      }
       // A failing example is an error (the rule does not do what it says), like a rule that does not load.
-      setExitCode(errors > 0 ? EXIT.usage : slow > 0 ? EXIT.firing : EXIT.ok);
+      setExitCode(errors > 0 ? EXIT.usage : slow > 0 || below ? EXIT.firing : EXIT.ok);
     });
 
   rules
     .command("test")
     .summary("Show which lines a rule matches and the fields it captures")
     .argument("<rule>", "a rule id, or all")
-    .argument("<paths...>", "log files, directories or - for stdin")
+    .argument("[paths...]", "log files, directories or - for stdin (optional with --corpus)")
     .option("--rules <dir>", "also load the rules in DIR (repeatable)", collect, [])
     .option("--format <format>", "text or json", "text")
     .option("--max <n>", "matches and near misses shown per rule", "10")
+    .option("--corpus <dir>", "also show the rule's score on a corpus of real logs (a folder with manifest.yaml) and what it missed")
     .addHelpText(
       "after",
-      "\nExamples:\n  firewatch rules test eaddrinuse_loop /var/log/palantir.log\n  firewatch rules test all --rules ./my-rules dump.log.gz\n\nExit codes: 0 matched, 1 no match, 2 invalid rule or input",
+      "\nExamples:\n  firewatch rules test eaddrinuse_loop /var/log/palantir.log\n  firewatch rules test all --rules ./my-rules dump.log.gz\n" +
+        "  firewatch rules test rust_panic --corpus fixtures/real\n\nExit codes: 0 matched, 1 no match, 2 invalid rule or input",
     )
-    .action(async (rule: string, paths: string[], o: { rules: string[]; format: string; max: string }) => {
+    .action(async (rule: string, paths: string[], o: { rules: string[]; format: string; max: string; corpus?: string }) => {
       if (o.format !== "text" && o.format !== "json") throw new FirewatchError("usage", `--format must be text or json, got "${o.format}".`);
       const maxShown = Number(o.max);
       if (!Number.isInteger(maxShown) || maxShown < 0) throw new FirewatchError("usage", `--max must be a whole number, got "${o.max}".`);
-      const result = await runRulesTest(rule, paths, { dirs: o.rules, maxShown });
-      if (o.format === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else printTest(result, process.stdout);
-      setExitCode(result.rules.some((r) => r.matched > 0) ? 0 : 1);
+      if (paths.length === 0 && o.corpus === undefined) throw new FirewatchError("usage", "no input: give log files, or --corpus DIR", { hint: "firewatch rules test eaddrinuse_loop /var/log/app.log" });
+      let matched = false;
+      if (paths.length > 0) {
+        const result = await runRulesTest(rule, paths, { dirs: o.rules, maxShown });
+        if (o.format === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else printTest(result, process.stdout);
+        matched = result.rules.some((r) => r.matched > 0);
+      }
+      if (o.corpus !== undefined) {
+        const { renderCorpusScore, scoreCorpus } = await corpus();
+        const score = await scoreCorpus(o.corpus, { rules: o.rules, now: Date.now() });
+        const rows = rule === "all" ? score.rules : score.rules.filter((r) => r.rule === rule);
+        const misses = rule === "all" ? score.misses : score.misses.filter((m) => m.rule === rule);
+        if (o.format === "json") process.stdout.write(`${JSON.stringify({ corpus: o.corpus, rules: rows, misses }, null, 2)}\n`);
+        else process.stdout.write(`${paths.length > 0 ? "\n" : ""}Corpus ${o.corpus}:\n${renderCorpusScore(score, rule === "all" ? {} : { only: rule })}`);
+        matched ||= rows.some((r) => r.tp > 0);
+      }
+      setExitCode(matched ? 0 : 1);
     });
 }

@@ -55,7 +55,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<FirewatchC
   const fail = (path: ConfigPath, msg: string): never => {
     throw problem(path, msg);
   };
-  const parsed: unknown = doc.toJS() ?? {};
+  let parsed: unknown;
+  try {
+    // yaml refuses aliases that expand past its limit (an alias bomb): a refused config, not an internal error.
+    parsed = doc.toJS() ?? {};
+  } catch (e) {
+    throw new FirewatchError("config_invalid", `${label}: not usable YAML (${e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e)})`, { cause: e });
+  }
   if (typeof parsed !== "object" || Array.isArray(parsed)) return fail([], "expected a mapping of sections (hosts, sources, store, ...)");
   const raw = parsed as Record<string, unknown>;
   // Every problem of the file at once: a config with four mistakes takes one run to fix, not four.

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { GuardConfigSchema } from "../actions/index.js";
 import { SlackConfigSchema } from "../bot/index.js";
 import { HostConfig } from "../hosts/index.js";
+import { ProbeNetworkConfig } from "../probes/index.js";
 import { readLlmConfig, type LlmConfig } from "../report/index.js";
 import { BullmqSourceConfig, DockerSourceConfig, FileSourceConfig, JournaldSourceConfig } from "../sources/index.js";
 import { Duration } from "../time.js";
@@ -16,14 +17,16 @@ const SourceCommon = {
 
 /**
  * How long a source may stay silent before the daemon says so (a source-health incident); 0 turns it off.
- * A journal or a Docker daemon always has something to say within minutes; a log file may rightly stay quiet.
+ * A journal or a Docker daemon always has something to say within minutes; a log file may rightly stay quiet for
+ * hours, but a file silent for a whole day is more often a mistyped path or a log that moved.
  */
 const Quiet = Duration.describe("Silence (no lines) after which the source is reported quiet; 0: never");
 const TEN_MINUTES_MS = 600_000;
+const ONE_DAY_MS = 86_400_000;
 
 /** One source: the floor's own schema plus a kind and the host it runs on. */
 export const SourceEntry = z.discriminatedUnion("kind", [
-  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, quiet: Quiet.optional() }).strict(),
+  FileSourceConfig.extend({ kind: z.literal("file"), ...SourceCommon, quiet: Quiet.default(ONE_DAY_MS) }).strict(),
   JournaldSourceConfig.extend({ kind: z.literal("journald"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
   DockerSourceConfig.extend({ kind: z.literal("docker"), ...SourceCommon, quiet: Quiet.default(TEN_MINUTES_MS) }).strict(),
   // A queue may rightly have no failure for days: no quiet default. `host` is the host the jobs belong to (their
@@ -37,14 +40,14 @@ export function sourceName(s: Pick<SourceEntry, "name" | "kind" | "host">): stri
   return s.name ?? `${s.kind}:${s.host}`;
 }
 
-/** "file:DIR" or redis://…, the forms parseStoreSpec accepts (the CLI's --store). */
+/** "sqlite:FILE", "file:DIR" or redis://…, the forms parseStoreSpec accepts (the CLI's --store). */
 export const StoreConfig = z
   .object({
     url: z
       .string()
-      .regex(/^(?:rediss?:\/\/.+|file:.+)$/, 'expected "file:DIR" or "redis://HOST:PORT"')
+      .regex(/^(?:rediss?:\/\/.+|file:.+|sqlite:.+)$/, 'expected "sqlite:FILE", "file:DIR" or "redis://HOST:PORT"')
       .optional()
-      .describe("file:DIR or redis://HOST:PORT (env FIREWATCH_STORE__URL); absent: the file store in the default data directory"),
+      .describe("sqlite:FILE, file:DIR or redis://HOST:PORT (env FIREWATCH_STORE__URL); absent: the embedded database firewatch.db in the default data directory"),
   })
   .strict();
 
@@ -93,6 +96,7 @@ export const FirewatchConfigSchema = z
     llm: LlmSection.optional().describe("Model for report prose (FIREWATCH_LLM__*); absent: reports without prose"),
     outputs: OutputsConfig.prefault({}),
     health: HealthConfig.prefault({}),
+    probes: z.object({ network: ProbeNetworkConfig.prefault({}) }).strict().prefault({}).describe("What the read-only probes may reach"),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -4,10 +4,10 @@ import type { SignalRole } from "../rules/signal.js";
 import { createCadenceTracker } from "./cadence.js";
 
 /**
- * Per-group state of a rule's condition. Time is event time; a signal without a time (plain text) is
- * placed by arrival order, and a window cannot be checked against it: such signals satisfy count- and
- * order-based conditions without the window (threshold: N untimed signals; sequence: B arriving after A;
- * absence: only `until` can show the miss). Recurrence needs times and never fires without them.
+ * Per-group state of a rule's condition. Time is event time; a signal without a time (plain text, a pasted
+ * excerpt) cannot be placed in a window, so it never satisfies one: thresholds ("3 within 5m") and sequences
+ * ("B within 1m of A") count it but do not fire on it; an absence's miss can still be shown by `until` (order,
+ * not a window). Recurrence needs times and never fires without them.
  */
 export interface Condition {
   observe(role: SignalRole, time: number | undefined): void;
@@ -56,20 +56,15 @@ function latched(fires: (role: SignalRole) => boolean): Condition {
 /**
  * N signals within W. Keeps only the N newest times, sorted (a ring by time, not by arrival), so a signal
  * that arrives a little out of order still completes a window; a window is reached when some N
- * consecutive kept times span at most W (exactly W counts). Once reached it stays reached.
+ * consecutive kept times span at most W (exactly W counts). Once reached it stays reached. Untimed
+ * signals are counted by the finding but take no place in the window.
  */
 function thresholdCondition(n: number, withinMs: number): Condition {
   let times: number[] = [];
-  let untimed = 0;
   let fired = false;
   return {
     observe(role, time) {
-      if (role !== "match" || fired) return;
-      if (time === undefined) {
-        untimed += 1;
-        if (untimed >= n) fired = true;
-        return;
-      }
+      if (role !== "match" || fired || time === undefined) return;
       let at = times.length;
       while (at > 0 && (times[at - 1] ?? 0) > time) at -= 1;
       times.splice(at, 0, time);
@@ -81,7 +76,6 @@ function thresholdCondition(n: number, withinMs: number): Condition {
     holds: () => fired,
     reset() {
       times = [];
-      untimed = 0;
       fired = false;
     },
   };
@@ -89,13 +83,11 @@ function thresholdCondition(n: number, withinMs: number): Condition {
 
 /**
  * B (then) follows A (match) within W: 0 <= t(B) - t(A) <= W, whichever of the two arrived first (equal
- * times count only when A arrived first).
+ * times count only when A arrived first). A or B without a time cannot be within W of anything.
  */
 function sequenceCondition(withinMs: number): Condition {
   let as: number[] = [];
   let bs: number[] = [];
-  let sawA = false;
-  let sawUntimedA = false;
   let fired = false;
   const remember = (list: number[], t: number) => {
     list.push(t);
@@ -104,24 +96,13 @@ function sequenceCondition(withinMs: number): Condition {
   };
   return {
     observe(role, time) {
-      if (fired) return;
+      if (fired || time === undefined) return;
       if (role === "match") {
-        sawA = true;
-        if (time === undefined) {
-          sawUntimedA = true;
-          return;
-        }
         // A B already seen follows this A only if it is later in time: at the same instant, arrival order
         // (B first) says it came before.
         if (bs.some((b) => b > time && b - time <= withinMs)) fired = true;
         remember(as, time);
       } else if (role === "then") {
-        // Without a time on either side, arrival order is all there is: B after such an A "follows".
-        if (time === undefined) {
-          if (sawA) fired = true;
-          return;
-        }
-        if (sawUntimedA) fired = true;
         if (as.some((a) => time >= a && time - a <= withinMs)) fired = true;
         remember(bs, time);
       }
@@ -130,8 +111,6 @@ function sequenceCondition(withinMs: number): Condition {
     reset() {
       as = [];
       bs = [];
-      sawA = false;
-      sawUntimedA = false;
       fired = false;
     },
   };

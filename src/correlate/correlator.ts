@@ -2,12 +2,13 @@
 import { FirewatchError } from "../errors.js";
 import type { LogRecord } from "../parsers/record.js";
 import type { Rule } from "../rules/schema.js";
+import { fieldSummaries } from "../rules/index.js";
 import type { Signal, SignalRole } from "../rules/signal.js";
 import { createCadenceTracker, type CadenceTracker } from "./cadence.js";
 import { createCondition, type Condition } from "./conditions.js";
 import { createEvidenceBuffer, type EvidenceBuffer } from "./evidence.js";
-import type { Finding } from "./finding.js";
-import { capturedOrRecordField, groupValues, lookupGroupValue, makeGroupKey } from "./group-key.js";
+import { LOGGED_HOST_FIELD, type Finding } from "./finding.js";
+import { capturedOrRecordField, groupValues, lookupGroupValue, makeGroupKey, ownField } from "./group-key.js";
 import { compileDerive, createFieldSummaries, emptyFields, type CompiledDerive, type FieldSummaries } from "./summarise-fields.js";
 import { createContextValues, createTableCounter, type TableCounter } from "./table.js";
 
@@ -60,6 +61,8 @@ interface Group {
   readonly values: Readonly<Record<string, string>>;
   host: string | undefined;
   service: string | undefined;
+  /** The first host name a line gave that is not the source's host (live only; see LOGGED_HOST_FIELD). */
+  loggedHost: string | undefined;
   count: number;
   firstSeen: number | undefined;
   lastSeen: number | undefined;
@@ -111,6 +114,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       values,
       host: signal.record.host,
       service: signal.record.service,
+      loggedHost: undefined,
       count: 0,
       firstSeen: undefined,
       lastSeen: undefined,
@@ -119,7 +123,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       recovered: false,
       recoveredAt: undefined,
       condition: createCondition(rule),
-      fields: createFieldSummaries(rule.fields),
+      fields: createFieldSummaries(fieldSummaries(rule.fields)),
       evidence: createEvidenceBuffer(perEnd),
       cadence: createCadenceTracker({ tolerance, foldMs }),
       table: rule.table === undefined ? undefined : createTableCounter(rule.table),
@@ -148,7 +152,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     const key = makeGroupKey(rule.id, rule.group_by, values);
     const exact = state.groups.get(key);
     if (exact !== undefined) return [exact];
-    if (signal.role === "match" || signal.role === "then") return [newGroup(rule, key, signal)];
+    if (signal.role === "match" || signal.role === "then") return [joinNamed(state, values, signal) ?? newGroup(rule, key, signal)];
     // host, service and pid describe the source, not the line: missing there is "" as for a match (a
     // host-less file must not clear every host's groups). Only captured names can be wildcards.
     const known = rule.group_by.map((name, i) => (SOURCE_ATTRIBUTES.has(name) ? values[i] : lookupGroupValue(name, signal)));
@@ -156,6 +160,25 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     return [...state.groups.values()].filter((g) =>
       rule.group_by.every((name, i) => known[i] === undefined || g.values[name] === known[i]),
     );
+  }
+
+  /**
+   * A line that lacks a value the rule groups by (busybox's "nc: bind: Address already in use" names no port) joins
+   * the group of the same service that has it, the most recently touched one: it is the same failure told with less
+   * detail (issue 14: it made a second finding with port "", a probe of port "" and tripled counts). Only when the
+   * service has no such group does the line start a group of its own.
+   */
+  function joinNamed(state: RuleState, values: readonly string[], signal: Signal): Group | undefined {
+    const { group_by } = state.rule;
+    const service = signal.record.service;
+    if (service === undefined || !group_by.some((name, i) => values[i] === "" && !SOURCE_ATTRIBUTES.has(name))) return undefined;
+    let found: Group | undefined;
+    for (const g of state.groups.values()) {
+      if (g.service !== service) continue;
+      const fits = group_by.every((name, i) => (values[i] === "" && !SOURCE_ATTRIBUTES.has(name) ? g.values[name] !== "" : g.values[name] === values[i]));
+      if (fits) found = g;
+    }
+    return found;
   }
 
   function apply(group: Group, role: SignalRole, signal: Signal, tableKey: string | undefined, declared: readonly string[]): void {
@@ -183,6 +206,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     if (declared.length > 0) group.fields.add(recordFields(declared, signal));
     group.host ??= signal.record.host;
     group.service ??= signal.record.service;
+    group.loggedHost ??= ownField(signal.record.fields, LOGGED_HOST_FIELD);
     if (t !== undefined) {
       if (group.firstSeen === undefined || t < group.firstSeen) group.firstSeen = t;
       if (group.lastSeen === undefined || t > group.lastSeen) group.lastSeen = t;
@@ -251,14 +275,17 @@ function toFinding(
   const base = emptyFields();
   if (group.host !== undefined) base.host = group.host;
   if (group.service !== undefined) base.service = group.service;
-  const fields = state.derive(emptyFields(base, group.values, group.fields.result()));
+  if (group.loggedHost !== undefined) base[LOGGED_HOST_FIELD] = group.loggedHost;
+  const count = group.condition.misses?.(now) ?? group.count;
+  // {count} is there for derived texts ("{count} lines" when no job id was found), not a field of its own.
+  const fields = withoutEmpty(state.derive(emptyFields(base, group.values, group.fields.result()), { count: String(count) }));
   const host = group.values.host || group.host;
   const service = group.values.service || group.service;
   return {
     rule: rule.id,
     severity: rule.severity,
     state: !group.recovered && group.condition.holds(now) ? "firing" : "observed",
-    count: group.condition.misses?.(now) ?? group.count,
+    count,
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
     host,
@@ -281,6 +308,12 @@ function compareFindings(a: Finding, b: Finding): number {
   return a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0;
 }
 
+/** A group value the line did not give is "" in the key only: a finding never shows an empty field ("port **"). */
+function withoutEmpty(fields: Record<string, string>): Record<string, string> {
+  for (const [k, v] of Object.entries(fields)) if (v === "") delete fields[k];
+  return fields;
+}
+
 const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
 const CAPTURE = /\(\?<([A-Za-z_$][\w$]*)>/g;
 
@@ -292,7 +325,8 @@ function uncapturedFields(rule: Rule): string[] {
   // Text regexes and the regexes of structured alternatives (FIELD: regex) alike.
   const sources = specs.flatMap((s) => (s === undefined ? [] : [...s.any, ...(s.structured ?? []).flatMap((alt) => Object.values(alt))]));
   const captured = new Set(sources.flatMap((src) => [...src.matchAll(CAPTURE)].map((m) => m[1])));
-  return Object.keys(rule.fields).filter((name) => !captured.has(name));
+  // A field with its own `capture` regexes is found in the line by the matcher, never taken from the record.
+  return Object.entries(rule.fields).filter(([name, spec]) => !captured.has(name) && typeof spec === "string").map(([name]) => name);
 }
 
 /** The uncaptured declared fields the signal's record carries as structured fields. */

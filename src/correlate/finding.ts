@@ -2,6 +2,12 @@
 import type { SourceRef } from "../parsers/record.js";
 import type { Severity } from "../rules/schema.js";
 
+/**
+ * A live record's structured field (and then its finding's field) naming the host its line gave when that is not the
+ * source's configured host or an alias of it (src/daemon/record-host.ts): shown and flagged, never followed.
+ */
+export const LOGGED_HOST_FIELD = "logged_host";
+
 /** firing: the rule's condition holds (threshold reached, sequence seen...); observed: seen, below it. */
 export type FindingState = "firing" | "observed";
 

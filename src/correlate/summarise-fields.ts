@@ -106,12 +106,12 @@ export function createFieldSummaries(modes: Readonly<Record<string, Aggregate>>)
   };
 }
 
-/** A rule's `derive` entries with their regexes compiled once. */
-export type CompiledDerive = (fields: Readonly<Record<string, string>>) => Record<string, string>;
+/** A rule's `derive` entries with their regexes compiled once; `extra` values (the count) are read, never returned. */
+export type CompiledDerive = (fields: Readonly<Record<string, string>>, extra?: Readonly<Record<string, string>>) => Record<string, string>;
 
 /**
  * Applies the first `derive` entry whose `when` holds (its field's summarised value matches), or that has
- * no `when`; its `set` values are templates filled from the fields. Returns the fields with the derived ones
+ * no `when`; its `set` values are templates filled from the fields and `extra` (the finding's count). Returns the fields with the derived ones
  * added (a derived value replaces a captured one of the same name).
  */
 export function compileDerive(rule: Rule): CompiledDerive {
@@ -129,15 +129,16 @@ export function compileDerive(rule: Rule): CompiledDerive {
     }
     return { field: d.when?.field, re, set: d.set };
   });
-  return (fields) => {
+  return (fields, extra) => {
+    const values = extra === undefined ? fields : emptyFields(extra, fields);
     const chosen = entries.find((e) => {
       if (e.re === undefined || e.field === undefined) return true;
-      const v = Object.hasOwn(fields, e.field) ? fields[e.field] : undefined;
+      const v = Object.hasOwn(values, e.field) ? values[e.field] : undefined;
       return v !== undefined && e.re.test(v);
     });
     const out = emptyFields(fields);
     if (chosen === undefined) return out;
-    for (const [name, template] of Object.entries(chosen.set)) out[name] = fillTemplate(template, fields);
+    for (const [name, template] of Object.entries(chosen.set)) out[name] = fillTemplate(template, values);
     return out;
   };
 }

@@ -5,8 +5,12 @@ export interface DaemonMetrics {
   readonly registry: Registry;
   /** counter firewatch_lines_read_total{source} */
   linesRead(source: string, n: number): void;
-  /** gauge firewatch_source_lag_seconds{source}: wall time minus the newest record's time */
+  /** gauge firewatch_source_lag_seconds{source}: how long the reader has not been at the end of what the source holds */
   lagSeconds(source: string, seconds: number): void;
+  /** gauge firewatch_source_lag_bytes{source}: bytes of a file source not read yet */
+  lagBytes(source: string, bytes: number): void;
+  /** counter firewatch_source_lost_total{source,unit}: data provably gone before it was read (bytes of files, journal entries) */
+  lost(source: string, unit: "bytes" | "entries", n: number): void;
   /** counter firewatch_source_reconnects_total{source} */
   reconnect(source: string): void;
   /** counter firewatch_lines_dropped_total{source,reason} */
@@ -42,8 +46,15 @@ export function createDaemonMetrics(): DaemonMetrics {
   const lines = new Counter({ name: "firewatch_lines_read_total", help: "Log records read, per source.", labelNames: ["source"], registers });
   const lag = new Gauge({
     name: "firewatch_source_lag_seconds",
-    help: "Wall time minus the time of the newest record read from the source, in seconds.",
+    help: "Seconds since the source's reader was last at the end of what the source holds (0 while caught up).",
     labelNames: ["source"],
+    registers,
+  });
+  const lagBytes = new Gauge({ name: "firewatch_source_lag_bytes", help: "Bytes of a file source not read yet (the file and newer generations).", labelNames: ["source"], registers });
+  const lost = new Counter({
+    name: "firewatch_source_lost_total",
+    help: "Data provably gone before it was read, per source and unit: bytes of log files (deleted or truncated unread), entries of a journal (vacuumed past the cursor).",
+    labelNames: ["source", "unit"],
     registers,
   });
   const reconnects = new Counter({
@@ -85,6 +96,8 @@ export function createDaemonMetrics(): DaemonMetrics {
     registry,
     linesRead: (source, n) => countable(n) && lines.inc({ source }, n),
     lagSeconds: (source, seconds) => lag.set({ source }, seconds),
+    lagBytes: (source, bytes) => lagBytes.set({ source }, bytes),
+    lost: (source, unit, n) => countable(n) && lost.inc({ source, unit }, n),
     reconnect: (source) => reconnects.inc({ source }),
     dropped: (source, n, reason) => countable(n) && drops.inc({ source, reason }, n),
     ruleHit: (rule, n) => countable(n) && hits.inc({ rule }, n),

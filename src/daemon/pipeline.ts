@@ -14,6 +14,7 @@ import type { Clock } from "../time.js";
 import { CursorTracker } from "./cursors.js";
 import { changeKey, createIncidentIdentity } from "./identity.js";
 import type { DaemonMetrics } from "./metrics.js";
+import { createRecordHost, type HostNames } from "./record-host.js";
 import type { SourceBatch, SourceItem } from "./source-runner.js";
 
 /** One incident that changed: an upsert's outcome, or "resolved" by auto-resolve. */
@@ -36,7 +37,7 @@ export interface PipelineDeps {
   readonly match: (record: LogRecord) => Signal[];
   readonly clock: Clock;
   readonly log: Logger;
-  readonly metrics: Pick<DaemonMetrics, "linesRead" | "lagSeconds" | "ruleHit" | "incident" | "commitSeconds">;
+  readonly metrics: Pick<DaemonMetrics, "linesRead" | "ruleHit" | "incident" | "commitSeconds">;
   /** This process's correlator run (a random id per start). */
   readonly run: string;
   readonly resolveAfter: ResolveAfter;
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   /** The store's live incidents at start: their findings keep filing into them after a restart (see identity.ts). */
   readonly live?: readonly StoredIncident[];
   readonly health?: HealthFeed;
+  /** The names each configured host logs under (record-host.ts); default: its own name only. */
+  readonly hostNames?: HostNames;
   /** Outputs and hooks; awaited, so a slow output holds the pipeline (and, through the bounded queues, the sources). */
   readonly onChanges: (changes: readonly IncidentChange[]) => Promise<void>;
 }
@@ -70,7 +73,7 @@ export interface PipelineStats {
   lastCommitAt: number | undefined;
   /** The error of the last failed commit, cleared by the next good one (for /healthz). */
   storeError: string | undefined;
-  /** When the commit in flight started (a store waiting for Redis to come back holds it up to 30 s); undefined: none. */
+  /** When the store call in flight (a commit, or the auto-resolve pass) started: a store waiting for Redis to come back holds it up to 30 s; undefined: none. */
   commitStartedAt: number | undefined;
 }
 
@@ -94,6 +97,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   const hits = new Map<string, number>();
   let sinceCommit = 0;
   const identity = createIncidentIdentity(deps.live ?? []);
+  const onHost = createRecordHost(deps.hostNames ?? { aliases: () => [] });
 
   const feed = (record: LogRecord) => {
     for (const signal of deps.match(record)) {
@@ -113,7 +117,11 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
       s.lastAt = now;
       const t = item.record.time;
       if (t !== undefined && (s.newest === undefined || t > s.newest)) s.newest = t;
-      feed(item.record);
+      // A live line without a time of its own is placed when it was read: windows ("3 within 5m") need a time, and
+      // records without one never satisfy a window (issue 17), which would keep a file without stamps from ever firing.
+      const record = t === undefined ? { ...item.record, time: now } : item.record;
+      // The source's configured host, whatever the line says (issue 14): probes and actions go where it reads.
+      feed(onHost(record, item.host));
     }
     // After the record went through the correlator: the position now covers it.
     if (item.cursor !== undefined) cursors.advance(item.source, item.part, item.cursor);
@@ -175,17 +183,20 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
         deps.health?.seen(source, s.host, s.lastAt);
         s.lines = 0;
       }
-      if (s.newest !== undefined) metrics.lagSeconds(source, Math.max(0, (now - s.newest) / 1000));
     }
     for (const [rule, n] of hits) metrics.ruleHit(rule, n);
     hits.clear();
     // The watcher's own records (a source quiet, down, back) go through the same rules as any line.
     for (const record of deps.health?.tick(now) ?? []) feed(record);
     let resolved: StoredIncident[] = [];
+    // Timed like a commit: a store that stops answering holds the loop here too, and /healthz must say so.
+    stats.commitStartedAt = now;
     try {
       resolved = await deps.store.autoResolve(deps.resolveAfter);
     } catch (e) {
       if (!isStoreError(e, "unavailable")) throw e;
+    } finally {
+      stats.commitStartedAt = undefined;
     }
     for (const r of resolved) identity.stored(r);
     if (resolved.length > 0) {

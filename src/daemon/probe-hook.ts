@@ -1,6 +1,9 @@
-// Runs an incident's probes when it is created or reopened: off the hot path, a few at a time, a bounded backlog.
+// Runs an incident's probes off the hot path, a few at a time, a bounded backlog: when it is created or reopened, when
+// a member joins or a finding changes in a way that matters (a container, a port, a unit, a PID), and, for a live
+// incident that keeps changing (a crash loop), again after a while so what it shows (container_state) is not stale.
 import type { Logger } from "pino";
 import type { Host } from "../hosts/index.js";
+import type { Incident } from "../incidents/index.js";
 import { runIncidentProbes, type StoredProbe } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { StoredIncident } from "../store/index.js";
@@ -14,33 +17,72 @@ export interface ProbeHookDeps {
   dockerHost?(host: string): string | undefined;
   readonly clock: Clock;
   readonly log: Logger;
+  /** probes.network.allow (undefined: each host's loopback). */
+  readonly allowNet?: readonly string[];
   /** Keeps the results with the incident (store.setProbes). */
   save(stored: StoredIncident, probes: readonly StoredProbe[]): Promise<void>;
   /** Incidents probed at once; default 2. */
   readonly concurrency?: number;
   /** Incidents waiting at most; beyond, new ones are skipped and logged (a flood of new incidents is no reason to queue probes for ever). Default 100. */
   readonly maxQueued?: number;
+  /** Least time between two probe runs of one incident; a change inside it is probed when it is over. Default 10 s. */
+  readonly minIntervalMs?: number;
+  /** A live incident that changed is probed again once its last run is this old (a crash loop's state). Default 60 s. */
+  readonly refreshMs?: number;
 }
 
 export interface ProbeHook {
-  /** Queues the probes of created and reopened incidents; returns at once. */
+  /** Queues the probes of created, reopened and meaningfully changed incidents; returns at once. */
   offer(changes: readonly IncidentChange[]): void;
   /** Waits for the probes running and queued, at most `ms`. */
   drain(ms: number): Promise<void>;
+  /** Cancels the delayed runs (the daemon stops). */
+  close(): void;
+}
+
+/** What a finding shows that a probe answers about: its member (group), container, unit, port and PID. */
+const MEANINGFUL = ["container", "unit", "port", "pid"] as const;
+
+/** The members of an incident and what makes a probe's answer about them change; equal text, nothing new to ask. */
+export function probeSignature(i: Incident): string {
+  return i.findings
+    .map((f) => [f.groupKey, ...MEANINGFUL.map((k) => f.fields[k] ?? "")].join("\u0001"))
+    .sort()
+    .join("\u0000");
+}
+
+interface Track {
+  /** Signature of the incident at its last probe run (undefined: never probed). */
+  signature: string | undefined;
+  lastRun: number;
+  /** The newest snapshot not yet probed, while it waits for the interval or for a run in flight. */
+  waiting: StoredIncident | undefined;
+  timer: AbortController | undefined;
 }
 
 export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
   const concurrency = deps.concurrency ?? 2;
   const maxQueued = deps.maxQueued ?? 100;
+  const minInterval = deps.minIntervalMs ?? 10_000;
+  const refresh = deps.refreshMs ?? 60_000;
   const queue: StoredIncident[] = [];
   const queued = new Set<string>();
+  const inFlight = new Set<string>();
+  // Bounded by the live incidents: a resolved incident's track is dropped.
+  const tracks = new Map<string, Track>();
   let running = 0;
   let idle: (() => void) | undefined;
+
+  const track = (fp: string): Track => {
+    let t = tracks.get(fp);
+    if (t === undefined) tracks.set(fp, (t = { signature: undefined, lastRun: -Infinity, waiting: undefined, timer: undefined }));
+    return t;
+  };
 
   const runOne = async (stored: StoredIncident) => {
     try {
       const dockerHost = deps.dockerHost?.(stored.incident.host ?? "local");
-      const probes = await runIncidentProbes(stored, deps.rules, { host: (n) => deps.host(n), clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }) });
+      const probes = await runIncidentProbes(stored, deps.rules, { host: (n) => deps.host(n), clock: deps.clock, ...(dockerHost === undefined ? {} : { dockerHost }), ...(deps.allowNet === undefined ? {} : { allowNet: deps.allowNet }) });
       if (probes.length > 0) await deps.save(stored, probes);
     } catch (e) {
       deps.log.warn({ errorType: "probe_failed", incidentId: stored.incident.id, err: e }, "The incident's probes could not run or be stored; the report goes without them.");
@@ -50,27 +92,79 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
     while (running < concurrency && queue.length > 0) {
       const next = queue.shift();
       if (next === undefined) break;
+      const fp = next.incident.fingerprint;
+      queued.delete(fp);
+      inFlight.add(fp);
+      const t = track(fp);
+      t.signature = probeSignature(next.incident);
+      t.lastRun = deps.clock.now();
       running += 1;
       void runOne(next).finally(() => {
         running -= 1;
-        queued.delete(next.incident.fingerprint);
+        inFlight.delete(fp);
+        // A change that came while this run was in flight is asked about now (or when the interval is over).
+        const w = t.waiting;
+        t.waiting = undefined;
+        if (w !== undefined) consider(w, false);
         pump();
         if (running === 0 && queue.length === 0) idle?.();
       });
     }
   };
+  const enqueue = (stored: StoredIncident) => {
+    const fp = stored.incident.fingerprint;
+    if (queued.has(fp)) {
+      // Already waiting: probe the newest snapshot when its turn comes.
+      const at = queue.findIndex((q) => q.incident.fingerprint === fp);
+      if (at >= 0) queue[at] = stored;
+      return;
+    }
+    if (queue.length >= maxQueued) {
+      deps.log.warn({ errorType: "probe_backlog", incidentId: stored.incident.id }, "Skipped an incident's probes: too many incidents are waiting for theirs.");
+      return;
+    }
+    queued.add(fp);
+    queue.push(stored);
+  };
+  /** Probes now, later (inside the interval, or after the run in flight) or not at all (nothing that matters changed). */
+  const consider = (stored: StoredIncident, fresh: boolean) => {
+    const fp = stored.incident.fingerprint;
+    const t = track(fp);
+    const changed = fresh || t.signature !== probeSignature(stored.incident);
+    const stale = deps.clock.now() - t.lastRun >= refresh;
+    if (!changed && !stale) return;
+    if (inFlight.has(fp)) {
+      t.waiting = stored;
+      return;
+    }
+    const wait = t.lastRun + minInterval - deps.clock.now();
+    if (wait <= 0 || fresh) return enqueue(stored);
+    t.waiting = stored;
+    if (t.timer !== undefined) return;
+    const stop = new AbortController();
+    t.timer = stop;
+    deps.clock.sleep(wait, stop.signal).then(
+      () => {
+        t.timer = undefined;
+        const w = t.waiting;
+        t.waiting = undefined;
+        if (w !== undefined) enqueue(w);
+        pump();
+      },
+      () => undefined,
+    );
+  };
   return {
     offer(changes) {
       for (const c of changes) {
-        if (c.outcome !== "created" && c.outcome !== "reopened") continue;
         const fp = c.incident.incident.fingerprint;
-        if (queued.has(fp)) continue;
-        if (queue.length >= maxQueued) {
-          deps.log.warn({ errorType: "probe_backlog", incidentId: c.incident.incident.id }, "Skipped an incident's probes: too many incidents are waiting for theirs.");
+        if (c.outcome === "resolved" || c.incident.status === "resolved") {
+          tracks.get(fp)?.timer?.abort();
+          tracks.delete(fp);
           continue;
         }
-        queued.add(fp);
-        queue.push(c.incident);
+        if (c.outcome === "suppressed") continue;
+        consider(c.incident, c.outcome === "created" || c.outcome === "reopened");
       }
       pump();
     },
@@ -79,6 +173,9 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((r) => (idle = r)), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
       clearTimeout(timer);
+    },
+    close() {
+      for (const t of tracks.values()) t.timer?.abort();
     },
   };
 }

@@ -27,7 +27,9 @@ export interface SourceHealth {
   seen(source: string, host: string, now: number): void;
   /** The source's link changed: connected, retrying (with the error), failed (gave up), ended (EOF/rotated away). */
   state(source: string, host: string, state: LinkState, detail: string, now: number): void;
-  /** Called every second by the daemon: records to feed to the matcher (quiet past `quietMs`, down, recovered). */
+  /** Data the source proves gone before it was read (one sentence saying what and where): a record at the next tick. */
+  lost(source: string, host: string, detail: string, now: number): void;
+  /** Called every second by the daemon: records to feed to the matcher (quiet past `quietMs`, down, recovered, lost). */
   tick(now: number): LogRecord[];
   /** Per source: up/quiet/down and since when (for /healthz). */
   snapshot(): Readonly<Record<string, SourceHealthEntry>>;
@@ -75,6 +77,9 @@ interface Entry {
   linesSinceCondition: boolean;
   /** The link reported "failed" since the last tick (a failed → connected within one second still counts). */
   failedSinceTick: boolean;
+  /** Losses reported since the last tick: the first one's sentence and how many more. */
+  lostDetail: string | undefined;
+  lostMore: number;
 }
 
 /**
@@ -106,6 +111,8 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
         reportedAt: now,
         linesSinceCondition: false,
         failedSinceTick: false,
+        lostDetail: undefined,
+        lostMore: 0,
       };
       entries.set(source, e);
     }
@@ -205,11 +212,23 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
       e.linkDetail = oneLine(detail);
       if (state === "failed") e.failedSinceTick = true;
     },
+    lost(source, host, detail, now) {
+      const e = entry(source, host, now);
+      if (e.lostDetail === undefined) e.lostDetail = oneLine(detail);
+      else e.lostMore += 1;
+    },
     tick(now) {
       const out: LogRecord[] = [];
       for (const e of entries.values()) {
         const r = step(e, now);
         if (r !== undefined) out.push(r);
+        // A loss is a fact, not a condition: one record per tick says it (it neither opens nor clears "down").
+        if (e.lostDetail !== undefined) {
+          const more = e.lostMore > 0 ? ` (and ${e.lostMore} more loss${e.lostMore === 1 ? "" : "es"})` : "";
+          out.push(record(e, now, "lost", "error", `firewatch source ${e.source} lost data: ${e.lostDetail}${more}`, e.lostDetail));
+          e.lostDetail = undefined;
+          e.lostMore = 0;
+        }
       }
       return out;
     },

@@ -5,7 +5,11 @@
 // engine has seen. A file lane also hands out FileFollower.checkpoint() after each poll (a cursor-only item): it
 // moves past lines that make no record yet and across rotations, which a record's cursor cannot.
 // Failures: the source is started again from the last position it handed out, with backoff, and its link state is
-// reported (retrying; failed after `retries` attempts in a row without a line; connected again at the next line).
+// reported: retrying (a routine restart); failed after `retries` attempts in a row without a line, or at once for a
+// fault waiting does not explain (a refused login or key, a missing socket, a refused connection, permission denied,
+// a journalctl that exits or stalls); connected again at the next line, or, after a fault, once the source says so.
+// Loss: data a source proves gone before it was read (a rotated file deleted or truncated with unread bytes, a journal
+// vacuumed past the cursor) is logged as an error and handed to onLost (metrics, a source-health incident).
 import Dockerode from "dockerode";
 import type { Logger } from "pino";
 import { sourceName, type SourceEntry } from "../config/index.js";
@@ -34,6 +38,31 @@ export interface SourceItem {
 
 export type LinkState = "connected" | "retrying" | "failed" | "ended";
 
+export interface SourceLoss {
+  readonly unit: "bytes" | "entries";
+  readonly amount: number | undefined;
+  /** What was lost and where, one sentence. */
+  readonly detail: string;
+}
+
+export interface SourceLag {
+  /** Bytes not read yet (files). */
+  readonly bytes?: number;
+  /** Seconds since the reader was last at the end of what there was (0 while caught up). */
+  readonly seconds: number;
+}
+
+/** What a lane's generator may tell its runner besides its items. */
+interface LaneEvents {
+  /** The host is away for now (the source waits for it by itself). */
+  hostTrouble(detail: string): void;
+  /** A fault waiting does not explain: reported failed at once, until healed(). */
+  fault(detail: string): void;
+  healed(): void;
+  lost(loss: SourceLoss): void;
+  lag(lag: SourceLag): void;
+}
+
 /** Told when a source's link changes; the daemon forwards it to source health and the metrics. */
 export type LinkObserver = (source: string, host: string, state: LinkState, detail: string) => void;
 
@@ -43,8 +72,12 @@ export interface SourceRunnerDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly onLink: LinkObserver;
-  /** Lines a source lost for good (a rotated file deleted before it was read to its end). */
+  /** Lines a source skipped (a journal entry that is not JSON). */
   readonly onDropped?: (source: string, n: number, reason: string) => void;
+  /** Data provably gone before it was read: bytes of a file, entries of a journal (amount undefined: not known). */
+  readonly onLost?: (source: string, host: string, loss: SourceLoss) => void;
+  /** How far the reader is behind the end of what the source holds (about once a second per source). */
+  readonly onLag?: (source: string, lag: SourceLag) => void;
   /** Where the Docker API is for a source; default: the socket locally, `docker system dial-stdio` over SSH. */
   readonly docker?: (entry: Extract<SourceEntry, { kind: "docker" }>, host: Host) => Dockerode;
   readonly random?: () => number;
@@ -65,25 +98,61 @@ export function sourceLane(entry: SourceEntry, stored: string | undefined, deps:
   return { name, items: withRetries(entry, name, decodeSourceCursor(stored), deps, signal) };
 }
 
+/** Errors that retrying at once does not fix: a fault of the source's setup, reported at once. */
+function faultOf(e: unknown): string | undefined {
+  if (isHostError(e)) return e.reason === "unreachable" || e.reason === "link_lost" ? undefined : e.reason;
+  const code = typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
+  if (code === "ENOENT" || code === "ECONNREFUSED" || code === "EACCES" || code === "EPERM" || code === "input_invalid") return code;
+  return undefined;
+}
+
+/** A login or a key refused waits longer between attempts: nothing changes that until someone acts. */
+const PERMANENT = new Set(["auth_failed", "host_key_unknown", "host_key_changed", "permission_denied", "command_not_found"]);
+
 async function* withRetries(entry: SourceEntry, name: string, parts: Map<string, string>, deps: SourceRunnerDeps, signal: AbortSignal): AsyncGenerator<SourceBatch> {
   const log = deps.log.child({ component: "source", source: name, host: entry.host });
   let failures = 0;
   let down = false;
+  let faulted: string | undefined;
+  let logged: string | undefined;
   const link = (state: LinkState, detail: string) => {
     down = state !== "connected";
+    if (state === "connected") logged = undefined;
     deps.onLink(name, entry.host, state, detail);
   };
-  // A host error inside a source that waits it out by itself (journald over a lost link) is reported from here.
-  const hostTrouble = (detail: string) => {
-    failures += 1;
-    link(failures > entry.retries ? "failed" : "retrying", detail);
+  const events: LaneEvents = {
+    // A host error inside a source that waits it out by itself (journald over a lost link) is reported from here.
+    hostTrouble(detail) {
+      failures += 1;
+      link(failures > entry.retries ? "failed" : "retrying", detail);
+    },
+    fault(detail) {
+      // Said once per distinct fault, not at every retry of the same one.
+      if (logged !== detail) log.error({ errorType: "source_fault" }, `The source failed: ${detail}.`);
+      logged = detail;
+      faulted = detail;
+      link("failed", detail);
+    },
+    healed() {
+      if (faulted === undefined) return;
+      log.info({ errorType: "source_fault" }, "The source works again.");
+      faulted = undefined;
+      logged = undefined;
+      link("connected", "works again");
+    },
+    lost(loss) {
+      log.error({ errorType: "source_lost", unit: loss.unit, amount: loss.amount }, `Data was lost before it was read: ${loss.detail}.`);
+      deps.onLost?.(name, entry.host, loss);
+    },
+    lag: (lag) => deps.onLag?.(name, lag),
   };
   link("connected", "started");
   while (!signal.aborted) {
+    let permanent = false;
     try {
-      for await (const batch of items(entry, name, parts, deps, signal, hostTrouble)) {
+      for await (const batch of items(entry, name, parts, deps, signal, events)) {
         if (batch.length === 0) continue;
-        if (down) link("connected", "lines flow again");
+        if (down && faulted === undefined) link("connected", "lines flow again");
         failures = 0;
         for (const item of batch) if (item.cursor !== undefined) parts.set(item.part, item.cursor);
         yield batch;
@@ -94,26 +163,33 @@ async function* withRetries(entry: SourceEntry, name: string, parts: Map<string,
       if (signal.aborted) return;
       failures += 1;
       const detail = e instanceof Error ? e.message.split("\n")[0] ?? "error" : String(e);
-      log.warn({ errorType: isHostError(e) ? e.reason : "source_failed", attempt: failures }, `The source failed and is started again from its last position: ${detail}.`);
-      link(failures > entry.retries ? "failed" : "retrying", detail);
+      const fault = faultOf(e);
+      permanent = fault !== undefined && PERMANENT.has(fault);
+      if (fault !== undefined) {
+        events.fault(detail);
+        faulted = undefined; // a source that throws is started afresh: its next lines say it works again
+      } else {
+        log.warn({ errorType: isHostError(e) ? e.reason : "source_failed", attempt: failures }, `The source failed and is started again from its last position: ${detail}.`);
+        link(failures > entry.retries ? "failed" : "retrying", detail);
+      }
     }
     try {
-      await deps.clock.sleep(backoffDelay(failures, { baseMs: 500, maxMs: 30_000 }, deps.random ?? Math.random), signal);
+      await deps.clock.sleep(backoffDelay(permanent ? Math.max(failures, 7) : failures, { baseMs: 500, maxMs: permanent ? 120_000 : 30_000 }, deps.random ?? Math.random), signal);
     } catch {
       return;
     }
   }
 }
 
-function items(entry: SourceEntry, name: string, parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void): AsyncIterable<SourceBatch> {
+function items(entry: SourceEntry, name: string, parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, events: LaneEvents): AsyncIterable<SourceBatch> {
   const host = deps.host(entry.host);
   // Records of the machine itself carry no host (as in `analyze`); a remote one's carry its configured name.
   const recordHost = entry.host === "local" ? undefined : entry.host;
   switch (entry.kind) {
     case "file":
-      return fileItems(entry, name, host instanceof SshHost ? hostFileAccess(host) : localFileAccess(), recordHost, parts, deps, signal, hostTrouble);
+      return fileItems(entry, name, host instanceof SshHost ? hostFileAccess(host) : localFileAccess(), recordHost, parts, deps, signal, events);
     case "journald":
-      return journalItems(entry, name, host, parts, deps, signal, hostTrouble);
+      return journalItems(entry, name, host, parts, deps, signal, events);
     case "docker":
       return dockerItems(entry, name, (deps.docker ?? defaultDocker)(entry, host), recordHost, parts, deps, signal);
     case "bullmq":
@@ -133,21 +209,29 @@ function defaultDocker(entry: Extract<SourceEntry, { kind: "docker" }>, host: Ho
 
 async function* fileItems(
   entry: Extract<SourceEntry, { kind: "file" }>, name: string, access: FileAccess, recordHost: string | undefined,
-  parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void,
+  parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, events: LaneEvents,
 ): AsyncGenerator<SourceBatch> {
   const clock = deps.clock;
+  const catchUp = deps.untilCaughtUp === true;
   const lanes = entry.paths.map((path) => {
     const cursor = parts.get(path);
     const follower = new FileFollower(
-      { access, path, startAt: entry.startAt, ...(cursor === undefined ? {} : { cursor }), ...(entry.maxLineBytes === undefined ? {} : { maxLineBytes: entry.maxLineBytes }), ...(recordHost === undefined ? {} : { host: recordHost }) },
+      {
+        access, path, startAt: entry.startAt, ...(cursor === undefined ? {} : { cursor }), ...(entry.maxLineBytes === undefined ? {} : { maxLineBytes: entry.maxLineBytes }),
+        ...(recordHost === undefined ? {} : { host: recordHost }),
+        // A catch-up run ends at the end of what is there: no writer to wait for, and a last line without "\n" counts.
+        rotateWaitMs: catchUp ? 0 : entry.rotateWait, partialLastLine: catchUp ? "take" : "wait",
+      },
       clock,
     );
-    return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor, lost: 0 };
+    return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor, missing: false };
   });
   const item = (path: string, record: LogRecord | undefined, cursor: string | undefined): SourceItem => ({ source: name, host: entry.host, record, part: path, cursor });
   let batch: SourceItem[] = [];
+  let lagAt = -Infinity;
   while (!signal.aborted) {
     let moved = false;
+    let settled = true;
     for (const l of lanes) {
       const before = l.follower.stats.bytes;
       let records: LogRecord[];
@@ -156,14 +240,16 @@ async function* fileItems(
       } catch (e) {
         // The follower keeps its position while the host is away; the next poll goes on from there.
         if (!isHostError(e) || (e.reason !== "unreachable" && e.reason !== "link_lost")) throw e;
-        hostTrouble(e.message.split("\n")[0] ?? e.reason);
+        events.hostTrouble(e.message.split("\n")[0] ?? e.reason);
         continue;
       }
-      if (l.follower.stats.lostGenerations > l.lost) {
-        // The unread rest of a rotated generation is gone: data lost, a human should know (its size is unknown).
-        deps.onDropped?.(name, l.follower.stats.lostGenerations - l.lost, "lost_generation");
-        deps.log.error({ source: name, path: l.path, errorType: "lost_generation" }, "A rotated log file went away before it was read to its end; its unread lines are lost.");
-        l.lost = l.follower.stats.lostGenerations;
+      if (l.follower.exists === false && !l.missing) {
+        deps.log.warn({ source: name, host: entry.host, path: l.path, errorType: "path_missing" }, "The file does not exist; it is read once it appears.");
+      }
+      l.missing = l.follower.exists === false;
+      for (const loss of l.follower.takeLosses()) {
+        const what = loss.reason === "deleted" ? "were deleted" : "were truncated away";
+        events.lost({ unit: "bytes", amount: loss.bytes, detail: `${loss.bytes} bytes of ${l.path} (${loss.file}, inode ${loss.ino}) ${what} before they were read` });
       }
       for (const r of records) {
         batch.push(item(l.path, r, r.cursor));
@@ -176,10 +262,11 @@ async function* fileItems(
         l.lastData = clock.now();
         l.flushed = false;
         moved = true;
-      } else if (!l.flushed && (deps.untilCaughtUp === true || clock.now() - l.lastData >= entry.flushAfter)) {
+      } else if (!l.flushed && (catchUp || clock.now() - l.lastData >= entry.flushAfter)) {
         for (const r of l.follower.flush()) batch.push(item(l.path, r, r.cursor));
         l.flushed = true;
       }
+      if (!l.follower.settled) settled = false;
       // Taken now, after this poll's records were handed out and before the next poll reads on.
       const cp = l.follower.checkpoint();
       if (cp !== undefined && cp !== l.checkpoint) {
@@ -191,8 +278,20 @@ async function* fileItems(
         batch = [];
       }
     }
-    if (deps.untilCaughtUp === true && !moved) return;
-    // A poll reads at most 1 MiB per file: while a file has more (a backlog, a flood), read on without waiting.
+    const now = clock.now();
+    if (now - lagAt >= 1000) {
+      lagAt = now;
+      let bytes = 0;
+      let since = now;
+      for (const l of lanes) {
+        const lag = l.follower.lag();
+        bytes += lag.bytes;
+        if (lag.bytes > 0) since = Math.min(since, lag.caughtUpAt);
+      }
+      events.lag({ bytes, seconds: (now - since) / 1000 });
+    }
+    if (catchUp && !moved && settled) return;
+    // A poll reads about 1 MiB per file: while a file has more (a backlog, a flood), read on without waiting.
     if (moved) continue;
     try {
       await clock.sleep(entry.poll, signal);
@@ -204,21 +303,42 @@ async function* fileItems(
 
 async function* journalItems(
   entry: Extract<SourceEntry, { kind: "journald" }>, name: string, host: Host,
-  parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, hostTrouble: (detail: string) => void,
+  parts: ReadonlyMap<string, string>, deps: SourceRunnerDeps, signal: AbortSignal, events: LaneEvents,
 ): AsyncGenerator<SourceBatch> {
   const stats = createJournaldStats();
   const cursor = parts.get("");
-  // followJournal waits out a lost link by itself; watch its counters to say so while it does.
+  // followJournal waits out a lost link by itself; watch its counters to say so while it does, and report the lag:
+  // how old the newest entry was when it arrived, 0 once nothing more came for a second (journalctl is at the end).
   let seenErrors = 0;
+  let seenBad = 0;
+  let lagSeconds = 0;
+  let arrived = false;
   const timer = setInterval(() => {
     if (stats.hostErrors > seenErrors) {
       seenErrors = stats.hostErrors;
-      hostTrouble(`${host.name} unreachable; journalctl is started again when it is back`);
+      events.hostTrouble(`${host.name} unreachable; journalctl is started again when it is back`);
     }
+    if (stats.frame.issues.bad_json > seenBad) {
+      deps.onDropped?.(name, stats.frame.issues.bad_json - seenBad, "bad_json");
+      seenBad = stats.frame.issues.bad_json;
+    }
+    events.lag({ seconds: arrived ? lagSeconds : 0 });
+    arrived = false;
   }, 1000);
+  // Never what keeps a stopping daemon alive, even if the journal's reader is stuck on a dead link.
+  timer.unref();
   try {
-    const { kind: _kind, name: _name, host: _host, quiet: _quiet, retries: _retries, ...filters } = entry;
-    for await (const r of followJournal({ ...filters, host, stats, signal, clock: deps.clock, follow: deps.untilCaughtUp !== true, ...(cursor === undefined ? {} : { cursor }) })) {
+    const { kind: _kind, name: _name, host: _host, quiet: _quiet, retries: _retries, stallCheck, ...filters } = entry;
+    const journal = followJournal({
+      ...filters, host, stats, signal, clock: deps.clock, follow: deps.untilCaughtUp !== true, stallCheckMs: stallCheck,
+      ...(cursor === undefined ? {} : { cursor }),
+      onFault: (detail) => events.fault(detail),
+      onHealed: () => events.healed(),
+      onLost: (entries, detail) => events.lost({ unit: "entries", amount: entries, detail }),
+    });
+    for await (const r of journal) {
+      if (r.time !== undefined) lagSeconds = Math.max(0, (deps.clock.now() - r.time) / 1000);
+      arrived = true;
       yield [{ source: name, host: entry.host, record: r, part: "", cursor: r.cursor }];
     }
   } finally {
@@ -240,7 +360,11 @@ async function* dockerItems(
   );
   const pattern = entry.namePattern !== undefined ? new RegExp(entry.namePattern) : names.length > 0 ? new RegExp(`^(?:${names.map(escapeRegExp).join("|")})$`) : undefined;
   const cursors = new Map([...parts].filter(([k]) => k !== "events"));
-  const common = { docker, signal, clock: deps.clock };
+  // Both lanes stop when this run ends (one failed: the daemon went away), not only when the daemon stops.
+  const run = new AbortController();
+  const onAbort = () => run.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const common = { docker, signal: run.signal, clock: deps.clock };
   const lanes: Lane<LogRecord>[] = [{ name: "logs", items: followContainers({ ...common, select: { labels: entry.labels, ...(pattern === undefined ? {} : { namePattern: pattern }) }, cursors }) }];
   if (entry.events) {
     const cursor = parts.get("events");
@@ -253,11 +377,16 @@ async function* dockerItems(
       const eq = l.indexOf("=");
       return eq === -1 ? l in f : f[l.slice(0, eq)] === l.slice(eq + 1);
     });
-  for await (const r of mergeFair(lanes, { capacity: 100, signal })) {
-    const isEvent = r.cursor?.startsWith("dockerev1:") === true;
-    const part = isEvent ? "events" : r.cursor === undefined ? "" : (decodeDockerCursor(r.cursor)?.container ?? "");
-    const keep = !isEvent || selected(r.fields);
-    const record = !keep ? undefined : recordHost === undefined ? r : { ...r, host: recordHost };
-    yield [{ source: name, host: entry.host, record, part, cursor: r.cursor }];
+  try {
+    for await (const r of mergeFair(lanes, { capacity: 100, signal: run.signal, stopGraceMs: 1000 })) {
+      const isEvent = r.cursor?.startsWith("dockerev1:") === true;
+      const part = isEvent ? "events" : r.cursor === undefined ? "" : (decodeDockerCursor(r.cursor)?.container ?? "");
+      const keep = !isEvent || selected(r.fields);
+      const record = !keep ? undefined : recordHost === undefined ? r : { ...r, host: recordHost };
+      yield [{ source: name, host: entry.host, record, part, cursor: r.cursor }];
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    run.abort();
   }
 }

@@ -1,13 +1,15 @@
 // `firewatch watch` assembled: config → hosts, store, sources → fair merge → pipeline → outputs, health, probes, Slack.
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { dockerHostOf } from "../actions/index.js";
 import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
+import { mergeProbeHistory } from "../probes/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
-import { openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
+import { ensureSafeDir, openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { leakFreeClock } from "./clock.js";
 import { startHealthServer, type HealthState } from "./health-server.js";
@@ -16,8 +18,13 @@ import { createDaemonMetrics } from "./metrics.js";
 import { createOutputs } from "./outputs.js";
 import { createPipeline, type IncidentChange, type PipelineStats } from "./pipeline.js";
 import { createProbeHook } from "./probe-hook.js";
+import { hostAliases } from "./record-host.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
-import { sourceLane, type LinkObserver } from "./source-runner.js";
+import { createStatusFollower } from "./status-follow.js";
+import { sourceLane, type LinkObserver, type SourceLag, type SourceLoss } from "./source-runner.js";
+
+/** How often the live incidents' status is looked up for resolutions made by other processes. */
+const FOLLOW_MS = 2_000;
 
 /** /healthz fails "store" once a commit has waited this long. */
 const STUCK_COMMIT_MS = 5_000;
@@ -87,7 +94,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
 
   const hosts = hostPool(config);
   const cleanups: (() => Promise<unknown>)[] = [() => hosts.closeAll()];
-  const store: Store = await openStore(opts.store !== undefined ? parseStoreSpec(opts.store, io.env) : storeSpecOf(config, io.env), { clock, log });
+  // The writer lease: one daemon follows the sources of an embedded store; the CLI still reads and acts beside it.
+  const store: Store = await openStore(opts.store !== undefined ? parseStoreSpec(opts.store, io.env) : storeSpecOf(config, io.env), { clock, log }, { writerLease: true });
   cleanups.push(() => store.close());
   try {
     // Every configured host, and the machine itself: sources read there and probes ask there. An SshHost connects
@@ -103,40 +111,70 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       if (state !== "connected") log.warn({ source, host, state, detail }, "A source's link changed.");
     };
 
-    const outputs = createOutputs({ stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log });
+    // An unsafe report directory stops the start (exit 2), rather than every report failing later.
+    if (config.outputs.reportDir !== undefined) await ensureSafeDir(config.outputs.reportDir, { mode: 0o755, what: "the report directory" });
+    const outputs = createOutputs({
+      stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log,
+      audit: (id) => store.listAudit({ target: id }),
+    });
     const probes = createProbeHook({
       rules: rulesById,
       host: (n) => hosts.peek(n),
       dockerHost: dockerHostOf(config),
+      allowNet: config.probes.network.allow,
       clock,
       log,
       save: async (stored, results) => {
-        await outputs.report(await store.setProbes(stored.incident.fingerprint, results));
+        // The answers that justified an action stay in the history (issue 14): fresh ones first, earlier ones below.
+        const prev = (await store.get(stored.incident.fingerprint))?.probes ?? stored.probes;
+        await outputs.report(await store.setProbes(stored.incident.fingerprint, mergeProbeHistory(prev, results)));
       },
     });
+    cleanups.push(async () => probes.close());
     let slack: SlackService | undefined;
     if (config.slack === undefined) log.info("Slack is off: firewatch.yaml has no slack section.");
     else {
       // The guard behind the remediation buttons: only with actions enabled in firewatch.yaml's guard section.
-      const guard = await slackGuardFrom(config, store, clock);
+      const guard = await slackGuardFrom({ ...config, slackReceiver: config.slack }, store, clock);
       cleanups.push(() => guard.close());
       if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
-      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), ...(guard.kit ? { guard: guard.kit } : {}) });
+      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
       // The operator's first question after starting: is Slack on, and where must its URLs point.
       if (slack.port === undefined) log.info({ mode: "socket" }, "Slack is on, in Socket Mode (no public URL needed).");
       else log.info({ mode: "http", host: config.slack.host, port: slack.port }, `Slack is on: its HTTP receiver listens on http://${config.slack.host}:${slack.port}/slack/events.`);
     }
 
+    // Resolved elsewhere (act, incidents resolve, a Slack click): the report and a `resolved` line follow within FOLLOW_MS.
+    const followed = createStatusFollower(store);
+    const following = (async () => {
+      while (!stop.signal.aborted) {
+        await clock.sleep(FOLLOW_MS, stop.signal).catch(() => undefined);
+        if (stop.signal.aborted) return;
+        const resolved = await followed.poll().catch((e: unknown) => {
+          log.warn({ errorType: "store_unavailable", err: e }, "Could not look up the live incidents' status; trying again.");
+          return [];
+        });
+        if (resolved.length === 0) continue;
+        await outputs.emit(resolved);
+        probes.offer(resolved);
+      }
+    })();
+    cleanups.push(() => following);
     const resumedFrom = new Map<string, string | undefined>();
     for (const s of config.sources) resumedFrom.set(sourceName(s), await store.getCursor(sourceName(s)));
+    const live = await store.list({ status: ["open", "observed", "acknowledged"] });
+    // The incidents live at start are followed too: resolved by someone while this daemon runs, their report follows.
+    followed.seen(live.map((incident) => ({ outcome: "updated", incident })));
     const pipeline = createPipeline(
       {
         store, rules, match, clock, log, metrics, run, resumedFrom,
-        live: await store.list({ status: ["open", "observed", "acknowledged"] }),
+        live,
         resolveAfter: resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const])))),
         health,
+        hostNames: hostAliases(config.hosts, hostname()),
         onChanges: async (changes: readonly IncidentChange[]) => {
+          followed.seen(changes);
           await outputs.emit(changes);
           probes.offer(changes);
           // The post is created or updated now, not at the poster's next poll.
@@ -170,8 +208,17 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       return h;
     };
     const untilCaughtUp = opts.onceIdle === true;
+    const onDropped = (src: string, n: number, reason: string) => metrics.dropped(src, n, reason);
+    const onLost = (src: string, host: string, loss: SourceLoss) => {
+      if (loss.amount !== undefined) metrics.lost(src, loss.unit, loss.amount);
+      health.lost(src, host, loss.detail, clock.now());
+    };
+    const onLag = (src: string, lag: SourceLag) => {
+      metrics.lagSeconds(src, lag.seconds);
+      if (lag.bytes !== undefined) metrics.lagBytes(src, lag.bytes);
+    };
     const lanes = config.sources.map((s) => {
-      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped: (src, n, reason) => metrics.dropped(src, n, reason) }, stop.signal);
+      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag }, stop.signal);
       return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
     });
     log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");

@@ -9,8 +9,14 @@ import { SshHost } from "./ssh-host.js";
 
 const Fingerprint = z.string().regex(/^(?:SHA256:)?[A-Za-z0-9+/]{43}=?$/, 'expected "SHA256:" and 43 base64 characters, as ssh-keygen -l -E sha256 prints it');
 
+// The names a host's lines may carry (syslog's hostname field, journald's _HOSTNAME): not followed, only not flagged.
+const Aliases = z
+  .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a host name of letters, digits, _ . -"))
+  .optional()
+  .describe("Other names this host's log lines carry (a local host also answers to the machine's hostname)");
+
 export const HostConfig = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("local") }).strict(),
+  z.object({ kind: z.literal("local"), aliases: Aliases }).strict(),
   z
     .object({
       kind: z.literal("ssh"),
@@ -24,6 +30,7 @@ export const HostConfig = z.discriminatedUnion("kind", [
       knownHostsFile: z.string().optional().describe("known_hosts file whose lines for this host pin its key"),
       keepalive: Duration.default(15_000).describe("Interval of SSH keepalives"),
       connectAttempts: z.number().int().min(1).default(5).describe("Connection attempts before a call fails (each later call tries again)"),
+      aliases: Aliases,
     })
     .strict()
     .refine((h) => h.privateKey !== undefined || h.privateKeyFile !== undefined, { message: "give privateKeyFile (or privateKey from the environment)", path: ["privateKeyFile"] })

@@ -1,6 +1,6 @@
 // Public surface of the hosts floor: run commands and stream output here or over SSH, argv only.
 /** The Host contract every source talks to; HostError says why a host operation failed (reason is stable). */
-export { createCapture, DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, HostError, isHostError } from "./host.js";
+export { createCapture, DEFAULT_EXEC_TIMEOUT_MS, failureOfExit, DEFAULT_MAX_OUTPUT_BYTES, HostError, isHostError } from "./host.js";
 export type { ExecOptions, ExecResult, Host, HostFailure, HostProcess, ProcessExit, SpawnOptions } from "./host.js";
 /** LocalHost runs argv with child_process.spawn, never through a shell. */
 export { LocalHost } from "./local-host.js";

@@ -60,6 +60,8 @@ export class LocalHost implements Host {
       exited,
       close: async () => {
         kill();
+        // Nobody reads any more: drop what is left in the pipe, or "close" (and so `exited`) never comes.
+        stdout.destroy();
         await exited;
       },
     };
@@ -67,7 +69,13 @@ export class LocalHost implements Host {
 
   async close(): Promise<void> {
     const all = [...this.children];
-    for (const c of all) c.kill("SIGTERM");
+    for (const c of all) {
+      c.kill("SIGTERM");
+      // A reader that stopped reading (a source given up at shutdown) leaves output in the pipe: drop it, or the
+      // child's "close" never comes and this never resolves. (resume() is not enough: an abandoned async iterator
+      // keeps a "readable" listener, which makes resume() a no-op.)
+      c.stdout?.destroy();
+    }
     await Promise.all(all.map(exitOf));
   }
 

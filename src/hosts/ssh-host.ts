@@ -45,6 +45,9 @@ function wrapped(argv: readonly string[]): string {
   return quoteArgv(["sh", "-c", WRAPPER, "sh", ...argv]);
 }
 
+/** How long close() waits for the remote commands to end before it drops the connection. */
+const CLOSE_GRACE_MS = 5000;
+
 export class SshHost implements Host {
   readonly name: string;
   private readonly port: number;
@@ -53,6 +56,8 @@ export class SshHost implements Host {
   private conn: Promise<Client> | undefined;
   /** Open channels and when each one's process is gone (registered at open: "exit" fires only once). */
   private readonly channels = new Map<ClientChannel, Promise<unknown>>();
+  /** Connections that have closed: a channel of one of them has no exit to wait for. */
+  private readonly closedClients = new WeakSet<Client>();
   private closed = false;
 
   constructor(private readonly opts: SshHostOptions, deps: SshHostDeps = {}) {
@@ -109,20 +114,27 @@ export class SshHost implements Host {
     };
     return new Promise((resolve, reject) => {
       const onError = (e: Error & { level?: string }) => {
+        client.off("close", onClose);
         client.end();
         if (keyProblem) reject(keyProblem);
         else if (e.level === "client-authentication") reject(new HostError(this.name, "auth_failed", `authentication failed for user ${this.opts.user}: the server accepted none of our keys`, { cause: e, hint: "check the private key and the user's authorized_keys" }));
         else reject(new HostError(this.name, "unreachable", `cannot connect: ${e.message}`, { cause: e }));
       };
+      // The server may close the connection during the handshake without an error (sshd restarting, MaxStartups):
+      // without this the attempt would wait for ever, and so would everything waiting for the connection.
+      const onClose = () => onError(Object.assign(new Error("the server closed the connection during the handshake"), { level: "socket" }));
       client.once("error", onError);
+      client.once("close", onClose);
       client.once("ready", () => {
         client.off("error", onError);
+        client.off("close", onClose);
         // Each open channel listens for the connection closing (removed when the channel closes): bounded by
         // the channels open at once, which may exceed Node's default warning threshold of 10.
         client.setMaxListeners(0);
         // A later error (link reset) ends the connection; the next call reconnects.
         client.on("error", () => undefined);
         client.once("close", () => {
+          this.closedClients.add(client);
           if (this.conn !== undefined) this.conn = undefined;
         });
         resolve(client);
@@ -132,6 +144,7 @@ export class SshHost implements Host {
       } catch (e) {
         // ssh2 parses the key synchronously: a key it cannot read is a configuration error, not worth a retry.
         client.off("error", onError);
+        client.off("close", onClose);
         reject(new HostError(this.name, "auth_failed", `cannot use the private key: ${e instanceof Error ? e.message : String(e)}`, { cause: e, hint: "give an OpenSSH or PEM private key (and its passphrase if it has one)" }));
       }
     });
@@ -143,9 +156,16 @@ export class SshHost implements Host {
     signal?.throwIfAborted();
     const client = await this.connection(signal);
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(command, (err, ch) => (err ? reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err })) : resolve(ch)));
+      // A connection that closes before the server answers never calls back: fail then, rather than wait for ever.
+      const closed = () => reject(new HostError(this.name, "link_lost", "the connection closed before the command started"));
+      client.once("close", closed);
+      client.exec(command, (err, ch) => {
+        client.off("close", closed);
+        if (err) reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err }));
+        else resolve(ch);
+      });
     });
-    this.channels.set(channel, channelExit(channel, client, true));
+    this.channels.set(channel, channelExit(channel, client, true, this.closedClients));
     channel.once("close", () => this.channels.delete(channel));
     return { channel, client };
   }
@@ -156,7 +176,7 @@ export class SshHost implements Host {
       channel.on("data", (b: Buffer) => out.push(b));
       channel.stderr.on("data", (b: Buffer) => err.push(b));
       // Ending our side makes the remote wrapper kill the command.
-      return { stop: () => channel.end(), exit: channelExit(channel, client) };
+      return { stop: () => channel.end(), exit: channelExit(channel, client, false, this.closedClients) };
     });
   }
 
@@ -166,7 +186,7 @@ export class SshHost implements Host {
     channel.stderr.on("data", (b: Buffer) => err.push(b));
     const stop = () => channel.end();
     opts.signal?.addEventListener("abort", stop, { once: true });
-    const exited: Promise<ProcessExit> = channelExit(channel, client, true).then(({ code, signal }) => {
+    const exited: Promise<ProcessExit> = channelExit(channel, client, true, this.closedClients).then(({ code, signal }) => {
       opts.signal?.removeEventListener("abort", stop);
       return { code, signal, stderr: err.text() };
     });
@@ -199,7 +219,10 @@ export class SshHost implements Host {
       // Nobody may be reading: let the remaining output flow so the channel can close.
       ch.resume();
     }
-    await Promise.all(open.map(([, gone]) => gone));
+    // A channel whose end never arrives (a link that died without closing) must not hold the daemon's stop for ever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(open.map(([, gone]) => gone)), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
     const conn = this.conn;
     this.conn = undefined;
     if (conn) (await conn.catch(() => undefined))?.end();
@@ -211,8 +234,13 @@ export class SshHost implements Host {
  * a spawn's consumer may not be reading, so `early` also settles on the exit status. A connection that goes
  * down without an exit status reads as signal "link".
  */
-function channelExit(channel: ClientChannel, client: Client, early = false): Promise<{ code: number | null; signal: string | null }> {
+function channelExit(channel: ClientChannel, client: Client, early: boolean, closed: WeakSet<Client>): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
+    // Its connection closed already: no "close" will come any more.
+    if (closed.has(client)) {
+      resolve({ code: null, signal: "link" });
+      return;
+    }
     let status: { code: number | null; signal: string | null } | undefined;
     const lost = () => {
       // One listener per channel on the shared client: remove it, or a long-lived host collects thousands.

@@ -1,9 +1,11 @@
-// Groups findings into incidents: same host, close in time (seed 000: port conflict + restart loop + stale jobs).
+// Groups findings into incidents: one failing thing on one host (or one declared cause), close in time.
 import type { Finding } from "../correlate/index.js";
 import { fillTemplate } from "../correlate/index.js";
 import { FirewatchError } from "../errors.js";
 import type { Rule, Severity } from "../rules/schema.js";
+import { ruleSeverity, ruleTitle } from "../rules/index.js";
 import { fingerprintIncident, incidentId } from "./fingerprint.js";
+import { groupByIdentity } from "./identity.js";
 import type { Incident } from "./incident.js";
 import { maxSeverity, severityRank } from "./severity.js";
 
@@ -16,37 +18,30 @@ export interface GroupOptions {
 }
 
 /**
- * Findings of the same host whose [firstSeen, lastSeen] spans overlap or lie within `gapMs` form one
- * incident (chained: A near B and B near C puts all three together). Different hosts never merge; an
- * unknown host is a host of its own. A finding without times (plain-text logs) joins the host's most
- * recent incident, or forms one with the host's other untimed findings. Output is deterministic: incidents
- * by firstSeen (untimed last), then fingerprint.
+ * One incident per failing thing (issue 14): findings join when they are on the same host and about the same
+ * subject (a unit, a container, a service: see subjectOf), or when their rules declare a shared cause
+ * (`same_cause`: the same port held on the host, whichever unit, container or log reported it). Within such a
+ * group, findings whose [firstSeen, lastSeen] spans overlap or lie within `gapMs` form one incident (chained: A
+ * near B and B near C puts all three together). Different hosts never merge; an unknown host is a host of its
+ * own. A finding without times (plain-text logs) joins its group's most recent incident, or forms one with the
+ * group's other untimed findings. Output is deterministic: incidents by firstSeen (untimed last), then fingerprint.
  */
 export function groupIntoIncidents(findings: readonly Finding[], rules: readonly Rule[], opts: GroupOptions = {}): Incident[] {
   const gapMs = opts.gapMs ?? DEFAULT_INCIDENT_GAP_MS;
   if (!Number.isFinite(gapMs) || gapMs < 0) throw new FirewatchError("usage", `gapMs must be a non-negative number of milliseconds, got ${gapMs}`);
-  const titles = new Map(rules.map((r) => [r.id, r.title ?? r.id]));
-
-  const byHost = new Map<string, { timed: Finding[]; untimed: Finding[] }>();
-  for (const f of findings) {
-    const host = f.host ?? "";
-    let bucket = byHost.get(host);
-    if (bucket === undefined) {
-      bucket = { timed: [], untimed: [] };
-      byHost.set(host, bucket);
-    }
-    (f.firstSeen === undefined ? bucket.untimed : bucket.timed).push(f);
-  }
+  const byId = new Map(rules.map((r) => [r.id, r]));
 
   const incidents: Incident[] = [];
-  for (const { timed, untimed } of byHost.values()) {
+  for (const group of groupByIdentity(findings, byId)) {
+    const timed = group.filter((f) => f.firstSeen !== undefined);
+    const untimed = group.filter((f) => f.firstSeen === undefined);
     const clusters = clusterByTime(timed, gapMs);
     const last = clusters[clusters.length - 1];
     if (untimed.length > 0) {
       if (last === undefined) clusters.push(untimed);
       else last.push(...untimed);
     }
-    for (const cluster of clusters) incidents.push(toIncident(cluster, titles));
+    for (const cluster of clusters) incidents.push(toIncident(cluster, byId));
   }
   return incidents.sort((a, b) => {
     const ta = a.firstSeen ?? Infinity;
@@ -99,16 +94,21 @@ function tieBreak(a: Finding, b: Finding): number {
  * the incident's identity, which the store keys on. Only a more severe (or equally severe, earlier)
  * finding joining the incident moves it.
  */
-function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, string>): Incident {
+function toIncident(cluster: readonly Finding[], rules: ReadonlyMap<string, Rule>): Incident {
   const sorted = [...cluster].sort(compareFindingsBySeverity);
   const first = sorted[0];
   const anchor = sorted.find((f) => f.state === "firing") ?? first;
   if (anchor === undefined || first === undefined) throw new FirewatchError("internal", "an incident was built from no findings");
-  let severity: Severity = anchor.severity;
+  // The severity fits the evidence: an observed finding (one bind failure, not a loop) says its rule's observed severity.
+  const severityOf = (f: Finding): Severity => {
+    const rule = rules.get(f.rule);
+    return rule === undefined ? f.severity : ruleSeverity(rule, f.state);
+  };
+  let severity: Severity = severityOf(anchor);
   let firstSeen: number | undefined;
   let lastSeen: number | undefined;
   for (const f of sorted) {
-    severity = maxSeverity(severity, f.severity);
+    severity = maxSeverity(severity, severityOf(f));
     if (f.firstSeen !== undefined && (firstSeen === undefined || f.firstSeen < firstSeen)) firstSeen = f.firstSeen;
     if (f.lastSeen !== undefined && (lastSeen === undefined || f.lastSeen > lastSeen)) lastSeen = f.lastSeen;
   }
@@ -116,7 +116,7 @@ function toIncident(cluster: readonly Finding[], titles: ReadonlyMap<string, str
   return {
     id: incidentId(fingerprint),
     fingerprint,
-    title: fillTemplate(titles.get(anchor.rule) ?? anchor.rule, titleValues(anchor, sorted)),
+    title: fillTemplate(ruleTitle(rules.get(anchor.rule) ?? { id: anchor.rule }, anchor.state), titleValues(anchor, sorted)),
     severity,
     status: sorted.some((f) => f.state === "firing") ? "open" : "observed",
     // A panic line names no container; the restart loop beside it does: borrow the first one known.

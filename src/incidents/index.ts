@@ -10,3 +10,9 @@ export type { FingerprintParts } from "./fingerprint.js";
 export { fillTemplate } from "./template.js";
 /** Severity order (critical worst). */
 export { maxSeverity, severityRank } from "./severity.js";
+/** One failing thing: a finding's subject, identity groups (same host, same subject or declared cause), how it reads. */
+export { describeIdentity, groupByIdentity, subjectOf } from "./identity.js";
+export type { CauseDecl, Subject } from "./identity.js";
+/** What a remediation covers (its unit, container, port or queue) and which firing findings it leaves. */
+export { coveredBy, DEFAULT_FINDING_QUIET_MS, stillFiring } from "./fix.js";
+export type { FixTarget, StillFiringOptions } from "./fix.js";

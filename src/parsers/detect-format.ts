@@ -4,6 +4,13 @@ import { parseDmesg } from "./format-dmesg.js";
 import { parseJsonLine, parseJsonObject } from "./format-json.js";
 import { parsePython } from "./format-python.js";
 import { parseSyslog, parseSyslogIso } from "./format-syslog.js";
+import { parseProxifier } from "./format-bracketed.js";
+import { parseHpc, parseRas } from "./format-epoch.js";
+import { parseJul } from "./format-jul.js";
+import { parseKlog } from "./format-klog.js";
+import { parseLogcat } from "./format-logcat.js";
+import { parseLogfmt } from "./format-logfmt.js";
+import { parseStamped } from "./format-stamped.js";
 import type { FormatParser, ParseContext, ParsedLine } from "./parsed.js";
 import { emptyParsed, sniffLevel } from "./parsed.js";
 import type { LogFormat } from "./record.js";
@@ -25,6 +32,19 @@ const BY_FORMAT: Readonly<Record<LogFormat, FormatParser>> = {
   compose: parseCompose,
   python: parsePython,
   dmesg: parseDmesg,
+  apache: parseDmesg,
+  stamped: parseStamped,
+  logfmt: parseLogfmt,
+  jul: parseJul,
+  logcat: parseLogcat,
+  klog: parseKlog,
+  proxifier: parseProxifier,
+  ras: parseRas,
+  hpc: parseHpc,
+  // Snapshots are read by parsers/snapshot.ts before per-line parsing; a line given one of these formats is plain.
+  "docker-ps": parsePlain,
+  "docker-inspect": parsePlain,
+  "systemctl-status": parsePlain,
 };
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
@@ -33,14 +53,27 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "
  * The formats a line can be without a file-level hint, most specific first; the first character picks the
  * candidates so a line costs one or two regexes. compose ("name  | msg") is too loose to guess per line.
  */
+const BY_DIGIT_NANO: readonly FormatParser[] = [parseDocker, parseSyslogIso, parsePython, parseStamped];
+const BY_DIGIT: readonly FormatParser[] = [parseSyslogIso, parsePython, parseDocker, parseStamped, parseLogcat, parseHpc];
+const BY_UPPER: readonly FormatParser[] = [parseSyslog, parsePython, parseJul, parseKlog, parseRas];
+const BY_LOWER: readonly FormatParser[] = [parseLogfmt, parseStamped];
+const BY_BRACKET: readonly FormatParser[] = [parseDmesg, parseProxifier];
+const BY_JSON: readonly FormatParser[] = [parseJsonLine];
+const BY_ANGLE: readonly FormatParser[] = [parseSyslogIso, parseSyslog];
+const BY_DASH: readonly FormatParser[] = [parseRas];
+const NONE: readonly FormatParser[] = [];
+
 function candidates(line: string): readonly FormatParser[] {
   const c = line[0];
-  if (c === "{") return [parseJsonLine];
-  if (c === "<") return [parseSyslogIso, parseSyslog];
-  if (c === "[") return [parseDmesg];
-  if (isDigit(c)) return hasNanoStamp(line) ? [parseDocker, parseSyslogIso, parsePython] : [parseSyslogIso, parsePython, parseDocker];
-  if (c !== undefined && c >= "A" && c <= "Z") return [parseSyslog, parsePython];
-  return [];
+  if (c === undefined) return NONE;
+  if (c === "{") return BY_JSON;
+  if (c === "<") return BY_ANGLE;
+  if (c === "[") return BY_BRACKET;
+  if (isDigit(c)) return hasNanoStamp(line) ? BY_DIGIT_NANO : BY_DIGIT;
+  if (c >= "A" && c <= "Z") return BY_UPPER;
+  if (c >= "a" && c <= "z") return BY_LOWER;
+  if (c === "-") return BY_DASH;
+  return NONE;
 }
 
 export type IssueSink = (issue: "bad_json") => void;

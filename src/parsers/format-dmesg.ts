@@ -1,4 +1,5 @@
-// Parses kernel ring buffer lines: dmesg "[ 1234.567890] msg" and dmesg -T "[Thu Nov  6 03:12:09 2025] msg".
+// Parses kernel ring buffer lines: dmesg "[ 1234.567890] msg" and dmesg -T "[Thu Nov  6 03:12:09 2025] msg" (and Apache's
+// error log, which shares the -T stamp).
 import type { FormatParser } from "./parsed.js";
 import { emptyParsed, levelFromWord } from "./parsed.js";
 import { MONTHS } from "./timestamp.js";
@@ -24,9 +25,9 @@ export const parseDmesg: FormatParser = (line, ctx) => {
   const [, mon, day, hh, mm, ss, year, rest] = h;
   const month = MONTHS[mon ?? ""];
   if (month === undefined) return undefined;
-  const p = emptyParsed("dmesg", rest ?? "");
-  p.time = ctx.zone.toEpoch(Number(year), month, Number(day), Number(hh), Number(mm), Number(ss), 0);
   const lvl = BRACKET_LEVEL_RE.exec(rest ?? "");
+  const p = emptyParsed(lvl ? "apache" : "dmesg", rest ?? "");
+  p.time = ctx.zone.toEpoch(Number(year), month, Number(day), Number(hh), Number(mm), Number(ss), 0);
   if (lvl?.[1]) p.level = levelFromWord(lvl[1]);
   else p.service = "kernel";
   return p;

@@ -48,6 +48,7 @@ function inner(p: ParsedLine, message: string, ctx: ParseContext): ParsedLine {
     p.pid ??= json.pid;
     p.service ??= json.service;
     Object.assign(p.fields, json.fields);
+    if (json.errors !== undefined) p.errors = json.errors;
     return p;
   }
   const py = parsePythonMessage(message, ctx);

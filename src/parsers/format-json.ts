@@ -1,8 +1,9 @@
 // Parses JSON lines: journalctl -o json, and application JSON logs (pino, bunyan, winston, python-json-logger).
 import { Buffer } from "node:buffer";
-import type { FormatParser, ParsedLine } from "./parsed.js";
-import { emptyParsed, levelFromPino, levelFromPriority, levelFromWord, normalizeService, serviceFor, sniffLevel, toPid } from "./parsed.js";
+import type { FormatParser, ParseContext, ParsedLine } from "./parsed.js";
+import { emptyParsed, isModulePath, levelFromPino, levelFromPriority, levelFromWord, normalizeService, serviceFor, sniffLevel, toPid } from "./parsed.js";
 import { parseIsoTime } from "./timestamp.js";
+import { isErrorKey, isErrorText, MAX_ERROR_TEXTS } from "./error-fields.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -40,8 +41,12 @@ export function isJournalEntry(o: JsonObject): boolean {
   return "__REALTIME_TIMESTAMP" in o || "__CURSOR" in o || ("MESSAGE" in o && ("_HOSTNAME" in o || "SYSLOG_IDENTIFIER" in o || "PRIORITY" in o));
 }
 
-/** journalctl -o json: MESSAGE (string or bytes), µs time, host, unit (the one systemd talks about first), pid, level. */
-export function journalToParsed(o: JsonObject): ParsedLine {
+/**
+ * journalctl -o json: MESSAGE (string or bytes), µs time, host, unit (the one systemd talks about first), pid, level.
+ * A MESSAGE that is itself an application's JSON line (pino to stdout under systemd) gives its message, level,
+ * fields (journald's win a clash) and error texts; the unit stays the service.
+ */
+export function journalToParsed(o: JsonObject, ctx?: ParseContext): ParsedLine {
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(o)) {
     if (k === "MESSAGE") continue;
@@ -75,24 +80,55 @@ export function journalToParsed(o: JsonObject): ParsedLine {
       p.service = serviceFor(program, message, fields);
     }
   }
+  if (ctx !== undefined && message.startsWith("{")) {
+    const app = parseJsonLine(message, ctx);
+    if (app !== undefined && app.format === "json") {
+      p.text = app.text ?? app.message;
+      p.message = app.message;
+      p.level = app.level ?? p.level;
+      for (const [k, v] of Object.entries(app.fields)) if (!Object.hasOwn(fields, k)) fields[k] = v;
+      if (app.errors !== undefined) p.errors = app.errors;
+    }
+  }
   return p;
 }
 
-const MESSAGE_KEYS = ["msg", "message", "MESSAGE", "@message", "log", "text", "event"] as const;
-const LEVEL_KEYS = ["level", "levelname", "severity", "lvl", "log.level", "@l"] as const;
+// "@m"/"@mt": Serilog's compact JSON (the rendered message, else its template); "Message"/"LogLevel": .NET's JSON console.
+const MESSAGE_KEYS = ["msg", "message", "MESSAGE", "Message", "@message", "@m", "@mt", "log", "text", "event"] as const;
+const LEVEL_KEYS = ["level", "levelname", "severity", "lvl", "log.level", "@l", "LogLevel", "Level"] as const;
 const TIME_KEYS = ["time", "timestamp", "@timestamp", "asctime", "ts", "t", "@t", "date"] as const;
-const SERVICE_KEYS = ["service", "app", "name", "logger", "component"] as const;
+// Not "logger": that is the module that logged (python-json-logger's "name" is one too, hence the module-path check).
+const SERVICE_KEYS = ["service", "service.name", "app", "name", "component"] as const;
 const MAX_FIELDS = 64;
 
-function flatten(o: JsonObject, prefix: string, out: Record<string, string>, depth: number): void {
+/** Nesting flattened into "a.b.c.d" keys; deeper objects stay JSON text. An error's cause two levels down still fits. */
+const MAX_DEPTH = 3;
+
+interface Flat {
+  readonly fields: Record<string, string>;
+  count: number;
+  errors: string[] | undefined;
+}
+
+/** Flattens an object into dotted keys, collecting the texts of its error fields (error-fields.ts) on the way. */
+function flatten(o: JsonObject, prefix: string, out: Flat, depth: number, inError: boolean): void {
   for (const [k, v] of Object.entries(o)) {
-    if (Object.keys(out).length >= MAX_FIELDS) return;
+    if (out.count >= MAX_FIELDS) return;
     const key = prefix + k;
-    if (v === null) out[key] = "null";
-    else if (typeof v === "string") out[key] = v;
-    else if (typeof v === "number" || typeof v === "boolean") out[key] = String(v);
-    else if (isObject(v) && depth < 2) flatten(v, `${key}.`, out, depth + 1);
-    else out[key] = JSON.stringify(v);
+    let text: string | undefined;
+    if (v === null) text = "null";
+    else if (typeof v === "string") text = v;
+    else if (typeof v === "number" || typeof v === "boolean") text = String(v);
+    else if (isObject(v) && depth < MAX_DEPTH) {
+      flatten(v, `${key}.`, out, depth + 1, inError || isErrorKey(k));
+      continue;
+    } else text = JSON.stringify(v);
+    out.fields[key] = text;
+    out.count += 1;
+    if (typeof v !== "number" && typeof v !== "boolean" && v !== null && text !== "" && isErrorText(inError, k)) {
+      const errors = (out.errors ??= []);
+      if (errors.length < MAX_ERROR_TEXTS) errors.push(text);
+    }
   }
 }
 
@@ -112,15 +148,17 @@ function timeFrom(v: Json | undefined, zone: Parameters<typeof parseIsoTime>[1])
 export const parseJsonLine: FormatParser = (line, ctx) => {
   const o = parseJsonObject(line);
   if (o === undefined || o === "bad") return undefined;
-  if (isJournalEntry(o)) return journalToParsed(o);
-  const fields: Record<string, string> = {};
-  flatten(o, "", fields, 0);
+  if (isJournalEntry(o)) return journalToParsed(o, ctx);
+  const flat: Flat = { fields: {}, count: 0, errors: undefined };
+  flatten(o, "", flat, 0, false);
+  const fields = flat.fields;
   const msgKey = MESSAGE_KEYS.find((k) => typeof o[k] === "string");
   const message = msgKey === undefined ? line.trim() : (fields[msgKey] ?? "").replace(/\n$/, "");
   if (msgKey !== undefined) delete fields[msgKey];
   const p = emptyParsed("json", message);
   p.text = message;
   p.fields = fields;
+  if (flat.errors !== undefined) p.errors = flat.errors;
   for (const k of LEVEL_KEYS) {
     const v = o[k] ?? (k === "log.level" ? fields[k] : undefined);
     if (typeof v === "number") p.level = levelFromPino(v);
@@ -140,7 +178,7 @@ export const parseJsonLine: FormatParser = (line, ctx) => {
   if (typeof host === "string") p.host = host;
   if (typeof o.pid === "number" && Number.isInteger(o.pid) && o.pid > 0) p.pid = o.pid;
   else if (typeof o.pid === "string") p.pid = toPid(o.pid);
-  const svc = SERVICE_KEYS.map((k) => o[k]).find((v): v is string => typeof v === "string" && v.length > 0);
+  const svc = SERVICE_KEYS.map((k) => fields[k]).find((v): v is string => v !== undefined && v.length > 0 && !isModulePath(v));
   if (svc !== undefined) p.service = normalizeService(svc);
   return p;
 };

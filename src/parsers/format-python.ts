@@ -18,8 +18,8 @@ export function parsePythonMessage(line: string, ctx: ParseContext): ParsedLine 
     if (!b) return undefined;
     const p = emptyParsed("python", b[3] ?? "");
     p.level = levelFromWord(b[1] ?? "");
+    // The logger ("streamvault.recorder") is the module that logged, not the service: the file or source names that.
     p.fields.logger = b[2] ?? "";
-    p.service = b[2];
     return p;
   }
   const [, y, mo, d, hh, mm, ss, ms, name, level, message] = m;
@@ -27,10 +27,7 @@ export function parsePythonMessage(line: string, ctx: ParseContext): ParsedLine 
   // asctime has no offset: it is the host's local time, read in the configured zone.
   p.time = ctx.zone.toEpoch(Number(y), Number(mo), Number(d), Number(hh), Number(mm), Number(ss), Number(ms));
   p.level = levelFromWord(level ?? "");
-  if (name !== undefined) {
-    p.fields.logger = name;
-    p.service = name;
-  }
+  if (name !== undefined) p.fields.logger = name;
   return p;
 }
 

@@ -18,8 +18,8 @@ const LEVEL_AS_HOST_RE = /^(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|C
 // "kernel: [ 123.456789] msg": the monotonic stamp moves to fields, the message keeps the rest.
 const KERNEL_MONO_RE = /^\[\s*(\d+\.\d+)\] ?(.*)$/;
 
-/** Fills program, pid, service and message from the part after the host. */
-function splitTag(p: ParsedLine, rest: string): ParsedLine {
+/** Fills program, pid, service and message from the part after the host ("prog[pid]: msg"). */
+export function splitTag(p: ParsedLine, rest: string): ParsedLine {
   const m = TAG_RE.exec(rest);
   if (!m) {
     p.message = rest;
@@ -51,7 +51,7 @@ const parseBsd = (line: string, ctx: ParseContext): ParsedLine | undefined => {
   const d = Number(day);
   if (month === undefined || d < 1 || d > 31 || Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 60) return undefined;
   const p = emptyParsed(frac === undefined ? "syslog" : "syslog-precise", "");
-  const year = ctx.yearFor(month);
+  const year = ctx.yearFor(month, d);
   p.time = ctx.zone.toEpoch(year, month, d, Number(hh), Number(mm), Number(ss), fractionToMs(frac));
   p.host = host;
   if (pri !== undefined) p.level = levelFromPriority(Number(pri) & 7);

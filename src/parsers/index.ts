@@ -1,5 +1,7 @@
 // Public surface of the parsers floor: bytes → capped lines → LogRecord, multi-line events joined.
 export type { Level, LogFormat, LogRecord, SourceRef } from "./record.js";
+/** The formats whose stamps carry no year (syslog, logcat...): their year is inferred. */
+export { YEARLESS_FORMATS } from "./record.js";
 /** frameLines splits bytes into capped lines (semantics in frame.ts's header); decodeLine never throws. */
 export { DEFAULT_MAX_LINE_BYTES, LINE_ISSUES, countIssue, createFrameStats, createLineSplitter, decodeLine, frameLines, utf8SafeLength } from "./frame.js";
 export type { FrameOptions, FrameStats, LineIssue, LineSplitter, RawLine } from "./frame.js";
@@ -12,6 +14,8 @@ export type { ParseContext, ParsedLine } from "./parsed.js";
 /** joinMultiline folds tracebacks, panics and stack traces into one record; the joiner also flushes on demand. */
 export { createMultilineJoiner, joinMultiline } from "./join-multiline.js";
 export type { JoinOptions, MultilineJoiner } from "./join-multiline.js";
+/** The structured fields whose text rules match beside a record's text (err.message, error, exc_info...). */
+export { ERROR_KEYS, ERROR_TEXT_LEAVES, MAX_ERROR_TEXTS } from "./error-fields.js";
 /** Time zones and year inference for stamps that lack them. */
 export { createYearInferrer, createZone, defaultTimeZone, parseIsoTime } from "./timestamp.js";
-export type { Zone } from "./timestamp.js";
+export type { CalendarDate, YearReference, Zone } from "./timestamp.js";

@@ -1,4 +1,5 @@
 // Joins continuation lines (tracebacks, panics, stack traces) into the record they belong to.
+import { JUL_LEVEL_LINE_RE } from "./format-jul.js";
 import type { LogFormat, LogRecord } from "./record.js";
 
 export interface JoinOptions {
@@ -19,7 +20,9 @@ type Mode =
   | "fatal-panic" // after a panic hook's "[FATAL PANIC OCCURRED]" (seed 001)
   | "go-panic" // after Go's "panic: ..." or "fatal error: ...": goroutine headers, functions, tab-indented files
   | "stack" // inside Node / Java frames
-  | "object"; // inside Node's "{ code: 'EADDRINUSE', ... }" after the frames
+  | "object" // inside Node's "{ code: 'EADDRINUSE', ... }" after the frames
+  | "jul-header" // after java.util.logging's "Dec 07, 2026 2:45:12 AM class method": its "SEVERE: msg" line follows
+  | "jul-message"; // after that level line: the exception it logged and its frames may follow
 
 // Formats whose lines carry a prefix: a continuation is recognised in the message, from the same emitter.
 const PREFIXED: ReadonlySet<LogFormat> = new Set(["syslog", "syslog-iso", "syslog-precise", "journal-json", "docker", "compose"]);
@@ -38,6 +41,8 @@ const ERROR_HEAD_RE = /^(?:[A-Z]\w*Error|error)(?::|$)/;
 const PROP_RE = /^\s+[\w$]+: \S/;
 const FRAME_RE = /^\s+at \S.*(?:\)|:\d+|\]|native|<anonymous>)$/;
 const MORE_RE = /^\s+\.\.\. \d+ (?:more|common frames omitted)$/;
+// A Java exception's first line: "java.net.BindException: Address already in use".
+const JAVA_EXCEPTION_RE = /^(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)(?::|$)/;
 const CAUSED_RE = /^(?:Caused by: |\s+Suppressed: )/;
 // The record a Traceback header may attach to: an error-ish log line (seed 004: "ERROR - Error rotating ... : ").
 const ERRORISH_RE = /error|exception|fail|traceback|critical|fatal|:\s*$/i;
@@ -60,6 +65,11 @@ function continues(mode: Mode, line: string, head: LogRecord): Mode | undefined 
     return undefined;
   }
   switch (mode) {
+    case "jul-header":
+      return JUL_LEVEL_LINE_RE.test(line) ? "jul-message" : undefined;
+    case "jul-message":
+      if (JAVA_EXCEPTION_RE.test(line)) return "stack";
+      break;
     case "py-traceback":
       if (/^\s/.test(line)) return "py-traceback";
       return PY_EXCEPTION_RE.test(line) ? "py-done" : undefined;
@@ -121,7 +131,7 @@ export function createMultilineJoiner(opts: JoinOptions = {}): MultilineJoiner {
     chars: r.text.length,
     endLine: r.ref.endLine,
     truncatedBytes: r.truncatedBytes,
-    mode: headMode(PREFIXED.has(r.format) ? r.message : r.text),
+    mode: r.format === "jul" ? "jul-header" : headMode(PREFIXED.has(r.format) ? r.message : r.text),
   });
 
   const complete = (p: Pending): LogRecord => {

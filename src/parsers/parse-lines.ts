@@ -3,8 +3,10 @@ import { detectFormat, parseLine, SNIFF_LINES } from "./detect-format.js";
 import type { FrameStats, RawLine } from "./frame.js";
 import { countIssue, createFrameStats, decodeLine } from "./frame.js";
 import type { ParseContext } from "./parsed.js";
+import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
 import { createYearInferrer, createZone } from "./timestamp.js";
+import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotReader } from "./snapshot.js";
 
 /** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
 const MAX_TIME_MS = 8.64e15;
@@ -14,8 +16,10 @@ export interface ParseLinesOptions {
   readonly file: string;
   /** IANA zone for stamps without an offset (syslog, Python asctime, dmesg -T); default: the process's zone. */
   readonly timeZone?: string;
-  /** Reference time for syslog stamps without a year (file mtime, or the clock for stdin). */
+  /** No stamp without a year (syslog, logcat) is placed after this day (file mtime, the clock, `--reference-time`). */
   readonly referenceMs: number;
+  /** A time these logs are known to be from (a dated stamp elsewhere in the run): yearless stamps take the year nearest it. */
+  readonly yearHintMs?: number;
   /** Kernel boot time, to place dmesg's seconds-since-boot stamps. */
   readonly bootTimeMs?: number;
   /** Skip detection and parse as this format (lines that do not fit still fall back per line). */
@@ -28,9 +32,9 @@ export interface ParseLinesOptions {
 }
 
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
-export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "bootTimeMs">): ParseContext {
+export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext {
   const zone = createZone(opts.timeZone);
-  return { zone, yearFor: createYearInferrer(opts.referenceMs, zone), bootTimeMs: opts.bootTimeMs };
+  return { zone, yearFor: createYearInferrer({ referenceMs: opts.referenceMs, hintMs: opts.yearHintMs }, zone), bootTimeMs: opts.bootTimeMs };
 }
 
 export interface RecordParser {
@@ -51,6 +55,10 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
   const onIssue = (issue: "bad_json") => countIssue(stats, issue, lineNo);
   let format = opts.format;
   const pending: { text: string; raw: RawLine }[] = [];
+  // A pasted status snapshot (docker ps, docker inspect, systemctl status) is read by its own reader; the lines it
+  // does not claim are parsed as log lines.
+  let snapshot: SnapshotReader | undefined;
+  let snapshotFormat: LogFormat = "plain";
 
   const toRecord = (text: string, raw: RawLine, fmt: LogFormat): LogRecord => {
     lineNo = raw.lineNo;
@@ -59,11 +67,13 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     return {
       text: p.text ?? text,
       ...(p.text !== undefined && p.text !== text ? { raw: text } : {}),
+      ...(p.errors === undefined ? {} : { errors: p.errors }),
       message: p.message,
       // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
       time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,
       host: p.host,
-      service: p.service ?? opts.defaultService,
+      // The file names the service of a recognised format's lines; a line of no known shape could be anyone's.
+      service: p.service ?? (p.format === "plain" ? undefined : opts.defaultService),
       pid: p.pid,
       level: p.level,
       fields: p.fields,
@@ -74,7 +84,35 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     };
   };
 
+  const fromSnapshot = (e: SnapshotEntry): LogRecord => ({
+    text: e.text,
+    message: e.text,
+    time: undefined,
+    host: undefined,
+    service: e.subject === undefined ? opts.defaultService : normalizeService(e.subject),
+    pid: undefined,
+    level: undefined,
+    fields: e.fields,
+    format: snapshotFormat,
+    ref: { file: opts.file, line: e.firstLine, endLine: e.lastLine },
+    truncatedBytes: 0,
+  });
+  const throughSnapshot = (reader: SnapshotReader, text: string, raw: RawLine, onRecord: (r: LogRecord) => void) => {
+    const { entries, passThrough } = reader.push(text, raw.lineNo);
+    for (const e of entries) onRecord(fromSnapshot(e));
+    if (passThrough) onRecord(toRecord(text, raw, "plain"));
+  };
+
   const release = (onRecord: (r: LogRecord) => void) => {
+    const kind = opts.format === undefined ? detectSnapshot(pending.map((l) => l.text)) : undefined;
+    if (kind !== undefined) {
+      snapshot = createSnapshotReader(kind);
+      snapshotFormat = kind;
+      format = kind;
+      for (const l of pending) throughSnapshot(snapshot, l.text, l.raw, onRecord);
+      pending.length = 0;
+      return;
+    }
     // Sniffing gets its own context: it must not advance this stream's year inference.
     const fmt = detectFormat(pending.map((l) => (l.raw.lineNo === 1 ? l.text.replace(/^\uFEFF/, "") : l.text)), createParseContext(opts));
     format = fmt;
@@ -86,6 +124,10 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     push(raw, onRecord) {
       const text = decodeLine(raw.bytes);
       if (!/\S/.test(text)) return;
+      if (snapshot !== undefined) {
+        throughSnapshot(snapshot, text, raw, onRecord);
+        return;
+      }
       if (format !== undefined) {
         onRecord(toRecord(text, raw, format));
         return;
@@ -95,6 +137,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
     },
     end(onRecord) {
       if (format === undefined && pending.length > 0) release(onRecord);
+      for (const e of snapshot?.end() ?? []) onRecord(fromSnapshot(e));
     },
   };
 }

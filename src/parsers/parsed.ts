@@ -15,13 +15,15 @@ export interface ParsedLine {
   cursor?: string;
   /** For JSON formats: what rules match (the message), instead of the physical line. */
   text?: string;
+  /** Texts of the line's error fields (err.message, err.stack, error, exc_info...), matched by rules beside the text. */
+  errors?: string[];
 }
 
 /** Per-stream state a parser may read: the zone for stamps without offset, the year for stamps without one. */
 export interface ParseContext {
   readonly zone: Zone;
-  /** Year of a syslog stamp of this month (stateful: rolls forward Dec → Jan). */
-  readonly yearFor: (month: number) => number;
+  /** Year of a yearless stamp (syslog, logcat) of this month and day (stateful: rolls forward Dec → Jan). */
+  readonly yearFor: (month: number, day: number) => number;
   /** Epoch ms of the kernel's boot, to place dmesg's "[ 1234.5678]" stamps; undefined leaves them without time. */
   readonly bootTimeMs: number | undefined;
 }
@@ -34,7 +36,7 @@ export function emptyParsed(format: LogFormat, message: string): ParsedLine {
 
 const LEVEL_WORDS: Readonly<Record<string, Level>> = {
   fatal: "fatal", critical: "fatal", crit: "fatal", emerg: "fatal", emergency: "fatal", alert: "fatal", panic: "fatal",
-  error: "error", err: "error", eror: "error",
+  error: "error", err: "error", eror: "error", severe: "error", failure: "error",
   warning: "warn", warn: "warn", wrn: "warn",
   info: "info", information: "info", informational: "info", notice: "info", inf: "info",
   debug: "debug", dbg: "debug", verbose: "debug", fine: "debug",
@@ -101,6 +103,17 @@ export function serviceFor(program: string | undefined, message: string, fields:
     }
   }
   return program === undefined ? undefined : normalizeService(program);
+}
+
+// "decision_data.backend.services.audio_processor", "org.apache.hadoop.mapred.Task", "uvicorn.error": a logger's path.
+const MODULE_PATH_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$-]*)+$/;
+
+/**
+ * Whether a name is a logger's dotted module path rather than a service: a service is a unit, a container, an app's
+ * `service`/`name` or the file, never the module that logged the line.
+ */
+export function isModulePath(name: string): boolean {
+  return MODULE_PATH_RE.test(name);
 }
 
 /** A positive integer pid from text, or undefined. */

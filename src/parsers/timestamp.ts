@@ -10,12 +10,18 @@ export function defaultTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
+export interface CalendarDate {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
 export interface Zone {
   readonly timeZone: string;
   /** Epoch ms of a wall-clock time in this zone (the earlier instant when a DST fall-back repeats it). */
   toEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number;
-  /** Year and month (1-12) of an instant, in this zone. */
-  yearMonth(epochMs: number): { year: number; month: number };
+  /** Year, month (1-12) and day of an instant, in this zone. */
+  calendarDate(epochMs: number): CalendarDate;
 }
 
 /** A zone with a one-entry memo: consecutive log lines share the hour, so Intl runs about once an hour of logs. */
@@ -55,35 +61,58 @@ export function createZone(timeZone: string = defaultTimeZone()): Zone {
       memoOffset = offset;
       return wall - offset;
     },
-    yearMonth(epochMs) {
+    calendarDate(epochMs) {
       const p = parts(epochMs);
-      return { year: p.year, month: p.month };
+      return { year: p.year, month: p.month, day: p.day };
     },
   };
 }
 
+/** Where yearless stamps are placed: never after `referenceMs`; near `hintMs` (a dated stamp of the same run) if known. */
+export interface YearReference {
+  /** No yearless stamp lands after this instant's day in the zone (the file's mtime, the clock, `--reference-time`). */
+  readonly referenceMs: number;
+  /** A time the logs are known to be from (a full-dated stamp in another file of the run): the first stamp takes the year nearest it. */
+  readonly hintMs?: number | undefined;
+}
+
+const dayNumber = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) / 86_400_000;
+
 /**
- * Infers the missing year of syslog stamps ("Dec 26 17:57:01"), never 1970: the first stamp takes the reference
- * time's year (minus one if its month lies after the reference's month: a December log read in January);
- * afterwards the year rolls forward whenever the month drops by six or more (Dec → Jan), and stays put for
- * small backward steps (out-of-order lines around a month's end); a line whose month jumps forward by six or
- * more (Dec right after Jan) is a late line of the previous year and does not move the stream's year.
+ * Infers the missing year of stamps such as syslog's "Dec 26 17:57:01", never 1970 and never after the reference's
+ * day (month and day compared in the zone: a stamp later that same day keeps the year, since clocks and zones differ
+ * by hours, not by a year). The first stamp takes the year that puts it nearest the hint when there is one, else the
+ * reference's year; a year back when that would land after the reference. Afterwards the year rolls forward whenever
+ * the month drops by six or more (Dec → Jan), and stays put for small backward steps (out-of-order lines around a
+ * month's end); a line whose month jumps forward by six or more (Dec right after Jan) is a late line of the previous
+ * year and does not move the stream's year. A line that rolling would put after the reference takes the year before.
  */
-export function createYearInferrer(referenceMs: number, zone: Zone): (month: number) => number {
+export function createYearInferrer(ref: YearReference, zone: Zone): (month: number, day: number) => number {
+  const limit = zone.calendarDate(ref.referenceMs);
+  const limitDay = dayNumber(limit.year, limit.month, limit.day);
+  const notAfter = (y: number, month: number, day: number) => (dayNumber(y, month, day) > limitDay ? y - 1 : y);
+  const hint = ref.hintMs === undefined ? undefined : zone.calendarDate(ref.hintMs);
   let year: number | undefined;
   let lastMonth = 0;
-  return (month) => {
+  const firstYear = (month: number, day: number): number => {
+    if (hint === undefined) return notAfter(limit.year, month, day);
+    const target = dayNumber(hint.year, hint.month, hint.day);
+    let best = hint.year;
+    for (const y of [hint.year - 1, hint.year + 1])
+      if (Math.abs(dayNumber(y, month, day) - target) < Math.abs(dayNumber(best, month, day) - target)) best = y;
+    return Math.min(best, notAfter(limit.year, month, day));
+  };
+  return (month, day) => {
     if (year === undefined) {
-      const ref = zone.yearMonth(referenceMs);
-      year = month > ref.month ? ref.year - 1 : ref.year;
+      year = firstYear(month, day);
     } else if (lastMonth - month >= 6) {
       year += 1;
     } else if (month - lastMonth >= 6) {
       // A late line from before the roll-over (a Dec stamp just after Jan ones) belongs to the old year.
-      return year - 1;
+      return notAfter(year - 1, month, day);
     }
     lastMonth = month;
-    return year;
+    return notAfter(year, month, day);
   };
 }
 

@@ -1,6 +1,7 @@
-// health_endpoint (seed 002: `curl -f http://localhost:8001/health`): GET a health URL on the host, status, time, body start.
+// health_endpoint (seed 002: `curl -f http://localhost:8001/health`): GET a health URL on the host: status and time.
 import { z } from "zod";
 import { checkParams, execProbe, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { assertProbeTarget } from "./network-allow.js";
 import { firstListed, NetHostValue, PortValue } from "./values.js";
 
 /** A URL path and query of plain characters: no spaces, quotes, "#", "\" or control characters. */
@@ -59,15 +60,12 @@ export interface HealthEndpoint {
   /** 2xx. */
   readonly healthy: boolean;
   readonly seconds: number | undefined;
-  /** The first BODY_EXCERPT characters of the body, as received. */
-  readonly body: string | undefined;
   readonly error: string | undefined;
 }
 
 /** Seconds curl waits for the whole answer (the exec timeout is a little longer, so curl reports it itself). */
 export const HEALTH_TIMEOUT_S = 5;
-export const BODY_EXCERPT = 300;
-const LIMITS = { timeoutMs: (HEALTH_TIMEOUT_S + 3) * 1000, maxOutputBytes: 1024 * 1024 };
+const LIMITS = { timeoutMs: (HEALTH_TIMEOUT_S + 3) * 1000, maxOutputBytes: 64 * 1024 };
 const MARK = "firewatch-health:";
 const STATUS_LINE = /^firewatch-health: (\d{3}) ([\d.]+)$/;
 
@@ -80,10 +78,18 @@ export function parseCurlStderr(stderr: string): { status: number | undefined; s
   return { status: status === 0 ? undefined : status, seconds: m ? Number(m[2]) : undefined, error };
 }
 
+/** The host and port curl will connect to (the URL passed checkUrl, so URL() parses it). */
+function targetOf(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[(.*)\]$/, "$1"), port: u.port === "" ? (u.protocol === "https:" ? 443 : 80) : Number(u.port) };
+}
+
 export async function readHealthEndpoint(ctx: ProbeContext, p: HealthEndpointParams): Promise<HealthEndpoint> {
-  // No -f: a 503 with its body is the evidence. No redirects followed: the probe asks exactly this URL.
-  // %{stderr} keeps the status line apart from the body, which may be anything.
-  const argv = ["curl", "-sS", "--max-time", String(HEALTH_TIMEOUT_S), "--max-redirs", "0", "-w", `%{stderr}${MARK} %{http_code} %{time_total}\\n`, "--", p.url];
+  const t = targetOf(p.url);
+  assertProbeTarget("health_endpoint", ctx.allowNet, t.host, t.port);
+  // -q: no ~/.curlrc (it may hold credentials). No -f: a 503 is the evidence. No redirects followed: the probe asks
+  // exactly this URL. The body is discarded (-o /dev/null): it may hold anything, and evidence goes to Slack.
+  const argv = ["curl", "-q", "-sS", "--max-time", String(HEALTH_TIMEOUT_S), "--max-redirs", "0", "-o", "/dev/null", "-w", `%{stderr}${MARK} %{http_code} %{time_total}\\n`, "--", p.url];
   const r = await execProbe("health_endpoint", ctx, argv, LIMITS);
   const c = parseCurlStderr(r.stderr);
   if (r.code !== 0 && c.error === undefined) throw new ProbeError("health_endpoint", "command_failed", `curl ended with ${r.code ?? r.signal ?? "?"}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
@@ -94,15 +100,13 @@ export async function readHealthEndpoint(ctx: ProbeContext, p: HealthEndpointPar
     status: c.status,
     healthy: answered && c.status !== undefined && c.status >= 200 && c.status < 300,
     seconds: c.seconds,
-    body: answered ? r.stdout.slice(0, BODY_EXCERPT) : undefined,
     error: answered ? undefined : c.error,
   };
 }
 
 function render(h: HealthEndpoint): string {
   if (!h.answered) return `GET ${h.url}: no answer (${h.error ?? "unknown error"})`;
-  const body = h.body === undefined || h.body.trim() === "" ? "" : `: ${h.body.replace(/\s+/g, " ").trim().slice(0, 120)}`;
-  return `GET ${h.url} → HTTP ${h.status ?? "?"} (${h.healthy ? "healthy" : "unhealthy"}) in ${h.seconds ?? "?"} s${body}`;
+  return `GET ${h.url} → HTTP ${h.status ?? "?"} (${h.healthy ? "healthy" : "unhealthy"}) in ${h.seconds ?? "?"} s`;
 }
 
 export const healthEndpoint: Probe<HealthEndpointParams, HealthEndpoint> = {

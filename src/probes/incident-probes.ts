@@ -15,6 +15,8 @@ export interface IncidentProbeDeps {
   readonly clock: Clock;
   /** Cancels the commands in flight (daemon shutdown); each then records an `aborted` result. */
   readonly signal?: AbortSignal;
+  /** probes.network.allow: where health_endpoint and redis_ping may connect; undefined: the host's loopback. */
+  readonly allowNet?: readonly string[];
 }
 
 /** At most this many probe commands in flight per incident: a probe is a few short commands, the host is production. */
@@ -118,6 +120,7 @@ async function runJob(job: Job, deps: IncidentProbeDeps): Promise<StoredProbe> {
   const r = await runProbe(job.probe, job.params, host, {
     ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    ...(deps.allowNet === undefined ? {} : { allowNet: deps.allowNet }),
   });
   return toStored(job, at, r);
 }

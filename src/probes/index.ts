@@ -17,9 +17,13 @@ export { inotifyUsage, type InotifyUsage } from "./inotify-usage.js";
 export { redisPing, parseRedisInfo, type RedisPing, type RedisPingParams } from "./redis-ping.js";
 export { kernelOom, parseOomKills, type KernelOom, type KernelOomParams, type OomKill } from "./kernel-oom.js";
 export { healthEndpoint, type HealthEndpoint, type HealthEndpointParams } from "./health-endpoint.js";
+/** ProbeNetworkConfig (probes.network in firewatch.yaml) and the check health_endpoint and redis_ping make before connecting. */
+export { DEFAULT_PROBE_ALLOW, ProbeNetworkConfig, isProbeTargetAllowed } from "./network-allow.js";
 /** runIncidentProbes(stored, rules, deps): the probes an incident's rules name, each asked once, as stored results. */
 export { PROBE_CONCURRENCY, runIncidentProbes, type IncidentProbeDeps } from "./incident-probes.js";
 /** What runIncidentProbes returns is the store's StoredProbe (re-exported for callers that import it from here). */
 export type { StoredProbe } from "../store/index.js";
 /** findingHost(finding, incidentHost): the host name a finding's probes and actions run on ("local" when the logs name none). */
 export { findingHost } from "./incident-probes.js";
+/** Probe history: fresh answers first, earlier answers that said something else kept with their time; the newest per question. */
+export { latestProbes, mergeProbeHistory, PROBE_HISTORY_LIMIT, probeQuestion } from "./history.js";

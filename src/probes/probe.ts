@@ -29,6 +29,8 @@ export interface ProbeContext {
   readonly dockerHost?: string;
   /** Overrides each probe's own timeout (ms). */
   readonly timeoutMs?: number;
+  /** Where network probes may connect (probes.network.allow); undefined: the host's own loopback only. */
+  readonly allowNet?: readonly string[];
 }
 
 export interface Probe<P, E> {

@@ -1,6 +1,7 @@
 // redis_ping (seed 002: `redis-cli ping`, `redis-cli info`): does Redis answer, and its version, uptime, memory, clients.
 import { z } from "zod";
 import { checkParams, execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { assertProbeTarget } from "./network-allow.js";
 import { NetHostValue, parseAddress, PortValue } from "./values.js";
 
 const REDIS_PORT = 6379;
@@ -49,11 +50,13 @@ export function parseRedisInfo(text: string): Map<string, string> {
 }
 
 async function redisCli(ctx: ProbeContext, p: RedisPingParams, command: string) {
-  // --no-auth-warning: REDISCLI_AUTH may be set for firewatch; the password is never in argv.
-  return execProbe("redis_ping", ctx, ["redis-cli", "-h", p.host, "-p", String(p.port), "--no-auth-warning", command], LIMITS);
+  // The address may come from a log line: redis-cli runs without REDISCLI_AUTH (firewatch's own store password may be
+  // in the environment), so no credential is ever sent. A Redis that wants one answers NOAUTH: it answers.
+  return execProbe("redis_ping", ctx, ["env", "-u", "REDISCLI_AUTH", "redis-cli", "-h", p.host, "-p", String(p.port), "--no-auth-warning", command], LIMITS);
 }
 
 export async function readRedisPing(ctx: ProbeContext, p: RedisPingParams): Promise<RedisPing> {
+  assertProbeTarget("redis_ping", ctx.allowNet, p.host, p.port);
   const ping = await redisCli(ctx, p, "ping");
   const reply = (ping.stdout.trim() || firstLine(ping)).split("\n")[0] ?? "";
   const none = { version: undefined, uptimeSeconds: undefined, role: undefined, connectedClients: undefined, usedMemory: undefined, maxMemory: undefined };

@@ -1,5 +1,5 @@
 // What the report sections need about each finding, computed once: its rule, title, template values and order.
-import { Knowledge, type Rule, type Severity } from "../rules/index.js";
+import { Knowledge, ruleTitle, type Rule, type Severity } from "../rules/index.js";
 import type { Finding } from "../correlate/index.js";
 import type { Incident, IncidentStatus } from "../incidents/index.js";
 import type { TimeFormat } from "./clock-format.js";
@@ -57,7 +57,7 @@ export function findingViews(incident: Incident, rules: ReadonlyMap<string, Rule
   return ordered.map((finding, i) => {
     const rule = rules.get(finding.rule);
     const values = findingValues(finding, fmt);
-    const template = rule?.title;
+    const template = rule === undefined ? undefined : ruleTitle(rule, finding.state);
     return {
       finding,
       rule,

@@ -23,7 +23,7 @@ export { renderText, type TextOptions } from "./text.js";
 /** firewatch's own version from package.json (undefined when unreadable), as "Reported By" prints it. */
 export { firewatchVersion } from "./version.js";
 /** Escaping of untrusted log text for markdown and terminals; other outputs (Slack) may reuse it. */
-export { escapeInline, escapeCell, codeBlock, escapeTerminal } from "./escape.js";
+export { escapeInline, escapeCell, codeBlock, escapeTerminal, escapeTerminalDocument } from "./escape.js";
 /** Prose a model drafted, as renderMarkdown's `prose` option takes it. */
 export type { ReportProse, DraftedText, DraftedList } from "./markdown-prose.js";
 /** draftProse(incident, rules, deps): the model's summary, analysis and next steps, redacted out and figure-checked back; never throws. */

@@ -1,4 +1,5 @@
 // The markdown incident report in the documented format (seed 000): header, then ten sections separated by rules.
+import { LOGGED_HOST_FIELD } from "../correlate/index.js";
 import type { Incident } from "../incidents/index.js";
 import type { Rule } from "../rules/index.js";
 import { createTimeFormat, type TimeFormat } from "./clock-format.js";
@@ -11,7 +12,8 @@ import { occurrenceBullet, renderIssues } from "./markdown-issues.js";
 import { draftedAnalysis, draftedParagraph, draftedSteps, proseNote, type ReportProse } from "./markdown-prose.js";
 import { renderTimeline } from "./markdown-timeline.js";
 import { assignProbes, renderProbeBlock } from "./probe-evidence.js";
-import type { StoredProbe } from "../store/index.js";
+import type { AuditEntry, StoredProbe } from "../store/index.js";
+import { renderKeyFigures, renderRemediation, type Lifecycle } from "./markdown-postmortem.js";
 import { firewatchVersion } from "./version.js";
 
 export interface MarkdownOptions {
@@ -29,6 +31,10 @@ export interface MarkdownOptions {
   readonly probes?: readonly StoredProbe[];
   /** Immediate Actions of observed (below-threshold) findings too; by default only firing findings' are shown. */
   readonly allActions?: boolean;
+  /** The stored lifecycle (live incidents): the report opens with its Key Figures. */
+  readonly lifecycle?: Lifecycle;
+  /** The incident's audit entries (store.listAudit({ target: id })): the Remediation section, and when it was fixed. */
+  readonly audit?: readonly AuditEntry[];
 }
 
 /** The section headings, in the documented order. */
@@ -62,6 +68,11 @@ export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Ru
     "Next Steps": draftedSteps(model, opts.prose?.nextSteps, renderNextSteps(views)),
   };
   const sections = SECTION_TITLES.map((t) => `## ${t}\n\n${bodies[t]}`);
+  // Live: the figures a postmortem opens with come first, and what was done follows what should be done.
+  const audit = opts.audit ?? [];
+  const remediation = renderRemediation(audit, fmt);
+  if (remediation !== undefined) sections.splice(SECTION_TITLES.indexOf("Immediate Actions Required") + 1, 0, `## Remediation\n\n${remediation}`);
+  if (opts.lifecycle !== undefined) sections.unshift(`## Key Figures\n\n${renderKeyFigures(incident, opts.lifecycle, audit, fmt, opts.now ?? opts.lifecycle.createdAt)}`);
   return [renderHeader(incident, fmt, opts), ...sections].join("\n\n---\n\n") + "\n";
 }
 
@@ -83,9 +94,16 @@ function renderHeader(incident: Incident, fmt: TimeFormat, opts: MarkdownOptions
     `**Severity:** ${badge(SEVERITY_BADGE[incident.severity])}`,
     `**Status:** ${badge(STATUS_BADGE[incident.status])}`,
     `**Reported By:** ${escapeInline(reportedBy)}`,
-    `**Incident:** ${escapeInline(incident.id)} on host ${escapeInline(known(incident.host))}, service ${escapeInline(known(incident.service))}`,
+    `**Incident:** ${escapeInline(incident.id)} on host ${escapeInline(known(incident.host))}, service ${escapeInline(known(incident.service))}${loggedAs(incident)}`,
   ];
   return `# Incident Report: ${reportTitle(incident.title)}\n\n${lines.join("  \n")}`;
+}
+
+/** Live, a host the lines name that is not the source's host or an alias is flagged, not followed (docs/incidents.md). */
+function loggedAs(incident: Incident): string {
+  const names = [...new Set(incident.findings.flatMap((f) => (f.fields[LOGGED_HOST_FIELD] === undefined ? [] : [f.fields[LOGGED_HOST_FIELD]])))];
+  if (names.length === 0) return "";
+  return ` (its lines name host ${names.map(escapeInline).join(", ")}, which is not ${escapeInline(known(incident.host))} or one of its aliases)`;
 }
 
 /** An absent or empty value reads "unknown" (the grouping stage uses "" for a missing group value). */

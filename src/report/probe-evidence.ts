@@ -1,6 +1,6 @@
 // Probe results as report evidence: which read-only command ran where, when, what it concluded, and an excerpt of its data.
 import type { Finding } from "../correlate/index.js";
-import { findingHost } from "../probes/index.js";
+import { findingHost, latestProbes } from "../probes/index.js";
 import type { StoredProbe } from "../store/index.js";
 import type { Rule } from "../rules/index.js";
 import type { TimeFormat } from "./clock-format.js";
@@ -39,18 +39,20 @@ export function dataExcerpt(data: unknown): string[] {
 }
 
 /** One bullet: ✅/❌, the probe, host, params, time, and its summary line (all escaped: they hold log-derived values). */
-function bullet(p: StoredProbe, fmt: TimeFormat): string {
+function bullet(p: StoredProbe, fmt: TimeFormat, earlier: boolean): string {
   const mark = p.ok ? "✅" : "❌";
-  return `- ${mark} \`${p.probe}\` on ${escapeInline(p.host)} (${escapeInline(paramsText(p.params))}) at ${fmt.stamp(p.at)}: ${escapeInline(p.summary)}`;
+  // An earlier answer stays (the evidence an action rested on), marked as such beside its time.
+  return `- ${mark} \`${p.probe}\` on ${escapeInline(p.host)} (${escapeInline(paramsText(p.params))}) at ${fmt.stamp(p.at)}${earlier ? " (earlier answer)" : ""}: ${escapeInline(p.summary)}`;
 }
 
 /** The block for some probes: the bullets, then one code block with each successful probe's data excerpt. */
 export function renderProbeBlock(title: string, probes: readonly StoredProbe[], fmt: TimeFormat): string | undefined {
   if (probes.length === 0) return undefined;
-  const parts = [`**${title}:**\n${probes.map((p) => bullet(p, fmt)).join("\n")}`];
+  const newest = new Set(latestProbes(probes));
+  const parts = [`**${title}:**\n${probes.map((p) => bullet(p, fmt, !newest.has(p))).join("\n")}`];
   const excerpts = probes.filter((p) => p.ok).flatMap((p) => {
     const lines = dataExcerpt(p.data);
-    return lines.length === 0 ? [] : [`# ${p.probe} on ${p.host} (${paramsText(p.params)})`, ...lines];
+    return lines.length === 0 ? [] : [`# ${p.probe} on ${p.host} (${paramsText(p.params)})${newest.has(p) ? "" : ` at ${fmt.stamp(p.at)}, earlier answer`}`, ...lines];
   });
   // codeBlock picks a fence longer than any backtick run inside: command output cannot close it.
   if (excerpts.length > 0) parts.push(codeBlock(excerpts.join("\n")));

@@ -1,7 +1,7 @@
 // renderText: a short terminal summary, one block per incident and a one-line total; colour only when asked for.
 import type { Finding } from "../correlate/index.js";
 import type { Incident } from "../incidents/index.js";
-import type { Rule, Severity } from "../rules/index.js";
+import { ruleTitle, type Rule, type Severity } from "../rules/index.js";
 import { createTimeFormat, describeCadence, type TimeFormat } from "./clock-format.js";
 import { escapeTerminal } from "./escape.js";
 import { fillOrUnknown, findingValues } from "./fill.js";
@@ -99,7 +99,8 @@ function renderIncident(incident: Incident, fmt: TimeFormat, paint: Paint, opts:
 
 function renderFinding(f: Finding, fmt: TimeFormat, paint: Paint, opts: TextOptions): string {
   const state = f.state === "firing" ? paint(SEVERITY_COLOR[f.severity], "firing  ") : paint(DIM, "observed");
-  const template = opts.rules?.get(f.rule)?.title;
+  const rule = opts.rules?.get(f.rule);
+  const template = rule?.title === undefined ? undefined : ruleTitle(rule, f.state);
   // Unknown names read "unknown": the terminal never shows a raw placeholder either.
   const title = template === undefined ? "" : `  ${escapeTerminal(fillOrUnknown(template, findingValues(f, fmt), cut))}`;
   const fields = Object.entries(f.fields)

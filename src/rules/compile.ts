@@ -3,7 +3,7 @@ import { RuleFileError } from "../errors.js";
 import type { SignalRole } from "./signal.js";
 import type { MatchSpec, Rule } from "./schema.js";
 import { parseRegex, regexSyntaxProblem } from "./regex-ast.js";
-import { findCatastrophicConstruct } from "./regex-safety.js";
+import { findCatastrophicConstruct, findUnboundedPolynomial } from "./regex-safety.js";
 import { requiredLiterals } from "./literals.js";
 import { enableBacktrackFallback, linearTwin } from "./regex-fallback.js";
 
@@ -33,11 +33,21 @@ export interface CompiledPatternSet {
   readonly not: readonly RegExp[];
 }
 
+/** A field found in a matched line when its pattern did not capture it (`fields: { job: { capture: [...] } }`). */
+export interface CompiledCapture {
+  readonly name: string;
+  readonly regexes: readonly RegExp[];
+  /** The record attribute the field comes from instead, when the rule says `from`. */
+  readonly from: "pid" | "host" | "service" | undefined;
+}
+
 export interface CompiledRule {
   readonly id: string;
   readonly rule: Rule;
   /** The main `match` set first, then then/expect/until and clears, as the kind has them. */
   readonly sets: readonly CompiledPatternSet[];
+  /** Fields looked for in a matched line when the match did not capture them; empty for most rules. */
+  readonly captures: readonly CompiledCapture[];
 }
 
 /** Where a pattern problem is reported: the rule file and line when the loader knows them. */
@@ -51,7 +61,7 @@ export function checkPattern(source: string, origin: PatternOrigin, path: string
   const syntax = regexSyntaxProblem(source);
   if (syntax !== undefined) throw new RuleFileError(origin.file, origin.line, path, `invalid regex (${syntax})`, { hint: "rules use JavaScript regex syntax, without flags" });
   const ast = parseRegex(source);
-  const construct = ast ? findCatastrophicConstruct(ast) : undefined;
+  const construct = ast ? (findCatastrophicConstruct(ast) ?? findUnboundedPolynomial(ast)) : undefined;
   if (construct !== undefined)
     throw new RuleFileError(origin.file, origin.line, path, `rule ${ruleId}: unsafe regex: ${construct}`, {
       code: "rule_unsafe",
@@ -109,6 +119,16 @@ export function compileRules(rules: readonly Rule[], origins?: ReadonlyMap<strin
       });
       return { role, field: selector(spec.field), any, structured, not };
     });
-    return { id: rule.id, rule, sets };
+    const captures: CompiledCapture[] = [];
+    for (const [name, spec] of Object.entries(rule.fields)) {
+      if (typeof spec === "string") continue;
+      const regexes = spec.capture.map((source, i) => {
+        checkPattern(source, origin, `fields.${name}.capture[${i}]`, rule.id);
+        if (!source.includes(`(?<${name}>`)) throw new RuleFileError(origin.file, origin.line, `fields.${name}.capture[${i}]`, `rule ${rule.id}: the regex has no group named ${name}`, { hint: `capture the value as (?<${name}>...)` });
+        return new RegExp(source);
+      });
+      captures.push({ name, regexes, from: spec.from });
+    }
+    return { id: rule.id, rule, sets, captures };
   });
 }

@@ -1,8 +1,12 @@
 // The rule engine's public surface: load and validate rule files, compile them, match records, count lines.
 export { RuleSchema, RuleFileSchema, MatchSpec, StructuredAlternative, Knowledge } from "./schema.js";
-export type { Rule, RuleKind, Severity, Aggregate } from "./schema.js";
+export type { Rule, RuleKind, Severity, Aggregate, FieldSpec } from "./schema.js";
+/** The summary of each of a rule's fields, from the shorthand or the { summary, capture } form. */
+export { fieldSummaries } from "./schema.js";
+/** A rule's title and severity for a finding's state (its `observed` title and severity below its condition). */
+export { ruleSeverity, ruleTitle } from "./schema.js";
 export type { Signal, SignalRole } from "./signal.js";
-export type { CompiledRule, CompiledPattern, CompiledPatternSet, CompiledStructured, FieldSelector, PatternOrigin } from "./compile.js";
+export type { CompiledCapture, CompiledRule, CompiledPattern, CompiledPatternSet, CompiledStructured, FieldSelector, PatternOrigin } from "./compile.js";
 export type { LocatedRule } from "./parse-rule-text.js";
 
 /** Reads one rule file (one rule or `rules: [...]`); errors name file, line and field. */
@@ -12,7 +16,7 @@ export { loadRuleDir } from "./load.js";
 /** The built-in library (src/rules/library, or dist/rules/library when built). */
 export { loadBuiltinRules } from "./load.js";
 /** Built-ins, then each directory's rules replacing built-ins with the same id. */
-export { loadRules } from "./load.js";
+export { loadRules, MAX_RULE_FILE_BYTES } from "./load.js";
 /** Same as the above with the file and line of each rule. (parseRuleText, the sync parser, is in parse-rule-text.ts: importing it loads yaml.) */
 export { loadLocatedFile, loadLocatedDir, builtinRuleDir } from "./load.js";
 /** Builds regexes once, refuses unsafe ones (rule_unsafe), extracts prefilter literals. */

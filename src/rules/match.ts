@@ -1,9 +1,11 @@
 // The per-record matcher: one prefilter pass per field, then only the candidate regexes; matches become Signals.
+// Patterns on the text (or message) are tried on the record's error fields too (err.message, error, exc_info...).
 import type { LogRecord } from "../parsers/record.js";
 import type { Signal } from "./signal.js";
 import type { CompiledPatternSet, CompiledRule, FieldSelector } from "./compile.js";
 import { createStringPrefilter, type StringPrefilter } from "./prefilter.js";
 import { LONG_LINE_CHARS } from "./regex-fallback.js";
+import { MAX_ERROR_TEXTS } from "../parsers/index.js";
 
 /** The text a selector reads from a record; undefined when the record has no such field. */
 export function selectField(record: LogRecord, field: FieldSelector): string | undefined {
@@ -33,6 +35,12 @@ interface FieldGroup {
   /** stamp[p] === epoch: pattern p of this field passed the prefilter for the current record. */
   readonly stamp: Uint32Array;
   text: string | undefined;
+  /** Text and message patterns are tried on the record's error texts as well. */
+  readonly readsErrors: boolean;
+  /** errorStamps[j]: the prefilter's marks for error text j of the current record, made on first need. */
+  readonly errorStamps: Uint32Array[];
+  /** errorsMarked[j] === epoch: errorStamps[j] holds the current record's marks. */
+  readonly errorsMarked: Uint32Array;
 }
 
 interface Entry {
@@ -62,7 +70,15 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
     }
   const groups = new Map<string, FieldGroup>();
   for (const [key, g] of literalsByField)
-    groups.set(key, { field: g.field, prefilter: createStringPrefilter(g.literals), stamp: new Uint32Array(g.literals.length), text: undefined });
+    groups.set(key, {
+      field: g.field,
+      prefilter: createStringPrefilter(g.literals),
+      stamp: new Uint32Array(g.literals.length),
+      text: undefined,
+      readsErrors: g.field.kind === "text" || g.field.kind === "message",
+      errorStamps: Array.from({ length: MAX_ERROR_TEXTS }, () => new Uint32Array(g.literals.length)),
+      errorsMarked: new Uint32Array(MAX_ERROR_TEXTS),
+    });
   const entries: Entry[] = [];
   for (const p of pending) {
     const group = groups.get(p.key);
@@ -75,24 +91,75 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
     epoch = epoch === 0xffffffff ? 1 : epoch + 1;
     const e = epoch;
     for (const g of groupList) {
-      if (e === 1) g.stamp.fill(0);
+      if (e === 1) {
+        g.stamp.fill(0);
+        g.errorsMarked.fill(0);
+      }
       g.text = selectField(record, g.field);
       if (g.text !== undefined) g.prefilter.mark(g.text, g.stamp, e);
     }
+    // Most records have no error fields: they pay this one test.
+    const errors = record.errors !== undefined && record.errors.length > 0 ? record.errors : undefined;
     let signals: Signal[] | undefined;
     for (const { rule, set, group, first, structured } of entries) {
       const text = group.text;
-      const m = text === undefined ? undefined : matchCandidates(set, text, group.stamp, first, e);
-      if (m) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: capturedFields(m) });
+      let m = text === undefined ? undefined : matchCandidates(set, text, group.stamp, first, e);
+      if (m === undefined && errors !== undefined && group.readsErrors && !vetoed(set, text)) m = matchErrors(set, group, errors, first, e);
+      if (m) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: withCaptures(rule, record, capturedFields(m)) });
       else if (structured) {
         // Structured alternatives come after the text ones, outside the prefilter: a record both forms match is one
         // signal. A text that a `not` vetoed vetoes them too (structuredFields checks the same text).
         const fields = structuredFields(set, record.fields, text);
-        if (fields) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields });
+        if (fields) (signals ??= []).push({ ruleId: rule.id, role: set.role, record, fields: withCaptures(rule, record, fields) });
       }
     }
     return signals ?? [];
   };
+}
+
+/**
+ * The rule's `capture` fields the match did not capture: the record's attribute (`from: pid`), else looked for in its
+ * text, then its error texts (the job id of "Decryption failed for job 7f3a: MAC check failed"). Runs only on matches.
+ */
+function withCaptures(rule: CompiledRule, record: LogRecord, fields: Record<string, string>): Record<string, string> {
+  for (const { name, regexes, from } of rule.captures) {
+    if (Object.hasOwn(fields, name)) continue;
+    const attribute = from === undefined ? undefined : record[from];
+    const value =
+      attribute !== undefined
+        ? String(attribute)
+        : (captureIn(record.text, name, regexes) ?? record.errors?.reduce<string | undefined>((v, e) => v ?? captureIn(e, name, regexes), undefined));
+    if (value !== undefined) fields[name] = value;
+  }
+  return fields;
+}
+
+function captureIn(text: string, name: string, regexes: readonly RegExp[]): string | undefined {
+  for (const re of regexes) {
+    const v = re.exec(text)?.groups?.[name];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/**
+ * The first error text a set matches (each text through the prefilter, marked once per record and group), or
+ * undefined. A `not` is checked against the error text as against the text (the caller checked the text).
+ */
+function matchErrors(set: CompiledPatternSet, group: FieldGroup, errors: readonly string[], first: number, epoch: number): RegExpExecArray | undefined {
+  const n = Math.min(errors.length, MAX_ERROR_TEXTS);
+  for (let j = 0; j < n; j++) {
+    const err = errors[j];
+    const stamp = group.errorStamps[j];
+    if (err === undefined || stamp === undefined) continue;
+    if (group.errorsMarked[j] !== epoch) {
+      group.prefilter.mark(err, stamp, epoch);
+      group.errorsMarked[j] = epoch;
+    }
+    const m = matchCandidates(set, err, stamp, first, epoch);
+    if (m) return m;
+  }
+  return undefined;
 }
 
 /** Runs a set's regexes that passed the prefilter (or have no literal), then its vetoes. */

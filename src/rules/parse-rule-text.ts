@@ -21,7 +21,13 @@ export function parseRuleText(text: string, file: string): LocatedRule[] {
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
   if (err) throw new RuleFileError(file, counter.linePos(err.pos[0]).line, "", `not valid YAML (${err.message.split("\n")[0] ?? ""})`);
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // yaml refuses aliases that expand past its limit (an alias bomb): a refused rule file, not a crash.
+    value = doc.toJS();
+  } catch (e) {
+    throw new RuleFileError(file, 1, "", `not usable YAML (${e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e)})`);
+  }
   let raws: { value: unknown; prefix: Path }[];
   if (value && typeof value === "object" && !Array.isArray(value) && "rules" in value) {
     const list = (value as { rules: unknown }).rules;

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { FirewatchError, RuleFileError } from "../errors.js";
 import { RuleSchema, type Rule } from "./schema.js";
 import { checkPattern } from "./compile.js";
+import { checkRuleFileSize } from "./load.js";
 import { issueProblem } from "./issues.js";
 
 /**
@@ -36,6 +37,7 @@ export function parsePatterns(text: string, file: string): Rule[] {
 
 export async function loadPatternFile(file: string): Promise<Rule[]> {
   let text: string;
+  await checkRuleFileSize(file, "pattern file");
   try {
     text = await readFile(file, "utf8");
   } catch (e) {

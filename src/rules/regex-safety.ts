@@ -142,3 +142,55 @@ function canBeEmpty(node: RegexNode): boolean {
     default: return true;
   }
 }
+
+/** True when the regex has a lookaround or a back-reference: V8's linear-time engine cannot run it, so no fallback bounds it. */
+function needsBacktracking(root: RegexNode): boolean {
+  let found = false;
+  const visit = (node: RegexNode): void => {
+    if (found) return;
+    if (node.type === "reference") found = true;
+    else if (node.type === "group" && node.behavior !== "normal" && node.behavior !== "ignore") found = true;
+    if ("body" in node && Array.isArray(node.body)) for (const child of node.body as RegexNode[]) visit(child);
+  };
+  visit(root);
+  return found;
+}
+
+/**
+ * Polynomial backtracking in a regex V8 cannot fall back from: with a lookaround or back-reference, two unbounded
+ * repeats whose characters overlap (`a.*a.*z(?=q)`) try every split of a hostile line between them, n^k steps with
+ * no limit (a 3 KB line stalled the engine for ever). Returns a sentence naming the pair, or undefined.
+ * Without lookaround and back-reference, the backtrack fallback bounds these shapes (regex-fallback.ts).
+ */
+export function findUnboundedPolynomial(root: RegexNode): string | undefined {
+  if (!needsBacktracking(root)) return undefined;
+  // The sequences to look at: the top level and the body of every group (each alternative of a disjunction alone).
+  const sequences: RegexNode[][] = [];
+  const collect = (node: RegexNode): void => {
+    if (node.type === "alternative") sequences.push(node.body);
+    if ("body" in node && Array.isArray(node.body)) for (const child of node.body as RegexNode[]) collect(child);
+  };
+  collect(root);
+  if (root.type !== "alternative") sequences.push([root]);
+  for (const seq of sequences) {
+    for (let i = 0; i < seq.length; i++) {
+      const a = seq[i];
+      if (!a || a.type !== "quantifier" || a.max !== undefined) continue;
+      const aSet = consumedSet(a);
+      for (let j = i + 1; j < seq.length; j++) {
+        const b = seq[j];
+        if (!b) continue;
+        // A character in between that one of the two cannot take separates them: each split is then tried once.
+        const sep = mandatoryAtom(b);
+        if (b.type !== "quantifier" || b.max !== undefined) {
+          if (sep !== undefined && !overlaps(sep, aSet)) break;
+          continue;
+        }
+        if (overlaps(aSet, consumedSet(b))) {
+          return `"${a.raw}" and "${b.raw}" can split one run of text between them, and the lookaround or back-reference keeps V8's linear-time fallback from bounding it (polynomial backtracking)`;
+        }
+      }
+    }
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { RuleSchema } from "./schema.js";
 import { RULE_GUIDE } from "./schema-guide.js";
+import { ERROR_KEYS, ERROR_TEXT_LEAVES, MAX_ERROR_TEXTS } from "../parsers/index.js";
 
 /** JSON Schema of a rule file's rule (what editors with a YAML language server can validate against). */
 export function ruleJsonSchema(): Record<string, unknown> {
@@ -91,6 +92,24 @@ export function ruleSchemaMarkdown(): string {
     "",
     "`scan` counts raw lines without parsing formats, so it counts `any` only; `analyze`, `watch` and",
     "`rules test` parse records and use both.",
+    "",
+    "## Error fields",
+    "",
+    "Structured logs often say only \"Job failed\" in their message and put the cause in an error field. Patterns on",
+    "`text` or `message` (the default) are therefore also tried on the record's error texts, one at a time, each",
+    "through the same literal prefilter; the first text that matches gives the fields, `not` vetoes as on the text,",
+    "and the evidence quotes the line as logged. An error text is a string field (JSON, logfmt, or a JSON line",
+    "inside journald's `MESSAGE` or `docker logs`) that is either named by one of these keys (as written, Capitalized,",
+    "UPPER or camelCase: `stackTrace`, `errorMessage`) or sits under one, nested up to three levels, and is named by",
+    "one of the text leaves:",
+    "",
+    `- keys: ${[...ERROR_KEYS].map((k) => `\`${k}\``).join(", ")}`,
+    `- text leaves inside them: ${[...ERROR_TEXT_LEAVES].map((k) => `\`${k}\``).join(", ")}`,
+    "",
+    "So pino/bunyan `{\"msg\":\"Job failed\",\"err\":{\"message\":…,\"stack\":…}}` (`err.message`, `err.stack`),",
+    "zap/logrus `\"error\":\"listen tcp :8080: bind: address already in use\"`, winston's top-level `stack`, Python's",
+    "`exc_info`, logback's `stack_trace`, ECS `error.message` and a web app's `context.error.cause.message` are all",
+    `searched; \`err.type\` or \`error.id\` are not. At most ${MAX_ERROR_TEXTS} error texts per record are searched.`,
     "",
   ];
   out.push(...RULE_GUIDE);

@@ -64,6 +64,50 @@ export type Severity = z.infer<typeof Severity>;
 const Aggregate = z.enum(["first", "last", "max", "min", "values", "count_distinct"]);
 export type Aggregate = z.infer<typeof Aggregate>;
 
+/**
+ * A field's summary, and optionally where to find it when the matching pattern does not capture it: the id a count is
+ * about ("Job 7f3a failed: MAC check failed" and "Decryption failed for job 7f3a: ..." are one job).
+ */
+const FieldSpec = z.union([
+  Aggregate,
+  z
+    .object({
+      summary: Aggregate.default("last"),
+      from: z
+        .enum(["pid", "host", "service"])
+        .optional()
+        .describe("Take the field from the matched record's pid, host or service (a failed start is one process: count_distinct of pid)"),
+      capture: z
+        .array(Regex)
+        .default([])
+        .describe(
+          "Regexes tried, in order, on a matched line (its text, then its error texts) when the pattern that matched did not capture " +
+            "this field; the named group of the field's name gives the value. E.g. job: { summary: count_distinct, capture: ['[Jj]ob (?<job>[\\w-]+)'] } " +
+            "counts jobs, not lines",
+        ),
+    })
+    .strict()
+    .refine((f) => f.capture.length > 0 || f.from !== undefined, "expected `capture` regexes or `from`"),
+]);
+export type FieldSpec = z.infer<typeof FieldSpec>;
+
+/** The title template for a finding of this rule in this state: `observed.title` while it only observes, else `title`. */
+export function ruleTitle(rule: Pick<Rule, "id" | "title" | "observed">, state: "firing" | "observed"): string {
+  return (state === "observed" ? rule.observed?.title : undefined) ?? rule.title ?? rule.id;
+}
+
+/** The severity a finding of this rule in this state gives its incident: `observed.severity` while it only observes. */
+export function ruleSeverity(rule: Pick<Rule, "severity" | "observed">, state: "firing" | "observed"): Severity {
+  return (state === "observed" ? rule.observed?.severity : undefined) ?? rule.severity;
+}
+
+/** The summary of each of a rule's fields (the shorthand `job: count_distinct` or the object's `summary`). */
+export function fieldSummaries(fields: Readonly<Record<string, FieldSpec>>): Record<string, Aggregate> {
+  const out: Record<string, Aggregate> = Object.create(null);
+  for (const [name, spec] of Object.entries(fields)) out[name] = typeof spec === "string" ? spec : spec.summary;
+  return out;
+}
+
 const Action = z
   .object({
     title: z.string().describe("What the step does, e.g. 'Kill the process holding the port'"),
@@ -89,7 +133,7 @@ export const Knowledge = z
   .strict();
 export type Knowledge = z.infer<typeof Knowledge>;
 
-/** Derived fields: the first `when` that holds sets `set` (values may use {field} placeholders). */
+/** Derived fields: the first `when` that holds sets `set` (values may use {field} placeholders, and {count}). */
 const Derive = z
   .object({
     when: z
@@ -137,10 +181,19 @@ const Example = z
   })
   .strict();
 
+/** Title and severity while a rule's condition does not hold: the evidence is a line or two, not a loop. */
+const Observed = z
+  .object({
+    title: z.string().optional().describe("Title while the condition does not hold (below the threshold, B not seen): one line is not a loop"),
+    severity: Severity.optional().describe("The incident's severity when this rule's finding is only observed"),
+  })
+  .strict();
+
 const Base = z.object({
   id: Id,
   title: z.string().optional().describe("Incident title; {field} placeholders allowed. Defaults to the id"),
   severity: Severity.default("medium"),
+  observed: Observed.optional().describe("What the title and severity say while the rule's condition does not hold (observed findings)"),
   description: z.string().optional().describe("One sentence for people reading the rule (not shown in reports)"),
   match: MatchSpec.describe("The signal: a regex, a list of regexes (any), or {any, not, field}"),
   group_by: z
@@ -149,9 +202,9 @@ const Base = z.object({
     .describe("Fields that split instances: host, service, pid or captured field names"),
   clears: MatchSpec.optional().describe("A line that shows recovery for the same group (e.g. 'Successfully rotated'); what came before it no longer fires"),
   fields: z
-    .record(z.string(), Aggregate)
+    .record(z.string(), FieldSpec)
     .default({})
-    .describe("How a captured field is summarised over a finding's signals (default: last); see Field summaries above"),
+    .describe("How a captured field is summarised over a finding's signals (default: last value): a summary, or { summary, capture } to find the field in the line; see Field summaries above"),
   derive: z.array(Derive).default([]).describe("Fields computed from captured ones: the first entry whose `when` holds (or that has none) sets `set`"),
   table: Table.optional().describe("A table under the finding in the report: one row per distinct `key` value with its signal count, and a status from another rule"),
   role: z
@@ -161,6 +214,19 @@ const Base = z.object({
   resolve_after: Duration.optional().describe("Quiet time after which a live incident auto-resolves"),
   probes: z.array(z.string()).default([]).describe("Read-only diagnosis run when the incident opens (port_owner, unit_status...: docs/probes.md)"),
   actions: z.array(z.string()).default([]).describe("Remediations the guard may offer for it (kill_port_owner, restart_unit...: docs/actions.md)"),
+  same_cause: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "Captured fields that name one cause across services: findings on one host whose field has the same value (the same port held) join one incident, whichever unit, container or log they came from",
+    ),
+  cause_service: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+    .optional()
+    .describe(
+      "The service these findings are about, whichever service logged them (clients failing to reach PostgreSQL are about postgres): they join that service's incident on the same host",
+    ),
   knowledge: Knowledge.default(Knowledge.parse({})),
   examples: z.array(Example).default([]).describe("Lines the rule must (or must not) match; rules lint and the tests check them"),
 });
@@ -168,11 +234,11 @@ const Base = z.object({
 const Single = Base.extend({ kind: z.literal("single") }).strict();
 const Threshold = Base.extend({
   kind: z.literal("threshold"),
-  threshold: z.object({ count: z.number().int().min(2), within: Duration }).strict().describe("Fires at `count` signals within `within`"),
+  threshold: z.object({ count: z.number().int().min(2), within: Duration }).strict().describe("Fires at `count` signals within `within`; signals without a time are counted but never satisfy the window"),
 }).strict();
 const Sequence = Base.extend({
   kind: z.literal("sequence"),
-  then: MatchSpec.describe("B: fires when B follows A (match) within `within`, same group"),
+  then: MatchSpec.describe("B: fires when B follows A (match) within `within`, same group (both need a time)"),
   within: Duration,
 }).strict();
 const Absence = Base.extend({

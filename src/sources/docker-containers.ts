@@ -62,7 +62,12 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
   // Events first, so a container starting while we list is not missed (a duplicate add is ignored).
   const events = followDockerEvents({ docker: opts.docker, filters: { type: ["container"], event: ["start"] }, signal: ac.signal });
   type Found = { lane?: undefined; found: IteratorResult<LogRecord> };
-  const nextEvent = (): Promise<Found> => events.next().then((found) => ({ found }));
+  const nextEvent = (): Promise<Found> => {
+    const p = events.next().then((found) => ({ found }));
+    // Raced below, or never awaited when listing fails first (the daemon is down): never an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
+  };
   let pendingEvent = nextEvent();
   for (const c of await opts.docker.listContainers({ all: false })) {
     const name = (c.Names[0] ?? "").replace(/^\//, "");

@@ -8,6 +8,7 @@ export const FileSourceConfig = z
     startAt: z.enum(["beginning", "end"]).default("end").describe("Where a file without a stored cursor starts"),
     poll: Duration.default(250).describe("Time between looks at each file"),
     flushAfter: Duration.default(1000).describe("Quiet time after which a held multi-line record is handed out"),
+    rotateWait: Duration.default(5000).describe("How long a renamed-away file must stay unchanged, at its end, before the next generation is read (its writer may append until it reopens; like Fluent Bit's Rotate_Wait)"),
     maxLineBytes: z.number().int().min(256).optional().describe("Longer lines are cut (default 64 KiB)"),
   })
   .strict();

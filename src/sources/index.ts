@@ -8,12 +8,14 @@ export type { OpenDeps } from "./files.js";
 /** readLogRecords composes open → frame → parse → join for `analyze`, counting lines, bytes and issues. */
 export { createReadStats, readLogRecords } from "./read-records.js";
 export type { ReadOptions, ReadStats } from "./read-records.js";
+/** findYearHint: the latest dated stamp at the head of a run's files, so yearless files agree with them on the year. */
+export { findYearHint } from "./year-hint.js";
 /** FileFollower/followFile follow one file through rotation, copytruncate, truncation and re-creation, resumable from a cursor. */
 export { FileFollower, followFile } from "./file-tail.js";
-export type { FileFollowOptions, FileFollowStats, FollowFileOptions } from "./file-tail.js";
+export type { FileFollowOptions, FileFollowStats, FileLag, FileLoss, FollowFileOptions } from "./file-tail.js";
 /** Filesystems the tailer reads: local (node:fs) or on a Host (stat, tail|head over SSH). */
 export { hostFileAccess, localFileAccess } from "./file-tail-access.js";
-export type { FileAccess, FileStat } from "./file-tail-access.js";
+export type { FileAccess, FileStat, Look, Want } from "./file-tail-access.js";
 /** File cursors: device, inode, offset and a fingerprint of the first bytes, as one string. */
 export { decodeFileCursor, encodeFileCursor, FINGERPRINT_BYTES } from "./file-tail-cursor.js";
 export type { FileCursor } from "./file-tail-cursor.js";

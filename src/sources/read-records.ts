@@ -30,13 +30,15 @@ export interface ReadOptions extends OpenDeps {
   readonly maxLineBytes?: number;
   /** IANA time zone for stamps without an offset; default the process's zone. */
   readonly timeZone?: string;
-  /** The clock: reference time for syslog years on stdin (files use their mtime). */
+  /** The clock: reference time for syslog years on stdin (files use their mtime, never later than the clock). */
   readonly now?: () => number;
   /**
-   * Reference time for syslog stamps without a year, for every input, instead of mtime / clock. Golden tests want
-   * it: a checkout sets mtimes to "now", so a "Dec 26" fixture would drift to another year after New Year.
+   * Reference time for stamps without a year, for every input, instead of mtime / clock (`--reference-time`): no
+   * such stamp is placed after it. A checkout sets mtimes to "now", so a "Dec 26" fixture would drift to another year.
    */
   readonly referenceMs?: number;
+  /** A time the inputs are known to be from (a dated stamp of the run, see findYearHint): yearless stamps take the year nearest it. */
+  readonly yearHintMs?: number;
   /** Kernel boot time for dmesg's seconds-since-boot stamps. */
   readonly bootTimeMs?: number;
   /** Parse every input as this format instead of detecting it (lines that do not fit still fall back per line). */
@@ -71,7 +73,9 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     const parser = createRecordParser({
       file: input.path,
       ...(defaultService === undefined ? {} : { defaultService }),
-      referenceMs: opts.referenceMs ?? input.mtimeMs ?? now(),
+      // A file cannot hold lines from after it was last written, nor from the future (an mtime a checkout or a copy set).
+      referenceMs: opts.referenceMs ?? Math.min(input.mtimeMs ?? Infinity, now()),
+      ...(opts.yearHintMs === undefined ? {} : { yearHintMs: opts.yearHintMs }),
       stats: frameStats,
       ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
       ...(opts.bootTimeMs === undefined ? {} : { bootTimeMs: opts.bootTimeMs }),

@@ -1,16 +1,20 @@
 // Replaces a file so that a crash (kill -9, power loss) leaves either the old or the new bytes, never a mix.
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { createExclusive, randomTempPath } from "./safe-fs.js";
 
-/** The temporary name a write goes through; a leftover one is an unfinished write and may be deleted. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+/** The prefix of the temporary names a write of `path` goes through; a leftover one is an unfinished write. */
+export function tempPrefixFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-`);
 }
 
-/** Write temp, fsync it, rename over `path`, fsync the directory (so the rename itself is durable). */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = tempPathFor(path);
-  const fh = await open(tmp, "w", 0o600);
+/**
+ * Write a new temp file (random name, O_EXCL|O_NOFOLLOW: nothing planted there is followed or reused), fsync it,
+ * rename over `path`, fsync the directory (so the rename itself is durable).
+ */
+export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  const tmp = randomTempPath(path);
+  const fh = await createExclusive(tmp, mode);
   try {
     await fh.writeFile(data, "utf8");
     await fh.sync();

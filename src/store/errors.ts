@@ -1,4 +1,4 @@
-// StoreError: every way the store can refuse (corrupt file, locked directory, other version, Redis down, unknown id).
+// StoreError: every way the store can refuse (corrupt file, locked directory, unsafe path, other version, Redis down, unknown id).
 import { FirewatchError, type ErrorCode } from "../errors.js";
 
 /** Why the store refused; each reason maps onto an error code (the CLI's exit code follows the code). */
@@ -9,7 +9,8 @@ export type StoreErrorReason =
   | "unavailable" // Redis unreachable for longer than the store waits
   | "not_found" // no incident or silence with that id
   | "invalid" // a request that makes no sense (ack a resolved incident, silence matching nothing)
-  | "conflict"; // optimistic update kept losing races (bounded retries)
+  | "conflict" // optimistic update kept losing races (bounded retries)
+  | "unsafe"; // a directory or file another local user owns, can write, or has made a symlink
 
 const CODE: Readonly<Record<StoreErrorReason, ErrorCode>> = {
   corrupt: "store_corrupt",
@@ -19,6 +20,7 @@ const CODE: Readonly<Record<StoreErrorReason, ErrorCode>> = {
   not_found: "not_found",
   invalid: "usage",
   conflict: "internal",
+  unsafe: "usage",
 };
 
 export class StoreError extends FirewatchError {

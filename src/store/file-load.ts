@@ -1,10 +1,10 @@
 // Reads a file store's directory when it opens: the state, the audit log, leftovers of interrupted writes.
-import { readdir, readFile, rename, truncate, unlink } from "node:fs/promises";
+import { readdir, rename, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { tempPathFor } from "./atomic-write.js";
+import { tempPrefixFor } from "./atomic-write.js";
 import { StoreError } from "./errors.js";
-import { errnoCode } from "./file-lock.js";
+import { readOwnFile } from "./safe-fs.js";
 import { AuditEntrySchema, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry } from "./records.js";
 import type { StoreDeps } from "./store.js";
 
@@ -20,7 +20,7 @@ const StateSchema = z.object({
   // Added after the first layout: files written before them have none (same layout version, they default to empty).
   claims: z.record(z.string(), z.object({ owner: z.string(), expiresAt: z.number() })).default({}),
   /** Records by "NS:KEY" (a namespace has no ":"), the value as JSON text. */
-  records: z.record(z.string(), z.object({ json: z.string(), expiresAt: z.number() })).default({}),
+  records: z.record(z.string(), z.object({ json: z.string(), expiresAt: z.number(), incident: z.string().nullish().transform((v) => v ?? undefined) })).default({}),
 });
 export type FileState = z.infer<typeof StateSchema>;
 
@@ -37,12 +37,7 @@ export interface FileStoreOptions {
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    if (errnoCode(e) === "ENOENT") return undefined;
-    throw e;
-  }
+  return readOwnFile(path);
 }
 
 async function corrupt(path: string, problem: string, deps: StoreDeps, opts: FileStoreOptions, cause?: unknown): Promise<void> {
@@ -110,8 +105,8 @@ export async function loadAudit(dir: string, deps: StoreDeps, opts: FileStoreOpt
 }
 
 export async function removeLeftoverTemps(dir: string): Promise<void> {
-  const prefix = tempPathFor(join(dir, STATE_FILE)).replace(/\d+$/, "").slice(dir.length + 1);
+  const prefixes = [STATE_FILE, LOCK_FILE].map((f) => tempPrefixFor(join(dir, f)).slice(dir.length + 1));
   for (const name of await readdir(dir)) {
-    if (name.startsWith(prefix)) await unlink(join(dir, name)).catch(() => undefined);
+    if (prefixes.some((p) => name.startsWith(p))) await unlink(join(dir, name)).catch(() => undefined);
   }
 }

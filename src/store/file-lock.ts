@@ -1,8 +1,12 @@
 // One process per file-store directory: a lock file naming its holder, taken atomically, stale ones (dead pid) taken over.
-import { link, readFile, unlink, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { link, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { StoreError } from "./errors.js";
+import { createExclusive, errnoCode, randomTempPath, readNoFollow } from "./safe-fs.js";
+
+export { errnoCode };
 
 const Holder = z.object({ pid: z.number().int().positive(), host: z.string(), since: z.string() });
 type Holder = z.infer<typeof Holder>;
@@ -12,24 +16,33 @@ export interface DirLock {
   release(): Promise<void>;
 }
 
-/** The errno code of a Node system error ("ENOENT", "EEXIST"...), undefined for anything else. */
-export function errnoCode(e: unknown): string | undefined {
-  return e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
-}
-
-function alive(pid: number): boolean {
+/** Whether process `pid` exists on this host and is not a zombie (EPERM: it does, as someone else's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: it exists but belongs to someone else, still alive.
     return errnoCode(e) === "EPERM";
+  }
+  return !zombie(pid);
+}
+
+/**
+ * A killed process its parent has not reaped yet still answers kill(pid, 0), but holds nothing any more (a supervisor
+ * slow to wait(), a container's init). Linux's /proc says so ("Z" after the command in parentheses); elsewhere: no.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2) === "Z";
+  } catch {
+    return false;
   }
 }
 
 async function readHolder(path: string): Promise<Holder | undefined> {
   try {
-    const parsed = Holder.safeParse(JSON.parse(await readFile(path, "utf8")));
+    const parsed = Holder.safeParse(JSON.parse((await readNoFollow(path)) ?? ""));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -42,8 +55,14 @@ async function readHolder(path: string): Promise<Holder | undefined> {
  */
 export async function acquireDirLock(path: string, now: Date): Promise<DirLock> {
   const me: Holder = { pid: process.pid, host: hostname(), since: now.toISOString() };
-  const tmp = `${path}.${process.pid}`;
-  await writeFile(tmp, JSON.stringify(me), { mode: 0o600 });
+  // A random name created O_EXCL|O_NOFOLLOW: a name another user could guess (lock.PID) could be planted as a symlink.
+  const tmp = randomTempPath(path);
+  const fh = await createExclusive(tmp);
+  try {
+    await fh.writeFile(JSON.stringify(me));
+  } finally {
+    await fh.close();
+  }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {

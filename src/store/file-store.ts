@@ -1,13 +1,15 @@
 // FileStore: the embedded default. State in memory, made durable in an atomically replaced state.json plus an append-only audit.jsonl.
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
 import { StoreError } from "./errors.js";
 import { AUDIT_FILE, LOCK_FILE, loadAudit, loadState, removeLeftoverTemps, STATE_FILE, type FileStoreOptions } from "./file-load.js";
 import { acquireDirLock, type DirLock } from "./file-lock.js";
+import { ensureSafeDir, openAppendSafe } from "./safe-fs.js";
 import { encodeJson, STORE_VERSION, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
+import { resolvesNow } from "./lifecycle.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
-import type { ClaimResult } from "./store.js";
+import { CHANGE_FEED_KEEP, type ChangeBatch, type ChangeKind, type ClaimResult, type StoreChange } from "./store.js";
 
 export type { FileStoreOptions };
 import { DEFAULT_RETENTION_MS, type StoreDeps } from "./store.js";
@@ -18,10 +20,13 @@ export class FileStore extends StoreCore {
   private readonly silences = new Map<string, Silence>();
   private readonly cursors = new Map<string, string>();
   private readonly claims = new Map<string, { owner: string; expiresAt: number }>();
-  private readonly records = new Map<string, { json: string; expiresAt: number }>();
+  private readonly records = new Map<string, { json: string; expiresAt: number; incident?: string | undefined }>();
+  // The change feed lives in memory: one process writes a file store, so its own poster reads it here.
+  private readonly feed: { seq: number; change: StoreChange }[] = [];
+  private feedSeq = 0;
   private readonly audit: AuditEntry[] = [];
   private pendingAudit: AuditEntry[] = [];
-  private changes = 0;
+  private changeCount = 0;
   private written = 0;
   private flushing: Promise<void> | undefined;
   private closed = false;
@@ -39,13 +44,14 @@ export class FileStore extends StoreCore {
   /** Opens (creating the directory if needed) and loads the store; refuses a directory another live process holds. */
   static async open(dir: string, deps: StoreDeps, opts: FileStoreOptions = {}): Promise<FileStore> {
     const readOnly = opts.readOnly === true;
-    if (!readOnly) await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Refused when another local user owns it, can write it, or made it a symlink (README's /tmp/firewatch-demo).
+    if (!readOnly) await ensureSafeDir(dir, { mode: 0o700, what: "the store" });
     const lock = readOnly ? undefined : await acquireDirLock(join(dir, LOCK_FILE), new Date(deps.clock.now()));
     try {
       const state = await loadState(dir, deps, opts);
       const audit = await loadAudit(dir, deps, opts, readOnly);
       if (!readOnly) await removeLeftoverTemps(dir);
-      const fh = readOnly ? undefined : await open(join(dir, AUDIT_FILE), "a", 0o600);
+      const fh = readOnly ? undefined : await openAppendSafe(join(dir, AUDIT_FILE));
       const store = new FileStore(dir, deps, lock, fh, opts.retentionMs ?? DEFAULT_RETENTION_MS);
       for (const s of state?.incidents ?? []) {
         store.incidents.set(s.incident.fingerprint, s);
@@ -63,16 +69,18 @@ export class FileStore extends StoreCore {
     }
   }
 
-  protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T> {
+  protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>, kind: ChangeKind): Promise<T> {
     this.assertWritable();
     // Read, decide and apply happen in one synchronous turn: nothing else in this process interleaves.
-    const m = fn(this.incidents.get(fingerprint));
+    const prev = this.incidents.get(fingerprint);
+    const m = fn(prev);
     if (m.write) {
       this.incidents.set(fingerprint, m.write);
       this.ids.set(m.write.incident.id, fingerprint);
     }
     if (m.write || m.audit.length > 0) {
       this.queueAudit(m.audit);
+      if (m.write) this.afterWrite(prev, m.write, kind);
       await this.persist();
     }
     return m.value;
@@ -87,6 +95,7 @@ export class FileStore extends StoreCore {
     // Everything is applied in one synchronous turn, so one flush (one atomic state write) carries all of it.
     const m = fn((fp) => this.incidents.get(fp));
     for (const [fp, s] of m.writes) {
+      this.pushChange(this.feedEntry(this.incidents.get(fp), s, "activity", this.clock.now()));
       this.incidents.set(fp, s);
       this.ids.set(s.incident.id, fp);
     }
@@ -133,10 +142,42 @@ export class FileStore extends StoreCore {
     return true;
   }
 
-  protected async writeAudit(entry: AuditEntry): Promise<void> {
+  protected async writeAudit(entry: AuditEntry, change: StoreChange | undefined): Promise<void> {
     this.assertWritable();
     this.queueAudit([entry]);
+    this.pushChange(change);
     await this.persist();
+  }
+
+  async changes(after: string | undefined, limit = 500): Promise<ChangeBatch> {
+    const head = this.feedSeq;
+    const from = after === undefined ? head : /^\d+$/.test(after) ? Number(after) : -1;
+    if (from < 0 || from > head) return { next: String(head), changes: [], lost: true };
+    const first = this.feed[0]?.seq ?? head + 1;
+    const rows = this.feed.slice(Math.max(0, from + 1 - first), Math.max(0, from + 1 - first) + Math.max(1, limit));
+    return { next: String(rows.at(-1)?.seq ?? from), changes: rows.map((r) => r.change), lost: from < head && first > from + 1 };
+  }
+
+  private pushChange(change: StoreChange | undefined): void {
+    if (!change) return;
+    this.feed.push({ seq: ++this.feedSeq, change });
+    if (this.feed.length > CHANGE_FEED_KEEP) this.feed.splice(0, this.feed.length - CHANGE_FEED_KEEP);
+  }
+
+  /** An incident write's feed entry; when it resolves the incident, its attached records are dropped in the same turn. */
+  private afterWrite(prev: StoredIncident | undefined, write: StoredIncident, kind: ChangeKind): void {
+    const now = this.clock.now();
+    this.pushChange(this.feedEntry(prev, write, kind, now));
+    const resolved = resolvesNow(prev, write);
+    if (!resolved) return;
+    const closed: string[] = [];
+    for (const [id, r] of this.records) {
+      if (r.incident !== resolved.incident.id) continue;
+      this.records.delete(id);
+      closed.push(id.replace(":", "/"));
+    }
+    const audit = this.closedAudit(resolved, closed, now);
+    if (audit) this.queueAudit([audit]);
   }
 
   protected async readAudit(): Promise<AuditEntry[]> {
@@ -174,9 +215,9 @@ export class FileStore extends StoreCore {
     return true;
   }
 
-  protected async putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void> {
+  protected async putRecordJson(ns: string, key: string, json: string, ttlMs: number, incident: string | undefined): Promise<void> {
     this.assertWritable();
-    this.records.set(`${ns}:${key}`, { json, expiresAt: this.clock.now() + ttlMs });
+    this.records.set(`${ns}:${key}`, { json, expiresAt: this.clock.now() + ttlMs, incident });
     await this.persist();
   }
 
@@ -196,7 +237,7 @@ export class FileStore extends StoreCore {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      if (this.lock && this.written < this.changes) await this.persist();
+      if (this.lock && this.written < this.changeCount) await this.persist();
     } finally {
       this.closed = true;
       await this.auditFile?.close();
@@ -217,7 +258,7 @@ export class FileStore extends StoreCore {
   // Group commit: every change bumps `changes`; a caller returns once a flush that started after its change has
   // finished, so concurrent callers share one fsync'd write instead of queueing one each.
   private async persist(): Promise<void> {
-    const target = ++this.changes;
+    const target = ++this.changeCount;
     while (this.written < target) {
       this.flushing ??= this.flush().finally(() => {
         this.flushing = undefined;
@@ -229,7 +270,7 @@ export class FileStore extends StoreCore {
   private async flush(): Promise<void> {
     // State and audit are taken in the same synchronous turn, so this flush writes exactly the changes whose audit
     // lines it appends; what changes during its awaits waits for the next flush.
-    const upTo = this.changes;
+    const upTo = this.changeCount;
     const audit = this.pendingAudit;
     this.pendingAudit = [];
     const now = this.clock.now();

@@ -1,6 +1,6 @@
 // Claims and records written once for both stores: their names (keys, namespaces, owners, TTLs) and values checked first.
 import { StoreError } from "./errors.js";
-import type { ClaimResult } from "./store.js";
+import type { ClaimResult, RecordOptions } from "./store.js";
 
 // Keys end up in Redis key names and in state.json: short, printable, no spaces, so they can be read back with
 // redis-cli and never collide with the key layout (":" is allowed, the prefix makes them unambiguous).
@@ -63,8 +63,11 @@ export abstract class KeyedCore {
   /** Sets key → owner for ttlMs unless someone holds it (arguments already checked). */
   protected abstract claimKey(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
   protected abstract releaseKey(key: string, owner: string): Promise<boolean>;
-  /** Records by namespace and key, their values as JSON text (arguments already checked). */
-  protected abstract putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void>;
+  /**
+   * Records by namespace and key, their values as JSON text (arguments already checked); `incident`: the short id
+   * whose resolve deletes the record (see RecordOptions).
+   */
+  protected abstract putRecordJson(ns: string, key: string, json: string, ttlMs: number, incident: string | undefined): Promise<void>;
   protected abstract getRecordJson(ns: string, key: string, take: boolean): Promise<string | undefined>;
 
   async claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult> {
@@ -80,11 +83,12 @@ export abstract class KeyedCore {
     return this.releaseKey(key, owner);
   }
 
-  async putRecord(ns: string, key: string, value: unknown, ttlMs: number): Promise<void> {
+  async putRecord(ns: string, key: string, value: unknown, ttlMs: number, opts: RecordOptions = {}): Promise<void> {
     checkNamespace(ns);
     checkKey("record key", key);
     checkTtl(ttlMs);
-    await this.putRecordJson(ns, key, encodeRecordValue(value), ttlMs);
+    if (opts.incident !== undefined) checkKey("incident id", opts.incident);
+    await this.putRecordJson(ns, key, encodeRecordValue(value), ttlMs, opts.incident);
   }
 
   getRecord(ns: string, key: string): Promise<unknown> {

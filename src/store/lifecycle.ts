@@ -235,6 +235,29 @@ export function applyResolve(prev: StoredIncident, by: string, note: string | un
   return { write: next, audit: [{ actor: by, action, target: prev.incident.id, details: { note: note ?? null }, at: now }], value: next };
 }
 
+/**
+ * A silence was added that matches this live incident: it is marked silenced now (not only at its next snapshot), so
+ * its post and `incidents show` say so at once. Nothing changes when it is resolved or the same silence is already on it.
+ */
+export function applySilenced(prev: StoredIncident, silence: Silence, now: number): Step<StoredIncident | undefined> {
+  if (!isLive(prev.status) || prev.silencedBy === silence.id || !silenceMatches(silence.match, prev.incident)) return { write: undefined, audit: [], value: undefined };
+  const note = `silenced by ${silence.id} until ${formatIso(silence.expiresAt)}`;
+  const next = { ...prev, updatedAt: now, silencedBy: silence.id, history: withHistory(prev.history, { at: now, event: "silenced", by: silence.createdBy, note }) };
+  return { write: next, audit: [], value: next };
+}
+
+/** The silence on this incident was removed: it is no longer marked silenced (a later snapshot may find another). */
+export function applyUnsilenced(prev: StoredIncident, silenceId: string, now: number): Step<StoredIncident | undefined> {
+  if (prev.silencedBy !== silenceId) return { write: undefined, audit: [], value: undefined };
+  const next = { ...prev, updatedAt: now, silencedBy: undefined };
+  return { write: next, audit: [], value: next };
+}
+
+/** The resolve that this write makes (a live incident turning resolved), or undefined: its attached records close with it. */
+export function resolvesNow(prev: StoredIncident | undefined, write: StoredIncident | undefined): StoredIncident | undefined {
+  return prev !== undefined && isLive(prev.status) && write?.status === "resolved" ? write : undefined;
+}
+
 /** Auto-resolves a live incident quiet for its resolve_after (or, when flapping, for the flap window if longer). */
 export function applyAutoResolve(prev: StoredIncident, resolveAfter: ResolveAfter, flap: FlapPolicy, now: number): Step<StoredIncident | undefined> {
   const quietMs = isLive(prev.status) ? resolveAfter(prev) : undefined;

@@ -1,5 +1,6 @@
 // A Redis commit of several incidents, their index entries, cursors and audit lines as one Lua script: all or nothing.
 import type { Redis } from "ioredis";
+import { xaddLua } from "./redis-feed.js";
 import type { RedisKeys } from "./redis-keys.js";
 
 /** One incident of a batch: the value it was decided on ("" = absent) and what to write ("" = keep it). */
@@ -11,31 +12,35 @@ export interface BatchItem {
   readonly score: number;
   readonly id: string;
   readonly ttlMs: number;
+  /** The feed entry's kind for this incident ("" = none: nothing written). */
+  readonly feedKind: string;
 }
 
-const PER_ITEM = 6;
+const PER_ITEM = 7;
 
 // Every incident is compared first; only if none changed since it was read does anything get written, so the
 // batch lands whole or not at all (Redis runs a script atomically and writes its effects to the AOF as one unit).
-// KEYS: index zset, ids hash, audit list, cursors hash, incident keys... ARGV: n, then per incident
-// (expected, new, fingerprint, score, id, ttl), then the cursor count, source/cursor pairs, then audit entries.
+// KEYS: index zset, ids hash, audit list, cursors hash, change stream, incident keys... ARGV: n, feed time, then per
+// incident (expected, new, fingerprint, score, id, ttl, feed kind), then the cursor count, source/cursor pairs, then
+// audit entries.
 const COMMIT_BATCH = `
 local n = tonumber(ARGV[1])
 for i = 1, n do
-  local cur = redis.call('GET', KEYS[4 + i])
+  local cur = redis.call('GET', KEYS[5 + i])
   if cur == false then cur = '' end
-  if cur ~= ARGV[2 + (i - 1) * ${PER_ITEM}] then return 0 end
+  if cur ~= ARGV[3 + (i - 1) * ${PER_ITEM}] then return 0 end
 end
 for i = 1, n do
-  local b = 2 + (i - 1) * ${PER_ITEM}
+  local b = 3 + (i - 1) * ${PER_ITEM}
   if ARGV[b + 1] ~= '' then
-    redis.call('SET', KEYS[4 + i], ARGV[b + 1])
-    if tonumber(ARGV[b + 5]) > 0 then redis.call('PEXPIRE', KEYS[4 + i], ARGV[b + 5]) end
+    redis.call('SET', KEYS[5 + i], ARGV[b + 1])
+    if tonumber(ARGV[b + 5]) > 0 then redis.call('PEXPIRE', KEYS[5 + i], ARGV[b + 5]) end
     redis.call('ZADD', KEYS[1], ARGV[b + 3], ARGV[b + 2])
     redis.call('HSET', KEYS[2], ARGV[b + 4], ARGV[b + 2])
+    ${xaddLua("KEYS[5]", "ARGV[b + 4]", "ARGV[b + 6]", "ARGV[2]")}
   end
 end
-local a = 2 + n * ${PER_ITEM}
+local a = 3 + n * ${PER_ITEM}
 local c = tonumber(ARGV[a])
 a = a + 1
 for j = 1, c do
@@ -52,11 +57,12 @@ export async function runCommitBatch(
   items: readonly BatchItem[],
   cursors: Readonly<Record<string, string>>,
   audit: readonly string[],
+  now: number,
 ): Promise<boolean> {
   const incidentKeys = items.map((i) => keys.incident(i.fingerprint));
-  const itemArgs = items.flatMap((i) => [i.expected, i.next, i.fingerprint, String(i.score), i.id, String(i.ttlMs)]);
+  const itemArgs = items.flatMap((i) => [i.expected, i.next, i.fingerprint, String(i.score), i.id, String(i.ttlMs), i.feedKind]);
   const pairs = Object.entries(cursors);
-  const args = [String(items.length), ...itemArgs, String(pairs.length), ...pairs.flat(), ...audit];
-  const ok = await r.eval(COMMIT_BATCH, 4 + incidentKeys.length, keys.index, keys.ids, keys.audit, keys.cursors, ...incidentKeys, ...args);
+  const args = [String(items.length), String(now), ...itemArgs, String(pairs.length), ...pairs.flat(), ...audit];
+  const ok = await r.eval(COMMIT_BATCH, 5 + incidentKeys.length, keys.index, keys.ids, keys.audit, keys.cursors, keys.changes, ...incidentKeys, ...args);
   return ok === 1;
 }

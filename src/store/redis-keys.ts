@@ -26,6 +26,12 @@ export interface RedisKeys {
   record(ns: string, key: string): string;
   /** A taken record's value, kept briefly for the call that took it (see redis-claims.ts). */
   taken(ns: string, key: string): string;
+  /** Set of "NS2:KEY" records attached to an incident (short id), deleted when it resolves. */
+  attached(incidentId: string): string;
+  /** Stream: the change feed (fields i = incident id, k = kind, t = store time), trimmed to about CHANGE_FEED_KEEP. */
+  readonly changes: string;
+  /** Prefix of every key of this layout (NAMESPACE:v1:), for scripts that name records by it. */
+  readonly prefix: string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -46,5 +52,8 @@ export function redisKeys(namespace: string): RedisKeys {
     claim: (key) => `${p}claim:${key}`,
     record: (ns, key) => `${p}record:${ns}:${key}`,
     taken: (ns, key) => `${p}taken:${ns}:${key}`,
+    attached: (id) => `${p}attached:${id}`,
+    changes: `${p}changes`,
+    prefix: p,
   };
 }

@@ -1,12 +1,15 @@
 // RedisStore: shared state for several firewatch processes; compare-and-set in Lua so one fingerprint is one incident.
 import { StoreError } from "./errors.js";
+import { MAX_TTL_MS } from "./keyed.js";
+import { resolvesNow } from "./lifecycle.js";
 import { runCommitBatch, type BatchItem } from "./redis-batch.js";
+import { closeAttached, feedArgs, readChanges, xaddLua } from "./redis-feed.js";
 import { claimOnce, releaseClaim, takeOnce } from "./redis-claims.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { decodeStored, RedisLink } from "./redis-link.js";
 import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
-import { DEFAULT_RETENTION_MS, type ClaimResult, type StoreDeps } from "./store.js";
+import { DEFAULT_RETENTION_MS, type ChangeBatch, type ChangeKind, type ClaimResult, type StoreChange, type StoreDeps } from "./store.js";
 
 export interface RedisStoreOptions {
   /** Key prefix; keys are NAMESPACE:v1:... (default "firewatch"). */
@@ -19,8 +22,9 @@ export interface RedisStoreOptions {
 
 const MAX_CAS_ATTEMPTS = 100;
 
-// Compare-and-set of one incident, with its index entries and audit lines, in one atomic step.
-// KEYS: incident, index zset, ids hash, audit list. ARGV: expected ("" = absent), new value, fingerprint, score, id, ttl ms (0 = none), audit...
+// Compare-and-set of one incident, with its index entries, audit lines and feed entry, in one atomic step.
+// KEYS: incident, index zset, ids hash, audit list, change stream. ARGV: expected ("" = absent), new value, fingerprint,
+// score, id, ttl ms (0 = none), feed incident, feed kind ("" = none), feed time, audit...
 const CAS_INCIDENT = `
 local cur = redis.call('GET', KEYS[1])
 if cur == false then cur = '' end
@@ -31,11 +35,13 @@ if ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
   redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
 end
-for i = 7, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+${xaddLua("KEYS[5]", "ARGV[7]", "ARGV[8]", "ARGV[9]")}
+for i = 10, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 return 1`;
 
 // Appends an audit entry unless it is already among the last ones: `run` re-runs an operation whose reply was lost
-// with the connection, and the first attempt may have landed. KEYS: audit list. ARGV: entry id, entry JSON.
+// with the connection, and the first attempt may have landed. KEYS: audit list, change stream. ARGV: entry id, entry
+// JSON, feed incident, feed kind ("" = none), feed time.
 const APPEND_AUDIT = `
 local tail = redis.call('LRANGE', KEYS[1], -64, -1)
 local needle = '"id":"' .. ARGV[1] .. '"'
@@ -43,6 +49,7 @@ for _, e in ipairs(tail) do
   if string.find(e, needle, 1, true) then return 0 end
 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
+${xaddLua("KEYS[2]", "ARGV[3]", "ARGV[4]", "ARGV[5]")}
 return 1`;
 
 // KEYS: silence, silences zset, audit list. ARGV: silence id, audit entry.
@@ -84,7 +91,7 @@ export class RedisStore extends StoreCore {
     return new RedisStore(link, keys, opts.retentionMs ?? DEFAULT_RETENTION_MS, deps);
   }
 
-  protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T> {
+  protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>, kind: ChangeKind): Promise<T> {
     const key = this.keys.incident(fingerprint);
     return this.link.run("incident update", async (r) => {
       for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
@@ -94,10 +101,18 @@ export class RedisStore extends StoreCore {
         if (!m.write && m.audit.length === 0) return m.value;
         const next = m.write ? encodeJson(m.write) : "";
         const ttl = m.write?.status === "resolved" ? this.retentionMs : 0;
-        const args = [raw ?? "", next, fingerprint, String(m.write?.lastActivityAt ?? 0), m.write?.incident.id ?? "", String(ttl), ...m.audit.map(encodeJson)];
-        const ok = await r.eval(CAS_INCIDENT, 4, key, this.keys.index, this.keys.ids, this.keys.audit, ...args);
-        if (ok === 1) return m.value;
-        // Another process changed it between our read and write: decide again on what it wrote.
+        const now = this.clock.now();
+        const feed = feedArgs(this.feedEntry(prev, m.write, kind, now));
+        const args = [raw ?? "", next, fingerprint, String(m.write?.lastActivityAt ?? 0), m.write?.incident.id ?? "", String(ttl), ...feed, ...m.audit.map(encodeJson)];
+        const ok = await r.eval(CAS_INCIDENT, 5, key, this.keys.index, this.keys.ids, this.keys.audit, this.keys.changes, ...args);
+        if (ok !== 1) continue; // Another process changed it between our read and write: decide again on what it wrote.
+        const resolved = resolvesNow(prev, m.write);
+        // Its pending requests close right after the resolve (a second script; see docs/store.md).
+        if (resolved) {
+          const audit = this.closedAudit(resolved, await closeAttached(r, this.keys, resolved.incident.id), now);
+          if (audit) await r.eval(APPEND_AUDIT, 2, this.keys.audit, this.keys.changes, audit.id, encodeJson(audit), ...feedArgs(undefined));
+        }
+        return m.value;
       }
       throw new StoreError("conflict", `incident ${fingerprint} kept changing under ${MAX_CAS_ATTEMPTS} attempts to update it`);
     });
@@ -122,6 +137,7 @@ export class RedisStore extends StoreCore {
           if (!got) throw new StoreError("invalid", `a batch read incident ${fp} it did not name`);
           return got.value;
         });
+        const now = this.clock.now();
         const items: BatchItem[] = fingerprints.map((fp) => {
           const w = m.writes.get(fp);
           return {
@@ -131,9 +147,10 @@ export class RedisStore extends StoreCore {
             score: w?.lastActivityAt ?? 0,
             id: w?.incident.id ?? "",
             ttlMs: w?.status === "resolved" ? this.retentionMs : 0,
+            feedKind: this.feedEntry(seen.get(fp)?.value, w, "activity", now)?.kind ?? "",
           };
         });
-        if (await runCommitBatch(r, this.keys, items, cursors, m.audit.map(encodeJson))) return m.value;
+        if (await runCommitBatch(r, this.keys, items, cursors, m.audit.map(encodeJson), now)) return m.value;
         // Another process changed one of them between our read and write: decide again on what it wrote.
       }
       throw new StoreError("conflict", `a commit of ${fingerprints.length} incidents kept conflicting under ${MAX_CAS_ATTEMPTS} attempts`);
@@ -198,7 +215,7 @@ export class RedisStore extends StoreCore {
         .multi()
         .set(this.keys.silence(silence.id), encodeJson(silence), "PX", Math.max(1, silence.expiresAt - silence.createdAt))
         .zadd(this.keys.silences, silence.expiresAt, silence.id)
-        .eval(APPEND_AUDIT, 1, this.keys.audit, audit.id, encodeJson(audit))
+        .eval(APPEND_AUDIT, 2, this.keys.audit, this.keys.changes, audit.id, encodeJson(audit), ...feedArgs(undefined))
         .exec();
     });
   }
@@ -210,10 +227,14 @@ export class RedisStore extends StoreCore {
     });
   }
 
-  protected async writeAudit(entry: AuditEntry): Promise<void> {
+  protected async writeAudit(entry: AuditEntry, change: StoreChange | undefined): Promise<void> {
     await this.link.run("audit access", async (r) => {
-      await r.eval(APPEND_AUDIT, 1, this.keys.audit, entry.id, encodeJson(entry));
+      await r.eval(APPEND_AUDIT, 2, this.keys.audit, this.keys.changes, entry.id, encodeJson(entry), ...feedArgs(change));
     });
+  }
+
+  changes(after: string | undefined, limit = 500): Promise<ChangeBatch> {
+    return this.link.run("change feed", (r) => readChanges(r, this.keys, after, limit));
   }
 
   protected async readAudit(): Promise<AuditEntry[]> {
@@ -231,9 +252,12 @@ export class RedisStore extends StoreCore {
     return this.link.run("claim release", (r) => releaseClaim(r, this.keys.claim(key), owner));
   }
 
-  protected async putRecordJson(ns: string, key: string, json: string, ttlMs: number): Promise<void> {
+  protected async putRecordJson(ns: string, key: string, json: string, ttlMs: number, incident: string | undefined): Promise<void> {
     await this.link.run("record write", async (r) => {
-      await r.set(this.keys.record(ns, key), json, "PX", ttlMs);
+      if (incident === undefined) return void (await r.set(this.keys.record(ns, key), json, "PX", ttlMs));
+      // The set outlives any record in it (at most MAX_TTL_MS), and goes when the incident resolves.
+      const attached = this.keys.attached(incident);
+      await r.multi().set(this.keys.record(ns, key), json, "PX", ttlMs).sadd(attached, `${ns}:${key}`).pexpire(attached, MAX_TTL_MS).exec();
     });
   }
 

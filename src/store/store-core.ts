@@ -1,10 +1,10 @@
-// The Store operations written once over a few storage primitives; FileStore and RedisStore supply the primitives.
+// The Store operations written once over a few storage primitives; SqliteStore, FileStore and RedisStore supply them.
 import { randomUUID } from "node:crypto";
-import type { Incident } from "../incidents/index.js";
+import type { Incident, IncidentStatus } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
 import { KeyedCore } from "./keyed.js";
-import { applyAcknowledge, applyAutoResolve, applyResolve, applySnapshot, isLive, type Step, type UpsertContext } from "./lifecycle.js";
+import { applyAcknowledge, applyAutoResolve, applyResolve, applySilenced, applySnapshot, applyUnsilenced, isLive, silenceMatches, type Step, type UpsertContext } from "./lifecycle.js";
 import {
   SilenceMatchSchema,
   STORE_VERSION,
@@ -19,12 +19,15 @@ import {
 import {
   DEFAULT_FLAP_POLICY,
   type AuditFilter,
+  type ChangeBatch,
+  type ChangeKind,
   type CommitBatch,
   type FlapPolicy,
   type IncidentFilter,
   type NewSilence,
   type ResolveAfter,
   type Store,
+  type StoreChange,
   type StoreDeps,
   type UpsertResult,
 } from "./store.js";
@@ -55,13 +58,15 @@ export abstract class StoreCore extends KeyedCore implements Store {
 
   /**
    * Atomic read-modify-write of one incident: `fn` sees the current record and decides. It may run more than once
-   * (optimistic retries), so it must be pure. Writes `write` and appends `audit` together, returns `value`.
+   * (optimistic retries), so it must be pure. Writes `write` and appends `audit` together, with the change feed entry
+   * (`feedEntry(prev, write, kind)`), and when the write resolves the incident, closes its attached records
+   * (`closedAudit`); returns `value`.
    */
-  protected abstract update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>): Promise<T>;
+  protected abstract update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>, kind: ChangeKind): Promise<T>;
   /**
    * Atomic read-modify-write of several incidents plus cursors: `fn` reads the current records of `fingerprints`
-   * (only those) and decides; the writes, audit lines and cursors land together or not at all. `fn` may run more
-   * than once, so it must be pure.
+   * (only those) and decides; the writes, audit lines, feed entries (kind "activity") and cursors land together or
+   * not at all. `fn` may run more than once, so it must be pure.
    */
   protected abstract updateBatch<T>(
     fingerprints: readonly string[],
@@ -75,14 +80,29 @@ export abstract class StoreCore extends KeyedCore implements Store {
   protected abstract putSilence(silence: Silence, audit: AuditEntry): Promise<void>;
   /** Deletes and audits only if it exists and is active; false otherwise. */
   protected abstract deleteSilence(id: string, now: number, audit: AuditEntry): Promise<boolean>;
-  protected abstract writeAudit(entry: AuditEntry): Promise<void>;
+  /** Appends the entry, and `change` to the feed with it when given. */
+  protected abstract writeAudit(entry: AuditEntry, change: StoreChange | undefined): Promise<void>;
   protected abstract readAudit(): Promise<AuditEntry[]>;
+  abstract changes(after: string | undefined, limit?: number): Promise<ChangeBatch>;
   abstract getCursor(source: string): Promise<string | undefined>;
   abstract setCursor(source: string, cursor: string): Promise<void>;
   abstract close(): Promise<void>;
 
   protected auditEntry(input: AuditInput, now: number): AuditEntry {
     return { v: STORE_VERSION, id: randomUUID(), at: input.at ?? now, actor: input.actor, action: input.action, target: input.target, details: input.details };
+  }
+
+  /** The feed entry for a write: a status change is "status" whatever made it (a snapshot reopening it, a resolve). */
+  protected feedEntry(prev: StoredIncident | undefined, write: StoredIncident | undefined, kind: ChangeKind, now: number): StoreChange | undefined {
+    if (!write) return undefined;
+    return { incident: write.incident.id, kind: prev !== undefined && prev.status !== write.status ? "status" : kind, at: now };
+  }
+
+  /** The audit line for the records (`NS/KEY`) closed because `resolved` was resolved; undefined when there were none. */
+  protected closedAudit(resolved: StoredIncident, records: readonly string[], now: number): AuditEntry | undefined {
+    if (records.length === 0) return undefined;
+    const by = resolved.resolved?.by ?? "firewatch";
+    return this.auditEntry({ actor: by, action: "incident.requests_closed", target: resolved.incident.id, details: { count: records.length, records: [...records].sort().join(",") } }, now);
   }
 
   private entries<T>(step: Step<T>, now: number): Mutation<T> {
@@ -99,7 +119,7 @@ export abstract class StoreCore extends KeyedCore implements Store {
   async upsert(snapshot: Incident): Promise<UpsertResult> {
     const now = this.clock.now();
     const ctx = { now, flap: this.flap, silences: await this.activeSilences(now) };
-    return this.update(snapshot.fingerprint, (prev) => this.upsertStep(prev, snapshot, ctx));
+    return this.update(snapshot.fingerprint, (prev) => this.upsertStep(prev, snapshot, ctx), "activity");
   }
 
   async commit(batch: CommitBatch): Promise<UpsertResult[]> {
@@ -130,8 +150,14 @@ export abstract class StoreCore extends KeyedCore implements Store {
     return this.lookup(idOrFingerprint);
   }
 
-  async list(filter: IncidentFilter = {}): Promise<StoredIncident[]> {
+  /** Incidents whose status is one of `statuses` (all when undefined); a store with an index answers from it. */
+  protected async incidentsIn(statuses: readonly IncidentStatus[] | undefined): Promise<StoredIncident[]> {
     const all = await this.allIncidents();
+    return statuses ? all.filter((s) => statuses.includes(s.status)) : all;
+  }
+
+  async list(filter: IncidentFilter = {}): Promise<StoredIncident[]> {
+    const all = await this.incidentsIn(filter.status);
     return all
       .filter(
         (s) =>
@@ -143,26 +169,30 @@ export abstract class StoreCore extends KeyedCore implements Store {
       .sort((a, b) => b.lastActivityAt - a.lastActivityAt || a.incident.id.localeCompare(b.incident.id));
   }
 
-  private async change(idOrFingerprint: string, fn: (prev: StoredIncident, now: number) => Step<StoredIncident>): Promise<StoredIncident> {
+  private async change(idOrFingerprint: string, kind: ChangeKind, fn: (prev: StoredIncident, now: number) => Step<StoredIncident>): Promise<StoredIncident> {
     const found = await this.lookup(idOrFingerprint);
     if (!found) throw notFound(idOrFingerprint);
     const now = this.clock.now();
-    return this.update(found.incident.fingerprint, (prev) => {
-      if (!prev) throw notFound(idOrFingerprint);
-      return this.entries(fn(prev, now), now);
-    });
+    return this.update(
+      found.incident.fingerprint,
+      (prev) => {
+        if (!prev) throw notFound(idOrFingerprint);
+        return this.entries(fn(prev, now), now);
+      },
+      kind,
+    );
   }
 
   acknowledge(idOrFingerprint: string, by: string, note?: string): Promise<StoredIncident> {
-    return this.change(idOrFingerprint, (prev, now) => applyAcknowledge(prev, by, note, now));
+    return this.change(idOrFingerprint, "status", (prev, now) => applyAcknowledge(prev, by, note, now));
   }
 
   resolve(idOrFingerprint: string, by: string, note?: string): Promise<StoredIncident> {
-    return this.change(idOrFingerprint, (prev, now) => applyResolve(prev, by, note, now));
+    return this.change(idOrFingerprint, "status", (prev, now) => applyResolve(prev, by, note, now));
   }
 
   setSlackRef(idOrFingerprint: string, ref: SlackRef): Promise<StoredIncident> {
-    return this.change(idOrFingerprint, (prev, now) => {
+    return this.change(idOrFingerprint, "slack", (prev, now) => {
       const next = { ...prev, slack: ref, updatedAt: now };
       return { write: next, audit: [], value: next };
     });
@@ -182,7 +212,7 @@ export abstract class StoreCore extends KeyedCore implements Store {
       throw new StoreError("invalid", `invalid probe result${issue ? ` at ${issue.path.join(".")}: ${issue.message}` : ""}`, { cause: parsed.error });
     }
     const checked = parsed.data;
-    return this.change(idOrFingerprint, (prev, now) => {
+    return this.change(idOrFingerprint, "probes", (prev, now) => {
       const next = { ...prev, probes: checked, updatedAt: now };
       return { write: next, audit: [], value: next };
     });
@@ -192,11 +222,13 @@ export abstract class StoreCore extends KeyedCore implements Store {
     const now = this.clock.now();
     const resolved: StoredIncident[] = [];
     // Quietest first, then by fingerprint: the same order (and audit order) on every implementation.
-    const all = (await this.allIncidents()).sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.incident.fingerprint.localeCompare(b.incident.fingerprint));
+    const all = (await this.incidentsIn(LIVE_STATUSES)).sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.incident.fingerprint.localeCompare(b.incident.fingerprint));
     for (const s of all) {
       if (!isLive(s.status)) continue;
-      const done = await this.update(s.incident.fingerprint, (prev) =>
-        prev ? this.entries(applyAutoResolve(prev, resolveAfter, this.flap, now), now) : { write: undefined, audit: [], value: undefined },
+      const done = await this.update(
+        s.incident.fingerprint,
+        (prev) => (prev ? this.entries(applyAutoResolve(prev, resolveAfter, this.flap, now), now) : { write: undefined, audit: [], value: undefined }),
+        "status",
       );
       if (done) resolved.push(done);
     }
@@ -228,6 +260,12 @@ export abstract class StoreCore extends KeyedCore implements Store {
       now,
     );
     await this.putSilence(silence, audit);
+    // The live incidents it covers say so now (their posts too), not only at their next snapshot. By fingerprint:
+    // the same order (feed, audit) on every implementation.
+    for (const s of await this.byFingerprint()) {
+      if (!isLive(s.status) || !silenceMatches(silence.match, s.incident)) continue;
+      await this.update(s.incident.fingerprint, (prev) => (prev ? this.entries(applySilenced(prev, silence, now), now) : { write: undefined, audit: [], value: undefined }), "silence");
+    }
     return silence;
   }
 
@@ -238,12 +276,25 @@ export abstract class StoreCore extends KeyedCore implements Store {
 
   async removeSilence(id: string, by: string): Promise<boolean> {
     const now = this.clock.now();
-    return this.deleteSilence(id, now, this.auditEntry({ actor: by, action: "silence.removed", target: id, details: {} }, now));
+    const removed = await this.deleteSilence(id, now, this.auditEntry({ actor: by, action: "silence.removed", target: id, details: {} }, now));
+    if (!removed) return false;
+    for (const s of await this.byFingerprint()) {
+      if (s.silencedBy !== id) continue;
+      await this.update(s.incident.fingerprint, (prev) => (prev ? this.entries(applyUnsilenced(prev, id, now), now) : { write: undefined, audit: [], value: undefined }), "silence");
+    }
+    return true;
+  }
+
+  private async byFingerprint(): Promise<StoredIncident[]> {
+    return (await this.allIncidents()).sort((a, b) => a.incident.fingerprint.localeCompare(b.incident.fingerprint));
   }
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
-    const entry = this.auditEntry(input, this.clock.now());
-    await this.writeAudit(entry);
+    const now = this.clock.now();
+    const entry = this.auditEntry(input, now);
+    // A remediation step (requested, approved, ran) changes what the incident's post offers: it goes into the feed.
+    const feed: StoreChange | undefined = entry.action.startsWith("action.") && entry.target !== undefined ? { incident: entry.target, kind: "action", at: now } : undefined;
+    await this.writeAudit(entry, feed);
     return entry;
   }
 
@@ -258,6 +309,8 @@ export abstract class StoreCore extends KeyedCore implements Store {
     return filter.limit === undefined ? all : all.slice(Math.max(0, all.length - filter.limit));
   }
 }
+
+const LIVE_STATUSES: readonly IncidentStatus[] = ["open", "observed", "acknowledged"];
 
 function notFound(id: string): StoreError {
   return new StoreError("not_found", `no incident ${id} in the store`, { hint: "`firewatch incidents list` shows the ids" });

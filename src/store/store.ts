@@ -77,10 +77,45 @@ export interface CommitBatch {
   readonly run?: string;
 }
 
+/**
+ * Why an incident changed, as the change feed tells it: new log activity (a pipeline snapshot), its status (ack,
+ * resolve, auto-resolve, reopen), its probe results, a silence that now covers it or no longer does, its Slack post,
+ * or a remediation step audited against it.
+ */
+export type ChangeKind = "activity" | "status" | "probes" | "silence" | "slack" | "action";
+
+/** One entry of the change feed: the incident (short id) some process changed, why, and when (store clock). */
+export interface StoreChange {
+  readonly incident: string;
+  readonly kind: ChangeKind;
+  readonly at: number;
+}
+
+/** What `changes` answers. */
+export interface ChangeBatch {
+  /** Where this answer ends: pass it as `after` next time. */
+  readonly next: string;
+  /** Oldest first. */
+  readonly changes: readonly StoreChange[];
+  /** The feed no longer reaches back to `after` (trimmed past it, or `after` is from another store): resync. */
+  readonly lost: boolean;
+}
+
+/** The change feed keeps about this many entries; a reader further behind is told `lost`. */
+export const CHANGE_FEED_KEEP = 10_000;
+
 /** What `claim` answers. */
 export interface ClaimResult {
   readonly claimed: boolean;
   readonly owner: string;
+}
+
+export interface RecordOptions {
+  /**
+   * The incident (short id) the record belongs to, like a pending approval: when that incident is resolved, the
+   * store deletes the record in the same step and audits `incident.requests_closed`.
+   */
+  readonly incident?: string;
 }
 
 export interface Store {
@@ -112,8 +147,9 @@ export interface Store {
   /**
    * Set-if-absent with expiry, atomic across processes: `claimed` is true for the one caller that got it; otherwise
    * `owner` names the holder (claiming again with the same owner also answers false, with that owner). RedisStore: across
-   * every process on the server, expiry by the server's clock. FileStore: one writer process per directory (the lock),
-   * so atomic within that process and kept across its restarts; expiry by the store's clock.
+   * every process on the server, expiry by the server's clock. SqliteStore: across every process on the host (one write
+   * transaction), expiry by the store's clock. FileStore: one writer process per directory (the lock), so atomic
+   * within that process and kept across its restarts; expiry by the store's clock.
    */
   claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
   /** Drops a claim only if `owner` still holds it (true); false when it expired or someone else holds it. */
@@ -123,7 +159,7 @@ export interface Store {
    * A small JSON record with expiry (pending approvals, grants), replacing any record of that key. `ns`: 1-32 of
    * [a-z0-9_-]; `key`: like a claim key; the value must be JSON-safe (at most 64 KiB encoded).
    */
-  putRecord(ns: string, key: string, value: unknown, ttlMs: number): Promise<void>;
+  putRecord(ns: string, key: string, value: unknown, ttlMs: number, opts?: RecordOptions): Promise<void>;
   /** The record's value (parsed JSON), undefined when absent or expired. */
   getRecord(ns: string, key: string): Promise<unknown | undefined>;
   /** Atomic get-and-delete: of two processes taking the same record, exactly one gets it (FileStore: see `claim`). */
@@ -132,9 +168,16 @@ export interface Store {
   getCursor(source: string): Promise<string | undefined>;
   setCursor(source: string, cursor: string): Promise<void>;
 
+  /** Appends to the audit log; an `action.*` entry whose target is an incident also goes into the change feed. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /** Oldest first. */
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
+
+  /**
+   * The change feed, shared by every process on the store: incidents changed after `after` (an earlier answer's
+   * `next`), oldest first, at most `limit` (default 500). `after` undefined: no changes, only where the feed is now.
+   */
+  changes(after: string | undefined, limit?: number): Promise<ChangeBatch>;
 
   /** Releases the lock or connection; the store is unusable afterwards. */
   close(): Promise<void>;

@@ -12,8 +12,8 @@ const SEED_000 = path.join(ROOT, "fixtures/seed-000-port-conflict");
 const tmp = mkdtempSync(path.join(tmpdir(), "fw-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function firewatch(args: string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, input: typeof input === "string" ? Buffer.from(input) : (input ?? Buffer.alloc(0)), timeout: 60_000 });
+function firewatch(args: string[], input?: string | Buffer, env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, env, input: typeof input === "string" ? Buffer.from(input) : (input ?? Buffer.alloc(0)), timeout: 60_000 });
   return { code: r.status, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
 }
 
@@ -54,6 +54,15 @@ describe("firewatch analyze", () => {
     const r = firewatch(["analyze", "--until", "2025-12-26T21:00:00Z", SEED_000]);
     expect(r.code).toBe(0);
     expect(firewatch(["analyze", "--since", "yesterday", SEED_000])).toMatchObject({ code: 2, stderr: expect.stringContaining('--since "yesterday" is not a time') });
+  });
+
+  test("without --tz, stamps are read and shown in the system's zone (one zone for both)", () => {
+    const lines = ["17:57:01", "17:57:10", "17:57:20"].map((t) => `Dec 26 ${t} web1 api[42]: Error: listen EADDRINUSE: address already in use :::9003\n`).join("");
+    const r = firewatch(["analyze", "--reference-time", "2025-12-31", "-"], lines, { ...process.env, TZ: "America/New_York" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("first seen 2025-12-26 17:57:01 EST");
+    const utc = firewatch(["analyze", "--reference-time", "2025-12-31", "--tz", "UTC", "-"], lines, { ...process.env, TZ: "America/New_York" });
+    expect(utc.stdout).toContain("first seen 2025-12-26 17:57:01 UTC");
   });
 
   test("a missing file is one clear line and exit 2, no stack trace", () => {

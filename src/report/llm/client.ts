@@ -56,7 +56,8 @@ function adjustTo(e: APIError, shape: RequestShape): RequestShape | undefined {
 }
 
 function short(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  // An error may quote the URL it was given: never its user and password (scheme://user:pw@host).
+  const flat = text.replace(/\s+/g, " ").replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, "$1***@").trim();
   return flat.length > 160 ? `${flat.slice(0, 160)}…` : flat;
 }
 

@@ -7,7 +7,10 @@ const Price = z.coerce.number().nonnegative();
 /** FIREWATCH_LLM__* variables (OPENAI_API_KEY as the key's fallback); the type is what firewatch uses. */
 export const LlmConfigSchema = z
   .object({
-  baseUrl: z.url({ protocol: /^https?$/ }).optional().describe("OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: api.openai.com)"),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), "credentials in the URL are refused (they would be shown in errors): use FIREWATCH_LLM__API_KEY")
+    .optional().describe("OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: api.openai.com)"),
   model: z.string().min(1).describe("Model name sent with each request"),
   apiKey: z.string().min(1).optional().describe("Bearer key; needed for api.openai.com, optional for a local endpoint (baseUrl) that needs none"),
   timeoutMs: PositiveInt.default(30_000).describe("Per attempt"),

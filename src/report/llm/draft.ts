@@ -6,7 +6,7 @@ import { askModel, type Usage } from "./client.js";
 import type { LlmConfig } from "./config.js";
 import { createGroundCheck, type GroundCheck } from "./ground.js";
 import { buildPrompt, type ChatMessage } from "./prompt.js";
-import { createRedactor, type RedactionKind } from "./redact.js";
+import { createRedactor, type RedactionKind } from "../../redact/index.js";
 
 export interface DraftDeps {
   readonly config: LlmConfig;

@@ -2,7 +2,8 @@
 //
 // A figure is any word with a digit in it, or a path. Each must be found in the prompt (findings JSON and
 // evidence, redacted): a path as written; any other word part by part, each part with a digit found whole there.
-// "port 8080" with no 8080 in the logs drops the sentence; "485 restarts" with counter 485 keeps it.
+// "port 8080" with no 8080 in the logs drops the sentence; "485 restarts" with counter 485 keeps it. URLs, commands in
+// backticks and pipes into a shell must be there whole.
 
 export interface GroundedText {
   /** The sentences kept, in order. */
@@ -51,6 +52,19 @@ export function createGroundCheck(groundText: string): GroundCheck {
   const haystack = groundText.toLowerCase();
   const unknownFigures = (text: string): string[] => {
     const out: string[] = [];
+    // A URL, a command in backticks or a pipe into a shell must be in the input as written: a model must not send the
+    // on-call engineer to a page or have them run something (`curl … | sudo bash`) that no log or rule mentioned.
+    for (const m of text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)"'`<>]+/gi)) {
+      const url = m[0].replace(/[.,;:!?]+$/, "");
+      if (!haystack.includes(url.toLowerCase())) out.push(url);
+    }
+    for (const m of text.matchAll(/`([^`\n]+)`/g)) {
+      const code = (m[1] ?? "").trim();
+      if (code !== "" && !haystack.includes(code.toLowerCase())) out.push(`\`${code}\``);
+    }
+    for (const m of text.matchAll(/\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b/g)) {
+      if (!haystack.includes(m[0].toLowerCase())) out.push(m[0]);
+    }
     // "1,234" is the number 1234, not the words "1" and "234".
     for (const raw of text.replace(/(\d),(?=\d{3}\b)/g, "$1").split(WORD_SPLIT)) {
       const word = raw.replace(EDGE_PUNCT, "");

@@ -5,7 +5,7 @@ import type { Rule } from "../../rules/index.js";
 import { createTimeFormat } from "../clock-format.js";
 import { fillOrUnknown } from "../fill.js";
 import { findingViews } from "../finding-view.js";
-import type { Redactor } from "./redact.js";
+import type { Redactor } from "../../redact/index.js";
 
 /** The model's answer. Lengths are checked after parsing: strict structured output accepts no length keywords. */
 export const DraftAnswerShape = z
@@ -46,6 +46,7 @@ export interface Prompt {
 const CHARS_PER_TOKEN = 3;
 /** No evidence line is sent longer than this (the line cap of the report itself is larger). */
 const MAX_LINE_CHARS = 400;
+const cutLine = (t: string) => (t.length > MAX_LINE_CHARS ? `${t.slice(0, MAX_LINE_CHARS)}…` : t);
 
 export const SYSTEM_PROMPT = [
   "You draft three parts of an incident report for the on-call engineer who runs these services: the executive summary,",
@@ -76,7 +77,8 @@ export function buildPrompt(
   const evidence: EvidenceLine[][] = views.map((v) =>
     v.finding.evidence.map((e) => ({
       time: e.time === undefined ? undefined : fmt.stamp(e.time),
-      text: r(e.text.length > MAX_LINE_CHARS ? `${e.text.slice(0, MAX_LINE_CHARS)}…` : e.text),
+      // Redacted whole, then cut: cut first, a key whose END line falls after the cut was sent whole (issue 13).
+      text: cutLine(r(e.text)),
     })),
   );
   const findings = views.map((v, i) => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { osActor, registerAct } from "../../../src/cli/act.js";
+import { localActor, registerAct } from "../../../src/cli/act.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { runJobs, testRedis } from "../../harness/bullmq.js";
@@ -28,7 +28,7 @@ describe.skipIf(avail.missing !== undefined)(`act clean_failed_jobs on a real re
       "guard:",
       "  actions:",
       "    clean_failed_jobs:",
-      `      users: ["${osActor()}"]`,
+      `      users: ["${localActor()}"]`,
       "      channels: [cli]",
       "      hosts: [local]",
       "      targets: [processing]",

@@ -12,12 +12,12 @@ import { spawnTs } from "../../harness/node-child.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
-import { osActor } from "../../../src/cli/act.js";
+import { localActor } from "../../../src/cli/act.js";
 import { alive, DAEMON, firewatch, NOBODY, REPO, rootAvailability, SECRET, seed000Incident, startFirewatch } from "./act-helpers.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
 /** The requester: this test's own user (root: setpriv needs it to run the second and third users). */
-const ME = osActor();
+const ME = localActor();
 
 describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missing ?? ""}`, () => {
   let dockerd: DockerdInstance;
@@ -55,6 +55,7 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
       "      channels: [cli]",
       "      hosts: [local]",
       '      targets: ["loop-*", "palantir*", "*"]',
+      '      ports: ["1024-65535"]',
       "      rateLimit: { max: 50, per: 1h }",
       "    restart_container:",
       `      users: ["${ME}", "${NOBODY.name}"]`,
@@ -243,7 +244,7 @@ describe.skipIf(missing !== undefined)(`firewatch act on the local host ${missin
 
   describe("tokens against the real store and a real rogue", () => {
     let kit: GuardKit;
-    const config = GuardConfigSchema.parse({ secret: SECRET, actions: { kill_port_owner: { users: [ME, NOBODY.name], channels: ["cli"], hosts: ["local"], targets: ["*"], rateLimit: { max: 50, per: "1h" } } } });
+    const config = GuardConfigSchema.parse({ secret: SECRET, actions: { kill_port_owner: { users: [ME, NOBODY.name], channels: ["cli"], hosts: ["local"], ports: ["1024-65535"], targets: ["*"], rateLimit: { max: 50, per: "1h" } } } });
     const root = { user: ME, groups: [], channel: "cli" };
     beforeAll(async () => {
       kit = await createGuardKit({ config, store, clock: systemClock, host: () => host, dockerHost: dockerd.host });

@@ -60,6 +60,7 @@ describe.skipIf(missing !== undefined)(`firewatch act over a real sshd ${missing
       "      channels: [cli]",
       "      hosts: [box]",
       '      targets: ["remote-*"]',
+      '      ports: ["1024-65535"]',
       "",
     ].join("\n"), { mode: 0o644 });
     store = await RedisStore.connect(redis.url, { clock: systemClock }, { namespace: "firewatch" });

@@ -1,4 +1,5 @@
 // `firewatch act` and `firewatch audit` in-process on a file store: usage errors, refusals, filters, exit codes.
+import { userInfo } from "node:os";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { PassThrough } from "node:stream";
 import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { osActor, registerAct } from "../../../src/cli/act.js";
+import { localActor, registerAct } from "../../../src/cli/act.js";
 import { registerAudit } from "../../../src/cli/audit.js";
 import { registerIncidents } from "../../../src/cli/incidents.js";
 import { FileStore } from "../../../src/store/index.js";
@@ -42,10 +43,11 @@ beforeEach(async () => {
     "guard:",
     "  actions:",
     "    kill_port_owner:",
-    `      users: ["${osActor()}"]`,
+    `      users: ["${localActor()}"]`,
     "      channels: [cli]",
     "      hosts: [local]",
     '      targets: ["api"]',
+    '      ports: ["1-65535"]',
     "",
   ].join("\n"));
   const store = await FileStore.open(join(dir, "state"), { clock: systemClock });
@@ -122,7 +124,7 @@ describe("firewatch act", () => {
     const store = await FileStore.open(join(dir, "state"), { clock: systemClock });
     await store.setProbes(ID, [{
       probe: "port_owner", params: { port: 1, container: "api" }, host: "local", at: Date.now(), ok: true,
-      summary: "rogue process: port 1 held by PID 4000000 (node)", data: { port: 1, pid: 4000000, ppid: 1, command: "node x.js", holders: [4000000], container: "api", inContainer: false, rogue: true },
+      summary: "rogue process: port 1 held by PID 4000000 (node)", data: { port: 1, pid: 4000000, ppid: 1, command: "node x.js", user: userInfo().username, holders: [4000000], container: "api", inContainer: false, rogue: true },
     }]);
     await store.close();
     const r = await cli(["act", "offers", "--incident", ID, "--config", cfg]);

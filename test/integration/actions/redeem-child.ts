@@ -8,7 +8,7 @@ import { systemClock } from "../../../src/time.js";
 const [url = "", namespace = "firewatch", token = "", user = "cli:root"] = process.argv.slice(2);
 const config = GuardConfigSchema.parse({
   secret: process.env.FIREWATCH_GUARD__SECRET,
-  actions: { kill_port_owner: { users: [user], channels: ["cli"], hosts: ["local"], targets: ["*"], rateLimit: { max: 50, per: "1h" } } },
+  actions: { kill_port_owner: { users: [user], channels: ["cli"], hosts: ["local"], ports: ["1024-65535"], targets: ["*"], rateLimit: { max: 50, per: "1h" } } },
 });
 const store = await RedisStore.connect(url, { clock: systemClock }, { namespace });
 const host = new LocalHost();

@@ -12,7 +12,8 @@ import { storeSeed000 } from "./seed-store.js";
 
 const SECRET = "test-signing-secret-0123456789";
 const CH = "C0ONCALL";
-const ID = "fw-de060825";
+// seed 000 through analyze: its id follows its anchor finding's group (host, service, port: docs/incidents.md).
+const ID = "fw-4a544bf1";
 
 let slack: FakeSlack;
 let dir: { path: string; remove(): Promise<void> };
@@ -33,7 +34,7 @@ beforeAll(async () => {
     port: 0,
     apiUrl: slack.apiUrl,
     routing: { channel: CH },
-    access: { commands: { resolve: { users: ["U0BOSS"] }, silence: { channels: [CH] } } },
+    access: { default: { users: ["U0ALICE", "U0BOSS"] }, commands: { resolve: { users: ["U0BOSS"] }, silence: { users: ["U0ALICE", "U0BOSS"], channels: [CH] } } },
   });
   const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
   bot = createBot(config, { store, clock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules) });

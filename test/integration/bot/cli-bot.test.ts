@@ -100,7 +100,7 @@ describe("firewatch bot", () => {
         "  routing: { channel: C0ONCALL }",
         "guard:",
         "  actions:",
-        "    kill_port_owner: { users: [U0ALICE, U0BOB], channels: [C0ONCALL], hosts: [local], targets: [\"transcription-*\"] }",
+        "    kill_port_owner: { users: [U0ALICE, U0BOB], channels: [C0ONCALL], hosts: [local], ports: [9003], targets: [\"transcription-*\"] }",
       ].join("\n"),
     );
     const env = { FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token", FIREWATCH_SLACK__SIGNING_SECRET: secret };

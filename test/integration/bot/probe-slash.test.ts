@@ -131,7 +131,7 @@ describe.skipIf(missing !== undefined)(`/firewatch probe over HTTP ${missing ?? 
       for (const svc of services) await svc.stop();
     });
     const start = async (hosts?: Record<string, { kind: "local" }>) => {
-      const config = SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH }, poll: 60_000 });
+      const config = SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH }, access: { commands: { probe: { users: ["U0BOB"] } } }, poll: 60_000 });
       const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
       const svc = await startSlack(config, { store, clock: systemClock, log: pino({ level: "silent" }), rules: () => Promise.resolve(rules), ...(hosts ? { hosts } : {}) });
       services.push(svc);

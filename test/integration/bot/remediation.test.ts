@@ -1,4 +1,5 @@
 // Remediation buttons through the signed HTTP receiver and the fake Slack: the real guard, a fake executor and fake probes.
+import { userInfo } from "node:os";
 import { createHash, randomBytes } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -40,7 +41,7 @@ const executor = (c: ActionCommand) => {
   return Promise.resolve({ ok: true, detail: "removed 20 failed jobs" });
 };
 
-const rogue = (pid = "1573680"): PortHolder => ({ pid, command: "node server.js", inUnit: false, otherHolders: [] });
+const rogue = (pid = "1573680"): PortHolder => ({ pid, command: "node server.js", inUnit: false, otherHolders: [], user: userInfo().username });
 const KILL: RemediationOffer = { action: "kill_port_owner", host: "mithrandir", params: { pid: "1573680", port: "9003", unit: "transcription-palantir" }, label: "Kill PID 1573680 holding :9003", why: "PID 1573680 (node <!channel>) holds 9003 outside transcription-palantir, PPID 1" };
 const CLEAN: RemediationOffer = { action: "clean_failed_jobs", host: "mithrandir", params: { queue: "transcription" }, label: "Clean failed jobs of transcription", why: "20 failed jobs whose files are already completed" };
 
@@ -48,7 +49,7 @@ const offers = new Map<string, RemediationOffer[]>();
 const config = GuardConfigSchema.parse({
   tokenTtl: "15m",
   actions: {
-    kill_port_owner: { users: [ALICE, BOB], groups: ["S0ONCALL"], channels: [CH], hosts: ["mithrandir"], targets: ["transcription-*"], rateLimit: { max: 50, per: "1h" } },
+    kill_port_owner: { users: [ALICE, BOB], groups: ["S0ONCALL"], channels: [CH], hosts: ["mithrandir"], ports: ["1024-65535"], targets: ["transcription-*"], rateLimit: { max: 50, per: "1h" } },
     clean_failed_jobs: { users: [ALICE], channels: [CH], hosts: ["mithrandir"], targets: ["transcription"], rateLimit: { max: 50, per: "1h" } },
   },
 });
@@ -163,6 +164,20 @@ describe("remediation buttons on the incident post", () => {
     expect(buttonsOf(slack.messages.get(`${CH}/${approval?.ts ?? ""}`))).toEqual([]);
     const done = (await store.listAudit({ target: id, action: "action.done" }))[0];
     expect(done).toMatchObject({ actor: BOB, details: { approvedBy: BOB, host: "mithrandir" } });
+  });
+
+  test("two clicks on Run make one pending request: the second click is pointed at it, nothing is posted twice", async () => {
+    const { id, post } = await posted([KILL]);
+    expect(await drive.click(ALICE, runButton(post()) ?? fail(), post().ts)).toContain("second person must approve");
+    await slack.waitFor(() => runButton(post()));
+    expect(await drive.click(BOB, runButton(post()) ?? fail(), post().ts)).toContain("Already waiting for a second person: requested by <@U0ALICE>");
+    const requests = slack.repliesTo(CH, post().ts).filter((r) => buttonsOf(r).some((b) => b.action_id === "fw_approve"));
+    expect(requests).toHaveLength(1);
+    expect((await store.listAudit({ target: id, action: "action.approval_requested" })).length).toBe(1);
+    // Bob approves the one request; it runs once.
+    const approve = buttonsOf(requests[0]).find((b) => b.action_id === "fw_approve") ?? fail();
+    expect(await drive.click(BOB, approve, requests[0]?.ts ?? "")).toContain("done");
+    expect(ran).toHaveLength(1);
   });
 
   test("a member of an allowed user group may approve (groups asked of Slack)", async () => {

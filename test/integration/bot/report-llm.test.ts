@@ -29,7 +29,7 @@ async function report(env: NodeJS.ProcessEnv): Promise<string> {
     const [stored] = await store.list();
     const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
     const reply = await runCommand(`report ${stored?.incident.id ?? ""}`, { userId: "U0ONCALL", channelId: "C0INCIDENTS" }, {
-      store, clock: systemClock, access: SlackAccessSchema.parse({}), rules: () => Promise.resolve(rules),
+      store, clock: systemClock, access: SlackAccessSchema.parse({ default: { users: ["U0ALICE", "U0BOB", "U0ONCALL"] } }), rules: () => Promise.resolve(rules),
       ...reportDrafting({ env, clock: systemClock }),
     });
     return reply.file?.content ?? "";

@@ -1,7 +1,5 @@
 // End to end on this machine: a real rogue process holds a port, the real port_owner probe names it, Alice clicks the
 // button, Bob approves, the real executor kills it, and the thread and the incident say so. Only systemd is a stand-in.
-import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -17,7 +15,7 @@ import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { finding, incident } from "../../unit/bot/support.js";
-import { alive, startRogue, writeStandInSystemctl } from "./rogue.js";
+import { alive, startRogue, writeStandInSystemctl, type Rogue } from "./rogue.js";
 import { buttonsOf, slackDriver } from "./slack-driver.js";
 
 const SECRET = "rogue-signing-secret";
@@ -42,7 +40,7 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
   let dir: { path: string; remove(): Promise<void> };
   let store: FileStore;
   let bot: Bot;
-  let rogue: ChildProcess;
+  let rogue: Rogue;
   let port: number;
   let rules: ReadonlyMap<string, Rule>;
   const local = new LocalHost({ name: "local" });
@@ -58,7 +56,7 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
     rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
     const config = GuardConfigSchema.parse({
       secret: "0123456789abcdef0123456789abcdef-rogue-test",
-      actions: { kill_port_owner: { users: [ALICE, BOB], channels: [CH], hosts: ["local"], targets: ["transcription-*"] } },
+      actions: { kill_port_owner: { users: [ALICE, BOB], channels: [CH], hosts: ["local"], ports: ["1024-65535"], targets: ["transcription-*"] } },
     });
     const kit = await createGuardKit({ config, store, clock: systemClock, host: (n) => (n === "local" ? host : undefined) });
     bot = createBot(SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH } }), {
@@ -107,7 +105,7 @@ describe.skipIf(ss.missing !== undefined)(`a rogue port owner killed from Slack 
     expect(await drive.click(ALICE, approve, approval?.ts ?? "")).toContain("same_person");
     expect(alive(pid)).toBe(true);
 
-    const exited = once(rogue, "exit");
+    const exited = rogue.exited;
     const approved = await drive.click(BOB, approve, approval?.ts ?? "");
     expect(approved, approved).toContain("done");
     const [code, signal] = (await exited) as [number | null, string | null];

@@ -2,16 +2,61 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { constants as osConstants } from "node:os";
 import path from "node:path";
 
 /** Whether a process still exists: the act tests' helper, shared. */
 export { alive } from "../actions/act-helpers.js";
 
-/** A node process listening on 127.0.0.1:`port`, started by the test; resolves once it listens. */
-export async function startRogue(port: number): Promise<ChildProcess> {
-  const rogue = spawn(process.execPath, ["-e", `require("net").createServer().listen(${port}, "127.0.0.1", () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
-  await once(rogue.stdout ?? rogue, "data");
-  return rogue;
+/** The rogue listener: its PID, whether it has ended, and a way to end it (cleanup). */
+export interface Rogue {
+  readonly pid: number;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  /** Resolves when it has ended: its exit code, or the signal that ended it (as `once(child, "exit")` would). */
+  readonly exited: Promise<[number | null, string | null]>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * A node process listening on 127.0.0.1:`port`, resolves once it listens. It runs under a small shell, like a rogue
+ * started by hand: its parent is not this process (kill_port_owner never stops firewatch's own children, and in these
+ * tests firewatch runs in the test's process).
+ */
+export async function startRogue(port: number): Promise<Rogue> {
+  const script = `require("net").createServer().listen(${port}, "127.0.0.1", () => console.log("up"))`;
+  const sh: ChildProcess = spawn("sh", ["-c", `"$0" -e "$1" & p=$!; echo $p; wait $p`, process.execPath, script], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines: string[] = [];
+  let buffered = "";
+  await new Promise<void>((resolve, reject) => {
+    sh.stdout?.on("data", (d: Buffer) => {
+      buffered += d.toString();
+      lines.push(...buffered.split("\n").slice(0, -1));
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+      if (lines.includes("up")) resolve();
+    });
+    sh.once("exit", () => reject(new Error("the rogue's shell exited before it listened")));
+  });
+  const pid = Number(lines[0]);
+  // The shell's `wait` ends with 128 + the signal number when the rogue was killed by a signal.
+  const exited = once(sh, "exit").then(([code]): [number | null, string | null] => {
+    const c = typeof code === "number" ? code : null;
+    const name = c !== null && c > 128 ? Object.entries(osConstants.signals).find(([, n]) => n === c - 128)?.[0] : undefined;
+    return name === undefined ? [c, null] : [null, name];
+  });
+  return {
+    pid,
+    exited,
+    get exitCode() { return sh.exitCode; },
+    get signalCode() { return sh.signalCode; },
+    kill: (signal = "SIGTERM") => {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Gone already.
+      }
+    },
+  };
 }
 
 /**

@@ -72,7 +72,7 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 with Docker, one approved
 
     const config = GuardConfigSchema.parse({
       secret: "0123456789abcdef0123456789abcdef-docker",
-      actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB"], channels: [CH], hosts: ["local"], targets: ["rust-ingester"] } },
+      actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB"], channels: [CH], hosts: ["local"], ports: ["1024-65535"], targets: ["rust-ingester"] } },
     });
     const kit = await createGuardKit({ config, store, clock: systemClock, host: hostOf, dockerHost: dockerd.host });
     const started = await botFor(slack, store, rules, kit);

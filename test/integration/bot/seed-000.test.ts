@@ -78,7 +78,7 @@ describe("seed 000 in Slack", () => {
     // The postmortem is reachable from /firewatch report, with the figures the post shows.
     const id = stored[0]?.incident.id ?? "";
     const rules = new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]));
-    const reply = await runCommand(`report ${id}`, { userId: "U0ONCALL", channelId: CH }, { store, clock, access: SlackAccessSchema.parse({}), rules: () => Promise.resolve(rules) });
+    const reply = await runCommand(`report ${id}`, { userId: "U0ONCALL", channelId: CH }, { store, clock, access: SlackAccessSchema.parse({ default: { users: ["U0ONCALL"] } }), rules: () => Promise.resolve(rules) });
     expect(reply.file?.filename).toBe(`${id}.md`);
     expect(reply.file?.content).toMatch(/^# Incident Report: /);
     expect(reply.file?.content).toContain("485");

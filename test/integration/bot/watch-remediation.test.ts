@@ -1,14 +1,12 @@
 // Issue 7 through the daemon: `firewatch watch` reads seed 000's loop for a port a real rogue process holds, probes it,
 // posts the kill button; Alice requests, Bob approves in Slack; the rogue is gone and the incident resolved.
-import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { startWatch, storedIncidents, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
-import { alive, crashLoop, startRogue, writeStandInSystemctl } from "./rogue.js";
+import { alive, crashLoop, startRogue, writeStandInSystemctl, type Rogue } from "./rogue.js";
 import { buttonsOf, slackDriver } from "./slack-driver.js";
 
 const CH = "C0ONCALL";
@@ -24,7 +22,7 @@ const ss = requireProgram("ss", "iproute2");
 describe.skipIf(ss.missing !== undefined)(`firewatch watch: one approved click kills the rogue ${ss.missing ?? ""}`, () => {
   let slack: FakeSlack;
   let dir: { path: string; remove(): Promise<void> };
-  let rogue: ChildProcess;
+  let rogue: Rogue;
   let w: WatchProcess | undefined;
   let port = 0;
   let receiver = 0;
@@ -50,7 +48,7 @@ describe.skipIf(ss.missing !== undefined)(`firewatch watch: one approved click k
       sources: [{ kind: "file", name: "journal", host: "mithrandir", paths: [log], startAt: "beginning", poll: "100ms" }],
       store: { url: `file:${path.join(dir.path, "state")}` },
       slack: { apiUrl: slack.apiUrl, port: receiver, poll: 1000, minUpdateInterval: 1000, routing: { channel: CH } },
-      guard: { actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB"], channels: [CH], hosts: ["mithrandir"], targets: [`${UNIT}*`] } } },
+      guard: { actions: { kill_port_owner: { users: ["U0ALICE", "U0BOB"], channels: [CH], hosts: ["mithrandir"], ports: ["1024-65535"], targets: [`${UNIT}*`] } } },
     });
     w = startWatch(config);
   });
@@ -77,7 +75,7 @@ describe.skipIf(ss.missing !== undefined)(`firewatch watch: one approved click k
     const asked = await drive.click("U0ALICE", run ?? fail(), withButton.ts);
     expect(asked, asked).toContain("second person must approve");
     const approval = slack.repliesTo(CH, withButton.ts).find((m) => buttonsOf(m).some((b) => b.action_id === "fw_approve"));
-    const exited = once(rogue, "exit");
+    const exited = rogue.exited;
     const done = await drive.click("U0BOB", buttonsOf(approval).find((b) => b.action_id === "fw_approve") ?? fail(), approval?.ts ?? "");
     expect(done, done).toContain("done");
     await exited;

@@ -25,14 +25,17 @@ interface Side {
   readonly findings: readonly { rule: string; state: string; fields: Readonly<Record<string, string>> }[];
 }
 
-/** What must agree: per firing finding, its incident's host and service, the rule, and the key fields it names. */
-function firing(incidents: readonly Side[]): string[] {
+/**
+ * What must agree: per firing finding, its host and service, the rule, and the key fields it names. Live, the host
+ * is the source's configured host ("local"); `analyze` reads it from the text, so its side is compared as `host`.
+ */
+function firing(incidents: readonly Side[], host?: string): string[] {
   const out = new Set<string>();
   for (const i of incidents) {
     for (const f of i.findings) {
       if (f.state !== "firing") continue;
       const keys = KEY_FIELDS.filter((k) => f.fields[k]).map((k) => `${k}=${f.fields[k]}`);
-      out.add([i.host ?? "-", i.service ?? "-", f.rule, ...keys].join(" "));
+      out.add([host ?? i.host ?? "-", f.fields.service ?? i.service ?? "-", f.rule, ...keys].join(" "));
     }
   }
   return [...out].sort();
@@ -77,7 +80,7 @@ async function descendants(root: number, prefix: string): Promise<string[]> {
   return rows.filter((r) => r.pid !== root && below.has(r.pid) && r.args.startsWith(prefix)).map((r) => r.args);
 }
 
-const hasFiring = (all: ChangeLine[], rule: string, service?: string) => all.some((c) => (service === undefined || c.service === service) && c.findings.some((f) => f.rule === rule && f.state === "firing"));
+const hasFiring = (all: ChangeLine[], rule: string, service?: string) => all.some((c) => c.findings.some((f) => f.rule === rule && f.state === "firing" && (service === undefined || f.fields.service === service)));
 
 describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`seeds live ${docker.missing ?? ""}${journal.missing ?? ""}`, () => {
   let tmp: { path: string; remove(): Promise<void> };
@@ -170,19 +173,22 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     const jjson = path.join(tmp.path, "palantir-journal.json");
     await writeFile(jjson, execFileSync("journalctl", ["--file", jfile, "-o", "json", "--no-pager"]));
     const analyzed = await runAnalyze([jjson, await exportContainer("palantir-api", events)], { rules: [] }, { now: Date.now });
-    const expected = firing(analyzed.incidents);
+    const expected = firing(analyzed.incidents, "local");
     expect(expected).toEqual([
-      "- palantir-api docker_restart_loop container=palantir-api exit_code=1",
-      `- palantir-api eaddrinuse_loop port=${port}`,
-      `palantir transcription-palantir eaddrinuse_loop port=${port}`,
-      "palantir transcription-palantir systemd_restart_loop unit=transcription-palantir",
+      "local palantir-api docker_restart_loop container=palantir-api exit_code=1",
+      `local palantir-api eaddrinuse_loop port=${port}`,
+      `local transcription-palantir eaddrinuse_loop port=${port}`,
+      "local transcription-palantir systemd_restart_loop unit=transcription-palantir",
     ]);
     // The daemon reads the last lines of the stopped container too; then both agree.
     await t.until((all) => JSON.stringify(firing(all)) === JSON.stringify(expected), `analyze's conclusions:\n${expected.join("\n")}`);
     expect(firing([...t.latest.values()])).toEqual(expected);
+    // Live, one host (the sources' "local", whatever _HOSTNAME the journal says) and one cause, port P: one incident.
+    expect(new Set([...t.latest.values()].map((c) => `${c.host}`))).toEqual(new Set(["local"]));
+    expect(t.latest.size).toBe(1);
     expect(await w.term()).toBe(0);
     // The new incident was probed: port_owner names this test process, which holds the port, in the store and the report.
-    const api = (await storedIncidents(path.join(tmp.path, "state000"))).find((s) => s.incident.service === "palantir-api");
+    const api = (await storedIncidents(path.join(tmp.path, "state000"))).find((s) => s.incident.findings.some((f) => f.service === "palantir-api"));
     const owner = api?.probes.find((p) => p.probe === "port_owner");
     expect(owner?.summary).toContain(`PID ${process.pid}`);
     expect(await readFile(path.join(tmp.path, "reports000", `${api?.incident.id ?? ""}.md`), "utf8")).toContain(`PID ${process.pid}`);
@@ -205,9 +211,9 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
     const exported = await exportContainer("rsky-ingester", events);
     const dies = (await readFile(exported, "utf8")).split("\n").filter((l) => l.includes("container die"));
     const analyzed = await runAnalyze([exported], { rules: [] }, { now: Date.now });
-    const expected = firing(analyzed.incidents);
+    const expected = firing(analyzed.incidents, "local");
     // Killed: the restart loop with 137, the OOM kill itself, and the breadcrumbs stopping after "Entering tokio::select!".
-    expect(expected, `die events exported:\n${dies.join("\n")}`).toEqual(["- rsky-ingester docker_restart_loop container=rsky-ingester exit_code=137", "- rsky-ingester external_kill", "- rsky-ingester oom_kill container=rsky-ingester"]);
+    expect(expected, `die events exported:\n${dies.join("\n")}`).toEqual(["local rsky-ingester docker_restart_loop container=rsky-ingester exit_code=137", "local rsky-ingester external_kill", "local rsky-ingester oom_kill container=rsky-ingester"]);
     await t.until((all) => JSON.stringify(firing(all)) === JSON.stringify(expected), `analyze's conclusions:\n${expected.join("\n")}`);
     expect(firing([...t.latest.values()])).toEqual(expected);
     expect(await w.term()).toBe(0);

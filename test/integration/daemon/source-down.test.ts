@@ -50,7 +50,7 @@ describe.skipIf(ssh.missing !== undefined)(`a source whose host goes down ${ssh.
     await sshd.kill9();
     await run("kill", ["-9", ...sessions]);
     const down = await w.waitFor((c) => c.findings.some((f) => f.rule === "firewatch_source_health"));
-    // Same host, same half hour: it joins the incident of box's lines (incidents group by host) and names it.
+    // An incident of its own: the watcher lost its source; box's lines (which name no service) are not its failure.
     expect(down).toMatchObject({ title: "Log source box-app is down", severity: "high", host: "box" });
     expect(down.findings.find((f) => f.rule === "firewatch_source_health")?.fields.reason).toMatch(/box/);
     // Written while the host was unreachable: read once it is back, none lost, none twice.

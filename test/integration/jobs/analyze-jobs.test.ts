@@ -43,10 +43,11 @@ describe.skipIf(avail.missing !== undefined)(`analyze --jobs-redis ${avail.missi
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  // The queue belongs to the service (--jobs-service): one failing thing, one incident (docs/incidents.md).
   test("the stale jobs from Redis join the port conflict from the journal in one incident, files checked on disk", () => {
     const r = spawnSync(
       process.execPath,
-      ["--import", "tsx", path.join(ROOT, "src/cli.ts"), "analyze", "--format", "json", "--jobs-redis", redis.url, "--jobs-queue", "transcription", path.join(dir, "journal.log")],
+      ["--import", "tsx", path.join(ROOT, "src/cli.ts"), "analyze", "--format", "json", "--jobs-redis", redis.url, "--jobs-queue", "transcription", "--jobs-service", "transcription-palantir", path.join(dir, "journal.log")],
       { cwd: ROOT, timeout: 60_000 },
     );
     expect(r.stderr.toString()).toBe("");

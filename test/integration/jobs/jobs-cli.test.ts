@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { localActor } from "../../../src/cli/actor.js";
 import { registerJobs } from "../../../src/cli/jobs.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
@@ -230,7 +231,8 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
       const s = await FileStore.open(storeDir, { clock: systemClock, }, { readOnly: true });
       try {
         const last = (await s.listAudit()).at(-1);
-        expect(last).toMatchObject({ actor: "cli:alice", action: "jobs.clean", target: q, details: { category: "DECRYPTION_ERROR", removed: 1, planned: 1 } });
+        // The real uid's name, not $USER (the test sets USER=alice: anyone can).
+        expect(last).toMatchObject({ actor: localActor(), action: "jobs.clean", target: q, details: { category: "DECRYPTION_ERROR", removed: 1, planned: 1 } });
       } finally {
         await s.close();
       }

@@ -88,7 +88,7 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 and 001 on a real dockerd
       const withProbes = await store.get(stored.incident.id);
       expect(withProbes?.probes).toHaveLength(probes.length);
       if (!withProbes) return;
-      const policy = { users: ["U1"], channels: ["C1"], hosts: ["local"], targets: ["rust-ingester"] };
+      const policy = { users: ["U1"], channels: ["C1"], hosts: ["local"], targets: ["rust-ingester"], ports: ["1024-65535"] };
       const offers = offerActions(withProbes, byId, GuardConfigSchema.parse({ actions: { kill_port_owner: policy, restart_unit: policy } }));
       expect(offers).toEqual([
         { action: "kill_port_owner", host: "local", params: { pid: String(rogue.pid), port: String(port), container: "rust-ingester" }, label: `Kill PID ${rogue.pid} holding :${port}`, why: `PID ${rogue.pid} (busybox) holds ${port} outside container rust-ingester, PPID 1` },
@@ -100,8 +100,10 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 and 001 on a real dockerd
       expect(report).toContain(`- ✅ \`port_owner\` on local (container=rust-ingester, port=${port}) at `);
       expect(report).toContain(`rogue process: port ${port} held by PID ${rogue.pid} (busybox nc -l -p ${port}), user root, PPID 1; outside container rust-ingester`);
       expect(report).toContain(`# port_owner on local (container=rust-ingester, port=${port})\nport: ${port}\nlistening: true\npid: ${rogue.pid}\nholders: [${rogue.pid}]\nppid: 1\ncommand: busybox nc -l -p ${port}\n`);
-      // busybox nc's own "bind: Address already in use" carries no port: that finding's port_owner is recorded as not run.
-      expect(probes.filter((p) => p.probe === "port_owner" && !p.ok).map((p) => p.summary)).toEqual(["port_owner on local not run: the finding has no port"]);
+      // busybox nc's own "bind: Address already in use" carries no port: it joins the port's finding (issue 14), so no
+      // port-less finding asks port_owner about port "".
+      expect(probes.filter((p) => p.probe === "port_owner" && !p.ok).map((p) => p.summary)).toEqual([]);
+      expect(stored.incident.findings.filter((f) => f.rule === "eaddrinuse_loop").map((f) => f.fields.port)).toEqual([String(port)]);
     } finally {
       await store.close();
       await rm(storeDir, { recursive: true, force: true });

@@ -59,7 +59,7 @@ describe.skipIf(missing !== undefined)(`seed 002: probes of an incident ask the 
       // Plan order follows the findings (most severe first): compare by probe name.
       const byName = [...probes].sort((a, b) => a.probe.localeCompare(b.probe));
       expect(byName.map((p) => [p.probe, p.ok, p.summary])).toEqual([
-        ["health_endpoint", true, expect.stringMatching(new RegExp(`^GET http://127\\.0\\.0\\.1:${httpPort}/health → HTTP 503 \\(unhealthy\\) in [\\d.]+ s: \\{"status":"unhealthy","checks":\\{"redis":"connection refused"\\}\\}$`))],
+        ["health_endpoint", true, expect.stringMatching(new RegExp(`^GET http://127\\.0\\.0\\.1:${httpPort}/health → HTTP 503 \\(unhealthy\\) in [\\d.]+ s$`))],
         ["redis_ping", true, `Redis at 127.0.0.1:${redis.port} does not answer PING: Could not connect to Redis at 127.0.0.1:${redis.port}: Connection refused`],
       ]);
       // Once Redis is back, the same question gets the other answer.

@@ -56,7 +56,7 @@ describe.skipIf(avail.missing !== undefined)(`probes over a real sshd ${avail.mi
     await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
     try {
       const r = await runProbe("health_endpoint", { port, path: "/health?deep=1&x=%24%28id%29" }, host);
-      expect(r).toMatchObject({ ok: true, host: "sshd-test", evidence: { url: `http://127.0.0.1:${port}/health?deep=1&x=%24%28id%29`, answered: true, status: 503, healthy: false, body: "down\n" } });
+      expect(r).toMatchObject({ ok: true, host: "sshd-test", evidence: { url: `http://127.0.0.1:${port}/health?deep=1&x=%24%28id%29`, answered: true, status: 503, healthy: false } });
     } finally {
       await new Promise((r) => server.close(r));
     }

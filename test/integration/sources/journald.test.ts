@@ -38,9 +38,9 @@ async function take(it: AsyncGenerator<LogRecord>, n: number): Promise<LogRecord
   return out;
 }
 
-async function journalctlPids(file: string): Promise<string[]> {
+async function journalctlPids(file: string, flag = ""): Promise<string[]> {
   try {
-    const { stdout } = await run("pgrep", ["-f", `^journalctl .*--file=${file}`]);
+    const { stdout } = await run("pgrep", ["-f", `^journalctl .*${flag}.*--file=${file}`]);
     return stdout.split("\n").filter(Boolean);
   } catch {
     return [];
@@ -100,32 +100,56 @@ describe.skipIf(avail.missing !== undefined)(`followJournal ${avail.missing ?? "
     expect(await pgrepJournalctl(file)).toBe(0);
   });
 
-  test("a journalctl that dies is started again after the last cursor: nothing lost, nothing repeated", async () => {
-    const file = join(tmp.path, "die.journal");
-    await writeJournal(file, restartLoop(0, 3));
+  test("a backlog of 20,000 entries is read whole from a cursor, through a killed journalctl, nothing repeated", { timeout: 120_000 }, async () => {
+    const file = join(tmp.path, "backlog.journal");
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => unitLineEntry(T0 + (from + i) * 1000, "app.service", 42, `seq=${from + i}`));
+    await writeJournal(file, lines(1, 20_000));
+    const head = followJournal({ host: new LocalHost(), files: [file], follow: false, startAt: "beginning" });
+    const cursor = (await take(head, 10))[9]?.cursor ?? "";
+    await head.return(undefined);
     const stats = createJournaldStats();
     const ac = new AbortController();
-    const it = followJournal({ host: new LocalHost(), files: [file], startAt: "beginning", signal: ac.signal, stats });
-    const before = await take(it, 6);
+    // Following from entry 10: journalctl --follow --after-cursor alone printed only the last 10 entries here.
+    const it = followJournal({ host: new LocalHost(), files: [file], cursor, signal: ac.signal, stats });
+    const before = await take(it, 5000);
     const pids = await journalctlPids(file);
     expect(pids).toHaveLength(1);
     // Only the journalctl this test's source started (its --file is this test's temp file).
     await run("kill", ["-9", ...pids]);
-    await writeJournal(file, restartLoop(3, 2));
-    const after = await take(it, 4);
+    await writeJournal(file, lines(20_001, 100));
+    const after = await take(it, 20_100 - 10 - 5000);
     ac.abort();
     await it.return(undefined);
     expect(stats.restarts).toBeGreaterThanOrEqual(1);
-    const all = [...before, ...after];
-    expect(all.map((r) => r.fields.N_RESTARTS).filter(Boolean)).toEqual(["476", "477", "478", "479", "480"]);
-    expect(new Set(all.map((r) => r.cursor)).size).toBe(10);
+    const numbers = [...before, ...after].map((r) => Number(/^seq=(\d+)$/.exec(r.message)?.[1]));
+    expect(numbers).toEqual(Array.from({ length: 20_090 }, (_, i) => i + 11));
+    expect(stats.lostEntries).toBe(0);
+  });
+
+  test("a journal journalctl cannot follow (no usable boot id) is a fault, said at once; its entries are still read", async () => {
+    const file = join(tmp.path, "noboot.journal");
+    await writeJournal(file, Array.from({ length: 20 }, (_, i) => ({ ...unitLineEntry(T0 + i, "app.service", 42, `seq=${i + 1}`), _BOOT_ID: "00000000000000000000000000000000" })));
+    const faults: string[] = [];
+    const ac = new AbortController();
+    const it = followJournal({ host: new LocalHost(), files: [file], startAt: "beginning", signal: ac.signal, onFault: (d) => void faults.push(d), random: () => 0 });
+    const got = await take(it, 20);
+    const third = it.next();
+    // The follow run fails at once; the fault is reported, and the next catch-up reads what was written meanwhile.
+    await expect.poll(() => faults.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await writeJournal(file, [{ ...unitLineEntry(T0 + 99, "app.service", 42, "seq=21"), _BOOT_ID: "00000000000000000000000000000000" }]);
+    expect((await third).value?.message).toBe("seq=21");
+    ac.abort();
+    await it.return(undefined);
+    expect(got.map((r) => r.message)).toEqual(Array.from({ length: 20 }, (_, i) => `seq=${i + 1}`));
+    expect(faults[0]).toMatch(/journalctl --follow exited \(1\): .*No such boot ID/);
   });
 
   test("the argv is journalctl's own options, one argument each", () => {
-    expect(journalctlArgv({ units: ["a.service"], priority: "0..3", files: ["/x y.journal"], startAt: "beginning" }, undefined)).toEqual([
-      "journalctl", "-o", "json", "--no-pager", "--quiet", "--follow", "--lines=all", "--unit=a.service", "--priority=0..3", "--file=/x y.journal",
+    expect(journalctlArgv({ units: ["a.service"], priority: "0..3", files: ["/x y.journal"], startAt: "beginning" }, "s=1;i=2")).toEqual([
+      "journalctl", "-o", "json", "--no-pager", "--quiet", "--follow", "--lines=all", "--cursor=s=1;i=2", "--unit=a.service", "--priority=0..3", "--file=/x y.journal",
     ]);
-    expect(journalctlArgv({ follow: false }, "s=1;i=2")).toEqual(["journalctl", "-o", "json", "--no-pager", "--quiet", "--after-cursor=s=1;i=2"]);
+    expect(journalctlArgv({}, undefined, "follow")).toEqual(["journalctl", "-o", "json", "--no-pager", "--quiet", "--follow", "--lines=0"]);
+    expect(journalctlArgv({ follow: false }, "s=1;i=2")).toEqual(["journalctl", "-o", "json", "--no-pager", "--quiet", "--cursor=s=1;i=2"]);
   });
 
   describe.skipIf(sshAvail.missing !== undefined)(`over SSH ${sshAvail.missing ?? ""}`, () => {
@@ -148,10 +172,13 @@ describe.skipIf(avail.missing !== undefined)(`followJournal ${avail.missing ?? "
       const linked = new SshHost({ host: sshd.host, port: sshd.port, user: sshd.user, privateKey: sshd.privateKey, hostKey: { fingerprints: [sshd.hostKeyFingerprint] }, backoff: { baseMs: 50, maxMs: 200 } });
       const it = followJournal({ host: linked, files: [file], startAt: "beginning", signal: ac.signal, stats });
       const before = await take(it, 6);
-      // Kill this sshd's session processes (only this describe uses it): the link drops under journalctl.
+      // Once the catch-up has read the backlog and journalctl follows, kill this sshd's session processes (only this
+      // describe uses it): the link drops under the following journalctl.
+      const next = take(it, 4);
+      await expect.poll(() => journalctlPids(file, "--follow"), { timeout: 20_000 }).toHaveLength(1);
       expect(await sshd.dropSessions()).toBeGreaterThan(0);
       await writeJournal(file, restartLoop(3, 2));
-      const after = await take(it, 4);
+      const after = await next;
       ac.abort();
       await it.return(undefined);
       await linked.close();

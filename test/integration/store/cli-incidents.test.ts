@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -8,6 +8,9 @@ import { FileStore, RedisStore } from "../../../src/store/index.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { snapshot, T0, testClock } from "../../unit/store/support.js";
 import { ReportJsonSchema } from "../../../src/report/index.js";
+
+/** The real user the CLI acts as (the test sets USER=alice: it must not count). */
+const ME = `cli:${userInfo().username}`;
 
 const clock = testClock();
 
@@ -69,12 +72,13 @@ describe("firewatch incidents on the file store", () => {
   });
 
   test("ack and resolve change the status, name the person, and show in show and audit", async () => {
-    expect(await cli(["incidents", "ack", id, "--store", store, "--note", "on it"])).toBe(`${id} acknowledged by cli:alice at ${new Date(clock.now()).toISOString().replace(".000", "")}\n`);
+    expect(await cli(["incidents", "ack", id, "--store", store, "--note", "on it"])).toBe(`${id} acknowledged by ${ME} at ${new Date(clock.now()).toISOString().replace(".000", "")}\n`);
     const shown = await cli(["incidents", "show", id, "--store", store]);
-    expect(shown).toContain("status       acknowledged by cli:alice");
-    expect(shown).toMatch(/acknowledged by cli:alice — on it/);
+    expect(shown).toContain(`status       acknowledged by ${ME}`);
+    expect(shown).toContain(`acknowledged by ${ME} — on it`);
     expect(shown).toContain("eaddrinuse_loop  firing  3 event(s)  port=9003 restart_counter=485");
-    expect(await cli(["incidents", "resolve", id, "--store", store, "--by", "slack:U42"])).toContain("resolved by slack:U42");
+    // --by is recorded beside the real user, never instead of it: $USER=alice does not make the actor alice either.
+    expect(await cli(["incidents", "resolve", id, "--store", store, "--by", "slack:U42"])).toContain(`resolved by ${ME} (--by slack:U42)`);
     const audit = await cli(["incidents", "audit", "--store", store, "--target", id]);
     expect(audit.trim().split("\n").map((l) => l.split("  ")[2])).toEqual(["incident.created", "incident.acknowledged", "incident.resolved"]);
   });
@@ -167,7 +171,7 @@ describe.skipIf(redis.missing !== undefined)(`firewatch incidents on Redis${redi
     await s.close();
     const args = ["--store", server.url, "--namespace", "clitest"];
     expect(await cli(["incidents", "list", ...args])).toContain(snapshot().id);
-    expect(await cli(["incidents", "ack", snapshot().id, ...args])).toContain("acknowledged by cli:alice");
-    expect(await cli(["incidents", "show", snapshot().id, ...args])).toContain("status       acknowledged by cli:alice");
+    expect(await cli(["incidents", "ack", snapshot().id, ...args])).toContain(`acknowledged by ${ME}`);
+    expect(await cli(["incidents", "show", snapshot().id, ...args])).toContain(`status       acknowledged by ${ME}`);
   });
 });

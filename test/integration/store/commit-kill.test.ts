@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FileStore, RedisStore, type Store } from "../../../src/store/index.js";
+import { FileStore, RedisStore, SqliteStore, type Store } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { spawnTs, type NodeChild } from "../../harness/node-child.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
@@ -58,6 +58,28 @@ test("file store: kill -9 mid-commit, five times over, never leaves incidents wi
       await store.close();
     }
     expect((await readdir(dir)).filter((n) => n.includes("tmp") || n.includes("corrupt"))).toEqual([]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 90_000);
+
+test("embedded database: kill -9 mid-commit, five times over, never leaves incidents without their cursor or the reverse", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "fw-commit-kill-sqlite-"));
+  const db = join(dir, "firewatch.db");
+  try {
+    let next = 1;
+    for (let round = 0; round < ROUNDS; round++) {
+      const child = spawnTs(WRITER, [`sqlite:${db}`, "firewatch", String(next)], { cwd: ROOT });
+      // Kill it while the next transaction is on its way (the WAL changes under our eyes: a write in flight).
+      const acked = await runAndKill(child, 5 + round * 7, async () => {
+        const watcher = watch(dir);
+        await new Promise<void>((resolve) => watcher.once("change", () => resolve()));
+        watcher.close();
+      });
+      const store = await SqliteStore.open(db, { clock: systemClock });
+      next = (await checkInvariant(store, acked)) + 1;
+      await store.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

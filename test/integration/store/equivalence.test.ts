@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FileStore, isStoreError, RedisStore, type Store } from "../../../src/store/index.js";
+import { FileStore, isStoreError, RedisStore, SqliteStore, type Store } from "../../../src/store/index.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { snapshot, testClock, type TestClock } from "../../unit/store/support.js";
 
@@ -44,6 +44,7 @@ const DAY = 86_400_000;
 async function observe(store: Store, clock: TestClock, ops: readonly Op[]): Promise<unknown> {
   const seen: unknown[] = [];
   const base = Date.UTC(2025, 11, 26, 22, 0, 0);
+  const mark = (await store.changes(undefined)).next;
   for (const o of ops) {
     try {
       if (o.kind === "upsert") {
@@ -85,11 +86,14 @@ async function observe(store: Store, clock: TestClock, ops: readonly Op[]): Prom
   );
   // Silence ids are random: compare audit targets with them masked.
   seen.push((await store.listAudit()).map((a) => `${a.action}:${(a.target ?? "").replace(/^sil-.*/, "sil")}`));
+  // The change feed names the same incidents for the same reasons, in the same order.
+  const feed = await store.changes(mark, 10_000);
+  seen.push(feed.changes.map((c) => `${c.kind}:${c.incident}@${c.at}`), feed.lost);
   return seen;
 }
 
 const redis = redisAvailability();
-describe.skipIf(redis.missing !== undefined)(`FileStore and RedisStore behave the same${redis.missing ? ` — SKIPPED: ${redis.missing}` : ""}`, () => {
+describe.skipIf(redis.missing !== undefined)(`FileStore, SqliteStore and RedisStore behave the same${redis.missing ? ` — SKIPPED: ${redis.missing}` : ""}`, () => {
   let server: RedisInstance;
   beforeAll(async () => {
     server = await startRedis();
@@ -104,12 +108,17 @@ describe.skipIf(redis.missing !== undefined)(`FileStore and RedisStore behave th
         const dir = await mkdtemp(join(tmpdir(), "fw-equiv-"));
         const fileClock = testClock();
         const redisClock = testClock();
+        const sqliteClock = testClock();
         const file = await FileStore.open(dir, { clock: fileClock, flap: { maxReopens: 1, windowMs: 3_600_000 } });
+        const sqlite = await SqliteStore.open(join(dir, "eq.db"), { clock: sqliteClock, flap: { maxReopens: 1, windowMs: 3_600_000 } });
         const red = await RedisStore.connect(server.url, { clock: redisClock, flap: { maxReopens: 1, windowMs: 3_600_000 } }, { namespace: `eq${randomUUID().slice(0, 8)}` });
         try {
-          expect(await observe(red, redisClock, ops)).toEqual(await observe(file, fileClock, ops));
+          const expected = await observe(file, fileClock, ops);
+          expect(await observe(red, redisClock, ops)).toEqual(expected);
+          expect(await observe(sqlite, sqliteClock, ops)).toEqual(expected);
         } finally {
           await file.close();
+          await sqlite.close();
           await red.close();
           await rm(dir, { recursive: true, force: true });
         }

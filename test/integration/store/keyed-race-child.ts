@@ -1,10 +1,11 @@
-// A separate firewatch process for the claim/record race tests: on each "claim|take PREFIX COUNT", races and prints what it got.
+// A separate firewatch process for the claim/record race tests (Redis or the embedded database): on each "claim|take PREFIX COUNT", races and prints what it got.
 import { createInterface } from "node:readline";
-import { RedisStore } from "../../../src/store/index.js";
+import { openStore, parseStoreSpec } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 
-const [url = "", namespace = ""] = process.argv.slice(2);
-const store = await RedisStore.connect(url, { clock: systemClock }, { namespace });
+// SPEC: redis://… or sqlite:FILE (any --store value).
+const [spec = "", namespace = ""] = process.argv.slice(2);
+const store = await openStore(parseStoreSpec(spec, process.env), { clock: systemClock }, { namespace });
 const owner = `proc-${process.pid}`;
 process.stdout.write("ready\n");
 for await (const line of createInterface({ input: process.stdin })) {

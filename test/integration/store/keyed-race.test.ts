@@ -1,9 +1,12 @@
-// Claims and records raced by two real processes on one redis-server: each key is won by exactly one of them.
+// Claims and records raced by two real processes on one redis-server, and on one SQLite file: each key is won by exactly one of them.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { claimOnce, takeOnce } from "../../../src/store/redis-claims.js";
-import { RedisStore, type Store } from "../../../src/store/index.js";
+import { RedisStore, SqliteStore, type Store } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { spawnTs, type NodeChild } from "../../harness/node-child.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
@@ -88,5 +91,31 @@ describe.skipIf(redis.missing !== undefined)(`claims and records across processe
     } finally {
       raw.disconnect();
     }
+  });
+});
+
+describe("claims and records across processes on the embedded database", () => {
+  let dir: string;
+  let children: NodeChild[] = [];
+  let store: Store;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fw-sqlite-race-"));
+    const db = join(dir, "firewatch.db");
+    store = await SqliteStore.open(db, { clock: systemClock });
+    children = [0, 1].map(() => spawnTs(CHILD, [`sqlite:${db}`, ""], { cwd: ROOT }));
+    for (const c of children) expect(await c.nextLine()).toBe("ready");
+  });
+  afterAll(async () => {
+    for (const c of children) c.send("exit");
+    for (const c of children) await c.exit();
+    await store?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test(`${N} claims and ${N} takes raced by two processes: each key won exactly once`, async () => {
+    expectSplit(await race(children, `claim post ${N}`), "post");
+    for (let i = 0; i < N; i++) await store.putRecord("approval", `ap-${i}`, { i }, 60_000);
+    expectSplit(await race(children, `take ap ${N}`), "ap");
+    for (let i = 0; i < N; i++) expect(await store.getRecord("approval", `ap-${i}`)).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ const alice: Requester = { user: "cli:alice", groups: [], channel: "cli" };
 const bob: Requester = { user: "cli:bob", groups: [], channel: "cli" };
 const carol: Requester = { user: "cli:carol", groups: [], channel: "cli" };
 const config = GuardConfigSchema.parse({
-  actions: { kill_port_owner: { users: ["cli:alice", "cli:bob", "cli:carol"], channels: ["cli"], hosts: ["mithrandir"], targets: ["transcription-*.service"] } },
+  actions: { kill_port_owner: { users: ["cli:alice", "cli:bob", "cli:carol"], channels: ["cli"], hosts: ["mithrandir"], ports: ["1024-65535"], targets: ["transcription-*.service"] } },
 });
 const kill: TokenClaims = { incident: "fw-1a2b3c4d", action: "kill_port_owner", params: { pid: "1573680", port: "9003", unit: "transcription-palantir.service" }, host: "mithrandir" };
 
@@ -103,7 +103,7 @@ describe("guard state in the store", () => {
   test("a grant whose host left the allow-list since the decision runs nothing", async () => {
     const id = await requested(guardOn());
     const a = await guardOn().approve({ approvalId: id, requester: bob });
-    const narrowed = GuardConfigSchema.parse({ actions: { kill_port_owner: { users: ["cli:alice", "cli:bob"], channels: ["cli"], hosts: ["elsewhere"], targets: ["*"] } } });
+    const narrowed = GuardConfigSchema.parse({ actions: { kill_port_owner: { users: ["cli:alice", "cli:bob"], channels: ["cli"], hosts: ["elsewhere"], ports: [9003], targets: ["*"] } } });
     const exec = killing();
     const later = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: narrowed });
     expect(await later.execute(a.kind === "allowed" ? a.grant : "", exec)).toEqual({ status: "refused", reason: "unknown_grant" });

@@ -5,7 +5,7 @@ import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClo
 
 const config = GuardConfigSchema.parse({
   actions: {
-    kill_port_owner: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["transcription-*"], rateLimit: { max: 1000, per: "1h" } },
+    kill_port_owner: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], ports: ["1024-65535"], targets: ["transcription-*"], rateLimit: { max: 1000, per: "1h" } },
     restart_unit: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["*"], rateLimit: { max: 1000, per: "1h" } },
     restart_container: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["*"], targets: ["*"], rateLimit: { max: 1000, per: "1h" } },
     clean_failed_jobs: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["*"], rateLimit: { max: 1000, per: "1h" } },

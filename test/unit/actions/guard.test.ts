@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   createGuard,
@@ -10,7 +11,11 @@ import {
   type TokenClaims,
   type TokenService,
 } from "../../../src/actions/index.js";
+import { snapshot } from "../store/support.js";
 import { fakeProbes, recordingExecutor, SECRET, seed000World, tempStore, testClock, type FakeWorld, type TestClock, type TestStore } from "./support.js";
+
+/** A stored incident whose short id is `id` (fw- and 8 hex digits), for tests that resolve it. */
+const incidentFor = (id: string) => snapshot({ fingerprint: `${id.slice(3)}00112233445566778899aabb` });
 
 const alice: Requester = { user: "U_ALICE", groups: [], channel: "C_OPS" };
 const bob: Requester = { user: "U_BOB", groups: [], channel: "C_OPS" };
@@ -20,7 +25,7 @@ const mallory: Requester = { user: "U_MALLORY", groups: [], channel: "C_OPS" };
 const config = GuardConfigSchema.parse({
   tokenTtl: "15m",
   actions: {
-    kill_port_owner: { users: ["U_ALICE", "U_BOB"], groups: ["S_ONCALL"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["transcription-*.service"], approvalWithin: "10m", rateLimit: { max: 2, per: "1h" } },
+    kill_port_owner: { users: ["U_ALICE", "U_BOB"], groups: ["S_ONCALL"], channels: ["C_OPS"], hosts: ["mithrandir"], ports: ["1024-65535"], targets: ["transcription-*.service"], approvalWithin: "10m", rateLimit: { max: 2, per: "1h" } },
     restart_unit: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["*"] },
     restart_container: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["palantir-*"] },
     clean_failed_jobs: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["mithrandir"], targets: ["transcription"], rateLimit: { max: 1, per: "10m" } },
@@ -119,7 +124,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 
   test("no KILL when another process took the port after the TERM", async () => {
     const exec = recordingExecutor((c) => {
-      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+      if (c.kind === "argv" && c.argv[1] === "-TERM") world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
     });
     expect(await guard.execute(await approvedGrant(), exec)).toMatchObject({ status: "unverified" });
     expect(exec.calls).toHaveLength(1);
@@ -138,7 +143,7 @@ describe("guard: the seed 000 kill, end to end with fakes", () => {
 describe("guard: the world changed between request and click", () => {
   test("another PID holds the port now: nothing is done and the user is told what changed", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [] });
+    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
     const exec = killingExecutor();
     const outcome = await guard.execute(grant, exec);
     expect(exec.calls).toEqual([]);
@@ -148,7 +153,7 @@ describe("guard: the world changed between request and click", () => {
 
   test("the holder became the unit's own process: refused, nothing runs", async () => {
     const grant = await approvedGrant();
-    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true, otherHolders: [] });
+    world.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: true, otherHolders: [], user: userInfo().username });
     const exec = killingExecutor();
     expect(await guard.execute(grant, exec)).toMatchObject({ status: "world_changed" });
     expect(exec.calls).toEqual([]);
@@ -195,11 +200,13 @@ describe("guard: refusals, each audited, none executed", () => {
     expect(await refusals()).toEqual(["expired"]);
   });
 
-  test("a replayed token is refused and audited, even after the first was refused for another reason", async () => {
+  test("a user not on the list does not burn the single-use token: it still works once for an allowed user, then is a replay", async () => {
     const token = tokens.issueToken(kill, config.tokenTtl);
-    expect((await guard.authorize({ token, requester: mallory })).kind).toBe("refused");
+    expect(await guard.authorize({ token, requester: mallory })).toMatchObject({ kind: "refused", reason: "user_not_allowed" });
+    expect(await guard.authorize({ token, requester: { ...alice, channel: "C_ELSEWHERE" } })).toMatchObject({ kind: "refused", reason: "channel_not_allowed" });
+    expect(await guard.authorize({ token, requester: alice })).toMatchObject({ kind: "needs_approval" });
     expect(await guard.authorize({ token, requester: alice })).toMatchObject({ kind: "refused", reason: "replayed" });
-    expect(await refusals()).toEqual(["user_not_allowed", "replayed"]);
+    expect(await refusals()).toEqual(["user_not_allowed", "channel_not_allowed", "replayed"]);
   });
 
   test("altered params (one character of the token) are refused", async () => {
@@ -229,6 +236,24 @@ describe("guard: two-person approval", () => {
     expect(await guard.approve({ approvalId: id, requester: alice })).toMatchObject({ kind: "refused", reason: "same_person" });
     expect(await guard.approve({ approvalId: id, requester: bob })).toMatchObject({ kind: "allowed", plan: { requestedBy: "U_ALICE", approvedBy: "U_BOB" } });
     expect(await guard.approve({ approvalId: id, requester: carol })).toMatchObject({ kind: "refused", reason: "unknown_approval" });
+  });
+
+  test("one person with two identities (Slack and CLI) cannot approve their own request; nothing runs", async () => {
+    const people = GuardConfigSchema.parse({
+      ...config,
+      actions: { kill_port_owner: { ...config.actions.kill_port_owner, users: ["U_ALICE", "cli:alice", "U_BOB"], channels: ["C_OPS", "cli"] } },
+      people: { alice: ["U_ALICE", "cli:alice"], bob: ["U_BOB"] },
+    });
+    const g = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: people });
+    const d = await g.authorize({ token: tokens.issueToken(kill, people.tokenTtl), requester: alice });
+    const id = d.kind === "needs_approval" ? d.approvalId : "";
+    const aliceAtTheCli: Requester = { user: "cli:alice", groups: [], channel: "cli" };
+    expect(await g.approve({ approvalId: id, requester: aliceAtTheCli })).toMatchObject({ kind: "refused", reason: "same_person", detail: expect.stringContaining("same person as U_ALICE") });
+    expect((await store.listAudit({ action: "action.allowed" })).length).toBe(0);
+    // Without the people map the two strings count as two people: that is what the map is for.
+    const strings = createGuard({ clock, store, tokens, probes: fakeProbes(world), config: { ...people, people: {} } });
+    expect(await strings.approve({ approvalId: id, requester: aliceAtTheCli })).toMatchObject({ kind: "allowed" });
+    expect(() => GuardConfigSchema.parse({ people: { alice: ["U_X"], mallory: ["U_X"] } })).toThrow(/listed under alice too/);
   });
 
   test("a member of an allowed group may approve; someone not on the list may not", async () => {
@@ -263,26 +288,88 @@ describe("guard: two-person approval", () => {
 
 describe("guard: rate limit per action and host", () => {
   test("a third run within the hour is refused; after the window it is allowed again", async () => {
-    await approvedGrant();
-    await approvedGrant();
+    // The port is held again after each kill (the rogue came back), so each run really runs.
+    for (let i = 0; i < 2; i++) {
+      expect(await guard.execute(await approvedGrant(), recordingExecutor())).toMatchObject({ status: "unverified" });
+    }
     const third = await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice });
     expect(third).toMatchObject({ kind: "refused", reason: "rate_limited" });
     clock.advance(3_600_000);
     expect((await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice })).kind).toBe("needs_approval");
   });
 
+  test("only runs count: allowed but unused grants, world-changed and failed-precondition attempts cost nothing", async () => {
+    // Issue 14: a stale approval ended "world changed" yet locked out the next real fix ("already ran 3 times" after 2 kills).
+    await approvedGrant();
+    await approvedGrant();
+    world.ports.set("9003", { pid: "1600001", command: "node other.js", inUnit: false, otherHolders: [], user: userInfo().username });
+    expect(await guard.execute(await approvedGrant(), killingExecutor())).toMatchObject({ status: "world_changed" });
+    world.ports.set("9003", { pid: "1573680", command: "node rogue.js", inUnit: false, otherHolders: [], user: userInfo().username });
+    const d = await guard.authorize({ token: tokens.issueToken(kill, config.tokenTtl), requester: alice });
+    expect(d.kind).toBe("needs_approval");
+    const a = d.kind === "needs_approval" ? await guard.approve({ approvalId: d.approvalId, requester: bob }) : undefined;
+    expect(a?.kind).toBe("allowed");
+    expect(await guard.execute(a?.kind === "allowed" ? a.grant : "", killingExecutor())).toMatchObject({ status: "done" });
+    expect(await refusals()).toEqual([]);
+  });
+
   test("the budget is per action and host, and shared by every guard on the store (a restart, another process)", async () => {
     const claims: TokenClaims = { incident: "fw-1", action: "clean_failed_jobs", params: { queue: "transcription" }, host: "mithrandir" };
-    expect((await guard.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("allowed");
-    expect(await guard.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).toMatchObject({ kind: "refused", reason: "rate_limited" });
+    const ran = async (g: Guard, c: TokenClaims) => {
+      const d = await g.authorize({ token: tokens.issueToken(c, 60_000), requester: alice });
+      if (d.kind === "allowed") await g.execute(d.grant, recordingExecutor());
+      return d;
+    };
+    expect((await ran(guard, claims)).kind).toBe("allowed");
+    expect(await ran(guard, claims)).toMatchObject({ kind: "refused", reason: "rate_limited" });
     const g = createGuard({
       clock, store, tokens, probes: fakeProbes(world),
       config: GuardConfigSchema.parse({ actions: { clean_failed_jobs: { users: ["U_ALICE"], channels: ["C_OPS"], hosts: ["*"], targets: ["*"], rateLimit: { max: 1, per: "10m" } } } }),
     });
-    expect(await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).toMatchObject({ kind: "refused", reason: "rate_limited" });
-    expect((await g.authorize({ token: tokens.issueToken({ ...claims, host: "gandalf" }, 60_000), requester: alice })).kind).toBe("allowed");
-    expect((await g.authorize({ token: tokens.issueToken({ ...claims, host: "gandalf" }, 60_000), requester: alice })).kind).toBe("refused");
+    expect(await ran(g, claims)).toMatchObject({ kind: "refused", reason: "rate_limited" });
+    expect((await ran(g, { ...claims, host: "gandalf" })).kind).toBe("allowed");
+    expect((await ran(g, { ...claims, host: "gandalf" })).kind).toBe("refused");
     clock.advance(600_000);
-    expect((await g.authorize({ token: tokens.issueToken(claims, 60_000), requester: alice })).kind).toBe("allowed");
+    expect((await ran(g, claims)).kind).toBe("allowed");
+  });
+});
+
+describe("guard: one pending request per action and target", () => {
+  const ask = (who: Requester, claims: TokenClaims = kill) => guard.authorize({ token: tokens.issueToken(claims, config.tokenTtl), requester: who });
+
+  test("a second click (anyone's) gets the request already pending, not a new one", async () => {
+    const first = await ask(alice);
+    const second = await ask(bob);
+    const third = await ask(alice);
+    expect(first).toMatchObject({ kind: "needs_approval", existing: false });
+    const id = first.kind === "needs_approval" ? first.approvalId : "";
+    expect(second).toMatchObject({ kind: "needs_approval", existing: true, approvalId: id, plan: { requestedBy: "U_ALICE" } });
+    expect(third).toMatchObject({ kind: "needs_approval", existing: true, approvalId: id });
+    expect((await store.listAudit({ action: "action.approval_requested" })).length).toBe(1);
+    expect((await store.listAudit({ action: "action.approval_pending" })).map((e) => e.actor)).toEqual(["U_BOB", "U_ALICE"]);
+    // Another target (another PID) is another request.
+    const other = await ask(alice, { ...kill, params: { ...kill.params, pid: "1600001" } });
+    expect(other).toMatchObject({ kind: "needs_approval", existing: false });
+  });
+
+  test("once the pending one is decided (or expired), the next click makes a new request", async () => {
+    const first = await ask(alice);
+    const id = first.kind === "needs_approval" ? first.approvalId : "";
+    expect((await guard.approve({ approvalId: id, requester: bob })).kind).toBe("allowed");
+    const next = await ask(alice);
+    expect(next).toMatchObject({ kind: "needs_approval", existing: false });
+    clock.advance(600_000);
+    expect(await ask(bob)).toMatchObject({ kind: "needs_approval", existing: false, plan: { requestedBy: "U_BOB" } });
+  });
+
+  test("resolving the incident closes its pending request: it can no longer be approved", async () => {
+    await store.upsert(incidentFor("fw-1a2b3c4d"));
+    const first = await ask(alice);
+    const id = first.kind === "needs_approval" ? first.approvalId : "";
+    await store.resolve("fw-1a2b3c4d", "cli:carol");
+    expect(await guard.approve({ approvalId: id, requester: bob })).toMatchObject({ kind: "refused", reason: "unknown_approval", detail: expect.stringContaining("resolved") });
+    expect((await store.listAudit({ action: "incident.requests_closed" }))[0]?.details).toMatchObject({ count: 1, records: `approval/${id}` });
+    // A click after the resolve is a new request, not the closed one.
+    expect(await ask(alice)).toMatchObject({ kind: "needs_approval", existing: false });
   });
 });

@@ -1,4 +1,5 @@
 // kill_port_owner's two owner forms: a port meant for a systemd unit, or for a container (seed 000 with host networking).
+import { userInfo } from "node:os";
 import { describe, expect, test } from "vitest";
 import { ACTIONS, type ActionProbes, type Check, type ContainerState } from "../../../src/actions/index.js";
 import { QueueName as JobsQueueName } from "../../../src/jobs/index.js";
@@ -12,7 +13,7 @@ const inContainerForm = { pid: "1573680", port: "9003", container: "palantir-api
 /** The seed 000 world where the port is meant for the container: the holder is outside it. */
 function containerWorld(inContainer: boolean | undefined): FakeWorld {
   const w = seed000World();
-  w.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: undefined, inContainer, otherHolders: [] });
+  w.ports.set("9003", { pid: "1573680", command: "node dist/index.js", inUnit: undefined, inContainer, otherHolders: [], user: userInfo().username });
   return w;
 }
 
@@ -50,7 +51,7 @@ describe("kill_port_owner for a container", () => {
   test("precondition: a holder outside the container may be killed; the probe is asked about the container", async () => {
     const asked: string[] = [];
     const r = await kill.precondition(inContainerForm, "h", scripted(containerWorld(false), [restarting(3)], asked));
-    expect(r).toEqual({ ok: true, observed: "PID 1573680 (node dist/index.js) holds port 9003 outside container palantir-api" });
+    expect(r).toMatchObject({ ok: true, observed: "PID 1573680 (node dist/index.js) holds port 9003 outside container palantir-api" });
     expect(asked).toEqual(["9003:-:palantir-api"]);
   });
 
@@ -61,7 +62,7 @@ describe("kill_port_owner for a container", () => {
 
   test("postcondition waits for the container to come up, then wants RestartCount stable over 5 s", async () => {
     const world = containerWorld(false);
-    world.ports.set("9003", { pid: "2000", command: "nc -l -p 9003", inUnit: undefined, inContainer: true, otherHolders: [] });
+    world.ports.set("9003", { pid: "2000", command: "nc -l -p 9003", inUnit: undefined, inContainer: true, otherHolders: [], user: userInfo().username });
     const clock = testClock();
     const start = clock.now();
     const r = await kill.postcondition(inContainerForm, "h", scripted(world, [restarting(4), restarting(5), running(5), running(5)]), before, clock);
@@ -79,7 +80,7 @@ describe("kill_port_owner for a container", () => {
   test("postcondition fails while the killed PID or a stranger holds the port", async () => {
     const world = containerWorld(false);
     expect(await kill.postcondition(inContainerForm, "h", scripted(world, [running(5)]), before, testClock())).toMatchObject({ ok: false, observed: "PID 1573680 still holds port 9003" });
-    world.ports.set("9003", { pid: "3000", command: "python3 -m http.server", inUnit: undefined, inContainer: false, otherHolders: [] });
+    world.ports.set("9003", { pid: "3000", command: "python3 -m http.server", inUnit: undefined, inContainer: false, otherHolders: [], user: userInfo().username });
     expect(await kill.postcondition(inContainerForm, "h", scripted(world, [running(5)]), before, testClock())).toMatchObject({ ok: false, observed: "port 9003 is held by another process, PID 3000 (python3 -m http.server)" });
   });
 

@@ -28,7 +28,7 @@ const rules = new Map<string, Rule>([
   ["stale_job_queue", rule("stale_job_queue", ["clean_failed_jobs", "no_such_action"])],
 ]);
 
-const policy = { users: ["U1"], channels: ["C1"], hosts: ["mithrandir", "local"], targets: ["transcription-palantir", "rust-ingester", "transcription"] };
+const policy = { users: ["U1"], channels: ["C1"], hosts: ["mithrandir", "local"], targets: ["transcription-palantir", "rust-ingester", "transcription"], ports: [9003], processUsers: ["nbost"] };
 const allowAll: GuardConfig = GuardConfigSchema.parse({ actions: { kill_port_owner: policy, restart_unit: policy, restart_container: policy, clean_failed_jobs: policy } });
 
 // Seed 000 as port_owner and unit_status store it (data shapes of src/probes).
@@ -49,10 +49,9 @@ const seed000 = [
 ];
 
 describe("offerActions", () => {
-  test("seed 000: kill the proven rogue, restart the unit, clean the queue, labels and reasons from the probes", () => {
+  test("seed 000: kill the proven rogue (no restart while it holds the port), clean the queue, labels and reasons from the probes", () => {
     expect(offerActions(stored(seed000, [portOwner(), unitStatus()]), rules, allowAll)).toEqual([
       { action: "kill_port_owner", host: "mithrandir", params: { pid: "1573680", port: "9003", unit: "transcription-palantir" }, label: "Kill PID 1573680 holding :9003", why: "PID 1573680 (bun) holds 9003 outside transcription-palantir (not its MainPID, not in its cgroup), PPID 1" },
-      { action: "restart_unit", host: "mithrandir", params: { unit: "transcription-palantir" }, label: "Restart transcription-palantir", why: "transcription-palantir: activating (auto-restart), result exit-code, MainPID none, restarted 485 times" },
       { action: "clean_failed_jobs", host: "mithrandir", params: { queue: "transcription" }, label: "Clean failed jobs of transcription", why: "20 failed jobs in queue transcription (stale_job_queue)" },
     ]);
   });
@@ -61,7 +60,12 @@ describe("offerActions", () => {
     const sparse = portOwner({ unitMainPid: undefined, elapsedSeconds: undefined });
     const roundTripped = JSON.parse(JSON.stringify([sparse, unitStatus()])) as StoredProbe[];
     expect(offerActions(stored(seed000, roundTripped), rules, allowAll)).toEqual(offerActions(stored(seed000, [sparse, unitStatus()]), rules, allowAll));
-    expect(offerActions(stored(seed000, roundTripped), rules, allowAll)).toHaveLength(3);
+    expect(offerActions(stored(seed000, roundTripped), rules, allowAll)).toHaveLength(2);
+  });
+
+  test("once the rogue is gone (the newest port_owner answer), the restart is offered; the earlier answer offers nothing", () => {
+    const gone = { ...portOwner({ pid: undefined, holders: [], rogue: false, listening: false }), at: AT + 60_000, summary: "nothing listens on 9003" };
+    expect(offerActions(stored(seed000, [portOwner(), gone, unitStatus()]), rules, allowAll).map((o) => o.action)).toEqual(["restart_unit", "clean_failed_jobs"]);
   });
 
   test("no probe, a failed probe, or a probe of another port or host: no kill offer", () => {

@@ -35,7 +35,7 @@ describe("the probe door over the probes floor", () => {
   test("seed 000: the PID outside the unit's cgroup is a rogue, and kill_port_owner's precondition holds", async () => {
     const host = seed000Host({ mainPid: "0", cgroup: "0::/user.slice/user-1000.slice/session-3.scope\n", containerExists: true });
     const probes = createHostProbes({ host: (n) => (n === "mithrandir" ? host : undefined), failedJobCount: () => Promise.resolve(0) });
-    expect(await probes.portHolder("mithrandir", "9003", params.unit)).toEqual({ pid: "1573680", command: "node dist/index.js", inUnit: false, otherHolders: [] });
+    expect(await probes.portHolder("mithrandir", "9003", params.unit)).toEqual({ pid: "1573680", command: "node dist/index.js", inUnit: false, inContainer: undefined, otherHolders: [], ppid: "1", user: "zeus" });
     expect(await ACTIONS.kill_port_owner.precondition(params, "mithrandir", probes)).toMatchObject({ ok: true });
     expect(host.calls.every((c) => !c.startsWith("kill"))).toBe(true);
   });

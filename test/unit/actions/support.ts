@@ -1,4 +1,5 @@
 // Test helpers for the guard: a clock the test moves, fake probes whose world the test changes, a recording executor.
+import { userInfo } from "node:os";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +32,7 @@ export interface FakeWorld {
 /** Seed 000's shape: PID 1573680 (node, outside systemd) holds 9003; the unit is in auto-restart. */
 export function seed000World(): FakeWorld {
   return {
-    ports: new Map([["9003", { pid: "1573680", command: "node dist/index.js", inUnit: false, otherHolders: [] }]]),
+    ports: new Map([["9003", { pid: "1573680", command: "node dist/index.js", inUnit: false, otherHolders: [], user: userInfo().username }]]),
     units: new Map([["transcription-palantir.service", { mainPid: "0", activeState: "activating", subState: "auto-restart", nRestarts: 485 }]]),
     containers: new Map([["palantir-api", { running: false, restarting: true, restartCount: 31, exitCode: 1 }]]),
     failedJobs: new Map([["transcription", 42]]),

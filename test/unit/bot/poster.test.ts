@@ -271,3 +271,77 @@ describe("incident poster after a resync", () => {
     expect(slack.postsIn(CH)).toHaveLength(1);
   });
 });
+
+describe("incident poster following the store's change feed", () => {
+  const remediation = async (s: { status: string }) =>
+    [{ type: "actions" as const, block_id: "fw_remediation", elements: [{ type: "button" as const, text: { type: "plain_text" as const, text: `Kill (${s.status})` }, action_id: "fw_act", value: "t" }] }];
+
+  test("a resolve made elsewhere (no notify, no touch) updates the post at the next follow, without the buttons", async () => {
+    const p = poster({ extraBlocks: remediation });
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    expect(await p.follow()).toBe(0); // the first read only notes where the feed is
+    const [before] = slack.postsIn(CH);
+    expect(blocksText(before)).toContain("fw_act");
+    expect(blocksText(before)).toContain("fw_resolve");
+    // Another process (the CLI) resolves it in the shared store: this poster hears it only through the feed.
+    await store.resolve("fw-de060825", "cli:alice");
+    expect(await p.follow()).toBe(1);
+    expect(await p.flush()).toMatchObject({ updated: 1 });
+    const [after] = slack.postsIn(CH);
+    expect(after?.ts).toBe(before?.ts);
+    expect(blocksText(after)).toContain("Resolved by cli:alice");
+    expect(blocksText(after)).not.toContain("fw_act");
+    expect(blocksText(after)).not.toContain("fw_resolve");
+    expect(blocksText(after)).not.toContain("fw_ack");
+  });
+
+  test("an ack elsewhere is urgent (no coalescing wait); new activity from another daemon waits its interval", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    await p.follow();
+    await store.upsert(counter(480));
+    await p.follow();
+    expect(await p.flush()).toMatchObject({ updated: 0, deferred: 1 });
+    await store.acknowledge("fw-de060825", "cli:bob");
+    await p.follow();
+    expect(await p.flush()).toMatchObject({ updated: 1, deferred: 0 });
+    expect(blocksText(slack.postsIn(CH)[0])).toContain("Acknowledged by cli:bob");
+  });
+
+  test("a silence added elsewhere shows on the post; its own slack reference is not a change worth an update", async () => {
+    const p = poster();
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    await p.follow();
+    expect(await p.follow()).toBe(0);
+    const sil = await store.addSilence({ match: { host: "mithrandir" }, by: "cli:carol", durationMs: 3_600_000 });
+    expect(await p.follow()).toBe(1);
+    await p.flush();
+    expect(blocksText(slack.postsIn(CH)[0])).toContain(`silenced by \`${sil.id}\``);
+  });
+});
+
+describe("incident poster behind the change feed", () => {
+  test("a feed that moved on past the poster's mark (lost) re-reads every posted incident changed since", async () => {
+    let lose = false;
+    const lossy: Store = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "changes" && lose) return async () => ({ next: "999999", changes: [], lost: true });
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const p = poster({ store: lossy });
+    p.notify(await store.upsert(counter(476)));
+    await p.flush();
+    await p.follow();
+    clock.advance(1_000);
+    await store.resolve("fw-de060825", "cli:dave");
+    lose = true;
+    expect(await p.follow()).toBe(1);
+    await p.flush();
+    expect(blocksText(slack.postsIn(CH)[0])).toContain("Resolved by cli:dave");
+  });
+});

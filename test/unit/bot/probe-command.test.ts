@@ -22,7 +22,7 @@ function fakeStore(saved: { fp: string; probes: readonly StoredProbe[] }[]): Par
 }
 
 function deps(store: Partial<Store>, over: Partial<CommandDeps> = {}): CommandDeps {
-  return { store: store as Store, clock: manualClock(T0), access: SlackAccessSchema.parse({}), rules: () => Promise.resolve(new Map()), ...over };
+  return { store: store as Store, clock: manualClock(T0), access: SlackAccessSchema.parse({ default: { users: [who.userId] } }), rules: () => Promise.resolve(new Map()), ...over };
 }
 
 describe("/firewatch probe", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { checkAccess, SlackAccessSchema } from "../../../src/bot/access.js";
+import { checkAccess, openAccessWarning, SlackAccessSchema } from "../../../src/bot/access.js";
 import { runCommand, type CommandDeps } from "../../../src/bot/slash-command.js";
 import { FirewatchError } from "../../../src/errors.js";
 import type { Store } from "../../../src/store/index.js";
@@ -7,7 +7,7 @@ import { manualClock, stored, T0 } from "./support.js";
 
 const who = { userId: "U0ALICE", channelId: "C0ONCALL" };
 
-function deps(store: Partial<Store>, access = SlackAccessSchema.parse({})): CommandDeps {
+function deps(store: Partial<Store>, access = SlackAccessSchema.parse({ default: { users: [who.userId] } })): CommandDeps {
   return { store: store as Store, clock: manualClock(T0), access, rules: () => Promise.resolve(new Map()) };
 }
 
@@ -59,6 +59,29 @@ describe("allow-lists", () => {
     expect(checkAccess(access, "resolve", { userId: "U0BOSS", channelId: "C0OTHER" })).toBeUndefined();
     expect(checkAccess(access, "help", { userId: "U0X", channelId: "C0X" })).toBeUndefined();
   });
+  test("with slack.access unset, any member may list and show, but ack, resolve, silence, probe and report are refused and change nothing", async () => {
+    const open = SlackAccessSchema.parse({});
+    const changed: string[] = [];
+    const store = {
+      get: () => Promise.resolve(stored()),
+      list: () => Promise.resolve([stored()]),
+      acknowledge: () => (changed.push("ack"), Promise.resolve(stored())),
+      resolve: () => (changed.push("resolve"), Promise.resolve(stored())),
+      addSilence: () => (changed.push("silence"), Promise.reject(new Error("must not be called"))),
+    };
+    const d = deps(store, open);
+    const dm = { userId: "U0RANDOM", channelId: "D0DIRECT" };
+    expect((await runCommand("list", dm, d)).text).toContain("fw-");
+    for (const cmd of ["ack fw-de060825", "resolve fw-de060825", "silence eaddrinuse_loop 30d", "report fw-de060825", "probe fw-de060825"]) {
+      const reply = await runCommand(cmd, dm, d);
+      expect(reply.text, cmd).toMatch(/^⛔ `\w+` is off until slack.access lists who may run it/);
+      expect(reply.file, cmd).toBeUndefined();
+    }
+    expect(changed).toEqual([]);
+    expect(openAccessWarning(open)).toMatch(/open to every member of the workspace; report, ack, resolve, silence, probe are refused/);
+    expect(openAccessWarning(SlackAccessSchema.parse({ default: { users: ["U0ALICE"] } }))).toBeUndefined();
+  });
+
   test("ids that are not Slack ids are refused in the config", () => {
     expect(() => SlackAccessSchema.parse({ default: { users: ["alice"] } })).toThrow(/Slack user id/);
   });

@@ -7,7 +7,7 @@ import { manualClock, T0 } from "./support.js";
 
 const config = GuardConfigSchema.parse({
   actions: {
-    kill_port_owner: { groups: ["S0ONCALL", "S0SRE"], hosts: ["*"], targets: ["*"] },
+    kill_port_owner: { groups: ["S0ONCALL", "S0SRE"], hosts: ["*"], ports: ["1024-65535"], targets: ["*"] },
     restart_unit: { groups: ["S0SRE", "S0GONE"], hosts: ["*"], targets: ["*"] },
   },
 });

@@ -40,7 +40,7 @@ describe("loadConfig: the example", () => {
     const file = c.sources[0];
     expect(file?.kind === "file" && file.poll).toBe(250);
     expect(c.guard.tokenTtl).toBe(15 * 60_000);
-    expect(storeSpecOf(c, {})).toEqual({ kind: "file", dir: "/var/lib/firewatch" });
+    expect(storeSpecOf(c, {})).toEqual({ kind: "sqlite", path: "/var/lib/firewatch/firewatch.db" });
     expect(c.health).toEqual({ host: "127.0.0.1", port: 9464 });
     expect(c.slack).toBeUndefined();
     expect(c.llm).toBeUndefined();
@@ -50,7 +50,7 @@ describe("loadConfig: the example", () => {
     const c = await loadConfig({ env: { HOME: "/home/op" } });
     expect(c.hosts).toEqual({ local: { kind: "local" } });
     expect(c.sources).toEqual([]);
-    expect(storeSpecOf(c, { HOME: "/home/op" })).toEqual({ kind: "file", dir: "/home/op/.local/state/firewatch" });
+    expect(storeSpecOf(c, { HOME: "/home/op" })).toEqual({ kind: "sqlite", path: "/home/op/.local/state/firewatch/firewatch.db" });
   });
 });
 
@@ -87,8 +87,8 @@ describe("loadConfig: every error names file:line, the field and what is expecte
     expect(await errorOf(text)).toMatch(/^firewatch\.yaml:2 hosts\.web1\.fingerprints: pin the host key/);
   });
 
-  it("a store url that is neither file: nor redis://", async () => {
-    expect(await errorOf("\nstore:\n  url: /var/lib/fw\n")).toBe('firewatch.yaml:3 store.url: expected "file:DIR" or "redis://HOST:PORT"');
+  it("a store url that is none of sqlite:, file:, redis://", async () => {
+    expect(await errorOf("\nstore:\n  url: /var/lib/fw\n")).toBe('firewatch.yaml:3 store.url: expected "sqlite:FILE", "file:DIR" or "redis://HOST:PORT"');
   });
 
   it("a model setting readLlmConfig refuses", async () => {

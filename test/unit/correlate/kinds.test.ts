@@ -47,11 +47,13 @@ describe("threshold", () => {
     expect(only(run(r, at(10, 0, 3, 1))).state).toBe("firing");
     expect(only(run(r, at(10, 20, 12))).state).toBe("observed");
   });
-  test("without timestamps the count applies without the window", () => {
+  test("signals without a time are counted but never satisfy the window", () => {
     const untimed = (n: number) => Array.from({ length: n }, () => sig({ rule: "eaddrinuse_loop", time: undefined }));
-    expect(only(run(r, untimed(2))).state).toBe("observed");
-    const f = only(run(r, untimed(3)));
-    expect(f).toMatchObject({ state: "firing", count: 3, firstSeen: undefined, cadence: undefined });
+    const f = only(run(r, untimed(5)));
+    expect(f).toMatchObject({ state: "observed", count: 5, firstSeen: undefined, cadence: undefined });
+    // Two timed ones and untimed ones around them are still two in the window.
+    expect(only(run(r, [...at(0, 1), ...untimed(3)])).state).toBe("observed");
+    expect(only(run(r, [...at(0, 1, 2), ...untimed(1)])).state).toBe("firing");
   });
   test("groups split by a captured field", () => {
     const byPort = rule({ id: "eaddrinuse_loop", kind: "threshold", threshold: { count: 2, within: "5m" }, group_by: ["host", "port"] });
@@ -90,12 +92,11 @@ describe("sequence", () => {
   test("only B, no finding (count counts A)", () => {
     expect(run(r, [b(T0)])).toEqual([]);
   });
-  test("without times, arrival order decides", () => {
-    expect(only(run(r, [a(undefined), b(undefined)])).state).toBe("firing");
-    expect(only(run(r, [b(undefined), a(undefined)])).state).toBe("observed");
-    expect(only(run(r, [a(undefined), b(T0)])).state).toBe("firing");
-    expect(only(run(r, [a(T0), b(undefined)])).state).toBe("firing");
-    expect(only(run(r, [b(T0), a(undefined)])).state).toBe("observed");
+  test("without a time on either side nothing is within W: it does not fire", () => {
+    expect(only(run(r, [a(undefined), b(undefined)])).state).toBe("observed");
+    expect(only(run(r, [a(undefined), b(T0)])).state).toBe("observed");
+    expect(only(run(r, [a(T0), b(undefined)])).state).toBe("observed");
+    expect(only(run(r, [a(undefined), a(T0), b(T0 + 1)])).state).toBe("firing");
   });
 });
 

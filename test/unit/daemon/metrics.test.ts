@@ -28,6 +28,10 @@ describe("createDaemonMetrics", () => {
     m.queueDepth("app-log", 17);
     m.sourceUp("journal@web1", true);
     m.sourceUp("app-log", false);
+    m.lagBytes("app-log", 4096);
+    m.lost("app-log", "bytes", 1200);
+    m.lost("app-log", "bytes", 34);
+    m.lost("journal@web1", "entries", 5);
     const text = await m.registry.metrics();
 
     expect(sample(text, 'firewatch_lines_read_total{source="journal@web1"}')).toBe(7);
@@ -44,6 +48,9 @@ describe("createDaemonMetrics", () => {
     expect(sample(text, 'firewatch_source_queue_records{source="app-log"}')).toBe(17);
     expect(sample(text, 'firewatch_source_up{source="journal@web1"}')).toBe(1);
     expect(sample(text, 'firewatch_source_up{source="app-log"}')).toBe(0);
+    expect(sample(text, 'firewatch_source_lag_bytes{source="app-log"}')).toBe(4096);
+    expect(sample(text, 'firewatch_source_lost_total{source="app-log",unit="bytes"}')).toBe(1234);
+    expect(sample(text, 'firewatch_source_lost_total{source="journal@web1",unit="entries"}')).toBe(5);
     expect(text).toContain("# TYPE firewatch_lines_read_total counter");
     expect(text).toContain("# TYPE firewatch_source_lag_seconds gauge");
     expect(text).toContain("# TYPE firewatch_commit_duration_seconds histogram");

@@ -110,6 +110,43 @@ describe("the pipeline", () => {
     );
   });
 
+  it("places a live line that carries no time when it was read, so a threshold fires on a file without stamps", async () => {
+    const threshold: Rule[] = [RuleSchema.parse({ id: "bind_fail", title: "Bind failure", kind: "threshold", severity: "high", match: "address already in use", threshold: { count: 3, within: "5m" } })];
+    const store = await FileStore.open(join(root, "untimed"), { clock: stillClock() });
+    const changes: IncidentChange[] = [];
+    const untimed = (n: number): SourceItem => {
+      const text = `nc: bind: address already in use (${n})`;
+      return { source: "w", host: "local", part: "", cursor: String(n), record: { text, message: text, time: undefined, host: undefined, service: "api", pid: undefined, level: undefined, fields: {}, format: "plain", ref: { file: "w.log", line: n, endLine: n }, truncatedBytes: 0 } };
+    };
+    async function* items(): AsyncGenerator<SourceItem[]> {
+      yield [untimed(1), untimed(2), untimed(3)];
+    }
+    const d = { ...deps(store, stillClock(), "r1", undefined, changes), rules: threshold, match: createMatcher(compileRules(threshold)) };
+    await createPipeline(d).run(items());
+    const [inc] = await store.list();
+    expect(inc?.incident.findings.map((f) => [f.state, f.count, f.firstSeen])).toEqual([["firing", 3, T0]]);
+    await store.close();
+  });
+
+  it("shows a store that stops answering during the auto-resolve pass as a store call in flight", async () => {
+    const clock = stillClock();
+    let hang!: () => void;
+    const hanging: Pick<Store, "commit" | "autoResolve"> = {
+      commit: () => Promise.resolve([]),
+      autoResolve: () => new Promise((resolve) => { hang = () => resolve([]); }),
+    };
+    async function* never(): AsyncGenerator<SourceItem[]> {
+      await new Promise(() => undefined);
+      yield [];
+    }
+    // tickMs 0: the first pass of the loop is a tick, which calls autoResolve and waits there.
+    const p = createPipeline(deps(hanging, clock, "r1", undefined), { tickMs: 0 });
+    void p.run(never());
+    await expect.poll(() => p.stats.commitStartedAt).toBe(T0);
+    hang();
+    await expect.poll(() => p.stats.commitStartedAt).toBeUndefined();
+  });
+
   it("sends only incidents that changed, and hands each change to the outputs once", async () => {
     const store = await FileStore.open(join(root, "changes"), { clock: stillClock() });
     const changes: IncidentChange[] = [];
@@ -144,7 +181,8 @@ describe("the pipeline", () => {
     const seen: string[] = [];
     const health = {
       seen: (source: string) => void seen.push(source),
-      tick: () => [record(999)],
+      // Source health speaks of the source's configured host, as the source's own records now do.
+      tick: () => [{ ...record(999), host: "local" }],
     };
     const p = createPipeline({ ...deps(store, stillClock(), "r1", undefined), health }, { commitEveryRecords: 100 });
     await p.run(lines(undefined, 2));

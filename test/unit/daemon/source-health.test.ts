@@ -284,3 +284,18 @@ describe("sourceHealthState", () => {
     });
   });
 });
+
+describe("createSourceHealth: losses", () => {
+  test("a loss makes one error record at the next tick (more losses in the same second are summed up), and nothing after", () => {
+    const { h, clock } = make({ app: undefined });
+    h.seen("app", "local", clock.t);
+    h.lost("app", "local", "1200 bytes of /var/log/app.log (app.log.1, inode 7) were deleted before they were read", clock.t);
+    h.lost("app", "local", "34 bytes of /var/log/app.log (app.log, inode 9) were truncated away before they were read", clock.t);
+    const out = tickUntil(h, clock, clock.t + 5000);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ level: "error", fields: { source: "app", state: "lost" } });
+    expect(out[0]?.message).toBe("firewatch source app lost data: 1200 bytes of /var/log/app.log (app.log.1, inode 7) were deleted before they were read (and 1 more loss)");
+    // A loss is a fact, not a condition: the source stays up.
+    expect(h.snapshot().app?.state).toBe("up");
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { createCorrelator, type Finding } from "../../../src/correlate/index.js";
-import { groupIntoIncidents } from "../../../src/incidents/index.js";
+import { describeIdentity, groupIntoIncidents } from "../../../src/incidents/index.js";
 import type { Severity } from "../../../src/rules/schema.js";
 import { MIN, rule, sig, T0 } from "../correlate/make-signal.js";
 
@@ -37,14 +37,14 @@ function finding(over: Partial<Finding> & { rule: string }): Finding {
 }
 
 describe("groupIntoIncidents", () => {
-  test("seed 000: port conflict, restart loop and stale jobs on one host make ONE incident", () => {
+  test("seed 000: port conflict, restart loop and stale jobs of one service make ONE incident", () => {
     const c = createCorrelator(RULES);
     for (let i = 0; i < 10; i++) {
       const t = T0 + i * 8000;
       c.push(sig({ rule: "eaddrinuse_loop", time: t, fields: { port: "9003" } }));
       c.push(sig({ rule: "systemd_restart_loop", time: t + 1000, fields: { counter: String(476 + i) } }));
     }
-    for (let i = 0; i < 20; i++) c.push(sig({ rule: "stale_job_queue", service: "redis", time: T0 + 20 * MIN + i * 1000 }));
+    for (let i = 0; i < 20; i++) c.push(sig({ rule: "stale_job_queue", time: T0 + 20 * MIN + i * 1000 }));
     const incidents = groupIntoIncidents(c.findings(), RULES);
     expect(incidents).toHaveLength(1);
     const [inc] = incidents;
@@ -100,7 +100,7 @@ describe("groupIntoIncidents", () => {
 
   test("status, severity and anchor: the most severe FIRING finding gives title and host/service", () => {
     const sev = (s: Severity) => s;
-    const observedCritical = finding({ rule: "eaddrinuse_loop", severity: sev("critical"), state: "observed", service: "a", fields: { port: "1" } });
+    const observedCritical = finding({ rule: "eaddrinuse_loop", severity: sev("critical"), state: "observed", service: "b", fields: { port: "1" } });
     const firingHigh = finding({ rule: "systemd_restart_loop", severity: sev("high"), service: "b", fields: { service: "b" }, firstSeen: T0 + 1 });
     const [inc] = groupIntoIncidents([observedCritical, firingHigh], RULES);
     expect(inc).toMatchObject({ title: "Restart loop of b", severity: "critical", status: "open", service: "b" });
@@ -159,5 +159,79 @@ describe("incident titles", () => {
       finding({ rule: "segment_rotation_stuck", severity: "critical", groupKey: "b", fields: { stream: "351" }, count: 1, state: "observed" }),
     ];
     expect(groupIntoIncidents(fs, [stuck])[0]?.title).toBe("Segment rotation stuck for stream 345 (3 failures)");
+  });
+});
+
+describe("incident identity: one failing thing on one host (issue 14)", () => {
+  const PORT = rule({ id: "eaddrinuse_loop", severity: "critical", group_by: ["host", "service", "port"], same_cause: ["port"] });
+  const LOOP = rule({ id: "docker_restart_loop", severity: "critical", group_by: ["host", "container"] });
+  const OOM = rule({ id: "oom_kill", severity: "high", group_by: ["host"] });
+  const PG = rule({ id: "pg_too_many_clients", severity: "critical", group_by: ["host"] });
+  const PG_CLIENT = rule({ id: "postgres_unreachable", severity: "critical", group_by: ["host"], cause_service: "postgres" });
+  const IDENTITY_RULES = [PORT, LOOP, OOM, PG, PG_CLIENT];
+  const rulesOf = (i: { findings: readonly Finding[] }) => i.findings.map((f) => `${f.rule}:${f.service ?? f.fields.container ?? "-"}`).sort();
+
+  test("two port conflicts and an OOM kill on one Docker host are three incidents, each with its restart loop", () => {
+    const fs = [
+      finding({ rule: "eaddrinuse_loop", service: "loop-main", groupKey: "p1", fields: { port: "9003" } }),
+      finding({ rule: "docker_restart_loop", service: "loop-main", groupKey: "l1", fields: { container: "loop-main" } }),
+      finding({ rule: "eaddrinuse_loop", service: "loop-two", groupKey: "p2", fields: { port: "9004" }, firstSeen: T0 + MIN }),
+      finding({ rule: "docker_restart_loop", service: "loop-two", groupKey: "l2", fields: { container: "loop-two" }, firstSeen: T0 + MIN }),
+      finding({ rule: "oom_kill", service: "oom-one", groupKey: "o1", fields: { container: "oom-one" }, firstSeen: T0 + 2 * MIN }),
+      finding({ rule: "docker_restart_loop", service: "oom-one", groupKey: "l3", fields: { container: "oom-one" }, firstSeen: T0 + 2 * MIN }),
+    ];
+    const incidents = groupIntoIncidents(fs, IDENTITY_RULES);
+    expect(incidents.map(rulesOf)).toEqual([
+      ["docker_restart_loop:loop-main", "eaddrinuse_loop:loop-main"],
+      ["docker_restart_loop:loop-two", "eaddrinuse_loop:loop-two"],
+      ["docker_restart_loop:oom-one", "oom_kill:oom-one"],
+    ]);
+    expect(new Set(incidents.map((i) => i.fingerprint)).size).toBe(3);
+    expect(incidents.map((i) => i.host)).toEqual(["mithrandir", "mithrandir", "mithrandir"]);
+  });
+
+  test("the same port on the same host is one cause across a unit and a container; on another host it is not", () => {
+    const unit = finding({ rule: "eaddrinuse_loop", service: "transcription-palantir", groupKey: "u", fields: { port: "9003" } });
+    const container = finding({ rule: "eaddrinuse_loop", service: "palantir-api", groupKey: "c", fields: { port: "9003" } });
+    const loop = finding({ rule: "docker_restart_loop", service: "palantir-api", groupKey: "l", fields: { container: "palantir-api" } });
+    expect(groupIntoIncidents([unit, container, loop], IDENTITY_RULES)).toHaveLength(1);
+    expect(groupIntoIncidents([unit, { ...container, host: "web1" }, { ...loop, host: "web1" }], IDENTITY_RULES)).toHaveLength(2);
+    // A rule that declares no same_cause does not link by an equal field.
+    expect(groupIntoIncidents([unit, container], [rule({ id: "eaddrinuse_loop", severity: "critical" })])).toHaveLength(2);
+  });
+
+  test("a client failing to reach PostgreSQL joins postgres's own incident (cause_service)", () => {
+    const server = finding({ rule: "pg_too_many_clients", service: "postgres", groupKey: "s" });
+    const client = finding({ rule: "postgres_unreachable", service: "analysis_service", groupKey: "c" });
+    expect(groupIntoIncidents([server, client], IDENTITY_RULES)).toHaveLength(1);
+    expect(groupIntoIncidents([server, client], [PG, rule({ id: "postgres_unreachable", severity: "critical", group_by: ["host"] })])).toHaveLength(2);
+  });
+
+  test("a compose replica's container is its service; findings naming nothing join the host's only failing thing", () => {
+    const loop = finding({ rule: "docker_restart_loop", service: "file_watcher", groupKey: "l", fields: { container: "file_watcher_1" } });
+    const own = finding({ rule: "inotify_limit", service: "file_watcher", groupKey: "i" });
+    expect(groupIntoIncidents([loop, own], IDENTITY_RULES)).toHaveLength(1);
+    const nameless = finding({ rule: "rust_panic", service: undefined, groupKey: "p" });
+    expect(groupIntoIncidents([loop, nameless], IDENTITY_RULES)).toHaveLength(1);
+    const other = finding({ rule: "oom_kill", service: "other", groupKey: "o", fields: { container: "other" } });
+    expect(groupIntoIncidents([loop, other, nameless], IDENTITY_RULES)).toHaveLength(3);
+  });
+
+  test("a source down is about the watcher: nameless lines of that host do not join it, and it adopts none", () => {
+    const down = finding({ rule: "firewatch_source_health", service: "firewatch", groupKey: "d", fields: { source: "box-app" } });
+    const nameless = finding({ rule: "seq_line", service: undefined, groupKey: "n" });
+    expect(groupIntoIncidents([nameless, down], IDENTITY_RULES)).toHaveLength(2);
+    // With one real failing thing on the host, the nameless lines still go to it, not to the watcher's record.
+    const loop = finding({ rule: "docker_restart_loop", service: "file_watcher", groupKey: "l", fields: { container: "file_watcher_1" } });
+    expect(groupIntoIncidents([nameless, down, loop], IDENTITY_RULES).map(rulesOf).sort()).toEqual([["docker_restart_loop:file_watcher", "seq_line:-"], ["firewatch_source_health:firewatch"]]);
+  });
+
+  test("describeIdentity names the failing things, the host and the cause that ties them", () => {
+    const unit = finding({ rule: "eaddrinuse_loop", service: "transcription-palantir", groupKey: "u", fields: { port: "9003" } });
+    const loop = finding({ rule: "docker_restart_loop", service: "palantir-api", groupKey: "l", fields: { container: "palantir-api" } });
+    expect(describeIdentity([unit, loop], "local", new Map(IDENTITY_RULES.map((r) => [r.id, r])))).toBe(
+      "service transcription-palantir, container palantir-api on host local, one cause: port 9003",
+    );
+    expect(describeIdentity([finding({ rule: "disk_full", service: undefined })], "web1")).toBe("the host itself (its lines name no unit, container or service) on host web1");
   });
 });

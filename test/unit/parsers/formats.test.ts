@@ -69,10 +69,30 @@ describe("syslog family", () => {
 });
 
 describe("syslog year inference", () => {
-  test("the reference's year, minus one when the first month is after the reference's month; Dec → Jan rolls forward", () => {
+  test("the reference's year, minus one when the first stamp would be after the reference; Dec → Jan rolls forward", () => {
     const ctx = ctxAt("2026-01-05T12:00:00Z", "UTC");
-    const years = ["Dec 31 23:59:58 h a: x", "Jan  1 00:00:01 h a: y", "Dec 31 23:59:59 h a: late line", "Feb  3 10:00:00 h a: z"].map((l) => iso(parseLine(l, "syslog", ctx).time));
-    expect(years).toEqual(["2025-12-31T23:59:58.000Z", "2026-01-01T00:00:01.000Z", "2025-12-31T23:59:59.000Z", "2026-02-03T10:00:00.000Z"]);
+    const years = ["Dec 31 23:59:58 h a: x", "Jan  1 00:00:01 h a: y", "Dec 31 23:59:59 h a: late line", "Jan  4 10:00:00 h a: z"].map((l) => iso(parseLine(l, "syslog", ctx).time));
+    expect(years).toEqual(["2025-12-31T23:59:58.000Z", "2026-01-01T00:00:01.000Z", "2025-12-31T23:59:59.000Z", "2026-01-04T10:00:00.000Z"]);
+  });
+
+  test("no stamp lands after the reference's day: a later day of the reference's month is last year's (Loghub's OpenSSH \"Dec 10\")", () => {
+    const ctx = ctxAt("2026-12-07T02:45:00Z", "UTC");
+    expect(iso(parseLine("Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186", "syslog", ctx).time)).toBe("2025-12-10T06:55:46.000Z");
+    // The reference's own day keeps its year, even hours after the reference (clocks and zones differ by hours).
+    expect(iso(parseLine("Dec  7 23:00:00 h a: x", "syslog", ctxAt("2026-12-07T02:45:00Z", "UTC")).time)).toBe("2026-12-07T23:00:00.000Z");
+    // Rolling forward past the reference (a file whose lines outrun it) is clamped line by line, never into the future.
+    const rolled = ctxAt("2026-01-05T12:00:00Z", "UTC");
+    const times = ["Dec 31 23:59:58 h a: x", "Jan  1 00:00:01 h a: y", "Feb  3 10:00:00 h a: z"].map((l) => parseLine(l, "syslog", rolled).time ?? Infinity);
+    for (const t of times) expect(t).toBeLessThanOrEqual(Date.parse("2026-01-06T00:00:00Z"));
+  });
+
+  test("a year hint (a dated stamp of the same run) picks the year nearest it, still never after the reference", () => {
+    const hinted = (hint: string, ref = "2026-12-07T02:45:00Z") => createParseContext({ timeZone: "UTC", referenceMs: Date.parse(ref), yearHintMs: Date.parse(hint) });
+    expect(iso(parseLine("Nov 20 15:00:05 h a: x", "syslog", hinted("2025-11-20T15:00:00Z")).time)).toBe("2025-11-20T15:00:05.000Z");
+    expect(iso(parseLine("Dec 30 15:00:05 h a: x", "syslog", hinted("2026-01-02T00:00:00Z")).time)).toBe("2025-12-30T15:00:05.000Z");
+    expect(iso(parseLine("Jan  2 15:00:05 h a: x", "syslog", hinted("2025-12-30T00:00:00Z")).time)).toBe("2026-01-02T15:00:05.000Z");
+    // The hint cannot pull a stamp past the reference: a hint in the future of the reference loses.
+    expect(iso(parseLine("Nov 20 15:00:05 h a: x", "syslog", hinted("2027-11-20T00:00:00Z")).time)).toBe("2026-11-20T15:00:05.000Z");
   });
 
   test("a stamp in the reference's month keeps its year and is never 1970", () => {
@@ -213,12 +233,21 @@ describe("Python logging, dmesg, plain", () => {
     const a = parseLine("2025-11-08 01:04:15,802 - ERROR - Error rotating segment for stream 348: ", "python", ctx);
     expect(a).toMatchObject({ format: "python", level: "error", message: "Error rotating segment for stream 348: " });
     expect(iso(a.time)).toBe("2025-11-08T01:04:15.802Z");
-    expect(parseLine("2025-11-08 01:04:15,802 - segmenter.rotate - WARNING - Segment duration limit reached: 15 days, 4:23:21", "python", ctx)).toMatchObject({ level: "warn", service: "segmenter.rotate", fields: { logger: "segmenter.rotate" }, message: "Segment duration limit reached: 15 days, 4:23:21" });
+    expect(parseLine("2025-11-08 01:04:15,802 - segmenter.rotate - WARNING - Segment duration limit reached: 15 days, 4:23:21", "python", ctx)).toMatchObject({ level: "warn", service: undefined, fields: { logger: "segmenter.rotate" }, message: "Segment duration limit reached: 15 days, 4:23:21" });
+  });
+
+  test("a logger's module path is kept in fields.logger, never taken for the service", () => {
+    const line = "2025-11-20 15:00:00,123 - decision_data.backend.services.audio_processor - ERROR - Decryption failed for job 7f3a: MAC check failed";
+    expect(parse(line, "python")).toMatchObject({ service: undefined, fields: { logger: "decision_data.backend.services.audio_processor" } });
+    const json = '{"asctime": "2025-11-20 15:00:00,123", "levelname": "ERROR", "name": "decision_data.backend.services.audio_processor", "message": "x"}';
+    expect(parse(json, "json").service).toBeUndefined();
+    expect(parse('{"name":"transcription-api","level":50,"msg":"x"}', "json").service).toBe("transcription-api"); // bunyan's app name
+    expect(parse('{"service":{"name":"billing"},"logger":"com.acme.billing.Invoice","message":"x"}', "json").service).toBe("billing");
   });
 
   test("basicConfig's LEVEL:logger:message lines have a level and logger but no time", () => {
     expect(parse("ERROR:streamvault.recorder:Error rotating segment for stream 348: ", "plain")).toMatchObject({
-      format: "python", level: "error", service: "streamvault.recorder", time: undefined, message: "Error rotating segment for stream 348: ",
+      format: "python", level: "error", service: undefined, fields: { logger: "streamvault.recorder" }, time: undefined, message: "Error rotating segment for stream 348: ",
     });
     expect(parse("INFO:     Started server process [1]", "plain")).toMatchObject({ format: "plain", level: "info" });
   });
@@ -243,7 +272,7 @@ describe("Python logging, dmesg, plain", () => {
 
   test("plain text keeps the line and sniffs a leading level word", () => {
     expect(parse("ERROR: could not connect to server", "plain")).toMatchObject({ format: "plain", message: "ERROR: could not connect to server", level: "error", time: undefined });
-    expect(parse("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", "plain")).toMatchObject({ format: "plain", level: undefined });
+    expect(parse("Segmentation fault (core dumped)", "plain")).toMatchObject({ format: "plain", level: undefined, time: undefined });
   });
 
   test("a line that does not fit the file's format falls back to what it is", () => {
@@ -265,7 +294,8 @@ describe("detectFormat", () => {
     ["json", ['{"level":30,"time":1,"msg":"a"}', '{"level":50,"time":2,"msg":"b"}']],
     ["journal-json", ['{"MESSAGE":"a","__REALTIME_TIMESTAMP":"1","_HOSTNAME":"h"}']],
     ["dmesg", ["[    0.000000] Linux version 6.1.0", "[    0.004000] Command line: BOOT_IMAGE=/vmlinuz"]],
-    ["plain", ["081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1", "hello | world"]],
+    ["stamped", ["081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1", "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster"]],
+    ["plain", ["Segmentation fault (core dumped)", "hello | world"]],
   ])("%s", (format, lines) => {
     expect(detectFormat(lines, ctx)).toBe(format);
   });

@@ -72,8 +72,8 @@ describe("redis_ping", () => {
 
   test("argv is fixed; a refusal is an answer, INFO figures are read after PONG", async () => {
     const down = scriptedHost(() => ({ code: 1, stderr: "Could not connect to Redis at 10.0.0.5:6379: Connection refused\n" }));
-    expect((await runProbe("redis_ping", { address: "10.0.0.5:6379" }, down)).text).toBe("Redis at 10.0.0.5:6379 does not answer PING: Could not connect to Redis at 10.0.0.5:6379: Connection refused");
-    expect(down.calls).toEqual([["redis-cli", "-h", "10.0.0.5", "-p", "6379", "--no-auth-warning", "ping"]]);
+    expect((await runProbe("redis_ping", { address: "10.0.0.5:6379" }, down, { allowNet: ["10.0.0.5:6379"] })).text).toBe("Redis at 10.0.0.5:6379 does not answer PING: Could not connect to Redis at 10.0.0.5:6379: Connection refused");
+    expect(down.calls).toEqual([["env", "-u", "REDISCLI_AUTH", "redis-cli", "-h", "10.0.0.5", "-p", "6379", "--no-auth-warning", "ping"]]);
     const up = scriptedHost((argv) => ({ stdout: argv.at(-1) === "ping" ? "PONG\n" : "# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:42\r\n# Clients\r\nconnected_clients:3\r\nused_memory_human:1.02M\r\nmaxmemory_human:0B\r\nrole:master\r\n" }));
     expect((await runProbe("redis_ping", {}, up)).text).toBe("Redis at 127.0.0.1:6379 answers PONG, version 7.0.15 (master), up 42 s, 3 clients, memory 1.02M");
     expect(parseRedisInfo("# Server\r\nredis_version:7.0.15\r\n").get("redis_version")).toBe("7.0.15");

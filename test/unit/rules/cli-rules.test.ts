@@ -1,8 +1,9 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { describe, expect, test, vi } from "vitest";
 import { registerRules, runRulesLint, runRulesTest } from "../../../src/cli/rules.js";
 
 /** The exit code `firewatch rules lint ARGS` sets (its report goes to stdout). */
@@ -84,5 +85,41 @@ describe("rules test", () => {
 
   test("an unknown rule id is rule_unknown", async () => {
     await expect(runRulesTest("no_such_rule", ["/dev/null"], { dirs: [], maxShown: 1 })).rejects.toMatchObject({ code: "rule_unknown" });
+  });
+});
+
+describe("--corpus", () => {
+  const CORPUS = fileURLToPath(new URL("../../../fixtures/real/", import.meta.url));
+
+  async function run(args: string[]): Promise<{ out: string; code: number | undefined }> {
+    const program = new Command().exitOverride();
+    let code: number | undefined;
+    registerRules(program, { setExitCode: (c) => { code = c; } });
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => { chunks.push(String(c)); return true; });
+    try {
+      await program.parseAsync(["node", "firewatch", ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    return { out: chunks.join(""), code };
+  }
+
+  test("rules test RULE --corpus prints that rule's score on the corpus, without log paths", async () => {
+    const { out, code } = await run(["rules", "test", "rust_panic", "--corpus", CORPUS]);
+    expect(out).toMatch(/^rust_panic +7 +1\.00 +1\.00 +1\.00 \(13\/13\) +0$/m);
+    expect(out).not.toMatch(/^oom_kill/m);
+    expect(code).toBe(0);
+  });
+
+  test("rules test without paths or --corpus is a usage error", async () => {
+    await expect(run(["rules", "test", "rust_panic"])).rejects.toMatchObject({ code: "usage" });
+  });
+
+  test("rules lint --corpus prints the per-rule table with the totals", async () => {
+    const { out } = await run(["rules", "lint", "--corpus", CORPUS]);
+    expect(out).toMatch(/^container_state +\d+ +1\.00/m);
+    expect(out).toMatch(/^all without needs /m);
+    expect(out).toMatch(/\d{3} excerpts, \d{2} negatives \(nothing may fire\)/);
   });
 });

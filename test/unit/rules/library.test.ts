@@ -51,6 +51,8 @@ function sources(rule: Rule): string[] {
 function capturedNames(rule: Rule): Set<string> {
   const names = new Set<string>();
   for (const src of sources(rule)) for (const m of src.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)) if (m[1]) names.add(m[1]);
+  // `fields: { job: { capture: [...] } }` finds the field in the matched line.
+  for (const [name, spec] of Object.entries(rule.fields)) if (typeof spec !== "string") names.add(name);
   return names;
 }
 function derivedNames(rule: Rule): Set<string> {
@@ -110,7 +112,7 @@ describe("the built-in library", () => {
         if (!r.examples.some((e) => e.matches && e.structured !== undefined && holds(e.structured))) untested.push(`${r.id}: match.structured[${i}]`);
       });
     expect(untested).toEqual([]);
-    expect(rules.filter((r) => r.match.structured).map((r) => r.id).sort()).toEqual(["systemd_restart_loop", "systemd_unit_failed"]);
+    expect(rules.filter((r) => r.match.structured).map((r) => r.id).sort()).toEqual(["container_state", "systemd_restart_loop", "systemd_unit_failed", "systemd_unit_state"]);
   });
 
   test("templates only use placeholders the rule can fill", () => {
@@ -119,7 +121,7 @@ describe("the built-in library", () => {
       // A field a failed job record carries (queue...) fills a template when the rule summarises it (fields: queue).
       const fromJobs = Object.keys(r.fields).filter((f) => STRUCTURED_FIELDS.has(f));
       const known = new Set([...STANDARD_PLACEHOLDERS, ...capturedNames(r), ...derivedNames(r), ...fromJobs]);
-      const texts = [r.title ?? "", ...strings(r.knowledge), ...r.derive.flatMap((d) => Object.values(d.set))];
+      const texts = [r.title ?? "", r.observed?.title ?? "", ...strings(r.knowledge), ...r.derive.flatMap((d) => Object.values(d.set))];
       for (const t of texts) for (const m of t.matchAll(/\{(\w+)\}/g)) if (m[1] && !known.has(m[1])) unknown.push(`${r.id}: {${m[1]}} in ${JSON.stringify(t)}`);
     }
     expect(unknown).toEqual([]);

@@ -119,15 +119,39 @@ describe("createMatcher equals running every set on every record (property)", ()
       }),
     );
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 6 }), fc.constantFrom("web", "transcription-palantir", "nginx"), fieldsArb, (parts, service, fields) => {
+      fc.property(fc.array(piece, { maxLength: 6 }), fc.constantFrom("web", "transcription-palantir", "nginx"), fieldsArb, fc.array(fc.array(piece, { maxLength: 4 }), { maxLength: 2 }), (parts, service, fields, errorParts) => {
         const text = parts.join("");
-        const rec = record(text, { service, fields });
+        const errors = errorParts.map((e) => e.join(""));
+        const rec = { ...record(text, { service, fields }), ...(errors.length > 0 ? { errors } : {}) };
+        // The reference: the text, else (text and message sets, not vetoed by the text) each error text in turn,
+        // else the structured alternatives; then the rule's `capture` fields looked for in the text and error texts.
+        const captureOf = (r: (typeof compiled)[number], found: Record<string, string>) => {
+          for (const c of r.captures) {
+            if (Object.hasOwn(found, c.name)) continue;
+            const attribute = c.from === undefined ? undefined : rec[c.from];
+            if (attribute !== undefined) {
+              found[c.name] = String(attribute);
+              continue;
+            }
+            for (const t of [rec.text, ...errors]) {
+              const v = c.regexes.map((re) => re.exec(t)?.groups?.[c.name]).find((x) => x !== undefined);
+              if (v !== undefined) {
+                found[c.name] = v;
+                break;
+              }
+            }
+          }
+          return found;
+        };
         const want = compiled.flatMap((r) =>
           r.sets.flatMap((s) => {
             const subject = selectField(rec, s.field);
-            const m = subject === undefined ? undefined : setMatches(s, subject);
+            let m = subject === undefined ? undefined : setMatches(s, subject);
+            const readsErrors = s.field.kind === "text" || s.field.kind === "message";
+            if (m === undefined && readsErrors && !s.not.some((re) => subject !== undefined && re.test(subject)))
+              m = errors.map((e) => setMatches(s, e)).find((x) => x !== undefined);
             const f = m ? capturedFields(m) : structuredFields(s, rec.fields, subject);
-            return f ? [{ ruleId: r.id, role: s.role, fields: f }] : [];
+            return f ? [{ ruleId: r.id, role: s.role, fields: captureOf(r, f) }] : [];
           }),
         );
         expect(match(rec).map((s) => ({ ruleId: s.ruleId, role: s.role, fields: s.fields }))).toEqual(want);

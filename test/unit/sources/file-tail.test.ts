@@ -1,6 +1,7 @@
-import { appendFileSync, copyFileSync, existsSync, statSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
@@ -39,11 +40,11 @@ describe("FileFollower", () => {
   test("checkpoint resumes at the first line still held back", async () => {
     const path = join(tempDir(), "k.log");
     writeFileSync(path, "line 1\nline 2\n");
-    const a = new FileFollower({ access, path, startAt: "beginning" });
+    const a = new FileFollower({ access, rotateWaitMs: 0, path, startAt: "beginning" });
     // Two lines are too few to settle the format: both are held, so the checkpoint stays at 0.
     expect(await a.poll()).toEqual([]);
     expect(decodeFileCursor(a.checkpoint() ?? "").offset).toBe(0);
-    const b = new FileFollower({ access, path, cursor: a.checkpoint() ?? "" });
+    const b = new FileFollower({ access, rotateWaitMs: 0, path, cursor: a.checkpoint() ?? "" });
     expect(numbers(await drain(b))).toEqual([1, 2]);
     expect(decodeFileCursor(b.checkpoint() ?? "").offset).toBe(14);
   });
@@ -51,12 +52,12 @@ describe("FileFollower", () => {
   test("resumes after the last handed-out record: nothing lost, nothing repeated, no half line", async () => {
     const path = join(tempDir(), "app.log");
     writeFileSync(path, Array.from({ length: 30 }, (_, i) => `line ${i + 1} ok\n`).join(""));
-    const a = new FileFollower({ access, path, startAt: "beginning" });
+    const a = new FileFollower({ access, rotateWaitMs: 0, path, startAt: "beginning" });
     const first = await a.poll();
     const cut = first[9];
     expect(cut?.cursor).toBeDefined();
     appendFileSync(path, "line 31 ok\npartial line 32 without newline");
-    const b = new FileFollower({ access, path, cursor: cut?.cursor ?? "" });
+    const b = new FileFollower({ access, rotateWaitMs: 0, path, cursor: cut?.cursor ?? "" });
     // The unterminated last line is held back until its "\n" arrives: handing it out could split it in two.
     expect(numbers(await drain(b))).toEqual(Array.from({ length: 21 }, (_, i) => i + 11));
   });
@@ -64,7 +65,7 @@ describe("FileFollower", () => {
   test("a cursor names the file by device, inode and offset", async () => {
     const path = join(tempDir(), "x.log");
     writeFileSync(path, "line 1\nline 2\n");
-    const [r] = await drain(new FileFollower({ access, path, startAt: "beginning" }));
+    const [r] = await drain(new FileFollower({ access, rotateWaitMs: 0, path, startAt: "beginning" }));
     const c = decodeFileCursor(r?.cursor ?? "");
     expect(c.offset).toBe(7);
     expect(c.fpLen).toBe(14);
@@ -82,7 +83,7 @@ describe("FileFollower", () => {
   test("rename rotation: the old file's unread tail comes first, then the new file", async () => {
     const path = join(tempDir(), "r.log");
     writeFileSync(path, "line 1\n");
-    const f = new FileFollower({ access, path, startAt: "beginning" });
+    const f = new FileFollower({ access, rotateWaitMs: 0, path, startAt: "beginning" });
     await f.poll();
     appendFileSync(path, "line 2\n");
     renameSync(path, path + ".1");
@@ -94,7 +95,7 @@ describe("FileFollower", () => {
   test("copytruncate: lines written before the copy are read from the copy", async () => {
     const path = join(tempDir(), "c.log");
     writeFileSync(path, "line 1\n");
-    const f = new FileFollower({ access, path, startAt: "beginning" });
+    const f = new FileFollower({ access, rotateWaitMs: 0, path, startAt: "beginning" });
     await f.poll();
     appendFileSync(path, "line 2\nline 3\n");
     copyFileSync(path, path + ".1");
@@ -107,7 +108,7 @@ describe("FileFollower", () => {
   test("deleted and re-created at the same path: the new file is read from its start", async () => {
     const path = join(tempDir(), "d.log");
     writeFileSync(path, "line 1\n");
-    const f = new FileFollower({ access, path, startAt: "beginning" });
+    const f = new FileFollower({ access, rotateWaitMs: 0, path, startAt: "beginning" });
     await f.poll();
     unlinkSync(path);
     // The generation ended: what it held back is handed out now.
@@ -117,13 +118,102 @@ describe("FileFollower", () => {
     expect(numbers(await drain(f))).toEqual([2]);
   });
 
+  test("rename with the writer appending to the old file: read on until it was idle for rotateWait", async () => {
+    const path = join(tempDir(), "w.log");
+    writeFileSync(path, "line 1\n");
+    let now = 0;
+    const clock: Clock = { now: () => now, sleep: async () => undefined };
+    const f = new FileFollower({ access, path, startAt: "beginning", rotateWaitMs: 5000 }, clock);
+    expect(numbers(await drain(f))).toEqual([1]);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, "line 4\n");
+    appendFileSync(`${path}.1`, "line 2\n");
+    await f.poll();
+    now += 3000;
+    // Still writing to the renamed file three seconds on (its writer has not reopened yet).
+    appendFileSync(`${path}.1`, "line 3\n");
+    const mid = await drain(f);
+    now += 4000;
+    expect(f.settled).toBe(false);
+    const mid2 = await drain(f);
+    now += 1500;
+    const rest = await drain(f);
+    expect(numbers([...mid, ...mid2, ...rest])).toEqual([2, 3, 4]);
+    expect(f.settled).toBe(true);
+  });
+
+  test("generations rotated while nothing read them are read in order from the cursor's one, .gz included", async () => {
+    const dir = tempDir();
+    const path = join(dir, "g.log");
+    writeFileSync(path, "line 1\nline 2\n");
+    const a = new FileFollower({ access, path, startAt: "beginning", rotateWaitMs: 0 });
+    const first = await drain(a);
+    expect(numbers(first)).toEqual([1, 2]);
+    appendFileSync(path, "line 3\n");
+    const cursor = a.checkpoint() ?? "";
+    // Three rotations while down: the cursor's generation ends up compressed as g.log.3.gz.
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, "line 4\n");
+    renameSync(`${path}.1`, `${path}.2`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, "line 5\n");
+    writeFileSync(`${path}.3.gz`, gzipSync(readFileSync(`${path}.2`)));
+    unlinkSync(`${path}.2`);
+    renameSync(`${path}.1`, `${path}.2`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, "line 6\n");
+    writeFileSync(`${path}.bak`, "line 99 not a generation\n");
+    const b = new FileFollower({ access, path, cursor, rotateWaitMs: 0 });
+    expect(numbers(await drain(b))).toEqual([3, 4, 5, 6]);
+    expect(b.stats.lostBytes).toBe(0);
+  });
+
+  test("a generation deleted before it was read to its end is counted as lost, with its bytes", async () => {
+    const path = join(tempDir(), "l.log");
+    writeFileSync(path, "line 1\n");
+    const f = new FileFollower({ access, path, startAt: "beginning", rotateWaitMs: 0, maxReadBytes: 64 });
+    expect(numbers(await drain(f))).toEqual([1]);
+    appendFileSync(path, Array.from({ length: 100 }, (_, i) => `line ${i + 2} of the old file\n`).join(""));
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, "line 102\n");
+    // One poll reads a few 64-byte pieces of the renamed file, and sees its size.
+    const some = await f.poll();
+    const size = statSync(`${path}.1`).size;
+    const position = f.position?.offset ?? 0;
+    unlinkSync(`${path}.1`);
+    const rest = await drain(f);
+    expect(numbers([...some, ...rest]).at(-1)).toBe(102);
+    expect(f.stats.lostBytes).toBe(size - position);
+    expect(f.takeLosses()).toEqual([expect.objectContaining({ reason: "deleted", file: "l.log.1", bytes: size - position })]);
+  });
+
+  test("a truncation that removed unread bytes is counted as lost", async () => {
+    const path = join(tempDir(), "t.log");
+    writeFileSync(path, "line 1\npartial without newline");
+    const f = new FileFollower({ access, path, startAt: "beginning", rotateWaitMs: 0 });
+    expect(numbers(await drain(f))).toEqual([1]);
+    truncateSync(path, 0);
+    appendFileSync(path, "line 2\n");
+    expect(numbers(await drain(f))).toEqual([2]);
+    expect(f.stats.lostBytes).toBe("partial without newline".length);
+    expect(f.takeLosses()).toEqual([expect.objectContaining({ reason: "truncated", bytes: 23, file: "t.log" })]);
+  });
+
+  test("partialLastLine take: an unterminated last line is handed out at the end", async () => {
+    const path = join(tempDir(), "p2.log");
+    writeFileSync(path, "line 1\nline 2 without newline");
+    const f = new FileFollower({ access, path, startAt: "beginning", partialLastLine: "take" });
+    expect(numbers(await drain(f))).toEqual([1, 2]);
+    expect(decodeFileCursor(f.checkpoint() ?? "").offset).toBe(statSync(path).size);
+  });
+
   test("followFile keeps its position through a host that is down for a while", async () => {
     const path = join(tempDir(), "h.log");
     writeFileSync(path, Array.from({ length: 25 }, (_, i) => `line ${i + 1}\n`).join(""));
     let failNext = 0;
     const flaky: FileAccess = {
       ...access,
-      stat: (p, n) => (failNext-- > 0 ? Promise.reject(new HostError("web1", "link_lost", "connection lost")) : access.stat(p, n)),
+      look: (p, w) => (failNext-- > 0 ? Promise.reject(new HostError("web1", "link_lost", "connection lost")) : access.look(p, w)),
     };
     const clock: Clock = { now: () => 0, sleep: async () => undefined };
     const it = followFile({ access: flaky, path, startAt: "beginning", clock });
@@ -140,13 +230,13 @@ describe("FileFollower", () => {
   test("followFile stops on a host error that waiting does not fix", async () => {
     const path = join(tempDir(), "p.log");
     writeFileSync(path, "line 1\n");
-    const denied: FileAccess = { ...access, stat: () => Promise.reject(new HostError("web1", "permission_denied", "denied")) };
+    const denied: FileAccess = { ...access, look: () => Promise.reject(new HostError("web1", "permission_denied", "denied")) };
     const it = followFile({ access: denied, path, startAt: "beginning", clock: { now: () => 0, sleep: async () => undefined } });
     await expect(it.next()).rejects.toMatchObject({ reason: "permission_denied" });
   });
 
   test("FileSourceConfig applies defaults, parses durations and refuses unknown keys", () => {
-    expect(FileSourceConfig.parse({ paths: ["/var/log/app.log"], poll: "2s" })).toEqual({ paths: ["/var/log/app.log"], startAt: "end", poll: 2000, flushAfter: 1000 });
+    expect(FileSourceConfig.parse({ paths: ["/var/log/app.log"], poll: "2s" })).toEqual({ paths: ["/var/log/app.log"], startAt: "end", poll: 2000, flushAfter: 1000, rotateWait: 5000 });
     expect(FileSourceConfig.safeParse({ paths: [] }).success).toBe(false);
     expect(FileSourceConfig.safeParse({ paths: ["/x"], pollMs: 5 }).success).toBe(false);
   });
@@ -174,18 +264,24 @@ describe("FileFollower", () => {
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), fc.boolean(), async (ops, small) => {
         const dir = tempDir();
         const path = join(dir, "app.log");
-        const opts = { access, path, startAt: "beginning" as const, ...(small ? { maxReadBytes: 64 } : {}) };
+        const opts = { access, path, rotateWaitMs: 0, startAt: "beginning" as const, ...(small ? { maxReadBytes: 64 } : {}) };
         let f = new FileFollower(opts);
         const got: LogRecord[] = [];
         let next = 1;
         let rotatedSincePoll = false;
         let gen = 0;
+        let kept = 0;
         const poll = async () => {
           got.push(...(await f.poll()));
           rotatedSincePoll = false;
         };
         await poll();
-        // A rotation may only follow a poll (two within one poll interval skip a generation: documented).
+        // logrotate's numbering: app.log.N → app.log.N+1, ..., app.log → app.log.1 (several may pass between polls).
+        const shift = () => {
+          for (let i = kept; i >= 1; i--) if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+          kept += 1;
+        };
+        // An empty or never-polled generation rotated away cannot be recognised once it is copied (no first bytes).
         const beforeRotation = async () => {
           if (rotatedSincePoll) await poll();
           rotatedSincePoll = true;
@@ -199,13 +295,19 @@ describe("FileFollower", () => {
               for (let i = 0; i < o.lines; i++) appendFileSync(path, `line ${next++} of generation ${gen} ${"x".repeat(next % 7)}\n`);
               break;
             case "rename":
-              await beforeRotation();
-              try { renameSync(path, `${path}.${++gen}`); } catch { /* nothing to rotate yet */ }
+              if (!existsSync(path)) break;
+              shift();
+              renameSync(path, `${path}.1`);
+              gen++;
               if (o.create) writeFileSync(path, "");
               break;
             case "copytruncate":
+              if (!existsSync(path)) break;
               await beforeRotation();
-              try { copyFileSync(path, `${path}.c${++gen}`); truncateSync(path, 0); } catch { /* no file */ }
+              shift();
+              copyFileSync(path, `${path}.1`);
+              truncateSync(path, 0);
+              gen++;
               break;
             case "truncate":
             case "recreate":

@@ -156,7 +156,7 @@ describe("readLogRecords", () => {
     expect(formatOf("Linux_2k.log")).toBe("syslog");
     expect(formatOf("OpenSSH_2k.log")).toBe("syslog");
     expect(formatOf("Mac_2k.log")).toBe("syslog");
-    expect(formatOf("HDFS_2k.log")).toBe("plain");
+    expect(formatOf("HDFS_2k.log")).toBe("stamped");
     expect(formatOf("Zookeeper_2k.log")).toBe("python");
     expect(stats.files).toBe(files.length);
     expect(stats.lines).toBe(files.length * 2000);

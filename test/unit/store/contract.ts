@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { describeCommitContract } from "./contract-commit.js";
+import { describeFeedContract } from "./contract-feed.js";
 import { useStoreHome, type StoreHome } from "./contract-kit.js";
 import { describeKeyedContract } from "./contract-keyed.js";
 import { snapshot, testClock } from "./support.js";
@@ -265,4 +266,5 @@ export function describeStoreContract(name: string, makeHome: () => Promise<Stor
   });
   describeCommitContract(name, makeHome);
   describeKeyedContract(name, makeHome);
+  describeFeedContract(name, makeHome);
 }

@@ -38,4 +38,9 @@ describe("readLlmConfig: the model from the environment", () => {
   test("a model without a key is a reason naming the key variables", () => {
     expect(readLlmConfig({ FIREWATCH_LLM__MODEL: "m" })).toMatchObject({ reason: expect.stringMatching(/FIREWATCH_LLM__API_KEY/) });
   });
+  test("credentials in FIREWATCH_LLM__BASE_URL are refused and never echoed", () => {
+    const r = readLlmConfig({ FIREWATCH_LLM__MODEL: "m", FIREWATCH_LLM__API_KEY: "sk-x", FIREWATCH_LLM__BASE_URL: "http://user:s3cretpw@127.0.0.1:9/v1" });
+    expect("reason" in r ? r.reason : "").toContain("FIREWATCH_LLM__BASE_URL: credentials in the URL are refused");
+    expect(JSON.stringify(r)).not.toContain("s3cretpw");
+  });
 });

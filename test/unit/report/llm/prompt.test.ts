@@ -36,6 +36,17 @@ describe("buildPrompt", () => {
     expect(all).not.toContain("<SECRET_2>");
   });
 
+  test("a private key whose END line falls after the 400-character cut, and a secret straddling it, send nothing of themselves", () => {
+    const body = Array.from({ length: 12 }, (_, i) => `MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC${i}`).join("\n");
+    const key = `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`;
+    const straddling = `${"x".repeat(380)} password=${"Q7w".repeat(10)} tail`;
+    const p = buildPrompt(withEvidence([`loading key ${key} failed`, straddling]), seedRules, { redactor: createRedactor({ ips: false }), maxInputTokens: 6000 });
+    const all = p.messages.map((m) => m.content).join("\n");
+    expect(all).not.toContain("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC");
+    expect(all).not.toContain("Q7wQ7w");
+    expect(all).toContain("loading key <SECRET_1> failed");
+  });
+
   test("property: over budget, evidence is trimmed from the middle until the prompt fits; first and last lines stay", () => {
     fc.assert(
       fc.property(fc.array(fc.string({ minLength: 50, maxLength: 600 }), { minLength: 3, maxLength: 60 }), fc.integer({ min: 2500, max: 8000 }), (texts, budget) => {

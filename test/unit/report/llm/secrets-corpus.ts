@@ -48,6 +48,21 @@ export const SECRET_CASES: readonly SecretCase[] = [
   { name: "RSA private key block", line: `Traceback: could not parse key\n${pem}\nValueError: bad decrypt`, secrets: ["MIIEowIBAAKCAQEA7bq9xExampleExampleExampleExampleExample", "q3VfGexampleExampleExample=="], kind: "SECRET" },
   { name: "OpenSSH private key block", line: opensshKey, secrets: ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"], kind: "SECRET" },
   { name: "client_secret in JSON", line: `{"client_id":"palantir-web","client_secret":"Zm9vYmFyYmF6cXV4cXV1eA","grant_type":"client_credentials"}`, secrets: ["Zm9vYmFyYmF6cXV4cXV1eA"], kind: "SECRET" },
+  // The misses of issue 13, each in the shape it had in a log line.
+  { name: "Slack app-level token", line: `socket mode: apps.connections.open failed for ${J("xapp-", "1-A0123456789-", "4012345678901-", "0f1e2d3c4b5a69788796a5b4c3d2e1f0")}`, secrets: [J("xapp-", "1-A0123456789-")], kind: "SECRET" },
+  { name: "unsigned JWT (alg none)", line: `accepted session ${J("eyJhbGciOiJub25lIn0", ".", "eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJyb290In0", ".")} for admin`, secrets: ["eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJyb290In0"], kind: "SECRET" },
+  { name: "private_key= in a config dump", line: `settings: private_key=${J("Mc4wBQYDK2VwBCIEI", "Ho9qVz7kR2fT8xN")} key_id=7`, secrets: [J("Mc4wBQYDK2VwBCIEI", "Ho9qVz7kR2fT8xN")], kind: "SECRET" },
+  { name: "Azure storage AccountKey", line: `DefaultEndpointsProtocol=https;AccountName=palantirlogs;AccountKey=${J("k3Jd9sL0qW8eR7tY6uI5oP4aS3dF2gH1jK0lZ9xC8vB7nM6", "qW5eR4tY3uI2oP1aS0dF9gH8jK7lZ6xC5vB4nM3==")};EndpointSuffix=core.windows.net`, secrets: [J("k3Jd9sL0qW8eR7tY6uI5oP4aS3dF2gH1jK0lZ9xC8vB7nM6")], kind: "SECRET" },
+  { name: "--password on a command line", line: `ps: 4711 /usr/bin/backup-agent --user backup --password ${J("Gr33n", "Turtle!77")} --target s3://bk`, secrets: [J("Gr33n", "Turtle!77")], kind: "SECRET" },
+  { name: "mysql -pPASSWORD", line: `cron[812]: (root) CMD (mysqldump -u root -p${J("Sup3r", "S3cret")} palantir > /var/backups/db.sql)`, secrets: [J("Sup3r", "S3cret")], kind: "SECRET" },
+  { name: "curl -u user:password", line: `healthcheck: curl -fsS -u admin:${J("c0rrect", "Horse9")} http://127.0.0.1:15672/api/health`, secrets: [J("c0rrect", "Horse9")], kind: "SECRET" },
+  { name: "session cookie", line: `GET /admin 302 Cookie: sessionid=${J("q8z2k4m6n1p3r5t7", "v9x0w2y4")}; csrftoken=${J("Xy7Wq2", "Lm9Np4Rt6")}`, secrets: [J("q8z2k4m6n1p3r5t7", "v9x0w2y4"), J("Xy7Wq2", "Lm9Np4Rt6")], kind: "SECRET" },
+  { name: "Vault service token", line: `vault: permission denied for token ${J("hvs.", "CAESIJ8fQ2kL9mN4pR7sT1vW3xY5zA6bC8dE0fG2hJ4kL6mN")}`, secrets: [J("hvs.", "CAESIJ8fQ2kL9mN4pR7sT1vW3xY5zA6bC8dE0fG2hJ4kL6mN")], kind: "SECRET" },
+  { name: "DigitalOcean token", line: `doctl: unable to authenticate with ${J("dop_v1_", "a3f9c2e7b1d84f60a5c9d2e7a1f3b8c4d6e0a2f5b7c9d1e3f5a7b9c1d3e5f7a9")}`, secrets: [J("dop_v1_", "a3f9c2e7b1d84f60a5c9d2e7a1f3b8c4")], kind: "SECRET" },
+  { name: "SendGrid key", line: `mailer: 401 from SendGrid with key ${J("SG.", "ngeVfQFYQlKU0ufo8x5d1A", ".", "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr")}`, secrets: [J("SG.", "ngeVfQFYQlKU0ufo8x5d1A")], kind: "SECRET" },
+  { name: "Twilio API key SID", line: `twilio: auth failed for ${J("SK", "2a9f4c7e1b3d5f60a8c2e4f6b8d0a1c3")}`, secrets: [J("SK", "2a9f4c7e1b3d5f60a8c2e4f6b8d0a1c3")], kind: "SECRET" },
+  { name: "opaque value after a key-like name", line: `webhook signing_key ${J("f7Hq2Lm9Np4Rt6Vw", "8Xz1Bc3De5Fg")} rotated`, secrets: [J("f7Hq2Lm9Np4Rt6Vw", "8Xz1Bc3De5Fg")], kind: "SECRET" },
+  { name: "private key block whose END line is missing", line: `could not load key\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq3VfGcutShortHere`, secrets: ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "q3VfGcutShortHere"], kind: "SECRET" },
   { name: "e-mail address", line: `Failed to send digest to jane.doe+alerts@example.co.uk: 550 mailbox unavailable`, secrets: ["jane.doe+alerts@example.co.uk"], kind: "EMAIL" },
 ];
 

@@ -1,0 +1,105 @@
+// Issue 14: probes run for every new member and for changes that matter, rate-limited; a crash loop's state is refreshed.
+import { pino } from "pino";
+import { describe, expect, test } from "vitest";
+import type { Finding } from "../../../src/correlate/index.js";
+import type { IncidentChange } from "../../../src/daemon/pipeline.js";
+import { createProbeHook } from "../../../src/daemon/probe-hook.js";
+import type { ExecResult, Host, HostProcess } from "../../../src/hosts/index.js";
+import { RuleSchema } from "../../../src/rules/index.js";
+import type { StoredIncident } from "../../../src/store/index.js";
+import type { Clock } from "../../../src/time.js";
+
+/** A clock whose sleeps end when the test moves time past them. */
+function manualClock(): Clock & { advance(ms: number): Promise<void> } {
+  let t = 1_000_000;
+  const sleepers: { at: number; wake: () => void }[] = [];
+  return {
+    now: () => t,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const s = { at: t + ms, wake: resolve };
+        sleepers.push(s);
+        signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+      }),
+    async advance(ms) {
+      t += ms;
+      for (const s of sleepers.filter((x) => x.at <= t)) {
+        sleepers.splice(sleepers.indexOf(s), 1);
+        s.wake();
+      }
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    },
+  };
+}
+
+function finding(groupKey: string, fields: Record<string, string>): Finding {
+  return { rule: "docker_restart_loop", severity: "critical", state: "firing", count: 3, firstSeen: 1, lastSeen: 2, host: "local", service: fields.container, groupKey, fields, evidence: [], cadence: undefined, table: undefined, recoveredAt: undefined };
+}
+function change(outcome: IncidentChange["outcome"], findings: Finding[]): IncidentChange {
+  const incident: StoredIncident = {
+    v: 1, status: outcome === "resolved" ? "resolved" : "open", createdAt: 0, updatedAt: 0, lastActivityAt: 0, acknowledged: undefined, resolved: undefined, reopenTimes: [], reopenCount: 0,
+    flapping: false, silencedBy: undefined, slack: undefined, history: [], carry: {}, probes: [],
+    incident: { id: "fw-00000001", fingerprint: "0".repeat(64), title: "t", severity: "critical", status: "open", host: "local", service: "a", firstSeen: 1, lastSeen: 2, findings },
+  };
+  return { outcome, incident };
+}
+
+async function settle() {
+  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe("the probe hook", () => {
+  test("probes a new incident, a new member (after the interval), a crash loop again after the refresh time, and stops at resolve", async () => {
+    const clock = manualClock();
+    const asked: string[] = [];
+    const host: Host = {
+      name: "local",
+      exec: async (argv): Promise<ExecResult> => {
+        asked.push(argv.join(" "));
+        return { code: 0, signal: null, stdout: "", stderr: "", truncated: false, timedOut: false };
+      },
+      spawn: (): Promise<HostProcess> => Promise.reject(new Error("not used")),
+      close: () => Promise.resolve(),
+    };
+    const runs: number[] = [];
+    const rules = new Map([["docker_restart_loop", RuleSchema.parse({ id: "docker_restart_loop", kind: "single", match: "x", probes: ["container_state"] })]]);
+    const hook = createProbeHook({ rules, host: () => host, clock, log: pino({ level: "silent" }), minIntervalMs: 10_000, refreshMs: 60_000, save: async (s) => void runs.push(s.incident.findings.length) });
+    const a = finding("loop{a}", { container: "a" });
+    const b = finding("loop{b}", { container: "b" });
+
+    hook.offer([change("created", [a])]);
+    await settle();
+    expect(runs).toEqual([1]);
+    // The same members, a moment later: nothing new to ask.
+    await clock.advance(1000);
+    hook.offer([change("updated", [a])]);
+    await settle();
+    expect(runs).toEqual([1]);
+    // A new member inside the interval: asked when the interval is over, once, with the newest snapshot.
+    hook.offer([change("updated", [a, b])]);
+    hook.offer([change("updated", [a, b])]);
+    await settle();
+    expect(runs).toEqual([1]);
+    await clock.advance(9000);
+    await settle();
+    expect(runs).toEqual([1, 2]);
+    // A crash loop that keeps changing: its state is asked again once the last answer is a minute old.
+    await clock.advance(30_000);
+    hook.offer([change("updated", [a, b])]);
+    await settle();
+    expect(runs).toEqual([1, 2]);
+    await clock.advance(30_000);
+    hook.offer([change("updated", [a, b])]);
+    await settle();
+    expect(runs).toEqual([1, 2, 2]);
+    // A change waiting for the interval, then resolved: the waiting run is dropped.
+    const c = finding("loop{c}", { container: "c" });
+    hook.offer([change("updated", [a, b, c])]);
+    hook.offer([change("resolved", [a, b, c])]);
+    await clock.advance(120_000);
+    await settle();
+    expect(runs).toEqual([1, 2, 2]);
+    expect(asked.some((c) => c.includes("inspect"))).toBe(true);
+    hook.close();
+  });
+});
