@@ -47,3 +47,32 @@ export class RuleFileError extends FirewatchError {
 export function isFirewatchError(e: unknown): e is FirewatchError {
   return e instanceof FirewatchError;
 }
+
+/** Every problem one pass found (all the errors of a rules directory or a config), so one run shows them all. */
+export class FirewatchErrors extends FirewatchError {
+  readonly problems: readonly FirewatchError[];
+  constructor(problems: readonly FirewatchError[]) {
+    const code = problems.every((p) => p.code === problems[0]?.code) ? (problems[0]?.code ?? "internal") : "usage";
+    super(code, `${problems.length} problems:\n${problems.map((p) => `  ${p.message.replaceAll("\n", "\n  ")}`).join("\n")}`);
+    this.problems = problems;
+  }
+}
+
+/** Throws what `problems` holds: nothing, the one problem as it is, or all of them at once. */
+export function throwProblems(problems: readonly FirewatchError[]): void {
+  const [first] = problems;
+  if (first === undefined) return;
+  if (problems.length === 1) throw first;
+  throw new FirewatchErrors(problems.flatMap((p) => (p instanceof FirewatchErrors ? p.problems : [p])));
+}
+
+/** Runs `fn`, adding a FirewatchError it throws to `problems` instead; other errors pass through. */
+export async function collectProblem<T>(problems: FirewatchError[], fn: () => Promise<T> | T): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof FirewatchError)) throw e;
+    problems.push(...(e instanceof FirewatchErrors ? e.problems : [e]));
+    return undefined;
+  }
+}

@@ -48,6 +48,20 @@ export const Duration = z.union([z.string(), z.number().nonnegative()]).transfor
   return ms;
 });
 
+/** Renders a duration as parseDuration reads it back, exactly: 900000 → "15m", 5400000 → "1h30m", 250 → "250ms". */
+export function formatDurationSpec(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return String(ms);
+  if (ms === 0) return "0s";
+  let rest = Math.round(ms);
+  let out = "";
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out;
+}
+
 /** Renders a duration for people: "45 s", "10 min", "1 h 14 min", "9 days". */
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -103,7 +103,8 @@ export function createGuard(deps: GuardDeps): Guard {
       }
       const plan: Plan = {
         incident: t.incident, action: id.data, params: params.data, host: t.host, command: action.command(params.data, t.host),
-        destructive: action.destructive, requestedBy: who.user, approvedBy: undefined,
+        // The config may ask a second person for an action that is not destructive by default; never the reverse.
+        destructive: action.destructive || policy.destructive === true, requestedBy: who.user, approvedBy: undefined,
       };
       const refusal = checkRequester(policy, who) ?? checkScope(policy, t.host, action.target(params.data));
       if (refusal) return refuse(who.user, refusal, `${who.user} in ${who.channel} may not run ${plan.action} on ${plan.host} (${refusal})`, plan);
@@ -113,7 +114,7 @@ export function createGuard(deps: GuardDeps): Guard {
       if (!(await withinBudget(plan, policy.rateLimit))) {
         return refuse(who.user, "rate_limited", `${plan.action} on ${plan.host} already ran ${policy.rateLimit.max} times in the window`, plan);
       }
-      if (!action.destructive) return grant(plan, false, who.user);
+      if (!plan.destructive) return grant(plan, false, who.user);
       const approvalId = newId();
       const expiresAt = deps.clock.now() + policy.approvalWithin;
       // One pending request per action and target: a second click (or `act`) gets the one already waiting.

@@ -21,6 +21,11 @@ export const ActionPolicySchema = z
       .describe("kill_port_owner: ports whose holder may be stopped (9003, \"9000-9010\")"),
     executables: z.array(Pattern).default([]).describe("kill_port_owner: programs (name or path, glob) that may be stopped whatever the port"),
     processUsers: z.array(Pattern).default([]).describe("kill_port_owner: users whose processes may be stopped besides firewatch's own user"),
+    categories: z
+      .array(Pattern)
+      .default([])
+      .describe("clean_failed_jobs from `firewatch jobs clean`: the job categories (label or rule id, glob) it may remove; empty: any category"),
+    destructive: z.boolean().optional().describe("Require a second person's approval even for an action that is not destructive by default (clean_failed_jobs)"),
     rateLimit: z
       .object({ max: z.number().int().min(1).default(3), per: Duration.default(3_600_000) })
       .strict()

@@ -8,6 +8,9 @@ import type { Store } from "../store/index.js";
 export interface ActJobsRequest {
   /** --jobs-redis or $FIREWATCH_JOBS_REDIS; undefined: the queues of firewatch.yaml's bullmq sources (then slack.jobs). */
   readonly url: string | undefined;
+  /** With `url`: its BullMQ key prefix (default "bull") and where completed input files live (stale jobs). */
+  readonly prefix?: string | undefined;
+  readonly completedDir?: string | undefined;
   readonly rules: (store: Store) => Promise<ReadonlySet<string>>;
 }
 
@@ -33,7 +36,7 @@ interface ActJobsDeps {
  */
 export async function openActJobs(req: ActJobsRequest, deps: ActJobsDeps): Promise<ActJobs | undefined> {
   const [jobs, { compileRules, createMatcher, loadRules }] = await Promise.all([import("../jobs/index.js"), import("../rules/index.js")]);
-  const places: QueuePlace[] = req.url === undefined ? jobs.queuePlaces(deps.config) : [{ host: undefined, redis: req.url, prefix: "bull", queues: [] }];
+  const places: QueuePlace[] = req.url === undefined ? jobs.queuePlaces(deps.config) : [{ host: undefined, redis: req.url, prefix: req.prefix ?? "bull", queues: [], completedDir: req.completedDir }];
   if (places.length === 0) return undefined;
   const rules = await loadRules({ dirs: deps.config.rules.dirs });
   const match = createMatcher(compileRules(rules));

@@ -5,8 +5,8 @@ import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
-import { parseTimeBound } from "../time.js";
-import { createReadStats, expandInputs, findYearHint, readLogRecords, type ReadStats } from "../sources/index.js";
+import { formatIso, parseTimeBound } from "../time.js";
+import { createReadStats, expandInputs, findYearHint, readLogRecords, type ReadStats, type UnreadableEntry } from "../sources/index.js";
 import { compileRules, createMatcher, loadRules, type CompiledRule, type Rule, type Signal } from "../rules/index.js";
 import { createZone, defaultTimeZone, type LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
@@ -15,6 +15,10 @@ import { ensureSafeDir, writeFileAtomic } from "../store/index.js";
 import { draftReports, escapeTerminalDocument, renderJson, renderMarkdown, renderText, type IncidentProse } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
 import { createProgress, type ProgressIo } from "./progress.js";
+import { ensureOutDir } from "./out-dir.js";
+import { createUnreadableTally } from "./unreadable.js";
+import { createFollower, untilAborted } from "./analyze-follow.js";
+import { createGate } from "./gating.js";
 import { createRunTally, formatStats, unplacedNotice, type RunSummary } from "./analyze-stats.js";
 
 /** Inputs smaller than this are read before a progress bar would be worth drawing. */
@@ -57,16 +61,26 @@ export interface AnalyzeResult {
 export async function runAnalyze(
   paths: readonly string[],
   opts: AnalyzeOptions,
-  io: { now: () => number; stdin?: Readable; signal?: AbortSignal; progress?: ProgressIo },
+  io: {
+    now: () => number;
+    stdin?: Readable;
+    /** Aborting stops reading at once (an interrupt); what was read so far is still correlated and returned. */
+    signal?: AbortSignal;
+    progress?: ProgressIo;
+    onUnreadable?: (entry: UnreadableEntry) => void;
+    /** After a record that matched: `peek` gives the incidents as they stand now (`--follow`). */
+    onSignals?: (peek: () => Incident[]) => void;
+  },
 ): Promise<AnalyzeResult> {
   const now = io.now();
   const since = timeBound("--since", opts.since, now);
   const until = timeBound("--until", opts.until, now);
+  checkWindow(since, until, opts);
   if (opts.timeZone !== undefined) checkTimeZone(opts.timeZone);
   const rules = opts.ruleSet?.rules ?? (await loadRules({ dirs: [...opts.rules] }));
   const match = createMatcher(opts.ruleSet?.compiled ?? compileRules(rules));
   const correlator = createCorrelator(rules);
-  const inputs = await expandInputs([...paths]);
+  const inputs = await expandInputs([...paths], io.onUnreadable === undefined ? {} : { onUnreadable: io.onUnreadable });
   const stats = createReadStats();
   const tally = createRunTally();
   let lastTime: number | undefined;
@@ -82,13 +96,16 @@ export async function runAnalyze(
     ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
     ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
+    // Following a live pipe: a quiet half second hands out what the parser holds, so an incident shows now.
+    ...(io.onSignals === undefined ? {} : { idleFlushMs: 500 }),
   });
   // Progress only for large inputs: a small file is done before a bar could say anything.
   const totalBytes = inputs.reduce((n, f) => n + (f.size ?? 0), 0);
   const progress = io.progress !== undefined && totalBytes > PROGRESS_MIN_BYTES ? createProgress(inputs, io.progress) : undefined;
   let sinceDraw = 0;
   const hosts = new Set<string>();
-  for await (const record of records) {
+  const peek = () => groupIntoIncidents(correlator.findings(lastTime), rules);
+  for await (const record of untilAborted(records, io.signal)) {
     if (progress !== undefined && ++sinceDraw >= 4096) {
       sinceDraw = 0;
       progress.update(stats.bytes, stats.lines);
@@ -106,7 +123,9 @@ export async function runAnalyze(
       if (lastTime === undefined || record.time > lastTime) lastTime = record.time;
     }
     if (record.host !== undefined && hosts.size < 2) hosts.add(record.host);
-    for (const signal of match(record)) correlator.push(signal);
+    const signals = match(record);
+    for (const signal of signals) correlator.push(signal);
+    if (signals.length > 0) io.onSignals?.(peek);
   }
   progress?.done(stats.bytes, stats.lines);
   if (opts.jobs !== undefined) {
@@ -167,6 +186,14 @@ function timeBound(flag: string, value: string | undefined, now: number): number
   return t;
 }
 
+/** --since after --until leaves nothing to read: say so rather than report "nothing firing". */
+function checkWindow(since: number | undefined, until: number | undefined, opts: AnalyzeOptions): void {
+  if (since === undefined || until === undefined || since < until) return;
+  throw new FirewatchError("usage", `--since ${opts.since ?? ""} (${formatIso(since)}) is not before --until ${opts.until ?? ""} (${formatIso(until)}): the window is empty`, {
+    hint: "--since is the older end: a duration ago counts back from now, so --since 2h --until 1h is the hour before last",
+  });
+}
+
 function checkTimeZone(zone: string): void {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
@@ -175,16 +202,11 @@ function checkTimeZone(zone: string): void {
   }
 }
 
-/** True when at least one incident has a firing finding: the exit code says so. */
-export function anyFiring(incidents: readonly Incident[]): boolean {
-  return incidents.some((i) => i.status === "open");
-}
-
 /** Renders the result in the chosen format: one document for stdout, or one file per incident. */
 export function renderAnalysis(
   result: AnalyzeResult,
   format: z.infer<typeof Format>,
-  opts: { timeZone?: string; color: boolean; now: number; prose?: ReadonlyMap<string, IncidentProse> },
+  opts: { timeZone?: string; color: boolean; now: number; prose?: ReadonlyMap<string, IncidentProse>; allActions?: boolean },
 ): { stdout: string; files: { name: string; content: string }[] } {
   const tz = opts.timeZone === undefined ? {} : { timeZone: opts.timeZone };
   const drafted = (id: string) => {
@@ -197,7 +219,7 @@ export function renderAnalysis(
       format === "json"
         ? renderJson([incident])
         : format === "markdown"
-          ? renderMarkdown(incident, result.rules, { ...tz, now: opts.now, ...drafted(incident.id) })
+          ? renderMarkdown(incident, result.rules, { ...tz, now: opts.now, ...drafted(incident.id), allActions: opts.allActions === true })
           : renderText([incident], { ...tz, rules: result.rules, color: false }),
   }));
   let stdout: string;
@@ -227,6 +249,11 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("--jobs-host <host>", "the host the queues belong to (default: the one host the logs name)")
     .option("--jobs-service <name>", "the service the queues belong to (default: the queue name)")
     .option("--completed-dir <dir>", "where processed input files are moved (stale-job check; default: /inbox/ → /completed/)")
+    .option("--min-severity <level>", "only incidents of this severity or worse: critical, high, medium, low, info")
+    .option("--fail-on <level>", "exit 1 only for an open incident of this severity or worse (default: any shown open incident); never: always 0")
+    .option("-q, --quiet", "print nothing on stdout: the exit code says whether something fires (--out files are still written)")
+    .option("--all-actions", "markdown: also the Immediate Actions of observed findings (below their rule's condition), left out by default")
+    .option("--follow", "while reading (a pipe, journalctl -f), print each incident as it appears or changes: a line of text, or one JSON object per line with --format json; the summary comes at the end (or on Ctrl-C)")
     .option("--stats", "print what was read to stderr: lines, bytes, dropped by reason; per file the format and the records without a time")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
     .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
@@ -237,25 +264,46 @@ Examples:
   firewatch analyze /var/log/palantir/ --format markdown --out reports/
   FIREWATCH_LLM__MODEL=gpt-4o-mini firewatch analyze /var/log/palantir/ --format markdown --llm --show-prompt
   journalctl --user -u transcription-palantir -o short-iso | firewatch analyze -
+  journalctl -f -o short-iso | firewatch analyze --follow -
+  firewatch analyze --quiet --fail-on high /var/log/app/   # CI: exit 1 only for a high or critical incident
 
-Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input error`,
+Ctrl-C stops reading and reports what was found so far (a second Ctrl-C quits at once).
+
+Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's level), 2 usage or input error`,
     )
-    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; referenceTime?: string; year?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
+    .action(async (paths: string[], raw: { format: string; out?: string; rules: string[]; since?: string; until?: string; tz?: string; referenceTime?: string; year?: string; stats?: boolean; llm?: boolean; showPrompt?: boolean; minSeverity?: string; failOn?: string; quiet?: boolean; follow?: boolean; allActions?: boolean; jobsRedis?: string; jobsQueue?: string; jobsHost?: string; jobsService?: string; completedDir?: string }, cmd: Command) => {
       const format = Format.safeParse(raw.format);
       if (!format.success) throw new FirewatchError("usage", `--format "${raw.format}": ${format.error.issues[0]?.message ?? "invalid"}`);
+      const gate = createGate(raw);
+      const followFormat = format.data === "markdown" ? undefined : format.data;
+      if (raw.follow === true && followFormat === undefined) throw new FirewatchError("usage", "--follow prints text or JSON lines, not markdown", { hint: "add --out DIR to write the markdown reports at the end" });
       if (paths.length === 0) {
         if (process.stdin.isTTY) throw new FirewatchError("usage", "no input: give log files or directories, or - to read stdin", { hint: "firewatch analyze /var/log/app.log" });
         paths = ["-"];
       }
-      // Before reading anything: checked, not followed (ours, not group/world-writable, no symlink); a path under
-      // /proc fails at once (a recursive mkdir there never returned).
-      if (raw.out !== undefined) await ensureSafeDir(raw.out, { mode: 0o755, what: "--out" });
+      // Before reading anything (an --out that cannot exist should not cost the whole run first): made one level at a
+      // time with a plain reason when it cannot be (a recursive mkdir under /proc never returned), then checked, not
+      // followed (ours, not group/world-writable, no symlink).
+      if (raw.out !== undefined) {
+        await ensureOutDir(raw.out, "--out", 0o755);
+        await ensureSafeDir(raw.out, { mode: 0o755, what: "--out" });
+      }
       const now = Date.now();
       // One zone for reading stamps without an offset and for writing the report: --tz, else the system's.
       const timeZone = raw.tz ?? defaultTimeZone();
       if (raw.year !== undefined && !/^\d{4}$/.test(raw.year)) throw new FirewatchError("usage", `--year "${raw.year}" is not a year`, { hint: "--year 2025" });
       const year = raw.year === undefined ? undefined : Number(raw.year);
-      const result = await runAnalyze(
+      const unreadable = createUnreadableTally();
+      const follower = raw.follow === true && raw.quiet !== true && followFormat !== undefined ? createFollower({ format: followFormat, write: (t) => process.stdout.write(t), now: () => performance.now() }) : undefined;
+      // The first Ctrl-C ends the reading, not the run: what was found is still reported. A second one quits.
+      const interrupt = new AbortController();
+      const onInterrupt = () => {
+        if (interrupt.signal.aborted) process.exit(130);
+        process.stderr.write("firewatch: interrupted: reporting what was read so far (Ctrl-C again to quit)\n");
+        interrupt.abort();
+      };
+      process.on("SIGINT", onInterrupt);
+      const read = await runAnalyze(
         paths,
         {
           rules: raw.rules,
@@ -276,8 +324,13 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
                 },
               }),
         },
-        { now: () => now, ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
-      );
+        { now: () => now, signal: interrupt.signal, onUnreadable: unreadable.onUnreadable, ...(follower === undefined ? {} : { onSignals: follower.onSignals }), ...(process.stderr.isTTY ? { progress: { stderr: process.stderr, now: () => performance.now() } } : {}) },
+      ).finally(() => process.off("SIGINT", onInterrupt));
+      // A pipe still open after an interrupt would keep the process alive.
+      if (interrupt.signal.aborted) process.stdin.destroy();
+      follower?.flush();
+      const result = { ...read, incidents: gate.shown(read.incidents) };
+      if (unreadable.count() > 0) process.stderr.write(unreadable.notice());
       if (raw.stats) process.stderr.write(formatStats(result.stats, result.run));
       process.stderr.write(unplacedNotice(result.run));
       const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
@@ -294,14 +347,15 @@ Exit codes: 0 nothing firing, 1 at least one incident firing, 2 usage or input e
           );
         }
       }
-      const out = renderAnalysis(result, format.data, { timeZone, color, now, ...(prose === undefined ? {} : { prose }) });
+      const out = renderAnalysis(result, format.data, { timeZone, color, now, ...(prose === undefined ? {} : { prose }), allActions: raw.allActions === true });
       if (raw.out !== undefined) {
         for (const f of out.files) await writeFileAtomic(path.join(raw.out, f.name), f.content, 0o644);
       }
       // On a terminal, escape sequences from log lines are shown as \xNN (text output escapes its own; JSON has none
       // raw); piped or in --out files the report stays verbatim.
       const shown = process.stdout.isTTY === true ? escapeTerminalDocument(out.stdout) : out.stdout;
-      process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
-      setExitCode(anyFiring(result.incidents) ? EXIT.firing : EXIT.ok);
+      // --follow with JSON has printed each incident as a line already: a document after them would break the stream.
+      if (raw.quiet !== true && !(follower !== undefined && format.data === "json")) process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+      setExitCode(gate.fails(result.incidents) ? EXIT.firing : EXIT.ok);
     });
 }

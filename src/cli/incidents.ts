@@ -4,10 +4,13 @@ import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
 import { LOGGED_HOST_FIELD } from "../correlate/index.js";
 import { describeIdentity, type CauseDecl, type IncidentStatus } from "../incidents/index.js";
-import { escapeTerminal, renderMarkdown } from "../report/index.js";
+import { escapeTerminal, renderMarkdown, renderStoredJson } from "../report/index.js";
 import { openStore, parseStoreSpec, type Store, type StoredIncident } from "../store/index.js";
 import { formatIso, parseDuration, systemClock, type Clock } from "../time.js";
 import { auditActor } from "./actor.js";
+import { storeLabel } from "./store-label.js";
+import { auditCommand } from "./audit.js";
+import { checkSilenceRule, describeSilenced, silencedNow } from "./silence-add.js";
 
 /** Where the commands read and write; tests pass their own. */
 export interface IncidentsIo {
@@ -33,8 +36,8 @@ function storeOptions(cmd: Command): Command {
     .addOption(new Option("--on-corrupt <mode>", "a corrupt state file: refuse, or move it aside and start empty").choices(["refuse", "move-aside"]).default("refuse"));
 }
 
-/** Runs `fn` on the store `flags` name, read-only where the file store allows it, and always closes it. */
-async function withStore<T>(io: IncidentsIo, flags: StoreFlags, readOnly: boolean, fn: (s: Store) => Promise<T>): Promise<T> {
+/** Runs `fn` on the store `flags` name (and its label for messages), read-only where the store allows it, and always closes it. */
+async function withStore<T>(io: IncidentsIo, flags: StoreFlags, readOnly: boolean, fn: (s: Store, where: string) => Promise<T>): Promise<T> {
   const spec = parseStoreSpec(flags.store ?? io.env.FIREWATCH_STORE, io.env);
   const store = await openStore(spec, { clock: io.clock }, {
     readOnly,
@@ -43,7 +46,7 @@ async function withStore<T>(io: IncidentsIo, flags: StoreFlags, readOnly: boolea
     unavailableAfterMs: 5_000,
   });
   try {
-    return await fn(store);
+    return await fn(store, storeLabel(spec));
   } finally {
     await store.close();
   }
@@ -58,8 +61,8 @@ function statusLine(s: StoredIncident): string {
   return s.status + (s.flapping ? " (flapping: auto-resolve held)" : "") + (s.silencedBy ? ` (silenced by ${s.silencedBy})` : "");
 }
 
-function renderList(list: readonly StoredIncident[]): string {
-  if (list.length === 0) return "No incidents.\n";
+function renderList(list: readonly StoredIncident[], where: string): string {
+  if (list.length === 0) return `No incidents in ${where}.\n`;
   const rows = list.map((s) => [s.incident.id, s.status, s.incident.severity, t(s.incident.lastSeen), `${s.incident.host ?? "-"}/${s.incident.service ?? "-"}`, s.incident.title]);
   const head = ["ID", "STATUS", "SEVERITY", "LAST SEEN", "HOST/SERVICE", "TITLE"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -125,6 +128,7 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     );
 
   storeOptions(incidents.command("list").description("Incidents, most recently active first"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents list --status open,acknowledged\n  firewatch incidents list --rule eaddrinuse_loop --format json --store redis://127.0.0.1:6379\n\nExit codes: 0 listed (also when empty), 2 usage or store error")
     .option("--status <list>", "only these statuses, comma-separated (open, observed, acknowledged, resolved)")
     .option("--host <host>", "only this host")
     .option("--service <service>", "only this service")
@@ -132,29 +136,32 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
     .addOption(formatOption())
     .action(async (o: StoreFlags & { status?: string; host?: string; service?: string; rule?: string; format: string }) => {
       const status = parseStatuses(o.status);
-      const list = await withStore(io, o, true, (s) =>
-        s.list({ ...(status ? { status } : {}), ...(o.host ? { host: o.host } : {}), ...(o.service ? { service: o.service } : {}), ...(o.rule ? { rule: o.rule } : {}) }),
-      );
-      io.stdout.write(o.format === "json" ? json(list) : renderList(list));
+      const [list, where] = await withStore(io, o, true, async (s, w) => [
+        await s.list({ ...(status ? { status } : {}), ...(o.host ? { host: o.host } : {}), ...(o.service ? { service: o.service } : {}), ...(o.rule ? { rule: o.rule } : {}) }),
+        w,
+      ] as const);
+      io.stdout.write(o.format === "json" ? renderStoredJson(list) : renderList(list, where));
     });
 
-  const show = async (s: Store, id: string) => {
+  const show = async (s: Store, id: string, where: string) => {
     const found = await s.get(id);
-    if (!found) throw new FirewatchError("usage", `no incident ${id} in the store`, { hint: "`firewatch incidents list` shows the ids" });
+    if (!found) throw new FirewatchError("usage", `no incident ${id} in ${where}`, { hint: "`firewatch incidents list` shows its ids; --store or $FIREWATCH_STORE names another store" });
     return found;
   };
 
   storeOptions(incidents.command("show").argument("<id>", "short id (fw-...) or fingerprint").description("One incident: status, findings, history"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents show fw-0a1b2c3d\n  firewatch incidents show fw-0a1b2c3d --format json | jq '.incidents[0].store.history'\n\nExit codes: 0 shown, 2 unknown id or store error")
     .addOption(formatOption())
     .action(async (id: string, o: StoreFlags & { format: string }) => {
-      const found = await withStore(io, o, true, (s) => show(s, id));
-      if (o.format === "json") return void io.stdout.write(json(found));
+      const found = await withStore(io, o, true, (s, where) => show(s, id, where));
+      if (o.format === "json") return void io.stdout.write(renderStoredJson([found]));
       const { loadRules } = await import("../rules/index.js");
       io.stdout.write(renderShow(found, new Map((await loadRules({ dirs: [] })).map((r) => [r.id, r]))));
     });
 
   for (const [name, verb] of [["ack", "Acknowledge"], ["resolve", "Resolve"]] as const) {
     storeOptions(incidents.command(name).argument("<id>", "short id (fw-...) or fingerprint").description(`${verb} an incident (recorded in its history and the audit log)`))
+      .addHelpText("after", `\nExamples:\n  firewatch incidents ${name} fw-0a1b2c3d --note "on it"\n  firewatch incidents ${name} fw-0a1b2c3d --store redis://127.0.0.1:6379 --by slack:U123\n\nExit codes: 0 done, 2 unknown id, store locked or unreachable`)
       .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
       .option("--note <text>", "why, for the history")
       .action(async (id: string, o: StoreFlags & { by?: string; note?: string }) => {
@@ -164,58 +171,61 @@ Exit codes: 0 done, 2 usage error, unknown id, store locked, corrupt or unreacha
       });
   }
 
-  const silence = incidents.command("silence").description("Silence incidents by rule, host, service or fingerprint until a time");
-  storeOptions(silence.command("add").description("Add a silence (at least one of --rule, --host, --service, --fingerprint)"))
+  const silence = incidents.command("silence").description("Silence incidents by rule, host, service or fingerprint until a time")
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence add --rule eaddrinuse_loop --for 2h\n  firewatch incidents silence list\n\nExit codes: 0 done, 2 usage or store error");
+  storeOptions(silence.command("add").description("Add a silence (at least one of --rule, --host, --service, --fingerprint) and show what it matches now"))
     .requiredOption("--for <duration>", 'how long, e.g. "2h", "30m", "1d"')
     .option("--rule <id>").option("--host <host>").option("--service <service>").option("--fingerprint <fp>")
+    .option("-r, --rules <dir>", "rules of your own, so --rule may name them (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
     .option("--reason <text>", "why, for the audit log")
     .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
-    .action(async (o: StoreFlags & { for: string; rule?: string; host?: string; service?: string; fingerprint?: string; reason?: string; by?: string }) => {
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence add --rule eaddrinuse_loop --for 2h --reason \"moving the port\"\n  firewatch incidents silence add --host web1 --for 30m --store redis://127.0.0.1:6379\n\nExit codes: 0 added, 2 unknown rule, bad duration or store error")
+    .action(async (o: StoreFlags & { for: string; rule?: string; host?: string; service?: string; fingerprint?: string; rules: string[]; reason?: string; by?: string }) => {
       const durationMs = parseDuration(o.for);
       if (durationMs === undefined || durationMs <= 0) throw new FirewatchError("usage", `--for ${o.for}: expected a duration like "30m", "2h" or "1d"`);
       const match = { rule: o.rule, host: o.host, service: o.service, fingerprint: o.fingerprint };
-      const s = await withStore(io, o, false, (st) => st.addSilence({ match, by: auditActor(o.by), durationMs, ...(o.reason ? { reason: o.reason } : {}) }));
-      io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n`);
+      const [s, now] = await withStore(io, o, false, async (st, where) => {
+        if (o.rule !== undefined) await checkSilenceRule(o.rule, o.rules, st, where);
+        const added = await st.addSilence({ match, by: auditActor(o.by), durationMs, ...(o.reason ? { reason: o.reason } : {}) });
+        return [added, await silencedNow(st, added)] as const;
+      });
+      io.stdout.write(`${s.id} until ${formatIso(s.expiresAt)}\n${describeSilenced(now)}`);
     });
   storeOptions(silence.command("list").description("Active silences, soonest expiry first"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence list\n  firewatch incidents silence list --format json --store redis://127.0.0.1:6379\n\nExit codes: 0 listed (also when empty), 2 store error")
     .addOption(formatOption())
     .action(async (o: StoreFlags & { format: string }) => {
-      const list = await withStore(io, o, true, (s) => s.listSilences());
+      const [list, where] = await withStore(io, o, true, async (s, w) => [await s.listSilences(), w] as const);
       if (o.format === "json") return void io.stdout.write(json(list));
-      if (list.length === 0) return void io.stdout.write("No active silences.\n");
+      if (list.length === 0) return void io.stdout.write(`No active silences in ${where}.\n`);
       for (const s of list) {
         const m = Object.entries(s.match).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(" ");
         io.stdout.write(`${s.id}  until ${formatIso(s.expiresAt)}  ${escapeTerminal(m)}  by ${s.createdBy}${s.reason ? ` — ${escapeTerminal(s.reason)}` : ""}\n`);
       }
     });
   storeOptions(silence.command("remove").argument("<id>", "silence id (sil-...)").description("Remove a silence before it expires"))
+    .addHelpText("after", "\nExamples:\n  firewatch incidents silence remove sil-0a1b2c3d\n\nExit codes: 0 removed, 2 no such active silence or store error")
     .option("--by <who>", "who asked for it, recorded beside the real user (cli:NAME of the uid)")
     .action(async (id: string, o: StoreFlags & { by?: string }) => {
-      const removed = await withStore(io, o, false, (s) => s.removeSilence(id, auditActor(o.by)));
-      if (!removed) throw new FirewatchError("usage", `no active silence ${id}`, { hint: "`firewatch incidents silence list` shows them" });
+      const [removed, where] = await withStore(io, o, false, async (s, w) => [await s.removeSilence(id, auditActor(o.by)), w] as const);
+      if (!removed) throw new FirewatchError("usage", `no active silence ${id} in ${where}`, { hint: "`firewatch incidents silence list` shows them" });
       io.stdout.write(`${id} removed\n`);
     });
 
-  storeOptions(incidents.command("audit").description("The audit log, oldest first"))
-    .option("--target <id>", "only entries about this incident or silence")
-    .option("--limit <n>", "only the newest N", (v) => Number(v))
-    .addOption(formatOption())
-    .action(async (o: StoreFlags & { target?: string; limit?: number; format: string }) => {
-      const list = await withStore(io, o, true, (s) => s.listAudit({ ...(o.target ? { target: o.target } : {}), ...(o.limit ? { limit: o.limit } : {}) }));
-      if (o.format === "json") return void io.stdout.write(json(list));
-      for (const a of list) io.stdout.write(`${formatIso(a.at)}  ${a.actor}  ${a.action}  ${a.target ?? "-"}  ${escapeTerminal(JSON.stringify(a.details))}\n`);
-    });
+  // One audit command: this is `firewatch audit` under the name people look for it here.
+  auditCommand(incidents.command("audit").description("The audit log: same as `firewatch audit` (every kind of entry, one set of filters)"), io);
 
   storeOptions(program.command("report").argument("<id>", "short id (fw-...) or fingerprint").description("Write the markdown incident report of a stored incident"))
     .option("-r, --rules <dir>", "add rules from DIR, overriding built-in rules by id (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
     .option("--tz <zone>", "IANA time zone for the report's times (default UTC)")
     .option("-o, --out <file>", "write to FILE instead of stdout")
+    .option("--all-actions", "also the Immediate Actions of observed findings (below their rule's condition)")
     .addHelpText("after", "\nExamples:\n  firewatch report fw-0a1b2c3d > incident.md\n  firewatch report fw-0a1b2c3d --store redis://127.0.0.1:6379 --tz America/New_York\n\nExit codes: 0 written, 2 unknown id or store error")
-    .action(async (id: string, o: StoreFlags & { rules: string[]; tz?: string; out?: string }) => {
-      const found = await withStore(io, o, true, (s) => show(s, id));
+    .action(async (id: string, o: StoreFlags & { rules: string[]; tz?: string; out?: string; allActions?: boolean }) => {
+      const found = await withStore(io, o, true, (s, where) => show(s, id, where));
       const { loadRules } = await import("../rules/index.js");
       const rules = new Map((await loadRules({ dirs: o.rules })).map((r) => [r.id, r]));
-      const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), probes: found.probes, ...(o.tz ? { timeZone: o.tz } : {}) });
+      const md = renderMarkdown(found.incident, rules, { now: io.clock.now(), probes: found.probes, allActions: o.allActions === true, ...(o.tz ? { timeZone: o.tz } : {}) });
       if (o.out) await writeFile(o.out, md, "utf8");
       else io.stdout.write(md);
     });

@@ -1,13 +1,12 @@
 // `firewatch jobs` and `firewatch jobs clean`: BullMQ failed jobs by category (seed 003), stale files (seed 000), guarded clean.
 import { Command, Option } from "commander";
 import { FirewatchError } from "../errors.js";
-import type { CleanPlan, CleanResult, FileProbe } from "../jobs/index.js";
+import type { CleanPlan, FileProbe } from "../jobs/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
-import { openStore, parseStoreSpec } from "../store/index.js";
 import { systemClock, type Clock } from "../time.js";
 import { escapeTerminal } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
-import { localActor } from "./actor.js";
+import { confirm, say } from "./act-output.js";
 
 /** Where the commands read and write; tests pass their own (and a probe standing in for a remote host). */
 export interface JobsIo {
@@ -16,6 +15,8 @@ export interface JobsIo {
   readonly clock: Clock;
   readonly setExitCode: (code: number) => void;
   readonly probe?: FileProbe;
+  /** Where `jobs clean` asks for its confirmation (a terminal); default process.stdin. */
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 const defaultIo: JobsIo = {
@@ -81,17 +82,13 @@ async function context(io: JobsIo, f: CommonFlags) {
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
 
-function renderPlan(plan: CleanPlan): string {
-  const lines = [`Would remove ${plan.candidates.length} failed job(s) of category ${plan.category.label} (dry run: nothing removed):`];
+function renderPlan(plan: CleanPlan, dryRun = true): string {
+  const lines = [
+    dryRun
+      ? `Would remove ${plan.candidates.length} failed job(s) of category ${plan.category.label} (dry run: nothing removed):`
+      : `Will remove ${plan.candidates.length} failed job(s) of category ${plan.category.label} (each re-checked right before removal):`,
+  ];
   for (const c of plan.candidates) lines.push(`  ${escapeTerminal(c.queue)}/${escapeTerminal(c.id)}  ${escapeTerminal(c.failedReason)}`);
-  return lines.join("\n") + "\n";
-}
-
-function renderResult(r: CleanResult): string {
-  const lines = [`Removed ${r.removed.length} failed job(s) of category ${r.category.label}; skipped ${r.skipped.length}.`];
-  for (const c of r.removed) lines.push(`  removed  ${escapeTerminal(c.queue)}/${escapeTerminal(c.id)}`);
-  for (const c of r.skipped) lines.push(`  skipped  ${escapeTerminal(c.queue)}/${escapeTerminal(c.id)}  ${c.reason}${c.state ? ` (now ${c.state})` : ""}`);
-  if (r.audit) lines.push(`Audit entry ${r.audit.id} recorded.`);
   return lines.join("\n") + "\n";
 }
 
@@ -137,22 +134,30 @@ Exit codes: 0 no failed jobs, 1 failed jobs present, 2 usage error, Redis unreac
     .requiredOption("--category <name>", "category label (LEGACY_ENCRYPTION) or rule id (legacy_encryption)")
     .option("--dry-run", "list exactly what would be removed, remove nothing")
     .option("--only-completed", "stale jobs only: remove just those whose input file is already in the completed directory")
-    .option("--store <spec>", "where the audit entry goes: sqlite:FILE, file:DIR or redis://HOST:PORT (default: firewatch.db in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
+    .option("--store <spec>", "the store of the guard's audit and approvals: sqlite:FILE, file:DIR or redis://HOST:PORT (default: firewatch.yaml's store, else firewatch.db in $FIREWATCH_DATA_DIR or ~/.local/state/firewatch)")
     .option("--namespace <ns>", "Redis key namespace of the store", "firewatch")
+    .option("--config <file>", "firewatch.yaml whose guard allows clean_failed_jobs (default: $FIREWATCH_CONFIG)")
+    .option("-y, --yes", "remove without asking (the list is still printed); needed when stdin is not a terminal")
+    .option("--no-wait", "when a second person must approve, do not wait for them (nothing is removed)")
     .addHelpText(
       "after",
       `
-Only failed jobs are candidates; waiting, active and completed jobs are never touched. Each job is re-checked right
-before removal (still failed, reason still of the category) and removed through BullMQ (Queue.remove).
+Only failed jobs are candidates; waiting, active and completed jobs are never touched. The jobs that would go are
+listed and you are asked to confirm (--yes skips the question; without a terminal --yes is required). The removal
+then goes through the guard as clean_failed_jobs, like a Slack button or \`firewatch act\`: firewatch.yaml's
+guard.actions.clean_failed_jobs must list you (cli:NAME of your uid) in users, "cli" in channels, the host, the queue
+in targets and, if it lists categories, this one; with destructive: true a second person approves
+(\`firewatch act approve ID\`). Each job is re-checked right before removal (still failed, reason still of the
+category) and removed through BullMQ (Queue.remove); the audit log records the real user.
 
 Examples:
   firewatch jobs clean --category legacy_encryption --queue transcription --dry-run
-  firewatch jobs clean --category stale_job_queue --only-completed --store file:/var/lib/firewatch
+  firewatch jobs clean --category stale_job_queue --queue transcription --only-completed --config /etc/firewatch/firewatch.yaml
 
-Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, changed, locked), 2 usage error`,
+Exit codes: 0 done (or dry run), 1 refused by the guard or some jobs skipped, 2 usage error or not confirmed, 3 waiting for a second person`,
     )
     .action(async (_local: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<CommonFlags & { category: string; dryRun?: boolean; onlyCompleted?: boolean; store?: string; namespace?: string }>();
+      const flags = cmd.optsWithGlobals<CommonFlags & { category: string; dryRun?: boolean; onlyCompleted?: boolean; store?: string; namespace?: string; config?: string; yes?: boolean; wait?: boolean }>();
       await withJobs(io, flags, async (ctx) => {
         const category = ctx.jobs.findCategory(ctx.rules, flags.category);
         if (!category) throw new FirewatchError("usage", `--category ${JSON.stringify(flags.category)}: no such job category`, { hint: "use a label from `firewatch jobs` (e.g. LEGACY_ENCRYPTION) or a rule id" });
@@ -164,18 +169,25 @@ Exit codes: 0 done (or dry run), 1 some jobs were skipped (no longer failed, cha
           io.setExitCode(EXIT.ok);
           return;
         }
-        const store = await openStore(parseStoreSpec(flags.store ?? io.env.FIREWATCH_STORE, io.env), { clock: io.clock }, {
-          namespace: flags.namespace ?? "firewatch",
-          unavailableAfterMs: 5_000,
-        });
-        let result: CleanResult;
-        try {
-          result = await ctx.jobs.executeClean({ ...ctx, stale, appendAudit: (e) => store.appendAudit(e), actor: localActor() }, plan);
-        } finally {
-          await store.close();
+        if (plan.candidates.length === 0) {
+          io.stdout.write(flags.format === "json" ? json({ dryRun: false, category: category.label, removed: 0 }) : `Nothing to remove: no failed job of category ${category.label}.\n`);
+          io.setExitCode(EXIT.ok);
+          return;
         }
-        io.stdout.write(flags.format === "json" ? json({ dryRun: false, category: category.label, removed: result.removed, skipped: result.skipped, audit: result.audit?.id ?? null }) : renderResult(result));
-        io.setExitCode(result.skipped.length > 0 ? EXIT.firing : EXIT.ok);
+        // The guard's clean_failed_jobs takes the stale category's completed jobs only: --only-completed says so.
+        if (category.ruleId === ctx.jobs.STALE_RULE_ID && flags.onlyCompleted !== true) {
+          throw new FirewatchError("usage", `${category.label}: only jobs whose file is already completed can be removed`, { hint: "add --only-completed (see the list with --dry-run)" });
+        }
+        const queues = [...new Set(plan.candidates.map((c) => c.queue))];
+        const format = flags.format ?? "text";
+        const actIo = { stdout: io.stdout, stdin: io.stdin ?? process.stdin, env: io.env, clock: io.clock, setExitCode: io.setExitCode };
+        say(actIo, { format }, renderPlan(plan, false));
+        await confirm(actIo, { format, namespace: "", ...(flags.yes === true ? { yes: true } : {}) }, `Remove ${plan.candidates.length === 1 ? "this job" : `these ${plan.candidates.length} jobs`}?`);
+        const { guardedClean } = await import("./jobs-guard.js");
+        const url = flags.redis ?? io.env.FIREWATCH_JOBS_REDIS ?? "redis://127.0.0.1:6379";
+        for (const queue of queues) {
+          await guardedClean(actIo, { config: flags.config ?? io.env.FIREWATCH_CONFIG, store: flags.store, namespace: flags.namespace ?? "firewatch", redis: url, prefix: flags.prefix, completedDir: flags.completedDir, host: flags.host, format, wait: flags.wait !== false }, category, queue);
+        }
       });
     });
 }

@@ -1,8 +1,9 @@
 // The commander program: registers every command and turns errors into one line on stderr and an exit code.
 import { Command, CommanderError } from "commander";
-import { isFirewatchError } from "../errors.js";
+import { FirewatchErrors, isFirewatchError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
-import { firewatchVersion } from "../report/version.js";
+import { systemErrorLine } from "./system-error.js";
+import { versionLine } from "./version.js";
 
 type Register = (program: Command, setExitCode: (code: number) => void) => void;
 
@@ -46,7 +47,20 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerAudit } = await import("./audit.js");
     return (program) => registerAudit(program);
   },
+  completion: async () => {
+    const { registerCompletion } = await import("./completion.js");
+    return (program) => registerCompletion(program, fullProgram);
+  },
 };
+
+/** The program with every command registered (for `completion`, which must know them all). */
+export async function fullProgram(): Promise<Command> {
+  const program = new Command("firewatch").version("", "-V, --version").option("--debug", "print stack traces and debug logs to stderr");
+  for (const [name, load] of Object.entries(COMMANDS)) if (name !== "completion") (await load())(program, () => undefined);
+  const { registerCompletion } = await import("./completion.js");
+  registerCompletion(program, fullProgram);
+  return program;
+}
 /** Commands registered by another command's module. */
 const ALIASES: Readonly<Record<string, string>> = { report: "incidents" };
 
@@ -65,7 +79,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   };
   const program = new Command("firewatch")
     .description("Reads the logs, recognises the failure, writes the incident report.")
-    .version(firewatchVersion() ?? "unknown", "-V, --version")
+    // The commit costs a file read (or a git call from a checkout): only when asked for.
+    .version(argv.includes("-V") || argv.includes("--version") ? versionLine() : "", "-V, --version")
     .option("--debug", "print stack traces and debug logs to stderr")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -79,10 +94,21 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const debug = program.opts<{ debug?: boolean }>().debug === true || argv.includes("--debug");
+    if (e instanceof FirewatchErrors) {
+      for (const p of e.problems) process.stderr.write(`firewatch: ${p.message}\n`);
+      process.stderr.write(`firewatch: ${e.problems.length} problems\n`);
+      return EXIT.usage;
+    }
     if (isFirewatchError(e)) {
       process.stderr.write(`firewatch: ${e.message}\n`);
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
       return e.code === "internal" ? EXIT.internal : EXIT.usage;
+    }
+    const system = systemErrorLine(e);
+    if (system !== undefined) {
+      process.stderr.write(`firewatch: ${system}\n  hint: check the path and that this user may use it\n`);
+      if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+      return EXIT.usage;
     }
     process.stderr.write(`firewatch: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);

@@ -3,6 +3,9 @@ import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
 import { escapeTerminal } from "../report/index.js";
 import type { CompiledRule, LintFinding, Signal } from "../rules/index.js";
+import { createUnreadableTally } from "./unreadable.js";
+import { EXIT } from "./exit-codes.js";
+import { counted } from "./words.js";
 
 // Imported when a subcommand runs (see scan.ts): building the program stays cheap.
 const engine = () => import("../rules/index.js");
@@ -78,7 +81,10 @@ export async function runRulesTest(ruleArg: string, paths: readonly string[], op
   const reports = new Map<string, RuleTestReport>(chosen.map((r) => [r.id, { id: r.id, matched: 0, matches: [], nearMisses: [] }]));
   const stats = createReadStats();
   let records = 0;
-  for await (const record of readLogRecords(await expandInputs(paths), { stats })) {
+  const unreadable = createUnreadableTally();
+  const inputs = await expandInputs(paths, unreadable);
+  if (unreadable.count() > 0) process.stderr.write(unreadable.notice());
+  for await (const record of readLogRecords(inputs, { stats })) {
     records++;
     const signals = match(record);
     const hit = new Set<string>();
@@ -127,7 +133,7 @@ export function printTest(result: RulesTestResult, out: Out): void {
     }
   }
   const silent = result.rules.filter((r) => r.matched === 0 && r.nearMisses.length === 0).length;
-  if (result.rules.length > 1 && silent > 0) out.write(`\n${silent} rule(s) matched nothing.\n`);
+  if (result.rules.length > 1 && silent > 0) out.write(`\n${counted(silent, "rule")} matched nothing.\n`);
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -138,7 +144,8 @@ const collect = (v: string, prev: string[]) => [...prev, v];
  */
 export function registerRules(program: Command, deps: { setExitCode?: (code: number) => void } = {}): void {
   const setExitCode = deps.setExitCode ?? ((code: number) => { process.exitCode = code; });
-  const rules = program.command("rules").summary("Check rules and try them on logs");
+  const rules = program.command("rules").summary("Check rules and try them on logs")
+    .addHelpText("after", "\nExamples:\n  firewatch rules list --rules ./my-rules\n  firewatch rules test my_rule /var/log/app.log --rules ./my-rules\n\nExit codes: see each subcommand's --help");
 
   rules
     .command("list")
@@ -184,14 +191,14 @@ export function registerRules(program: Command, deps: { setExitCode?: (code: num
     .addHelpText(
       "after",
       "\nExamples:\n  firewatch rules lint\n  firewatch rules lint --rules ./my-rules --corpus fixtures/real\n\n" +
-        "Exit codes: 0 clean, 1 warnings, failing examples or a corpus score below the bar, 2 a rule or the corpus does not load",
+        "Exit codes: 0 clean, 1 slow patterns (warnings) or a corpus score below the bar, 2 failing examples or a rule or the corpus that does not load (every problem is listed)",
     )
     .action(async (o: { rules: string[]; corpus?: string }) => {
       const { rules: n, findings } = await runRulesLint(o.rules);
       for (const f of findings) process.stdout.write(`${f.level}\t${f.ruleId}\t${f.path}: ${f.problem}\n`);
       const slow = findings.filter((f) => f.level === "warning").length;
       const errors = findings.length - slow;
-      process.stdout.write(`${n} rules: ${slow} slow pattern(s), ${errors} failing example(s)\n`);
+      process.stdout.write(`${counted(n, "rule")}: ${counted(slow, "slow pattern")}, ${counted(errors, "failing example")}\n`);
       let below = false;
       if (o.corpus !== undefined) {
         const { meetsBar, renderCorpusScore, scoreCorpus } = await corpus();
@@ -199,7 +206,8 @@ export function registerRules(program: Command, deps: { setExitCode?: (code: num
         process.stdout.write(`\nCorpus ${o.corpus}:\n${renderCorpusScore(score)}`);
         below = !meetsBar(score);
       }
-      setExitCode(findings.length > 0 || below ? 1 : 0);
+      // A failing example is an error (the rule does not do what it says), like a rule that does not load.
+      setExitCode(errors > 0 ? EXIT.usage : slow > 0 || below ? EXIT.firing : EXIT.ok);
     });
 
   rules

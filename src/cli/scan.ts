@@ -3,6 +3,7 @@ import { open } from "node:fs/promises";
 import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
 import { createProgress } from "./progress.js";
+import { createUnreadableTally } from "./unreadable.js";
 import type { InputFile } from "../sources/index.js";
 import type { Rule } from "../rules/index.js";
 
@@ -49,7 +50,9 @@ export async function runScan(paths: readonly string[], opts: ScanOptions, io: S
   const [{ compileRules, createLineCounter }, { expandInputs }] = await Promise.all([engine(), sources()]);
   const rules = compileRules(await rulesFor(opts));
   if (rules.length === 0) throw new FirewatchError("usage", "No rules to scan with.", { hint: "give --patterns FILE or --rules DIR" });
-  const inputs = await expandInputs(paths);
+  const unreadable = createUnreadableTally();
+  const inputs = await expandInputs(paths, unreadable);
+  if (unreadable.count() > 0) io.stderr.write(unreadable.notice());
   const progress = io.stderr.isTTY === true ? createProgress(inputs, io) : undefined;
   const counter = createLineCounter(rules, { ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}), countLines: progress !== undefined });
   for (const input of inputs) {

@@ -2,8 +2,8 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { FirewatchError } from "../errors.js";
-import { formatPath, issuePath, lineOf } from "../yaml-position.js";
+import { FirewatchError, throwProblems } from "../errors.js";
+import { formatPath, issuePath, lineOf, unknownKeyProblems } from "../yaml-position.js";
 import { parseStoreSpec, type StoreSpec } from "../store/index.js";
 import { applyEnv, type ConfigPath } from "./env.js";
 import { FirewatchConfigSchema, screaming, SECRET_KEY, type FirewatchConfig } from "./schema.js";
@@ -19,7 +19,7 @@ export interface LoadConfigOptions {
   readonly unused?: readonly ("slack" | "llm")[];
 }
 
-function problem(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return "unknown key";
   if (issue.code === "invalid_type" && issue.input === undefined) return `missing (expected ${issue.expected})`;
   return issue.message.replace(/^Invalid (?:input|option): /, "").replace(/, received /, ", got ");
@@ -28,7 +28,7 @@ function problem(issue: z.core.$ZodIssue): string {
 const startsWith = (path: ConfigPath, prefix: ConfigPath) => prefix.every((p, i) => path[i] === p);
 
 /** Secrets are read from the environment, never from the file (which is often world-readable or committed). */
-function refuseInlineSecrets(value: unknown, path: ConfigPath, fail: (path: ConfigPath, msg: string) => never): void {
+function refuseInlineSecrets(value: unknown, path: ConfigPath, fail: (path: ConfigPath, msg: string) => void): void {
   if (Array.isArray(value)) value.forEach((v, i) => refuseInlineSecrets(v, [...path, i], fail));
   else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
@@ -55,8 +55,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<FirewatchC
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const yamlError = doc.errors[0];
   if (yamlError) throw new FirewatchError("config_invalid", `${label}:${counter.linePos(yamlError.pos[0]).line} not valid YAML (${yamlError.message.split("\n")[0] ?? ""})`);
+  const problem = (path: ConfigPath, msg: string) =>
+    new FirewatchError("config_invalid", `${label}:${lineOf(doc, counter, path)} ${formatPath(path) || "(top level)"}: ${msg}`);
   const fail = (path: ConfigPath, msg: string): never => {
-    throw new FirewatchError("config_invalid", `${label}:${lineOf(doc, counter, path)} ${formatPath(path) || "(top level)"}: ${msg}`);
+    throw problem(path, msg);
   };
   let parsed: unknown;
   try {
@@ -67,18 +69,24 @@ export async function loadConfig(options: LoadConfigOptions): Promise<FirewatchC
   }
   if (typeof parsed !== "object" || Array.isArray(parsed)) return fail([], "expected a mapping of sections (hosts, sources, store, ...)");
   const raw = parsed as Record<string, unknown>;
-  refuseInlineSecrets(raw, [], fail);
+  // Every problem of the file at once: a config with four mistakes takes one run to fix, not four.
+  const problems: FirewatchError[] = [];
+  refuseInlineSecrets(raw, [], (path, msg) => void problems.push(problem(path, msg)));
   const overrides = applyEnv(raw, options.env);
   for (const section of options.unused ?? []) delete raw[section];
   const result = FirewatchConfigSchema.safeParse(raw, { reportInput: true });
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (!issue) return fail([], "invalid");
-  const path = issuePath(issue);
-  const fromEnv = overrides.find((o) => startsWith(path, o.path));
-  // problem() builds on zod's messages, which never quote the value: a variable may hold a token.
-  if (fromEnv) throw new FirewatchError("config_invalid", `env ${fromEnv.name} ${formatPath(path)}: ${problem(issue)}`);
-  return fail(path, problem(issue));
+  if (result.success && problems.length === 0) return result.data;
+  for (const issue of result.error?.issues ?? []) {
+    const unknown = unknownKeyProblems(FirewatchConfigSchema, raw, issue);
+    const located = unknown.length > 0 ? unknown.map((u) => ({ path: u.path, text: `unknown key${u.suggestion}` })) : [{ path: issuePath(issue), text: describeIssue(issue) }];
+    for (const { path, text } of located) {
+      const fromEnv = overrides.find((o) => startsWith(path, o.path));
+      // describeIssue() builds on zod's messages, which never quote the value: a variable may hold a token.
+      problems.push(fromEnv ? new FirewatchError("config_invalid", `env ${fromEnv.name} ${formatPath(path)}: ${text}`) : problem(path, text));
+    }
+  }
+  throwProblems(problems.length > 0 ? problems : [problem([], "invalid")]);
+  return fail([], "invalid");
 }
 
 /** The store the config names, through the same parser as --store (absent: the default data directory). */

@@ -1,6 +1,8 @@
 // The effective config as YAML for `firewatch config show`: secrets become "***", a Redis password too.
 import { stringify } from "yaml";
-import { SECRET_KEY, type FirewatchConfig } from "./schema.js";
+import { Duration, formatDurationSpec } from "../time.js";
+import { isSchemaOf, schemasAt } from "../yaml-position.js";
+import { FirewatchConfigSchema, SECRET_KEY, type FirewatchConfig } from "./schema.js";
 
 export const MASK = "***";
 
@@ -20,7 +22,15 @@ export function maskSecrets(config: FirewatchConfig): unknown {
   return mask(config, "");
 }
 
-/** YAML of the masked config; durations are shown in milliseconds, as firewatch uses them. */
+/** Durations (milliseconds inside firewatch) written back as the config reads them: 900000 → "15m". */
+function withDurations(value: unknown, path: (string | number)[], root: unknown): unknown {
+  if (typeof value === "number") return schemasAt(FirewatchConfigSchema, root, path).some((s) => isSchemaOf(s, Duration)) ? formatDurationSpec(value) : value;
+  if (Array.isArray(value)) return value.map((v, i) => withDurations(v, [...path, i], root));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDurations(v, [...path, k], root)]));
+  return value;
+}
+
+/** YAML of the masked config, pasteable back into firewatch.yaml: durations as "5m", not milliseconds. */
 export function showConfig(config: FirewatchConfig): string {
-  return stringify(maskSecrets(config));
+  return stringify(withDurations(maskSecrets(config), [], config));
 }

@@ -140,6 +140,9 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
       slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
+      // The operator's first question after starting: is Slack on, and where must its URLs point.
+      if (slack.port === undefined) log.info({ mode: "socket" }, "Slack is on, in Socket Mode (no public URL needed).");
+      else log.info({ mode: "http", host: config.slack.host, port: slack.port }, `Slack is on: its HTTP receiver listens on http://${config.slack.host}:${slack.port}/slack/events.`);
     }
 
     // Resolved elsewhere (act, incidents resolve, a Slack click): the report and a `resolved` line follow within FOLLOW_MS.

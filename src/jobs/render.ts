@@ -44,7 +44,7 @@ export function renderJobsText(r: JobsReport, opts: { verbose: boolean }): strin
   }
   if (r.stale.length > 0) {
     const stale = r.stale.reduce((n, s) => n + s.failedJobs, 0);
-    out.push("", `[STALE JOBS] ${stale} failed jobs for ${r.stale.length} input files (Input file not accessible):`);
+    out.push("", `[STALE JOBS] ${stale} failed job${stale === 1 ? "" : "s"} for ${r.stale.length} input file${r.stale.length === 1 ? "" : "s"} (Input file not accessible):`);
     out.push("  | File Name | Failed Jobs | Status |", "  |-----------|-------------|--------|");
     for (const s of r.stale) {
       const status = s.completedPath !== undefined ? "✅ Already completed" : s.stillAtPath ? "⚠️ File is back at its path" : "❌ Not completed";

@@ -26,10 +26,23 @@ export function hasPlaceholder(text: string): boolean {
   return placeholderNames(text).length > 0;
 }
 
+/**
+ * Rule authors write for the usual case; two phrases read wrong on the unusual one, and are rewritten before
+ * filling: "between {firstSeen} and {lastSeen}" is "at {firstSeen}" when both read the same, "{count} times" is
+ * "once" for one.
+ */
+function phrased(template: string, values: TemplateValues): string {
+  let t = template;
+  const first = lookup(values, "firstSeen");
+  if (first !== undefined && first === lookup(values, "lastSeen")) t = t.replaceAll("between {firstSeen} and {lastSeen}", "at {firstSeen}");
+  if (lookup(values, "count") === "1") t = t.replaceAll("{count} times", "once");
+  return t;
+}
+
 /** Fills every placeholder; undefined when one of them has no value, so the caller can drop the line. */
 export function fillStrict(template: string, values: TemplateValues, render: RenderValue): string | undefined {
   let missing = false;
-  const out = template.replace(PLACEHOLDER, (whole, name: string) => {
+  const out = phrased(template, values).replace(PLACEHOLDER, (whole, name: string) => {
     const v = lookup(values, name);
     if (v === undefined) {
       missing = true;
@@ -47,7 +60,7 @@ export function fillOrUnknown(template: string, values: TemplateValues, render: 
 
 /** Fills every placeholder; one without a value is replaced by `missing(name)`. */
 export function fillWith(template: string, values: TemplateValues, render: RenderValue, missing: (name: string) => string): string {
-  return template.replace(PLACEHOLDER, (_whole, name: string) => {
+  return phrased(template, values).replace(PLACEHOLDER, (_whole, name: string) => {
     const v = lookup(values, name);
     return v === undefined ? missing(name) : render(v, name);
   });

@@ -3,7 +3,7 @@
 /** renderMarkdown(incident, rules, opts): the incident report in the documented format (seed 000); every figure from the incident. */
 export { renderMarkdown, SECTION_TITLES, type MarkdownOptions } from "./markdown.js";
 /** renderJson(incidents): the stable JSON contract; toReportJson gives the object before serialising. */
-export { renderJson, toReportJson, type JsonOptions } from "./json.js";
+export { renderJson, renderStoredJson, toReportJson, type JsonOptions } from "./json.js";
 /** The zod schema of the JSON output, for consumers and tests. */
 export {
   ReportJsonSchema,
@@ -11,6 +11,8 @@ export {
   FindingJsonSchema,
   EvidenceJsonSchema,
   ProbeJsonSchema,
+  StoreJsonSchema,
+  type StoreJson,
   type ProbeJson,
   type ReportJson,
   type IncidentJson,

@@ -62,6 +62,20 @@ export const ProbeJsonSchema = z.object({
   data: z.unknown().describe("The probe's structured result (or the failure reason); null when none"),
 });
 
+/** What the incident store adds to an incident (`incidents list|show --format json`): lifecycle, not findings. */
+export const StoreJsonSchema = z.object({
+  createdAt: Time.describe("When the store first saw it (store clock, not log time)"),
+  updatedAt: Time.describe("Its last change in the store"),
+  lastActivityAt: Time.describe("Its last new log activity, as the store saw it"),
+  acknowledged: z.object({ by: z.string(), at: Time }).nullable(),
+  resolved: z.object({ by: z.string(), at: Time, auto: z.boolean() }).nullable(),
+  reopenCount: z.number().int().nonnegative(),
+  flapping: z.boolean().describe("Reopened often: auto-resolve is held"),
+  silencedBy: z.string().nullable().describe("The silence (sil-...) that matched at its last change"),
+  slack: z.object({ channel: z.string(), ts: z.string() }).nullable().describe("Its Slack message, when posted"),
+  history: z.array(z.object({ at: Time, event: z.string(), by: z.string(), note: z.string().nullable() })).describe("Created, acknowledged, resolved, reopened..., oldest first"),
+});
+
 export const IncidentJsonSchema = z.object({
   id: z.string().describe('Short id people type: "fw-" + 8 hex'),
   fingerprint: z.string(),
@@ -75,6 +89,8 @@ export const IncidentJsonSchema = z.object({
   findings: z.array(FindingJsonSchema),
   /** Present when the caller has the incident's stored probe results (`report ID`, watch); absent from `analyze`. */
   probes: z.array(ProbeJsonSchema).optional().describe("Read-only probe results for this incident, in the order they ran"),
+  /** Present for stored incidents (`incidents list|show`); absent from `analyze`. */
+  store: StoreJsonSchema.optional().describe("The incident store's lifecycle record of it"),
 });
 
 export const ReportJsonSchema = z.object({
@@ -86,3 +102,4 @@ export type ReportJson = z.infer<typeof ReportJsonSchema>;
 export type IncidentJson = z.infer<typeof IncidentJsonSchema>;
 export type FindingJson = z.infer<typeof FindingJsonSchema>;
 export type ProbeJson = z.infer<typeof ProbeJsonSchema>;
+export type StoreJson = z.infer<typeof StoreJsonSchema>;

@@ -24,11 +24,22 @@ export function renderImpact(views: readonly FindingView[]): string {
  */
 const SHELL_SAFE = /^[A-Za-z0-9_.:/@%+=,][A-Za-z0-9_.:/@%+=,-]*$/;
 
-/** Immediate Actions Required: "### N. title" and the exact commands, filled; identical actions of two findings appear once. */
-export function renderActions(views: readonly FindingView[], fmt: TimeFormat): string {
-  const blocks: string[] = [];
+/**
+ * Immediate Actions Required, grouped under the finding they belong to: "### N. finding title", then "#### N.M
+ * action title" and the exact commands, filled. An action identical to one of an earlier finding appears once.
+ * Observed findings (below their rule's condition) are not acted on: their actions are left out, and counted in a
+ * note, unless `allActions`.
+ */
+export function renderActions(views: readonly FindingView[], fmt: TimeFormat, opts: { allActions?: boolean } = {}): string {
+  const groups: string[] = [];
   const seen = new Set<string>();
+  let leftOut = 0;
   for (const view of views) {
+    if (view.finding.state !== "firing" && opts.allActions !== true) {
+      if (view.knowledge.immediate_actions.length > 0) leftOut++;
+      continue;
+    }
+    const blocks: string[] = [];
     const all = commandValues(view.finding, fmt);
     const safe: Record<string, string> = Object.create(null);
     for (const [k, v] of Object.entries(all)) if (SHELL_SAFE.test(v)) safe[k] = v;
@@ -47,10 +58,12 @@ export function renderActions(views: readonly FindingView[], fmt: TimeFormat): s
       const key = `${title}\u0000${commands.join("\n")}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      blocks.push(`### ${blocks.length + 1}. ${title}\n${codeBlock(commands.join("\n"), "bash")}`);
+      blocks.push(`#### ${groups.length + 1}.${blocks.length + 1} ${title}\n${codeBlock(commands.join("\n"), "bash")}`);
     }
+    if (blocks.length > 0) groups.push(`### ${groups.length + 1}. ${view.title}\n\n${blocks.join("\n\n")}`);
   }
-  return blocks.length > 0 ? blocks.join("\n\n") : NONE("immediate action");
+  const note = leftOut === 0 ? [] : [`_The actions of ${leftOut} observed finding${leftOut === 1 ? "" : "s"} (seen, but below the rule's condition) are left out; \`--all-actions\` shows them._`];
+  return groups.length > 0 || note.length > 0 ? [...groups, ...note].join("\n\n") : NONE("immediate action");
 }
 
 /** Root Cause Analysis: per finding, the hypothesis and the numbered possible causes. */

@@ -60,7 +60,8 @@ export function occurrenceBullet(finding: Finding, fmt: TimeFormat): string {
   if (count === 1) return `Seen **once**, at ${fmt.stamp(firstSeen)}`;
   let text = `Seen **${count}** times`;
   if (firstSeen === undefined && lastSeen === undefined) return `${text} (times unknown: the lines carry no timestamp)`;
-  text += ` between ${fmt.stamp(firstSeen)} and ${fmt.stamp(lastSeen)}`;
+  const [first, last] = [fmt.stamp(firstSeen), fmt.stamp(lastSeen)];
+  text += first === last ? ` at ${first}` : ` between ${first} and ${last}`;
   if (cadence) text += `, ${describeCadence(cadence)}`;
   return text;
 }

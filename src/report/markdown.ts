@@ -29,6 +29,8 @@ export interface MarkdownOptions {
   readonly proseNote?: string;
   /** The incident's stored probe results: shown under each finding's Evidence (the rest after the last finding). */
   readonly probes?: readonly StoredProbe[];
+  /** Immediate Actions of observed (below-threshold) findings too; by default only firing findings' are shown. */
+  readonly allActions?: boolean;
   /** The stored lifecycle (live incidents): the report opens with its Key Figures. */
   readonly lifecycle?: Lifecycle;
   /** The incident's audit entries (store.listAudit({ target: id })): the Remediation section, and when it was fixed. */
@@ -59,7 +61,7 @@ export function renderMarkdown(incident: Incident, rules: ReadonlyMap<string, Ru
     "Critical Issues Identified": renderIssuesWithProbes(incident, rules, views, fmt, opts.probes ?? []),
     "Impact Assessment": renderImpact(views),
     Timeline: renderTimeline(views, fmt, createFieldExtractor(rules)),
-    "Immediate Actions Required": renderActions(views, fmt),
+    "Immediate Actions Required": renderActions(views, fmt, { allActions: opts.allActions === true }),
     "Root Cause Analysis": draftedAnalysis(model, opts.prose?.rootCauseAnalysis, renderAnalysis(views)),
     "Prevention Measures": renderPrevention(views),
     "Related Documentation": renderDocs(views),

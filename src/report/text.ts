@@ -15,6 +15,46 @@ export interface TextOptions {
   readonly rules?: ReadonlyMap<string, Rule>;
   /** How many fields to show per finding (default 4). */
   readonly maxFields?: number;
+  /** Lines are wrapped to this many columns (default 100), continuing under their own indent. */
+  readonly width?: number;
+}
+
+const WIDTH = 100;
+// eslint-disable-next-line no-control-regex -- the escape is what it finds: colour codes take no columns.
+const ANSI = /\u001b\[[0-9;]*m/g;
+const visible = (s: string) => [...s.replace(ANSI, "")].length;
+
+/**
+ * Wraps one line to `width` columns: at the two-space gaps between its parts first (title, cadence, fields), then
+ * at single spaces inside a part too long for a line. Continuations are indented four columns deeper than the line.
+ * A single word wider than the width stays whole (a path is not cut in the middle).
+ */
+export function wrapLine(line: string, width: number): string[] {
+  if (visible(line) <= width) return [line];
+  const lead = line.length - line.trimStart().length;
+  const indent = " ".repeat(lead + 4);
+  const out: string[] = [];
+  let current = line.slice(0, lead);
+  let empty = true;
+  const put = (piece: string, gap: string) => {
+    if (!empty && visible(current) + gap.length + visible(piece) > width) {
+      out.push(current);
+      current = indent;
+      empty = true;
+    }
+    current += (empty ? "" : gap) + piece;
+    empty = false;
+  };
+  // [part, gap, part, gap, ...]: a part keeps the gap before it (padding that aligns columns stays).
+  const pieces = line.trimStart().split(/(?<=\S)( {2,})(?=\S)/);
+  for (let i = 0; i < pieces.length; i += 2) {
+    const part = pieces[i] ?? "";
+    const gap = pieces[i - 1] ?? "  ";
+    if (visible(indent) + visible(part) <= width) put(part, gap);
+    else part.split(" ").forEach((word, j) => put(word, j === 0 ? gap : " "));
+  }
+  out.push(current);
+  return out;
 }
 
 const SEVERITY_COLOR: Readonly<Record<Severity, string>> = {
@@ -34,7 +74,8 @@ export function renderText(incidents: readonly Incident[], opts: TextOptions = {
   const fmt = createTimeFormat(opts.timeZone);
   const paint = (code: string, s: string) => (opts.color === true ? `${code}${s}${RESET}` : s);
   const blocks = incidents.map((i) => renderIncident(i, fmt, paint, opts));
-  return [...blocks, total(incidents)].join("\n\n") + "\n";
+  const text = [...blocks, total(incidents)].join("\n\n");
+  return text.split("\n").flatMap((l) => wrapLine(l, opts.width ?? WIDTH)).join("\n") + "\n";
 }
 
 type Paint = (code: string, s: string) => string;

@@ -16,6 +16,7 @@ export function issueProblem(issue: z.core.$ZodIssue): string {
     case "unrecognized_keys":
       return issue.keys.length === 1 ? "unknown key" : `unknown keys ${issue.keys.join(", ")}`;
     case "invalid_union": {
+      if (issue.input === undefined) return "missing";
       const u = issue as z.core.$ZodIssueInvalidUnion & { options?: unknown[]; discriminator?: string };
       if (u.options && u.discriminator) {
         const input = typeof issue.input === "object" && issue.input !== null ? (issue.input as Record<string, unknown>)[u.discriminator] : undefined;

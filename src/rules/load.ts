@@ -2,11 +2,11 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FirewatchError, RuleFileError } from "../errors.js";
+import { collectProblem, FirewatchError, RuleFileError, throwProblems } from "../errors.js";
 import type { Rule } from "./schema.js";
 import type { LocatedRule } from "./parse-rule-text.js";
 
-/** Reads one rule file. Throws RuleFileError (rule_invalid / rule_unsafe) at the first problem. */
+/** Reads one rule file. Throws RuleFileError (rule_invalid / rule_unsafe), or FirewatchErrors when it has several problems. */
 export async function loadRuleFile(path: string): Promise<Rule[]> {
   return (await loadLocatedFile(path)).map((r) => r.rule);
 }
@@ -61,17 +61,20 @@ export async function loadRuleDir(dir: string): Promise<Rule[]> {
   return (await loadLocatedDir(dir)).map((r) => r.rule);
 }
 
+/** Every rule of a directory; the problems of all its files are thrown together, after every file was read. */
 export async function loadLocatedDir(dir: string): Promise<LocatedRule[]> {
   const all: LocatedRule[] = [];
   const byId = new Map<string, LocatedRule>();
+  const problems: FirewatchError[] = [];
   for (const file of await yamlFiles(dir)) {
-    for (const r of await loadLocatedFile(file)) {
+    for (const r of (await collectProblem(problems, () => loadLocatedFile(file))) ?? []) {
       const before = byId.get(r.rule.id);
-      if (before) throw new RuleFileError(r.file, r.line, "id", `duplicate id "${r.rule.id}", also defined at ${before.file}:${before.line}`);
+      if (before) problems.push(new RuleFileError(r.file, r.line, "id", `duplicate id "${r.rule.id}", also defined at ${before.file}:${before.line}`));
       byId.set(r.rule.id, r);
       all.push(r);
     }
   }
+  throwProblems(problems);
   return all;
 }
 
@@ -94,7 +97,9 @@ export async function loadBuiltinRules(): Promise<Rule[]> {
 /** Built-ins, then each directory in order; a later rule with the same id replaces the earlier one in place. */
 export async function loadRules(opts: { dirs?: readonly string[] }): Promise<Rule[]> {
   const merged = new Map<string, Rule>();
+  const problems: FirewatchError[] = [];
   for (const r of await loadBuiltinRules()) merged.set(r.id, r);
-  for (const dir of opts.dirs ?? []) for (const r of await loadRuleDir(dir)) merged.set(r.id, r);
+  for (const dir of opts.dirs ?? []) for (const r of (await collectProblem(problems, () => loadRuleDir(dir))) ?? []) merged.set(r.id, r);
+  throwProblems(problems);
   return [...merged.values()];
 }

@@ -1,10 +1,10 @@
 // Parses the text of a rule file (YAML, one rule or `rules: [...]`) into located Rules; errors name file, line, field.
 import { isSeq, LineCounter, parseDocument } from "yaml";
-import { RuleFileError } from "../errors.js";
+import { RuleFileError, throwProblems, type FirewatchError } from "../errors.js";
 import { RuleSchema, type Rule } from "./schema.js";
 import { checkPattern, patternSets } from "./compile.js";
 import { issueProblem } from "./issues.js";
-import { formatPath, issuePath, lineOf } from "../yaml-position.js";
+import { formatPath, issuePath, lineOf, unknownKeyProblems } from "../yaml-position.js";
 
 /** A rule with the place it came from: duplicate ids name both places. */
 export interface LocatedRule {
@@ -15,7 +15,7 @@ export interface LocatedRule {
 
 type Path = (string | number)[];
 
-/** Parses the text of a rule file; `file` is only used in messages. */
+/** Parses the text of a rule file; `file` is only used in messages. Every problem of the file is thrown at once. */
 export function parseRuleText(text: string, file: string): LocatedRule[] {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
@@ -39,20 +39,38 @@ export function parseRuleText(text: string, file: string): LocatedRule[] {
     raws = [{ value, prefix: [] }];
   }
   const out: LocatedRule[] = [];
+  const problems: FirewatchError[] = [];
   const seen = new Map<string, number>();
   for (const { value: raw, prefix } of raws) {
     const r = RuleSchema.safeParse(raw, { reportInput: true });
     if (!r.success) {
-      const issue = r.error.issues[0];
-      if (!issue) throw new RuleFileError(file, lineOf(doc, counter, prefix), formatPath(prefix), "invalid rule");
-      const path = [...prefix, ...issuePath(issue)];
-      throw new RuleFileError(file, lineOf(doc, counter, path), formatPath(path), issueProblem(issue));
+      for (const issue of r.error.issues) {
+        const unknown = unknownKeyProblems(RuleSchema, raw, issue);
+        for (const u of unknown) {
+          const path = [...prefix, ...u.path];
+          problems.push(new RuleFileError(file, lineOf(doc, counter, path), formatPath(path), `unknown key${u.suggestion}`));
+        }
+        if (unknown.length > 0) continue;
+        const path = [...prefix, ...issuePath(issue)];
+        problems.push(new RuleFileError(file, lineOf(doc, counter, path), formatPath(path), issueProblem(issue)));
+      }
+      if (r.error.issues.length === 0) problems.push(new RuleFileError(file, lineOf(doc, counter, prefix), formatPath(prefix), "invalid rule"));
+      continue;
     }
     const rule = r.data;
     const line = lineOf(doc, counter, [...prefix, "id"]);
     const before = seen.get(rule.id);
-    if (before !== undefined) throw new RuleFileError(file, line, formatPath([...prefix, "id"]), `duplicate id "${rule.id}", also defined at ${file}:${before}`);
+    if (before !== undefined) problems.push(new RuleFileError(file, line, formatPath([...prefix, "id"]), `duplicate id "${rule.id}", also defined at ${file}:${before}`));
     seen.set(rule.id, line);
+    const patternProblems: FirewatchError[] = [];
+    const checked = (source: string, origin: { file: string; line: number }, path: string) => {
+      try {
+        checkPattern(source, origin, path, rule.id);
+      } catch (e) {
+        if (!(e instanceof RuleFileError)) throw e;
+        patternProblems.push(e);
+      }
+    };
     for (const { path: setPath, spec } of patternSets(rule)) {
       const check = (kind: "any" | "not", list: readonly string[]) =>
         list.forEach((source, i) => {
@@ -60,18 +78,20 @@ export function parseRuleText(text: string, file: string): LocatedRule[] {
           // Shorthands: `match: [a, b]` has its regexes at match[i]; `match: "a"` only has `match` (lineOf falls back).
           const shorthand = kind === "any" && isSeq(doc.getIn([...prefix, setPath], true));
           const line = lineOf(doc, counter, shorthand ? [...prefix, setPath, i] : path);
-          checkPattern(source, { file, line }, formatPath(path), rule.id);
+          checked(source, { file, line }, formatPath(path));
         });
       check("any", spec.any);
       check("not", spec.not);
       (spec.structured ?? []).forEach((alt, i) => {
         for (const [name, source] of Object.entries(alt)) {
           const path = [...prefix, setPath, "structured", i, name];
-          checkPattern(source, { file, line: lineOf(doc, counter, path) }, formatPath(path), rule.id);
+          checked(source, { file, line: lineOf(doc, counter, path) }, formatPath(path));
         }
       });
     }
-    out.push({ rule, file, line });
+    problems.push(...patternProblems);
+    if (patternProblems.length === 0) out.push({ rule, file, line });
   }
+  throwProblems(problems);
   return out;
 }

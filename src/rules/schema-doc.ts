@@ -1,6 +1,7 @@
 // The rule format as documentation, generated from the zod schema's descriptions (docs/rules.md is its output).
 import { z } from "zod";
 import { RuleSchema } from "./schema.js";
+import { RULE_GUIDE } from "./schema-guide.js";
 import { ERROR_KEYS, ERROR_TEXT_LEAVES, MAX_ERROR_TEXTS } from "../parsers/index.js";
 
 /** JSON Schema of a rule file's rule (what editors with a YAML language server can validate against). */
@@ -111,6 +112,7 @@ export function ruleSchemaMarkdown(): string {
     `searched; \`err.type\` or \`error.id\` are not. At most ${MAX_ERROR_TEXTS} error texts per record are searched.`,
     "",
   ];
+  out.push(...RULE_GUIDE);
   const common = new Set<string>();
   kinds.forEach((k, i) => {
     const kind = String(k.properties?.["kind"]?.const ?? `variant ${i + 1}`);

@@ -137,29 +137,32 @@ export type Knowledge = z.infer<typeof Knowledge>;
 const Derive = z
   .object({
     when: z
-      .object({ field: z.string(), matches: Regex })
+      .object({
+        field: z.string().describe("A captured field (its summarised value) to test"),
+        matches: Regex.describe("Regex the field's value must match for this entry to apply"),
+      })
       .strict()
       .optional()
       .describe("Condition on a captured field; omitted means always"),
-    set: z.record(z.string(), z.string()),
+    set: z.record(z.string(), z.string()).describe("Fields to add (or replace), each a template with {field} placeholders"),
   })
   .strict();
 
 /** A table in the report: one row per distinct value of `key` with the number of signals, optionally a status from another rule. */
 const Table = z
   .object({
-    title: z.string(),
+    title: z.string().describe('Heading of the table in the report ("Affected Files")'),
     key: z.string().describe("Captured field whose distinct values are the rows"),
-    key_label: z.string(),
-    count_label: z.string().default("Count"),
-    max_rows: z.number().int().positive().default(50),
+    key_label: z.string().describe("Header of the key column"),
+    count_label: z.string().default("Count").describe("Header of the column counting each row's signals"),
+    max_rows: z.number().int().positive().default(50).describe("Rows shown, most signals first; the rest are counted as omitted"),
     status: z
       .object({
-        label: z.string().default("Status"),
+        label: z.string().default("Status").describe("Header of the status column"),
         rule: Id.describe("A rule whose signals mark a row (e.g. job_completed)"),
         key: z.string().describe("The field of that rule's signals to compare with this table's key"),
-        present: z.string(),
-        absent: z.string(),
+        present: z.string().describe('Shown when that rule saw the row\'s key ("✅ Already completed")'),
+        absent: z.string().describe("Shown when it did not"),
       })
       .strict()
       .optional(),
@@ -168,8 +171,8 @@ const Table = z
 
 const Example = z
   .object({
-    line: z.string(),
-    matches: z.boolean().default(true),
+    line: z.string().describe("A log line, as the log has it"),
+    matches: z.boolean().default(true).describe("false: the rule must not match it (a healthy line that looks alike)"),
     fields: z.record(z.string(), z.string()).optional().describe("Fields the match must capture (a subset)"),
     structured: z
       .record(StructuredName, z.string())
@@ -191,7 +194,7 @@ const Base = z.object({
   title: z.string().optional().describe("Incident title; {field} placeholders allowed. Defaults to the id"),
   severity: Severity.default("medium"),
   observed: Observed.optional().describe("What the title and severity say while the rule's condition does not hold (observed findings)"),
-  description: z.string().optional(),
+  description: z.string().optional().describe("One sentence for people reading the rule (not shown in reports)"),
   match: MatchSpec.describe("The signal: a regex, a list of regexes (any), or {any, not, field}"),
   group_by: z
     .array(z.string())
@@ -201,16 +204,16 @@ const Base = z.object({
   fields: z
     .record(z.string(), FieldSpec)
     .default({})
-    .describe("How captured fields are summarised (default: last value): a summary, or { summary, capture } to find the field in the line"),
-  derive: z.array(Derive).default([]),
-  table: Table.optional(),
+    .describe("How a captured field is summarised over a finding's signals (default: last value): a summary, or { summary, capture } to find the field in the line; see Field summaries above"),
+  derive: z.array(Derive).default([]).describe("Fields computed from captured ones: the first entry whose `when` holds (or that has none) sets `set`"),
+  table: Table.optional().describe("A table under the finding in the report: one row per distinct `key` value with its signal count, and a status from another rule"),
   role: z
     .enum(["signal", "context"])
     .default("signal")
     .describe("context: never a finding of its own; its signals feed other rules' tables (e.g. completed jobs)"),
   resolve_after: Duration.optional().describe("Quiet time after which a live incident auto-resolves"),
-  probes: z.array(z.string()).default([]),
-  actions: z.array(z.string()).default([]),
+  probes: z.array(z.string()).default([]).describe("Read-only diagnosis run when the incident opens (port_owner, unit_status...: docs/probes.md)"),
+  actions: z.array(z.string()).default([]).describe("Remediations the guard may offer for it (kill_port_owner, restart_unit...: docs/actions.md)"),
   same_cause: z
     .array(z.string())
     .default([])
@@ -225,7 +228,7 @@ const Base = z.object({
       "The service these findings are about, whichever service logged them (clients failing to reach PostgreSQL are about postgres): they join that service's incident on the same host",
     ),
   knowledge: Knowledge.default(Knowledge.parse({})),
-  examples: z.array(Example).default([]),
+  examples: z.array(Example).default([]).describe("Lines the rule must (or must not) match; rules lint and the tests check them"),
 });
 
 const Single = Base.extend({ kind: z.literal("single") }).strict();

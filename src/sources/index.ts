@@ -1,7 +1,7 @@
 // Public surface of the sources floor: where log bytes come from and how they become LogRecords.
 /** expandInputs turns paths (files, directories, "-") into a sorted, de-duplicated InputFile list. */
 export { errnoCode, expandInputs, isLogFileName, serviceFromFileName } from "./paths.js";
-export type { InputFile } from "./paths.js";
+export type { ExpandOptions, InputFile, UnreadableEntry } from "./paths.js";
 /** openInput streams one input's bytes, gunzipped when it is gzip. */
 export { openInput } from "./files.js";
 export type { OpenDeps } from "./files.js";

@@ -1,5 +1,5 @@
 // Expands the paths given to `analyze` / `scan` into a sorted list of log files (and stdin).
-import { readdir, realpath, stat } from "node:fs/promises";
+import { access, constants, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { FirewatchError } from "../errors.js";
 
@@ -53,26 +53,54 @@ export function serviceFromFileName(path: string): string | undefined {
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-async function walk(dir: string, seen: Set<string>, out: InputFile[]): Promise<void> {
+/** An entry found while walking a directory that this user may not read: skipped, not fatal. */
+export interface UnreadableEntry {
+  readonly path: string;
+  /** EACCES, EPERM... */
+  readonly code: string;
+}
+
+export interface ExpandOptions {
+  /** Told of each unreadable file or directory met inside a named directory (`analyze /var/log` as a normal user). */
+  readonly onUnreadable?: (entry: UnreadableEntry) => void;
+}
+
+const DENIED = new Set(["EACCES", "EPERM"]);
+
+async function walk(dir: string, seen: Set<string>, out: InputFile[], opts: ExpandOptions, top: boolean): Promise<void> {
   const real = await realpath(dir);
   if (seen.has(real)) return; // a symlink loop or the same directory named twice
   seen.add(real);
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
+  let names;
+  try {
+    names = await readdir(dir, { withFileTypes: true });
+  } catch (cause) {
+    // A directory the user named must be readable; one found inside it may not be (/var/log/private).
+    if (top || !DENIED.has(errnoCode(cause))) throw cause;
+    opts.onUnreadable?.({ path: dir, code: errnoCode(cause) });
+    return;
+  }
+  const entries = names.sort((a, b) => byName(a.name, b.name));
   for (const e of entries) {
     if (e.name.startsWith(".")) continue;
     const full = join(dir, e.name);
     const st = await stat(full).catch(() => undefined); // a dangling symlink is not an input
     if (!st) continue;
-    if (st.isDirectory()) await walk(full, seen, out);
-    else if (st.isFile() && isLogFileName(e.name)) out.push({ path: full, kind: "file", mtimeMs: st.mtimeMs, size: st.size });
+    if (st.isDirectory()) await walk(full, seen, out, opts, false);
+    else if (st.isFile() && isLogFileName(e.name)) {
+      const denied = await access(full, constants.R_OK).then(() => undefined, (cause: unknown) => errnoCode(cause));
+      if (denied === undefined) out.push({ path: full, kind: "file", mtimeMs: st.mtimeMs, size: st.size });
+      else opts.onUnreadable?.({ path: full, code: denied });
+    }
   }
 }
 
 /**
  * Files as given, directories walked recursively (dot-files skipped, only log-looking names kept, sorted by
- * name), "-" for stdin; argument order is kept and duplicates are dropped.
+ * name), "-" for stdin; argument order is kept and duplicates are dropped. Inside a named directory, files and
+ * directories this user may not read are skipped and passed to `opts.onUnreadable`.
  */
-export async function expandInputs(paths: readonly string[]): Promise<InputFile[]> {
+export async function expandInputs(paths: readonly string[], opts: ExpandOptions = {}): Promise<InputFile[]> {
   if (paths.length === 0) throw new FirewatchError("usage", "No input given.", { hint: "name log files or directories, or - for stdin" });
   const out: InputFile[] = [];
   const seenDirs = new Set<string>();
@@ -89,10 +117,15 @@ export async function expandInputs(paths: readonly string[]): Promise<InputFile[
     });
     if (st.isDirectory()) {
       const found: InputFile[] = [];
-      await walk(p, seenDirs, found);
+      let denied = 0;
+      await walk(p, seenDirs, found, { onUnreadable: (entry) => { denied++; opts.onUnreadable?.(entry); } }, true).catch((cause: unknown) => {
+        throw new FirewatchError("input_missing", `Cannot read ${p}: ${errnoCode(cause)}.`, { cause, hint: "check the path and that firewatch may read it" });
+      });
       if (found.length === 0) {
-        throw new FirewatchError("input_empty", `No log files in ${p}.`, {
-          hint: "firewatch reads *.log, *.txt, *.json[l], names without extension, rotations (.1, .gz); dot-files are skipped",
+        throw new FirewatchError("input_empty", `No log files in ${p}${denied > 0 ? ` that this user may read (${denied} unreadable)` : ""}.`, {
+          hint: denied > 0
+            ? "run it as a user who may read them (e.g. in the adm or systemd-journal group), or name readable files"
+            : "firewatch reads *.log, *.txt, *.json[l], names without extension, rotations (.1, .gz); dot-files are skipped",
         });
       }
       out.push(...found);

@@ -1,4 +1,5 @@
 // Reads inputs for `analyze`: open → frame → decode → detect/parse → join, with counts of what was read and lost.
+import { IDLE, withIdleMarks } from "./idle.js";
 import type { JoinOptions, LineIssue, LogFormat, LogRecord, RawLine } from "../parsers/index.js";
 import { createFrameStats, createLineSplitter, createMultilineJoiner, createRecordParser, LINE_ISSUES } from "../parsers/index.js";
 import type { OpenDeps } from "./files.js";
@@ -44,6 +45,11 @@ export interface ReadOptions extends OpenDeps {
   readonly format?: LogFormat;
   readonly join?: JoinOptions;
   readonly signal?: AbortSignal;
+  /**
+   * A live pipe (`analyze --follow`): after this long without input, the records held back (format sniffing,
+   * a multi-line event that may go on) are handed out instead of waiting for more lines or the end.
+   */
+  readonly idleFlushMs?: number;
   /** Filled in as the read goes; also the generator's return value. */
   readonly stats?: ReadStats;
 }
@@ -90,8 +96,18 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     try {
       let failure: unknown;
       try {
-        for await (const chunk of openInput(input, opts.signal, opts.stdin === undefined ? {} : { stdin: opts.stdin })) {
+        const chunks = openInput(input, opts.signal, opts.stdin === undefined ? {} : { stdin: opts.stdin });
+        for await (const chunk of opts.idleFlushMs === undefined ? chunks : withIdleMarks(chunks, opts.idleFlushMs)) {
           opts.signal?.throwIfAborted();
+          if (chunk === IDLE) {
+            parser.end(onRecord);
+            const held = joiner.flush();
+            if (held !== undefined) ready.push(held);
+            stats.records += ready.length;
+            yield* ready;
+            ready.length = 0;
+            continue;
+          }
           splitter.push(chunk, onLine);
           // Live totals, for a progress bar while a large file is read.
           stats.lines = baseLines + frameStats.lines;

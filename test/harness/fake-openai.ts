@@ -80,8 +80,9 @@ function apiError(res: ServerResponse, status: number, message: string, type: st
 
 const tokens = (s: string) => Math.ceil(s.length / 4);
 
-export async function startFakeOpenAi(opts: { apiKey?: string; fallback?: FakeReply } = {}): Promise<FakeOpenAi> {
-  const apiKey = opts.apiKey ?? "sk-test-fake-key-0000000000000000";
+/** `apiKey: null` is a local server that takes no key (llama.cpp, Ollama): any Authorization header is accepted. */
+export async function startFakeOpenAi(opts: { apiKey?: string | null; fallback?: FakeReply } = {}): Promise<FakeOpenAi> {
+  const apiKey = opts.apiKey === null ? "" : (opts.apiKey ?? "sk-test-fake-key-0000000000000000");
   const queue: FakeReply[] = [];
   const requests: FakeOpenAi["requests"] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -146,7 +147,7 @@ export async function startFakeOpenAi(opts: { apiKey?: string; fallback?: FakeRe
     requests.push(record);
     const status = await (async () => {
       if (req.method !== "POST" || !/\/v1\/chat\/completions$/.test(req.url ?? "")) return apiError(res, 404, `no route ${req.method} ${req.url}`, "invalid_request_error");
-      if (req.headers.authorization !== `Bearer ${apiKey}`) return apiError(res, 401, "Incorrect API key provided", "invalid_request_error");
+      if (opts.apiKey !== null && req.headers.authorization !== `Bearer ${apiKey}`) return apiError(res, 401, "Incorrect API key provided", "invalid_request_error");
       if (!String(req.headers["content-type"]).startsWith("application/json")) return apiError(res, 400, "content-type must be application/json", "invalid_request_error");
       const parsed = ChatRequestSchema.safeParse(body);
       if (!parsed.success) return apiError(res, 400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, "invalid_request_error");

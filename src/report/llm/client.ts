@@ -76,7 +76,8 @@ function parseContent(content: string): unknown {
 /** Sends the prompt and returns the validated answer, or the reason the template must be used. Never throws. */
 export async function askModel(messages: readonly ChatMessage[], config: LlmConfig, deps: AskDeps): Promise<AskResult> {
   const client = new OpenAI({
-    apiKey: config.apiKey,
+    // The SDK insists on a key; an endpoint that needs none ignores the header.
+    apiKey: config.apiKey ?? "none",
     ...(config.baseUrl === undefined ? {} : { baseURL: config.baseUrl }),
     timeout: config.timeoutMs,
     // Retries are ours: bounded, Retry-After honoured with a ceiling, and each wait observable in tests.

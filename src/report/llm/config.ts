@@ -5,13 +5,14 @@ const PositiveInt = z.coerce.number().int().positive();
 const Price = z.coerce.number().nonnegative();
 
 /** FIREWATCH_LLM__* variables (OPENAI_API_KEY as the key's fallback); the type is what firewatch uses. */
-export const LlmConfigSchema = z.object({
+export const LlmConfigSchema = z
+  .object({
   baseUrl: z
     .url({ protocol: /^https?$/ })
     .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), "credentials in the URL are refused (they would be shown in errors): use FIREWATCH_LLM__API_KEY")
     .optional().describe("OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: api.openai.com)"),
   model: z.string().min(1).describe("Model name sent with each request"),
-  apiKey: z.string().min(1).describe("Bearer key; a local server that needs none can take any value"),
+  apiKey: z.string().min(1).optional().describe("Bearer key; needed for api.openai.com, optional for a local endpoint (baseUrl) that needs none"),
   timeoutMs: PositiveInt.default(30_000).describe("Per attempt"),
   maxTokens: PositiveInt.default(800).describe("Ceiling on the answer's tokens"),
   maxInputTokens: PositiveInt.default(6_000).describe("Budget for the prompt; evidence is trimmed to fit"),
@@ -19,7 +20,12 @@ export const LlmConfigSchema = z.object({
   pricePer1kInput: Price.optional().describe("Currency units per 1000 prompt tokens, for the --debug cost line"),
   pricePer1kOutput: Price.optional().describe("Currency units per 1000 answer tokens"),
   redactIps: z.enum(["true", "false", "1", "0"]).default("false").transform((v) => v === "true" || v === "1").describe("Replace IP addresses too"),
-});
+  })
+  // A local server (llama.cpp, Ollama, vLLM) often takes no key; OpenAI's own endpoint always does.
+  .refine((c) => c.apiKey !== undefined || c.baseUrl !== undefined, {
+    path: ["apiKey"],
+    message: "api.openai.com needs a key (set FIREWATCH_LLM__API_KEY or OPENAI_API_KEY); a local endpoint set with FIREWATCH_LLM__BASE_URL needs none",
+  });
 export type LlmConfig = z.infer<typeof LlmConfigSchema>;
 
 /** What the environment says: a config, nothing configured, or why the configuration is unusable (one line). */

@@ -9,6 +9,7 @@ import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { localActor, registerAct } from "../../../src/cli/act.js";
 import { registerAudit } from "../../../src/cli/audit.js";
+import { registerIncidents } from "../../../src/cli/incidents.js";
 import { FileStore } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
 import { requireProgram } from "../../harness/program.js";
@@ -28,6 +29,7 @@ async function cli(args: readonly string[], env: NodeJS.ProcessEnv = { FIREWATCH
   const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, stdin: new PassThrough(), env, clock: systemClock, setExitCode: (c: number) => { code = c; } };
   registerAct(program, io.setExitCode, io);
   registerAudit(program, io);
+  registerIncidents(program, io);
   await program.parseAsync(["node", "firewatch", ...args]);
   return { out, code };
 }
@@ -75,8 +77,8 @@ describe("firewatch act", () => {
   test("stdin that is not a terminal and no --yes: refused before anything is requested", async () => {
     await expect(cli(["act", "kill_port_owner", "--incident", ID, "--config", cfg, "--param", "pid=4000000"])).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("pass --yes") });
     expect(out).toContain("command   kill -TERM 4000000");
-    const audit = await cli(["audit", "--incident", ID, "--config", cfg]);
-    expect(audit.out).toBe("No audit entries.\n");
+    const audit = await cli(["audit", "--incident", ID, "--kind", "remediation", "--config", cfg]);
+    expect(audit.out).toBe(`No audit entries in the file store ${join(dir, "state")}.\n`);
   });
 
   test("a PID of 1 is refused by the guard and audited; audit filters by actor, action and time", async () => {
@@ -84,11 +86,15 @@ describe("firewatch act", () => {
     expect(r.out).toContain("refused (invalid_params): invalid parameters: pid: PID must be between 2 and 4194304");
     expect(r.code).toBe(1);
     const text = await cli(["audit", "--config", cfg, "--action", "action.refused"]);
+    // One set of filters over every kind: the incident's creation is there by default, not with --kind remediation.
+    expect((await cli(["audit", "--config", cfg])).out).toMatch(/ {2}firewatch {2}incident\.created {2}fw-c0ffee00 {2}fingerprint=/);
+    expect((await cli(["audit", "--config", cfg, "--kind", "remediation"])).out).not.toContain("incident.created");
+    expect((await cli(["incidents", "audit", "--config", cfg, "--kind", "remediation", "--format", "json"])).out).toBe((await cli(["audit", "--config", cfg, "--kind", "remediation", "--format", "json"])).out);
+    await expect(cli(["audit", "--config", cfg, "--kind", "everything"])).rejects.toMatchObject({ code: "usage" });
     expect(text.out).toMatch(/^\S+Z {2}cli:\S+ {2}refused {2}fw-c0ffee00 {2}kill_port_owner; on local; reason invalid_params; detail: invalid parameters: pid: PID must be between 2 and 4194304\n$/);
     expect((await cli(["audit", "--config", cfg, "--action", "kill_port_owner", "--format", "json"])).out).toContain('"reason": "invalid_params"');
-    expect((await cli(["audit", "--config", cfg, "--actor", "cli:someone-else"])).out).toBe("No audit entries.\n");
-    expect((await cli(["audit", "--config", cfg, "--since", "2099-01-01"])).out).toBe("No audit entries.\n");
-    expect((await cli(["audit", "--config", cfg, "--all"])).out).toContain("incident.created");
+    expect((await cli(["audit", "--config", cfg, "--actor", "cli:someone-else"])).out).toMatch(/^No audit entries in the file store /);
+    expect((await cli(["audit", "--config", cfg, "--since", "2099-01-01"])).out).toMatch(/^No audit entries in the file store /);
     await expect(cli(["audit", "--config", cfg, "--since", "yesterday-ish"])).rejects.toMatchObject({ code: "usage" });
   });
 
@@ -150,7 +156,7 @@ describe("firewatch act", () => {
     const no = await run("n\n");
     expect(no.stdout).toContain("Ask a second person to approve this? [y/N]");
     expect(no.stdout).toContain("not confirmed; nothing was done");
-    expect((await cli(["audit", "--incident", ID, "--config", cfg])).out).toBe("No audit entries.\n");
+    expect((await cli(["audit", "--incident", ID, "--kind", "remediation", "--config", cfg])).out).toMatch(/^No audit entries in /);
     const yes = await run("y\n");
     expect(yes.stdout).toMatch(/approval [0-9a-f]{20} requested by cli:/);
     expect((await cli(["audit", "--incident", ID, "--config", cfg])).out).toMatch(/approval_requested {2}fw-c0ffee00/);

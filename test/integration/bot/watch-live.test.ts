@@ -58,6 +58,9 @@ describe("firewatch watch with a slack section", () => {
     expect(posts[0]?.edits).toBeGreaterThan(0);
     expect(slack.repliesTo(CH, first.ts).length).toBeGreaterThan(0);
     expect(await w.term()).toBe(0);
+    // What an operator reads on stderr at start: Slack on, and where its receiver and /healthz listen.
+    expect(w.proc.stderr()).toMatch(/"msg":"Slack is on: its HTTP receiver listens on http:\/\/127\.0\.0\.1:\d+\/slack\/events\."/);
+    expect(w.proc.stderr()).toMatch(/"host":"127\.0\.0\.1","port":\d+,"msg":"Serving \/healthz and \/metrics\."/);
     w = undefined;
   }, 120_000);
 });

@@ -127,3 +127,25 @@ describe.skipIf(compose.missing !== undefined)("deploy/docker/compose.yaml", () 
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe("deploy/docker's firewatch.yaml and firewatch.env.example", () => {
+  test("the shipped config is valid and reads the host's logs where the container sees them", async () => {
+    const { loadConfig } = await import("../../../src/config/index.js");
+    const config = await loadConfig({ file: join(DOCKER_DIR, "firewatch.yaml"), env: {} });
+    const mounts = ((parse(COMPOSE) as { services: { firewatch: { volumes: string[] } } }).services.firewatch.volumes).map((v) => v.split(":")[1] ?? "");
+    const files = config.sources.flatMap((s) => (s.kind === "file" ? s.paths : []));
+    expect(files.length).toBeGreaterThan(0);
+    for (const p of files) expect(mounts.some((m) => m !== "" && p.startsWith(`${m}/`)), `${p} is under a mount of compose.yaml`).toBe(true);
+    expect(files.every((p) => p.startsWith("/host/var/log/"))).toBe(true);
+    expect(config.sources.map((s) => s.kind)).toEqual(["file", "journald", "docker"]);
+    expect(mounts).toEqual(expect.arrayContaining(["/var/log/journal", "/var/run/docker.sock", "/var/lib/firewatch"]));
+    expect(config.store.url).toBe("sqlite:/var/lib/firewatch/firewatch.db");
+  });
+
+  test("the env example names only FIREWATCH_ variables and sets none (secrets are the operator's)", () => {
+    const lines = readFileSync(join(DOCKER_DIR, "firewatch.env.example"), "utf8").split("\n").filter((l) => l.trim() !== "");
+    expect(lines.every((l) => l.startsWith("#"))).toBe(true);
+    const named = lines.flatMap((l) => /^# (FIREWATCH_[A-Z0-9_]+)=/.exec(l)?.[1] ?? []);
+    expect(named).toEqual(expect.arrayContaining(["FIREWATCH_SLACK__BOT_TOKEN", "FIREWATCH_GUARD__SECRET"]));
+  });
+});

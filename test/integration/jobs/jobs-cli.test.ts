@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { Command } from "commander";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -38,9 +39,30 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
     let out = "";
     let code: number | undefined;
     const program = new Command("firewatch").exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-    registerJobs(program, { stdout: { write: (s: string) => (out += s) }, env: { USER: "alice" }, clock: systemClock, setExitCode: (c) => { code = c; } });
+    // No terminal: `jobs clean` must be told --yes. The guard's secret as an operator would set it.
+    const stdin = Object.assign(Readable.from([]), { isTTY: false });
+    registerJobs(program, { stdout: { write: (s: string) => (out += s) }, env: { USER: "alice", FIREWATCH_GUARD__SECRET: "s".repeat(48) }, clock: systemClock, setExitCode: (c) => { code = c; }, stdin });
     await program.parseAsync(["node", "firewatch", ...args]);
     return { out, code };
+  }
+
+  /** A firewatch.yaml whose guard allows clean_failed_jobs for this OS user from the CLI, on this host. */
+  let configs = 0;
+  async function guardConfig(policy: { targets: string[]; categories?: string[]; destructive?: boolean }): Promise<string> {
+    const file = join(root, `firewatch-${++configs}.yaml`);
+    const lines = [
+      "guard:",
+      "  actions:",
+      "    clean_failed_jobs:",
+      `      users: ["${localActor()}"]`,
+      '      channels: ["cli"]',
+      '      hosts: ["local"]',
+      `      targets: ${JSON.stringify(policy.targets)}`,
+      ...(policy.categories === undefined ? [] : [`      categories: ${JSON.stringify(policy.categories)}`]),
+      ...(policy.destructive === undefined ? [] : [`      destructive: ${policy.destructive}`]),
+    ];
+    await writeFile(file, `${lines.join("\n")}\n`);
+    return file;
   }
 
   const inbox = (file: string) => join(root, "inbox", "Kingdom Life Blueprint", "Chapter 3", file);
@@ -222,15 +244,16 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
       }
 
       // The CLI path: the MAC job goes, audited in the store; the completed, waiting and active jobs survive.
-      const real = await cli(["jobs", "clean", "--redis", redis.url, "--queue", q, "--category", "decryption_error", "--store", `file:${storeDir}`]);
-      expect(real.out).toMatch(/^Removed 1 failed job\(s\) of category DECRYPTION_ERROR; skipped 0\./);
+      const real = await cli(["jobs", "clean", "--redis", redis.url, "--queue", q, "--category", "decryption_error", "--store", `file:${storeDir}`, "--config", await guardConfig({ targets: [q] }), "--yes"]);
+      expect(real.out).toMatch(/^Will remove 1 failed job\(s\) of category DECRYPTION_ERROR/);
+      expect(real.out).toContain(`done: ${q}: failed jobs 1 → 0`);
       expect(real.code).toBe(0);
       const after = JSON.parse((await cli(["jobs", "--redis", redis.url, "--queue", q, "--format", "json"])).out);
       expect(after.queues[0].counts).toMatchObject({ completed: 1, active: 1, waiting: 3, failed: 0 });
       for (const id of [...waiting, active.id]) expect(await client.exists(`bull:${q}:${id}`)).toBe(1);
       const s = await FileStore.open(storeDir, { clock: systemClock, }, { readOnly: true });
       try {
-        const last = (await s.listAudit()).at(-1);
+        const last = (await s.listAudit()).filter((e) => e.action === "jobs.clean").at(-1);
         // The real uid's name, not $USER (the test sets USER=alice: anyone can).
         expect(last).toMatchObject({ actor: localActor(), action: "jobs.clean", target: q, details: { category: "DECRYPTION_ERROR", removed: 1, planned: 1 } });
       } finally {
@@ -260,6 +283,56 @@ describe.skipIf(avail.missing !== undefined)(`firewatch jobs on real BullMQ queu
     expect(out).toMatch(/\[ERROR\] oldlayout: not readable as a BullMQ queue \(.*WRONGTYPE/);
     expect(out).toContain("legacy_encryption: 4");
     await client.del("bull:oldlayout:meta", "bull:oldlayout:failed");
+  });
+
+  test("the real clean asks first, then goes through the guard: allow-lists, categories, a second person when destructive", async () => {
+    const q = "guarded";
+    await runJobs(redis.url, q, [
+      { data: { n: 1 }, fail: "MAC check failed" },
+      { data: { n: 2 }, fail: "MAC check failed" },
+      { data: { n: 3 }, fail: "Automatic decryption not yet implemented - requires manual trigger" },
+    ]);
+    const store = `sqlite:${join(root, "guard.db")}`;
+    const failed = async () => Number(await client.zcard(`bull:${q}:failed`));
+    const clean = (category: string, config: string, ...more: string[]) => cli(["jobs", "clean", "--redis", redis.url, "--queue", q, "--category", category, "--store", store, "--config", config, ...more]);
+    const allowed = await guardConfig({ targets: ["gua*"], categories: ["DECRYPTION_ERROR"] });
+
+    // No terminal to ask on and no --yes: refused before the guard is asked; the list was shown.
+    await expect(clean("decryption_error", allowed)).rejects.toMatchObject({ code: "usage", message: expect.stringContaining("stdin is not a terminal") });
+    expect(await failed()).toBe(3);
+
+    // A category the allow-list does not name, a queue outside its targets: refused, audited, nothing removed.
+    const otherCategory = await clean("legacy_encryption", allowed, "--yes");
+    expect([otherCategory.code, otherCategory.out]).toEqual([1, expect.stringContaining("refused (target_not_allowed): category LEGACY_ENCRYPTION is not in guard.actions.clean_failed_jobs.categories")]);
+    const otherQueue = await clean("decryption_error", await guardConfig({ targets: ["transcription"] }), "--yes");
+    expect([otherQueue.code, otherQueue.out]).toEqual([1, expect.stringContaining("refused (target_not_allowed)")]);
+    expect(await failed()).toBe(3);
+
+    // Allowed: the two MAC jobs go, listed first; the legacy one stays.
+    const done = await clean("decryption_error", allowed, "--yes");
+    expect(done.out).toMatch(/^Will remove 2 failed job\(s\) of category DECRYPTION_ERROR \(each re-checked right before removal\):\n {2}guarded\/\d+ {2}MAC check failed\n {2}guarded\/\d+ {2}MAC check failed\n/);
+    expect([done.code, done.out]).toEqual([0, expect.stringContaining("done: guarded: failed jobs 3 → 1")]);
+    expect(await failed()).toBe(1);
+
+    // Configured destructive: a second person must approve; without waiting nothing is removed.
+    const pending = await clean("legacy_encryption", await guardConfig({ targets: [q], destructive: true }), "--yes", "--no-wait");
+    expect([pending.code, pending.out]).toEqual([3, expect.stringMatching(/approval \S+ requested by .*configured destructive[\s\S]*firewatch act approve \S+\nnot waiting \(--no-wait\): nothing was removed/)]);
+    expect(await failed()).toBe(1);
+
+    const { openStore, parseStoreSpec } = await import("../../../src/store/index.js");
+    const s = await openStore(parseStoreSpec(store, {}), { clock: systemClock }, { readOnly: true });
+    try {
+      const audit = await s.listAudit();
+      const mine = (action: string) => audit.filter((e) => e.action === action).map((e) => ({ actor: e.actor, target: e.target, reason: e.details["reason"] }));
+      expect(mine("action.refused")).toEqual([
+        { actor: localActor(), target: `jobs:${q}`, reason: "category_not_allowed" },
+        { actor: localActor(), target: `jobs:${q}`, reason: "target_not_allowed" },
+      ]);
+      expect(mine("jobs.clean")).toEqual([{ actor: localActor(), target: q, reason: undefined }]);
+      expect(mine("action.approval_requested")).toEqual([{ actor: localActor(), target: `jobs:${q}`, reason: undefined }]);
+    } finally {
+      await s.close();
+    }
   });
 
   test("clean --only-completed takes stale jobs whose file is completed, and re-checks the file before removing", async () => {

@@ -82,6 +82,19 @@ describe("firewatch analyze --llm", () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  test("a local endpoint that needs no key: --llm works with the base URL and the model alone", async () => {
+    const local = await startFakeOpenAi({ apiKey: null });
+    try {
+      local.script({ kind: "answer", answer: { executive_summary: "transcription-palantir on mithrandir cannot bind port 9003.", root_cause_analysis: "Another process holds port 9003.", next_steps: ["Find the process that holds port 9003."] } });
+      const r = await firewatch(["analyze", FIXTURE, "--format", "markdown", "--llm"], { FIREWATCH_LLM__BASE_URL: local.baseUrl, FIREWATCH_LLM__MODEL: "local-model" });
+      expect(r.stderr).not.toContain("API_KEY");
+      expect(local.requests.map((q) => q.status)).toEqual([200]);
+      expect(r.stdout).toContain("_✍️ Drafted by local-model from the findings");
+    } finally {
+      await local.close();
+    }
+  });
+
   test("--show-prompt without --llm shows the redacted prompt and sends nothing", async () => {
     const r = await firewatch(["analyze", FIXTURE, "--format", "markdown", "--show-prompt"], modelEnv());
     expect(r.code, r.stderr).toBe(1);

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { registerIncidents } from "../../../src/cli/incidents.js";
 import { FileStore, RedisStore } from "../../../src/store/index.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
-import { snapshot, testClock } from "../../unit/store/support.js";
+import { snapshot, T0, testClock } from "../../unit/store/support.js";
+import { ReportJsonSchema } from "../../../src/report/index.js";
 
 /** The real user the CLI acts as (the test sets USER=alice: it must not count). */
 const ME = `cli:${userInfo().username}`;
@@ -45,9 +46,25 @@ describe("firewatch incidents on the file store", () => {
     expect(text).toContain("fw-99887766  observed");
     const open = await cli(["incidents", "list", "--store", store, "--status", "open"]);
     expect(open).not.toContain("fw-99887766");
-    const parsed: unknown = JSON.parse(await cli(["incidents", "list", "--store", store, "--format", "json", "--host", "gandalf"]));
-    expect(parsed).toMatchObject([{ incident: { id: "fw-99887766", host: "gandalf" }, status: "observed" }]);
+    const parsed = ReportJsonSchema.parse(JSON.parse(await cli(["incidents", "list", "--store", store, "--format", "json", "--host", "gandalf"])));
+    expect(parsed.incidents).toMatchObject([{ id: "fw-99887766", host: "gandalf", status: "observed" }]);
     await expect(cli(["incidents", "list", "--store", store, "--status", "closed"])).rejects.toMatchObject({ code: "usage" });
+  });
+
+  test("list and show --format json print analyze's contract (ISO times), the store's record under `store`", async () => {
+    await cli(["incidents", "ack", id, "--store", store, "--note", "on it"]);
+    const listed: unknown = JSON.parse(await cli(["incidents", "list", "--store", store, "--format", "json"]));
+    const shown: unknown = JSON.parse(await cli(["incidents", "show", id, "--store", store, "--format", "json"]));
+    const doc = ReportJsonSchema.parse(shown);
+    expect(doc.schemaVersion).toBe(1);
+    const [one] = doc.incidents;
+    expect(one).toMatchObject({ id, status: "acknowledged", firstSeen: new Date(T0).toISOString().replace(".000", ""), findings: [{ rule: "eaddrinuse_loop", fields: { port: "9003" } }] });
+    expect(one?.store).toMatchObject({ acknowledged: { by: "cli:alice" }, reopenCount: 0, history: [{ event: "created" }, { event: "acknowledged", by: "cli:alice", note: "on it" }] });
+    expect(one?.store?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/);
+    // No internal record keys: the same document as analyze's, plus `store` and `probes`.
+    expect(Object.keys(shown as object)).toEqual(["schemaVersion", "incidents"]);
+    expect(JSON.stringify(listed)).not.toMatch(/"(?:v|carry|incident)":/);
+    expect(ReportJsonSchema.parse(listed).incidents.map((i) => i.id).sort()).toEqual([id, "fw-99887766"].sort());
   });
 
   test("the default store is $FIREWATCH_DATA_DIR", async () => {
@@ -77,10 +94,29 @@ describe("firewatch incidents on the file store", () => {
     expect(silenceId).toMatch(/^sil-[0-9a-f]{8}$/);
     expect(await cli(["incidents", "silence", "list", "--store", store])).toContain(`${silenceId}  until`);
     expect(await cli(["incidents", "silence", "remove", silenceId, "--store", store])).toBe(`${silenceId} removed\n`);
-    expect(await cli(["incidents", "silence", "list", "--store", store])).toBe("No active silences.\n");
+    expect(await cli(["incidents", "silence", "list", "--store", store])).toBe(`No active silences in the file store ${dir}.\n`);
     await expect(cli(["incidents", "silence", "remove", silenceId, "--store", store])).rejects.toMatchObject({ code: "usage" });
     await expect(cli(["incidents", "silence", "add", "--store", store, "--rule", "x", "--for", "soon"])).rejects.toMatchObject({ code: "usage" });
     await expect(cli(["incidents", "silence", "add", "--store", store, "--for", "1h"])).rejects.toMatchObject({ reason: "invalid" });
+  });
+
+  test("silence add says what it matches now, and refuses a rule id nobody has, with the closest id", async () => {
+    const added = await cli(["incidents", "silence", "add", "--store", store, "--rule", "oom_kill", "--for", "2h"]);
+    expect(added).toMatch(/^sil-[0-9a-f]{8} until \S+\nmatches 1 live incident now:\n {2}fw-99887766 {2}observed {2}Crash loop/);
+    expect(await cli(["incidents", "silence", "add", "--store", store, "--host", "nowhere", "--for", "1h"])).toContain("matches no live incident now");
+    await expect(cli(["incidents", "silence", "add", "--store", store, "--rule", "eaddrinuse_lop", "--for", "1h"])).rejects.toMatchObject({
+      code: "rule_unknown",
+      message: expect.stringMatching(new RegExp(`--rule eaddrinuse_lop: no such rule .*file store ${dir}\\)\n {2}hint: did you mean eaddrinuse_loop\\?`)),
+    });
+    // Only the two accepted silences exist: the refused one was never written.
+    expect((await cli(["incidents", "silence", "list", "--store", store])).trim().split("\n")).toHaveLength(2);
+  });
+
+  test("messages name the store they looked in", async () => {
+    await expect(cli(["incidents", "show", "fw-00000000", "--store", store])).rejects.toMatchObject({ message: expect.stringContaining(`no incident fw-00000000 in the file store ${dir}`) });
+    const empty = await mkdtemp(join(tmpdir(), "fw-cli-empty-"));
+    expect(await cli(["incidents", "list"], { FIREWATCH_DATA_DIR: empty })).toBe(`No incidents in the file store ${empty}.\n`);
+    await rm(empty, { recursive: true, force: true });
   });
 
   test("report writes the markdown report of the stored incident", async () => {

@@ -70,6 +70,17 @@ describe("environment overrides", () => {
 });
 
 describe("show", () => {
+  it("prints durations as the config reads them (15m, 250ms), so the output pasted back is the same config", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fw-show-"));
+    const original = await loadConfig({ file: "examples/watch-localhost.yaml", env: {} });
+    const text = showConfig(original);
+    expect(text).toMatch(/\bpoll: 250ms\n/);
+    expect(text).toMatch(/\btokenTtl: 15m\n/);
+    await writeFile(join(dir, "again.yaml"), text);
+    expect(await loadConfig({ file: join(dir, "again.yaml"), env: {} })).toEqual(original);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("masks every secret and a Redis password, keeping everything else", async () => {
     const env = { ...SLACK_ENV, FIREWATCH_LLM__MODEL: "m", FIREWATCH_LLM__API_KEY: "sk-444", FIREWATCH_STORE__URL: "redis://fw:pw555@127.0.0.1:6379/0" };
     const text = showConfig(await loadConfig({ file: "examples/firewatch.yaml", env }));
@@ -112,19 +123,19 @@ describe("firewatch config show / check", () => {
 
   it("check accepts the example and says what it found", async () => {
     // The example's /var/log/syslog may not exist on this machine: then a warning line follows.
-    expect(await run(["config", "check", "--config", "examples/firewatch.yaml"])).toMatch(/^examples\/firewatch\.yaml: valid \(1 host\(s\), 3 source\(s\), slack off\)\n/);
+    expect(await run(["config", "check", "--config", "examples/firewatch.yaml"])).toMatch(/^examples\/firewatch\.yaml: valid \(1 host, 3 sources, slack off\)\n/);
   });
 
   it("check warns about a file source's path that does not exist, and stays valid", async () => {
     const file = join(dir, "missing-path.yaml");
     await writeFile(file, `sources:\n  - { kind: file, name: app, paths: [${join(dir, "no-such.log")}] }\n`);
-    expect(await run(["config", "check", "--config", file])).toBe(`${file}: valid (1 host(s), 1 source(s), slack off)\nwarning: source app: ${join(dir, "no-such.log")} does not exist (it is read once it appears)\n`);
+    expect(await run(["config", "check", "--config", file])).toBe(`${file}: valid (1 host, 1 source, slack off)\nwarning: source app: ${join(dir, "no-such.log")} does not exist (it is read once it appears)\n`);
   });
 
   it("check rejects an invalid file with config_invalid (exit 2 in program.ts)", async () => {
     const file = join(dir, "bad.yaml");
     await writeFile(file, "hosts: {}\nsoruces: []\n");
-    await expect(run(["config", "check", "--config", file])).rejects.toMatchObject({ code: "config_invalid", message: `${file}:2 soruces: unknown key` });
+    await expect(run(["config", "check", "--config", file])).rejects.toMatchObject({ code: "config_invalid", message: `${file}:2 soruces: unknown key (did you mean sources?)` });
   });
 
   it("show reads $FIREWATCH_CONFIG and masks secrets", async () => {

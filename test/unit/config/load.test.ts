@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, storeSpecOf } from "../../../src/config/index.js";
-import { FirewatchError } from "../../../src/errors.js";
+import { FirewatchError, FirewatchErrors } from "../../../src/errors.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -85,8 +85,8 @@ describe("loadConfig: every error names file:line, the field and what is expecte
   });
 
   it("an unknown key, on its own line, at the top and nested", async () => {
-    expect(await errorOf("hosts: {}\nsoruces: []\n")).toBe("firewatch.yaml:2 soruces: unknown key");
-    expect(await errorOf("outputs:\n  jsonLines: true\n  reprotDir: /tmp\n")).toBe("firewatch.yaml:3 outputs.reprotDir: unknown key");
+    expect(await errorOf("hosts: {}\nsoruces: []\n")).toBe("firewatch.yaml:2 soruces: unknown key (did you mean sources?)");
+    expect(await errorOf("outputs:\n  jsonLines: true\n  reprotDir: /tmp\n")).toBe("firewatch.yaml:3 outputs.reprotDir: unknown key (did you mean reportDir?)");
     expect(await errorOf("sources:\n  - kind: docker\n    events: true\n    socket: /run/docker.sock\n")).toBe("firewatch.yaml:4 sources[0].socket: unknown key");
   });
 
@@ -108,13 +108,21 @@ describe("loadConfig: every error names file:line, the field and what is expecte
   });
 
   it("an unknown model setting", async () => {
-    expect(await errorOf("llm:\n  model: m\n  temperature: 0.2\n")).toBe("firewatch.yaml:3 llm.temperature: unknown key");
+    expect(await errorOf("llm:\n  model: m\n  baseUrl: http://127.0.0.1:8080/v1\n  temperature: 0.2\n")).toBe("firewatch.yaml:4 llm.temperature: unknown key");
+  });
+
+  it("a model on a local endpoint needs no key; OpenAI's own does, and the message says which variable", async () => {
+    const local = await loadConfig({ file: await write("llm:\n  model: m\n  baseUrl: http://127.0.0.1:8080/v1\n"), env: {} });
+    expect(local.llm).toMatchObject({ model: "m", baseUrl: "http://127.0.0.1:8080/v1" });
+    expect(local.llm?.apiKey).toBeUndefined();
+    expect(await errorOf("llm:\n  model: m\n")).toMatch(/llm: model configuration invalid: FIREWATCH_LLM__API_KEY: api\.openai\.com needs a key .* a local endpoint set with FIREWATCH_LLM__BASE_URL needs none$/);
   });
 
   it("a secret written in the file, pointing at the variable to use", async () => {
     const text = "slack:\n  routing: { channel: C0123ABC }\n  botToken: xoxb-123\n";
     const msg = await errorOf(text);
-    expect(msg).toBe("firewatch.yaml:3 slack.botToken: a secret: set FIREWATCH_SLACK__BOT_TOKEN in the environment instead of writing it here");
+    // Listed with the other problem of the file (no signing secret in the environment).
+    expect(msg.split("\n")[1]?.trim()).toBe("firewatch.yaml:3 slack.botToken: a secret: set FIREWATCH_SLACK__BOT_TOKEN in the environment instead of writing it here");
     expect(msg).not.toContain("xoxb-123");
   });
 
@@ -134,6 +142,22 @@ describe("loadConfig: every error names file:line, the field and what is expecte
   });
 });
 
+describe("loadConfig: every problem at once", () => {
+  it("four mistakes in one file are four lines, misspelt keys with the key they meant", async () => {
+    const file = await write("sourcs: []\nhosts:\n  web1: { kind: ssh, hots: 10.0.0.5, user: fw }\nhealth:\n  port: high\nslack:\n  botToken: xoxb-1\n");
+    const e: unknown = await loadConfig({ file, env: {} }).then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(FirewatchErrors);
+    expect((e as FirewatchErrors).problems.map((p) => p.message.replace(file, "firewatch.yaml")).sort()).toEqual([
+      "firewatch.yaml:1 sourcs: unknown key (did you mean sources?)",
+      "firewatch.yaml:3 hosts.web1.host: missing (expected string)",
+      "firewatch.yaml:3 hosts.web1.hots: unknown key (did you mean host?)",
+      "firewatch.yaml:5 health.port: expected number, got string",
+      "firewatch.yaml:6 slack.routing: missing (expected object)",
+      "firewatch.yaml:7 slack.botToken: a secret: set FIREWATCH_SLACK__BOT_TOKEN in the environment instead of writing it here",
+    ]);
+  });
+});
+
 describe("loadConfig: unknown keys (property)", () => {
   const SECTIONS = ["hosts", "sources", "rules", "store", "slack", "guard", "llm", "outputs", "health"];
   it("names any misspelt section at its own line, after any number of comment lines", async () => {
@@ -143,7 +167,7 @@ describe("loadConfig: unknown keys (property)", () => {
         fc.nat(20),
         async (key, comments) => {
           const text = `${"# note\n".repeat(comments)}health:\n  port: 1\n${key}: 1\n`;
-          expect(await errorOf(text)).toBe(`firewatch.yaml:${comments + 3} ${key}: unknown key`);
+          expect(await errorOf(text)).toMatch(new RegExp(`^firewatch\\.yaml:${comments + 3} ${key}: unknown key(?: \\(did you mean (?:${SECTIONS.join("|")})\\?\\))?$`));
         },
       ),
       { numRuns: 40 },

@@ -32,6 +32,11 @@ describe("rendering the jobs summary", () => {
     expect(text).not.toContain("delayed"); // zero and not one of the always-shown states
   });
 
+  test("one stale file reads '1 failed job for 1 input file'", () => {
+    const stale = [{ file: "a.m4a", path: "/in/a.m4a", failedJobs: 1, jobIds: ["1"], completedPath: "/done/a.m4a", stillAtPath: false }];
+    expect(renderJobsText({ ...report(["x"]), stale }, { verbose: false })).toContain("[STALE JOBS] 1 failed job for 1 input file (Input file not accessible):");
+  });
+
   test("control characters from Redis cannot reach the terminal", () => {
     const text = renderJobsText(report(["MAC check failed \u001b[2J\u001b]0;owned\u0007"]), { verbose: true });
     expect(text.includes("\u001b") || text.includes("\u0007")).toBe(false);

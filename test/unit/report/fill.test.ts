@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { fillOrUnknown, fillStrict, fillWith, findingValues, placeholderNames } from "../../../src/report/fill.js";
 import { createTimeFormat } from "../../../src/report/clock-format.js";
 import { portFinding } from "./seed-000.js";
+import { occurrenceBullet } from "../../../src/report/markdown-issues.js";
 
 const id = (v: string) => v;
 
@@ -20,6 +21,16 @@ describe("template filling", () => {
     expect(fillOrUnknown("port {port}", {}, id)).toBe("port unknown");
     expect(fillWith("kill {pid}", {}, id, (n) => `<${n}>`)).toBe("kill <pid>");
     expect(placeholderNames("{a} {b.c} {1x} {d-e}")).toEqual(["a", "b.c", "d-e"]);
+  });
+
+  test("one instant reads 'at T', not 'between T and T'; one occurrence reads 'once'", () => {
+    const same = { firstSeen: "00:46:28", lastSeen: "00:46:28", count: "2" };
+    expect(fillStrict("It failed {count} times between {firstSeen} and {lastSeen}.", same, id)).toBe("It failed 2 times at 00:46:28.");
+    expect(fillWith("It failed {count} times between {firstSeen} and {lastSeen}.", { ...same, count: "1" }, id, () => "?")).toBe("It failed once at 00:46:28.");
+    expect(fillStrict("between {firstSeen} and {lastSeen}", { firstSeen: "a", lastSeen: "b" }, id)).toBe("between a and b");
+    const fmt = createTimeFormat("UTC");
+    const t = portFinding.firstSeen ?? 0;
+    expect(occurrenceBullet({ ...portFinding, count: 3, firstSeen: t, lastSeen: t, cadence: undefined }, fmt)).toBe(`Seen **3** times at ${fmt.stamp(t)}`);
   });
 
   test("a finding offers its fields and its figures, times in the report's zone", () => {

@@ -116,10 +116,12 @@ describe("renderMarkdown: the documented format", () => {
 
   test("immediate actions carry the exact commands with the fields filled, each action once", () => {
     const actions = section(report, "Immediate Actions Required");
-    expect(headings(actions, 3)).toEqual([
-      "1. Kill the process holding port 9003",
-      "2. Restart the systemd service",
-      "3. Clean failed jobs from the queue",
+    // Grouped under the finding they belong to.
+    expect(headings(actions, 3)).toEqual(["1. Port Conflict - transcription-palantir cannot bind port 9003", "2. Stale Job Queue - 20 Failed Jobs"]);
+    expect(headings(actions, 4)).toEqual([
+      "1.1 Kill the process holding port 9003",
+      "1.2 Restart the systemd service",
+      "2.1 Clean failed jobs from the queue",
     ]);
     expect(actions).toContain(
       '```bash\nssh mithrandir "systemctl --user restart transcription-palantir"\nssh mithrandir "systemctl --user status transcription-palantir"\n```',
@@ -239,6 +241,23 @@ describe("renderMarkdown: states, missing values and options", () => {
     );
   });
 
+  test("an observed finding's actions are left out (and counted), unless allActions", () => {
+    const rule: Rule = RuleSchema.parse({
+      id: "ban_rule",
+      match: "from (?<ip>\\S+)",
+      knowledge: { immediate_actions: [{ title: "Ban the address", commands: ["fail2ban-client set sshd banip {ip}"] }] },
+    });
+    const below: Finding = { ...portFinding, rule: "ban_rule", state: "observed", fields: { ip: "10.0.0.9" } };
+    const incident = { ...seedIncident, findings: [below, { ...below, groupKey: "other", fields: { ip: "10.0.0.8" } }] };
+    const rules = new Map([[rule.id, rule]]);
+    const left = section(renderMarkdown(incident, rules), "Immediate Actions Required");
+    expect(left).not.toContain("Ban the address");
+    expect(left).toContain("_The actions of 2 observed findings (seen, but below the rule's condition) are left out; `--all-actions` shows them._");
+    const all = section(renderMarkdown(incident, rules, { allActions: true }), "Immediate Actions Required");
+    expect(all.match(/Ban the address/g)).toHaveLength(2);
+    expect(all).toContain("banip 10.0.0.9");
+  });
+
   test("a value that is not one shell word is never put into a command", () => {
     const rule: Rule = RuleSchema.parse({
       id: "cmd_rule",
@@ -248,7 +267,7 @@ describe("renderMarkdown: states, missing values and options", () => {
     const finding: Finding = { ...portFinding, rule: "cmd_rule", fields: { unit: "a; rm -rf /" } };
     const report = renderMarkdown({ ...seedIncident, findings: [finding] }, new Map([[rule.id, rule]]));
     const actions = section(report, "Immediate Actions Required");
-    expect(actions).toContain("### 1. Restart a; rm -rf /");
+    expect(actions).toContain("#### 1.1 Restart a; rm -rf /");
     expect(actions).toContain("# omitted (unit is not a plain word): systemctl restart <unit>");
     expect(actions).not.toContain("systemctl restart a;");
   });

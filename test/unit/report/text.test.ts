@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { renderText } from "../../../src/report/index.js";
+import { wrapLine } from "../../../src/report/text.js";
 import type { Finding } from "../../../src/correlate/index.js";
 import type { Incident } from "../../../src/incidents/index.js";
 import { jobsFinding, portFinding, seedIncident, seedRules } from "./seed-000.js";
@@ -13,12 +14,23 @@ describe("renderText", () => {
     expect(lines[0]).toBe("fw-2c167f96  CRITICAL  open  Port Conflict - transcription-palantir cannot bind port 9003");
     expect(lines[1]).toBe("  host mithrandir  service transcription-palantir");
     expect(lines[2]).toBe("  first seen 2025-12-26 16:42:07 EST  last seen 2025-12-26 17:57:01 EST");
-    expect(lines[3]).toBe(
-      "  - firing    eaddrinuse_loop  ×485  Port Conflict - transcription-palantir cannot bind port 9003  every ~9 s for 1 h 15 min",
-    );
-    expect(lines[4]).toBe("      port=9003  counter=485");
-    expect(lines[5]).toMatch(/^ {2}- firing {4}stale_job_queue {2}×20 {2}Stale Job Queue - 20 Failed Jobs {2}at uneven intervals/);
+    // Longer than 100 columns: wrapped at the gap before the cadence, continued four columns deeper.
+    expect(lines[3]).toBe("  - firing    eaddrinuse_loop  ×485  Port Conflict - transcription-palantir cannot bind port 9003");
+    expect(lines[4]).toBe("      every ~9 s for 1 h 15 min");
+    expect(lines[5]).toBe("      port=9003  counter=485");
+    expect(lines[6]).toBe("  - firing    stale_job_queue  ×20  Stale Job Queue - 20 Failed Jobs");
+    expect(lines[7]).toMatch(/^ {6}at uneven intervals/);
     expect(lines.at(-1)).toBe("1 incident (1 open), 2 findings (2 firing, 0 observed)");
+  });
+
+  test("no line is wider than 100 columns (colour codes not counted); a single word longer stays whole", () => {
+    const long: Incident = { ...seedIncident, title: `${"very long title words ".repeat(8)}end`, findings: [{ ...portFinding, fields: { path: `/${"p".repeat(120)}` } }] };
+    for (const color of [false, true]) {
+      // eslint-disable-next-line no-control-regex
+      const widths = renderText([long, seedIncident], { rules: seedRules, color }).split("\n").map((l) => [...l.replace(/\u001b\[[0-9;]*m/g, "")].length);
+      expect(Math.max(...widths)).toBeLessThanOrEqual(100);
+    }
+    expect(wrapLine(`  a  ${"x".repeat(150)}`, 100)).toEqual(["  a", `      ${"x".repeat(150)}`]);
   });
 
   test("no colour unless asked for; with colour the severity is painted", () => {

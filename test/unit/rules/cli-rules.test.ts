@@ -6,6 +6,15 @@ import { Command } from "commander";
 import { describe, expect, test, vi } from "vitest";
 import { registerRules, runRulesLint, runRulesTest } from "../../../src/cli/rules.js";
 
+/** The exit code `firewatch rules lint ARGS` sets (its report goes to stdout). */
+async function lintExit(args: readonly string[]): Promise<number | undefined> {
+  let code: number | undefined;
+  const program = new Command("firewatch").exitOverride();
+  registerRules(program, { setExitCode: (c) => { code = c; } });
+  await program.parseAsync(["node", "firewatch", "rules", "lint", ...args]);
+  return code;
+}
+
 async function ruleDir(yaml: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "fw-rules-cli-"));
   await writeFile(join(dir, "mine.yaml"), yaml);
@@ -33,6 +42,12 @@ describe("rules lint", () => {
       ["my_port", "error", "examples[1].fields.port"],
       ["my_slow", "warning", "match.any[0]"],
     ]);
+  });
+
+  test("a failing example is an error and exits 2; slow patterns alone exit 1; clean exits 0", async () => {
+    expect(await lintExit(["--rules", await ruleDir(MINE)])).toBe(2);
+    expect(await lintExit(["--rules", await ruleDir("id: my_slow\nmatch: '^\\d+$'\n")])).toBe(1);
+    expect(await lintExit([])).toBe(0);
   });
 
   test("the built-in library lints clean", async () => {

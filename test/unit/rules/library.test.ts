@@ -118,7 +118,9 @@ describe("the built-in library", () => {
   test("templates only use placeholders the rule can fill", () => {
     const unknown: string[] = [];
     for (const r of rules) {
-      const known = new Set([...STANDARD_PLACEHOLDERS, ...capturedNames(r), ...derivedNames(r)]);
+      // A field a failed job record carries (queue...) fills a template when the rule summarises it (fields: queue).
+      const fromJobs = Object.keys(r.fields).filter((f) => STRUCTURED_FIELDS.has(f));
+      const known = new Set([...STANDARD_PLACEHOLDERS, ...capturedNames(r), ...derivedNames(r), ...fromJobs]);
       const texts = [r.title ?? "", r.observed?.title ?? "", ...strings(r.knowledge), ...r.derive.flatMap((d) => Object.values(d.set))];
       for (const t of texts) for (const m of t.matchAll(/\{(\w+)\}/g)) if (m[1] && !known.has(m[1])) unknown.push(`${r.id}: {${m[1]}} in ${JSON.stringify(t)}`);
     }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadRuleDir, loadRuleFile, loadRules } from "../../../src/rules/index.js";
 import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
+import { FirewatchErrors } from "../../../src/errors.js";
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -112,5 +113,33 @@ describe("loading files and directories", () => {
     const rules = await loadRules({ dirs: [one, two] });
     const mine = rules.filter((r) => r.id === "a" || r.id === "b");
     expect(mine.map((r) => [r.id, r.match.any[0], r.severity])).toEqual([["a", "z", "high"], ["b", "y", "medium"]]);
+  });
+});
+
+describe("every problem of a rules directory in one run", () => {
+  test("four broken files: all four reported, each with file, line and field; a misspelt key gets 'did you mean'", async () => {
+    const dir = await tmp();
+    await writeFile(join(dir, "a.yaml"), "id: a_rule\nseverity: urgent\nmatch: 'x'\n");
+    await writeFile(join(dir, "b.yaml"), "id: b_rule\nmatch: 'y'\ngrup_by: [host]\nknowledge:\n  problm: [z]\n");
+    await writeFile(join(dir, "c.yaml"), "id: c_rule\nmatch: '(unclosed'\n");
+    await writeFile(join(dir, "d.yaml"), "id: d_rule\nkind: threshold\nmatch: 'w'\nthreshold: { count: 3, witin: 5m }\n");
+    await writeFile(join(dir, "ok.yaml"), "id: ok_rule\nmatch: 'fine'\n");
+    const e = await loadRuleDir(dir).then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(FirewatchErrors);
+    const lines = (e as FirewatchErrors).problems.map((p) => p.message.split("\n")[0]);
+    expect(lines).toEqual([
+      `${join(dir, "a.yaml")}:2 severity: expected one of critical|high|medium|low|info, got "urgent"`,
+      `${join(dir, "b.yaml")}:5 knowledge.problm: unknown key (did you mean problem?)`,
+      `${join(dir, "b.yaml")}:3 grup_by: unknown key (did you mean group_by?)`,
+      `${join(dir, "c.yaml")}:2 match.any[0]: invalid regex (Unterminated group)`,
+      `${join(dir, "d.yaml")}:4 threshold.within: missing`,
+      `${join(dir, "d.yaml")}:4 threshold.witin: unknown key (did you mean within?)`,
+    ]);
+  });
+
+  test("one problem is thrown as it is, not wrapped", async () => {
+    const dir = await tmp();
+    await writeFile(join(dir, "a.yaml"), "id: a_rule\nmatch: 'x'\nseverty: high\n");
+    await expect(loadRules({ dirs: [dir] })).rejects.toMatchObject({ code: "rule_invalid", message: `${join(dir, "a.yaml")}:3 severty: unknown key (did you mean severity?)` });
   });
 });

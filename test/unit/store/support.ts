@@ -35,7 +35,7 @@ export interface SnapOptions {
   readonly fields?: Readonly<Record<string, string>>;
 }
 
-const T0 = Date.UTC(2025, 11, 26, 21, 42, 0);
+export const T0 = Date.UTC(2025, 11, 26, 21, 42, 0);
 
 /** A one-finding incident snapshot, like the correlator emits for seed 000's port conflict. */
 export function snapshot(o: SnapOptions = {}): Incident {
