@@ -154,35 +154,40 @@ async function spawnBytes(host: Host, argv: readonly string[]): Promise<{ bytes:
 }
 
 /**
- * The remote side of one look. It lists the family (stat -L of the path and of every sibling named after it), then,
- * when asked, opens the file with the wanted device and inode on fd 4, checks fd 4's own identity (stat of
- * /dev/fd/4: the open file, whatever its name is by now), and prints its head (hex, od) and the wanted range, both
- * read through /dev/fd/4. Output: listing lines, "--", "H <size> <content size> <path>", head hex lines, "D", then the
- * raw bytes.
+ * The remote side of one look. It lists the family with one stat -L of the path and of every sibling named after it
+ * (a process per look, not per file: a family of 30 rotated files cost 60 processes a poll), then, when asked,
+ * opens the listed file with the wanted device and inode on fd 4, checks fd 4's own identity (stat of /dev/fd/4: the
+ * open file, whatever its name is by now), and prints its head (hex, od) and the wanted range, both read through
+ * /dev/fd/4. Output: listing lines ("dev ino size rawmode name"), "--", "H <size> <content size> <path>", head hex
+ * lines, "D", then the raw bytes.
  * POSIX sh, stat, od, tail, head (and gzip for .gz): coreutils or busybox.
  */
 const LOOK_SCRIPT = [
   'p=$1; dev=$2; ino=$3; off=$4; len=$5; d=$(dirname -- "$p"); b=$(basename -- "$p")',
   'if [ -e "$p" ] && [ ! -r "$p" ]; then echo "permission denied: cannot read $p" >&2; exit 3; fi',
-  'for f in "$d/$b" "$d/$b"?*; do [ -f "$f" ] && stat -L -c "%d %i %s %n" -- "$f"; done',
+  'l=$(stat -L -c "%d %i %s %f %n" -- "$d/$b" "$d/$b"?* 2>/dev/null)',
+  '[ -z "$l" ] || printf "%s\\n" "$l"',
   'echo "--"',
   '[ -n "$ino" ] || exit 0',
-  'for f in "$d/$b" "$d/$b"?*; do',
-  '  [ -f "$f" ] || continue',
-  '  set -- $(stat -L -c "%d %i" -- "$f"); [ "$1" = "$dev" ] && [ "$2" = "$ino" ] || continue',
-  '  command exec 4<"$f" 2>/dev/null || { if [ -e "$f" ] && [ ! -r "$f" ]; then echo "permission denied: cannot open $f" >&2; exit 3; fi; echo R; exit 0; }',
-  '  set -- $(stat -L -c "%d %i %s" /dev/fd/4); [ "$1" = "$dev" ] && [ "$2" = "$ino" ] || { echo R; exit 0; }',
-  '  case "$f" in',
-  '    *.gz) echo "H $3 $(( $(gzip -dc /dev/fd/4 | wc -c) )) $f"; gzip -dc /dev/fd/4 | head -c 256 | od -An -v -tx1; echo D; gzip -dc /dev/fd/4 | tail -c +"$((off + 1))" ;;',
-  '    *) echo "H $3 $3 $f"; head -c 256 /dev/fd/4 | od -An -v -tx1; echo D; [ "$len" -gt 0 ] && tail -c +"$((off + 1))" /dev/fd/4 | head -c "$len" ;;',
-  '  esac',
-  '  exit 0',
-  'done',
+  'f=$(printf "%s\\n" "$l" | while read -r a i s m n; do [ "$a" = "$dev" ] && [ "$i" = "$ino" ] && { printf "%s" "$n"; break; }; done)',
+  '[ -n "$f" ] || exit 0',
+  'command exec 4<"$f" 2>/dev/null || { if [ -e "$f" ] && [ ! -r "$f" ]; then echo "permission denied: cannot open $f" >&2; exit 3; fi; echo R; exit 0; }',
+  'set -- $(stat -L -c "%d %i %s" /dev/fd/4); [ "$1" = "$dev" ] && [ "$2" = "$ino" ] || { echo R; exit 0; }',
+  'case "$f" in',
+  '  *.gz) echo "H $3 $(( $(gzip -dc /dev/fd/4 | wc -c) )) $f"; gzip -dc /dev/fd/4 | head -c 256 | od -An -v -tx1; echo D; gzip -dc /dev/fd/4 | tail -c +"$((off + 1))" ;;',
+  '  *) echo "H $3 $3 $f"; head -c 256 /dev/fd/4 | od -An -v -tx1; echo D; [ "$len" -gt 0 ] && tail -c +"$((off + 1))" /dev/fd/4 | head -c "$len" ;;',
+  'esac',
+  'exit 0',
 ].join("\n");
 
+/** S_IFMT and S_IFREG: only regular files (symlinks followed) are generations. */
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
 function parseStat(line: string): FileStat | undefined {
-  const m = /^(\d+) (\d+) (\d+) (.+)$/.exec(line);
-  return m?.[1] && m[2] && m[3] && m[4] ? { dev: m[1], ino: m[2], size: Number(m[3]), path: m[4] } : undefined;
+  const m = /^(\d+) (\d+) (\d+) ([0-9a-f]+) (.+)$/.exec(line);
+  if (!m?.[1] || !m[2] || !m[3] || !m[4] || !m[5] || (Number.parseInt(m[4], 16) & S_IFMT) !== S_IFREG) return undefined;
+  return { dev: m[1], ino: m[2], size: Number(m[3]), path: m[5] };
 }
 
 /** Splits the look script's output; exported for the unit tests of its parsing. */

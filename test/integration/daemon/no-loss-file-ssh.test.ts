@@ -44,10 +44,13 @@ describe.skipIf(ssh.missing !== undefined)(`firewatch watch on a file over SSH $
       rules: { dirs: [rules] },
       store: { url: `file:${state}` },
     });
+    // The writer's first lines, then a pause until `watch` has read them: a first start takes the live file from its
+    // beginning, not generations rotated before it ever looked, and the test need not wait out a backlog of its start.
     const writer = startWriter(log, 2000, "f");
+    await expect.poll(() => writer.written, { timeout: 5_000 }).toBeGreaterThan(0);
+    writer.pause();
     let w = startWatch(config);
     running.push(w);
-    // Rotations start once `watch` has read: a first start takes the live file from its beginning, not older ones.
     let rotation: NodeJS.Timeout | undefined;
     const committed = () => w.waitFor(() => true);
     const restart = async () => {
@@ -58,6 +61,7 @@ describe.skipIf(ssh.missing !== undefined)(`firewatch watch on a file over SSH $
     };
     try {
       await committed();
+      writer.resume();
       rotation = setInterval(() => {
         rotate(log);
         writer.reopen();
@@ -70,7 +74,7 @@ describe.skipIf(ssh.missing !== undefined)(`firewatch watch on a file over SSH $
       await sshd.dropSessions();
       await sleep(1500);
       await restart();
-      await sleep(2500);
+      await sleep(1500);
     } finally {
       clearInterval(rotation);
       writer.stop();

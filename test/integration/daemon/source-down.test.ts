@@ -1,10 +1,16 @@
 // Watching the watcher end to end: an SSH source whose host goes away past its retries is an incident of its own,
-// and lines flow again (from where they stopped) once the host is back.
+// and lines flow again (from where they stopped) once the host is back. A refused login is tried again about once a
+// minute, one login per try, not every second.
 import { execFile } from "node:child_process";
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { SourceEntry } from "../../../src/config/index.js";
+import { sourceLane, type LinkState } from "../../../src/daemon/source-runner.js";
+import { SshHost } from "../../../src/hosts/index.js";
+import type { Clock } from "../../../src/time.js";
 import { makeTempDir } from "../../harness/program.js";
 import { sshdAvailability, startSshd, type SshdInstance } from "../../harness/sshd.js";
 import { seqLines, SEQ_RULE, startWatch, writeConfig, type ChangeLine, type WatchProcess } from "./watch-process.js";
@@ -60,5 +66,41 @@ describe.skipIf(ssh.missing !== undefined)(`a source whose host goes down ${ssh.
     const back = await w.waitFor((c) => seq(c) >= 20);
     expect(seq(back)).toBe(20);
     expect(await w.term()).toBe(0);
+  });
+
+  test("a refused login is retried about once a minute, one login per try, and reported failed", { timeout: 60_000 }, async () => {
+    // A key this sshd does not know: every login is refused.
+    const stranger = path.join(tmp.path, "stranger");
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]);
+    const host = new SshHost({ name: "box", host: sshd.host, port: sshd.port, user: sshd.user, privateKey: await readFile(stranger), hostKey: { fingerprints: [sshd.hostKeyFingerprint] }, connectAttempts: 5 });
+    const log = path.join(tmp.path, "refused.log");
+    await writeFile(log, seqLines(1, 3));
+    const entry: SourceEntry = { kind: "file", name: "refused", host: "box", retries: 5, paths: [log], startAt: "beginning", poll: 100, flushAfter: 0, rotateWait: 0, quiet: 0 };
+    // The lane's waits are recorded and skipped, so the test sees the delays without waiting for them.
+    const waits: number[] = [];
+    const clock: Clock = { now: () => Date.now(), sleep: async (ms, signal) => void (waits.push(ms), signal?.throwIfAborted()) };
+    const states: [LinkState, string][] = [];
+    const ac = new AbortController();
+    const logins = () => (sshd.output().match(/Connection from 127\.0\.0\.1/g) ?? []).length;
+    const before = logins();
+    const lane = sourceLane(entry, undefined, { host: () => host, clock, log: pino({ level: "silent" }), onLink: (_s, _h, st, d) => void states.push([st, d]), random: () => 0.5 }, ac.signal);
+    const it = lane.items[Symbol.asyncIterator]();
+    const next = it.next();
+    try {
+      await expect.poll(() => waits.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    } finally {
+      ac.abort();
+      await next;
+      await host.close();
+    }
+    const tries = waits.length;
+    // Each try is one login (the connection does not retry a refused key by itself), each followed by a wait of
+    // about a minute or more, never the second-scale backoff of a link that drops.
+    await expect.poll(() => logins() - before, { timeout: 5_000 }).toBeGreaterThanOrEqual(tries);
+    expect(logins() - before).toBeLessThanOrEqual(tries + 1);
+    expect(waits.every((ms) => ms >= 45_000 && ms <= 120_000)).toBe(true);
+    expect(states[0]?.[0]).toBe("connected");
+    expect(states.slice(1).every(([st]) => st === "failed")).toBe(true);
+    expect(states[1]?.[1]).toMatch(/auth|refused|denied|authentication/i);
   });
 });

@@ -1,5 +1,7 @@
 // The file tailer over a real sshd: rotation by rename and by copytruncate, restarts, and a busy writer rotated every
-// 2 s with dropped sessions, read through SshHost (one command per look, bytes read from the inode asked for).
+// 2 s with dropped sessions, generations compressed by gzip before they were read, read through SshHost (one
+// command per look, bytes read from the inode asked for).
+import { execFileSync } from "node:child_process";
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
@@ -52,6 +54,62 @@ describe.skipIf(avail.missing !== undefined)(`file tail over SSH ${avail.missing
     got.push(...f.flush());
     expect(got.map((r) => Number(/^line (\d+)/.exec(r.text)?.[1]))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     expect(got.every((r) => r.host === "remote")).toBe(true);
+  }, 60_000);
+
+  test("generations gzipped while nothing read them are read from the cursor on, the .gz decompressed remotely", async () => {
+    const dir = join(sshd.dir, "gz");
+    mkdirSync(dir);
+    const path = join(dir, "app.log");
+    const access = hostFileAccess(host);
+    let n = 0;
+    const write = (k: number) => {
+      let s = "";
+      for (let i = 0; i < k; i++) s += `line ${++n} pid=42 msg="request handled in 12 ms"\n`;
+      appendFileSync(path, s);
+    };
+    /** logrotate with `rotate 5` and `compress`: .N.gz → .N+1.gz, .1 → .2 then gzip'ed, app.log → .1, a new app.log. */
+    const logrotate = () => {
+      for (let i = 4; i >= 2; i--) {
+        try {
+          renameSync(`${path}.${i}.gz`, `${path}.${i + 1}.gz`);
+        } catch {
+          // not there yet
+        }
+      }
+      try {
+        renameSync(`${path}.1`, `${path}.2`);
+        execFileSync("gzip", [`${path}.2`]);
+      } catch {
+        // no .1 yet
+      }
+      renameSync(path, `${path}.1`);
+      writeFileSync(path, "");
+    };
+    writeFileSync(path, "");
+    write(200);
+    const a = new FileFollower({ access, path, startAt: "beginning", host: "remote", rotateWaitMs: 0, maxReadBytes: 4096 });
+    // A first read of part of the live file only, then the reader goes down with its checkpoint.
+    const got = await a.poll();
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThan(200);
+    const cursor = a.checkpoint() ?? "";
+    // Three rotations while down: the cursor's generation ends as app.log.3.gz, its next one as app.log.2.gz.
+    write(100);
+    logrotate();
+    write(300);
+    logrotate();
+    write(300);
+    logrotate();
+    write(50);
+    const b = new FileFollower({ access, path, cursor, host: "remote", rotateWaitMs: 0 });
+    for (let i = 0; i < 30; i++) {
+      const before = b.stats.bytes;
+      got.push(...(await b.poll()));
+      if (b.stats.bytes === before) break;
+    }
+    got.push(...b.flush());
+    expect(got.map((r) => Number(/^line (\d+)/.exec(r.text)?.[1]))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(b.stats.lostBytes).toBe(0);
   }, 60_000);
 
   test("after a dropped SSH link the next poll reconnects and goes on from its position: every line once", async () => {

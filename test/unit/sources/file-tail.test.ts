@@ -8,6 +8,7 @@ import type { LogRecord } from "../../../src/parsers/index.js";
 import { HostError } from "../../../src/hosts/index.js";
 import { decodeFileCursor, FileFollower, FileSourceConfig, followFile, localFileAccess, type FileAccess } from "../../../src/sources/index.js";
 import type { Clock } from "../../../src/time.js";
+import { parseLookOutput } from "../../../src/sources/file-tail-access.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -253,6 +254,18 @@ describe("FileFollower", () => {
     got.push(...f.flush());
     expect(looks).toBeGreaterThan(failAt);
     expect(numbers(got)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test("a remote look's listing keeps regular files only, and names the live file as asked", () => {
+    const out = Buffer.from(
+      ["2049 11 14 81a4 ./app.log", "2049 12 4 81a4 ./app.log.1", "2049 13 4096 41ed ./app.log.d", "2049 14 9 a1ff ./app.log.lnk", "--", "H 4 4 ./app.log.1", " 6f 6c 64 0a", "D", "old\n"].join("\n"),
+    );
+    const look = parseLookOutput("app.log", out, { dev: "2049", ino: "12", offset: 0, length: 100 });
+    expect(look.files).toEqual([
+      { dev: "2049", ino: "11", size: 14, path: "app.log" },
+      { dev: "2049", ino: "12", size: 4, path: "./app.log.1" },
+    ]);
+    expect(look.data).toMatchObject({ file: { path: "./app.log.1", ino: "12" }, size: 4, head: Buffer.from("old\n"), bytes: Buffer.from("old\n") });
   });
 
   test("followFile stops on a host error that waiting does not fix", async () => {
