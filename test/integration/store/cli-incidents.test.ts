@@ -59,7 +59,7 @@ describe("firewatch incidents on the file store", () => {
     expect(doc.schemaVersion).toBe(1);
     const [one] = doc.incidents;
     expect(one).toMatchObject({ id, status: "acknowledged", firstSeen: new Date(T0).toISOString().replace(".000", ""), findings: [{ rule: "eaddrinuse_loop", fields: { port: "9003" } }] });
-    expect(one?.store).toMatchObject({ acknowledged: { by: "cli:alice" }, reopenCount: 0, history: [{ event: "created" }, { event: "acknowledged", by: "cli:alice", note: "on it" }] });
+    expect(one?.store).toMatchObject({ acknowledged: { by: ME }, reopenCount: 0, history: [{ event: "created" }, { event: "acknowledged", by: ME, note: "on it" }] });
     expect(one?.store?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/);
     // No internal record keys: the same document as analyze's, plus `store` and `probes`.
     expect(Object.keys(shown as object)).toEqual(["schemaVersion", "incidents"]);
@@ -115,7 +115,8 @@ describe("firewatch incidents on the file store", () => {
   test("messages name the store they looked in", async () => {
     await expect(cli(["incidents", "show", "fw-00000000", "--store", store])).rejects.toMatchObject({ message: expect.stringContaining(`no incident fw-00000000 in the file store ${dir}`) });
     const empty = await mkdtemp(join(tmpdir(), "fw-cli-empty-"));
-    expect(await cli(["incidents", "list"], { FIREWATCH_DATA_DIR: empty })).toBe(`No incidents in the file store ${empty}.\n`);
+    // The default store is the embedded database in the data directory.
+    expect(await cli(["incidents", "list"], { FIREWATCH_DATA_DIR: empty })).toBe(`No incidents in the sqlite store ${join(empty, "firewatch.db")}.\n`);
     await rm(empty, { recursive: true, force: true });
   });
 
