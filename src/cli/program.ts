@@ -1,6 +1,7 @@
 // The commander program: registers every command and turns errors into one line on stderr and an exit code.
 import { Command, CommanderError } from "commander";
 import { FirewatchErrors, isFirewatchError } from "../errors.js";
+import { COMMAND_INDEX } from "./command-index.js";
 import { EXIT } from "./exit-codes.js";
 import { systemErrorLine } from "./system-error.js";
 import { versionLine } from "./version.js";
@@ -64,12 +65,21 @@ export async function fullProgram(): Promise<Command> {
 /** Commands registered by another command's module. */
 const ALIASES: Readonly<Record<string, string>> = { report: "incidents" };
 
-/** The subcommand argv names (the first word that is not an option), if it is one we know. */
+/** The subcommand argv names (the first word that is not an option; after `help`, the next), if it is one we know. */
 function requestedCommand(argv: readonly string[]): string | undefined {
-  const word = argv.slice(2).find((a) => !a.startsWith("-"));
+  const words = argv.slice(2).filter((a) => !a.startsWith("-"));
+  const word = words[0] === "help" ? words[1] : words[0];
   if (word === undefined) return undefined;
   const name = ALIASES[word] ?? word;
   return name in COMMANDS ? name : undefined;
+}
+
+/** Each command as a name and summary only: enough for the command list of --help and "did you mean" on a typo. */
+function registerIndex(program: Command): void {
+  const terms = new Map(COMMAND_INDEX.map(([name, term]) => [name, term]));
+  const plain = program.createHelp();
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? plain.subcommandTerm(cmd) });
+  for (const [name, , summary] of COMMAND_INDEX) program.command(name).summary(summary);
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -86,9 +96,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const only = requestedCommand(argv);
   const versionOnly = only === undefined && (argv.includes("-V") || argv.includes("--version"));
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    if (!versionOnly && (only === undefined || only === name)) (await load())(program, setExitCode);
-  }
+  if (only !== undefined) await (COMMANDS[only] ?? (() => Promise.reject(new Error(`no module for ${only}`))))().then((register) => register(program, setExitCode));
+  // No command named (--help, a typo): the commands are listed from the index, none of their modules loaded, so
+  // help does not pay for Slack's SDK, the Redis and SQLite clients or the pipeline.
+  else if (!versionOnly) registerIndex(program);
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {

@@ -1,6 +1,7 @@
 // A remote machine as a Host over SSH (ssh2): one shared connection, pinned host key, reconnects, no orphaned processes.
 import type { Duplex } from "node:stream";
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { createRequire } from "node:module";
+import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { systemClock, type Clock } from "../time.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import {
@@ -9,6 +10,10 @@ import {
 } from "./host.js";
 import { verifyHostKey, type HostKeyPins } from "./host-key.js";
 import { quoteArgv } from "./quote.js";
+
+// Loaded by the first connection, not with the hosts floor: local commands never load ssh2.
+const require = createRequire(import.meta.url);
+const ssh2Client = (): typeof Client => (require("ssh2") as { Client: typeof Client }).Client;
 
 export interface SshHostOptions {
   readonly name?: string;
@@ -91,7 +96,7 @@ export class SshHost implements Host {
   }
 
   private connectOnce(): Promise<Client> {
-    const client = new Client();
+    const client = new (ssh2Client())();
     let keyProblem: HostError | undefined;
     const config: ConnectConfig = {
       host: this.opts.host,

@@ -1,8 +1,13 @@
 // Where a Docker source's API is on its host: the local socket, or a daemon on TCP, with mutual TLS when configured.
 import { readFileSync } from "node:fs";
-import Dockerode from "dockerode";
+import { createRequire } from "node:module";
+import type Dockerode from "dockerode";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
+
+// Loaded by the first client made, not with the sources floor: reading files never loads dockerode.
+const require = createRequire(import.meta.url);
+const dockerode = (): typeof Dockerode => require("dockerode") as typeof Dockerode;
 
 /** The TCP daemon part of a Docker source (docker -H tcp://HOST:PORT --tlsverify ...). */
 export const DockerDaemonConfig = {
@@ -43,10 +48,10 @@ export function localDockerClient(entry: DockerDaemonEntry): Dockerode {
     throw new FirewatchError("config_invalid", "docker source: give either socketPath or daemon, not both");
   }
   if (entry.tls !== undefined && entry.daemon === undefined) throw new FirewatchError("config_invalid", "docker source: tls needs daemon: tcp://HOST:PORT");
-  if (entry.daemon === undefined) return new Dockerode({ socketPath: entry.socketPath ?? "/var/run/docker.sock" });
+  if (entry.daemon === undefined) return new (dockerode())({ socketPath: entry.socketPath ?? "/var/run/docker.sock" });
   const url = new URL(entry.daemon.replace(/^tcp:/, "http:"));
   const port = Number(url.port);
-  if (entry.tls === undefined) return new Dockerode({ protocol: "http", host: url.hostname, port });
+  if (entry.tls === undefined) return new (dockerode())({ protocol: "http", host: url.hostname, port });
   const { ca, cert, key } = entry.tls;
-  return new Dockerode({ protocol: "https", host: url.hostname, port, ca: readPem("CA", ca), cert: readPem("certificate", cert), key: readPem("key", key) });
+  return new (dockerode())({ protocol: "https", host: url.hostname, port, ca: readPem("CA", ca), cert: readPem("certificate", cert), key: readPem("key", key) });
 }

@@ -5,8 +5,13 @@
 // channel per HTTP connection.
 import { Agent } from "node:http";
 import type { Socket } from "node:net";
-import Dockerode from "dockerode";
+import { createRequire } from "node:module";
+import type Dockerode from "dockerode";
 import type { SshHost } from "../hosts/index.js";
+
+// Loaded by the first client made, not with the sources floor: reading files never loads dockerode.
+const require = createRequire(import.meta.url);
+const dockerode = (): typeof Dockerode => require("dockerode") as typeof Dockerode;
 
 /** A Dockerode whose every request goes through `docker system dial-stdio` on `host` (the remote user's DOCKER_HOST). */
 export function dockerOverSsh(host: SshHost): Dockerode {
@@ -19,5 +24,5 @@ export function dockerOverSsh(host: SshHost): Dockerode {
     );
     return undefined;
   }) as unknown as Agent["createConnection"];
-  return new Dockerode({ protocol: "http", host: "docker", port: 2375, agent } as Dockerode.DockerOptions);
+  return new (dockerode())({ protocol: "http", host: "docker", port: 2375, agent } as Dockerode.DockerOptions);
 }

@@ -1,10 +1,15 @@
 // The Redis connection: waits (bounded) while Redis is down, retries what the outage broke, and says so once.
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { formatDuration } from "../time.js";
 import { StoreError } from "./errors.js";
 import { STORE_VERSION } from "./records.js";
 import type { StoreDeps } from "./store.js";
+
+// Loaded by the first connection, not with the store floor: commands that never use Redis never load ioredis.
+const require = createRequire(import.meta.url);
+const redisClass = (): typeof Redis => (require("ioredis") as { Redis: typeof Redis }).Redis;
 
 // Commands never queue inside ioredis (enableOfflineQueue: false, maxRetriesPerRequest: 0): a command either runs
 // on a live connection or fails at once, and `run` re-runs the whole operation. An operation never lands late,
@@ -45,7 +50,7 @@ export class RedisLink {
     private readonly deps: StoreDeps,
     private readonly unavailableAfterMs: number,
   ) {
-    this.redis = new Redis(url, CLIENT_OPTIONS);
+    this.redis = new (redisClass())(url, CLIENT_OPTIONS);
     const o = this.redis.options;
     this.where = o.path ? `unix:${o.path}` : `${o.host ?? "localhost"}:${o.port ?? 6379}`;
     // Without an error listener ioredis reports every failed reconnect on its own; this says it once per outage.

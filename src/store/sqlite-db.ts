@@ -2,12 +2,19 @@
 import { rename } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import type { z } from "zod";
 import { StoreError } from "./errors.js";
 import { checkPrivate, privateFile } from "./private-path.js";
 import { STORE_VERSION } from "./records.js";
 import type { StoreDeps } from "./store.js";
+
+// The native module is loaded by the first database opened, not with the store floor: `--help`, `analyze` and the
+// other stores never load it.
+const require = createRequire(import.meta.url);
+let sqliteModule: typeof Database | undefined;
+const betterSqlite = (): typeof Database => (sqliteModule ??= require("better-sqlite3") as typeof Database);
 
 export type Db = Database.Database;
 export type Statement = Database.Statement;
@@ -100,7 +107,7 @@ export interface OpenedDb {
 }
 
 function connect(path: string): Db {
-  const db = new Database(path, { fileMustExist: true });
+  const db = new (betterSqlite())(path, { fileMustExist: true });
   try {
     // FULL: every commit fsyncs the WAL, so an acknowledged change survives power loss, like the file store's.
     db.pragma("journal_mode = WAL");

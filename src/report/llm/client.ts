@@ -1,5 +1,5 @@
 // Asks an OpenAI-compatible endpoint for the answer: structured output, bounded retries with backoff, every failure a reason.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type { APIError } from "openai";
 import type { LlmConfig } from "./config.js";
 import { answerJsonSchema, DraftAnswerSchema, type ChatMessage, type DraftAnswer } from "./prompt.js";
 
@@ -75,6 +75,8 @@ function parseContent(content: string): unknown {
 
 /** Sends the prompt and returns the validated answer, or the reason the template must be used. Never throws. */
 export async function askModel(messages: readonly ChatMessage[], config: LlmConfig, deps: AskDeps): Promise<AskResult> {
+  // The SDK is loaded by the first question, not with the report floor: a run without --llm never pays for it.
+  const { default: OpenAI, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = await import("openai");
   const client = new OpenAI({
     // The SDK insists on a key; an endpoint that needs none ignores the header.
     apiKey: config.apiKey ?? "none",

@@ -115,7 +115,7 @@ describe("firewatch incidents on the file store", () => {
   test("messages name the store they looked in", async () => {
     await expect(cli(["incidents", "show", "fw-00000000", "--store", store])).rejects.toMatchObject({ message: expect.stringContaining(`no incident fw-00000000 in the file store ${dir}`) });
     const empty = await mkdtemp(join(tmpdir(), "fw-cli-empty-"));
-    // A data directory with no file store in it opens the default store, SQLite.
+    // The default store is the embedded database in the data directory.
     expect(await cli(["incidents", "list"], { FIREWATCH_DATA_DIR: empty })).toBe(`No incidents in the sqlite store ${join(empty, "firewatch.db")}.\n`);
     await rm(empty, { recursive: true, force: true });
   });
