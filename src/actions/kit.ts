@@ -1,9 +1,11 @@
 // Builds the guard with everything it runs with (tokens, probes, executor) from config: for `act`, `watch` and `bot`.
 import type { Host } from "../hosts/index.js";
 import type { Clock } from "../time.js";
+import { createActuatorClient, withActuatorReads, type ActuatorClient } from "./actuator-client.js";
 import type { Executor } from "./execute.js";
 import { createGuard, type Guard } from "./guard.js";
-import type { GuardStore } from "./guard-store.js";
+import { GRANT_NS, openGrant, type GuardStore } from "./guard-store.js";
+import { auditEvent } from "./plan.js";
 import { createHostExecutor } from "./host-executor.js";
 import { selfScope, type GuardConfig, type SelfScope } from "./policy.js";
 import { createHostProbes } from "./probe-door.js";
@@ -45,6 +47,8 @@ export interface GuardKitDeps {
   readonly timeoutMs?: number;
   /** firewatch's own ports (ownPortsOf): kill_port_owner never stops their holders. */
   readonly ownPorts?: readonly number[];
+  /** The user whose processes count as firewatch's own (the actuator: the daemon's user); default this process's. */
+  readonly selfUser?: string;
 }
 
 /** The ports firewatch itself depends on or listens on: its store's Redis, the health endpoint, the Slack receiver. */
@@ -73,6 +77,8 @@ export interface GuardKit {
   readonly config: GuardConfig;
   /** firewatch itself, for offerActions: never offered a kill of its own process, children or ports. */
   readonly self: SelfScope;
+  /** The actuator the guard's grants and port questions go through (guard.actuator), when configured. */
+  readonly actuator: ActuatorClient | undefined;
 }
 
 const noJobs = {
@@ -85,12 +91,38 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
   const secret = await readGuardSecret(deps.config);
   const jobs = deps.jobs ?? noJobs;
   const tokens = createTokenService({ clock: deps.clock, secret, nonces: createStoreNonceLedger({ clock: deps.clock, store: deps.store }) });
-  const probes = createHostProbes({ host: (n) => deps.host(n), failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
+  const a = deps.config.actuator;
+  const actuator = a === undefined ? undefined : createActuatorClient({ socket: a.socket });
+  const served = (host: string) => a !== undefined && a.hosts.includes(host);
+  // Probes keep firewatch's own rights; only "who holds this port" is asked through the actuator, which can see it.
+  const probeHost = (n: string) => {
+    const h = deps.host(n);
+    return h !== undefined && actuator !== undefined && served(n) ? withActuatorReads(h, actuator) : h;
+  };
+  const probes = createHostProbes({ host: probeHost, failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
   const executor = createHostExecutor({
     host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs,
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
   });
-  const self = selfScope(deps.ownPorts ?? []);
-  const guard = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config, self });
-  return { guard, tokens, executor, probes, config: deps.config, self };
+  const self = selfScope(deps.ownPorts ?? [], deps.selfUser);
+  const own = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config, self });
+  if (actuator === undefined) return { guard: own, tokens, executor, probes, config: deps.config, self, actuator };
+  // A grant for a host the actuator serves is run there (it takes the grant, checks it and the precondition with its
+  // own rights, runs the command, audits); this process only reads it to know where it goes.
+  const guard: Guard = {
+    authorize: (r) => own.authorize(r),
+    approve: (r) => own.approve(r),
+    async execute(grantId, ex) {
+      const g = openGrant(tokens, grantId, await deps.store.getRecord(GRANT_NS, grantId));
+      if (g === undefined || !served(g.plan.host)) return own.execute(grantId, ex);
+      try {
+        return await actuator.execute(grantId);
+      } catch (e) {
+        const detail = e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e);
+        await auditEvent({ clock: deps.clock, store: deps.store }, g.plan.approvedBy ?? g.plan.requestedBy, "failed", g.plan, { result: "failed", stage: "actuator", detail });
+        return { status: "failed", plan: g.plan, detail };
+      }
+    },
+  };
+  return { guard, tokens, executor, probes, config: deps.config, self, actuator };
 }
