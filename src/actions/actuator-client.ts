@@ -103,3 +103,16 @@ export function withActuatorReads(host: Host, client: Pick<ActuatorClient, "read
     close: () => host.close(),
   };
 }
+
+/**
+ * `host` by name, with the port-owner questions of the hosts guard.actuator serves asked through the actuator; the
+ * same lookup unchanged when no actuator is configured. For the daemon's incident probes and the guard's own.
+ */
+export function actuatorHosts(actuator: { readonly socket: string; readonly hosts: readonly string[] } | undefined, host: (name: string) => Host | undefined, client?: ActuatorClient): (name: string) => Host | undefined {
+  if (actuator === undefined) return host;
+  const c = client ?? createActuatorClient({ socket: actuator.socket });
+  return (name) => {
+    const h = host(name);
+    return h !== undefined && actuator.hosts.includes(name) ? withActuatorReads(h, c) : h;
+  };
+}

@@ -1,13 +1,14 @@
 // Builds the guard with everything it runs with (tokens, probes, executor) from config: for `act`, `watch` and `bot`.
 import type { Host } from "../hosts/index.js";
 import type { Clock } from "../time.js";
-import { createActuatorClient, withActuatorReads, type ActuatorClient } from "./actuator-client.js";
+import { actuatorHosts, createActuatorClient, type ActuatorClient } from "./actuator-client.js";
 import type { Executor } from "./execute.js";
 import { createGuard, type Guard } from "./guard.js";
 import { GRANT_NS, openGrant, type GuardStore } from "./guard-store.js";
 import { auditEvent } from "./plan.js";
 import { createHostExecutor } from "./host-executor.js";
-import { selfScope, type GuardConfig, type SelfScope } from "./policy.js";
+import { matchesAny, selfScope, type GuardConfig, type SelfScope } from "./policy.js";
+import { createReadinessCache, type ActionReadiness } from "./rights.js";
 import { createHostProbes } from "./probe-door.js";
 import type { ActionProbes } from "./probes.js";
 import { readGuardSecret } from "./secret.js";
@@ -79,6 +80,8 @@ export interface GuardKit {
   readonly self: SelfScope;
   /** The actuator the guard's grants and port questions go through (guard.actuator), when configured. */
   readonly actuator: ActuatorClient | undefined;
+  /** Whether each enabled action can run on a host with the rights firewatch has there (read once per few minutes). */
+  readonly readiness: (host: string) => Promise<readonly ActionReadiness[] | undefined>;
 }
 
 const noJobs = {
@@ -95,18 +98,16 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
   const actuator = a === undefined ? undefined : createActuatorClient({ socket: a.socket });
   const served = (host: string) => a !== undefined && a.hosts.includes(host);
   // Probes keep firewatch's own rights; only "who holds this port" is asked through the actuator, which can see it.
-  const probeHost = (n: string) => {
-    const h = deps.host(n);
-    return h !== undefined && actuator !== undefined && served(n) ? withActuatorReads(h, actuator) : h;
-  };
+  const probeHost = actuatorHosts(a, (n) => deps.host(n), actuator);
   const probes = createHostProbes({ host: probeHost, failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
   const executor = createHostExecutor({
-    host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs,
+    host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs, sudo: (n) => matchesAny(deps.config.sudo, n),
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
   });
   const self = selfScope(deps.ownPorts ?? [], deps.selfUser);
   const own = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config, self });
-  if (actuator === undefined) return { guard: own, tokens, executor, probes, config: deps.config, self, actuator };
+  const readiness = createReadinessCache({ config: deps.config, host: (n) => deps.host(n), clock: deps.clock, actuator, dockerHost: deps.dockerHost });
+  if (actuator === undefined) return { guard: own, tokens, executor, probes, config: deps.config, self, actuator, readiness };
   // A grant for a host the actuator serves is run there (it takes the grant, checks it and the precondition with its
   // own rights, runs the command, audits); this process only reads it to know where it goes.
   const guard: Guard = {
@@ -124,5 +125,5 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
       }
     },
   };
-  return { guard, tokens, executor, probes, config: deps.config, self, actuator };
+  return { guard, tokens, executor, probes, config: deps.config, self, actuator, readiness };
 }

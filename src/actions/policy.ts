@@ -37,6 +37,7 @@ export const GuardConfigSchema = z
     secret: z.string().min(32).optional().describe("Server secret the action tokens are signed with, at least 32 bytes (env FIREWATCH_GUARD__SECRET only)"),
     secretFile: z.string().min(1).optional().describe("File holding the token secret (mode 0600), instead of FIREWATCH_GUARD__SECRET"),
     actions: z.partialRecord(ActionId, ActionPolicySchema).default({}).describe("Actions not listed here are refused"),
+    sudo: z.array(Pattern).default([]).describe("Hosts where restarts run as `sudo -n systemctl restart …` / `sudo -n docker restart …`, allowed by the rules `firewatch doctor --sudoers` writes"),
     actuator: z
       .object({
         socket: z.string().min(1).default("/run/firewatch/actuator.sock").describe("The actuator's unix socket (`firewatch actuator` listens, the daemon and the CLI connect)"),

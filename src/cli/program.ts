@@ -31,6 +31,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   },
   watch: async () => (await import("./watch.js")).registerWatch,
   actuator: async () => (await import("./actuator.js")).registerActuator,
+  doctor: async () => (await import("./doctor.js")).registerDoctor,
   incidents: async () => {
     const { registerIncidents } = await import("./incidents.js");
     return (program) => registerIncidents(program);

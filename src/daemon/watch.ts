@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
-import { dockerHostOf } from "../actions/index.js";
+import { actuatorHosts, dockerHostOf } from "../actions/index.js";
 import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
@@ -119,7 +119,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     });
     const probes = createProbeHook({
       rules: rulesById,
-      host: (n) => hosts.peek(n),
+      // Where guard.actuator serves a host, its port-owner question goes there (the daemon cannot see root's sockets).
+      host: actuatorHosts(config.guard.actuator, (n) => hosts.peek(n)),
       dockerHost: dockerHostOf(config),
       allowNet: config.probes.network.allow,
       clock,
