@@ -20,6 +20,8 @@ export interface HostRights {
   readonly sudo: string | undefined;
   /** The polkit rules file firewatch writes, when present. */
   readonly polkit: string | undefined;
+  /** Why the host could not be asked at all (SSH unreachable, key refused): then every other field is unknown. */
+  readonly unreachable?: string;
   /** The actuator, when it serves this host: reachable and as which uid, or why not. */
   readonly actuator: { readonly ok: true; readonly uid: number; readonly actions: readonly ActionId[] } | { readonly ok: false; readonly why: string } | undefined;
 }
@@ -37,6 +39,7 @@ export const POLKIT_RULES_FILE = "/etc/polkit-1/rules.d/50-firewatch.rules";
 const CAP_KILL = 5n;
 
 const run = async (host: Host, argv: readonly string[]) => host.exec(argv, { timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 }).catch(() => undefined);
+const firstLine = (e: unknown) => (e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e));
 
 /** CapEff of /proc/self/status (hex) has CAP_KILL. */
 export function hasCapKill(status: string): boolean {
@@ -52,6 +55,9 @@ export function countListeners(ss: string): { total: number; hidden: number } {
 
 /** Reads the rights on `host` with read-only commands (id, /proc/self/status, ss, docker version, sudo -n -l, cat). */
 export async function readHostRights(host: Host, opts: { actuator?: ActuatorClient | undefined; dockerHost?: string | undefined }): Promise<HostRights> {
+  // One question first: a host that cannot be reached says why once, instead of six silent failures.
+  const reach = await host.exec(["true"], { timeoutMs: 15_000 }).then(() => undefined, (e: unknown) => firstLine(e));
+  if (reach !== undefined) return { host: host.name, user: undefined, uid: undefined, canSignal: false, listeners: undefined, docker: false, sudo: undefined, polkit: undefined, actuator: undefined, unreachable: reach };
   const [id, status, ss, docker, sudo, polkit] = await Promise.all([
     run(host, ["id", "-u", "-n"]).then(async (n) => ({ name: n, uid: await run(host, ["id", "-u"]) })),
     run(host, ["cat", "/proc/self/status"]),
@@ -68,7 +74,7 @@ export async function readHostRights(host: Host, opts: { actuator?: ActuatorClie
       const h = await opts.actuator.hello();
       actuator = h.hosts.includes(host.name) ? { ok: true, uid: h.uid, actions: h.actions } : { ok: false, why: `it serves ${h.hosts.join(", ")}, not ${host.name}` };
     } catch (e) {
-      actuator = { ok: false, why: e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e) };
+      actuator = { ok: false, why: firstLine(e) };
     }
   }
   return {

@@ -32,6 +32,7 @@ const mark = (ok: boolean) => (ok ? "✅" : "❌");
 
 /** What was read on the host, as the lines an operator checks first. */
 function rightsLines(r: HostRights): string[] {
+  if (r.unreachable !== undefined) return [`  ❌ reachable     no: ${escapeTerminal(r.unreachable)}`];
   const l = r.listeners;
   return [
     `  user            ${r.user ?? "?"} (uid ${r.uid ?? "?"})`,
