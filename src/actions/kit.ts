@@ -4,7 +4,7 @@ import type { Clock } from "../time.js";
 import { actuatorHosts, createActuatorClient, type ActuatorClient } from "./actuator-client.js";
 import type { Executor } from "./execute.js";
 import { createGuard, type Guard } from "./guard.js";
-import { GRANT_NS, openGrant, type GuardStore } from "./guard-store.js";
+import { APPROVAL_NS, GRANT_NS, openApproval, openGrant, type GuardStore } from "./guard-store.js";
 import { auditEvent } from "./plan.js";
 import { createHostExecutor } from "./host-executor.js";
 import { matchesAny, selfScope, type GuardConfig, type SelfScope } from "./policy.js";
@@ -112,7 +112,19 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
   // own rights, runs the command, audits); this process only reads it to know where it goes.
   const guard: Guard = {
     authorize: (r) => own.authorize(r),
-    approve: (r) => own.approve(r),
+    // An approval here is run here: without a way to the actuator it would be used up for a run that cannot happen.
+    async approve(r) {
+      const pending = openApproval(tokens, r.approvalId, await deps.store.getRecord(APPROVAL_NS, r.approvalId));
+      if (pending !== undefined && served(pending.plan.host)) {
+        const down = await actuator.hello().then(() => undefined, (e: unknown) => (e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e)));
+        if (down !== undefined) {
+          const detail = `${down}; the request stays pending for an approver whose firewatch can reach the actuator`;
+          await auditEvent({ clock: deps.clock, store: deps.store }, r.requester.user, "refused", pending.plan, { result: "refused", reason: "executor_unavailable", detail });
+          return { kind: "refused", reason: "executor_unavailable", detail };
+        }
+      }
+      return own.approve(r);
+    },
     async execute(grantId, ex) {
       const g = openGrant(tokens, grantId, await deps.store.getRecord(GRANT_NS, grantId));
       if (g === undefined || !served(g.plan.host)) return own.execute(grantId, ex);

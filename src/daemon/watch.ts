@@ -139,7 +139,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       const guard = await slackGuardFrom({ ...config, slackReceiver: config.slack }, store, clock);
       cleanups.push(() => guard.close());
       if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
-      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });
+      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: actuatorHosts(config.guard.actuator, (n) => hosts.peek(n)), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
     }
 

@@ -95,20 +95,22 @@ describe.skipIf(missing !== undefined)(`act as unprivileged users through a root
       return r.ok && (r.evidence as ContainerState).restartCount >= 2;
     }, 60_000)).toBe(true);
 
-    // `firewatch doctor` as the daemon would run: the kill runs through the actuator; outside the socket's group, not.
+    // `firewatch doctor` as the daemon would run: the kill runs through the actuator.
     const doc = await firewatch(["doctor", "--config", cfg], { uid: NOBODY.uid, env: env() });
     expect(doc.stdout, doc.stderr).toMatch(/✅ actuator +answers as uid 0/);
     expect(doc.stdout).toMatch(/✅ kill_port_owner +through the actuator/);
     expect(doc.code).toBe(0);
-    const outsider = await firewatch(["doctor", "--config", cfg], { uid: DAEMON.uid, env: env() });
-    expect(outsider.stdout, outsider.stderr).toMatch(/❌ kill_port_owner +the actuator is not usable: cannot reach the actuator at .*EACCES/);
-    expect(outsider.code).toBe(1);
 
     // No --param pid: the PID comes from nobody's own probe, whose `ss -ltnp` the actuator answered.
     const req = await firewatch(["act", "kill_port_owner", "--incident", inc.id, "--yes", "--no-wait", "--config", cfg], { uid: NOBODY.uid, env: env() });
     expect(req.stdout, req.stderr).toMatch(new RegExp(`pid=${rogue.pid} \\(probe port_owner now: busybox nc -l -p ${port}\\)`));
     expect(req.code, req.stderr).toBe(3);
     const approvalId = /approval (\S+) requested by cli:nobody/.exec(req.stdout)?.[1] ?? "";
+
+    // Outside the socket's group the actuator cannot be reached: the approval is refused and stays pending.
+    const outsiderApproves = await firewatch(["act", "approve", approvalId, "--yes", "--config", cfg], { uid: DAEMON.uid, env: env() });
+    expect(outsiderApproves.stdout, outsiderApproves.stderr).toMatch(/refused \(executor_unavailable\): cannot reach the actuator at .*EACCES/);
+    expect(alive(rogue.pid)).toBe(true);
 
     const approver = await firewatch(["act", "approve", approvalId, "--yes", "--config", cfg], { uid: DAEMON.uid, groups: [NOGROUP], env: env() });
     expect(approver.stdout, approver.stderr).toMatch(new RegExp(`done: port ${port} is free of PID ${rogue.pid}; container loop-main is running`));

@@ -82,6 +82,15 @@ describe("createGuardKit with guard.actuator", () => {
     actions: { kill_port_owner: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["mithrandir"], ports: [9003], targets: ["transcription-*"] } },
   });
 
+  /** The actuator side on the test's socket: its own guard over the fake world, recording what it runs. */
+  async function startActuator(kit: GuardKit, executor = recordingExecutor()): Promise<void> {
+    const { actuator: _none, ...own } = config();
+    const cfg = { ...own, actuator: undefined };
+    const guard = createGuard({ clock, store, tokens: kit.tokens, probes: fakeProbes(world), config: cfg });
+    const host: Host = { name: "local", exec: () => Promise.reject(new Error("no")), spawn: () => Promise.reject(new Error("no")), close: () => Promise.resolve() };
+    server = await listenActuator({ socket: join(dir, "a.sock"), peerOf: () => Promise.resolve({ pid: 1, uid: 0, gids: [0] }) }, createActuatorHandler({ guard, executor, tokens: kit.tokens, store, clock, config: cfg, host, hosts: ["mithrandir"] }));
+  }
+
   async function grantFrom(kit: GuardKit): Promise<string> {
     const token = kit.tokens.issueToken({ incident: "fw-1a2b3c4d", action: "kill_port_owner", params: { pid: "1573680", port: "9003", unit: "transcription-palantir.service" }, host: "mithrandir" }, 60_000);
     const d = await kit.guard.authorize({ token, requester: { user: "U_ALICE", groups: [], channel: "C_OPS" } });
@@ -94,11 +103,7 @@ describe("createGuardKit with guard.actuator", () => {
   test("a grant for a served host runs in the actuator, never in this process", async () => {
     const kit = await createGuardKit({ config: config(), store, clock, host: noHost });
     const theirs = recordingExecutor(() => world.ports.delete("9003"));
-    const { actuator: _none, ...own } = config();
-    const guard = createGuard({ clock, store, tokens: kit.tokens, probes: fakeProbes(world), config: { ...own, actuator: undefined } });
-    server = await listenActuator({ socket: join(dir, "a.sock"), peerOf: () => Promise.resolve({ pid: 1, uid: 0, gids: [0] }) }, createActuatorHandler({
-      guard, executor: theirs, tokens: kit.tokens, store, clock, config: { ...own, actuator: undefined }, host: { name: "local", exec: () => Promise.reject(new Error("no")), spawn: () => Promise.reject(new Error("no")), close: () => Promise.resolve() }, hosts: ["mithrandir"],
-    }));
+    await startActuator(kit, theirs);
     world.units.set("transcription-palantir.service", { mainPid: "4242", activeState: "active", subState: "running", nRestarts: 486 });
     const mine = recordingExecutor();
     const o = await kit.guard.execute(await grantFrom(kit), mine);
@@ -108,10 +113,26 @@ describe("createGuardKit with guard.actuator", () => {
     expect(kit.actuator?.socket).toBe(join(dir, "a.sock"));
   });
 
-  test("the actuator down: failed with the reason, audited, the grant left for a retry", async () => {
+  test("an approver who cannot reach the actuator is refused, and the request stays pending for one who can", async () => {
+    const kit = await createGuardKit({ config: config(), store, clock, host: noHost });
+    const token = kit.tokens.issueToken({ incident: "fw-1a2b3c4d", action: "kill_port_owner", params: { pid: "1573680", port: "9003", unit: "transcription-palantir.service" }, host: "mithrandir" }, 60_000);
+    const d = await kit.guard.authorize({ token, requester: { user: "U_ALICE", groups: [], channel: "C_OPS" } });
+    if (d.kind !== "needs_approval") throw new Error(d.kind);
+    const bob = { user: "U_BOB", groups: [], channel: "C_OPS" };
+    expect(await kit.guard.approve({ approvalId: d.approvalId, requester: bob })).toMatchObject({ kind: "refused", reason: "executor_unavailable", detail: expect.stringMatching(/cannot reach the actuator/) });
+    expect((await store.listAudit({ action: "action.refused" })).map((e) => e.details["reason"])).toEqual(["executor_unavailable"]);
+    // The actuator comes up: the same approval goes through.
+    await startActuator(kit);
+    expect((await kit.guard.approve({ approvalId: d.approvalId, requester: bob })).kind).toBe("allowed");
+  });
+
+  test("the actuator gone between approval and run: failed with the reason, audited, the grant left for a retry", async () => {
     const kit = await createGuardKit({ config: config(), store, clock, host: noHost });
     const mine = recordingExecutor();
+    await startActuator(kit);
     const grant = await grantFrom(kit);
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = undefined;
     const o = await kit.guard.execute(grant, mine);
     expect(o).toMatchObject({ status: "failed", detail: expect.stringMatching(/cannot reach the actuator/) });
     expect(mine.calls).toEqual([]);
