@@ -19,7 +19,7 @@ async function idOf(host: Host, db: "group" | "passwd", name: string): Promise<n
 async function runActuator(o: { config?: string; store?: string }, debug: boolean): Promise<void> {
   const log = createLogger({ debug });
   if (!debug) log.level = "info";
-  const config = await loadConfig({ file: o.config, env: process.env });
+  const config = await loadConfig({ file: o.config ?? (process.env["FIREWATCH_CONFIG"] || undefined), env: process.env });
   const a = config.guard.actuator;
   if (a === undefined) throw new FirewatchError("config_invalid", "guard.actuator is not set in firewatch.yaml: there is no socket to listen on", { hint: "add `guard: { actuator: { socket: /run/firewatch/actuator.sock } }` (docs/operations.md)" });
   const local = new LocalHost();
