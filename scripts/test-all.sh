@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the integration tests start for real (later issues add to this list).
-DEB_PACKAGES=(gzip procps iproute2 lsof redis-server openssh-server docker.io systemd systemd-journal-remote docker-compose curl busybox-static)
+DEB_PACKAGES=(gzip procps iproute2 lsof redis-server openssh-server docker.io systemd systemd-journal-remote docker-compose curl busybox-static sudo)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -158,9 +158,12 @@ export function createGuard(deps: GuardDeps): Guard {
     },
 
     async execute(grantId, executor) {
-      const g = openGrant(deps.tokens, grantId, await deps.store.takeRecord(GRANT_NS, grantId));
+      const raw = await deps.store.takeRecord(GRANT_NS, grantId);
+      const g = openGrant(deps.tokens, grantId, raw);
       if (!g || deps.clock.now() >= g.expiresAt) {
-        await auditEvent(deps, "firewatch", "refused", undefined, { result: "refused", reason: "unknown_grant", detail: "no such grant, already used, or expired" });
+        // Said apart in the audit (the actuator's refusals are read there): never made or used, altered, or too late.
+        const detail = raw === undefined ? "no such grant (never made, already used, or expired)" : !g ? "the grant's seal does not verify (altered, or written without the secret)" : "the grant expired";
+        await auditEvent(deps, "firewatch", "refused", g?.plan, { result: "refused", reason: "unknown_grant", detail, grant: grantId.slice(0, 64) });
         return { status: "refused", reason: "unknown_grant" };
       }
       // The allow-lists again, now: a config reloaded since the decision may no longer allow this host or target.

@@ -13,6 +13,8 @@ export interface HostExecutorDeps {
   timeoutMs?: number;
   /** `docker -H` for docker commands (restart_container), from config: the daemon the probes asked; per host or one. */
   dockerHost?: string | ((host: string) => string | undefined);
+  /** Hosts whose restarts (systemctl, docker) run through `sudo -n`, allowed there by generated sudoers rules. */
+  sudo?: (host: string) => boolean;
 }
 
 // What an action prints is evidence for a person, not data: a few lines are plenty, and the audit stays small.
@@ -58,7 +60,9 @@ export function createHostExecutor(deps: HostExecutorDeps): Executor {
       const docker = command.argv[0] !== "docker" ? undefined : typeof deps.dockerHost === "function" ? deps.dockerHost(command.host) : deps.dockerHost;
       if (docker !== undefined && !DockerHostValue.safeParse(docker).success) return { ok: false, detail: detailOf(`docker host ${JSON.stringify(docker)} is not unix://, tcp:// or ssh://; nothing ran`) };
       const argv = docker === undefined ? command.argv : ["docker", "-H", docker, ...command.argv.slice(1)];
-      return await runArgv(host, argv, timeoutMs);
+      // -n: a missing rule fails at once ("a password is required") instead of waiting at a prompt nobody sees.
+      const sudo = deps.sudo?.(command.host) === true && (argv[0] === "systemctl" || argv[0] === "docker");
+      return await runArgv(host, sudo ? ["sudo", "-n", ...argv] : argv, timeoutMs);
     } catch (e) {
       return { ok: false, detail: detailOf(message(e)) };
     }

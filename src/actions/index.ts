@@ -33,3 +33,12 @@ export { suggestParams, type ParamSources, type SuggestedParam } from "./default
 export { offerActions, type ActionOffer } from "./offers.js"; // The buttons an incident allows: its rules' actions, backed by its probe results, within the guard config.
 /** After a done fix: resolve the incident only when no other finding of it still fires. */
 export { settleFix, type SettleDeps, type Settled } from "./settle.js";
+/** `firewatch actuator`: the privileged executor behind a unix socket (grants and port questions only), and its client. */
+export { createActuatorHandler, listenActuator, type ActuatorDeps, type ActuatorHandler, type ActuatorListenOptions } from "./actuator-server.js";
+export { ActuatorError, actuatorHosts, createActuatorClient, withActuatorReads, type ActuatorClient } from "./actuator-client.js";
+export { createPeerLookup, credentialsFromStatus, peerAllowed, peerPidFromSs, type Peer, type PeerOf } from "./actuator-peer.js";
+export { isPrivilegedRead, type ActuatorRefusal, type ActuatorResponse } from "./actuator-protocol.js";
+/** sudoers and polkit text granting exactly the configured restart targets on a host (`firewatch doctor --sudoers`). */
+export { polkitRules, sudoersRules, type GrantRules, type GrantTarget } from "./grant-rules.js";
+/** The rights firewatch has on a host, and per enabled action whether it can run there (`firewatch doctor`, the bot). */
+export { actionReadiness, createReadinessCache, RIGHTS_TTL_MS, countListeners, hasCapKill, hasRestartRule, readHostRights, POLKIT_RULES_FILE, type ActionReadiness, type HostRights } from "./rights.js";

@@ -1,11 +1,14 @@
 // Builds the guard with everything it runs with (tokens, probes, executor) from config: for `act`, `watch` and `bot`.
 import type { Host } from "../hosts/index.js";
 import type { Clock } from "../time.js";
+import { actuatorHosts, createActuatorClient, type ActuatorClient } from "./actuator-client.js";
 import type { Executor } from "./execute.js";
 import { createGuard, type Guard } from "./guard.js";
-import type { GuardStore } from "./guard-store.js";
+import { APPROVAL_NS, GRANT_NS, openApproval, openGrant, type GuardStore } from "./guard-store.js";
+import { auditEvent } from "./plan.js";
 import { createHostExecutor } from "./host-executor.js";
-import { selfScope, type GuardConfig, type SelfScope } from "./policy.js";
+import { matchesAny, selfScope, type GuardConfig, type SelfScope } from "./policy.js";
+import { createReadinessCache, type ActionReadiness } from "./rights.js";
 import { createHostProbes } from "./probe-door.js";
 import type { ActionProbes } from "./probes.js";
 import { readGuardSecret } from "./secret.js";
@@ -45,6 +48,8 @@ export interface GuardKitDeps {
   readonly timeoutMs?: number;
   /** firewatch's own ports (ownPortsOf): kill_port_owner never stops their holders. */
   readonly ownPorts?: readonly number[];
+  /** The user whose processes count as firewatch's own (the actuator: the daemon's user); default this process's. */
+  readonly selfUser?: string;
 }
 
 /** The ports firewatch itself depends on or listens on: its store's Redis, the health endpoint, the Slack receiver. */
@@ -73,6 +78,10 @@ export interface GuardKit {
   readonly config: GuardConfig;
   /** firewatch itself, for offerActions: never offered a kill of its own process, children or ports. */
   readonly self: SelfScope;
+  /** The actuator the guard's grants and port questions go through (guard.actuator), when configured. */
+  readonly actuator: ActuatorClient | undefined;
+  /** Whether each enabled action can run on a host with the rights firewatch has there (read once per few minutes). */
+  readonly readiness: (host: string) => Promise<readonly ActionReadiness[] | undefined>;
 }
 
 const noJobs = {
@@ -85,12 +94,48 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
   const secret = await readGuardSecret(deps.config);
   const jobs = deps.jobs ?? noJobs;
   const tokens = createTokenService({ clock: deps.clock, secret, nonces: createStoreNonceLedger({ clock: deps.clock, store: deps.store }) });
-  const probes = createHostProbes({ host: (n) => deps.host(n), failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
+  const a = deps.config.actuator;
+  const actuator = a === undefined ? undefined : createActuatorClient({ socket: a.socket });
+  const served = (host: string) => a !== undefined && a.hosts.includes(host);
+  // Probes keep firewatch's own rights; only "who holds this port" is asked through the actuator, which can see it.
+  const probeHost = actuatorHosts(a, (n) => deps.host(n), actuator);
+  const probes = createHostProbes({ host: probeHost, failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
   const executor = createHostExecutor({
-    host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs,
+    host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs, sudo: (n) => matchesAny(deps.config.sudo, n),
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
   });
-  const self = selfScope(deps.ownPorts ?? []);
-  const guard = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config, self });
-  return { guard, tokens, executor, probes, config: deps.config, self };
+  const self = selfScope(deps.ownPorts ?? [], deps.selfUser);
+  const own = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config, self });
+  const readiness = createReadinessCache({ config: deps.config, host: (n) => deps.host(n), clock: deps.clock, actuator, dockerHost: deps.dockerHost });
+  if (actuator === undefined) return { guard: own, tokens, executor, probes, config: deps.config, self, actuator, readiness };
+  // A grant for a host the actuator serves is run there (it takes the grant, checks it and the precondition with its
+  // own rights, runs the command, audits); this process only reads it to know where it goes.
+  const guard: Guard = {
+    authorize: (r) => own.authorize(r),
+    // An approval here is run here: without a way to the actuator it would be used up for a run that cannot happen.
+    async approve(r) {
+      const pending = openApproval(tokens, r.approvalId, await deps.store.getRecord(APPROVAL_NS, r.approvalId));
+      if (pending !== undefined && served(pending.plan.host)) {
+        const down = await actuator.hello().then(() => undefined, (e: unknown) => (e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e)));
+        if (down !== undefined) {
+          const detail = `${down}; the request stays pending for an approver whose firewatch can reach the actuator`;
+          await auditEvent({ clock: deps.clock, store: deps.store }, r.requester.user, "refused", pending.plan, { result: "refused", reason: "executor_unavailable", detail });
+          return { kind: "refused", reason: "executor_unavailable", detail };
+        }
+      }
+      return own.approve(r);
+    },
+    async execute(grantId, ex) {
+      const g = openGrant(tokens, grantId, await deps.store.getRecord(GRANT_NS, grantId));
+      if (g === undefined || !served(g.plan.host)) return own.execute(grantId, ex);
+      try {
+        return await actuator.execute(grantId);
+      } catch (e) {
+        const detail = e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e);
+        await auditEvent({ clock: deps.clock, store: deps.store }, g.plan.approvedBy ?? g.plan.requestedBy, "failed", g.plan, { result: "failed", stage: "actuator", detail });
+        return { status: "failed", plan: g.plan, detail };
+      }
+    },
+  };
+  return { guard, tokens, executor, probes, config: deps.config, self, actuator, readiness };
 }

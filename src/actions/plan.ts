@@ -26,7 +26,9 @@ export type RefusalReason =
   | "unknown_approval"
   | "approval_expired"
   | "same_person"
-  | "unknown_grant";
+  | "unknown_grant"
+  /** guard.actuator serves the host and cannot be reached from this process: the approval stays pending. */
+  | "executor_unavailable";
 
 export type Decision =
   | { readonly kind: "allowed"; readonly grant: string; readonly plan: Plan; readonly dryRun: boolean }

@@ -42,6 +42,17 @@ export const GuardConfigSchema = z
     secret: z.string().min(32).optional().describe("Server secret the action tokens are signed with, at least 32 bytes (env FIREWATCH_GUARD__SECRET only)"),
     secretFile: z.string().min(1).optional().describe("File holding the token secret (mode 0600), instead of FIREWATCH_GUARD__SECRET"),
     actions: z.partialRecord(ActionId, ActionPolicySchema).default({}).describe("Actions not listed here are refused"),
+    sudo: z.array(Pattern).default([]).describe("Hosts where restarts run as `sudo -n systemctl restart …` / `sudo -n docker restart …`, allowed by the rules `firewatch doctor --sudoers` writes"),
+    actuator: z
+      .object({
+        socket: z.string().min(1).default("/run/firewatch/actuator.sock").describe("The actuator's unix socket (`firewatch actuator` listens, the daemon and the CLI connect)"),
+        group: z.string().min(1).default("firewatch").describe("Group of the socket file (mode 0660, owner root): firewatch's user must be in it"),
+        user: z.string().min(1).default("firewatch").describe("The user firewatch's daemon runs as: the actuator treats its processes as firewatch's own"),
+        hosts: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/, "not a host name")).min(1).default(["local"]).describe("Hosts whose actions and port questions go through the actuator: the machine it runs on"),
+      })
+      .strict()
+      .optional()
+      .describe("Run actions and privileged probes through `firewatch actuator` (least privilege); absent: firewatch runs them itself"),
     people: z
       .record(z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, "a person's name: lowercase letters, digits, _ . -"), z.array(z.string().min(1)).min(1))
       .default({})
@@ -110,8 +121,8 @@ export interface SelfScope {
 
 
 /** This process as SelfScope; `ports`: its own listeners and store (see ownPortsOf in kit.ts). */
-export function selfScope(ports: readonly number[] = []): SelfScope {
-  return { pid: process.pid, user: userInfo().username, ports };
+export function selfScope(ports: readonly number[] = [], user: string = userInfo().username): SelfScope {
+  return { pid: process.pid, user, ports };
 }
 
 const inPorts = (entries: readonly (number | string)[], port: number) =>

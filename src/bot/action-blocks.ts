@@ -17,6 +17,14 @@ export interface RemediationOffer {
   readonly why: string;
 }
 
+/** An offer whose action cannot run on its host with firewatch's rights there: shown without a button, with why. */
+export interface NotOffered {
+  readonly offer: RemediationOffer;
+  readonly why: string;
+  /** What to grant so it can (a command or a docs pointer). */
+  readonly grant?: string;
+}
+
 /** action_id prefixes of the remediation buttons; the value of Run and Dry run is the signed token. */
 export const REMEDIATION_IDS = { run: "fw_act", dryRun: "fw_dry", approve: "fw_approve", deny: "fw_deny" } as const;
 /** Offers shown on one post: each takes two blocks, and the post must stay far below Slack's 50. */
@@ -62,9 +70,16 @@ function confirmDialog(offer: RemediationOffer, command: string, then: string | 
  * The remediation part of an incident post: per offer, a section (label, exact command, host, why) and its buttons.
  * `tokenFor` signs the offer (a fresh or still-fresh token); an offer whose parameters do not validate is left out.
  */
-export function remediationBlocks(s: StoredIncident, offers: readonly RemediationOffer[], tokenFor: (offer: RemediationOffer) => string): Block[] {
+export function remediationBlocks(s: StoredIncident, offers: readonly RemediationOffer[], tokenFor: (offer: RemediationOffer) => string, notOffered: readonly NotOffered[] = []): Block[] {
   if (s.status === "resolved") return [];
   const blocks: Block[] = [];
+  // Said, not hidden: the on-call engineer learns the fix exists and what firewatch lacks to run it there.
+  for (const n of notOffered.slice(0, MAX_OFFERS)) {
+    const shape = offerCommand(n.offer);
+    const cmd = shape ? ` ${code(describeCommand(shape.command))}` : "";
+    const text = `🚫 *${escapeMrkdwnInline(n.offer.label)}*: not offered, firewatch cannot run${cmd} on *${escapeMrkdwnInline(n.offer.host)}*: ${escapeMrkdwnInline(n.why)}${n.grant === undefined ? "" : `\nTo allow it: ${escapeMrkdwnInline(n.grant)}`}`;
+    blocks.push({ type: "section", text: mrkdwn(truncate(text, SLACK_LIMITS.sectionText)) });
+  }
   let n = 0;
   for (const offer of offers) {
     if (n >= MAX_OFFERS) break;

@@ -2,7 +2,7 @@
 import type { App, RespondFn, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { APPROVAL_NS, checkRequester, decodeApproval, settleFix, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type SelfScope, type TokenService } from "../actions/index.js";
+import { APPROVAL_NS, checkRequester, decodeApproval, settleFix, type ActionReadiness, type Decision, type Executor, type GuardConfig, type Guard, type Requester, type SelfScope, type TokenService } from "../actions/index.js";
 import type { Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import {
@@ -28,6 +28,8 @@ export interface SlackGuard {
   readonly config: GuardConfig;
   /** firewatch itself: never offered a kill of its own process, children or ports (default: this process). */
   readonly self?: SelfScope;
+  /** Whether each enabled action can run on a host (createGuardKit's readiness): a button is not offered where not. */
+  readonly readiness?: (host: string) => Promise<readonly ActionReadiness[] | undefined>;
 }
 
 export interface RemediationDeps {

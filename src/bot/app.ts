@@ -10,7 +10,7 @@ import { runIncidentProbes } from "../probes/index.js";
 import type { Rule } from "../rules/index.js";
 import type { Store, StoredIncident, StoredProbe } from "../store/index.js";
 import type { Clock } from "../time.js";
-import { remediationBlocks, type RemediationOffer } from "./action-blocks.js";
+import { remediationBlocks, type NotOffered, type RemediationOffer } from "./action-blocks.js";
 import { registerRemediation, type SlackGuard } from "./action-clicks.js";
 import type { Block } from "./blocks.js";
 import { ACTION_IDS } from "./blocks.js";
@@ -48,6 +48,17 @@ export interface BotDeps {
   readonly instanceId?: string;
 }
 
+
+/** The offers whose action cannot run on their host with firewatch's rights there, each with why and what to grant. */
+async function notRunnable(list: readonly RemediationOffer[], readiness: SlackGuard["readiness"]): Promise<NotOffered[]> {
+  if (!readiness) return [];
+  const out: NotOffered[] = [];
+  for (const offer of list) {
+    const verdict = (await readiness(offer.host))?.find((r) => r.action === offer.action);
+    if (verdict && !verdict.ok) out.push({ offer, why: verdict.how, ...(verdict.grant === undefined ? {} : { grant: verdict.grant }) });
+  }
+  return out;
+}
 
 export interface Bot {
   readonly app: App;
@@ -164,7 +175,10 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
       ? async (s: StoredIncident): Promise<Block[]> => {
           try {
             const list = offers(s, await deps.rules(), guard.config, guard.self);
-            return remediationBlocks(s, list, (o) => shelf.tokenFor({ incident: s.incident.id, action: o.action, params: o.params, host: o.host }));
+            // An action firewatch cannot run on that host (doctor's verdict) gets no button, and the post says why.
+            const blocked = await notRunnable(list, guard.readiness);
+            const runnable = list.filter((o) => !blocked.some((b) => b.offer === o));
+            return remediationBlocks(s, runnable, (o) => shelf.tokenFor({ incident: s.incident.id, action: o.action, params: o.params, host: o.host }), blocked);
           } catch (e) {
             deps.log.warn({ err: e, component: "bot", incidentId: s.incident.id }, "Could not build the remediation buttons; the post goes without them.");
             return [];

@@ -1,7 +1,7 @@
 // `firewatch probe ID`: runs a stored incident's read-only probes again now, keeps the results with it, prints them.
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { dockerHostOf } from "../actions/index.js";
+import { actuatorHosts, dockerHostOf } from "../actions/index.js";
 import { loadConfig, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { FirewatchError } from "../errors.js";
 import { lazyHosts } from "../hosts/index.js";
@@ -66,7 +66,7 @@ async function probe(id: string, f: ProbeFlags, io: ProbeIo): Promise<void> {
     if (!stored) throw new FirewatchError("not_found", `no incident ${JSON.stringify(id)} in the store`, { hint: "`firewatch incidents list` shows them" });
     const rules = new Map((await loadRules({ dirs: config.rules.dirs })).map((r) => [r.id, r]));
     const dockerHost = dockerHostOf(config)(stored.incident.host ?? "local");
-    const results = await runIncidentProbes(stored, rules, { host: (n) => hosts.host(n), clock: io.clock, allowNet: config.probes.network.allow, ...(dockerHost === undefined ? {} : { dockerHost }) });
+    const results = await runIncidentProbes(stored, rules, { host: actuatorHosts(config.guard.actuator, (n) => hosts.host(n)), clock: io.clock, allowNet: config.probes.network.allow, ...(dockerHost === undefined ? {} : { dockerHost }) });
     // Nothing to keep when no rule names a probe: the results stored earlier stay as they are.
     if (results.length > 0) await store.setProbes(stored.incident.fingerprint, mergeProbeHistory(stored.probes, results));
     const failed = results.filter((p) => !p.ok).length;

@@ -32,6 +32,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     return (program) => registerConfig(program);
   },
   watch: async () => (await import("./watch.js")).registerWatch,
+  actuator: async () => (await import("./actuator.js")).registerActuator,
+  doctor: async () => (await import("./doctor.js")).registerDoctor,
   incidents: async () => {
     const { registerIncidents } = await import("./incidents.js");
     return (program) => registerIncidents(program);

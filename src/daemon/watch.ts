@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
-import { dockerHostOf } from "../actions/index.js";
+import { actuatorHosts, dockerHostOf } from "../actions/index.js";
 import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
@@ -119,7 +119,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     });
     const probes = createProbeHook({
       rules: rulesById,
-      host: (n) => hosts.peek(n),
+      // Where guard.actuator serves a host, its port-owner question goes there (the daemon cannot see root's sockets).
+      host: actuatorHosts(config.guard.actuator, (n) => hosts.peek(n)),
       dockerHost: dockerHostOf(config),
       allowNet: config.probes.network.allow,
       clock,
@@ -138,7 +139,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       const guard = await slackGuardFrom({ ...config, slackReceiver: config.slack }, store, clock);
       cleanups.push(() => guard.close());
       if (guard.off !== undefined) log.info({ reason: guard.off }, "Slack remediation buttons are off.");
-      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: (n) => hosts.peek(n), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });
+      slack = await startSlack(config.slack, { store, clock, log, rules: async () => rulesById, probeHosts: actuatorHosts(config.guard.actuator, (n) => hosts.peek(n)), probeDockerHost: dockerHostOf(config), probeAllowNet: config.probes.network.allow, ...(guard.kit ? { guard: guard.kit } : {}) });
       cleanups.push(() => slack?.stop() ?? Promise.resolve());
       // The operator's first question after starting: is Slack on, and where must its URLs point.
       if (slack.port === undefined) log.info({ mode: "socket" }, "Slack is on, in Socket Mode (no public URL needed).");

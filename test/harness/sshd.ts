@@ -1,6 +1,6 @@
 // A real sshd for tests: own loopback port, throwaway host and user keys in a temp dir, logs on stderr.
 import { execFile } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -41,8 +41,11 @@ async function keygen(file: string): Promise<void> {
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "firewatch-test", "-f", file]);
 }
 
-/** `extraConfig`: more sshd_config lines, e.g. `SetEnv DOCKER_HOST=unix:///tmp/x/dock.sock` for the sessions. */
-export async function startSshd(opts: { extraConfig?: readonly string[] } = {}): Promise<SshdInstance> {
+/**
+ * `extraConfig`: more sshd_config lines, e.g. `SetEnv DOCKER_HOST=unix:///tmp/x/dock.sock` for the sessions.
+ * `user`: the account the key logs in as (default this process's); its authorized_keys is made readable to it.
+ */
+export async function startSshd(opts: { extraConfig?: readonly string[]; user?: string } = {}): Promise<SshdInstance> {
   const bin = findProgram("sshd");
   if (!bin) throw new Error("sshd not found: install it with `apt-get install openssh-server`");
   const tmp = await makeTempDir("sshd");
@@ -53,6 +56,11 @@ export async function startSshd(opts: { extraConfig?: readonly string[] } = {}):
   const userKey = join(dir, "user_ed25519");
   await Promise.all([keygen(hostKey), keygen(userKey)]);
   await writeFile(join(dir, "authorized_keys"), await readFile(`${userKey}.pub`));
+  // sshd reads authorized_keys with the user's rights: another user needs to traverse the directory and read it.
+  if (opts.user !== undefined) {
+    await chmod(dir, 0o755);
+    await chmod(join(dir, "authorized_keys"), 0o644);
+  }
   const port = await freePort();
   const config = join(dir, "sshd_config");
   await writeFile(
@@ -84,7 +92,7 @@ export async function startSshd(opts: { extraConfig?: readonly string[] } = {}):
   return {
     host: "127.0.0.1",
     port,
-    user: userInfo().username,
+    user: opts.user ?? userInfo().username,
     privateKey: await readFile(userKey),
     hostKeyFingerprint,
     knownHostsLine: `[127.0.0.1]:${port} ${pub}`,

@@ -82,10 +82,12 @@ function checkoutFor(uid: number): string {
 }
 
 /** Starts `firewatch ARGS` (through tsx) as `uid` (default: this process's user); stdin is closed, as in a script. */
-export function startFirewatch(args: readonly string[], opts: { uid?: number; env: NodeJS.ProcessEnv }): Running {
+export function startFirewatch(args: readonly string[], opts: { uid?: number; groups?: readonly number[]; env: NodeJS.ProcessEnv }): Running {
   const root = opts.uid === undefined ? REPO : checkoutFor(opts.uid);
   const node = [process.execPath, "--import", "tsx", join(root, "src/cli.ts"), ...args];
-  const argv = opts.uid === undefined ? node : ["setpriv", `--reuid=${opts.uid}`, `--regid=${opts.uid}`, "--clear-groups", ...node];
+  // `groups`: supplementary groups the user runs with (the actuator socket's group), else none.
+  const groups = opts.groups === undefined || opts.groups.length === 0 ? "--clear-groups" : `--groups=${opts.groups.join(",")}`;
+  const argv = opts.uid === undefined ? node : ["setpriv", `--reuid=${opts.uid}`, `--regid=${opts.uid}`, groups, ...node];
   // HOME: another user cannot write ours (tsx and npm caches); PATH: the same programs for every user.
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: opts.uid === undefined ? (process.env.HOME ?? "/tmp") : "/tmp", ...opts.env };
   const [cmd = "", ...rest] = argv;
@@ -120,7 +122,7 @@ export function startFirewatch(args: readonly string[], opts: { uid?: number; en
   };
 }
 
-export const firewatch = (args: readonly string[], opts: { uid?: number; env: NodeJS.ProcessEnv }): Promise<Run> => startFirewatch(args, opts).done();
+export const firewatch = (args: readonly string[], opts: { uid?: number; groups?: readonly number[]; env: NodeJS.ProcessEnv }): Promise<Run> => startFirewatch(args, opts).done();
 
 function finding(rule: string, host: string, service: string, fields: Record<string, string>, at: number): Finding {
   return {

@@ -3,7 +3,7 @@ import { userInfo } from "node:os";
 import { createHash, randomBytes } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createGuard, createNonceCache, createTokenService, GuardConfigSchema, type ActionCommand, type ActionProbes, type PortHolder } from "../../../src/actions/index.js";
+import { createGuard, createNonceCache, createTokenService, GuardConfigSchema, type ActionCommand, type ActionProbes, type ActionReadiness, type PortHolder } from "../../../src/actions/index.js";
 import { createBot, type Bot } from "../../../src/bot/app.js";
 import type { RemediationOffer } from "../../../src/bot/action-blocks.js";
 import { SlackConfigSchema } from "../../../src/bot/config.js";
@@ -46,6 +46,8 @@ const KILL: RemediationOffer = { action: "kill_port_owner", host: "mithrandir", 
 const CLEAN: RemediationOffer = { action: "clean_failed_jobs", host: "mithrandir", params: { queue: "transcription" }, label: "Clean failed jobs of transcription", why: "20 failed jobs whose files are already completed" };
 
 const offers = new Map<string, RemediationOffer[]>();
+/** `firewatch doctor`'s verdicts per host, as the kit's readiness answers them (undefined: not read, offered as before). */
+let verdicts: readonly ActionReadiness[] | undefined;
 const config = GuardConfigSchema.parse({
   tokenTtl: "15m",
   actions: {
@@ -71,7 +73,7 @@ beforeAll(async () => {
   const slackConfig = SlackConfigSchema.parse({ botToken: "xoxb-test-token", signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, routing: { channel: CH } });
   bot = createBot(slackConfig, {
     store, clock, log: pino({ level: "silent" }), rules: () => Promise.resolve(new Map()),
-    guard: { guard, tokens, executor, config },
+    guard: { guard, tokens, executor, config, readiness: () => Promise.resolve(verdicts) },
     offers: (s) => offers.get(s.incident.id) ?? [],
   });
   const port = await bot.start();
@@ -84,6 +86,7 @@ afterAll(async () => {
   await dir.remove();
 });
 beforeEach(() => {
+  verdicts = undefined;
   world.holder = rogue();
   world.unitActive = false;
   world.failed = 20;
@@ -110,6 +113,22 @@ const thread = (m: StoredMessage) => slack.repliesTo(CH, m.ts).map((r) => r.text
 const approvalIn = (m: StoredMessage) => slack.repliesTo(CH, m.ts).find((r) => buttonsOf(r).some((b) => b.action_id === "fw_approve"));
 
 describe("remediation buttons on the incident post", () => {
+  test("an action firewatch cannot run on the host is not offered; the post says why and what to grant", async () => {
+    verdicts = [
+      { action: "kill_port_owner", ok: false, how: "firewatch may not signal other users' processes", grant: "run firewatch actuator on this host" },
+      { action: "clean_failed_jobs", ok: true, how: "talks to the queue's Redis" },
+    ];
+    const { post } = await posted([KILL, CLEAN]);
+    const m = post();
+    expect(blockKitProblems(m.blocks)).toEqual([]);
+    // One offer left, so one Run button: the queue cleanup's.
+    expect(buttonsOf(m).map((b) => b.action_id).filter((a) => /^fw_(act|dry):/.test(a))).toEqual(["fw_act:0", "fw_dry:0"]);
+    expect(JSON.stringify(runButton(m)?.confirm)).toContain("clean failed jobs of queue transcription");
+    const all = JSON.stringify(m.blocks);
+    expect(all).toContain("not offered, firewatch cannot run `kill -TERM 1573680` on *mithrandir*: firewatch may not signal other users' processes");
+    expect(all).toContain("To allow it: run firewatch actuator on this host");
+  });
+
   test("each offer gets a Run button with a signed token and a confirm dialog naming the exact command and host", async () => {
     const { post } = await posted([KILL, CLEAN]);
     const m = post();

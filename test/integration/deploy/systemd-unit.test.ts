@@ -10,6 +10,7 @@ const DEPLOY = fileURLToPath(new URL("../../../deploy/systemd/", import.meta.url
 const UNIT = readFileSync(join(DEPLOY, "firewatch.service"), "utf8");
 const DOCKER_DROP_IN = readFileSync(join(DEPLOY, "firewatch.service.d/docker.conf"), "utf8");
 const SYSUSERS = readFileSync(join(DEPLOY, "firewatch.sysusers.conf"), "utf8");
+const ACTUATOR = readFileSync(join(DEPLOY, "firewatch-actuator.service"), "utf8");
 
 const analyze = requireProgram("systemd-analyze", "systemd");
 const sysusers = requireProgram("systemd-sysusers", "systemd");
@@ -110,6 +111,31 @@ describe.skipIf(analyze.missing !== undefined)("deploy/systemd/firewatch.service
     const sandbox = /^(NoNewPrivileges|Protect\w+|Private\w+|Restrict\w+|LockPersonality|RemoveIPC|CapabilityBoundingSet|AmbientCapabilities|SystemCall\w+|UMask)=.*$/gm;
     const bare = UNIT.replace(sandbox, "");
     expect(exposure(bare)).toBeGreaterThan(hardened + 4);
+  });
+});
+
+describe.skipIf(analyze.missing !== undefined)("deploy/systemd/firewatch-actuator.service", () => {
+  test("systemd-analyze verify accepts it without a single warning, and catches a broken twin", () => {
+    expect(verify(ACTUATOR, "firewatch-actuator.service")).toEqual({ ok: true, output: "" });
+    expect(verify(ACTUATOR.replace("RuntimeDirectoryMode=0750", "RuntimeDirectoryMode=0x750"), "firewatch-actuator.service").ok).toBe(false);
+  });
+
+  test("root cut down to the capabilities its actions need, the socket directory made for it, the rest read-only", () => {
+    const s = settings(ACTUATOR);
+    expect(s.get("ExecStart")).toMatch(/ actuator --config \/etc\/firewatch\/firewatch\.yaml$/);
+    expect(s.get("User")).toBe("root");
+    expect(s.get("CapabilityBoundingSet")?.split(" ").sort()).toEqual(["CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_KILL", "CAP_NET_ADMIN", "CAP_SYS_PTRACE"]);
+    expect(s.get("AmbientCapabilities")).toBe("");
+    expect(s.get("RuntimeDirectory")).toBe("firewatch");
+    expect(s.get("RuntimeDirectoryMode")).toBe("0750");
+    expect(s.get("Group")).toBe("firewatch");
+    expect(s.get("ProtectSystem")).toBe("strict");
+    expect(s.get("NoNewPrivileges")).toBe("yes");
+    expect(s.has("ProtectProc")).toBe(false);
+  });
+
+  test("systemd-analyze security rates it OK (exposure at most 3.5) though it runs as root", () => {
+    expect(exposure(ACTUATOR)).toBeLessThanOrEqual(3.5);
   });
 });
 

@@ -32,7 +32,7 @@ describe("allow-lists", () => {
   });
 
   test("the config is strict, has defaults, and refuses an unknown action", () => {
-    expect(GuardConfigSchema.parse({})).toEqual({ tokenTtl: 900_000, actions: {}, people: {} });
+    expect(GuardConfigSchema.parse({})).toEqual({ tokenTtl: 900_000, actions: {}, people: {}, sudo: [] });
     const p = ActionPolicySchema.parse({ hosts: ["h"], targets: ["t"] });
     expect(p).toMatchObject({ users: [], channels: [], rateLimit: { max: 3, per: 3_600_000 }, approvalWithin: 600_000 });
     expect(ActionPolicySchema.safeParse({ hosts: ["h"], targets: ["t"], user: ["typo"] }).success).toBe(false);

@@ -30,6 +30,15 @@ describe("remediation blocks", () => {
     expect(blockKitProblems(blocks)).toEqual([]);
   });
 
+  test("an action firewatch cannot run on the host gets no button; the post says why and what to grant", () => {
+    const blocks = remediationBlocks(stored(), [], token, [{ offer: KILL, why: "firewatch may not signal other users' processes", grant: "run `firewatch actuator` on this host" }]);
+    expect(buttons(blocks)).toEqual([]);
+    const text = mrkdwnTexts(blocks).join("\n");
+    expect(text).toContain("*Kill PID 1573680 holding :9003*: not offered, firewatch cannot run `kill -TERM 1573680` on *mithrandir*: firewatch may not signal other users' processes");
+    expect(text).toMatch(/To allow it: run `\S*firewatch actuator`\S* on this host/);
+    expect(blockKitProblems(blocks)).toEqual([]);
+  });
+
   test("an offer whose values do not validate gets no button", () => {
     for (const pid of ["1; rm -rf /", "$(id)", "1", "-9"]) {
       expect(remediationBlocks(stored(), [{ ...KILL, params: { ...KILL.params, pid } }], token)).toEqual([]);
