@@ -3,7 +3,7 @@
 import type { LogRecord } from "../parsers/record.js";
 import type { Signal } from "./signal.js";
 import type { CompiledPatternSet, CompiledRule, FieldSelector } from "./compile.js";
-import { createStringPrefilter, type StringPrefilter } from "./prefilter.js";
+import { createByteGate, createStringPrefilter, type StringPrefilter } from "./prefilter.js";
 import { LONG_LINE_CHARS } from "./regex-fallback.js";
 import { MAX_ERROR_TEXTS } from "../parsers/index.js";
 
@@ -114,6 +114,54 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
       }
     }
     return signals ?? [];
+  };
+}
+
+/** A line as the skimming reader sees it: `bytes`, when given, are the UTF-8 of `text` (the decoded physical line). */
+export interface GateLine {
+  readonly bytes?: Uint8Array | undefined;
+  readonly text: string;
+  readonly message: string;
+  readonly errors: readonly string[] | undefined;
+  readonly fields: Readonly<Record<string, string>>;
+}
+export type MatchGate = (line: GateLine) => boolean;
+
+/**
+ * A quick "could any rule match this line?" for the skimming reader: one prefilter pass over the text (and message),
+ * true when a literal of any pattern occurs, the line has error texts, or a `structured` alternative finds all its
+ * fields. A "no" is exact (the matcher would return no signal); a "yes" only says the matcher must look. Undefined
+ * when the rules cannot be judged this way (a pattern without a literal, a rule on service, host or a field): every
+ * line must then be a record.
+ */
+export function createMatchGate(rules: readonly CompiledRule[]): MatchGate | undefined {
+  const byField = { text: [] as (readonly string[] | undefined)[], message: [] as (readonly string[] | undefined)[] };
+  const structured: (readonly string[])[] = [];
+  for (const rule of rules)
+    for (const set of rule.sets) {
+      if (set.field.kind !== "text" && set.field.kind !== "message") return undefined;
+      for (const p of set.any) {
+        if (p.literals === undefined) return undefined;
+        byField[set.field.kind].push(p.literals);
+      }
+      for (const alt of set.structured) structured.push(alt.conditions.map((c) => c.name));
+    }
+  const text = byField.text.length > 0 ? createStringPrefilter(byField.text) : undefined;
+  const textBytes = byField.text.length > 0 ? createByteGate(byField.text) : undefined;
+  const message = byField.message.length > 0 ? createStringPrefilter(byField.message) : undefined;
+  const hasFields = (fields: Readonly<Record<string, string>>): boolean => {
+    for (const names of structured) {
+      let all = true;
+      for (const n of names) if (!Object.hasOwn(fields, n)) { all = false; break; }
+      if (all) return true;
+    }
+    return false;
+  };
+  return (line) => {
+    if (line.errors !== undefined && line.errors.length > 0) return true;
+    if (text !== undefined && (line.bytes !== undefined && textBytes !== undefined ? textBytes(line.bytes) : text.any(line.text))) return true;
+    if (message?.any(line.message) === true) return true;
+    return structured.length > 0 && hasFields(line.fields);
   };
 }
 
