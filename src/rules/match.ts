@@ -85,23 +85,28 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
     if (group) entries.push({ rule: p.rule, set: p.set, group, first: p.first, structured: p.set.structured.length > 0 });
   }
   const groupList = [...groups.values()];
+  // Without a literal-less pattern, a record whose fields hold no literal and that has no error texts can only match
+  // through a `structured` alternative: most records, so they skip the walk over every set.
+  const anyAlways = entries.some((x) => x.set.any.some((p) => p.literals === undefined));
+  const structuredOnly = entries.filter((x) => x.structured);
   let epoch = 0;
 
   return (record) => {
     epoch = epoch === 0xffffffff ? 1 : epoch + 1;
     const e = epoch;
+    let marked = 0;
     for (const g of groupList) {
       if (e === 1) {
         g.stamp.fill(0);
         g.errorsMarked.fill(0);
       }
       g.text = selectField(record, g.field);
-      if (g.text !== undefined) g.prefilter.mark(g.text, g.stamp, e);
+      if (g.text !== undefined) marked += g.prefilter.mark(g.text, g.stamp, e);
     }
     // Most records have no error fields: they pay this one test.
     const errors = record.errors !== undefined && record.errors.length > 0 ? record.errors : undefined;
     let signals: Signal[] | undefined;
-    for (const { rule, set, group, first, structured } of entries) {
+    for (const { rule, set, group, first, structured } of marked === 0 && errors === undefined && !anyAlways ? structuredOnly : entries) {
       const text = group.text;
       let m = text === undefined ? undefined : matchCandidates(set, text, group.stamp, first, e);
       if (m === undefined && errors !== undefined && group.readsErrors && !vetoed(set, text)) m = matchErrors(set, group, errors, first, e);
