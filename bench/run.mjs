@@ -1,6 +1,6 @@
 // `npm run bench`: builds if needed, makes the corpus if missing, runs the peer harness with firewatch, the stage
 // micro-benchmarks and the peak-RSS check at 1M and 10M lines, and prints the tables.
-//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N] [--no-store] [--no-latency] [--no-sources]
+//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N] [--no-pipeline] [--no-store] [--no-latency] [--no-sources]
 // Then bench/latency.mjs: `firewatch watch` from a line written to its incident (see that file), and
 // bench/sources.mjs: lines/s of the file follower (local, over SSH) and entries/s of journald.
 // Environment: FIREWATCH_BENCH_HARNESS (default ../shared/bench), TMPDIR (corpus under $TMPDIR/firewatch-bench).
@@ -99,6 +99,12 @@ for (const { n, file } of sizes) {
   const factor = n / lines;
   const ok = Object.keys(base).length > 0 && Object.entries(base).every(([id, c]) => r.counts[id] === c * factor);
   console.log(`| ${n.toLocaleString("en-US")} | ${(r.bytes / 1048576).toFixed(0)} | ${r.seconds.toFixed(2)} | ${(r.bytes / 1048576 / r.seconds).toFixed(0)} | ${r.mb.toFixed(0)} | ${factor === 1 ? "(reference)" : ok ? `OK (${factor}x the reference)` : "WRONG"} |`);
+}
+// 6b. The jobs users run beside the scan: analyze and a watch catch-up at N lines, analyze at 10N too.
+if (!args.includes("--no-pipeline")) {
+  const pipeline = sh("node", [join(root, "bench/pipeline.mjs"), "--rules", join(harness, "rules.tsv"), corpus, ...(bigFile ? [bigFile] : [])], { stdio: ["ignore", "pipe", "inherit"] });
+  console.log(`\n${pipeline.stdout}`);
+  if (pipeline.status !== 0) console.log("bench/pipeline.mjs FAILED (exit code " + pipeline.status + "): see stderr above.");
 }
 if (bigFile) rmSync(bigFile, { force: true });
 

@@ -19,26 +19,34 @@ export interface RunSummary {
 }
 
 /** Counts records per file and format as they pass; bounded by the number of files. */
-export function createRunTally(): { add(record: LogRecord): void; unplaced(): void; result(): RunSummary } {
+export function createRunTally(): {
+  add(record: LogRecord): void;
+  /** A line the fast path read without making it a record: counted as the record it would have been. */
+  addLine(file: string, format: LogFormat, time: number | undefined): void;
+  unplaced(): void;
+  result(): RunSummary;
+} {
   type Tally = { formats: Map<LogFormat, number>; records: number; untimed: number };
   const byFile = new Map<string, Tally>();
   let unplaced = 0;
   // Records come file by file: the last file's tally saves a map lookup per record.
   let lastFile: string | undefined;
   let last: Tally | undefined;
+  const addLine = (file: string, format: LogFormat, time: number | undefined): void => {
+    let f = file === lastFile ? last : byFile.get(file);
+    if (f === undefined) {
+      f = { formats: new Map(), records: 0, untimed: 0 };
+      byFile.set(file, f);
+    }
+    lastFile = file;
+    last = f;
+    f.records += 1;
+    if (time === undefined) f.untimed += 1;
+    f.formats.set(format, (f.formats.get(format) ?? 0) + 1);
+  };
   return {
-    add(record) {
-      let f = record.ref.file === lastFile ? last : byFile.get(record.ref.file);
-      if (f === undefined) {
-        f = { formats: new Map(), records: 0, untimed: 0 };
-        byFile.set(record.ref.file, f);
-      }
-      lastFile = record.ref.file;
-      last = f;
-      f.records += 1;
-      if (record.time === undefined) f.untimed += 1;
-      f.formats.set(record.format, (f.formats.get(record.format) ?? 0) + 1);
-    },
+    add: (record) => addLine(record.ref.file, record.format, record.time),
+    addLine,
     unplaced() {
       unplaced += 1;
     },

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 import { formatIso, parseTimeBound } from "../time.js";
 import { createReadStats, expandInputs, findYearHint, readLogRecords, type ReadStats, type UnreadableEntry } from "../sources/index.js";
-import { compileRules, createMatcher, loadRules, type CompiledRule, type Rule, type Signal } from "../rules/index.js";
+import { compileRules, createMatchGate, createMatcher, loadRules, type CompiledRule, type Rule, type Signal } from "../rules/index.js";
 import { createZone, defaultTimeZone, type LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
 import { groupIntoIncidents, type Incident } from "../incidents/index.js";
@@ -38,6 +38,11 @@ export interface AnalyzeOptions {
   readonly referenceTime?: string;
   /** The year the logs are from (`--year`): stamps without a year take it (rolling into the next at Dec → Jan). */
   readonly year?: number;
+  /**
+   * "records" builds a record of every line and matches each; "skim" (the default) parses every line for its time but
+   * builds records only for the lines the rules may match. Same incidents, counts and evidence (test/unit/cli/skim.test.ts).
+   */
+  readonly path?: "skim" | "records";
   /** Failed BullMQ jobs to read as well (seed 000: the stale queue joins the port conflict's incident). */
   readonly jobs?: {
     readonly redis: string;
@@ -78,12 +83,28 @@ export async function runAnalyze(
   checkWindow(since, until, opts);
   if (opts.timeZone !== undefined) checkTimeZone(opts.timeZone);
   const rules = opts.ruleSet?.rules ?? (await loadRules({ dirs: [...opts.rules] }));
-  const match = createMatcher(opts.ruleSet?.compiled ?? compileRules(rules));
+  const compiled = opts.ruleSet?.compiled ?? compileRules(rules);
+  const match = createMatcher(compiled);
+  const wanted = opts.path === "records" ? undefined : createMatchGate(compiled);
   const correlator = createCorrelator(rules);
   const inputs = await expandInputs([...paths], io.onUnreadable === undefined ? {} : { onUnreadable: io.onUnreadable });
   const stats = createReadStats();
   const tally = createRunTally();
   let lastTime: number | undefined;
+  const hosts = new Set<string>();
+  /** Whether --since/--until keep an event of this time (counting the untimed they must leave out); tracks the run's end. */
+  const place = (time: number | undefined): boolean => {
+    // A record without a time cannot be placed against --since/--until: it is left out, and counted.
+    if (time === undefined) {
+      if (since === undefined && until === undefined) return true;
+      tally.unplaced();
+      return false;
+    }
+    if (since !== undefined && time < since) return false;
+    if (until !== undefined && time > until) return false;
+    if (lastTime === undefined || time > lastTime) lastTime = time;
+    return true;
+  };
   // Stamps without a year: never after the reference (the user's word, else each file's mtime), and in the year of
   // the run's dated stamps when there are any, so the files of one run agree on it whatever their mtimes.
   const referenceMs = yearReference(opts, now);
@@ -98,12 +119,23 @@ export async function runAnalyze(
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     // Following a live pipe: a quiet half second hands out what the parser holds, so an incident shows now.
     ...(io.onSignals === undefined ? {} : { idleFlushMs: 500 }),
+    ...(wanted === undefined
+      ? {}
+      : {
+          skim: {
+            wanted,
+            // A line no rule can match still counts, places the run's end and may name the run's host.
+            skipped: (file, line) => {
+              tally.addLine(file, line.format, line.time);
+              if (place(line.time) && line.host !== undefined && hosts.size < 2) hosts.add(line.host);
+            },
+          },
+        }),
   });
   // Progress only for large inputs: a small file is done before a bar could say anything.
   const totalBytes = inputs.reduce((n, f) => n + (f.size ?? 0), 0);
   const progress = io.progress !== undefined && totalBytes > PROGRESS_MIN_BYTES ? createProgress(inputs, io.progress) : undefined;
   let sinceDraw = 0;
-  const hosts = new Set<string>();
   const peek = () => groupIntoIncidents(correlator.findings(lastTime), rules);
   for await (const record of untilAborted(records, io.signal)) {
     if (progress !== undefined && ++sinceDraw >= 4096) {
@@ -111,17 +143,7 @@ export async function runAnalyze(
       progress.update(stats.bytes, stats.lines);
     }
     tally.add(record);
-    // A record without a time cannot be placed against --since/--until: it is left out, and counted.
-    if (record.time === undefined) {
-      if (since !== undefined || until !== undefined) {
-        tally.unplaced();
-        continue;
-      }
-    } else {
-      if (since !== undefined && record.time < since) continue;
-      if (until !== undefined && record.time > until) continue;
-      if (lastTime === undefined || record.time > lastTime) lastTime = record.time;
-    }
+    if (!place(record.time)) continue;
     if (record.host !== undefined && hosts.size < 2) hosts.add(record.host);
     const signals = match(record);
     for (const signal of signals) correlator.push(signal);

@@ -7,7 +7,7 @@ export { DEFAULT_MAX_LINE_BYTES, LINE_ISSUES, countIssue, createFrameStats, crea
 export type { FrameOptions, FrameStats, LineIssue, LineSplitter, RawLine } from "./frame.js";
 /** parseLines detects a stream's format from its first lines and parses every line into a LogRecord. */
 export { createParseContext, createRecordParser, parseLines } from "./parse-lines.js";
-export type { ParseLinesOptions, RecordParser } from "./parse-lines.js";
+export type { ParseLinesOptions, RecordParser, Skim, SkimmedLine } from "./parse-lines.js";
 /** detectFormat guesses a format from sample lines; parseLine parses one line with per-line fallback. */
 export { detectFormat, parseLine, SNIFF_LINES } from "./detect-format.js";
 export type { ParseContext, ParsedLine } from "./parsed.js";

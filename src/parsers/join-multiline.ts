@@ -111,9 +111,22 @@ interface Pending {
   mode: Mode;
 }
 
+/**
+ * Whether a line (its text and message) could take part in a joined event: start one other than an ordinary line
+ * (a traceback, a panic, an "Error:" head, java.util.logging's two-line records) or continue an ordinary line (a
+ * stack frame, a Traceback header). A line for which this is false, that follows no open event and that no
+ * continuation follows, is a record of its own: the skimming reader may leave it unmaterialised.
+ */
+export function mayJoin(format: LogFormat, text: string, message: string): boolean {
+  if (format === "jul") return true;
+  return headMode(text) !== "none" || headMode(message) !== "none" || FRAME_RE.test(text) || FRAME_RE.test(message);
+}
+
 export interface MultilineJoiner {
   /** Feeds one record; returns the records that are now complete (0, 1 or 2). */
   push(record: LogRecord): LogRecord[];
+  /** Whether the pending record is in the middle of an event (a traceback, a panic, a stack) that more lines may continue. */
+  open(): boolean;
   /** Completes and returns the pending record, if any (end of stream, or a live source went quiet). */
   flush(): LogRecord | undefined;
 }
@@ -176,6 +189,9 @@ export function createMultilineJoiner(opts: JoinOptions = {}): MultilineJoiner {
       }
       pending = start(record);
       return p === undefined ? [] : [complete(p)];
+    },
+    open() {
+      return pending !== undefined && pending.mode !== "none";
     },
     flush() {
       const p = pending;

@@ -1,8 +1,9 @@
 // Turns one stream's framed lines into LogRecords: decode, detect the format from the first lines, parse each.
 import { detectFormat, parseLine, SNIFF_LINES } from "./detect-format.js";
+import { mayJoin } from "./join-multiline.js";
 import type { FrameStats, RawLine } from "./frame.js";
 import { countIssue, createFrameStats, decodeLine } from "./frame.js";
-import type { ParseContext } from "./parsed.js";
+import type { ParseContext, ParsedLine } from "./parsed.js";
 import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
 import { createYearInferrer, createZone } from "./timestamp.js";
@@ -31,6 +32,36 @@ export interface ParseLinesOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A line read but left unmaterialised by skimming: what the counts and the run's time need of it. */
+export interface SkimmedLine {
+  readonly time: number | undefined;
+  readonly host: string | undefined;
+  readonly format: LogFormat;
+}
+
+/**
+ * Skimming (the fast path of `analyze`): every line is still decoded and parsed (its time places the stream's yearless
+ * stamps and the run's end), but a record is built only for a line the rules may match, or one that takes part in a
+ * joined event; every other line is reported to `skipped` instead. The caller owns the multi-line joiner.
+ */
+export interface Skim {
+  /**
+   * Whether the rules could match this line: a wrong "maybe" costs time, a wrong "no" a signal. `bytes` are given when
+   * they are the UTF-8 of `text` (every format but the JSON ones, whose text is their message).
+   */
+  wanted(line: {
+    readonly bytes: Uint8Array | undefined;
+    readonly text: string;
+    readonly message: string;
+    readonly errors: readonly string[] | undefined;
+    readonly fields: Readonly<Record<string, string>>;
+  }): boolean;
+  /** Whether the joiner holds an event that a further line may continue: every line is a record then. */
+  open(): boolean;
+  /** A line became no record; it would have been one of its own (the joiner's pending record is complete now). */
+  skipped(line: SkimmedLine): void;
+}
+
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
 export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext {
   const zone = createZone(opts.timeZone);
@@ -48,7 +79,7 @@ export interface RecordParser {
  * The synchronous core of parseLines. Blank lines make no record (they still count in line numbers).
  * Detection holds at most SNIFF_LINES non-empty lines (each already capped) before the first record.
  */
-export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): RecordParser {
+export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim?: Skim): RecordParser {
   const ctx = createParseContext(opts);
   const stats = opts.stats ?? createFrameStats();
   let lineNo = 0;
@@ -60,28 +91,49 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
   let snapshot: SnapshotReader | undefined;
   let snapshotFormat: LogFormat = "plain";
 
-  const toRecord = (text: string, raw: RawLine, fmt: LogFormat): LogRecord => {
+  const parse = (text: string, raw: RawLine, fmt: LogFormat): ParsedLine => {
     lineNo = raw.lineNo;
     // A UTF-8 byte-order mark (Windows tools) hides line 1's shape; parse without it, keep the text verbatim.
-    const p = parseLine(raw.lineNo === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text, fmt, ctx, onIssue);
-    return {
-      text: p.text ?? text,
-      ...(p.text !== undefined && p.text !== text ? { raw: text } : {}),
-      ...(p.errors === undefined ? {} : { errors: p.errors }),
-      message: p.message,
-      // A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw.
-      time: p.time !== undefined && Math.abs(p.time) <= MAX_TIME_MS ? p.time : undefined,
-      host: p.host,
-      // The file names the service of a recognised format's lines; a line of no known shape could be anyone's.
-      service: p.service ?? (p.format === "plain" ? undefined : opts.defaultService),
-      pid: p.pid,
-      level: p.level,
-      fields: p.fields,
-      format: p.format,
-      ref: { file: opts.file, line: raw.lineNo, endLine: raw.lineNo },
-      ...(p.cursor === undefined ? {} : { cursor: p.cursor }),
-      truncatedBytes: raw.truncatedBytes,
-    };
+    return parseLine(raw.lineNo === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text, fmt, ctx, onIssue);
+  };
+  const build = (text: string, raw: RawLine, p: ParsedLine): LogRecord => ({
+    text: p.text ?? text,
+    ...(p.text !== undefined && p.text !== text ? { raw: text } : {}),
+    ...(p.errors === undefined ? {} : { errors: p.errors }),
+    message: p.message,
+    time: placeable(p.time),
+    host: p.host,
+    // The file names the service of a recognised format's lines; a line of no known shape could be anyone's.
+    service: p.service ?? (p.format === "plain" ? undefined : opts.defaultService),
+    pid: p.pid,
+    level: p.level,
+    fields: p.fields,
+    format: p.format,
+    ref: { file: opts.file, line: raw.lineNo, endLine: raw.lineNo },
+    ...(p.cursor === undefined ? {} : { cursor: p.cursor }),
+    truncatedBytes: raw.truncatedBytes,
+  });
+  const toRecord = (text: string, raw: RawLine, fmt: LogFormat): LogRecord => build(text, raw, parse(text, raw, fmt));
+
+  // Skimming: the last line that would be a record of its own, held until the next line shows it continues nothing.
+  let held: { text: string; raw: RawLine; p: ParsedLine } | undefined;
+  const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
+    const p = parse(text, raw, fmt);
+    const own = p.text ?? text;
+    const joins = mayJoin(p.format, own, p.message);
+    if (held !== undefined) {
+      // A line that may continue the held one makes it a record (the joiner decides); otherwise it stood alone.
+      if (joins) onRecord(build(held.text, held.raw, held.p));
+      else s.skipped({ time: placeable(held.p.time), host: held.p.host, format: held.p.format });
+      held = undefined;
+    }
+    if (joins || s.open() || s.wanted({ bytes: p.text === undefined ? raw.bytes : undefined, text: own, message: p.message, errors: p.errors, fields: p.fields })) {
+      onRecord(build(text, raw, p));
+    } else held = { text, raw, p };
+  };
+  const releaseHeld = (s: Skim) => {
+    if (held !== undefined) s.skipped({ time: placeable(held.p.time), host: held.p.host, format: held.p.format });
+    held = undefined;
   };
 
   const fromSnapshot = (e: SnapshotEntry): LogRecord => ({
@@ -129,17 +181,24 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">): Rec
         return;
       }
       if (format !== undefined) {
-        onRecord(toRecord(text, raw, format));
+        if (skim !== undefined) skimLine(skim, text, raw, format, onRecord);
+        else onRecord(toRecord(text, raw, format));
         return;
       }
       pending.push({ text, raw });
       if (pending.length >= SNIFF_LINES) release(onRecord);
     },
     end(onRecord) {
+      if (skim !== undefined) releaseHeld(skim);
       if (format === undefined && pending.length > 0) release(onRecord);
       for (const e of snapshot?.end() ?? []) onRecord(fromSnapshot(e));
     },
   };
+}
+
+/** A stamp outside what Date can hold (a JSON "time": 1e300) would make every later toISOString throw: no time. */
+function placeable(time: number | undefined): number | undefined {
+  return time !== undefined && Math.abs(time) <= MAX_TIME_MS ? time : undefined;
 }
 
 /** LogRecords for one stream's lines: the format is detected from the first lines, then each line is parsed. */

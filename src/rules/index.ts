@@ -22,7 +22,8 @@ export { loadLocatedFile, loadLocatedDir, builtinRuleDir } from "./load.js";
 /** Builds regexes once, refuses unsafe ones (rule_unsafe), extracts prefilter literals. */
 export { compileRules, checkPattern, patternSets } from "./compile.js";
 /** (record) => Signal[]: prefilter, then only candidate regexes; synchronous, no compilation per line. */
-export { createMatcher, selectField, capturedFields, setMatches, structuredFields } from "./match.js";
+export type { GateLine, MatchGate } from "./match.js";
+export { createMatchGate, createMatcher, selectField, capturedFields, setMatches, structuredFields } from "./match.js";
 /** Matches an example line (as `text`) against a rule's main set. */
 export { testExample } from "./examples.js";
 /** Ad-hoc `id<TAB>regex` signatures (scan --patterns), checked like rule files. */

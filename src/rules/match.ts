@@ -3,7 +3,7 @@
 import type { LogRecord } from "../parsers/record.js";
 import type { Signal } from "./signal.js";
 import type { CompiledPatternSet, CompiledRule, FieldSelector } from "./compile.js";
-import { createStringPrefilter, type StringPrefilter } from "./prefilter.js";
+import { createByteGate, createStringPrefilter, type StringPrefilter } from "./prefilter.js";
 import { LONG_LINE_CHARS } from "./regex-fallback.js";
 import { MAX_ERROR_TEXTS } from "../parsers/index.js";
 
@@ -85,23 +85,28 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
     if (group) entries.push({ rule: p.rule, set: p.set, group, first: p.first, structured: p.set.structured.length > 0 });
   }
   const groupList = [...groups.values()];
+  // Without a literal-less pattern, a record whose fields hold no literal and that has no error texts can only match
+  // through a `structured` alternative: most records, so they skip the walk over every set.
+  const anyAlways = entries.some((x) => x.set.any.some((p) => p.literals === undefined));
+  const structuredOnly = entries.filter((x) => x.structured);
   let epoch = 0;
 
   return (record) => {
     epoch = epoch === 0xffffffff ? 1 : epoch + 1;
     const e = epoch;
+    let marked = 0;
     for (const g of groupList) {
       if (e === 1) {
         g.stamp.fill(0);
         g.errorsMarked.fill(0);
       }
       g.text = selectField(record, g.field);
-      if (g.text !== undefined) g.prefilter.mark(g.text, g.stamp, e);
+      if (g.text !== undefined) marked += g.prefilter.mark(g.text, g.stamp, e);
     }
     // Most records have no error fields: they pay this one test.
     const errors = record.errors !== undefined && record.errors.length > 0 ? record.errors : undefined;
     let signals: Signal[] | undefined;
-    for (const { rule, set, group, first, structured } of entries) {
+    for (const { rule, set, group, first, structured } of marked === 0 && errors === undefined && !anyAlways ? structuredOnly : entries) {
       const text = group.text;
       let m = text === undefined ? undefined : matchCandidates(set, text, group.stamp, first, e);
       if (m === undefined && errors !== undefined && group.readsErrors && !vetoed(set, text)) m = matchErrors(set, group, errors, first, e);
@@ -114,6 +119,54 @@ export function createMatcher(rules: readonly CompiledRule[]): (record: LogRecor
       }
     }
     return signals ?? [];
+  };
+}
+
+/** A line as the skimming reader sees it: `bytes`, when given, are the UTF-8 of `text` (the decoded physical line). */
+export interface GateLine {
+  readonly bytes?: Uint8Array | undefined;
+  readonly text: string;
+  readonly message: string;
+  readonly errors: readonly string[] | undefined;
+  readonly fields: Readonly<Record<string, string>>;
+}
+export type MatchGate = (line: GateLine) => boolean;
+
+/**
+ * A quick "could any rule match this line?" for the skimming reader: one prefilter pass over the text (and message),
+ * true when a literal of any pattern occurs, the line has error texts, or a `structured` alternative finds all its
+ * fields. A "no" is exact (the matcher would return no signal); a "yes" only says the matcher must look. Undefined
+ * when the rules cannot be judged this way (a pattern without a literal, a rule on service, host or a field): every
+ * line must then be a record.
+ */
+export function createMatchGate(rules: readonly CompiledRule[]): MatchGate | undefined {
+  const byField = { text: [] as (readonly string[] | undefined)[], message: [] as (readonly string[] | undefined)[] };
+  const structured: (readonly string[])[] = [];
+  for (const rule of rules)
+    for (const set of rule.sets) {
+      if (set.field.kind !== "text" && set.field.kind !== "message") return undefined;
+      for (const p of set.any) {
+        if (p.literals === undefined) return undefined;
+        byField[set.field.kind].push(p.literals);
+      }
+      for (const alt of set.structured) structured.push(alt.conditions.map((c) => c.name));
+    }
+  const text = byField.text.length > 0 ? createStringPrefilter(byField.text) : undefined;
+  const textBytes = byField.text.length > 0 ? createByteGate(byField.text) : undefined;
+  const message = byField.message.length > 0 ? createStringPrefilter(byField.message) : undefined;
+  const hasFields = (fields: Readonly<Record<string, string>>): boolean => {
+    for (const names of structured) {
+      let all = true;
+      for (const n of names) if (!Object.hasOwn(fields, n)) { all = false; break; }
+      if (all) return true;
+    }
+    return false;
+  };
+  return (line) => {
+    if (line.errors !== undefined && line.errors.length > 0) return true;
+    if (text !== undefined && (line.bytes !== undefined && textBytes !== undefined ? textBytes(line.bytes) : text.any(line.text))) return true;
+    if (message?.any(line.message) === true) return true;
+    return structured.length > 0 && hasFields(line.fields);
   };
 }
 

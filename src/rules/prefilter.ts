@@ -11,6 +11,8 @@ export interface StringPrefilter {
    * Patterns without literals are not marked: the caller treats them as always candidates.
    */
   mark(text: string, stamp: Uint32Array, epoch: number): number;
+  /** Whether any literal occurs in `text`: the walk stops at the first one. */
+  any(text: string): boolean;
 }
 
 /** `literals[p]` is pattern p's literal set, or undefined when p has none (always a candidate). */
@@ -46,6 +48,14 @@ export function createStringPrefilter(literals: readonly (readonly string[] | un
       }
       return marked;
     },
+    any(text) {
+      let s = 0;
+      for (let i = 0; i < text.length; i++) {
+        s = delta[s * alphabet + (classOf[text.charCodeAt(i)] ?? 0)] ?? 0;
+        if (accepting[s] === 1) return true;
+      }
+      return false;
+    },
   };
 }
 
@@ -57,4 +67,22 @@ export function createBytePrefilter(literals: readonly (readonly string[] | unde
     for (const lit of set ?? []) keys.push({ symbols: enc.encode(lit), id });
   });
   return buildAutomaton(keys, 256);
+}
+
+/**
+ * Whether any literal occurs in a line's UTF-8 bytes, stopping at the first. For the bytes of a decoded line this
+ * says what the string prefilter says of its text (a literal in the text is in the bytes; invalid bytes only decode
+ * to U+FFFD), except for a literal holding U+FFFD itself: undefined then, and the caller walks the text.
+ */
+export function createByteGate(literals: readonly (readonly string[] | undefined)[]): ((bytes: Uint8Array) => boolean) | undefined {
+  if (literals.some((set) => set?.some((lit) => lit.includes("\uFFFD")))) return undefined;
+  const { delta, accepting } = createBytePrefilter(literals);
+  return (bytes) => {
+    let s = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      s = delta[(s << 8) | (bytes[i] ?? 0)] ?? 0;
+      if (accepting[s] !== 0) return true;
+    }
+    return false;
+  };
 }

@@ -1,6 +1,6 @@
 // Reads inputs for `analyze`: open → frame → decode → detect/parse → join, with counts of what was read and lost.
 import { IDLE, withIdleMarks } from "./idle.js";
-import type { JoinOptions, LineIssue, LogFormat, LogRecord, RawLine } from "../parsers/index.js";
+import type { JoinOptions, LineIssue, LogFormat, LogRecord, RawLine, Skim, SkimmedLine } from "../parsers/index.js";
 import { createFrameStats, createLineSplitter, createMultilineJoiner, createRecordParser, LINE_ISSUES } from "../parsers/index.js";
 import type { OpenDeps } from "./files.js";
 import { openInput } from "./files.js";
@@ -52,6 +52,14 @@ export interface ReadOptions extends OpenDeps {
   readonly idleFlushMs?: number;
   /** Filled in as the read goes; also the generator's return value. */
   readonly stats?: ReadStats;
+  /**
+   * The fast path: records only for the lines `wanted` says the rules may match (and the lines of joined events);
+   * every other line is parsed for its time and handed to `skipped` with its file, never yielded.
+   */
+  readonly skim?: {
+    readonly wanted: Skim["wanted"];
+    readonly skipped: (file: string, line: SkimmedLine) => void;
+  };
 }
 
 /**
@@ -70,6 +78,9 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     const splitter = createLineSplitter({ stats: frameStats, ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }) });
     // Lines that name no service (Python logging, `docker logs`) take the one the file name suggests.
     const defaultService = input.kind === "file" ? serviceFromFileName(input.path) : undefined;
+    const skim = opts.skim;
+    const joiner = createMultilineJoiner(opts.join);
+    const ready: LogRecord[] = [];
     const parser = createRecordParser({
       file: input.path,
       ...(defaultService === undefined ? {} : { defaultService }),
@@ -80,9 +91,17 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
       ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
       ...(opts.bootTimeMs === undefined ? {} : { bootTimeMs: opts.bootTimeMs }),
       ...(opts.format === undefined ? {} : { format: opts.format }),
+    }, skim === undefined ? undefined : {
+      wanted: skim.wanted,
+      open: () => joiner.open(),
+      skipped: (line) => {
+        // The line would have completed the pending record and stood alone: complete it, count the line as a record.
+        const last = joiner.flush();
+        if (last !== undefined) ready.push(last);
+        stats.records += 1;
+        skim.skipped(input.path, line);
+      },
     });
-    const joiner = createMultilineJoiner(opts.join);
-    const ready: LogRecord[] = [];
     const onRecord = (r: LogRecord) => {
       for (const done of joiner.push(r)) ready.push(done);
     };
