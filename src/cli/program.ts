@@ -46,6 +46,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerAudit } = await import("./audit.js");
     return (program) => registerAudit(program);
   },
+  status: async () => {
+    const { registerStatus } = await import("./status.js");
+    return (program) => registerStatus(program);
+  },
 };
 /** Commands registered by another command's module. */
 const ALIASES: Readonly<Record<string, string>> = { report: "incidents" };

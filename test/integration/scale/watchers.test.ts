@@ -1,0 +1,130 @@
+// Scale-out by source lease: 3 `watch` processes on one redis-server divide 12 file sources, one is killed with -9
+// mid-stream, the others take its sources over from the stored cursors: every numbered line counted exactly once.
+import { writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { registerStatus } from "../../../src/cli/status.js";
+import { RedisStore, type LeaseSurvey } from "../../../src/store/index.js";
+import { systemClock } from "../../../src/time.js";
+import { makeTempDir } from "../../harness/program.js";
+import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
+import { BLOCK_RULE, blockErrors, startWatch, startWriter, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
+
+const avail = redisAvailability();
+const SOURCES = 12;
+const LEASE_MS = 3_000;
+const RENEW_MS = 1_000;
+const prefix = (i: number) => String.fromCharCode(97 + i); // a..l: each source's blocks are its own findings
+
+/** Leases held per watcher id (free ones left out). */
+function spread(s: LeaseSurvey): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const l of s.leases) if (l.owner !== undefined) out.set(l.owner, [...(out.get(l.owner) ?? []), l.source]);
+  return out;
+}
+
+describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease ${avail.missing ?? ""}`, () => {
+  let tmp: { path: string; remove(): Promise<void> };
+  let redis: RedisInstance;
+  let store: RedisStore;
+  const running: WatchProcess[] = [];
+  beforeAll(async () => {
+    tmp = await makeTempDir("scale");
+    redis = await startRedis();
+    store = await RedisStore.connect(redis.url, { clock: systemClock });
+  });
+  afterAll(async () => {
+    for (const w of running) await w.kill9();
+    await store?.close();
+    await redis?.cleanup();
+    await tmp?.remove();
+  });
+
+  test("12 sources spread 4/4/4; kill -9 of one hands its 4 over within the lease time; every line counted once", { timeout: 120_000 }, async () => {
+    const rules = path.join(tmp.path, "rules");
+    await mkdir(rules);
+    await writeFile(path.join(rules, "block.yaml"), BLOCK_RULE);
+    const files = Array.from({ length: SOURCES }, (_, i) => path.join(tmp.path, `svc${i}.log`));
+    for (const f of files) await writeFile(f, "");
+    const names = files.map((_, i) => `s${i}`);
+    const config = await writeConfig(path.join(tmp.path, "fw.yaml"), {
+      sources: files.map((f, i) => ({ kind: "file", name: names[i], paths: [f], startAt: "beginning", poll: "50ms", flushAfter: "200ms" })),
+      rules: { dirs: [rules] },
+      store: { url: redis.url },
+      scale: { leaseTime: "3s", renewEvery: "1s" },
+    });
+    const board = store.leaseBoard(2_000);
+    const survey = () => board.survey(names);
+    const until = async (what: string, pred: (s: LeaseSurvey) => boolean, ms: number): Promise<LeaseSurvey> => {
+      let last: LeaseSurvey | undefined;
+      for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        last = await survey();
+        if (pred(last)) return last;
+      }
+      throw new Error(`${what} did not happen within ${ms} ms; last survey: ${JSON.stringify([...spread(last ?? { watchers: [], leases: [] })])}`);
+    };
+
+    try {
+      for (let i = 0; i < 3; i++) running.push(startWatch(config));
+      const even = await until("4/4/4", (s) => s.watchers.length === 3 && [...spread(s).values()].map((v) => v.length).join() === "4,4,4", 60_000);
+      // Each watcher's /healthz shows its own leases and the others.
+      const port = Number(/"healthPort":(\d+)/.exec(running[0]?.proc.stderr() ?? "")?.[1]);
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { scale: { watcher: string; held: Record<string, number>; watchers: unknown[] } };
+      expect(Object.keys(health.scale.held)).toHaveLength(4);
+      expect(health.scale.watchers).toHaveLength(3);
+      // `firewatch status` says the same from the store.
+      let out = "";
+      const program = new Command().exitOverride();
+      registerStatus(program, { stdout: { write: (t: string) => (out += t) }, env: {}, clock: systemClock });
+      await program.parseAsync(["node", "firewatch", "status", "--store", redis.url, "--format", "json"]);
+      const status = JSON.parse(out) as { watchers: { id: string; leases: string[] }[]; leases: { source: string; owner: string | null }[] };
+      expect(status.watchers.map((w) => w.leases.length)).toEqual([4, 4, 4]);
+      expect(status.leases.filter((l) => l.owner === null)).toEqual([]);
+
+      const writers = files.map((f, i) => startWriter(f, 400, prefix(i)));
+      await new Promise((r) => setTimeout(r, 2_000));
+      // kill -9 of the first watcher mid-stream: its sources are unread until the others take them over.
+      const victim = running[0];
+      if (victim === undefined) throw new Error("no watcher");
+      const victimId = health.scale.watcher;
+      expect(spread(even).get(victimId)?.sort()).toEqual(Object.keys(health.scale.held).sort());
+      await victim.kill9();
+      const killedAt = Date.now();
+      const after = await until("handover", (s) => {
+        const sp = spread(s);
+        return !sp.has(victimId) && [...sp.values()].reduce((n, v) => n + v.length, 0) === SOURCES;
+      }, 20_000);
+      const handoverMs = Date.now() - killedAt;
+      console.log(`handover of ${victimId}'s 4 sources took ${handoverMs} ms (lease ${LEASE_MS} ms, renewal ${RENEW_MS} ms)`);
+      expect([...spread(after).values()].map((v) => v.length).sort().join()).toBe("6,6");
+      expect(handoverMs).toBeLessThan(LEASE_MS + 2 * RENEW_MS + 1_500);
+      await new Promise((r) => setTimeout(r, 2_000));
+      for (const w of writers) w.stop();
+      const written = writers.map((w) => w.written);
+
+      // Every line of every source counted exactly once, per block (a loss and a repeat cannot cancel out).
+      let errors: [string, number, number][] = [];
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+        const counts = new Map<string, number>();
+        for (const s of await store.list()) {
+          for (const f of s.incident.findings) if (f.rule === "seq_block") counts.set(f.fields.blk ?? "", (counts.get(f.fields.blk ?? "") ?? 0) + f.count);
+        }
+        errors = written.flatMap((n, i) => blockErrors(counts, n, prefix(i)));
+        if (errors.length === 0) break;
+      }
+      expect(errors).toEqual([]);
+      const total = written.reduce((a, b) => a + b, 0);
+      console.log(`${total} numbered lines over ${SOURCES} sources, each counted once`);
+      expect(total).toBeGreaterThan(10_000);
+
+      // SIGTERM: each gives its leases back and leaves at once, not after the lease time.
+      for (const w of running.slice(1)) expect(await w.term()).toBe(0);
+      const gone = await survey();
+      expect(gone.watchers).toHaveLength(0);
+      expect(spread(gone).size).toBe(0);
+    } finally {
+      await board.close();
+    }
+  });
+});
