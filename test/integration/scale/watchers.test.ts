@@ -99,7 +99,17 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
       console.log(`handover of ${victimId}'s 4 sources took ${handoverMs} ms (lease ${LEASE_MS} ms, renewal ${RENEW_MS} ms)`);
       expect([...spread(after).values()].map((v) => v.length).sort().join()).toBe("6,6");
       expect(handoverMs).toBeLessThan(LEASE_MS + 2 * RENEW_MS + 1_500);
-      await new Promise((r) => setTimeout(r, 2_000));
+
+      // A watcher that is only slow (SIGSTOP past the lease time, as a long pause or a frozen VM would): the other
+      // takes its sources over; woken up, it must not commit what it read before (fenced), and rebalances to 6/6.
+      const slow = running[1];
+      if (slow === undefined) throw new Error("no watcher");
+      const slowPort = Number(/"healthPort":(\d+)/.exec(slow.proc.stderr())?.[1]);
+      const slowId = ((await (await fetch(`http://127.0.0.1:${slowPort}/healthz`)).json()) as { scale: { watcher: string } }).scale.watcher;
+      slow.proc.child.kill("SIGSTOP");
+      await until("takeover from the stopped watcher", (s) => spread(s).size === 1 && !spread(s).has(slowId) && [...spread(s).values()][0]?.length === SOURCES, 20_000);
+      slow.proc.child.kill("SIGCONT");
+      await until("6/6 again", (s) => spread(s).get(slowId)?.length === 6 && [...spread(s).values()].every((v) => v.length === 6), 20_000);
       for (const w of writers) w.stop();
       const written = writers.map((w) => w.written);
 
@@ -114,6 +124,8 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
         if (errors.length === 0) break;
       }
       expect(errors).toEqual([]);
+      // ...and the slow watcher did try to commit under its lost lease, and was refused.
+      expect(slow.proc.stderr()).toContain("A commit was refused: another watcher took over a source of this run");
       const total = written.reduce((a, b) => a + b, 0);
       console.log(`${total} numbered lines over ${SOURCES} sources, each counted once`);
       expect(total).toBeGreaterThan(10_000);
