@@ -260,7 +260,11 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       // The run made its final commit under the old leases: now the shed ones can go to the other watchers.
       await leases.keeper.settle();
       runStop = linkedAbort(stop.signal);
-      current = await startRun(leases.selected(), leases.fences(), runStop.signal);
+      const next = leases.selected();
+      // A source read by another watcher now is theirs to judge quiet or down, not this one's.
+      const reading = new Set(next.map(sourceName));
+      for (const name of Object.keys(health.snapshot())) if (!reading.has(name)) health.forget(name);
+      current = await startRun(next, leases.fences(), runStop.signal);
       log.info({ run: current.run, sources: current.lanes.map((l) => l.name) }, "The sources this watcher holds changed; reading them in a new run.");
     }
     await probes.drain(10_000);

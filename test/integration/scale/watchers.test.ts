@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { registerStatus } from "../../../src/cli/status.js";
 import { RedisStore, type LeaseSurvey } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
+import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { BLOCK_RULE, blockErrors, startWatch, startWriter, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
@@ -15,6 +16,9 @@ const avail = redisAvailability();
 const SOURCES = 12;
 const LEASE_MS = 3_000;
 const RENEW_MS = 1_000;
+const CH = "C0ONCALL";
+// The watchers inherit these: each posts through the local Slack stand-in, which checks the token and the blocks.
+const SLACK_ENV = { FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token", FIREWATCH_SLACK__SIGNING_SECRET: "scale-test-signing-secret" };
 const prefix = (i: number) => String.fromCharCode(97 + i); // a..l: each source's blocks are its own findings
 
 /** Leases held per watcher id (free ones left out). */
@@ -28,14 +32,26 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
   let tmp: { path: string; remove(): Promise<void> };
   let redis: RedisInstance;
   let store: RedisStore;
+  let slack: FakeSlack;
   const running: WatchProcess[] = [];
+  const saved = new Map<string, string | undefined>();
   beforeAll(async () => {
     tmp = await makeTempDir("scale");
     redis = await startRedis();
     store = await RedisStore.connect(redis.url, { clock: systemClock });
+    slack = await startFakeSlack();
+    for (const [k, v] of Object.entries(SLACK_ENV)) {
+      saved.set(k, process.env[k]);
+      process.env[k] = v;
+    }
   });
   afterAll(async () => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     for (const w of running) await w.kill9();
+    await slack?.close();
     await store?.close();
     await redis?.cleanup();
     await tmp?.remove();
@@ -53,6 +69,7 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
       rules: { dirs: [rules] },
       store: { url: redis.url },
       scale: { leaseTime: "3s", renewEvery: "1s" },
+      slack: { apiUrl: slack.apiUrl, port: 0, poll: 1000, minUpdateInterval: 1000, routing: { channel: CH } },
     });
     const board = store.leaseBoard(2_000);
     const survey = () => board.survey(names);
@@ -124,11 +141,20 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
         if (errors.length === 0) break;
       }
       expect(errors).toEqual([]);
-      // ...and the slow watcher did try to commit under its lost lease, and was refused.
-      expect(slow.proc.stderr()).toContain("A commit was refused: another watcher took over a source of this run");
+      // ...and the slow watcher noticed: its commit under the lost leases was refused, or its renewal found them gone
+      // first (then its run ends without committing anything of theirs).
+      expect(slow.proc.stderr()).toMatch(/A commit was refused: another watcher took over a source of this run|Lost a source's lease/);
       const total = written.reduce((a, b) => a + b, 0);
       console.log(`${total} numbered lines over ${SOURCES} sources, each counted once`);
       expect(total).toBeGreaterThan(10_000);
+
+      // One Slack post per incident, whichever watchers committed to it (the store's post claim).
+      const incidents = await store.list();
+      await slack.waitFor(() => (slack.postsIn(CH).length >= incidents.length ? true : undefined), 20_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(slack.postsIn(CH)).toHaveLength(incidents.length);
+      console.log(`${incidents.length} incident(s), ${slack.postsIn(CH).length} Slack post(s), ${slack.callsOf("chat.update").length} update(s) by 3 watchers`);
+      expect(slack.callsOf("chat.update").length).toBeGreaterThan(0);
 
       // SIGTERM: each gives its leases back and leaves at once, not after the lease time.
       for (const w of running.slice(1)) expect(await w.term()).toBe(0);
