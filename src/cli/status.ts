@@ -34,9 +34,9 @@ export function renderStatus(s: LeaseSurvey): string {
     out.push(table(["ID", "HOST", "PID", "LEASES", "HEARTBEAT LEFT"], s.watchers.map((w) => [escapeTerminal(w.info.id), escapeTerminal(w.info.host), String(w.info.pid), String(held.get(w.info.id) ?? 0), seconds(w.expiresInMs)])));
   }
   const free = s.leases.filter((l) => l.owner === undefined).length;
-  out.push(`Leases: ${s.leases.length} source(s), ${free} free\n`);
+  out.push(`Leases: ${s.leases.length} (sources, or hosts with leaseBy: host), ${free} free\n`);
   if (s.leases.length > 0) {
-    out.push(table(["SOURCE", "OWNER", "TOKEN", "LEFT"], s.leases.map((l) => [escapeTerminal(l.source), escapeTerminal(l.owner ?? "(free)"), String(l.token), l.owner === undefined ? "-" : seconds(l.ttlMs)])));
+    out.push(table(["LEASE", "OWNER", "TOKEN", "LEFT"], s.leases.map((l) => [escapeTerminal(l.source), escapeTerminal(l.owner ?? "(free)"), String(l.token), l.owner === undefined ? "-" : seconds(l.ttlMs)])));
   }
   return out.join("");
 }
@@ -60,10 +60,10 @@ Exit codes: 0 shown, 2 usage or store error`)
       let url: string | undefined;
       let sources: string[] = [];
       if (f.config !== undefined) {
-        const { loadConfig, sourceName } = await import("../config/index.js");
+        const [{ loadConfig }, { leaseUnits }] = await Promise.all([import("../config/index.js"), import("../daemon/leases.js")]);
         const config = await loadConfig({ file: f.config, env: io.env });
         url = config.store.url;
-        sources = config.sources.map(sourceName);
+        sources = leaseUnits(config.sources, config.scale?.leaseBy ?? "source").units;
       }
       const spec = parseStoreSpec(f.store ?? url ?? io.env.FIREWATCH_STORE, io.env);
       const store = await openStore(spec, { clock: io.clock }, { readOnly: true, namespace: f.namespace, unavailableAfterMs: 5_000 });

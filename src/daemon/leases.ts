@@ -12,7 +12,7 @@ export interface DaemonLeases {
   readonly keeper: LeaseKeeper;
   /** The configured sources this watcher holds now, in config order. */
   selected(): SourceEntry[];
-  /** Source → token of those: the fences of the run's commits. */
+  /** Lease → token of the leases held: the fences of the run's commits. */
   fences(): Readonly<Record<string, number>>;
   /** Why /healthz should fail "leases" (no round has succeeded for a lease time), or undefined. */
   problem(now: number): string | undefined;
@@ -20,6 +20,12 @@ export interface DaemonLeases {
   detail(now: number): Record<string, unknown>;
   /** Gives every lease back and leaves (a clean stop), then closes the connection. */
   stop(): Promise<void>;
+}
+
+/** The lease names of a config (`leaseBy`): each source's own name, or `host:NAME` for all the sources of a host. */
+export function leaseUnits(sources: readonly SourceEntry[], by: "source" | "host"): { units: string[]; unitOf: (s: SourceEntry) => string } {
+  const unitOf = by === "host" ? (s: SourceEntry) => `host:${s.host}` : sourceName;
+  return { units: [...new Set(sources.map(unitOf))], unitOf };
 }
 
 /** Starts the lease keeper when the config has `scale:` (after its first round); undefined otherwise: every source is read. */
@@ -36,7 +42,8 @@ export async function startLeases(
   // A renewal that waits longer than a renewal period for Redis is late anyway; the next round tries again.
   const board = store.leaseBoard(renewMs);
   const id = `${hostname()}:${process.pid}:${randomBytes(2).toString("hex")}`;
-  const keeper = createLeaseKeeper({ board, clock: deps.clock, log: deps.log }, { id, host: hostname(), pid: process.pid, sources: config.sources.map(sourceName), leaseMs: scale.leaseTime, renewMs });
+  const { units, unitOf } = leaseUnits(config.sources, scale.leaseBy);
+  const keeper = createLeaseKeeper({ board, clock: deps.clock, log: deps.log }, { id, host: hostname(), pid: process.pid, sources: units, leaseMs: scale.leaseTime, renewMs });
   try {
     await keeper.start(signal);
   } catch (e) {
@@ -47,7 +54,7 @@ export async function startLeases(
     keeper,
     selected: () => {
       const owned = keeper.owned();
-      return config.sources.filter((s) => owned.has(sourceName(s)));
+      return config.sources.filter((s) => owned.has(unitOf(s)));
     },
     fences: () => Object.fromEntries(keeper.owned()),
     problem(now) {

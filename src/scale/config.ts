@@ -6,6 +6,10 @@ export const ScaleConfig = z
   .object({
     leaseTime: Duration.default(15_000).describe("How long a source's lease (and a watcher's heartbeat) lasts without renewal: a dead watcher's sources are taken over after it"),
     renewEvery: Duration.optional().describe("How often a watcher renews its leases, beats its heartbeat and rebalances (default: a third of leaseTime)"),
+    leaseBy: z
+      .enum(["source", "host"])
+      .default("source")
+      .describe("What one lease covers: one source, or every source of one host (one watcher then counts the findings that a host's journal and its log files both feed)"),
   })
   .strict()
   .refine((c) => c.leaseTime >= 1000, { message: "leaseTime must be at least 1s", path: ["leaseTime"] })

@@ -115,7 +115,8 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
       const handoverMs = Date.now() - killedAt;
       console.log(`handover of ${victimId}'s 4 sources took ${handoverMs} ms (lease ${LEASE_MS} ms, renewal ${RENEW_MS} ms)`);
       expect([...spread(after).values()].map((v) => v.length).sort().join()).toBe("6,6");
-      expect(handoverMs).toBeLessThan(LEASE_MS + 2 * RENEW_MS + 1_500);
+      // At most the lease's time left (3 s) and the survivors' next round; the rest is slack for a loaded machine.
+      expect(handoverMs).toBeLessThan(LEASE_MS + 2 * RENEW_MS + 3_000);
 
       // A watcher that is only slow (SIGSTOP past the lease time, as a long pause or a frozen VM would): the other
       // takes its sources over; woken up, it must not commit what it read before (fenced), and rebalances to 6/6.
