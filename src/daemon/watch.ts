@@ -176,6 +176,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     // With `scale:`, this watcher reads only the sources it holds a lease of, and starts a new run when they change.
     const leases = await startLeases(config, store, { clock, log, untilCaughtUp }, stop.signal);
     if (leases) cleanups.push(() => leases.stop());
+    if (leases) metrics.scale(() => ({ held: leases.keeper.owned().size, watchers: leases.keeper.state().watchers.length }));
     let finiteLeft = opts.onceIdle === true ? config.sources.filter((s) => s.kind !== "docker").length : 0;
     const resolveAfter = resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const]))));
     const hostNames = hostAliases(config.hosts, hostname());
@@ -250,6 +251,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
         // Too slow to renew: another watcher took a lease over, so nothing this run read since its last commit counts.
         if (leases === undefined || !isStoreError(e, "fenced")) throw e;
         log.warn({ run: current.run }, "A commit was refused: another watcher took over a source of this run; starting over from the stored cursors.");
+        metrics.fenced();
         await leases.keeper.refresh();
       } finally {
         runStop.abort();

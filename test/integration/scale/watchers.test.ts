@@ -90,6 +90,7 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
       const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { scale: { watcher: string; held: Record<string, number>; watchers: unknown[] } };
       expect(Object.keys(health.scale.held)).toHaveLength(4);
       expect(health.scale.watchers).toHaveLength(3);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^firewatch_leases_held 4$/m);
       // `firewatch status` says the same from the store.
       let out = "";
       const program = new Command().exitOverride();
