@@ -9,6 +9,8 @@ const FLOORS = [
   ["correlate"],
   ["incidents"],
   ["store"],
+  // Scale-out: source leases over the Redis store; config composes its section, the daemon runs it.
+  ["scale"],
   ["probes"],
   ["report"],
   ["jobs"],

@@ -50,6 +50,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
     const { registerAudit } = await import("./audit.js");
     return (program) => registerAudit(program);
   },
+  status: async () => {
+    const { registerStatus } = await import("./status.js");
+    return (program) => registerStatus(program);
+  },
   completion: async () => {
     const { registerCompletion } = await import("./completion.js");
     return (program) => registerCompletion(program, fullProgram);

@@ -5,6 +5,7 @@ import { SlackConfigSchema } from "../bot/index.js";
 import { HostConfig } from "../hosts/index.js";
 import { ProbeNetworkConfig } from "../probes/index.js";
 import { readLlmConfig, type LlmConfig } from "../report/index.js";
+import { ScaleConfig } from "../scale/index.js";
 import { BullmqSourceConfig, DockerSourceConfig, FileSourceConfig, JournaldSourceConfig } from "../sources/index.js";
 import { Duration } from "../time.js";
 
@@ -97,6 +98,7 @@ export const FirewatchConfigSchema = z
     outputs: OutputsConfig.prefault({}),
     health: HealthConfig.prefault({}),
     probes: z.object({ network: ProbeNetworkConfig.prefault({}) }).strict().prefault({}).describe("What the read-only probes may reach"),
+    scale: ScaleConfig.optional().describe("Several `watch` processes on one Redis store divide the sources by lease (docs/scaling.md); absent: this watcher reads every source"),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -25,6 +25,10 @@ export interface DaemonMetrics {
   queueDepth(source: string, records: number): void;
   /** gauge firewatch_source_up{source}: 1 connected, 0 not */
   sourceUp(source: string, up: boolean): void;
+  /** gauges firewatch_leases_held and firewatch_watchers_live (scale-out), read from `read` at each scrape */
+  scale(read: () => { held: number; watchers: number }): void;
+  /** counter firewatch_fenced_commits_total: commits refused because another watcher took a lease over */
+  fenced(): void;
 }
 
 /**
@@ -90,6 +94,11 @@ export function createDaemonMetrics(): DaemonMetrics {
   });
   const up = new Gauge({ name: "firewatch_source_up", help: "1 while the source's link is connected, else 0.", labelNames: ["source"], registers });
 
+  let scaleRead: (() => { held: number; watchers: number }) | undefined;
+  new Gauge({ name: "firewatch_leases_held", help: "Source leases this watcher holds (scale:).", registers, collect() { if (scaleRead) this.set(scaleRead().held); } });
+  new Gauge({ name: "firewatch_watchers_live", help: "Live watchers on the store as this one last saw them (scale:).", registers, collect() { if (scaleRead) this.set(scaleRead().watchers); } });
+  const fenced = new Counter({ name: "firewatch_fenced_commits_total", help: "Commits refused because another watcher took over a lease of the run (scale:).", registers });
+
   // prom-client throws on a negative or NaN increment; a miscount must not take the pipeline down with it.
   const countable = (n: number): boolean => n >= 0 && Number.isFinite(n);
   return {
@@ -105,5 +114,7 @@ export function createDaemonMetrics(): DaemonMetrics {
     commitSeconds: (seconds) => commits.observe(seconds),
     queueDepth: (source, records) => queue.set({ source }, records),
     sourceUp: (source, isUp) => up.set({ source }, isUp ? 1 : 0),
+    scale: (read) => void (scaleRead = read),
+    fenced: () => fenced.inc(),
   };
 }

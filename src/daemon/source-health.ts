@@ -33,6 +33,8 @@ export interface SourceHealth {
   tick(now: number): LogRecord[];
   /** Per source: up/quiet/down and since when (for /healthz). */
   snapshot(): Readonly<Record<string, SourceHealthEntry>>;
+  /** Stops judging a source this watcher no longer reads (its lease went to another watcher, docs/scaling.md). */
+  forget(source: string): void;
 }
 
 export interface SourceHealthOptions {
@@ -231,6 +233,9 @@ export function createSourceHealth(opts: SourceHealthOptions): SourceHealth {
         }
       }
       return out;
+    },
+    forget(source) {
+      entries.delete(source);
     },
     snapshot() {
       const snap: Record<string, SourceHealthEntry> = Object.create(null);

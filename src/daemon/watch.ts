@@ -5,11 +5,11 @@ import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { actuatorHosts, dockerHostOf } from "../actions/index.js";
 import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
-import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig } from "../config/index.js";
+import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig, type SourceEntry } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
 import { mergeProbeHistory } from "../probes/index.js";
 import { compileRules, createMatcher, loadRules } from "../rules/index.js";
-import { ensureSafeDir, openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
+import { ensureSafeDir, isStoreError, openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { leakFreeClock } from "./clock.js";
 import { startHealthServer, type HealthState } from "./health-server.js";
@@ -19,6 +19,7 @@ import { createOutputs } from "./outputs.js";
 import { createPipeline, type IncidentChange, type PipelineStats } from "./pipeline.js";
 import { createProbeHook } from "./probe-hook.js";
 import { hostAliases } from "./record-host.js";
+import { startLeases } from "./leases.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
 import { createStatusFollower } from "./status-follow.js";
 import { sourceLane, type LinkObserver, type SourceLag, type SourceLoss } from "./source-runner.js";
@@ -86,7 +87,6 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
   const rules = await loadRules({ dirs: config.rules.dirs });
   const match = createMatcher(compileRules(rules));
   const rulesById = new Map(rules.map((r) => [r.id, r]));
-  const run = randomUUID();
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   io.signal.addEventListener("abort", onAbort, { once: true });
@@ -162,47 +162,6 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       }
     })();
     cleanups.push(() => following);
-    const resumedFrom = new Map<string, string | undefined>();
-    for (const s of config.sources) resumedFrom.set(sourceName(s), await store.getCursor(sourceName(s)));
-    const live = await store.list({ status: ["open", "observed", "acknowledged"] });
-    // The incidents live at start are followed too: resolved by someone while this daemon runs, their report follows.
-    followed.seen(live.map((incident) => ({ outcome: "updated", incident })));
-    const pipeline = createPipeline(
-      {
-        store, rules, match, clock, log, metrics, run, resumedFrom,
-        live,
-        resolveAfter: resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const])))),
-        health,
-        hostNames: hostAliases(config.hosts, hostname()),
-        onChanges: async (changes: readonly IncidentChange[]) => {
-          followed.seen(changes);
-          await outputs.emit(changes);
-          probes.offer(changes);
-          // The post is created or updated now, not at the poster's next poll.
-          for (const c of changes) if (c.outcome !== "resolved") slack?.notify({ outcome: c.outcome, incident: c.incident, silenceId: c.silenceId });
-        },
-      },
-      // A catch-up run: journald and file lanes end once read to the end; Docker lanes follow until all was quiet a while.
-      opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => finiteLeft === 0 && stop.abort() } : {},
-    );
-
-    let finiteLeft = opts.onceIdle === true ? config.sources.filter((s) => s.kind !== "docker").length : 0;
-    const healthState = (): HealthState => {
-      const now = clock.now();
-      const sources = sourceHealthState(health.snapshot(), now);
-      const { storeError, commitStartedAt } = pipeline.stats;
-      // A commit waiting this long means the store is not answering (it fails only after its own 30 s).
-      const stuck = commitStartedAt !== undefined && now - commitStartedAt > STUCK_COMMIT_MS ? `a commit has waited ${Math.round((now - commitStartedAt) / 1000)} s for the store` : undefined;
-      const storeProblem = storeError ?? stuck;
-      const failing = [...((sources.detail.failing as string[] | undefined) ?? []), ...(storeProblem === undefined ? [] : ["store"])];
-      return {
-        ok: sources.ok && storeProblem === undefined,
-        detail: { ...sources.detail, ...(failing.length > 0 ? { failing } : {}), run, records: pipeline.stats.records, commits: pipeline.stats.commits, ...(storeProblem === undefined ? {} : { store: storeProblem }) },
-      };
-    };
-    const server = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, health: healthState, log });
-    cleanups.push(() => server.close());
-
     const hostOf = (name: string): Host => {
       const h = hosts.peek(name);
       if (h === undefined) throw new Error(`host ${name} was not opened`);
@@ -218,18 +177,105 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       metrics.lagSeconds(src, lag.seconds);
       if (lag.bytes !== undefined) metrics.lagBytes(src, lag.bytes);
     };
-    const lanes = config.sources.map((s) => {
-      const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag }, stop.signal);
-      return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
-    });
-    log.info({ run, sources: lanes.map((l) => l.name), healthPort: server.port }, "Watching.");
-    io.onReady?.({ healthPort: server.port, run });
-    const merged = mergeFair(lanes, { capacity: 1000, weight: (b) => b.length, signal: stop.signal, onDepth: (l, d) => metrics.queueDepth(l, d) });
-    // No source at all: nothing will ever arrive; wait for the stop signal so /healthz and Slack stay up.
-    await pipeline.run(lanes.length > 0 ? merged : waitFor(stop.signal));
+    // With `scale:`, this watcher reads only the sources it holds a lease of, and starts a new run when they change.
+    const leases = await startLeases(config, store, { clock, log, untilCaughtUp }, stop.signal);
+    if (leases) cleanups.push(() => leases.stop());
+    if (leases) metrics.scale(() => ({ held: leases.keeper.owned().size, watchers: leases.keeper.state().watchers.length }));
+    let finiteLeft = opts.onceIdle === true ? config.sources.filter((s) => s.kind !== "docker").length : 0;
+    const resolveAfter = resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const]))));
+    const hostNames = hostAliases(config.hosts, hostname());
+
+    /** One correlator run over `sources` from their stored cursors (the whole life of the daemon, without leases). */
+    const startRun = async (sources: readonly SourceEntry[], fences: Readonly<Record<string, number>> | undefined, signal: AbortSignal) => {
+      const run = randomUUID();
+      const resumedFrom = new Map<string, string | undefined>();
+      for (const s of sources) resumedFrom.set(sourceName(s), await store.getCursor(sourceName(s)));
+      const live = await store.list({ status: ["open", "observed", "acknowledged"] });
+      // The incidents live at start are followed too: resolved by someone while this daemon runs, their report follows.
+      followed.seen(live.map((incident) => ({ outcome: "updated", incident })));
+      const pipeline = createPipeline(
+        {
+          store: fences === undefined ? store : { commit: (b) => store.commit({ ...b, fences }), autoResolve: (r) => store.autoResolve(r) },
+          rules, match, clock, log, metrics, run, resumedFrom,
+          live,
+          resolveAfter,
+          health,
+          hostNames,
+          onChanges: async (changes: readonly IncidentChange[]) => {
+            followed.seen(changes);
+            await outputs.emit(changes);
+            probes.offer(changes);
+            // The post is created or updated now, not at the poster's next poll.
+            for (const c of changes) if (c.outcome !== "resolved") slack?.notify({ outcome: c.outcome, incident: c.incident, silenceId: c.silenceId });
+          },
+        },
+        // A catch-up run: journald and file lanes end once read to the end; Docker lanes follow until all was quiet a while.
+        opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => finiteLeft === 0 && stop.abort() } : {},
+      );
+      const lanes = sources.map((s) => {
+        const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag }, signal);
+        return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
+      });
+      return { run, pipeline, lanes };
+    };
+
+    let runStop = linkedAbort(stop.signal);
+    leases?.keeper.onChange(() => runStop.abort());
+    let current = await startRun(leases ? leases.selected() : config.sources, leases?.fences(), runStop.signal);
+    const earlier = { records: 0, commits: 0 };
+    const healthState = (): HealthState => {
+      const now = clock.now();
+      const sources = sourceHealthState(health.snapshot(), now);
+      const { storeError, commitStartedAt } = current.pipeline.stats;
+      // A commit waiting this long means the store is not answering (it fails only after its own 30 s).
+      const stuck = commitStartedAt !== undefined && now - commitStartedAt > STUCK_COMMIT_MS ? `a commit has waited ${Math.round((now - commitStartedAt) / 1000)} s for the store` : undefined;
+      const storeProblem = storeError ?? stuck;
+      const leaseProblem = leases?.problem(now);
+      const failing = [...((sources.detail.failing as string[] | undefined) ?? []), ...(storeProblem === undefined ? [] : ["store"]), ...(leaseProblem === undefined ? [] : ["leases"])];
+      return {
+        ok: sources.ok && storeProblem === undefined && leaseProblem === undefined,
+        detail: {
+          ...sources.detail, ...(failing.length > 0 ? { failing } : {}), run: current.run,
+          records: earlier.records + current.pipeline.stats.records, commits: earlier.commits + current.pipeline.stats.commits,
+          ...(storeProblem === undefined ? {} : { store: storeProblem }),
+          ...(leases ? { scale: leases.detail(now) } : {}),
+        },
+      };
+    };
+    const server = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, health: healthState, log });
+    cleanups.push(() => server.close());
+    log.info({ run: current.run, sources: current.lanes.map((l) => l.name), healthPort: server.port }, "Watching.");
+    io.onReady?.({ healthPort: server.port, run: current.run });
+    for (;;) {
+      const merged = mergeFair(current.lanes, { capacity: 1000, weight: (b) => b.length, signal: runStop.signal, onDepth: (l, d) => metrics.queueDepth(l, d) });
+      try {
+        // No source at all: nothing will ever arrive; wait for the stop signal so /healthz and Slack stay up.
+        await current.pipeline.run(current.lanes.length > 0 ? merged : waitFor(runStop.signal));
+      } catch (e) {
+        // Too slow to renew: another watcher took a lease over, so nothing this run read since its last commit counts.
+        if (leases === undefined || !isStoreError(e, "fenced")) throw e;
+        log.warn({ run: current.run }, "A commit was refused: another watcher took over a source of this run; starting over from the stored cursors.");
+        metrics.fenced();
+        await leases.keeper.refresh();
+      } finally {
+        runStop.abort();
+      }
+      if (leases === undefined || stop.signal.aborted) break;
+      earlier.records += current.pipeline.stats.records;
+      earlier.commits += current.pipeline.stats.commits;
+      // The run made its final commit under the old leases: now the shed ones can go to the other watchers.
+      await leases.keeper.settle();
+      runStop = linkedAbort(stop.signal);
+      const next = leases.selected();
+      // A source read by another watcher now is theirs to judge quiet or down, not this one's.
+      const reading = new Set(next.map(sourceName));
+      for (const name of Object.keys(health.snapshot())) if (!reading.has(name)) health.forget(name);
+      current = await startRun(next, leases.fences(), runStop.signal);
+      log.info({ run: current.run, sources: current.lanes.map((l) => l.name) }, "The sources this watcher holds changed; reading them in a new run.");
+    }
     await probes.drain(10_000);
-    log.info({ run, records: pipeline.stats.records, commits: pipeline.stats.commits }, "Stopped after the final commit.");
-    return { run, stats: pipeline.stats };
+    log.info({ run: current.run, records: current.pipeline.stats.records, commits: current.pipeline.stats.commits }, "Stopped after the final commit.");
+    return { run: current.run, stats: current.pipeline.stats };
   } finally {
     io.signal.removeEventListener("abort", onAbort);
     stop.abort();
@@ -243,6 +289,14 @@ async function* countEnd<T>(items: AsyncIterable<T>, onEnd: () => void): AsyncGe
   } finally {
     onEnd();
   }
+}
+
+/** An AbortController that also aborts with `parent`. */
+function linkedAbort(parent: AbortSignal): AbortController {
+  const c = new AbortController();
+  if (parent.aborted) c.abort();
+  else parent.addEventListener("abort", () => c.abort(), { once: true, signal: c.signal });
+  return c;
 }
 
 /** An iterable with no items that ends when `signal` aborts. */

@@ -10,7 +10,8 @@ export type StoreErrorReason =
   | "not_found" // no incident or silence with that id
   | "invalid" // a request that makes no sense (ack a resolved incident, silence matching nothing)
   | "conflict" // optimistic update kept losing races (bounded retries)
-  | "unsafe"; // a directory or file another local user owns, can write, or has made a symlink
+  | "unsafe" // a directory or file another local user owns, can write, or has made a symlink
+  | "fenced"; // a commit under a source lease that another watcher has taken since (docs/scaling.md)
 
 const CODE: Readonly<Record<StoreErrorReason, ErrorCode>> = {
   corrupt: "store_corrupt",
@@ -21,6 +22,7 @@ const CODE: Readonly<Record<StoreErrorReason, ErrorCode>> = {
   invalid: "usage",
   conflict: "internal",
   unsafe: "usage",
+  fenced: "internal",
 };
 
 export class StoreError extends FirewatchError {

@@ -31,6 +31,8 @@ export { SQLITE_FILE, SqliteStore, type SqliteStoreOptions } from "./sqlite-stor
 export { FileStore, type FileStoreOptions } from "./file-store.js";
 /** The shared store: Redis through ioredis, safe for several processes. */
 export { RedisStore, type RedisStoreOptions } from "./redis-store.js";
+/** Source leases (scale-out): heartbeats, a lease per source with a fencing token; RedisStore.leaseBoard() opens one. */
+export { WatcherInfoSchema, type LeaseBoard, type LeaseState, type LeaseSurvey, type LiveWatcher, type WatcherInfo } from "./redis-leases.js";
 /** Rule resolve_after durations as a ResolveAfter; whether a silence matches an incident. */
 export { resolveAfterByRule, silenceMatches } from "./lifecycle.js";
 /** Keeps snapshots while the store is unreachable (bounded) and stores them when it is back. */

@@ -32,6 +32,14 @@ export interface RedisKeys {
   readonly changes: string;
   /** Prefix of every key of this layout (NAMESPACE:v1:), for scripts that name records by it. */
   readonly prefix: string;
+  /** A source's lease (scale-out): "WATCHER TOKEN", expiring with the lease. */
+  lease(source: string): string;
+  /** Hash source → the latest lease token (fencing): a commit under an older token is refused. */
+  readonly fences: string;
+  /** Sorted set of watcher ids scored by when their heartbeat expires (Redis server time, ms). */
+  readonly watchers: string;
+  /** A watcher's JSON description (host, pid, start), expiring with its heartbeat. */
+  watcher(id: string): string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -55,5 +63,9 @@ export function redisKeys(namespace: string): RedisKeys {
     attached: (id) => `${p}attached:${id}`,
     changes: `${p}changes`,
     prefix: p,
+    lease: (source) => `${p}lease:${source}`,
+    fences: `${p}fences`,
+    watchers: `${p}watchers`,
+    watcher: (id) => `${p}watcher:${id}`,
   };
 }

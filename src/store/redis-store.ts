@@ -6,6 +6,7 @@ import { runCommitBatch, type BatchItem } from "./redis-batch.js";
 import { closeAttached, feedArgs, readChanges, xaddLua } from "./redis-feed.js";
 import { claimOnce, releaseClaim, takeOnce } from "./redis-claims.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
+import { RedisLeaseBoard, type LeaseBoard } from "./redis-leases.js";
 import { decodeStored, RedisLink } from "./redis-link.js";
 import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
@@ -60,13 +61,24 @@ if n == 1 then redis.call('RPUSH', KEYS[3], ARGV[2]) end
 return n`;
 
 export class RedisStore extends StoreCore {
+  protected override readonly fencing = true;
+
   private constructor(
     private readonly link: RedisLink,
     private readonly keys: RedisKeys,
     private readonly retentionMs: number,
-    deps: StoreDeps,
+    private readonly deps: StoreDeps,
+    private readonly url: string,
   ) {
     super(deps);
+  }
+
+  /**
+   * The source leases of this namespace (scale-out), on a connection of their own that gives up after
+   * `unavailableAfterMs`: a renewal must fail within the lease time, not wait behind the store's 30 s.
+   */
+  leaseBoard(unavailableAfterMs: number): LeaseBoard {
+    return new RedisLeaseBoard(new RedisLink(this.url, this.deps, unavailableAfterMs), this.keys);
   }
 
   /** Connects to `url` (redis://[:password@]host:port[/db]), waiting up to unavailableAfterMs; checks the layout version, and returns the store. */
@@ -88,7 +100,7 @@ export class RedisStore extends StoreCore {
       link.disconnect();
       throw e;
     }
-    return new RedisStore(link, keys, opts.retentionMs ?? DEFAULT_RETENTION_MS, deps);
+    return new RedisStore(link, keys, opts.retentionMs ?? DEFAULT_RETENTION_MS, deps, url);
   }
 
   protected async update<T>(fingerprint: string, fn: (prev: StoredIncident | undefined) => Mutation<T>, kind: ChangeKind): Promise<T> {
@@ -122,6 +134,7 @@ export class RedisStore extends StoreCore {
     fingerprints: readonly string[],
     cursors: Readonly<Record<string, string>>,
     fn: (read: (fingerprint: string) => StoredIncident | undefined) => BatchMutation<T>,
+    fences: Readonly<Record<string, number>> = {},
   ): Promise<T> {
     const keys = fingerprints.map((fp) => this.keys.incident(fp));
     return this.link.run("commit", async (r) => {
@@ -150,7 +163,13 @@ export class RedisStore extends StoreCore {
             feedKind: this.feedEntry(seen.get(fp)?.value, w, "activity", now)?.kind ?? "",
           };
         });
-        if (await runCommitBatch(r, this.keys, items, cursors, m.audit.map(encodeJson), now)) return m.value;
+        const outcome = await runCommitBatch(r, this.keys, items, cursors, m.audit.map(encodeJson), now, fences);
+        if (outcome === "ok") return m.value;
+        if (outcome === "fenced") {
+          throw new StoreError("fenced", `a commit under the lease of ${Object.keys(fences).join(", ")} was refused: another watcher holds a newer lease`, {
+            hint: "this watcher was too slow to renew its lease; it starts over from the stored cursors of the sources it still holds",
+          });
+        }
         // Another process changed one of them between our read and write: decide again on what it wrote.
       }
       throw new StoreError("conflict", `a commit of ${fingerprints.length} incidents kept conflicting under ${MAX_CAS_ATTEMPTS} attempts`);

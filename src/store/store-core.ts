@@ -49,6 +49,8 @@ export interface BatchMutation<T> {
 export abstract class StoreCore extends KeyedCore implements Store {
   protected readonly clock: Clock;
   protected readonly flap: FlapPolicy;
+  /** Whether commit takes fences (CommitBatch.fences): only a store shared by several watchers has leases. */
+  protected readonly fencing: boolean = false;
 
   protected constructor(deps: StoreDeps) {
     super();
@@ -72,6 +74,7 @@ export abstract class StoreCore extends KeyedCore implements Store {
     fingerprints: readonly string[],
     cursors: Readonly<Record<string, string>>,
     fn: (read: (fingerprint: string) => StoredIncident | undefined) => BatchMutation<T>,
+    fences?: Readonly<Record<string, number>>,
   ): Promise<T>;
   protected abstract lookup(idOrFingerprint: string): Promise<StoredIncident | undefined>;
   protected abstract allIncidents(): Promise<StoredIncident[]>;
@@ -126,6 +129,9 @@ export abstract class StoreCore extends KeyedCore implements Store {
     for (const [source, cursor] of Object.entries(batch.cursors)) {
       if (source === "" || typeof cursor !== "string") throw new StoreError("invalid", `a commit needs string cursors by source name, got ${JSON.stringify(source)}: ${typeof cursor}`);
     }
+    if (batch.fences !== undefined && Object.keys(batch.fences).length > 0 && !this.fencing) {
+      throw new StoreError("invalid", "source leases (scale:) need the Redis store; this store has one writer and no leases", { hint: "use --store redis://HOST:PORT, or remove the scale: section" });
+    }
     const now = this.clock.now();
     const silences = batch.snapshots.length > 0 ? await this.activeSilences(now) : [];
     const ctx: UpsertContext = { now, flap: this.flap, silences, run: batch.run };
@@ -143,7 +149,7 @@ export abstract class StoreCore extends KeyedCore implements Store {
         return m.value;
       });
       return { writes, audit, value };
-    });
+    }, batch.fences);
   }
 
   async get(idOrFingerprint: string): Promise<StoredIncident | undefined> {

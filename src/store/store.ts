@@ -75,6 +75,11 @@ export interface CommitBatch {
    * the stored count before this run plus the run's own count (see mergeSnapshots), instead of being inferred from times.
    */
   readonly run?: string;
+  /**
+   * Source → lease token (scale-out, docs/scaling.md): the commit lands only while every token is still the latest
+   * issued for its source; otherwise it fails `fenced` having written nothing. Only the Redis store takes fences.
+   */
+  readonly fences?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -94,3 +94,17 @@ describe("createDaemonMetrics", () => {
     expect(createDaemonMetrics().registry.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 });
+
+test("scale-out gauges read the leases at each scrape; fenced commits count", async () => {
+  const m = createDaemonMetrics();
+  let held = 4;
+  m.scale(() => ({ held, watchers: 3 }));
+  m.fenced();
+  let text = await m.registry.metrics();
+  expect(text).toContain("firewatch_leases_held 4");
+  expect(text).toContain("firewatch_watchers_live 3");
+  expect(text).toContain("firewatch_fenced_commits_total 1");
+  held = 6;
+  text = await m.registry.metrics();
+  expect(text).toContain("firewatch_leases_held 6");
+});

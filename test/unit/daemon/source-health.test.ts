@@ -55,6 +55,15 @@ describe("createSourceHealth: quiet sources", () => {
     expect(h.snapshot()["journald:web1"]).toMatchObject({ state: "quiet", since: T0 + 10 * MIN, lastLineAt: T0, link: "connected" });
   });
 
+  test("a forgotten source (its lease went to another watcher) is never reported quiet here", () => {
+    const { h, clock } = make();
+    h.state("journald:web1", "web1", "connected", "", T0);
+    h.seen("journald:web1", "web1", T0);
+    h.forget("journald:web1");
+    expect(tickUntil(h, clock, T0 + 30 * MIN)).toEqual([]);
+    expect(h.snapshot()["journald:web1"]).toBeUndefined();
+  });
+
   test("each line pushes the quiet time back", () => {
     const { h, clock } = make();
     h.seen("journald:web1", "web1", T0);
