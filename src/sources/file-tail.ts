@@ -155,14 +155,17 @@ export class FileFollower {
 
   /**
    * One step: one look (more when a generation ends), returns the records now complete. At most about one read
-   * (maxReadBytes) of lines per poll: a backlog is handed out in slices the caller processes before it polls again,
+   * (maxReadBytes) of lines per poll, two when a generation ended within it: a backlog is handed out in slices the caller processes before it polls again,
    * so the records and line positions alive at once stay bounded (8 reads at once ran an 80 MB heap out of memory).
    */
   async poll(): Promise<LogRecord[]> {
     const out: LogRecord[] = [];
     const start = this.stats.bytes;
+    // Past the budget, one more look when a new generation was started and not looked at yet: its first bytes are
+    // what finds it again if it is copied away (copytruncate) before the next poll.
+    const more = () => this.stats.bytes - start < this.maxRead || this.gen?.fpLen === 0;
     try {
-      for (let i = 0; i < MAX_STEPS && this.stats.bytes - start < this.maxRead; i++) if (!(await this.step(out))) break;
+      for (let i = 0; i < MAX_STEPS && more(); i++) if (!(await this.step(out))) break;
     } catch (e) {
       // A later look failed (an SSH link dropped after a generation was read to its end): the position is past the
       // records of the earlier steps, so they are handed out now; the next poll's look meets the failure again.

@@ -374,7 +374,12 @@ describe("FileFollower", () => {
         got.push(...(await drain(f)));
         expect(numbers(got)).toEqual(Array.from({ length: next - 1 }, (_, i) => i + 1));
       }),
-      { numRuns: Number(process.env.FW_TAIL_RUNS ?? 150) },
+      {
+        numRuns: Number(process.env.FW_TAIL_RUNS ?? 150),
+        // Found by CI: a poll spent its budget on a copy and started the live file unread; copied away before the
+        // next poll, line 4 was never seen (the follower now looks at a new generation before it returns).
+        examples: [[[{ kind: "write", lines: 3 }, { kind: "copytruncate" }, { kind: "write", lines: 1 }, { kind: "restart" }, { kind: "copytruncate" }], true]],
+      },
     );
   }, 120_000);
 });
