@@ -103,11 +103,14 @@ describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Doc
     await dockerd.docker(["run", "-d", "--name", "healthy", dockerd.image, "sh", "-c", "echo ready; exec sleep 3600"]);
     watch = startWatch(cfg);
     const latest = new Map<string, ChangeLine>();
+    // When each change was printed, for a failure's message: what came late under load.
+    const timeline: string[] = [];
     void (async () => {
       for (;;) {
         const c = await watch?.nextChange().catch(() => undefined);
         if (c === undefined) return;
         latest.set(c.id, c);
+        timeline.push(`${new Date().toISOString()} ${c.id} ${c.outcome} ${c.findings.map((f) => `${f.rule}×${f.count}${f.fields.port === undefined ? "" : `:${f.fields.port}`}`).join(" ")}`);
       }
     })();
     // The app's own log says the same about loop-main, under this machine's hostname (an alias of "local").
@@ -129,8 +132,8 @@ describe.skipIf(missing !== undefined)(`one failure, one incident, on a live Doc
       return loops && (m.get("oom-one")?.probes.length ?? 0) > 0 && offersOf(m.get("oom-one")).length > 0;
     }, 150_000).catch(() => false);
     const all = await live();
-    const seen = (await store.list()).map((s) => `${s.incident.id} ${s.incident.host} ${s.incident.title} [${s.incident.findings.map((f) => `${f.rule}:${JSON.stringify(f.fields)}`).join(" ")}] ${s.status} probes=${s.probes.length}`).join("\n");
-    expect(ready, `incidents:\n${seen}\n${watch.proc.stderr().slice(-6000)}`).toBe(true);
+    const seen = (await store.list()).map((s) => `${s.incident.id} ${s.incident.host} ${s.incident.title} [${s.incident.findings.map((f) => `${f.rule}:${JSON.stringify(f.fields)}`).join(" ")}] ${s.status} probes=${s.probes.length}${s.probes.map((p) => `\n    ${new Date(p.at).toISOString()} ${p.probe} ${p.ok ? "ok" : "FAILED"}: ${p.summary} ${JSON.stringify(p.data ?? null)}`).join("")}`).join("\n");
+    expect(ready, `incidents:\n${seen}\nchanges:\n${timeline.slice(-60).join("\n")}\n${watch.proc.stderr().slice(-6000)}`).toBe(true);
 
     // Three incidents, each on the source's host, one per failing thing; the healthy container in none.
     expect(all.map(containerOf).sort(), seen).toEqual(["loop-main", "loop-two", "oom-one"]);
