@@ -10,6 +10,7 @@
 // a journalctl that exits or stalls); connected again at the next line, or, after a fault, once the source says so.
 // Loss: data a source proves gone before it was read (a rotated file deleted or truncated with unread bytes, a journal
 // vacuumed past the cursor) is logged as an error and handed to onLost (metrics, a source-health incident).
+import { performance } from "node:perf_hooks";
 import Dockerode from "dockerode";
 import type { Logger } from "pino";
 import { sourceName, type SourceEntry } from "../config/index.js";
@@ -83,6 +84,8 @@ export interface SourceRunnerDeps {
   readonly random?: () => number;
   /** Read what is there and end (a catch-up run): journald without --follow, a file until a poll finds nothing new. Docker sources follow regardless. */
   readonly untilCaughtUp?: boolean;
+  /** Epoch ms the first run reads Docker events from when no cursor is stored; default when this process started. */
+  readonly startedAtMs?: number;
 }
 
 /** The docker events the library's rules read: exits with their code, OOM kills, restarts, health checks. */
@@ -367,7 +370,9 @@ async function* dockerItems(
   const common = { docker, signal: run.signal, clock: deps.clock };
   const lanes: Lane<LogRecord>[] = [{ name: "logs", items: followContainers({ ...common, select: { labels: entry.labels, ...(pattern === undefined ? {} : { namePattern: pattern }) }, cursors }) }];
   if (entry.events) {
-    const cursor = parts.get("events");
+    // Without a stored cursor, from when this process started: dockerd replays its recent events, so a container
+    // that died while the daemon was still connecting is not missed (logs are read from their start already).
+    const cursor = parts.get("events") ?? `dockerev1:${BigInt(Math.floor(deps.startedAtMs ?? performance.timeOrigin)) * 1_000_000n}`;
     lanes.push({ name: "events", items: followDockerEvents({ ...common, filters: { type: ["container"], event: DOCKER_EVENTS }, ...(cursor === undefined ? {} : { cursor }) }) });
   }
   // Events come for every container; keep those of the selected ones (an event's attributes carry name and labels).

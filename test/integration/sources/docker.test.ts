@@ -8,8 +8,12 @@ import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../h
 import { freePort } from "../../harness/program.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { SshHost } from "../../../src/hosts/index.js";
 import { sshdAvailability, startSshd, type SshdInstance } from "../../harness/sshd.js";
+import pino from "pino";
+import { SourceEntry } from "../../../src/config/index.js";
+import { sourceLane } from "../../../src/daemon/source-runner.js";
+import { LocalHost, SshHost } from "../../../src/hosts/index.js";
+import { systemClock } from "../../../src/time.js";
 
 const avail = dockerdAvailability();
 
@@ -93,6 +97,41 @@ describe.skipIf(avail.missing !== undefined)(`Docker sources ${avail.missing ?? 
     expect(actions.at(-1)).toBe("die");
     expect(evs.at(-1)?.fields.exitCode).toBe("137");
   }, 120_000);
+
+  test("watch's first run reads the events since its process started: a container that died before the stream connected is seen", async () => {
+    const startedAtMs = Date.now();
+    // Dies at once, before any events stream exists (the daemon still starting, in the real case).
+    await dockerd.docker(["run", "--name", "early-death", dockerd.image, "sh", "-c", "exit 3"]).catch(() => undefined);
+    const entry = SourceEntry.parse({ kind: "docker", name: "d", socketPath: dockerd.socketPath, containers: ["early-death"] });
+    const stop = new AbortController();
+    const deps = { host: () => new LocalHost({ name: "local" }), clock: systemClock, log: pino({ level: "silent" }), onLink: () => undefined };
+    const lane = sourceLane(entry, undefined, { ...deps, startedAtMs }, stop.signal);
+    const it = lane.items[Symbol.asyncIterator]();
+    let die: LogRecord | undefined;
+    while (die === undefined) {
+      const r = await it.next();
+      if (r.done) break;
+      die = r.value.map((i) => i.record).find((rec) => rec?.fields.action === "die" && rec.fields.name === "early-death");
+    }
+    expect(die?.fields.exitCode).toBe("3");
+    stop.abort();
+    await it.return?.(undefined);
+    // From a later start, the same event is history: it is not read again.
+    const later = new AbortController();
+    const again = sourceLane(entry, undefined, { ...deps, startedAtMs: Date.now() + 1000 }, later.signal).items[Symbol.asyncIterator]();
+    const seen: string[] = [];
+    const reading = (async () => {
+      for (;;) {
+        const r = await again.next();
+        if (r.done) return;
+        for (const i of r.value) if (i.record?.fields.action !== undefined) seen.push(i.record.fields.action);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    later.abort();
+    await reading.catch(() => undefined);
+    expect(seen).toEqual([]);
+  }, 60_000);
 
   test("containers matching a label are picked up, also when they start later; others are not; a flood does not starve a quiet one", async () => {
     const ac = new AbortController();
