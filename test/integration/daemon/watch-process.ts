@@ -34,6 +34,8 @@ export interface WatchProcess {
   nextChange(): Promise<ChangeLine>;
   /** Waits for a change line that satisfies `pred`, returning it. */
   waitFor(pred: (c: ChangeLine) => boolean): Promise<ChangeLine>;
+  /** Waits until it says "Watching." (its sources are opened); fails after `ms` with what it printed. */
+  ready(ms?: number): Promise<void>;
   kill9(): Promise<void>;
   /** SIGTERM; resolves with the exit code. */
   term(): Promise<number | null>;
@@ -55,6 +57,13 @@ export function startWatch(config: string, extra: readonly string[] = []): Watch
       for (;;) {
         const c = await nextChange();
         if (pred(c)) return c;
+      }
+    },
+    async ready(ms = 60_000) {
+      const deadline = Date.now() + ms;
+      while (!proc.stderr().includes('"msg":"Watching."')) {
+        if (Date.now() > deadline) throw new Error(`watch did not say "Watching." within ${ms / 1000} s:\n${proc.stderr().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
       }
     },
     async kill9() {
