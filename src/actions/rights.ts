@@ -59,15 +59,16 @@ export async function readHostRights(host: Host, opts: { actuator?: ActuatorClie
   const reach = await host.exec(["true"], { timeoutMs: 15_000 }).then(() => undefined, (e: unknown) => firstLine(e));
   if (reach !== undefined) return { host: host.name, user: undefined, uid: undefined, canSignal: false, listeners: undefined, docker: false, sudo: undefined, polkit: undefined, actuator: undefined, unreachable: reach };
   const [id, status, ss, docker, sudo, polkit] = await Promise.all([
-    run(host, ["id", "-u", "-n"]).then(async (n) => ({ name: n, uid: await run(host, ["id", "-u"]) })),
+    // One `id`: "uid=999(fw) gid=..." names the user and its uid together (without a passwd entry, "uid=999").
+    run(host, ["id"]),
     run(host, ["cat", "/proc/self/status"]),
     run(host, ["ss", "-ltnpH"]),
     run(host, opts.dockerHost === undefined ? ["docker", "version", "--format", "{{.Server.Version}}"] : ["docker", "-H", opts.dockerHost, "version", "--format", "{{.Server.Version}}"]),
     run(host, ["sudo", "-n", "-l"]),
     run(host, ["cat", POLKIT_RULES_FILE]),
   ]);
-  const uidText = id.uid?.code === 0 ? id.uid.stdout.trim() : "";
-  const uid = /^\d+$/.test(uidText) ? Number(uidText) : undefined;
+  const who = id?.code === 0 ? /^uid=(\d+)(?:\(([^)\s]+)\))?/.exec(id.stdout.trim()) : null;
+  const uid = who?.[1] === undefined ? undefined : Number(who[1]);
   let actuator: HostRights["actuator"];
   if (opts.actuator) {
     try {
@@ -79,7 +80,7 @@ export async function readHostRights(host: Host, opts: { actuator?: ActuatorClie
   }
   return {
     host: host.name,
-    user: id.name?.code === 0 ? id.name.stdout.trim() : undefined,
+    user: who?.[2],
     uid,
     canSignal: uid === 0 || (status?.code === 0 && hasCapKill(status.stdout)),
     listeners: ss?.code === 0 ? countListeners(ss.stdout) : undefined,
