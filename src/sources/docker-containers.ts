@@ -1,7 +1,7 @@
 // Follows every container that matches a label or a name pattern, including ones that start later, as one stream.
 import type Dockerode from "dockerode";
 import type { LogRecord } from "../parsers/index.js";
-import type { Clock } from "../time.js";
+import { systemClock, type Clock } from "../time.js";
 import { followContainerLogs, followDockerEvents } from "./docker.js";
 
 export interface ContainerSelector {
@@ -19,6 +19,8 @@ export interface FollowContainersOptions {
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
   readonly pollMs?: number;
+  /** How long after a container's log stream failed it is attached again (from its last record); default 1 s. */
+  readonly retryMs?: number;
 }
 
 function matches(sel: ContainerSelector, name: string, labels: Record<string, string>): boolean {
@@ -31,15 +33,22 @@ function matches(sel: ContainerSelector, name: string, labels: Record<string, st
   return true;
 }
 
-/** The lane's next record; a container that vanished (removed between list and inspect) just ends its lane. */
-function pull(lane: Lane): Promise<{ lane: Lane; r: IteratorResult<LogRecord> }> {
+/** A container removed (Docker's 404): its lane ends for good. */
+const isGone = (e: unknown) => typeof e === "object" && e !== null && "statusCode" in e && e.statusCode === 404;
+
+/**
+ * The lane's next record. A container that vanished (removed between list and inspect) just ends its lane; any
+ * other failure (the daemon hiccuped mid-stream) ends it with `failed`, to be attached again from its last cursor.
+ */
+function pull(lane: Lane): Promise<Pulled> {
   return lane.it.next().then(
     (r) => ({ lane, r }),
-    () => ({ lane, r: { done: true, value: undefined } }),
+    (e: unknown) => ({ lane, r: { done: true, value: undefined }, failed: !isGone(e) }),
   );
 }
 
-type Lane = { readonly id: string; readonly it: AsyncIterator<LogRecord>; next: Promise<{ lane: Lane; r: IteratorResult<LogRecord> }> };
+type Pulled = { lane: Lane; r: IteratorResult<LogRecord>; failed?: boolean };
+type Lane = { readonly id: string; readonly it: AsyncIterator<LogRecord>; next: Promise<Pulled> };
 
 /**
  * Records of all matching containers, merged. Each container's stream is pulled one record at a time and the
@@ -48,13 +57,22 @@ type Lane = { readonly id: string; readonly it: AsyncIterator<LogRecord>; next: 
  */
 export async function* followContainers(opts: FollowContainersOptions): AsyncGenerator<LogRecord> {
   const lanes = new Map<string, Lane>();
+  // Where each container's records got to: a lane attached again (after a failure, or at the container's next start)
+  // goes on from there, not from where this stream began.
+  const latest = new Map<string, string>(opts.cursors ?? []);
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
-  const add = (id: string) => {
+  const clock = opts.clock ?? systemClock;
+  /** Follows a container's logs from its latest cursor, after `delayMs` (a retry); a second add while it is followed is a no-op. */
+  const add = (id: string, delayMs = 0) => {
     if (lanes.has(id) || ac.signal.aborted) return;
-    const cursor = opts.cursors?.get(id);
-    const it = followContainerLogs({ docker: opts.docker, container: id, signal: ac.signal, ...(cursor === undefined ? {} : { cursor }), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.pollMs === undefined ? {} : { pollMs: opts.pollMs }) });
+    const cursor = latest.get(id);
+    const follow = () => followContainerLogs({ docker: opts.docker, container: id, signal: ac.signal, ...(cursor === undefined ? {} : { cursor }), clock, ...(opts.pollMs === undefined ? {} : { pollMs: opts.pollMs }) });
+    const it = delayMs === 0 ? follow() : (async function* () {
+      await clock.sleep(delayMs, ac.signal);
+      yield* follow();
+    })();
     const lane: Lane = { id, it, next: Promise.resolve() as never };
     lane.next = pull(lane);
     lanes.set(id, lane);
@@ -80,7 +98,7 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
       // Round-robin: start the race at a different lane each time; among ready ones the first in order wins.
       const order = all.length === 0 ? [] : [...all.slice(turn % all.length), ...all.slice(0, turn % all.length)];
       turn += 1;
-      const won = await Promise.race<Found | { lane: Lane; r: IteratorResult<LogRecord> }>([...order.map((l) => l.next), pendingEvent]);
+      const won = await Promise.race<Found | Pulled>([...order.map((l) => l.next), pendingEvent]);
       if (won.lane === undefined) {
         if (won.found.done) return;
         const f = won.found.value.fields;
@@ -92,8 +110,11 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
       const { lane, r } = won;
       if (r.done) {
         lanes.delete(lane.id);
+        // Not removed, so still worth reading: attached again shortly from where its records got to.
+        if (won.failed === true) add(lane.id, opts.retryMs ?? 1000);
         continue;
       }
+      if (r.value.cursor !== undefined) latest.set(lane.id, r.value.cursor);
       lane.next = pull(lane);
       yield r.value;
     }

@@ -1,0 +1,93 @@
+// followContainers against a Docker API stand-in whose log stream breaks: the container is attached again from its
+// last record, so its lines keep coming, once each (the real daemon cannot be made to fail mid-stream on demand).
+import { PassThrough, Readable } from "node:stream";
+import type Dockerode from "dockerode";
+import { describe, expect, test } from "vitest";
+import type { LogRecord } from "../../../src/parsers/index.js";
+import { followContainers } from "../../../src/sources/index.js";
+
+/** One multiplexed stdout frame, as dockerd sends it for a container without a TTY. */
+function frame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const head = Buffer.alloc(8);
+  head[0] = 1;
+  head.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([head, payload]);
+}
+
+const line = (n: number) => frame(`2026-12-07T10:00:0${n}.000000001Z line ${n}\n`);
+
+/** A log stream that sends `frames` and then fails (`fail`) or stays open. */
+function logStream(frames: readonly Buffer[], fail: boolean): Readable {
+  const s = new PassThrough();
+  for (const f of frames) s.write(f);
+  if (fail) setImmediate(() => s.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
+  return s;
+}
+
+/** A daemon with one running container "web" whose logs() answers come from `answers`, in turn. */
+function daemon(answers: ((opts: { since: number }) => Readable)[], inspected: { status: number; count?: number } = { status: 200 }) {
+  const calls: number[] = [];
+  const events = new PassThrough();
+  const docker = {
+    listContainers: async () => [{ Id: "c1", Names: ["/web"], Labels: {} }],
+    getEvents: async () => events,
+    getContainer: () => ({
+      inspect: async () => {
+        inspected.count = (inspected.count ?? 0) + 1;
+        if (inspected.status === 404) throw Object.assign(new Error("no such container"), { statusCode: 404 });
+        return { Id: "c1", Name: "/web", State: { Running: true } };
+      },
+      logs: async (opts: { since: number; abortSignal?: AbortSignal }) => {
+        calls.push(opts.since);
+        const stream = answers.shift()?.(opts) ?? new PassThrough();
+        // As docker-modem does: the request's abort signal ends its stream.
+        opts.abortSignal?.addEventListener("abort", () => stream.destroy(), { once: true });
+        return stream;
+      },
+    }),
+  };
+  return { docker: docker as unknown as Dockerode, calls, end: () => events.end() };
+}
+
+async function take(it: AsyncGenerator<LogRecord>, n: number): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < n) {
+    const r = await it.next();
+    if (r.done) break;
+    out.push(r.value.message);
+  }
+  return out;
+}
+
+describe("followContainers", () => {
+  test("a log stream that breaks is attached again from the last record: every line once", async () => {
+    // Docker's `since` is whole seconds: the second attach sends lines 1-2 again, and they are skipped by cursor.
+    const d = daemon([() => logStream([line(1), line(2)], true), () => logStream([line(1), line(2), line(3), line(4)], false)]);
+    const ac = new AbortController();
+    const it = followContainers({ docker: d.docker, select: { namePattern: /^web$/ }, signal: ac.signal, retryMs: 10 });
+    expect(await take(it, 4)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
+    // The second attach asked from the second of line 2, not from the start of the log.
+    expect(d.calls).toEqual([0, Date.parse("2026-12-07T10:00:02Z") / 1000]);
+    ac.abort();
+    await it.return(undefined);
+  });
+
+  test("a container removed while followed is not attached again", async () => {
+    const inspected = { status: 200 };
+    const d = daemon([() => {
+      inspected.status = 404;
+      return logStream([line(1)], true);
+    }], inspected);
+    const ac = new AbortController();
+    const it = followContainers({ docker: d.docker, select: { namePattern: /^web$/ }, signal: ac.signal, retryMs: 10 });
+    expect(await take(it, 1)).toEqual(["line 1"]);
+    const pending = it.next();
+    // The retry's inspect says 404: the lane ends for good; a broken check would ask again every 10 ms.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inspected.count).toBe(2);
+    expect(d.calls).toEqual([0]);
+    d.end();
+    expect((await pending).done).toBe(true);
+  });
+});
