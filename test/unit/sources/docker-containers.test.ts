@@ -74,7 +74,7 @@ describe("followContainers", () => {
   });
 
   test("a container removed while followed is not attached again", async () => {
-    const inspected = { status: 200 };
+    const inspected: { status: number; count?: number } = { status: 200 };
     const d = daemon([() => {
       inspected.status = 404;
       return logStream([line(1)], true);
