@@ -77,8 +77,10 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
     lane.next = pull(lane);
     lanes.set(id, lane);
   };
-  // Events first, so a container starting while we list is not missed (a duplicate add is ignored).
-  const events = followDockerEvents({ docker: opts.docker, filters: { type: ["container"], event: ["start"] }, signal: ac.signal });
+  // Events first, so a container starting while we list is not missed (a duplicate add is ignored); from a second
+  // before the listing, as dockerd replays them, so one that starts before the stream is connected is not either.
+  const since = `dockerev1:${BigInt(clock.now() - 1000) * 1_000_000n}`;
+  const events = followDockerEvents({ docker: opts.docker, filters: { type: ["container"], event: ["start"] }, cursor: since, signal: ac.signal });
   type Found = { lane?: undefined; found: IteratorResult<LogRecord> };
   const nextEvent = (): Promise<Found> => {
     const p = events.next().then((found) => ({ found }));

@@ -60,7 +60,42 @@ async function take(it: AsyncGenerator<LogRecord>, n: number): Promise<string[]>
   return out;
 }
 
+/** `docker events` JSON of a container start, as dockerd sends it. */
+function startEvent(id: string, name: string, atMs: number): string {
+  return `${JSON.stringify({ Type: "container", Action: "start", Actor: { ID: id, Attributes: { name } }, timeNano: atMs * 1_000_000 })}\n`;
+}
+
 describe("followContainers", () => {
+  test("a container that started after the listing but before the events stream connected is followed", async () => {
+    const startedAt = Date.now();
+    const asked: ({ since?: number } | undefined)[] = [];
+    const docker = {
+      // The listing was taken just before "late" started: it is not in it.
+      listContainers: async () => [],
+      // dockerd replays past events only to a client that asks `since`; a stream without it sees only what comes next.
+      getEvents: async (opts?: { since?: number }) => {
+        asked.push(opts);
+        const s = new PassThrough();
+        if (opts?.since !== undefined && opts.since * 1000 <= startedAt) s.write(startEvent("c2", "late", startedAt));
+        return s;
+      },
+      getContainer: () => ({
+        inspect: async () => ({ Id: "c2", Name: "/late", State: { Running: true } }),
+        logs: async (opts: { abortSignal?: AbortSignal }) => {
+          const s = logStream([line(1)], false);
+          opts.abortSignal?.addEventListener("abort", () => s.destroy(), { once: true });
+          return s;
+        },
+      }),
+    } as unknown as Dockerode;
+    const ac = new AbortController();
+    const it = followContainers({ docker, select: { namePattern: /^late$/ }, signal: ac.signal });
+    expect(await take(it, 1)).toEqual(["line 1"]);
+    expect(asked[0]?.since).toBeLessThanOrEqual(Math.floor(startedAt / 1000));
+    ac.abort();
+    await it.return(undefined);
+  });
+
   test("a log stream that breaks is attached again from the last record: every line once", async () => {
     // Docker's `since` is whole seconds: the second attach sends lines 1-2 again, and they are skipped by cursor.
     const d = daemon([() => logStream([line(1), line(2)], true), () => logStream([line(1), line(2), line(3), line(4)], false)]);
