@@ -128,6 +128,24 @@ describe("the pipeline", () => {
     await store.close();
   });
 
+  it("counts the lines a file lane skimmed as read, commits their position and builds nothing of them", async () => {
+    const store = await FileStore.open(join(root, "skimmed"), { clock: stillClock() });
+    const metrics = createDaemonMetrics();
+    const d = { ...deps(store, stillClock(), "r1", undefined), metrics };
+    async function* items(): AsyncGenerator<SourceItem[]> {
+      // 1,000 lines no rule can match around two that match: a position item carries the skipped ones' count.
+      yield [{ source: "w", host: "local", record: undefined, part: "", cursor: "400", skipped: 400 }];
+      yield [...[401, 402].map((n) => ({ source: "w", host: "local", record: record(n), part: "", cursor: String(n) })), { source: "w", host: "local", record: undefined, part: "", cursor: "1002", skipped: 600 }];
+    }
+    const p = createPipeline(d);
+    await p.run(items());
+    expect(p.stats.records).toBe(1002);
+    expect(p.stats.signals).toBe(2);
+    expect(await store.getCursor("w")).toBe("1002");
+    expect(await metrics.registry.getSingleMetricAsString("firewatch_lines_read_total")).toContain('source="w"} 1002');
+    await store.close();
+  });
+
   it("shows a store that stops answering during the auto-resolve pass as a store call in flight", async () => {
     const clock = stillClock();
     let hang!: () => void;
