@@ -55,7 +55,7 @@ export interface PipelineDeps {
 export interface PipelineOptions {
   /** Commit at least this often while anything changed; default 500 ms. */
   readonly commitEveryMs?: number;
-  /** ...and after this many records; default 5,000. */
+  /** ...and after this many records (lines skimmed away do not count); default 5,000. */
   readonly commitEveryRecords?: number;
   /** Source health and auto-resolve cadence; default 1 s. */
   readonly tickMs?: number;
@@ -109,7 +109,6 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
 
   const counted = (item: SourceItem, lines: number, now: number) => {
     stats.records += lines;
-    sinceCommit += lines;
     let s = perSource.get(item.source);
     if (s === undefined) perSource.set(item.source, (s = { host: item.host, lines: 0, lastAt: now }));
     s.lines += lines;
@@ -118,9 +117,12 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
 
   const take = (item: SourceItem, now: number) => {
     // Lines no rule could match were read as well (a file's skimming): they count as records read, and make none.
+    // They do not hasten a commit: only their position moves, and the timed commit takes it (issue 18: a catch-up
+    // committed the whole store after every poll's 7,000 skipped lines).
     if (item.skipped !== undefined) counted(item, item.skipped, now);
     if (item.record !== undefined) {
       counted(item, 1, now);
+      sinceCommit += 1;
       const t = item.record.time;
       // A live line without a time of its own is placed when it was read: windows ("3 within 5m") need a time, and
       // records without one never satisfy a window (issue 17), which would keep a file without stamps from ever firing.

@@ -146,6 +146,22 @@ describe("the pipeline", () => {
     await store.close();
   });
 
+  it("commits by count only for records: skimmed lines wait for the timed commit", async () => {
+    const store = await FileStore.open(join(root, "skimmed-commits"), { clock: stillClock() });
+    async function* items(): AsyncGenerator<SourceItem[]> {
+      for (let k = 1; k <= 20; k++) yield [{ source: "w", host: "local", record: undefined, part: "", cursor: String(k * 5000), skipped: 5000 }];
+      yield [record(100_001), record(100_002)].map((r, i) => ({ source: "w", host: "local", record: r, part: "", cursor: String(100_001 + i) }));
+    }
+    // Time stands still: only the record count could start a commit before the final one.
+    const p = createPipeline(deps(store, stillClock(), "r1", undefined), { commitEveryRecords: 2 });
+    await p.run(items());
+    expect(p.stats.records).toBe(100_002);
+    // One commit when the two records came, one at the end (with nothing new it stores nothing).
+    expect(p.stats.commits).toBe(1);
+    expect(await store.getCursor("w")).toBe("100002");
+    await store.close();
+  });
+
   it("shows a store that stops answering during the auto-resolve pass as a store call in flight", async () => {
     const clock = stillClock();
     let hang!: () => void;
