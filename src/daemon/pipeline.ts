@@ -55,7 +55,7 @@ export interface PipelineDeps {
 export interface PipelineOptions {
   /** Commit at least this often while anything changed; default 500 ms. */
   readonly commitEveryMs?: number;
-  /** ...and after this many records; default 5,000. */
+  /** ...and after this many records (lines skimmed away do not count); default 5,000. */
   readonly commitEveryRecords?: number;
   /** Source health and auto-resolve cadence; default 1 s. */
   readonly tickMs?: number;
@@ -93,7 +93,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
   /** The change key of the last snapshot the store took, by fingerprint: only changed incidents are sent. */
   const sent = new Map<string, string>();
   // Per-source counters, flushed into the metrics at each tick rather than on every line.
-  const perSource = new Map<string, { host: string; lines: number; newest: number | undefined; lastAt: number }>();
+  const perSource = new Map<string, { host: string; lines: number; lastAt: number }>();
   const hits = new Map<string, number>();
   let sinceCommit = 0;
   const identity = createIncidentIdentity(deps.live ?? []);
@@ -107,16 +107,23 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     }
   };
 
+  const counted = (item: SourceItem, lines: number, now: number) => {
+    stats.records += lines;
+    let s = perSource.get(item.source);
+    if (s === undefined) perSource.set(item.source, (s = { host: item.host, lines: 0, lastAt: now }));
+    s.lines += lines;
+    s.lastAt = now;
+  };
+
   const take = (item: SourceItem, now: number) => {
+    // Lines no rule could match were read as well (a file's skimming): they count as records read, and make none.
+    // They do not hasten a commit: only their position moves, and the timed commit takes it (issue 18: a catch-up
+    // committed the whole store after every poll's 7,000 skipped lines).
+    if (item.skipped !== undefined) counted(item, item.skipped, now);
     if (item.record !== undefined) {
-      stats.records += 1;
+      counted(item, 1, now);
       sinceCommit += 1;
-      let s = perSource.get(item.source);
-      if (s === undefined) perSource.set(item.source, (s = { host: item.host, lines: 0, newest: undefined, lastAt: now }));
-      s.lines += 1;
-      s.lastAt = now;
       const t = item.record.time;
-      if (t !== undefined && (s.newest === undefined || t > s.newest)) s.newest = t;
       // A live line without a time of its own is placed when it was read: windows ("3 within 5m") need a time, and
       // records without one never satisfy a window (issue 17), which would keep a file without stamps from ever firing.
       const record = t === undefined ? { ...item.record, time: now } : item.record;

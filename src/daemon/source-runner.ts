@@ -21,6 +21,7 @@ import {
   hostFileAccess, localFileAccess, type FileAccess,
 } from "../sources/index.js";
 import type { Clock } from "../time.js";
+import type { MatchGate } from "../rules/index.js";
 import { decodeSourceCursor } from "./cursors.js";
 import { bullmqItems } from "./jobs-lane.js";
 import { mergeFair, type Lane } from "./merge.js";
@@ -35,6 +36,8 @@ export interface SourceItem {
   readonly part: string;
   /** The part's position after this item. */
   readonly cursor: string | undefined;
+  /** Lines read before this item that became no record: no rule could match them (a file lane's skimming). */
+  readonly skipped?: number;
 }
 
 export type LinkState = "connected" | "retrying" | "failed" | "ended";
@@ -86,6 +89,11 @@ export interface SourceRunnerDeps {
   readonly untilCaughtUp?: boolean;
   /** Epoch ms the first run reads Docker events from when no cursor is stored; default when this process started. */
   readonly startedAtMs?: number;
+  /**
+   * Whether the rules could match a line (rules' createMatchGate): file lanes build records only for those lines and
+   * the lines of multi-line events, and count the rest in a position item's `skipped`. Absent: every line is a record.
+   */
+  readonly wanted?: MatchGate;
 }
 
 /** The docker events the library's rules read: exits with their code, OOM kills, restarts, health checks. */
@@ -224,10 +232,11 @@ async function* fileItems(
         ...(recordHost === undefined ? {} : { host: recordHost }),
         // A catch-up run ends at the end of what is there: no writer to wait for, and a last line without "\n" counts.
         rotateWaitMs: catchUp ? 0 : entry.rotateWait, partialLastLine: catchUp ? "take" : "wait",
+        ...(deps.wanted === undefined ? {} : { wanted: deps.wanted }),
       },
       clock,
     );
-    return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor, missing: false };
+    return { path, follower, lastData: clock.now(), flushed: true, checkpoint: cursor, missing: false, skipped: 0 };
   });
   const item = (path: string, record: LogRecord | undefined, cursor: string | undefined): SourceItem => ({ source: name, host: entry.host, record, part: path, cursor });
   let batch: SourceItem[] = [];
@@ -270,11 +279,14 @@ async function* fileItems(
         l.flushed = true;
       }
       if (!l.follower.settled) settled = false;
-      // Taken now, after this poll's records were handed out and before the next poll reads on.
+      // Taken now, after this poll's records were handed out and before the next poll reads on. It moves past the
+      // skipped lines too, and carries their count (they were read: the pipeline counts them).
       const cp = l.follower.checkpoint();
-      if (cp !== undefined && cp !== l.checkpoint) {
-        l.checkpoint = cp;
-        batch.push(item(l.path, undefined, cp));
+      const skipped = l.follower.stats.skipped - l.skipped;
+      if ((cp !== undefined && cp !== l.checkpoint) || skipped > 0) {
+        l.checkpoint = cp ?? l.checkpoint;
+        l.skipped += skipped;
+        batch.push({ ...item(l.path, undefined, cp), ...(skipped > 0 ? { skipped } : {}) });
       }
       if (batch.length > 0) {
         yield batch;

@@ -8,7 +8,7 @@ import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig, type SourceEntry } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
 import { mergeProbeHistory } from "../probes/index.js";
-import { compileRules, createMatcher, loadRules } from "../rules/index.js";
+import { compileRules, createMatchGate, createMatcher, loadRules } from "../rules/index.js";
 import { ensureSafeDir, isStoreError, openStore, parseStoreSpec, resolveAfterByRule, type Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 import { leakFreeClock } from "./clock.js";
@@ -85,7 +85,10 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
   const log = io.log.child({ component: "watch" });
   const config = await loadConfig({ file: opts.config, env: io.env });
   const rules = await loadRules({ dirs: config.rules.dirs });
-  const match = createMatcher(compileRules(rules));
+  const compiled = compileRules(rules);
+  const match = createMatcher(compiled);
+  // File sources build records only for the lines these rules may match (the rest are counted): issue 18.
+  const wanted = createMatchGate(compiled);
   const rulesById = new Map(rules.map((r) => [r.id, r]));
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -213,7 +216,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
         opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => finiteLeft === 0 && stop.abort() } : {},
       );
       const lanes = sources.map((s) => {
-        const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag }, signal);
+        const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag, ...(wanted === undefined ? {} : { wanted }) }, signal);
         return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
       });
       return { run, pipeline, lanes };

@@ -34,6 +34,8 @@ export interface ParseLinesOptions {
 
 /** A line read but left unmaterialised by skimming: what the counts and the run's time need of it. */
 export interface SkimmedLine {
+  /** Its line number in the stream (RawLine.lineNo). */
+  readonly line: number;
   readonly time: number | undefined;
   readonly host: string | undefined;
   readonly format: LogFormat;
@@ -117,6 +119,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
 
   // Skimming: the last line that would be a record of its own, held until the next line shows it continues nothing.
   let held: { text: string; raw: RawLine; p: ParsedLine } | undefined;
+  const skimmed = (h: { raw: RawLine; p: ParsedLine }): SkimmedLine => ({ line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format });
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
     const p = parse(text, raw, fmt);
     const own = p.text ?? text;
@@ -124,7 +127,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
     if (held !== undefined) {
       // A line that may continue the held one makes it a record (the joiner decides); otherwise it stood alone.
       if (joins) onRecord(build(held.text, held.raw, held.p));
-      else s.skipped({ time: placeable(held.p.time), host: held.p.host, format: held.p.format });
+      else s.skipped(skimmed(held));
       held = undefined;
     }
     if (joins || s.open() || s.wanted({ bytes: p.text === undefined ? raw.bytes : undefined, text: own, message: p.message, errors: p.errors, fields: p.fields })) {
@@ -132,7 +135,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
     } else held = { text, raw, p };
   };
   const releaseHeld = (s: Skim) => {
-    if (held !== undefined) s.skipped({ time: placeable(held.p.time), host: held.p.host, format: held.p.format });
+    if (held !== undefined) s.skipped(skimmed(held));
     held = undefined;
   };
 

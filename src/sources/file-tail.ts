@@ -25,7 +25,7 @@
 // (logrotate `olddir`) are not looked for.
 import { basename } from "node:path";
 import { isHostError } from "../hosts/index.js";
-import { createLineSplitter, createMultilineJoiner, createRecordParser, type LogRecord, type RawLine } from "../parsers/index.js";
+import { createLineSplitter, createMultilineJoiner, createRecordParser, type LogRecord, type RawLine, type Skim } from "../parsers/index.js";
 import { systemClock, type Clock } from "../time.js";
 import type { FileAccess, FileStat } from "./file-tail-access.js";
 import { decodeFileCursor, encodeFileCursor, fingerprintOf, type FileCursor } from "./file-tail-cursor.js";
@@ -46,6 +46,11 @@ export interface FileFollowOptions {
   readonly rotateWaitMs?: number;
   /** "take": hand out an unterminated last line at the end of the file (a catch-up run that ends there). Default "wait". */
   readonly partialLastLine?: "wait" | "take";
+  /**
+   * Skimming (issue 18): whether the rules could match a line (the rules' match gate). A line it rules out, that takes
+   * part in no multi-line event, becomes no record: it is counted in stats.skipped and the checkpoint moves past it.
+   */
+  readonly wanted?: Skim["wanted"];
 }
 
 export interface FileFollowStats {
@@ -59,6 +64,8 @@ export interface FileFollowStats {
   lostBytes: number;
   /** Polls that failed because the host was unreachable (retried at the next poll). */
   hostErrors: number;
+  /** Lines read that became no record because no rule could match them (only with `wanted`). */
+  skipped: number;
 }
 
 /** Data provably gone before it was read: which file, how many bytes at least, and why. */
@@ -92,7 +99,7 @@ const MAX_STEPS = 8;
 const MAX_CANDIDATES = 12;
 
 export class FileFollower {
-  readonly stats: FileFollowStats = { lines: 0, bytes: 0, rotations: 0, truncations: 0, lostGenerations: 0, lostBytes: 0, hostErrors: 0 };
+  readonly stats: FileFollowStats = { lines: 0, bytes: 0, rotations: 0, truncations: 0, lostGenerations: 0, lostBytes: 0, hostErrors: 0, skipped: 0 };
   /** Whether the path existed at the last look (undefined before the first). */
   exists: boolean | undefined;
   private gen: Position | undefined;
@@ -119,12 +126,18 @@ export class FileFollower {
   private readonly lines = new Map<number, { start: Position; end: Position }>();
   private readonly maxRead: number;
   private readonly rotateWait: number;
+  /** Where records completed by a skipped line go: the list of the feed or flush under way. */
+  private sink: LogRecord[] = [];
 
   constructor(private readonly opts: FileFollowOptions, private readonly clock: Clock = systemClock) {
     this.maxRead = opts.maxReadBytes ?? 1024 * 1024;
     this.rotateWait = opts.rotateWaitMs ?? 5000;
     this.splitter = createLineSplitter(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes });
-    this.parser = createRecordParser({ file: opts.path, referenceMs: clock.now() });
+    const wanted = opts.wanted;
+    this.parser = createRecordParser(
+      { file: opts.path, referenceMs: clock.now() },
+      wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line) },
+    );
     this.caughtUpAt = clock.now();
     this.fresh = opts.cursor === undefined;
     if (opts.cursor !== undefined) {
@@ -188,6 +201,7 @@ export class FileFollower {
   /** Hands out the records held for format sniffing or multi-line joining (call when the file went quiet). */
   flush(): LogRecord[] {
     const out: LogRecord[] = [];
+    this.sink = out;
     this.parser.end((r) => this.join(r, out));
     const last = this.joiner.flush();
     if (last) out.push(this.withCursor(last));
@@ -361,6 +375,7 @@ export class FileFollower {
   }
 
   private feed(bytes: Buffer, p: Position, cut: boolean, out: LogRecord[]): void {
+    this.sink = out;
     const base = p.offset;
     let nl = -1;
     let lineStart = base;
@@ -377,6 +392,17 @@ export class FileFollower {
     this.stats.bytes += bytes.length;
     p.offset = base + bytes.length;
     this.lastRead = { ...p };
+  }
+
+  /** A line no rule can match stood alone: the event it completes is handed out, and the line is forgotten. */
+  private skip(lineNo: number): void {
+    const last = this.joiner.flush();
+    if (last !== undefined) this.sink.push(this.withCursor(last));
+    for (const k of this.lines.keys()) {
+      if (k > lineNo) break;
+      this.lines.delete(k);
+    }
+    this.stats.skipped += 1;
   }
 
   private join(r: LogRecord, out: LogRecord[]): void {

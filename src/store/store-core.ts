@@ -231,6 +231,10 @@ export abstract class StoreCore extends KeyedCore implements Store {
     const all = (await this.incidentsIn(LIVE_STATUSES)).sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.incident.fingerprint.localeCompare(b.incident.fingerprint));
     for (const s of all) {
       if (!isLive(s.status)) continue;
+      // Decided on the copy just read first: an incident not due needs no write transaction (issue 18: with a few
+      // hundred live incidents, the embedded database ran one per incident every second). One that is due is decided
+      // again inside the transaction, on what is stored then; one that became due since this read waits for the next pass.
+      if (applyAutoResolve(s, resolveAfter, this.flap, now).write === undefined) continue;
       const done = await this.update(
         s.incident.fingerprint,
         (prev) => (prev ? this.entries(applyAutoResolve(prev, resolveAfter, this.flap, now), now) : { write: undefined, audit: [], value: undefined }),

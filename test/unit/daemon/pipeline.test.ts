@@ -128,6 +128,40 @@ describe("the pipeline", () => {
     await store.close();
   });
 
+  it("counts the lines a file lane skimmed as read, commits their position and builds nothing of them", async () => {
+    const store = await FileStore.open(join(root, "skimmed"), { clock: stillClock() });
+    const metrics = createDaemonMetrics();
+    const d = { ...deps(store, stillClock(), "r1", undefined), metrics };
+    async function* items(): AsyncGenerator<SourceItem[]> {
+      // 1,000 lines no rule can match around two that match: a position item carries the skipped ones' count.
+      yield [{ source: "w", host: "local", record: undefined, part: "", cursor: "400", skipped: 400 }];
+      yield [...[401, 402].map((n) => ({ source: "w", host: "local", record: record(n), part: "", cursor: String(n) })), { source: "w", host: "local", record: undefined, part: "", cursor: "1002", skipped: 600 }];
+    }
+    const p = createPipeline(d);
+    await p.run(items());
+    expect(p.stats.records).toBe(1002);
+    expect(p.stats.signals).toBe(2);
+    expect(await store.getCursor("w")).toBe("1002");
+    expect(await metrics.registry.getSingleMetricAsString("firewatch_lines_read_total")).toContain('source="w"} 1002');
+    await store.close();
+  });
+
+  it("commits by count only for records: skimmed lines wait for the timed commit", async () => {
+    const store = await FileStore.open(join(root, "skimmed-commits"), { clock: stillClock() });
+    async function* items(): AsyncGenerator<SourceItem[]> {
+      for (let k = 1; k <= 20; k++) yield [{ source: "w", host: "local", record: undefined, part: "", cursor: String(k * 5000), skipped: 5000 }];
+      yield [record(100_001), record(100_002)].map((r, i) => ({ source: "w", host: "local", record: r, part: "", cursor: String(100_001 + i) }));
+    }
+    // Time stands still: only the record count could start a commit before the final one.
+    const p = createPipeline(deps(store, stillClock(), "r1", undefined), { commitEveryRecords: 2 });
+    await p.run(items());
+    expect(p.stats.records).toBe(100_002);
+    // One commit when the two records came, one at the end (with nothing new it stores nothing).
+    expect(p.stats.commits).toBe(1);
+    expect(await store.getCursor("w")).toBe("100002");
+    await store.close();
+  });
+
   it("shows a store that stops answering during the auto-resolve pass as a store call in flight", async () => {
     const clock = stillClock();
     let hang!: () => void;

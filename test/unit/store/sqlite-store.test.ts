@@ -44,6 +44,24 @@ describe("SqliteStore on disk", () => {
     expect(seen.changes.map((c) => c.kind)).toEqual(["activity", "status"]);
   });
 
+  test("an auto-resolve pass with nothing due takes no write transaction: it answers while another connection writes", async () => {
+    const daemon = await open({ writerLease: true });
+    await daemon.upsert(snapshot());
+    await daemon.upsert(snapshot({ fingerprint: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", service: "other" }));
+    const other = new Database(db);
+    try {
+      other.prepare("BEGIN IMMEDIATE").run();
+      // Both are live and not quiet long enough: nothing to write, so the held write lock does not matter (a pass
+      // that opened a transaction per live incident waited here, then failed as "unavailable").
+      await expect(daemon.autoResolve(() => 60_000)).resolves.toEqual([]);
+      other.prepare("ROLLBACK").run();
+      clock.advance(61_000);
+      expect((await daemon.autoResolve(() => 60_000)).map((s) => s.status)).toEqual(["resolved", "resolved"]);
+    } finally {
+      other.close();
+    }
+  });
+
   test("claims and takes across two connections: one winner per key", async () => {
     const a = await open();
     const b = await open();
