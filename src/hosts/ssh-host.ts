@@ -216,6 +216,31 @@ export class SshHost implements Host {
     return (await this.open(argv, quoteArgv(argv), signal)).channel;
   }
 
+  /**
+   * A stream to the unix socket at `path` on the remote machine (OpenSSH's direct-streamlocal@openssh.com, which
+   * sshd allows unless AllowStreamLocalForwarding is no or DisableForwarding is set). sshd connects as the login
+   * user, so the socket's mode decides, as for a local process of that user.
+   */
+  async openUnixSocket(path: string, signal?: AbortSignal): Promise<Duplex> {
+    if (path === "" || path.includes("\0")) throw new HostError(this.name, "invalid_argument", "a unix socket path may not be empty or hold a NUL byte");
+    signal?.throwIfAborted();
+    const client = await this.connection(signal);
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      const closed = () => reject(new HostError(this.name, "link_lost", `the connection closed before ${path} was opened`));
+      client.once("close", closed);
+      client.openssh_forwardOutStreamLocal(path, (err, ch) => {
+        client.off("close", closed);
+        // sshd says only "open failed"; its log has the errno. Missing, refused by the file mode, or forwarding off.
+        if (err) reject(new HostError(this.name, "permission_denied", `sshd could not open the unix socket ${path}: ${err.message}`, { cause: err, hint: `on ${this.name}: is something listening on ${path}, may ${this.opts.user} open it (its group), and does sshd allow it (AllowStreamLocalForwarding)?` }));
+        else resolve(ch);
+      });
+    });
+    // Tracked like a command's channel, so close() ends it and waits for it.
+    this.channels.set(channel, new Promise((r) => channel.once("close", r)));
+    channel.once("close", () => this.channels.delete(channel));
+    return channel;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const open = [...this.channels];
