@@ -124,6 +124,14 @@ export function startFirewatch(args: readonly string[], opts: { uid?: number; gr
   };
 }
 
+/**
+ * A firewatch.yaml's store and guard.actuator lines for a local actuator at `socket` whose socket group is nogroup
+ * (nobody's primary group; firewatch's own in a real deployment); the guard's other keys follow.
+ */
+export const localActuatorYaml = (redisUrl: string, socket: string): string[] => [
+  "store:", `  url: ${redisUrl}`, "guard:", "  actuator:", `    socket: ${socket}`, "    group: nogroup", "    user: nobody", "    hosts: [local]",
+];
+
 /** `firewatch actuator --config FILE` as root, resolved once its socket exists (fails loudly when it never does). */
 export async function startActuator(config: string, socket: string, env: NodeJS.ProcessEnv): Promise<Running> {
   const actuator = startFirewatch(["actuator", "--config", config], { env });

@@ -10,7 +10,7 @@ import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../h
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
-import { alive, DAEMON, firewatch, NOBODY, rootAvailability, SECRET, seed000Incident, startActuator, stopActuator, type Running } from "./act-helpers.js";
+import { alive, DAEMON, firewatch, NOBODY, rootAvailability, SECRET, seed000Incident, localActuatorYaml, startActuator, stopActuator, type Running } from "./act-helpers.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), requireProgram("ss", "iproute2"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
 /** nobody's primary group: the actuator socket's group in this test (firewatch's group in a real deployment). */
@@ -49,14 +49,7 @@ describe.skipIf(missing !== undefined)(`act as unprivileged users through a root
       "  - kind: docker",
       `    socketPath: ${dockerd.socketPath}`,
       "    containers: [loop-main]",
-      "store:",
-      `  url: ${redis.url}`,
-      "guard:",
-      "  actuator:",
-      `    socket: ${socket}`,
-      "    group: nogroup",
-      "    user: nobody",
-      "    hosts: [local]",
+      ...localActuatorYaml(redis.url, socket),
       "  actions:",
       "    kill_port_owner:",
       `      users: ["${NOBODY.name}", "${DAEMON.name}"]`,
