@@ -108,6 +108,10 @@ describe.skipIf(missing !== undefined)(`the actuator of a host reached over SSH 
 
     // USER outside the socket's group: sshd cannot open it for them, the approval is refused and stays pending.
     await chown(socket, 0, NOGROUP);
+    const down = await firewatch(["doctor", "--config", cfg, "--host", "web1"], { env });
+    expect(down.stdout, down.stderr).toMatch(/❌ actuator +cannot reach the actuator at .* on web1 \(over SSH\): web1: sshd could not open the unix socket/);
+    expect(down.stdout).toMatch(/❌ kill_port_owner +the actuator is not usable/);
+    expect(down.code).toBe(1);
     const shut = await firewatch(["act", "approve", approvalId, "--yes", "--config", cfg], { uid: NOBODY.uid, env });
     expect(shut.stdout, shut.stderr).toMatch(/refused \(executor_unavailable\): cannot reach the actuator at .* on web1 \(over SSH\): web1: sshd could not open the unix socket/);
     // The file mode opened to all: the actuator itself names the SSH user as its peer and refuses them.
