@@ -68,7 +68,7 @@ describe.skipIf(missing !== undefined)(`the actuator of a host reached over SSH 
     // The daemon's firewatch.yaml: web1 over SSH, its actuator reached there; none on this machine.
     cfg = join(tmp.path, "firewatch.yaml");
     const web1 = { kind: "ssh", host: sshd.host, port: sshd.port, user: USER, privateKeyFile: key, fingerprints: [sshd.hostKeyFingerprint] };
-    await writeFile(cfg, ["hosts:", `  web1: ${JSON.stringify(web1)}`, ...docker, "store:", `  url: ${redis.url}`, "guard:", "  actuator:", "    hosts: []", "    remote:", `      web1: ${socket}`, ...actions, ""].join("\n"), { mode: 0o644 });
+    await writeFile(cfg, ["hosts:", `  web1: ${JSON.stringify(web1)}`, ...docker, "store:", `  url: ${redis.url}`, "guard:", "  actuator:", "    remote:", `      web1: ${socket}`, ...actions, ""].join("\n"), { mode: 0o644 });
     // web1's own firewatch.yaml (root's): it calls itself web1, and its socket's group is the SSH user's.
     const remote = join(tmp.path, "web1.yaml");
     await writeFile(remote, ["hosts:", "  web1: { kind: local }", ...docker, "store:", `  url: ${redis.url}`, "guard:", "  actuator:", `    socket: ${socket}`, `    group: ${USER}`, `    user: ${USER}`, "    hosts: [web1]", ...actions, ""].join("\n"), { mode: 0o600 });

@@ -146,7 +146,7 @@ describe("createGuardKit with guard.actuator", () => {
     // This machine's socket does not exist: anything sent there fails, so a success proves the route over the link.
     const remoteConfig = () => GuardConfigSchema.parse({
       secret: SECRET.toString("utf8"),
-      actuator: { socket: join(dir, "here.sock"), hosts: [], remote: { web1: join(dir, "web1.sock") } },
+      actuator: { socket: join(dir, "here.sock"), remote: { web1: join(dir, "web1.sock") } },
       actions: { kill_port_owner: { users: ["U_ALICE", "U_BOB"], channels: ["C_OPS"], hosts: ["web1"], ports: [9003], targets: ["transcription-*"] } },
     });
     const web1 = { socket: "web1.sock", served: "web1", get own() { return remoteConfig(); } };
@@ -211,6 +211,12 @@ describe("createGuardKit with guard.actuator", () => {
       expect(r.success).toBe(false);
       expect(r.error?.issues[0]).toMatchObject({ path: ["actuator", "remote"], message: expect.stringMatching(/either by the actuator at `socket`/) });
       expect(GuardConfigSchema.safeParse({ actuator: { remote: { web1: "relative.sock" } } }).success).toBe(false);
+    });
+
+    test("without `hosts`, the actuator at `socket` serves this machine, unless only remote ones are named", () => {
+      expect(GuardConfigSchema.parse({ actuator: {} }).actuator?.hosts).toEqual(["local"]);
+      expect(GuardConfigSchema.parse({ actuator: { remote: { web1: "/run/firewatch/actuator.sock" } } }).actuator?.hosts).toEqual([]);
+      expect(GuardConfigSchema.parse({ actuator: { hosts: ["local"], remote: { web1: "/run/firewatch/actuator.sock" } } }).actuator?.hosts).toEqual(["local"]);
     });
   });
 });
