@@ -35,7 +35,7 @@ export { offerActions, type ActionOffer } from "./offers.js"; // The buttons an 
 export { settleFix, type SettleDeps, type Settled } from "./settle.js";
 /** `firewatch actuator`: the privileged executor behind a unix socket (grants and port questions only), and its client. */
 export { createActuatorHandler, listenActuator, type ActuatorDeps, type ActuatorHandler, type ActuatorListenOptions } from "./actuator-server.js";
-export { ActuatorError, actuatorHosts, createActuatorClient, withActuatorReads, type ActuatorClient } from "./actuator-client.js";
+export { ActuatorError, actuatorHosts, actuatorLookup, createActuatorClient, withActuatorReads, type ActuatorClient, type ActuatorConnect, type ActuatorLookup, type ActuatorRoutes } from "./actuator-client.js";
 export { createPeerLookup, credentialsFromStatus, peerAllowed, peerPidFromSs, type Peer, type PeerOf } from "./actuator-peer.js";
 export { isPrivilegedRead, type ActuatorRefusal, type ActuatorResponse } from "./actuator-protocol.js";
 /** sudoers and polkit text granting exactly the configured restart targets on a host (`firewatch doctor --sudoers`). */

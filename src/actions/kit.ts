@@ -1,7 +1,7 @@
 // Builds the guard with everything it runs with (tokens, probes, executor) from config: for `act`, `watch` and `bot`.
 import type { Host } from "../hosts/index.js";
 import type { Clock } from "../time.js";
-import { actuatorHosts, createActuatorClient, type ActuatorClient } from "./actuator-client.js";
+import { actuatorHosts, actuatorLookup, createActuatorClient, type ActuatorClient } from "./actuator-client.js";
 import type { Executor } from "./execute.js";
 import { createGuard, type Guard } from "./guard.js";
 import { APPROVAL_NS, GRANT_NS, openApproval, openGrant, type GuardStore } from "./guard-store.js";
@@ -78,7 +78,7 @@ export interface GuardKit {
   readonly config: GuardConfig;
   /** firewatch itself, for offerActions: never offered a kill of its own process, children or ports. */
   readonly self: SelfScope;
-  /** The actuator the guard's grants and port questions go through (guard.actuator), when configured. */
+  /** The actuator on this machine (guard.actuator.socket), when configured; remote ones are reached per host. */
   readonly actuator: ActuatorClient | undefined;
   /** Whether each enabled action can run on a host with the rights firewatch has there (read once per few minutes). */
   readonly readiness: (host: string) => Promise<readonly ActionReadiness[] | undefined>;
@@ -96,9 +96,10 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
   const tokens = createTokenService({ clock: deps.clock, secret, nonces: createStoreNonceLedger({ clock: deps.clock, store: deps.store }) });
   const a = deps.config.actuator;
   const actuator = a === undefined ? undefined : createActuatorClient({ socket: a.socket });
-  const served = (host: string) => a !== undefined && a.hosts.includes(host);
+  // Each served host's actuator: the one on this machine, or the host's own reached over its SSH link.
+  const actuatorOf = actuatorLookup(a, (n) => deps.host(n), actuator);
   // Probes keep firewatch's own rights; only "who holds this port" is asked through the actuator, which can see it.
-  const probeHost = actuatorHosts(a, (n) => deps.host(n), actuator);
+  const probeHost = actuatorHosts(a, (n) => deps.host(n), actuatorOf);
   const probes = createHostProbes({ host: probeHost, failedJobCount: jobs.failedJobCount, ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }) });
   const executor = createHostExecutor({
     host: (n) => deps.host(n), cleanFailedJobs: jobs.cleanFailedJobs, sudo: (n) => matchesAny(deps.config.sudo, n),
@@ -106,8 +107,8 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
   });
   const self = selfScope(deps.ownPorts ?? [], deps.selfUser);
   const own = createGuard({ clock: deps.clock, store: deps.store, tokens, probes, config: deps.config, self });
-  const readiness = createReadinessCache({ config: deps.config, host: (n) => deps.host(n), clock: deps.clock, actuator, dockerHost: deps.dockerHost });
-  if (actuator === undefined) return { guard: own, tokens, executor, probes, config: deps.config, self, actuator, readiness };
+  const readiness = createReadinessCache({ config: deps.config, host: (n) => deps.host(n), clock: deps.clock, actuator: actuatorOf, dockerHost: deps.dockerHost });
+  if (a === undefined) return { guard: own, tokens, executor, probes, config: deps.config, self, actuator, readiness };
   // A grant for a host the actuator serves is run there (it takes the grant, checks it and the precondition with its
   // own rights, runs the command, audits); this process only reads it to know where it goes.
   const guard: Guard = {
@@ -115,8 +116,9 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
     // An approval here is run here: without a way to the actuator it would be used up for a run that cannot happen.
     async approve(r) {
       const pending = openApproval(tokens, r.approvalId, await deps.store.getRecord(APPROVAL_NS, r.approvalId));
-      if (pending !== undefined && served(pending.plan.host)) {
-        const down = await actuator.hello().then(() => undefined, (e: unknown) => (e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e)));
+      const there = pending === undefined ? undefined : actuatorOf(pending.plan.host);
+      if (pending !== undefined && there !== undefined) {
+        const down = await there.hello().then(() => undefined, (e: unknown) => (e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e)));
         if (down !== undefined) {
           const detail = `${down}; the request stays pending for an approver whose firewatch can reach the actuator`;
           await auditEvent({ clock: deps.clock, store: deps.store }, r.requester.user, "refused", pending.plan, { result: "refused", reason: "executor_unavailable", detail });
@@ -127,9 +129,10 @@ export async function createGuardKit(deps: GuardKitDeps): Promise<GuardKit> {
     },
     async execute(grantId, ex) {
       const g = openGrant(tokens, grantId, await deps.store.getRecord(GRANT_NS, grantId));
-      if (g === undefined || !served(g.plan.host)) return own.execute(grantId, ex);
+      const there = g === undefined ? undefined : actuatorOf(g.plan.host);
+      if (g === undefined || there === undefined) return own.execute(grantId, ex);
       try {
-        return await actuator.execute(grantId);
+        return await there.execute(grantId);
       } catch (e) {
         const detail = e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e);
         await auditEvent({ clock: deps.clock, store: deps.store }, g.plan.approvedBy ?? g.plan.requestedBy, "failed", g.plan, { result: "failed", stage: "actuator", detail });

@@ -48,9 +48,16 @@ export const GuardConfigSchema = z
         socket: z.string().min(1).default("/run/firewatch/actuator.sock").describe("The actuator's unix socket (`firewatch actuator` listens, the daemon and the CLI connect)"),
         group: z.string().min(1).default("firewatch").describe("Group of the socket file (mode 0660, owner root): firewatch's user must be in it"),
         user: z.string().min(1).default("firewatch").describe("The user firewatch's daemon runs as: the actuator treats its processes as firewatch's own"),
-        hosts: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/, "not a host name")).min(1).default(["local"]).describe("Hosts whose actions and port questions go through the actuator: the machine it runs on"),
+        hosts: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/, "not a host name")).optional().describe("Hosts whose actions and port questions go through the actuator at `socket`: the machine it runs on (default [local]; [] when `remote` is set)"),
+        remote: z
+          .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/, "not a host name"), z.string().regex(/^\/[^\0]*$/, "an absolute path of the socket on that host"))
+          .default({})
+          .describe("SSH hosts that run their own `firewatch actuator`: host name → its socket path there, reached through the host's SSH link (e.g. web1: /run/firewatch/actuator.sock)"),
       })
       .strict()
+      // Only remote actuators named: this machine has none unless `hosts` says so (its port questions stay its own).
+      .transform(({ hosts, ...a }) => ({ ...a, hosts: hosts ?? (Object.keys(a.remote).length > 0 ? [] : ["local"]) }))
+      .refine((a) => !a.hosts.some((h) => Object.hasOwn(a.remote, h)), { message: "a host is served either by the actuator at `socket` (hosts) or by its own over SSH (remote), not both", path: ["remote"] })
       .optional()
       .describe("Run actions and privileged probes through `firewatch actuator` (least privilege); absent: firewatch runs them itself"),
     people: z

@@ -1,7 +1,7 @@
 // What firewatch may do on a host with the rights it has there: read it with harmless commands, then say per enabled
 // action whether it can run, how, or what to grant (`firewatch doctor`, and the buttons the bot offers).
 import type { Host } from "../hosts/index.js";
-import type { ActuatorClient } from "./actuator-client.js";
+import type { ActuatorClient, ActuatorLookup } from "./actuator-client.js";
 import { ACTION_IDS, type ActionId } from "./definitions.js";
 import { matchesAny, type GuardConfig } from "./policy.js";
 
@@ -105,7 +105,7 @@ export function hasRestartRule(sudo: string | undefined, prog: "systemctl" | "do
  */
 export function actionReadiness(config: GuardConfig, hostName: string, r: HostRights): ActionReadiness[] {
   const out: ActionReadiness[] = [];
-  const served = config.actuator !== undefined && config.actuator.hosts.includes(hostName);
+  const served = config.actuator !== undefined && (config.actuator.hosts.includes(hostName) || Object.hasOwn(config.actuator.remote, hostName));
   const viaActuator = r.actuator?.ok === true && r.actuator.uid === 0;
   const sudoHost = matchesAny(config.sudo, hostName);
   const user = r.user ?? "firewatch";
@@ -161,7 +161,8 @@ export function createReadinessCache(deps: {
   readonly config: GuardConfig;
   host(name: string): Host | undefined;
   readonly clock: { now(): number };
-  readonly actuator?: ActuatorClient | undefined;
+  /** The actuator serving a host (actuatorLookup), undefined where none does. */
+  readonly actuator?: ActuatorLookup | undefined;
   readonly dockerHost?: string | ((host: string) => string | undefined) | undefined;
 }): (host: string) => Promise<readonly ActionReadiness[] | undefined> {
   const cache = new Map<string, { at: number; answer: Promise<readonly ActionReadiness[] | undefined> }>();
@@ -171,8 +172,7 @@ export function createReadinessCache(deps: {
     const host = deps.host(name);
     if (!host) return Promise.resolve(undefined);
     const docker = typeof deps.dockerHost === "function" ? deps.dockerHost(name) : deps.dockerHost;
-    const served = deps.config.actuator?.hosts.includes(name) === true;
-    const answer = readHostRights(host, { actuator: served ? deps.actuator : undefined, dockerHost: docker })
+    const answer = readHostRights(host, { actuator: deps.actuator?.(name), dockerHost: docker })
       .then((r) => actionReadiness(deps.config, name, r))
       .catch(() => undefined);
     cache.set(name, { at: deps.clock.now(), answer });

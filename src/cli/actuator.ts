@@ -60,7 +60,9 @@ export function registerActuator(program: Command): void {
 Runs as root (or with CAP_KILL and the rights its actions need) beside an unprivileged \`firewatch watch\`.
 It runs a grant only when the guard issued it (sealed, unexpired, single use), its own allow-lists still
 allow it and its own probe shows the precondition still holds; it answers only the port-owner questions
-(ss -ltnp, lsof) besides; it audits every request. See docs/operations.md.
+(ss -ltnp, lsof) besides; it audits every request. On a host firewatch reaches over SSH, the daemon
+reaches this socket through its SSH link (guard.actuator.remote in the daemon's firewatch.yaml); the
+SSH user must be in the socket's group. See docs/operations.md.
 
 Examples:
   firewatch actuator --config /etc/firewatch/firewatch.yaml

@@ -1,7 +1,7 @@
 // `firewatch doctor`: per configured host, which probes and actions work with the rights firewatch has there, and
 // what to grant for the rest; `--sudoers` / `--polkit` print the rules that grant exactly the configured restarts.
 import { Command, Option } from "commander";
-import { actionReadiness, createActuatorClient, dockerHostOf, polkitRules, readHostRights, sudoersRules, type ActionReadiness, type HostRights } from "../actions/index.js";
+import { actionReadiness, actuatorLookup, dockerHostOf, polkitRules, readHostRights, sudoersRules, type ActionReadiness, type HostRights } from "../actions/index.js";
 import { loadConfig, type FirewatchConfig } from "../config/index.js";
 import { FirewatchError } from "../errors.js";
 import { lazyHosts } from "../hosts/index.js";
@@ -58,14 +58,14 @@ async function doctor(f: DoctorFlags, out: { write(s: string): unknown }, setExi
     return;
   }
   const hosts = lazyHosts(config.hosts, { clock: systemClock });
-  const a = config.guard.actuator;
-  const actuator = a === undefined ? undefined : createActuatorClient({ socket: a.socket });
+  // Each host's actuator: this machine's socket, or the host's own over its SSH link (guard.actuator.remote).
+  const actuatorOf = actuatorLookup(config.guard.actuator, (n) => hosts.host(n));
   const report: { host: string; rights: HostRights; actions: ActionReadiness[] }[] = [];
   try {
     for (const name of hostNames(config, f.host)) {
       const host = hosts.host(name);
       if (!host) continue;
-      const rights = await readHostRights(host, { actuator: a?.hosts.includes(name) === true ? actuator : undefined, dockerHost: dockerHostOf(config)(name) });
+      const rights = await readHostRights(host, { actuator: actuatorOf(name), dockerHost: dockerHostOf(config)(name) });
       report.push({ host: name, rights, actions: actionReadiness(config.guard, name, rights) });
     }
   } finally {
@@ -97,7 +97,7 @@ export function registerDoctor(program: Command, setExitCode: (code: number) => 
       "after",
       `
 Reads each host with harmless commands (id, /proc/self/status, ss -ltnp, docker version, sudo -n -l) and
-asks the actuator (guard.actuator) who it is; then says per enabled action whether it can run, how, or
+asks each host's actuator (guard.actuator, over SSH for its remote hosts) who it is; then says per enabled action whether it can run, how, or
 what to grant. Nothing is changed.
 
 Examples:

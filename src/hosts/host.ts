@@ -1,4 +1,5 @@
 // The Host contract: run a command or stream one's output, here or over SSH, with argv only, limits and cancellation.
+import type { Duplex } from "node:stream";
 import { FirewatchError, type ErrorCode } from "../errors.js";
 
 export interface ExecOptions {
@@ -52,6 +53,11 @@ export interface Host {
   spawn(argv: readonly string[], opts?: SpawnOptions): Promise<HostProcess>;
   /** Stops every process this host started and releases the connection. */
   close(): Promise<void>;
+  /**
+   * A byte stream to the unix socket at `path` on this host, when the host can open one (over SSH: a
+   * direct-streamlocal channel on the same pinned connection). Rejects with HostError when the far side refuses.
+   */
+  openUnixSocket?(path: string, signal?: AbortSignal): Promise<Duplex>;
 }
 
 /** Why a host operation failed; stable, for logs and the "source down" incident. */

@@ -1,7 +1,7 @@
 // Configured hosts handed out at once and opened on their first command (SSH keys are read and the link made then).
 import type { Clock } from "../time.js";
 import { openHost, type HostConfig } from "./config.js";
-import type { Host } from "./host.js";
+import { HostError, type Host } from "./host.js";
 
 export interface LazyHosts {
   /** The named configured host, or undefined for a name firewatch.yaml does not list. */
@@ -30,7 +30,14 @@ export function lazyHosts(configs: Readonly<Record<string, HostConfig>>, deps: {
       const entry = Object.hasOwn(configs, name) ? configs[name] : name === "local" && deps.implicitLocal === true ? ({ kind: "local" } as const) : undefined;
       if (entry === undefined) return undefined;
       const get = () => open(name, entry);
-      return { name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close() };
+      return {
+        name, exec: async (argv, o) => (await get()).exec(argv, o), spawn: async (argv, o) => (await get()).spawn(argv, o), close: async () => (await get()).close(),
+        async openUnixSocket(path, signal) {
+          const h = await get();
+          if (h.openUnixSocket === undefined) throw new HostError(name, "invalid_argument", `${name} is this machine: connect to ${path} directly, not through a host link`);
+          return h.openUnixSocket(path, signal);
+        },
+      };
     },
     async close() {
       await Promise.allSettled([...opened.values()].map(async (p) => (await p).close()));

@@ -156,42 +156,44 @@ export class SshHost implements Host {
   }
 
   /** An exec channel for `command` (argv already quoted) on the shared connection, tracked until it closes. */
-  private async open(argv: readonly string[], command: string, signal?: AbortSignal): Promise<{ channel: ClientChannel; client: Client }> {
+  private async open(argv: readonly string[], command: string, signal?: AbortSignal): Promise<{ channel: ClientChannel; exit: ChannelExit }> {
     checkArgv(this.name, argv);
     signal?.throwIfAborted();
     const client = await this.connection(signal);
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+    const opened = await new Promise<{ channel: ClientChannel; exit: ChannelExit }>((resolve, reject) => {
       // A connection that closes before the server answers never calls back: fail then, rather than wait for ever.
       const closed = () => reject(new HostError(this.name, "link_lost", "the connection closed before the command started"));
       client.once("close", closed);
       client.exec(command, (err, ch) => {
         client.off("close", closed);
         if (err) reject(new HostError(this.name, "link_lost", `cannot open a channel: ${err.message}`, { cause: err }));
-        else resolve(ch);
+        // Watched here, before anything awaits: ssh2 emits a quick command's exit status while parsing the same read
+        // that confirmed the channel, and a listener added a microtask later never hears it (the link looks lost).
+        else resolve({ channel: ch, exit: watchExit(ch, client, this.closedClients) });
       });
     });
-    this.channels.set(channel, channelExit(channel, client, true, this.closedClients));
-    channel.once("close", () => this.channels.delete(channel));
-    return { channel, client };
+    this.channels.set(opened.channel, opened.exit.early);
+    opened.channel.once("close", () => this.channels.delete(opened.channel));
+    return opened;
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const { channel, client } = await this.open(argv, wrapped(argv), opts.signal);
+    const { channel, exit } = await this.open(argv, wrapped(argv), opts.signal);
     return collectExec(this.name, argv, opts, (out, err) => {
       channel.on("data", (b: Buffer) => out.push(b));
       channel.stderr.on("data", (b: Buffer) => err.push(b));
       // Ending our side makes the remote wrapper kill the command.
-      return { stop: () => channel.end(), exit: channelExit(channel, client, false, this.closedClients) };
+      return { stop: () => channel.end(), exit: exit.closed };
     });
   }
 
   async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<HostProcess> {
-    const { channel, client } = await this.open(argv, wrapped(argv), opts.signal);
+    const { channel, exit } = await this.open(argv, wrapped(argv), opts.signal);
     const err = createCapture(opts.maxStderrBytes ?? 64 * 1024);
     channel.stderr.on("data", (b: Buffer) => err.push(b));
     const stop = () => channel.end();
     opts.signal?.addEventListener("abort", stop, { once: true });
-    const exited: Promise<ProcessExit> = channelExit(channel, client, true, this.closedClients).then(({ code, signal }) => {
+    const exited: Promise<ProcessExit> = exit.early.then(({ code, signal }) => {
       opts.signal?.removeEventListener("abort", stop);
       return { code, signal, stderr: err.text() };
     });
@@ -216,6 +218,31 @@ export class SshHost implements Host {
     return (await this.open(argv, quoteArgv(argv), signal)).channel;
   }
 
+  /**
+   * A stream to the unix socket at `path` on the remote machine (OpenSSH's direct-streamlocal@openssh.com, which
+   * sshd allows unless AllowStreamLocalForwarding is no or DisableForwarding is set). sshd connects as the login
+   * user, so the socket's mode decides, as for a local process of that user.
+   */
+  async openUnixSocket(path: string, signal?: AbortSignal): Promise<Duplex> {
+    if (path === "" || path.includes("\0")) throw new HostError(this.name, "invalid_argument", "a unix socket path may not be empty or hold a NUL byte");
+    signal?.throwIfAborted();
+    const client = await this.connection(signal);
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      const closed = () => reject(new HostError(this.name, "link_lost", `the connection closed before ${path} was opened`));
+      client.once("close", closed);
+      client.openssh_forwardOutStreamLocal(path, (err, ch) => {
+        client.off("close", closed);
+        // sshd says only "open failed"; its log has the errno. Missing, refused by the file mode, or forwarding off.
+        if (err) reject(new HostError(this.name, "permission_denied", `sshd could not open the unix socket ${path}: ${err.message}`, { cause: err, hint: `on ${this.name}: is something listening on ${path}, may ${this.opts.user} open it (its group), and does sshd allow it (AllowStreamLocalForwarding)?` }));
+        else resolve(ch);
+      });
+    });
+    // Tracked like a command's channel, so close() ends it and waits for it.
+    this.channels.set(channel, new Promise((r) => channel.once("close", r)));
+    channel.once("close", () => this.channels.delete(channel));
+    return channel;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const open = [...this.channels];
@@ -234,29 +261,42 @@ export class SshHost implements Host {
   }
 }
 
+type ExitStatus = { code: number | null; signal: string | null };
+
 /**
- * Exit of the remote command. "close" comes only after every byte was emitted (exec reads in flowing mode);
- * a spawn's consumer may not be reading, so `early` also settles on the exit status. A connection that goes
- * down without an exit status reads as signal "link".
+ * Exit of the remote command. `closed` settles on "close", which comes only after every byte was emitted (exec reads
+ * in flowing mode); a spawn's consumer may not be reading, so `early` also settles on the exit status. A connection
+ * that goes down without an exit status reads as signal "link". Call it synchronously in the exec callback.
  */
-function channelExit(channel: ClientChannel, client: Client, early: boolean, closed: WeakSet<Client>): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((resolve) => {
-    // Its connection closed already: no "close" will come any more.
-    if (closed.has(client)) {
-      resolve({ code: null, signal: "link" });
-      return;
-    }
-    let status: { code: number | null; signal: string | null } | undefined;
-    const lost = () => {
-      // One listener per channel on the shared client: remove it, or a long-lived host collects thousands.
-      client.off("close", lost);
-      resolve(status ?? { code: null, signal: "link" });
-    };
-    channel.once("exit", (code: number | null, signal?: string) => {
-      status = { code: typeof code === "number" ? code : null, signal: signal ?? null };
-      if (early) resolve(status);
-    });
-    channel.once("close", lost);
-    client.once("close", lost);
+interface ChannelExit {
+  readonly early: Promise<ExitStatus>;
+  readonly closed: Promise<ExitStatus>;
+}
+
+function watchExit(channel: ClientChannel, client: Client, closedClients: WeakSet<Client>): ChannelExit {
+  // Its connection closed already: no "close" will come any more.
+  if (closedClients.has(client)) {
+    const link = Promise.resolve({ code: null, signal: "link" });
+    return { early: link, closed: link };
+  }
+  let status: ExitStatus | undefined;
+  let onExit: (s: ExitStatus) => void = () => undefined;
+  let onClose: (s: ExitStatus) => void = () => undefined;
+  const early = new Promise<ExitStatus>((r) => (onExit = r));
+  const closed = new Promise<ExitStatus>((r) => (onClose = r));
+  const lost = () => {
+    // One listener per channel on the shared client: remove it, or a long-lived host collects thousands.
+    client.off("close", lost);
+    channel.off("close", lost);
+    const s = status ?? { code: null, signal: "link" };
+    onExit(s);
+    onClose(s);
+  };
+  channel.once("exit", (code: number | null, signal?: string) => {
+    status = { code: typeof code === "number" ? code : null, signal: signal ?? null };
+    onExit(status);
   });
+  channel.once("close", lost);
+  client.once("close", lost);
+  return { early, closed };
 }

@@ -1,12 +1,14 @@
 // Runs the real `firewatch` CLI as a separate process, optionally as another OS user (setpriv), for the act tests.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { access } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Finding } from "../../../src/correlate/finding.js";
 import type { Incident } from "../../../src/incidents/index.js";
+import { until } from "../probes/helpers.js";
 
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -120,6 +122,31 @@ export function startFirewatch(args: readonly string[], opts: { uid?: number; gr
     },
     done: () => exited,
   };
+}
+
+/**
+ * A firewatch.yaml's store and guard.actuator lines for a local actuator at `socket` whose socket group is nogroup
+ * (nobody's primary group; firewatch's own in a real deployment); the guard's other keys follow.
+ */
+export const localActuatorYaml = (redisUrl: string, socket: string): string[] => [
+  "store:", `  url: ${redisUrl}`, "guard:", "  actuator:", `    socket: ${socket}`, "    group: nogroup", "    user: nobody", "    hosts: [local]",
+];
+
+/** `firewatch actuator --config FILE` as root, resolved once its socket exists (fails loudly when it never does). */
+export async function startActuator(config: string, socket: string, env: NodeJS.ProcessEnv): Promise<Running> {
+  const actuator = startFirewatch(["actuator", "--config", config], { env });
+  if (!(await until(async () => access(socket).then(() => true, () => false), 30_000))) {
+    actuator.child.kill("SIGTERM");
+    const r = await actuator.done();
+    throw new Error(`the actuator never made its socket ${socket}\n${r.stderr}`);
+  }
+  return actuator;
+}
+
+/** Stops what startActuator started (SIGTERM: it closes its socket and store) and waits for it to exit. */
+export async function stopActuator(actuator: Running | undefined): Promise<void> {
+  actuator?.child.kill("SIGTERM");
+  await actuator?.done();
 }
 
 export const firewatch = (args: readonly string[], opts: { uid?: number; groups?: readonly number[]; env: NodeJS.ProcessEnv }): Promise<Run> => startFirewatch(args, opts).done();

@@ -1,5 +1,5 @@
 // Least privilege for real: `act` runs as unprivileged users, `firewatch actuator` as root; seed 000 is fixed all the same.
-import { access, chmod, chown, mkdir, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalHost } from "../../../src/hosts/index.js";
@@ -10,7 +10,7 @@ import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../h
 import { freePort, makeTempDir, requireProgram } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { startDetachedListener, until, type Listener } from "../probes/helpers.js";
-import { alive, DAEMON, firewatch, NOBODY, rootAvailability, SECRET, seed000Incident, startFirewatch, type Running } from "./act-helpers.js";
+import { alive, DAEMON, firewatch, NOBODY, rootAvailability, SECRET, seed000Incident, localActuatorYaml, startActuator, stopActuator, type Running } from "./act-helpers.js";
 
 const missing = [dockerdAvailability(), redisAvailability(), requireProgram("setpriv", "util-linux"), requireProgram("ss", "iproute2"), rootAvailability()].find((a) => a.missing !== undefined)?.missing;
 /** nobody's primary group: the actuator socket's group in this test (firewatch's group in a real deployment). */
@@ -49,14 +49,7 @@ describe.skipIf(missing !== undefined)(`act as unprivileged users through a root
       "  - kind: docker",
       `    socketPath: ${dockerd.socketPath}`,
       "    containers: [loop-main]",
-      "store:",
-      `  url: ${redis.url}`,
-      "guard:",
-      "  actuator:",
-      `    socket: ${socket}`,
-      "    group: nogroup",
-      "    user: nobody",
-      "    hosts: [local]",
+      ...localActuatorYaml(redis.url, socket),
       "  actions:",
       "    kill_port_owner:",
       `      users: ["${NOBODY.name}", "${DAEMON.name}"]`,
@@ -69,15 +62,12 @@ describe.skipIf(missing !== undefined)(`act as unprivileged users through a root
       "",
     ].join("\n"), { mode: 0o644 });
     store = await RedisStore.connect(redis.url, { clock: systemClock }, { namespace: "firewatch" });
-    actuator = startFirewatch(["actuator", "--config", cfg], { env: env() });
-    const up = await until(async () => access(socket).then(() => true, () => false), 30_000);
-    expect(up, "the actuator never made its socket").toBe(true);
+    actuator = await startActuator(cfg, socket, env());
   }, 180_000);
 
   afterAll(async () => {
     rogue?.stop();
-    actuator?.child.kill("SIGTERM");
-    await actuator?.done();
+    await stopActuator(actuator);
     await store?.close();
     await host.close();
     await Promise.all([dockerd?.stop(), redis?.cleanup()]);

@@ -29,3 +29,11 @@ describe("lazyHosts", () => {
     await hosts.close();
   });
 });
+
+describe("lazyHosts and unix sockets", () => {
+  test("a local host has no link to open a unix socket through: refused with the reason, nothing opened", async () => {
+    const hosts = lazyHosts({ box: { kind: "local" } });
+    await expect(hosts.host("box")?.openUnixSocket?.("/run/firewatch/actuator.sock")).rejects.toMatchObject({ reason: "invalid_argument", message: expect.stringMatching(/box is this machine: connect to \/run\/firewatch\/actuator.sock directly/) });
+    await hosts.close();
+  });
+});
