@@ -58,6 +58,8 @@ interface Track {
   /** The newest snapshot not yet probed, while it waits for the interval or for a run in flight. */
   waiting: StoredIncident | undefined;
   timer: AbortController | undefined;
+  /** When the planned run is due (meaningful while `timer` is set). */
+  timerDue: number;
 }
 
 export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
@@ -75,7 +77,7 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
 
   const track = (fp: string): Track => {
     let t = tracks.get(fp);
-    if (t === undefined) tracks.set(fp, (t = { signature: undefined, lastRun: -Infinity, waiting: undefined, timer: undefined }));
+    if (t === undefined) tracks.set(fp, (t = { signature: undefined, lastRun: -Infinity, waiting: undefined, timer: undefined, timerDue: Infinity }));
     return t;
   };
 
@@ -126,23 +128,29 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
     queued.add(fp);
     queue.push(stored);
   };
-  /** Probes now, later (inside the interval, or after the run in flight) or not at all (nothing that matters changed). */
+  /**
+   * Probes now or later: a change that matters once the least interval since the last run is over; any other change
+   * (a crash loop's counts) once the last run is `refresh` old, even if nothing changes after it (a container that
+   * died right after its state was asked must not show "running" for ever).
+   */
   const consider = (stored: StoredIncident, fresh: boolean) => {
     const fp = stored.incident.fingerprint;
     const t = track(fp);
-    const changed = fresh || t.signature !== probeSignature(stored.incident);
-    const stale = deps.clock.now() - t.lastRun >= refresh;
-    if (!changed && !stale) return;
     if (inFlight.has(fp)) {
       t.waiting = stored;
       return;
     }
-    const wait = t.lastRun + minInterval - deps.clock.now();
+    const changed = fresh || t.signature !== probeSignature(stored.incident);
+    const due = t.lastRun + (changed ? minInterval : refresh);
+    const wait = due - deps.clock.now();
     if (wait <= 0 || fresh) return enqueue(stored);
     t.waiting = stored;
-    if (t.timer !== undefined) return;
+    // A run already planned at or before this one takes the newest snapshot; a later one is brought forward.
+    if (t.timer !== undefined && t.timerDue <= due) return;
+    t.timer?.abort();
     const stop = new AbortController();
     t.timer = stop;
+    t.timerDue = due;
     deps.clock.sleep(wait, stop.signal).then(
       () => {
         t.timer = undefined;

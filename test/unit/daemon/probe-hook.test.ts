@@ -102,4 +102,34 @@ describe("the probe hook", () => {
     expect(asked.some((c) => c.includes("inspect"))).toBe(true);
     hook.close();
   });
+
+  test("a crash loop that stops changing right after its probe is asked once more after the refresh time, then left alone", async () => {
+    const clock = manualClock();
+    const host: Host = {
+      name: "local",
+      exec: async (): Promise<ExecResult> => ({ code: 0, signal: null, stdout: "", stderr: "", truncated: false, timedOut: false }),
+      spawn: (): Promise<HostProcess> => Promise.reject(new Error("not used")),
+      close: () => Promise.resolve(),
+    };
+    const runs: number[] = [];
+    const rules = new Map([["docker_restart_loop", RuleSchema.parse({ id: "docker_restart_loop", kind: "single", match: "x", probes: ["container_state"] })]]);
+    const hook = createProbeHook({ rules, host: () => host, clock, log: pino({ level: "silent" }), minIntervalMs: 10_000, refreshMs: 60_000, save: async (s) => void runs.push(s.incident.findings[0]?.count ?? 0) });
+    hook.offer([change("created", [finding("loop{a}", { container: "a" })])]);
+    await settle();
+    expect(runs).toEqual([3]);
+    // It dies again a second later (its count grows), then gives up: no change follows.
+    await clock.advance(1000);
+    hook.offer([change("updated", [{ ...finding("loop{a}", { container: "a" }), count: 4 }])]);
+    await clock.advance(58_000);
+    await settle();
+    expect(runs).toEqual([3]);
+    // A minute after the first answer, the newest snapshot is asked about: the probe sees the container as it is now.
+    await clock.advance(1000);
+    await settle();
+    expect(runs).toEqual([3, 4]);
+    await clock.advance(600_000);
+    await settle();
+    expect(runs).toEqual([3, 4]);
+    hook.close();
+  });
 });
