@@ -17,7 +17,7 @@ import { sourceName, type SourceEntry } from "../config/index.js";
 import { backoffDelay, isHostError, SshHost, type Host } from "../hosts/index.js";
 import type { LogRecord } from "../parsers/index.js";
 import {
-  createJournaldStats, decodeDockerCursor, dockerOverSsh, localDockerClient, FileFollower, followContainers, followDockerEvents, followJournal,
+  createJournaldStats, decodeDockerCursor, dockerEventsCursorAt, dockerOverSsh, localDockerClient, FileFollower, followContainers, followDockerEvents, followJournal,
   hostFileAccess, localFileAccess, type FileAccess,
 } from "../sources/index.js";
 import type { Clock } from "../time.js";
@@ -384,8 +384,8 @@ async function* dockerItems(
   if (entry.events) {
     // Without a stored cursor, from when this process started: dockerd replays its recent events, so a container
     // that died while the daemon was still connecting is not missed (logs are read from their start already).
-    const cursor = parts.get("events") ?? `dockerev1:${BigInt(Math.floor(deps.startedAtMs ?? performance.timeOrigin)) * 1_000_000n}`;
-    lanes.push({ name: "events", items: followDockerEvents({ ...common, filters: { type: ["container"], event: DOCKER_EVENTS }, ...(cursor === undefined ? {} : { cursor }) }) });
+    const cursor = parts.get("events") ?? dockerEventsCursorAt(deps.startedAtMs ?? performance.timeOrigin);
+    lanes.push({ name: "events", items: followDockerEvents({ ...common, filters: { type: ["container"], event: DOCKER_EVENTS }, cursor }) });
   }
   // Events come for every container; keep those of the selected ones (an event's attributes carry name and labels).
   const selected = (f: Readonly<Record<string, string>>) =>

@@ -2,7 +2,7 @@
 import type Dockerode from "dockerode";
 import type { LogRecord } from "../parsers/index.js";
 import { systemClock, type Clock } from "../time.js";
-import { followContainerLogs, followDockerEvents } from "./docker.js";
+import { dockerEventsCursorAt, followContainerLogs, followDockerEvents } from "./docker.js";
 
 export interface ContainerSelector {
   /** Docker label filters: "com.example.role=api" or just "com.example.watch". */
@@ -79,8 +79,7 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
   };
   // Events first, so a container starting while we list is not missed (a duplicate add is ignored); from a second
   // before the listing, as dockerd replays them, so one that starts before the stream is connected is not either.
-  const since = `dockerev1:${BigInt(clock.now() - 1000) * 1_000_000n}`;
-  const events = followDockerEvents({ docker: opts.docker, filters: { type: ["container"], event: ["start"] }, cursor: since, signal: ac.signal });
+  const events = followDockerEvents({ docker: opts.docker, filters: { type: ["container"], event: ["start"] }, cursor: dockerEventsCursorAt(clock.now() - 1000), signal: ac.signal });
   type Found = { lane?: undefined; found: IteratorResult<LogRecord> };
   const nextEvent = (): Promise<Found> => {
     const p = events.next().then((found) => ({ found }));

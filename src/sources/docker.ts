@@ -120,6 +120,11 @@ function isoFromNs(ns: bigint): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${String(ns % 1_000_000_000n).padStart(9, "0")}Z`);
 }
 
+/** The events cursor that resumes after epoch millisecond `ms`: a first read "since then" (dockerd replays recent events). */
+export function dockerEventsCursorAt(ms: number): string {
+  return `dockerev1:${BigInt(Math.floor(ms)) * 1_000_000n}`;
+}
+
 export interface DockerEventsOptions {
   readonly docker: Dockerode;
   /** "dockerev1:<timeNano>" of the last event handed out. */

@@ -23,7 +23,7 @@ export type { FileCursor } from "./file-tail-cursor.js";
 export { createJournaldStats, followJournal, JournaldSourceConfig, journalctlArgv } from "./journald.js";
 export type { JournaldOptions, JournaldStats } from "./journald.js";
 /** Docker through dockerode: container logs across restarts (demuxed, stamped, no repeats), events as records, inspect. */
-export { decodeDockerCursor, dockerTimeNs, encodeDockerCursor, followContainerLogs, followDockerEvents, inspectContainer } from "./docker.js";
+export { decodeDockerCursor, dockerEventsCursorAt, dockerTimeNs, encodeDockerCursor, followContainerLogs, followDockerEvents, inspectContainer } from "./docker.js";
 export type { ContainerLogsOptions, ContainerState, DockerEventsOptions, DockerLogCursor } from "./docker.js";
 export { demuxDockerStream } from "./docker-demux.js";
 export type { DockerFrame } from "./docker-demux.js";
