@@ -10,6 +10,7 @@ import { dockerdAvailability, startDockerd, type DockerdInstance } from "../../h
 import { journalAvailability, journalEntry, writeJournal } from "../../harness/journal.js";
 import { makeTempDir } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
+import { spread, surveyUntil } from "./leases.js";
 import { BLOCK, BLOCK_RULE, blockErrors, blockLine, startWatch, startWriter, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
 
 const missing = [redisAvailability(), dockerdAvailability(), journalAvailability()].find((a) => a.missing !== undefined)?.missing;
@@ -17,12 +18,6 @@ const SOURCES = ["fa", "fb", "jr", "dk"];
 /** Lines the container prints, about 1,000 a second. */
 const DOCKER_LINES = 8_000;
 
-/** Leases held per watcher id (free ones left out). */
-function spread(s: LeaseSurvey): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const l of s.leases) if (l.owner !== undefined) out.set(l.owner, [...(out.get(l.owner) ?? []), l.source]);
-  return out;
-}
 
 describe.skipIf(missing !== undefined)(`watchers sharing files, a journal and a Docker daemon by lease ${missing ?? ""}`, () => {
   let tmp: { path: string; remove(): Promise<void> };
@@ -69,14 +64,7 @@ describe.skipIf(missing !== undefined)(`watchers sharing files, a journal and a 
       scale: { leaseTime: "3s", renewEvery: "1s" },
     });
     const board = store.leaseBoard(2_000);
-    const until = async (what: string, pred: (s: LeaseSurvey) => boolean, ms: number): Promise<LeaseSurvey> => {
-      let last: LeaseSurvey | undefined;
-      for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-        last = await board.survey(SOURCES);
-        if (pred(last)) return last;
-      }
-      throw new Error(`${what} did not happen within ${ms} ms; last survey: ${JSON.stringify([...spread(last ?? { watchers: [], leases: [] })])}`);
-    };
+    const until = (what: string, pred: (s: LeaseSurvey) => boolean, ms: number) => surveyUntil(() => board.survey(SOURCES), what, pred, ms);
 
     for (let i = 0; i < 2; i++) running.push(startWatch(config));
     const even = await until("2/2", (s) => s.watchers.length === 2 && [...spread(s).values()].map((v) => v.length).join() === "2,2", 60_000);

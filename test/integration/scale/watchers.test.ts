@@ -10,6 +10,7 @@ import { systemClock } from "../../../src/time.js";
 import { startFakeSlack, type FakeSlack } from "../../harness/fake-slack.js";
 import { makeTempDir } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
+import { spread, surveyUntil } from "./leases.js";
 import { BLOCK_RULE, blockErrors, startWatch, startWriter, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
 
 const avail = redisAvailability();
@@ -21,12 +22,6 @@ const CH = "C0ONCALL";
 const SLACK_ENV = { FIREWATCH_SLACK__BOT_TOKEN: "xoxb-test-token", FIREWATCH_SLACK__SIGNING_SECRET: "scale-test-signing-secret" };
 const prefix = (i: number) => String.fromCharCode(97 + i); // a..l: each source's blocks are its own findings
 
-/** Leases held per watcher id (free ones left out). */
-function spread(s: LeaseSurvey): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const l of s.leases) if (l.owner !== undefined) out.set(l.owner, [...(out.get(l.owner) ?? []), l.source]);
-  return out;
-}
 
 describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease ${avail.missing ?? ""}`, () => {
   let tmp: { path: string; remove(): Promise<void> };
@@ -73,14 +68,7 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
     });
     const board = store.leaseBoard(2_000);
     const survey = () => board.survey(names);
-    const until = async (what: string, pred: (s: LeaseSurvey) => boolean, ms: number): Promise<LeaseSurvey> => {
-      let last: LeaseSurvey | undefined;
-      for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-        last = await survey();
-        if (pred(last)) return last;
-      }
-      throw new Error(`${what} did not happen within ${ms} ms; last survey: ${JSON.stringify([...spread(last ?? { watchers: [], leases: [] })])}`);
-    };
+    const until = (what: string, pred: (s: LeaseSurvey) => boolean, ms: number) => surveyUntil(survey, what, pred, ms);
 
     try {
       for (let i = 0; i < 3; i++) running.push(startWatch(config));
