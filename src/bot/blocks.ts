@@ -78,6 +78,7 @@ function probeLines(s: StoredIncident): string | undefined {
 }
 
 function statusNote(s: StoredIncident): string | undefined {
+  if (s.status === "resolved" && s.resolved?.mergedInto !== undefined) return `🔗 Merged into \`${escapeMrkdwnInline(s.resolved.mergedInto)}\` (the same failure) at ${when(s.resolved.at)}: follow it there`;
   if (s.status === "resolved" && s.resolved) return `✅ Resolved ${s.resolved.auto ? "automatically after quiet time" : `by ${actor(s.resolved.by)}`} at ${when(s.resolved.at)}`;
   if (s.status === "acknowledged" && s.acknowledged) return `🛠️ Acknowledged by ${actor(s.acknowledged.by)} at ${when(s.acknowledged.at)}`;
   return undefined;

@@ -57,6 +57,7 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.
 
 function statusLine(s: StoredIncident): string {
   if (s.status === "acknowledged" && s.acknowledged) return `acknowledged by ${s.acknowledged.by} at ${t(s.acknowledged.at)}`;
+  if (s.status === "resolved" && s.resolved?.mergedInto !== undefined) return `merged into ${s.resolved.mergedInto} (the same failure) at ${t(s.resolved.at)}`;
   if (s.status === "resolved" && s.resolved) return `resolved ${s.resolved.auto ? "automatically" : `by ${s.resolved.by}`} at ${t(s.resolved.at)}`;
   return s.status + (s.flapping ? " (flapping: auto-resolve held)" : "") + (s.silencedBy ? ` (silenced by ${s.silencedBy})` : "");
 }

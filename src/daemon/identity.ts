@@ -16,6 +16,11 @@ export function changeKey(i: Incident): string {
 export interface IncidentIdentity {
   /** The snapshot under the identity of the live stored incident owning one of its findings (the most severe), else as is. */
   adopt(i: Incident): Incident;
+  /**
+   * The other live stored incidents owning one of the (adopted) snapshot's finding groups: a finding joined them to it
+   * after they were stored apart, so the commit merges them into it (CommitBatch.merges).
+   */
+  absorbs(i: Incident): string[];
   /** The store holds this incident now: its finding groups are its own (a resolved one gives them up). */
   stored(s: StoredIncident): void;
 }
@@ -44,6 +49,14 @@ export function createIncidentIdentity(live: readonly StoredIncident[]): Inciden
         if (fp !== undefined) return fp === i.fingerprint ? i : { ...i, fingerprint: fp, id: incidentId(fp) };
       }
       return i;
+    },
+    absorbs(i) {
+      const others = new Set<string>();
+      for (const f of i.findings) {
+        const fp = owner.get(f.groupKey);
+        if (fp !== undefined && fp !== i.fingerprint) others.add(fp);
+      }
+      return [...others];
     },
   };
 }

@@ -152,11 +152,17 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     }
     const batch = cursors.pending();
     if (changed.length === 0 && Object.keys(batch).length === 0) return;
+    // Incidents stored apart that a later finding tied to one of these (issue 14): merged into it in this commit.
+    const merges: Record<string, string[]> = {};
+    for (const i of changed) {
+      const others = identity.absorbs(i);
+      if (others.length > 0) merges[i.fingerprint] = others;
+    }
     const started = performance.now();
     let results;
     stats.commitStartedAt = now;
     try {
-      results = await deps.store.commit({ snapshots: changed, cursors: batch, run: deps.run });
+      results = await deps.store.commit({ snapshots: changed, cursors: batch, run: deps.run, ...(Object.keys(merges).length > 0 ? { merges } : {}) });
     } catch (e) {
       // Nothing was stored: the same snapshots and cursors (or later ones) go with the next commit.
       if (!isStoreError(e, "unavailable")) throw e;
@@ -176,6 +182,11 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     const out: IncidentChange[] = [];
     for (const r of results) {
       identity.stored(r.incident);
+      for (const m of r.merged ?? []) {
+        identity.stored(m);
+        metrics.incident("resolved");
+        out.push({ outcome: "resolved", incident: m });
+      }
       if (r.outcome === "unchanged") continue;
       metrics.incident(r.outcome);
       out.push({ outcome: r.outcome, incident: r.incident, silenceId: r.silenceId });

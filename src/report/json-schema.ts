@@ -68,7 +68,7 @@ export const StoreJsonSchema = z.object({
   updatedAt: Time.describe("Its last change in the store"),
   lastActivityAt: Time.describe("Its last new log activity, as the store saw it"),
   acknowledged: z.object({ by: z.string(), at: Time }).nullable(),
-  resolved: z.object({ by: z.string(), at: Time, auto: z.boolean() }).nullable(),
+  resolved: z.object({ by: z.string(), at: Time, auto: z.boolean(), mergedInto: z.string().nullable() }).nullable(),
   reopenCount: z.number().int().nonnegative(),
   flapping: z.boolean().describe("Reopened often: auto-resolve is held"),
   silencedBy: z.string().nullable().describe("The silence (sil-...) that matched at its last change"),

@@ -44,7 +44,7 @@ function storeJson(s: StoredIncident): StoreJson {
     updatedAt: iso(s.updatedAt),
     lastActivityAt: iso(s.lastActivityAt),
     acknowledged: s.acknowledged ? { by: s.acknowledged.by, at: iso(s.acknowledged.at) } : null,
-    resolved: s.resolved ? { by: s.resolved.by, at: iso(s.resolved.at), auto: s.resolved.auto } : null,
+    resolved: s.resolved ? { by: s.resolved.by, at: iso(s.resolved.at), auto: s.resolved.auto, mergedInto: s.resolved.mergedInto ?? null } : null,
     reopenCount: s.reopenCount,
     flapping: s.flapping,
     silencedBy: s.silencedBy ?? null,

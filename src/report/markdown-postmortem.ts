@@ -113,7 +113,7 @@ export function renderKeyFigures(incident: Incident, life: Lifecycle, audit: rea
     ["Detected", `${fmt.stamp(life.createdAt)} (time to detect: ${between(first, life.createdAt)})`],
     ["Acknowledged", acked === undefined ? "not acknowledged" : `${fmt.stamp(acked)}${who(life.acknowledged?.by)} (time to acknowledge: ${between(life.createdAt, acked)})`],
     ["Fixed", fixed === undefined ? "no remediation ran" : `${fmt.stamp(fixed)} (see Remediation)`],
-    ["Resolved", resolved === undefined ? "not resolved" : `${fmt.stamp(resolved)}${who(life.resolved?.auto === true ? "auto-resolve (quiet)" : life.resolved?.by)} (time to resolve: ${between(life.createdAt, resolved)})`],
+    ["Resolved", resolved === undefined ? "not resolved" : `${fmt.stamp(resolved)}${life.resolved?.mergedInto !== undefined ? ` (merged into ${escapeCell(life.resolved.mergedInto)}, the same failure)` : who(life.resolved?.auto === true ? "auto-resolve (quiet)" : life.resolved?.by)} (time to resolve: ${between(life.createdAt, resolved)})`],
     ["Service down", down],
   ];
   return ["| | |", "|---|---|", ...rows.map(([k, v]) => `| **${k}** | ${v} |`)].join("\n");

@@ -94,10 +94,13 @@ export class FileStore extends StoreCore {
     this.assertWritable();
     // Everything is applied in one synchronous turn, so one flush (one atomic state write) carries all of it.
     const m = fn((fp) => this.incidents.get(fp));
+    // The batch's own audit lines first: a resolve in it (a merge) audits the records it closes after them.
+    this.queueAudit(m.audit);
     for (const [fp, s] of m.writes) {
-      this.pushChange(this.feedEntry(this.incidents.get(fp), s, "activity", this.clock.now()));
+      const prev = this.incidents.get(fp);
       this.incidents.set(fp, s);
       this.ids.set(s.incident.id, fp);
+      this.afterWrite(prev, s, "activity");
     }
     let moved = false;
     for (const [source, cursor] of Object.entries(cursors)) {
@@ -105,10 +108,7 @@ export class FileStore extends StoreCore {
       this.cursors.set(source, cursor);
       moved = true;
     }
-    if (m.writes.size > 0 || m.audit.length > 0 || moved) {
-      this.queueAudit(m.audit);
-      await this.persist();
-    }
+    if (m.writes.size > 0 || m.audit.length > 0 || moved) await this.persist();
     return m.value;
   }
 

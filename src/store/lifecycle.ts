@@ -178,7 +178,7 @@ export function applySnapshot(prev: StoredIncident | undefined, snap: Incident, 
     if (!activity) return unchanged;
     const reopenTimes = [...prev.reopenTimes.filter((t) => t > now - ctx.flap.windowMs), now];
     const flapping = reopenTimes.length > ctx.flap.maxReopens;
-    const by = prev.resolved ? `${prev.resolved.auto ? "auto-resolve" : prev.resolved.by} at ${formatIso(prev.resolved.at)}` : "unknown";
+    const by = prev.resolved ? `${prev.resolved.mergedInto !== undefined ? `merging into ${prev.resolved.mergedInto}` : prev.resolved.auto ? "auto-resolve" : prev.resolved.by} at ${formatIso(prev.resolved.at)}` : "unknown";
     const note = `fired again (last seen ${merged.lastSeen !== undefined ? formatIso(merged.lastSeen) : "now"}) after being resolved by ${by}`;
     let history = withHistory(prev.history, { at: now, event: "reopened", by: "firewatch", note });
     if (flapping && !prev.flapping) {
@@ -224,7 +224,7 @@ export function applyResolve(prev: StoredIncident, by: string, note: string | un
     {
       ...prev,
       updatedAt: now,
-      resolved: { by, at: now, auto },
+      resolved: { by, at: now, auto, mergedInto: undefined },
       // After a hold-down long enough to auto-resolve, the old reopens are outside the window: no longer flapping.
       flapping: auto ? false : prev.flapping,
       history: withHistory(prev.history, { at: now, event: auto ? "auto_resolved" : "resolved", by, note }),
@@ -233,6 +233,43 @@ export function applyResolve(prev: StoredIncident, by: string, note: string | un
   );
   const action = auto ? "incident.auto_resolved" : "incident.resolved";
   return { write: next, audit: [{ actor: by, action, target: prev.incident.id, details: { note: note ?? null }, at: now }], value: next };
+}
+
+/**
+ * `from` is part of the same failure as `into`: a finding joined their findings after both were stored (issue 14: the
+ * Docker half and the journald half of one port conflict, before the port finding tied them). Its findings, with the
+ * counts they carry from earlier runs, move into `into`, so the snapshot that joined them counts on from there; `from`
+ * is resolved as merged, pointing at `into`. Findings `into` already holds keep its own. Undefined when `from` is not live.
+ */
+export function applyMerge(into: StoredIncident, from: StoredIncident, now: number): { into: StoredIncident; from: StoredIncident; audit: AuditInput[] } | undefined {
+  if (!isLive(from.status) || from.incident.fingerprint === into.incident.fingerprint) return undefined;
+  const held = new Set(into.incident.findings.map((f) => f.groupKey));
+  const moved = from.incident.findings.filter((f) => !held.has(f.groupKey));
+  const carry: Record<string, Carry> = { ...into.carry };
+  for (const f of moved) {
+    const c = from.carry[f.groupKey];
+    if (c !== undefined) carry[f.groupKey] = c;
+  }
+  const findings = [...into.incident.findings, ...moved].sort(
+    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || seen(a.firstSeen) - seen(b.firstSeen),
+  );
+  const firsts = [into.incident.firstSeen, from.incident.firstSeen].filter((t): t is number => t !== undefined);
+  const lasts = [into.incident.lastSeen, from.incident.lastSeen].filter((t): t is number => t !== undefined);
+  const merged: StoredIncident = {
+    ...into,
+    incident: { ...into.incident, findings, firstSeen: firsts.length ? Math.min(...firsts) : undefined, lastSeen: lasts.length ? Math.max(...lasts) : undefined },
+    carry,
+    updatedAt: now,
+    lastActivityAt: Math.max(into.lastActivityAt, from.lastActivityAt),
+    history: withHistory(into.history, { at: now, event: "merged", by: "firewatch", note: `took in ${from.incident.id} (${moved.length} finding${moved.length === 1 ? "" : "s"}): the same failure` }),
+  };
+  const note = `merged into ${into.incident.id}: the same failure`;
+  const closed = withStatus(
+    { ...from, updatedAt: now, resolved: { by: "firewatch", at: now, auto: false, mergedInto: into.incident.id }, history: withHistory(from.history, { at: now, event: "merged", by: "firewatch", note }) },
+    "resolved",
+  );
+  const audit: AuditInput = { actor: "firewatch", action: "incident.merged", target: from.incident.id, details: { into: into.incident.id, findings: moved.length }, at: now };
+  return { into: merged, from: closed, audit: [audit] };
 }
 
 /**

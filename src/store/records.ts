@@ -61,7 +61,7 @@ const IncidentSchema = z.object({
 /** One change in an incident's life, newest last. `by` is a person ("slack:U123", "cli:alice") or "firewatch". */
 export const HistoryEntrySchema = z.object({
   at: Ms,
-  event: z.enum(["created", "acknowledged", "resolved", "auto_resolved", "reopened", "flapping", "silenced"]),
+  event: z.enum(["created", "acknowledged", "resolved", "auto_resolved", "reopened", "flapping", "silenced", "merged"]),
   by: z.string(),
   note: opt(z.string()),
 });
@@ -113,7 +113,8 @@ export const StoredIncidentSchema = z.object({
   updatedAt: Ms,
   lastActivityAt: Ms,
   acknowledged: opt(z.object({ by: z.string(), at: Ms })),
-  resolved: opt(z.object({ by: z.string(), at: Ms, auto: z.boolean() })),
+  /** `mergedInto`: resolved because it was found to be part of that incident (short id), see applyMerge. */
+  resolved: opt(z.object({ by: z.string(), at: Ms, auto: z.boolean(), mergedInto: opt(z.string()) })),
   /** Reopen times inside the flapping window, oldest first (bounded by it). */
   reopenTimes: z.array(Ms),
   reopenCount: z.number().int().nonnegative(),

@@ -164,7 +164,16 @@ export class RedisStore extends StoreCore {
           };
         });
         const outcome = await runCommitBatch(r, this.keys, items, cursors, m.audit.map(encodeJson), now, fences);
-        if (outcome === "ok") return m.value;
+        if (outcome === "ok") {
+          // An incident this commit resolved (merged into another) closes its pending requests, as `update` does.
+          for (const [fp, w] of m.writes) {
+            const resolved = resolvesNow(seen.get(fp)?.value, w);
+            if (resolved === undefined) continue;
+            const audit = this.closedAudit(resolved, await closeAttached(r, this.keys, resolved.incident.id), now);
+            if (audit) await r.eval(APPEND_AUDIT, 2, this.keys.audit, this.keys.changes, audit.id, encodeJson(audit), ...feedArgs(undefined));
+          }
+          return m.value;
+        }
         if (outcome === "fenced") {
           throw new StoreError("fenced", `a commit under the lease of ${Object.keys(fences).join(", ")} was refused: another watcher holds a newer lease`, {
             hint: "this watcher was too slow to renew its lease; it starts over from the stored cursors of the sources it still holds",

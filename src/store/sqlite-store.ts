@@ -155,11 +155,12 @@ export class SqliteStore extends StoreCore {
         return before.get(fp);
       });
       const now = this.clock.now();
+      // The batch's own audit lines first: a resolve in it (a merge) audits the records it closes after them.
+      for (const a of m.audit) this.insertAudit(a);
       for (const [fp, s] of m.writes) {
         this.putIncident(s);
         this.afterWrite(before.get(fp), s, "activity", now);
       }
-      for (const a of m.audit) this.insertAudit(a);
       const setCursor = this.stmt("INSERT INTO cursors (source, cursor) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor");
       for (const [source, cursor] of Object.entries(cursors)) setCursor.run(source, cursor);
       return m.value;

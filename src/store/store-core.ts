@@ -4,7 +4,7 @@ import type { Incident, IncidentStatus } from "../incidents/index.js";
 import type { Clock } from "../time.js";
 import { StoreError } from "./errors.js";
 import { KeyedCore } from "./keyed.js";
-import { applyAcknowledge, applyAutoResolve, applyResolve, applySilenced, applySnapshot, applyUnsilenced, isLive, silenceMatches, type Step, type UpsertContext } from "./lifecycle.js";
+import { applyAcknowledge, applyAutoResolve, applyMerge, applyResolve, applySilenced, applySnapshot, applyUnsilenced, isLive, silenceMatches, type Step, type UpsertContext } from "./lifecycle.js";
 import {
   SilenceMatchSchema,
   STORE_VERSION,
@@ -135,18 +135,34 @@ export abstract class StoreCore extends KeyedCore implements Store {
     const now = this.clock.now();
     const silences = batch.snapshots.length > 0 ? await this.activeSilences(now) : [];
     const ctx: UpsertContext = { now, flap: this.flap, silences, run: batch.run };
-    const fingerprints = [...new Set(batch.snapshots.map((s) => s.fingerprint))];
+    const merges = batch.merges ?? {};
+    const fingerprints = [...new Set(batch.snapshots.flatMap((s) => [s.fingerprint, ...(merges[s.fingerprint] ?? [])]))];
     return this.updateBatch(fingerprints, batch.cursors, (read) => {
       // Snapshots of one fingerprint in one batch apply in order, each on what the one before decided.
       const current = new Map<string, StoredIncident>();
       const writes = new Map<string, StoredIncident>();
       const audit: AuditEntry[] = [];
+      const now = (fp: string) => current.get(fp) ?? read(fp);
       const value = batch.snapshots.map((snap) => {
-        const m = this.upsertStep(current.get(snap.fingerprint) ?? read(snap.fingerprint), snap, ctx);
+        let prev = now(snap.fingerprint);
+        const merged: StoredIncident[] = [];
+        for (const fp of prev === undefined ? [] : merges[snap.fingerprint] ?? []) {
+          const from = now(fp);
+          const step = prev !== undefined && from !== undefined ? applyMerge(prev, from, ctx.now) : undefined;
+          if (step === undefined) continue;
+          prev = step.into;
+          writes.set(fp, step.from);
+          current.set(fp, step.from);
+          writes.set(snap.fingerprint, step.into);
+          audit.push(...step.audit.map((a) => this.auditEntry(a, ctx.now)));
+          merged.push(step.from);
+        }
+        const m = this.upsertStep(prev, snap, ctx);
         if (m.write) writes.set(snap.fingerprint, m.write);
         current.set(snap.fingerprint, m.value.incident);
         audit.push(...m.audit);
-        return m.value;
+        // The fold alone changed what it holds: its post and report follow even when the snapshot adds nothing.
+        return merged.length > 0 ? { ...m.value, outcome: m.value.outcome === "unchanged" ? "updated" : m.value.outcome, incident: m.value.incident, merged } : m.value;
       });
       return { writes, audit, value };
     }, batch.fences);

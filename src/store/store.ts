@@ -15,6 +15,8 @@ export interface UpsertResult {
   readonly incident: StoredIncident;
   /** The silence that suppressed it (outcome "suppressed"). */
   readonly silenceId: string | undefined;
+  /** The live incidents this snapshot took in (CommitBatch.merges), now resolved as merged into it. */
+  readonly merged?: readonly StoredIncident[];
 }
 
 export interface IncidentFilter {
@@ -80,6 +82,12 @@ export interface CommitBatch {
    * issued for its source; otherwise it fails `fenced` having written nothing. Only the Redis store takes fences.
    */
   readonly fences?: Readonly<Record<string, number>>;
+  /**
+   * Snapshot fingerprint → live incidents found to be part of it (see applyMerge): before its snapshot applies, their
+   * findings and carried counts move into it and they are resolved as merged, in the same atomic step. Ones no longer
+   * live (or absent) are left as they are.
+   */
+  readonly merges?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**

@@ -41,9 +41,14 @@ describe("incident post", () => {
     const acked = incidentMessage(stored({ status: "acknowledged", acknowledged: { by: "slack:U024BE7LH", at: Date.parse("2025-12-26T22:58:00Z") } }));
     expect(json(acked.blocks)).toContain("Acknowledged by <@U024BE7LH> at 2025-12-26T22:58:00Z");
     expect(buttons(acked).map((x) => x.action_id)).not.toContain(ACTION_IDS.acknowledge);
-    const resolved = incidentMessage(stored({ status: "resolved", resolved: { by: "cli:alice", at: Date.parse("2025-12-26T23:10:00Z"), auto: false } }));
+    const resolved = incidentMessage(stored({ status: "resolved", resolved: { by: "cli:alice", at: Date.parse("2025-12-26T23:10:00Z"), auto: false, mergedInto: undefined } }));
     expect(json(resolved.blocks)).toContain("Resolved by cli:alice");
     expect(buttons(resolved).map((x) => x.action_id)).toEqual([ACTION_IDS.silence1h, ACTION_IDS.report]);
+    // Merged into another incident: the post points there instead of saying someone resolved it.
+    const merged = incidentMessage(stored({ status: "resolved", resolved: { by: "firewatch", at: Date.parse("2025-12-26T23:10:00Z"), auto: false, mergedInto: "fw-0a1b2c3d" } }));
+    expect(json(merged.blocks)).toContain("Merged into `fw-0a1b2c3d` (the same failure)");
+    expect(json(merged.blocks)).not.toContain("Resolved by");
+    expect(buttons(merged).map((x) => x.action_id)).toEqual([ACTION_IDS.silence1h, ACTION_IDS.report]);
   });
 
   test("a reopened incident says so", () => {

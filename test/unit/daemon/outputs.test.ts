@@ -92,7 +92,7 @@ describe("report writes of one incident (issue 14)", () => {
       { v: 1 as const, id: "a3", at: T + 91_000, actor: "cli:bob", action: "action.done", target: s.incident.id, details: { action: "kill_port_owner", host: "web1", command: '["kill","-TERM","4242"]', approvedBy: "cli:bob", requestedBy: "cli:alice", output: "exit 0", postcondition: "port 9003 is now held by PID 77 (the service)" } },
     ];
     const outputs = createOutputs({ stdout: out, jsonLines: true, reportDir: reports, rules: new Map(), clock: systemClock, log: pino({ level: "silent" }), audit });
-    const resolved: StoredIncident = { ...s, status: "resolved", resolved: { by: "cli:bob", at: T + 92_000, auto: false }, incident: { ...s.incident, status: "resolved" } };
+    const resolved: StoredIncident = { ...s, status: "resolved", resolved: { by: "cli:bob", at: T + 92_000, auto: false, mergedInto: undefined }, incident: { ...s.incident, status: "resolved" } };
     await outputs.emit([{ outcome: "resolved", incident: resolved }]);
     expect(JSON.parse(printed.trim())).toMatchObject({ outcome: "resolved", status: "resolved", id: "fw-0123abcd" });
     const md = await readFile(join(reports, "fw-0123abcd.md"), "utf8");

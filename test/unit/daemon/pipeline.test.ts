@@ -247,4 +247,38 @@ describe("the pipeline", () => {
     expect(Object.fromEntries(all[0]?.incident.findings.map((f) => [f.rule, f.count]) ?? [])).toEqual({ big: 1, small: 4 });
     await store.close();
   });
+  it("incidents stored apart that a later finding ties together become one: the other resolves as merged into it, with its counts", async () => {
+    // Seed 000 in small: a container's loop and a unit's loop, stored as two incidents, until both log the same port.
+    const three: Rule[] = [
+      RuleSchema.parse({ id: "loop", title: "Loop", kind: "single", severity: "critical", match: "\\bloop=(?<n>\\d+)" }),
+      RuleSchema.parse({ id: "unit_loop", title: "Unit loop", kind: "single", severity: "high", match: "unit_loop=(?<n>\\d+)" }),
+      RuleSchema.parse({ id: "port", title: "Port held", kind: "single", severity: "high", match: "port=(?<port>\\d+)", same_cause: ["port"] }),
+    ];
+    const m = createMatcher(compileRules(three));
+    const line = (service: string, text: string, n: number): SourceItem => ({ source: "w", host: "local", record: { ...record(n), text, message: text, service }, part: "", cursor: String(n) });
+    const store = await FileStore.open(join(root, "merge"), { clock: stillClock() });
+    const base = (run: string, live: Awaited<ReturnType<Store["list"]>>, changes: IncidentChange[]) => ({ ...deps(store, stillClock(), run, undefined, changes), rules: three, match: m, live });
+    async function* items(list: SourceItem[]) {
+      for (const i of list) yield [i];
+    }
+    const first: IncidentChange[] = [];
+    await createPipeline(base("r1", [], first), { commitEveryRecords: 1 }).run(items([line("api", "loop=1", 1), line("unit", "unit_loop=1", 2), line("unit", "unit_loop=2", 3)]));
+    const apart = await store.list();
+    expect(apart).toHaveLength(2);
+    const api = apart.find((s) => s.incident.service === "api");
+    const unit = apart.find((s) => s.incident.service === "unit");
+    // A restart, then the port ties them: the container's (most severe) incident takes the unit's in.
+    const second: IncidentChange[] = [];
+    await createPipeline(base("r2", await store.list(), second), { commitEveryRecords: 1 }).run(
+      items([line("api", "loop=2", 4), line("unit", "unit_loop=3", 5), line("api", "port=9003", 6), line("unit", "port=9003", 7)]),
+    );
+    const live = await store.list({ status: ["open", "observed", "acknowledged"] });
+    expect(live.map((s) => s.incident.id)).toEqual([api?.incident.id]);
+    const counts = Object.fromEntries(live[0]?.incident.findings.map((f) => [`${f.rule}/${f.service}`, f.count]) ?? []);
+    expect(counts).toEqual({ "loop/api": 2, "unit_loop/unit": 3, "port/api": 1, "port/unit": 1 });
+    expect(await store.get(unit?.incident.id ?? "")).toMatchObject({ status: "resolved", resolved: { mergedInto: api?.incident.id } });
+    // The outputs were told: the unit's incident resolved (its post says merged), once.
+    expect(second.filter((c) => c.outcome === "resolved").map((c) => c.incident.incident.id)).toEqual([unit?.incident.id]);
+    await store.close();
+  });
 });

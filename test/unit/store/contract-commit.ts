@@ -99,6 +99,68 @@ export function describeCommitContract(name: string, makeHome: () => Promise<Sto
       expect(r?.incident.incident.findings[0]?.count).toBe(494);
     });
 
+    describe("merges: a snapshot that took in incidents stored apart (issue 14)", () => {
+      // Seed 000's two halves: the container's loop (fp-a) and the unit's port conflict (fp-b), stored apart, then one
+      // snapshot under fp-a holding both once the port tied them.
+      const A = "aaaaaaaa00000000aaaaaaaa00000000";
+      const B = "bbbbbbbb00000000bbbbbbbb00000000";
+      const loop = (count: number) => snapshot({ fingerprint: A, rule: "docker_restart_loop", service: "palantir-api", count });
+      const port = (count: number) => snapshot({ fingerprint: B, count });
+      const joined = (loopCount: number, portCount: number) => {
+        const a = loop(loopCount);
+        return { ...a, findings: [...a.findings, ...port(portCount).findings] };
+      };
+      const counts = (i: { incident: { findings: readonly { rule: string; count: number }[] } } | undefined) => Object.fromEntries((i?.incident.findings ?? []).map((f) => [f.rule, f.count]));
+
+      test("after a restart: the stored counts of both carry into the merged one, the other resolves as merged, once", async () => {
+        const store = await open();
+        await store.commit({ snapshots: [loop(4), port(3)], cursors: {}, run: "r1" });
+        await store.putRecord("approval", "ap-b", { n: 1 }, 60_000, { incident: port(3).id });
+        const again = await restart();
+        const mark = (await again.changes(undefined)).next;
+        const [r, ...rest] = await again.commit({ snapshots: [joined(2, 5)], cursors: { s: "9" }, merges: { [A]: [B] }, run: "r2" });
+        expect(rest).toEqual([]);
+        expect(r?.outcome).toBe("updated");
+        expect(counts(r?.incident)).toEqual({ docker_restart_loop: 6, eaddrinuse_loop: 8 });
+        expect(r?.merged?.map((m) => [m.incident.id, m.status, m.resolved?.mergedInto])).toEqual([[port(3).id, "resolved", loop(4).id]]);
+        const b = await again.get(B);
+        expect(b).toMatchObject({ status: "resolved", resolved: { by: "firewatch", auto: false, mergedInto: loop(4).id } });
+        expect(b?.history.at(-1)).toMatchObject({ event: "merged", note: expect.stringContaining(loop(4).id) });
+        expect((await again.get(A))?.history.at(-1)).toMatchObject({ event: "merged", note: expect.stringContaining(port(3).id) });
+        expect(await again.getRecord("approval", "ap-b")).toBeUndefined();
+        expect((await again.listAudit({ target: port(3).id })).map((e) => e.action)).toEqual(["incident.created", "incident.merged", "incident.requests_closed"]);
+        expect(await again.getCursor("s")).toBe("9");
+        // The feed says both changed: the other's post shows it merged, this one's its new findings.
+        const feed = (await again.changes(mark)).changes.map((c) => [c.incident, c.kind]);
+        expect(feed).toEqual(expect.arrayContaining([[port(3).id, "status"], [loop(4).id, "activity"]]));
+        // The same run committing on (its counts grow) adds to the carried base, not to the merge a second time.
+        const [next] = await again.commit({ snapshots: [joined(3, 6)], cursors: {}, merges: { [A]: [B] }, run: "r2" });
+        expect(next?.merged).toBeUndefined();
+        expect(counts(next?.incident)).toEqual({ docker_restart_loop: 7, eaddrinuse_loop: 9 });
+        expect((await again.list({ status: ["open", "observed", "acknowledged"] })).map((s) => s.incident.id)).toEqual([loop(4).id]);
+      });
+
+      test("within one run: the run's own counts are the truth, nothing is added twice", async () => {
+        const store = await open();
+        await store.commit({ snapshots: [loop(4), port(3)], cursors: {}, run: "r1" });
+        const [r] = await store.commit({ snapshots: [joined(4, 3)], cursors: {}, merges: { [A]: [B] }, run: "r1" });
+        // Nothing new was counted, but what it holds changed: still an update, so its post follows.
+        expect(r?.outcome).toBe("updated");
+        expect(counts(r?.incident)).toEqual({ docker_restart_loop: 4, eaddrinuse_loop: 3 });
+        expect(r?.merged).toHaveLength(1);
+      });
+
+      test("an incident no longer live (resolved by someone) is not merged, nor one that is absent", async () => {
+        const store = await open();
+        await store.commit({ snapshots: [loop(4), port(3)], cursors: {}, run: "r1" });
+        await store.resolve(B, "cli:alice");
+        const [r] = await store.commit({ snapshots: [joined(5, 4)], cursors: {}, merges: { [A]: [B, "cccccccc00000000cccccccc00000000"] }, run: "r1" });
+        expect(r?.merged).toBeUndefined();
+        expect(await store.get(B)).toMatchObject({ status: "resolved", resolved: { by: "cli:alice", mergedInto: undefined } });
+        expect(await store.listAudit({ action: "incident.merged" })).toEqual([]);
+      });
+    });
+
     test("property: committing one snapshot at a time equals upserting it (outcomes, incidents, audit)", async () => {
       const step = fc.record({ fp: fc.constantFrom("fp-a", "fp-b"), dt: fc.nat(600), count: fc.integer({ min: 1, max: 40 }), advance: fc.nat(5) });
       await fc.assert(
