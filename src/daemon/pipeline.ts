@@ -45,6 +45,12 @@ export interface PipelineDeps {
   readonly resumedFrom: ReadonlyMap<string, string | undefined>;
   /** The store's live incidents at start: their findings keep filing into them after a restart (see identity.ts). */
   readonly live?: readonly StoredIncident[];
+  /**
+   * Merge live incidents a snapshot ties together (CommitBatch.merges); default true. Off when other watchers commit to
+   * the same store (scale-out): this process does not see their incidents' findings, and merging what they keep
+   * committing would resolve and reopen them in turn.
+   */
+  readonly mergeApart?: boolean;
   readonly health?: HealthFeed;
   /** The names each configured host logs under (record-host.ts); default: its own name only. */
   readonly hostNames?: HostNames;
@@ -154,7 +160,7 @@ export function createPipeline(deps: PipelineDeps, opts: PipelineOptions = {}) {
     if (changed.length === 0 && Object.keys(batch).length === 0) return;
     // Incidents stored apart that a later finding tied to one of these (issue 14): merged into it in this commit.
     const merges: Record<string, string[]> = {};
-    for (const i of changed) {
+    for (const i of deps.mergeApart === false ? [] : changed) {
       const others = identity.absorbs(i);
       if (others.length > 0) merges[i.fingerprint] = others;
     }

@@ -201,6 +201,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
           store: fences === undefined ? store : { commit: (b) => store.commit({ ...b, fences }), autoResolve: (r) => store.autoResolve(r) },
           rules, match, clock, log, metrics, run, resumedFrom,
           live,
+          mergeApart: fences === undefined,
           resolveAfter,
           health,
           hostNames,

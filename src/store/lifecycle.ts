@@ -52,16 +52,35 @@ function supersedes(a: Finding, b: Finding): boolean {
 
 const latest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
 
+/** Runs whose counts a finding's carry keeps apart; older ones are folded into `carried` (their counts are final). */
+export const CARRY_RUNS = 8;
+
 /**
- * Run-aware merge of one finding (CommitBatch.run): a run's counts start from zero, so the first snapshot of a run
- * for a group takes the stored count as its base (`carried`), and every snapshot of that run is stored as carried +
- * its own count, whatever its timestamps say. One run commits in order, so its latest snapshot is the truth, also
- * when its count drops or it turns from firing to observed (a recovery, an absence rule's misses reset).
+ * Run-aware merge of one finding (CommitBatch.run): a run's counts start from zero, so the stored count is what was
+ * there before run-aware carry (`carried`) plus the latest count of every run (`runs`). Each run's latest snapshot is
+ * its truth, also when its count drops or it turns from firing to observed (a recovery, an absence rule's misses
+ * reset); runs committing the same finding at once (two watchers reading two sources of it) each add their own.
+ * The state is the latest snapshot's.
  */
 function mergeRunFinding(old: Finding | undefined, c: Carry | undefined, f: Finding, run: string): { finding: Finding; carry: Carry } {
-  if (!old) return { finding: f, carry: { carried: 0, since: f.firstSeen, windowStart: f.firstSeen, run } };
-  const base = c?.run === run ? c : { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen, run };
-  return { finding: { ...f, count: base.carried + f.count, firstSeen: base.since ?? f.firstSeen, lastSeen: latest(old.lastSeen, f.lastSeen) }, carry: base };
+  if (!old) return { finding: f, carry: { carried: 0, since: f.firstSeen, windowStart: f.firstSeen, run, runs: { [run]: f.count } } };
+  // Before runs were kept apart a carry named one run, whose count was the stored count above `carried`; without a
+  // run-aware carry at all (plain upserts, time-based carry) everything stored is the base.
+  const kept = c?.runs ?? (c?.run !== undefined ? { [c.run]: Math.max(0, old.count - c.carried) } : undefined);
+  let carried = c !== undefined && kept !== undefined ? c.carried : old.count;
+  const runs: Record<string, number> = { ...(kept ?? {}) };
+  delete runs[run];
+  runs[run] = f.count;
+  // Oldest first (insertion order): a run that stopped committing long ago is folded into the base.
+  for (const r of Object.keys(runs)) {
+    if (Object.keys(runs).length <= CARRY_RUNS) break;
+    carried += runs[r] ?? 0;
+    delete runs[r];
+  }
+  const since = c !== undefined && kept !== undefined ? c.since : old.firstSeen;
+  const count = carried + Object.values(runs).reduce((n, k) => n + k, 0);
+  const carry: Carry = { carried, since, windowStart: c?.run === run ? c.windowStart : f.firstSeen, run, runs };
+  return { finding: { ...f, count, firstSeen: since ?? f.firstSeen, lastSeen: latest(old.lastSeen, f.lastSeen) }, carry };
 }
 
 /**
@@ -91,7 +110,7 @@ export function mergeSnapshots(
       const candidate = { ...f, count: c.carried + f.count, firstSeen: c.since ?? f.firstSeen };
       if (supersedes(candidate, old)) byKey.set(f.groupKey, candidate);
     } else if (seen(f.firstSeen) > seen(old.lastSeen)) {
-      nextCarry[f.groupKey] = { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen, run: undefined };
+      nextCarry[f.groupKey] = { carried: old.count, since: old.firstSeen, windowStart: f.firstSeen, run: undefined, runs: undefined };
       byKey.set(f.groupKey, { ...f, count: old.count + f.count, firstSeen: old.firstSeen ?? f.firstSeen });
     } else if (supersedes(f, old)) {
       byKey.set(f.groupKey, f);

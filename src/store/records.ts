@@ -75,7 +75,18 @@ export type SlackRef = z.infer<typeof SlackRefSchema>;
  * Events of one finding counted before the correlator started over (`carried`, since `since`), and where the current
  * window began; `run`: the correlator run (CommitBatch.run) whose counts add to `carried` (absent: time-based carry).
  */
-const CarrySchema = z.object({ carried: z.number().int().nonnegative(), since: opt(Ms), windowStart: opt(Ms), run: opt(z.string()) });
+const CarrySchema = z.object({
+  carried: z.number().int().nonnegative(),
+  since: opt(Ms),
+  windowStart: opt(Ms),
+  run: opt(z.string()),
+  /**
+   * Run-aware carry: the latest count of each run committing this finding (on top of `carried`), so runs committing
+   * it at the same time (two watchers, two sources of one finding) add up instead of re-basing each other. Records
+   * written before it have `run` only: that run's count is the stored count less `carried`.
+   */
+  runs: opt(z.record(z.string(), z.number().int().nonnegative())),
+});
 export type Carry = z.infer<typeof CarrySchema>;
 
 /** One probe result of an incident (what the probe engineer's runIncidentProbes returns), shown in reports and Slack. */

@@ -257,7 +257,7 @@ describe("the pipeline", () => {
     const m = createMatcher(compileRules(three));
     const line = (service: string, text: string, n: number): SourceItem => ({ source: "w", host: "local", record: { ...record(n), text, message: text, service }, part: "", cursor: String(n) });
     const store = await FileStore.open(join(root, "merge"), { clock: stillClock() });
-    const base = (run: string, live: Awaited<ReturnType<Store["list"]>>, changes: IncidentChange[]) => ({ ...deps(store, stillClock(), run, undefined, changes), rules: three, match: m, live });
+    const base = (run: string, live: Awaited<ReturnType<Store["list"]>>, changes: IncidentChange[], mergeApart = true) => ({ ...deps(store, stillClock(), run, undefined, changes), rules: three, match: m, live, mergeApart });
     async function* items(list: SourceItem[]) {
       for (const i of list) yield [i];
     }
@@ -267,6 +267,14 @@ describe("the pipeline", () => {
     expect(apart).toHaveLength(2);
     const api = apart.find((s) => s.incident.service === "api");
     const unit = apart.find((s) => s.incident.service === "unit");
+    // Beside other watchers (scale-out) nothing is merged: their incidents are theirs to commit.
+    const aside = await FileStore.open(join(root, "merge-aside"), { clock: stillClock() });
+    const asideDeps = (run: string, live: Awaited<ReturnType<Store["list"]>>) => ({ ...deps(aside, stillClock(), run, undefined), rules: three, match: m, live, mergeApart: false });
+    await createPipeline(asideDeps("a1", []), { commitEveryRecords: 1 }).run(items([line("api", "loop=1", 1), line("unit", "unit_loop=1", 2)]));
+    await createPipeline(asideDeps("a2", await aside.list()), { commitEveryRecords: 1 }).run(items([line("api", "port=9003", 3), line("unit", "port=9003", 4)]));
+    expect(await aside.list({ status: ["resolved"] })).toEqual([]);
+    expect(await aside.listAudit({ action: "incident.merged" })).toEqual([]);
+    await aside.close();
     // A restart, then the port ties them: the container's (most severe) incident takes the unit's in.
     const second: IncidentChange[] = [];
     await createPipeline(base("r2", await store.list(), second), { commitEveryRecords: 1 }).run(

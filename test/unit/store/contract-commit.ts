@@ -83,6 +83,28 @@ export function describeCommitContract(name: string, makeHome: () => Promise<Sto
       expect(await third.list()).toHaveLength(1);
     });
 
+    test("runs committing one finding at once (two watchers, two sources of it) each add their own count", async () => {
+      const store = await open();
+      const t = BASE;
+      const count = async () => (await store.get(snapshot().id))?.incident.findings[0]?.count;
+      const commit = (run: string, k: number) => store.commit({ snapshots: [snapshot({ count: k, firstSeen: t, lastSeen: t + k * 1000 })], cursors: {}, run });
+      await commit("watcher-a", 3);
+      await commit("watcher-b", 2);
+      expect(await count()).toBe(5);
+      await commit("watcher-a", 4);
+      await commit("watcher-b", 5);
+      await commit("watcher-a", 4); // a retry of a's commit: nothing more
+      expect(await count()).toBe(9);
+      // Watcher a restarts (a new run): a's last count stays, the new run's counts add.
+      await commit("watcher-a2", 1);
+      expect(await count()).toBe(10);
+      // Many runs over time: the oldest are folded into the base, nothing lost or added.
+      for (let i = 0; i < 12; i++) await commit(`later-${i}`, 2);
+      expect(await count()).toBe(34);
+      await commit("later-11", 3);
+      expect(await count()).toBe(35);
+    });
+
     test("within a run the latest commit is the truth: a recovered finding is stored as observed", async () => {
       const store = await open();
       await store.commit({ snapshots: [snapshot({ count: 4 })], cursors: {}, run: "r1" });

@@ -39,6 +39,18 @@ describe("silenceMatches", () => {
 });
 
 describe("mergeSnapshots", () => {
+  test("a carry written before runs were kept apart (it names one run) continues exactly", () => {
+    const prev = { ...snapshot({ count: 10 }) };
+    const group = prev.findings[0]?.groupKey ?? "";
+    // An older store: 6 counted before run-aware carry, the rest (4) by run "old".
+    const legacy = { [group]: { carried: 6, since: undefined, windowStart: undefined, run: "old", runs: undefined } };
+    const sameRun = mergeSnapshots(prev, legacy, snapshot({ count: 5 }), "old");
+    expect(sameRun.incident.findings[0]?.count).toBe(11);
+    const newRun = mergeSnapshots(prev, legacy, snapshot({ count: 2 }), "new");
+    expect(newRun.incident.findings[0]?.count).toBe(12);
+    expect(newRun.carry[group]?.runs).toEqual({ old: 4, new: 2 });
+  });
+
   const arbSnap = fc
     .record({ dt: fc.integer({ min: 0, max: 10_000 }), count: fc.integer({ min: 1, max: 100 }), key: fc.constantFrom("a", "b") })
     .map(({ dt, count, key }) => {
