@@ -394,18 +394,6 @@ describe("the library through the correlator (counts, derived fields, tables)", 
     return found[0] as Finding;
   };
 
-  test("two containers OOM-killed on one host are two oom_kill findings; the kernel's lines of the event stay one", () => {
-    // dockerd's events as `docker events` prints them, and the kernel's lines of one cgroup OOM (issue 14: one finding
-    // for the host merged the two containers, so restarting one looked like fixing both).
-    const fs = findings([
-      [0, "2026-12-07T14:10:01.000000000Z container oom 3f2a9c1b7d4e5f60 (image=busybox, name=oom-one)"],
-      [1, "kernel: Memory cgroup out of memory: Killed process 8811 (yes) total-vm:2000kB, anon-rss:8000kB"],
-      [1, "kernel: oom_reaper: reaped process 8811 (yes), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"],
-      [30, "2026-12-07T14:10:31.000000000Z container oom 9c8b7a6d5e4f3a21 (image=busybox, name=oom-two)"],
-    ]).filter((f) => f.rule === "oom_kill");
-    expect(fs.map((f) => [f.fields.container ?? "", f.count]).sort()).toEqual([["", 2], ["oom-one", 1], ["oom-two", 1]]);
-  });
-
   test.each([
     ["Ok(Err(WebSocket(ConnectionClosed)))", "Scenario 1: task returned an error"],
     ["Err(JoinError::Panic(Id(12), ...))", "Scenario 2: task panicked"],
