@@ -7,7 +7,7 @@ export const StreamsConfig = z
   .object({
     role: z.enum(["collector", "analyzer"]).describe("collector: reads the sources it leases and publishes their records; analyzer: reads the partitions it leases through the consumer group and keeps the incidents"),
     partitions: z.number().int().min(1).max(1024).default(16).describe("How many streams the records are spread over, by host + service; the same on every process of the namespace"),
-    maxLen: z.number().int().min(16).default(10_000).describe("Entries a partition may hold before collectors wait for the analyzers (an entry is one flush's records of one partition); never trimmed below what the analyzers have not acknowledged"),
+    maxLen: z.number().int().min(16).default(200).describe("Entries a partition may hold before collectors wait for the analyzers (an entry is one flush's records of one partition); never trimmed below what the analyzers have not acknowledged"),
     batch: z.number().int().min(1).max(10_000).default(500).describe("Records per stream entry at most"),
   })
   .strict();

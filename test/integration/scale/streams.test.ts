@@ -13,31 +13,21 @@ import { systemClock } from "../../../src/time.js";
 import { makeTempDir } from "../../harness/program.js";
 import { redisAvailability, startRedis, type RedisInstance } from "../../harness/redis.js";
 import { spread, surveyUntil } from "./leases.js";
-import { BLOCK_RULE, blockErrors, blockLine, startWatch, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
+import { BLOCK_RULE, blockErrors, startWatch, writeConfig, type WatchProcess } from "../daemon/watch-process.js";
+import { programLetter, programLines } from "./program-lines.js";
 
 const avail = redisAvailability();
 const PARTITIONS = 12;
 const SERVICES = 12;
 const RATE = 50_000;
 const WRITE_MS = 3_000;
-const letter = (k: number) => String.fromCharCode(97 + k);
 
-/** Syslog lines of SERVICES programs interleaved, each program numbering its own lines (blocks "a0", "b0", ...). */
+/** SERVICES programs' lines written to `file` at RATE lines/s. */
 function startSyslogWriter(file: string) {
   const fd = openSync(file, "a");
   const written = new Array<number>(SERVICES).fill(0);
   const tick = 20;
-  const timer = setInterval(() => {
-    const k = Math.round((RATE * tick) / 1000);
-    let s = "";
-    for (let j = 0; j < k; j++) {
-      const svc = j % SERVICES;
-      const n = (written[svc] ?? 0) + 1;
-      written[svc] = n;
-      s += `Dec  7 14:00:00 web1 svc-${letter(svc)}[${100 + svc}]: ${blockLine(n, letter(svc))} padding\n`;
-    }
-    writeSync(fd, s);
-  }, tick);
+  const timer = setInterval(() => writeSync(fd, programLines(written, Math.round((RATE * tick) / 1000))), tick);
   return {
     written,
     stop() {
@@ -142,7 +132,7 @@ describe.skipIf(avail.missing !== undefined)(`records through Redis Streams ${av
         for (const s of await store.list()) {
           for (const f of s.incident.findings) if (f.rule === "seq_block") got.set(f.fields.blk ?? "", (got.get(f.fields.blk ?? "") ?? 0) + f.count);
         }
-        errors = written.flatMap((n, k) => blockErrors(got, n, letter(k)));
+        errors = written.flatMap((n, k) => blockErrors(got, n, programLetter(k)));
         if (errors.length === 0) break;
       }
       phase("all counted");
