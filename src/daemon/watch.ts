@@ -214,6 +214,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
         const lanes = sources.map((s) => sourceLane(s, laneCursor(resumedFrom.get(sourceName(s))), laneDeps, signal));
         return { run, pipeline: { run: (items: AsyncIterable<SourceBatch>) => collector.run(items, signal), stats: collector.stats }, lanes };
       }
+      // A source a collector read before resumes from its position (the record number is a collector's alone).
+      for (const s of sources) resumedFrom.set(sourceName(s), laneCursor(resumedFrom.get(sourceName(s))));
       // An analyzer's lanes are the partitions it leases, each from its stored cursor (an entry id, per-source numbers).
       const partitions = streams?.config.role === "analyzer" && leases ? leases.keeper.owned() : new Map<string, number>();
       for (const p of partitions.keys()) resumedFrom.set(p, await store.getCursor(p));
