@@ -9,6 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers";
 import { Redis } from "ioredis";
+import { secondsUntilCounted } from "./scale-count.mjs";
 import { partitionNames } from "../src/scale/index.ts";
 import { RedisStore } from "../src/store/index.ts";
 import { systemClock } from "../src/time.ts";
@@ -75,15 +76,8 @@ try {
       await sleep(1_500); // the runs over the settled leases have started
       const t0 = performance.now();
       await appendFile(file, programLines(new Array(PROGRAMS).fill(0), LINES));
-      let counted = 0;
-      while (counted < LINES) {
-        await sleep(100);
-        counted = 0;
-        for (const inc of await store.list()) for (const f of inc.incident.findings) if (f.rule === "seq_block") counted += f.count;
-      }
-      const s = (performance.now() - t0) / 1000;
       const what = a === 0 ? "plain `watch` (no streams)" : `1 collector + ${a} analyzer${a > 1 ? "s" : ""}`;
-      rows.push(`| ${what} | ${LINES.toLocaleString("en")} | ${s.toFixed(1)} s | ${Math.round(LINES / s).toLocaleString("en")} |${counted === LINES ? "" : ` counted ${counted}`}`);
+      rows.push((await secondsUntilCounted(store, LINES, t0)).row(what));
     } finally {
       await board.close();
       await store.close();
