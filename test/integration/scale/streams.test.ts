@@ -6,8 +6,10 @@
 import { openSync, writeSync, closeSync } from "node:fs";
 import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
+import { Command } from "commander";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { registerStatus } from "../../../src/cli/status.js";
 import { partitionNames } from "../../../src/scale/index.js";
 import { ANALYZER_GROUP, RedisStore, type LeaseSurvey } from "../../../src/store/index.js";
 import { systemClock } from "../../../src/time.js";
@@ -172,6 +174,15 @@ describe.skipIf(avail.missing !== undefined)(`records through Redis Streams ${av
       // Lag per partition in /metrics.
       const survivor = running.findIndex((_, i) => i > 0 && i < 4 && i !== victimAt);
       expect(await (await fetch(`http://127.0.0.1:${ports[survivor]}/metrics`)).text()).toMatch(/^firewatch_stream_lag_entries\{group="analyzers",partition="stream:p00"\} \d+$/m);
+      // ...and in `firewatch status`, with each process's role.
+      let out = "";
+      const program = new Command().exitOverride();
+      registerStatus(program, { stdout: { write: (t: string) => (out += t) }, env: {}, clock: systemClock });
+      await program.parseAsync(["node", "firewatch", "status", "--config", analyzerCfg, "--format", "json"]);
+      const status = JSON.parse(out) as { watchers: { role: string }[]; streams: { partition: string; lag: number; pending: number; group: string }[] };
+      expect(status.watchers.map((w) => w.role).sort()).toEqual(["analyzer", "analyzer", "collector"]);
+      expect(status.streams.map((p) => p.partition)).toEqual(names);
+      expect(status.streams.every((p) => p.group === "analyzers" && p.lag === 0 && p.pending === 0)).toBe(true);
       for (const [i, w] of running.entries()) if (i !== victimAt && i !== collectorAt) expect(await w.term()).toBe(0);
     } finally {
       await board.close();
