@@ -136,16 +136,39 @@ export function createCollector(deps: CollectorDeps, opts: CollectorOptions) {
   /** Publishes until `items` ends; `signal` only cuts short a wait for room at the end (what is unpublished is read again). */
   async function run(items: AsyncIterable<SourceBatch>, signal: AbortSignal): Promise<void> {
     const it = items[Symbol.asyncIterator]();
-    let next = it.next();
+    // One handler per item asked for, never one per wait: racing the pending next() against a timer at every wake-up
+    // would pile a reaction onto it every 200 ms while the sources are quiet.
+    let arrived: IteratorResult<SourceBatch> | undefined;
+    let failed: { error: unknown } | undefined;
+    let wake: (() => void) | undefined;
+    const ask = () =>
+      void it.next().then(
+        (r) => {
+          arrived = r;
+          wake?.();
+        },
+        (error: unknown) => {
+          failed = { error };
+          wake?.();
+        },
+      );
+    ask();
     let lastFlush = clock.now();
     for (;;) {
-      const wake = new AbortController();
-      const timer = clock.sleep(Math.max(1, flushEveryMs - (clock.now() - lastFlush)), wake.signal).then(() => "tick" as const, () => "tick" as const);
-      const r = await Promise.race([next, timer]);
-      wake.abort();
-      if (r !== "tick") {
+      if (arrived === undefined && failed === undefined) {
+        const timer = new AbortController();
+        const woken = new Promise<void>((resolve) => (wake = resolve));
+        void clock.sleep(Math.max(1, flushEveryMs - (clock.now() - lastFlush)), timer.signal).then(() => wake?.(), () => undefined);
+        await woken;
+        timer.abort();
+        wake = undefined;
+      }
+      if (failed !== undefined) throw failed.error;
+      if (arrived !== undefined) {
+        const r = arrived;
+        arrived = undefined;
         if (r.done) break;
-        next = it.next();
+        ask();
         take(r.value);
       }
       if (buffered >= flushRecords || clock.now() - lastFlush >= flushEveryMs) {
