@@ -55,8 +55,11 @@ export function createCollector(deps: CollectorDeps, opts: CollectorOptions) {
   const inner = new Map<string, string | undefined>();
   for (const [s, text] of opts.resumedFrom) {
     const c = decodeCollectorCursor(text);
-    seq.set(s, c.seq);
-    covering.set(s, c.seq);
+    // A position without a number: a plain watcher read the source last, and the analyzers may remember numbers of
+    // an earlier collector. Number from the clock (1,000 a millisecond) so that this numbering starts above theirs.
+    const base = c.seq === 0 && c.inner !== undefined ? clock.now() * 1000 : c.seq;
+    seq.set(s, base);
+    covering.set(s, base);
     inner.set(s, c.inner);
   }
   const cursors = new CursorTracker(inner);
