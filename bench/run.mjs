@@ -1,8 +1,9 @@
 // `npm run bench`: builds if needed, makes the corpus if missing, runs the peer harness with firewatch, the stage
 // micro-benchmarks and the peak-RSS check at 1M and 10M lines, and prints the tables.
-//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N] [--no-pipeline] [--no-store] [--no-latency] [--no-sources]
+//   npm run bench -- [--runs N] [--slow-runs N] [--skip sec,swatchdog,fail2ban-regex] [--no-10m] [--lines N] [--no-pipeline] [--no-store] [--no-latency] [--no-sources] [--no-streams]
 // Then bench/latency.mjs: `firewatch watch` from a line written to its incident (see that file), and
-// bench/sources.mjs: lines/s of the file follower (local, over SSH) and entries/s of journald.
+// bench/sources.mjs: lines/s of the file follower (local, over SSH) and entries/s of journald, and
+// bench/scale-streams.mjs: records/s through Redis Streams with 1 collector and 1, 2, 3 analyzers.
 // Environment: FIREWATCH_BENCH_HARNESS (default ../shared/bench), TMPDIR (corpus under $TMPDIR/firewatch-bench).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -127,4 +128,11 @@ if (!args.includes("--no-sources")) {
   const sources = sh("node", ["--import", "tsx", join(root, "bench/sources.mjs")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   console.log(`\n${sources.stdout}`);
   if (sources.status !== 0) console.log("bench/sources.mjs FAILED (exit code " + sources.status + "): see stderr above.");
+}
+
+// 9. Scale-out through Redis Streams: records/s end to end, 1 collector and 1, 2, 3 analyzers, beside one plain watch.
+if (!args.includes("--no-streams")) {
+  const streams = sh("node", ["--import", "tsx", join(root, "bench/scale-streams.mjs")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  console.log(`\n${streams.stdout}`);
+  if (streams.status !== 0) console.log("bench/scale-streams.mjs FAILED (exit code " + streams.status + "): see stderr above.");
 }

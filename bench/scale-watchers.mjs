@@ -9,6 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers";
 import { Redis } from "ioredis";
+import { secondsUntilCounted } from "./scale-count.mjs";
 import { RedisStore } from "../src/store/index.ts";
 import { systemClock } from "../src/time.ts";
 import { makeTempDir } from "../test/harness/program.ts";
@@ -63,14 +64,7 @@ try {
       const t0 = performance.now();
       await Promise.all(files.map((f, i) => appendFile(f, blockLines(1, LINES, String.fromCharCode(97 + i)))));
       const total = SOURCES * LINES;
-      let counted = 0;
-      while (counted < total) {
-        await sleep(100);
-        counted = 0;
-        for (const inc of await store.list()) for (const f of inc.incident.findings) if (f.rule === "seq_block") counted += f.count;
-      }
-      const s = (performance.now() - t0) / 1000;
-      rows.push(`| ${w} | ${total.toLocaleString("en")} | ${s.toFixed(1)} s | ${Math.round(total / s).toLocaleString("en")} |${counted === total ? "" : ` counted ${counted}`}`);
+      rows.push((await secondsUntilCounted(store, total, t0)).row(String(w)));
     } finally {
       await board.close();
       await store.close();

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { FirewatchError } from "../errors.js";
 import { sourceName, type FirewatchConfig, type SourceEntry } from "../config/index.js";
-import { createLeaseKeeper, renewPeriod, type LeaseKeeper } from "../scale/index.js";
+import { createLeaseKeeper, partitionNames, renewPeriod, type LeaseKeeper } from "../scale/index.js";
 import { RedisStore, type Store } from "../store/index.js";
 import type { Clock } from "../time.js";
 
@@ -42,8 +42,10 @@ export async function startLeases(
   // A renewal that waits longer than a renewal period for Redis is late anyway; the next round tries again.
   const board = store.leaseBoard(renewMs);
   const id = `${hostname()}:${process.pid}:${randomBytes(2).toString("hex")}`;
-  const { units, unitOf } = leaseUnits(config.sources, scale.leaseBy);
-  const keeper = createLeaseKeeper({ board, clock: deps.clock, log: deps.log }, { id, host: hostname(), pid: process.pid, sources: units, leaseMs: scale.leaseTime, renewMs });
+  const role = scale.streams?.role;
+  // An analyzer leases partitions of the record streams, not sources: it reads no source itself.
+  const { units, unitOf } = scale.streams && role === "analyzer" ? { units: partitionNames(scale.streams.partitions), unitOf: () => "" } : leaseUnits(config.sources, scale.leaseBy);
+  const keeper = createLeaseKeeper({ board, clock: deps.clock, log: deps.log }, { id, host: hostname(), pid: process.pid, sources: units, leaseMs: scale.leaseTime, renewMs, ...(role ? { role } : {}) });
   try {
     await keeper.start(signal);
   } catch (e) {
@@ -71,7 +73,7 @@ export async function startLeases(
         held: s.held,
         ...(s.shedding.length > 0 ? { shedding: s.shedding } : {}),
         lastRoundAgoMs: s.lastRoundAt === undefined ? null : now - s.lastRoundAt,
-        watchers: s.watchers.map((w) => ({ id: w.info.id, host: w.info.host, pid: w.info.pid, sources: w.info.sources, heartbeatLeftMs: w.expiresInMs })),
+        watchers: s.watchers.map((w) => ({ id: w.info.id, host: w.info.host, pid: w.info.pid, ...(w.info.role ? { role: w.info.role } : {}), sources: w.info.sources, heartbeatLeftMs: w.expiresInMs })),
         leases: s.leases.map((l) => ({ source: l.source, owner: l.owner ?? null, token: l.token, leftMs: l.ttlMs })),
       };
     },

@@ -29,6 +29,8 @@ export interface DaemonMetrics {
   scale(read: () => { held: number; watchers: number }): void;
   /** counter firewatch_fenced_commits_total: commits refused because another watcher took a lease over */
   fenced(): void;
+  /** gauges firewatch_stream_{length,lag,pending}_entries{group,partition} (scale.streams), read from `read` at each scrape */
+  streams(read: () => readonly { partition: string; length: number; lag: number; pending: number }[]): void;
 }
 
 /**
@@ -97,6 +99,17 @@ export function createDaemonMetrics(): DaemonMetrics {
   let scaleRead: (() => { held: number; watchers: number }) | undefined;
   new Gauge({ name: "firewatch_leases_held", help: "Source leases this watcher holds (scale:).", registers, collect() { if (scaleRead) this.set(scaleRead().held); } });
   new Gauge({ name: "firewatch_watchers_live", help: "Live watchers on the store as this one last saw them (scale:).", registers, collect() { if (scaleRead) this.set(scaleRead().watchers); } });
+  let streamsRead: (() => readonly { partition: string; length: number; lag: number; pending: number }[]) | undefined;
+  const streamGauge = (name: string, help: string, pick: (s: { length: number; lag: number; pending: number }) => number) =>
+    new Gauge({
+      name, help, labelNames: ["group", "partition"], registers,
+      collect() {
+        for (const s of streamsRead?.() ?? []) this.set({ group: "analyzers", partition: s.partition }, pick(s));
+      },
+    });
+  streamGauge("firewatch_stream_length_entries", "Entries in a partition's record stream (scale.streams).", (s) => s.length);
+  streamGauge("firewatch_stream_lag_entries", "Entries of a partition the analyzers' group has not read yet (scale.streams).", (s) => s.lag);
+  streamGauge("firewatch_stream_pending_entries", "Entries of a partition read and not yet acknowledged (scale.streams).", (s) => s.pending);
   const fenced = new Counter({ name: "firewatch_fenced_commits_total", help: "Commits refused because another watcher took over a lease of the run (scale:).", registers });
 
   // prom-client throws on a negative or NaN increment; a miscount must not take the pipeline down with it.
@@ -115,6 +128,7 @@ export function createDaemonMetrics(): DaemonMetrics {
     queueDepth: (source, records) => queue.set({ source }, records),
     sourceUp: (source, isUp) => up.set({ source }, isUp ? 1 : 0),
     scale: (read) => void (scaleRead = read),
+    streams: (read) => void (streamsRead = read),
     fenced: () => fenced.inc(),
   };
 }

@@ -20,9 +20,12 @@ import { createPipeline, type IncidentChange, type PipelineStats } from "./pipel
 import { createProbeHook } from "./probe-hook.js";
 import { hostAliases } from "./record-host.js";
 import { startLeases } from "./leases.js";
+import { createCollector, laneCursor } from "./collector.js";
+import { createAcker, partitionLane } from "./partition-lanes.js";
+import { openDaemonStreams } from "./streams.js";
 import { createSourceHealth, sourceHealthState } from "./source-health.js";
 import { createStatusFollower } from "./status-follow.js";
-import { sourceLane, type LinkObserver, type SourceLag, type SourceLoss } from "./source-runner.js";
+import { sourceLane, type LinkObserver, type SourceBatch, type SourceLag, type SourceLoss } from "./source-runner.js";
 
 /** How often the live incidents' status is looked up for resolutions made by other processes. */
 const FOLLOW_MS = 2_000;
@@ -184,6 +187,10 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     const leases = await startLeases(config, store, { clock, log, untilCaughtUp }, stop.signal);
     if (leases) cleanups.push(() => leases.stop());
     if (leases) metrics.scale(() => ({ held: leases.keeper.owned().size, watchers: leases.keeper.state().watchers.length }));
+    // With scale.streams, a collector publishes its sources' records and an analyzer reads the partitions it leases.
+    const streams = openDaemonStreams(config, store, { clock, log }, stop.signal);
+    if (streams) cleanups.push(() => streams.close());
+    if (streams) metrics.streams(() => streams.stats());
     let finiteLeft = opts.onceIdle === true ? config.sources.filter((s) => s.kind !== "docker").length : 0;
     const resolveAfter = resolveAfterByRule(new Map(rules.flatMap((r) => (r.resolve_after === undefined ? [] : [[r.id, r.resolve_after] as const]))));
     const hostNames = hostAliases(config.hosts, hostname());
@@ -193,12 +200,40 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       const run = randomUUID();
       const resumedFrom = new Map<string, string | undefined>();
       for (const s of sources) resumedFrom.set(sourceName(s), await store.getCursor(sourceName(s)));
+      const laneDeps = { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag, ...(wanted === undefined ? {} : { wanted }) };
+      if (streams?.config.role === "collector") {
+        const c = streams.config;
+        const collector = createCollector(
+          {
+            streams: streams.records, clock, log,
+            commitCursors: async (cursors) => void (await store.commit({ snapshots: [], cursors, ...(fences === undefined ? {} : { fences }) })),
+            linesRead: (src, n) => metrics.linesRead(src, n),
+          },
+          { partitions: c.partitions, maxLen: c.maxLen, batch: c.batch, resumedFrom },
+        );
+        const lanes = sources.map((s) => sourceLane(s, laneCursor(resumedFrom.get(sourceName(s))), laneDeps, signal));
+        return { run, pipeline: { run: (items: AsyncIterable<SourceBatch>) => collector.run(items, signal), stats: collector.stats }, lanes };
+      }
+      // A source a collector read before resumes from its position (the record number is a collector's alone).
+      for (const s of sources) resumedFrom.set(sourceName(s), laneCursor(resumedFrom.get(sourceName(s))));
+      // An analyzer's lanes are the partitions it leases, each from its stored cursor (an entry id, per-source numbers).
+      const partitions = streams?.config.role === "analyzer" && leases ? leases.keeper.owned() : new Map<string, number>();
+      for (const p of partitions.keys()) resumedFrom.set(p, await store.getCursor(p));
+      const acker = streams ? createAcker(streams.records, log) : undefined;
       const live = await store.list({ status: ["open", "observed", "acknowledged"] });
       // The incidents live at start are followed too: resolved by someone while this daemon runs, their report follows.
       followed.seen(live.map((incident) => ({ outcome: "updated", incident })));
       const pipeline = createPipeline(
         {
-          store: fences === undefined ? store : { commit: (b) => store.commit({ ...b, fences }), autoResolve: (r) => store.autoResolve(r) },
+          store: fences === undefined ? store : {
+            commit: async (b) => {
+              const results = await store.commit({ ...b, fences });
+              // The entries these cursors cover are counted now: acknowledge them (never before the commit).
+              await acker?.committed(b.cursors);
+              return results;
+            },
+            autoResolve: (r) => store.autoResolve(r),
+          },
           rules, match, clock, log, metrics, run, resumedFrom,
           live,
           mergeApart: fences === undefined,
@@ -217,9 +252,13 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
         opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => finiteLeft === 0 && stop.abort() } : {},
       );
       const lanes = sources.map((s) => {
-        const lane = sourceLane(s, resumedFrom.get(sourceName(s)), { host: hostOf, clock, log, onLink, untilCaughtUp, onDropped, onLost, onLag, ...(wanted === undefined ? {} : { wanted }) }, signal);
+        const lane = sourceLane(s, resumedFrom.get(sourceName(s)), laneDeps, signal);
         return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
       });
+      if (acker && streams && leases) {
+        const deps = { streams: streams.records, acker, consumer: leases.keeper.state().watcher, clock, log };
+        for (const [p, token] of partitions) lanes.push(partitionLane(p, token, resumedFrom.get(p), deps, signal));
+      }
       return { run, pipeline, lanes };
     };
 
@@ -243,6 +282,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
           records: earlier.records + current.pipeline.stats.records, commits: earlier.commits + current.pipeline.stats.commits,
           ...(storeProblem === undefined ? {} : { store: storeProblem }),
           ...(leases ? { scale: leases.detail(now) } : {}),
+          ...(streams ? { streams: streams.stats() } : {}),
         },
       };
     };

@@ -5,3 +5,6 @@ export { ScaleConfig, renewPeriod } from "./config.js";
 export { planLeases, type LeasePlan } from "./plan.js";
 /** Heartbeat, lease renewal, rebalancing; tells the daemon when the sources it should read change. */
 export { createLeaseKeeper, type LeaseKeeper, type LeaseKeeperOptions, type LeaseKeeperState } from "./lease-keeper.js";
+/** Records through Redis Streams: partition of a record, entries encoded and parsed, a collector's source cursor. */
+export { decodeCollectorCursor, decodeEntry, encodeCollectorCursor, encodeEntry, partitionName, partitionNames, partitionOf, type StreamRecord } from "./stream-records.js";
+export { StreamsConfig } from "./config.js";

@@ -18,6 +18,8 @@ export interface LeaseKeeperOptions {
   readonly sources: readonly string[];
   readonly leaseMs: number;
   readonly renewMs: number;
+  /** What it leases (scale.streams): collectors share sources, analyzers partitions; each shares with its own kind only. */
+  readonly role?: "collector" | "analyzer";
 }
 
 /** What /healthz and `firewatch status` show of this watcher's view. */
@@ -71,7 +73,7 @@ export function createLeaseKeeper(deps: { board: LeaseBoard; clock: Clock; log: 
   const changed = () => listener?.();
 
   const round = async (): Promise<void> => {
-    await board.heartbeat({ v: STORE_VERSION, id: opts.id, host: opts.host, pid: opts.pid, startedAt, sources: held.size }, opts.leaseMs);
+    await board.heartbeat({ v: STORE_VERSION, id: opts.id, host: opts.host, pid: opts.pid, startedAt, sources: held.size, ...(opts.role ? { role: opts.role } : {}) }, opts.leaseMs);
     let lostAny = false;
     for (const [source, token] of [...held]) {
       if (await board.renew(source, opts.id, token, opts.leaseMs)) continue;
@@ -81,7 +83,9 @@ export function createLeaseKeeper(deps: { board: LeaseBoard; clock: Clock; log: 
       log.warn({ source, token }, "Lost a source's lease: another watcher took it over; its lines are read there from the stored cursor.");
     }
     survey = await board.survey(opts.sources);
-    const plan = planLeases(opts.id, new Set([...held.keys()].filter((s) => !shedding.has(s))), opts.sources, survey);
+    // A share is counted among the watchers of this one's role: 3 analyzers share the partitions, whatever the collectors.
+    const peers = { ...survey, watchers: survey.watchers.filter((w) => w.info.role === opts.role) };
+    const plan = planLeases(opts.id, new Set([...held.keys()].filter((s) => !shedding.has(s))), opts.sources, peers);
     let gained = false;
     for (const source of plan.take) {
       const token = await board.acquire(source, opts.id, opts.leaseMs);

@@ -33,6 +33,8 @@ export { FileStore, type FileStoreOptions } from "./file-store.js";
 export { RedisStore, type RedisStoreOptions } from "./redis-store.js";
 /** Source leases (scale-out): heartbeats, a lease per source with a fencing token; RedisStore.leaseBoard() opens one. */
 export { WatcherInfoSchema, type LeaseBoard, type LeaseState, type LeaseSurvey, type LiveWatcher, type WatcherInfo } from "./redis-leases.js";
+/** Records through Redis Streams (scale.streams): RedisStore.recordStreams() opens them. */
+export { ANALYZER_GROUP, type PartitionRead, type PartitionRoom, type PartitionStats, type RecordStreams, type StreamEntry } from "./redis-streams.js";
 /** Rule resolve_after durations as a ResolveAfter; whether a silence matches an incident. */
 export { resolveAfterByRule, silenceMatches } from "./lifecycle.js";
 /** Keeps snapshots while the store is unreachable (bounded) and stores them when it is back. */

@@ -40,6 +40,10 @@ export interface RedisKeys {
   readonly watchers: string;
   /** A watcher's JSON description (host, pid, start), expiring with its heartbeat. */
   watcher(id: string): string;
+  /** A partition's stream of records (scale.streams); hash-tagged by partition, so each may live on its own cluster slot. */
+  stream(partition: string): string;
+  /** The latest lease token of a partition, beside its stream (same slot): reads and claims under an older one are refused. */
+  streamOwner(partition: string): string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -67,5 +71,7 @@ export function redisKeys(namespace: string): RedisKeys {
     fences: `${p}fences`,
     watchers: `${p}watchers`,
     watcher: (id) => `${p}watcher:${id}`,
+    stream: (partition) => `${p}records:{${namespace}/${partition}}`,
+    streamOwner: (partition) => `${p}records-owner:{${namespace}/${partition}}`,
   };
 }

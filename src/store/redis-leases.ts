@@ -17,6 +17,8 @@ export const WatcherInfoSchema = z.object({
   startedAt: z.number(),
   /** The sources it holds, as of its last heartbeat. */
   sources: z.number().int().nonnegative().default(0),
+  /** scale.streams: a collector (leases sources) or an analyzer (leases partitions); absent: a watcher. */
+  role: z.enum(["collector", "analyzer"]).optional(),
 });
 export type WatcherInfo = z.infer<typeof WatcherInfoSchema>;
 

@@ -7,6 +7,7 @@ import { closeAttached, feedArgs, readChanges, xaddLua } from "./redis-feed.js";
 import { claimOnce, releaseClaim, takeOnce } from "./redis-claims.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { RedisLeaseBoard, type LeaseBoard } from "./redis-leases.js";
+import { RedisRecordStreams, type RecordStreams } from "./redis-streams.js";
 import { decodeStored, RedisLink } from "./redis-link.js";
 import { AuditEntrySchema, encodeJson, SilenceSchema, STORE_VERSION, StoredIncidentSchema, type AuditEntry, type Silence, type StoredIncident } from "./records.js";
 import { StoreCore, type BatchMutation, type Mutation } from "./store-core.js";
@@ -79,6 +80,14 @@ export class RedisStore extends StoreCore {
    */
   leaseBoard(unavailableAfterMs: number): LeaseBoard {
     return new RedisLeaseBoard(new RedisLink(this.url, this.deps, unavailableAfterMs), this.keys);
+  }
+
+  /**
+   * The record streams of this namespace (scale.streams), on a connection of their own: a collector waiting for room
+   * or an analyzer reading does not queue behind the store's commits.
+   */
+  recordStreams(unavailableAfterMs = 30_000): RecordStreams {
+    return new RedisRecordStreams(new RedisLink(this.url, this.deps, unavailableAfterMs), this.keys);
   }
 
   /** Connects to `url` (redis://[:password@]host:port[/db]), waiting up to unavailableAfterMs; checks the layout version, and returns the store. */

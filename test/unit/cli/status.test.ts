@@ -25,3 +25,26 @@ test("status lists each live watcher with its lease count, and each lease with i
     ].join("\n"),
   );
 });
+
+test("with record streams, each watcher's role and each partition's lag and pending entries are listed", () => {
+  const text = renderStatus(
+    {
+      watchers: [
+        { info: { v: STORE_VERSION, id: "c1", host: "web1", pid: 1, startedAt: 0, sources: 1, role: "collector" }, expiresInMs: 2_000 },
+        { info: { v: STORE_VERSION, id: "a1", host: "web2", pid: 2, startedAt: 0, sources: 2, role: "analyzer" }, expiresInMs: 2_500 },
+      ],
+      leases: [
+        { source: "stream:p00", owner: "a1", token: 1, ttlMs: 2_000 },
+        { source: "stream:p01", owner: "a1", token: 4, ttlMs: 2_000 },
+      ],
+    },
+    [
+      { partition: "stream:p00", length: 40, lag: 12, pending: 3, consumers: 1 },
+      { partition: "stream:p01", length: 2, lag: 0, pending: 0, consumers: 1 },
+    ],
+  );
+  expect(text).toContain("  ID  ROLE       HOST  PID  LEASES  HEARTBEAT LEFT\n  c1  collector  web1  1    0       2.0 s\n  a1  analyzer   web2  2    2       2.5 s\n");
+  expect(text).toContain(
+    "Record streams (group analyzers): 2 partitions, lag 12, pending 3 entries\n  PARTITION   LENGTH  LAG  PENDING  CONSUMERS\n  stream:p00  40      12   3        1\n  stream:p01  2       0    0        1\n",
+  );
+});
