@@ -30,6 +30,7 @@ import { systemClock, type Clock } from "../time.js";
 import type { FileAccess, FileStat } from "./file-tail-access.js";
 import { decodeFileCursor, encodeFileCursor, fingerprintOf, type FileCursor } from "./file-tail-cursor.js";
 import { generationsAfter, isNewestRotated } from "./file-tail-generations.js";
+import { serviceFromFileName } from "./paths.js";
 
 export interface FileFollowOptions {
   readonly access: FileAccess;
@@ -134,8 +135,10 @@ export class FileFollower {
     this.rotateWait = opts.rotateWaitMs ?? 5000;
     this.splitter = createLineSplitter(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes });
     const wanted = opts.wanted;
+    // Lines that name no service (Python logging, `docker logs`) take the one the file name suggests, as in `analyze`.
+    const defaultService = serviceFromFileName(opts.path);
     this.parser = createRecordParser(
-      { file: opts.path, referenceMs: clock.now() },
+      { file: opts.path, referenceMs: clock.now(), ...(defaultService === undefined ? {} : { defaultService }) },
       wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line) },
     );
     this.caughtUpAt = clock.now();
