@@ -52,6 +52,8 @@ export interface FileFollowOptions {
    * part in no multi-line event, becomes no record: it is counted in stats.skipped and the checkpoint moves past it.
    */
   readonly wanted?: Skim["wanted"];
+  /** The same verdict from a line's bytes alone (the gate's `bytes`): most lines are then skipped without a parse. */
+  readonly wantedBytes?: Skim["wantedBytes"];
 }
 
 export interface FileFollowStats {
@@ -139,7 +141,7 @@ export class FileFollower {
     const defaultService = serviceFromFileName(opts.path);
     this.parser = createRecordParser(
       { file: opts.path, referenceMs: clock.now(), ...(defaultService === undefined ? {} : { defaultService }) },
-      wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line) },
+      wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line), ...(opts.wantedBytes === undefined ? {} : { wantedBytes: opts.wantedBytes }) },
     );
     this.caughtUpAt = clock.now();
     this.fresh = opts.cursor === undefined;
