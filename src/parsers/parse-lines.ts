@@ -6,7 +6,7 @@ import { countIssue, createFrameStats, decodeLine } from "./frame.js";
 import type { ParseContext, ParsedLine } from "./parsed.js";
 import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
-import { createYearInferrer, createZone } from "./timestamp.js";
+import { createYearInferrer, createZone, MONTHS, type YearInferrer } from "./timestamp.js";
 import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotReader } from "./snapshot.js";
 
 /** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
@@ -72,13 +72,31 @@ export interface Skim {
   readonly wantedBytes?: (bytes: Uint8Array) => boolean;
 }
 
-/** A line whose parse may give fields or error texts of its own, text unlike its bytes, or a yearless stamp (line start). */
-const NEEDS_PARSE_RE = /[={\\|]|^(?:<|\uFEFF|[A-Z][a-z]{2} |\d\d-\d\d |[IWEF]\d{4} |\[\d\d\.\d\d )/;
-/** What mayJoin looks for at the start of a line or of its message, looked for anywhere (the message may start anywhere). */
-const MAY_JOIN_RE = /Traceback \(most recent call last\):|\[FATAL PANIC OCCURRED\]|' panicked at |panic: |fatal error: |[Ee]rror(?::|\s*$)|^\s|\sat \S/;
+/** A line whose parse may give fields or error texts of its own, or text unlike its bytes. */
+const NEEDS_PARSE_RE = /[={\\|]|^[<\uFEFF]/;
+/**
+ * What mayJoin looks for at the start of a line or of its message, looked for anywhere (the message may start
+ * anywhere), and java.util.logging's header (a record its level line joins).
+ */
+const MAY_JOIN_RE = /Traceback \(most recent call last\):|\[FATAL PANIC OCCURRED\]|' panicked at |panic: |fatal error: |[Ee]rror(?::|\s*$)|^\s|\sat \S|^[A-Z][a-z]{2} \d{1,2}, \d{4} /;
+/** The shapes of the yearless stamps (syslog, logcat, klog, proxifier), each at the start of its line. */
+const YEARLESS_RE = /^(?:([A-Z][a-z]{2}) |(\d\d)-\d\d |[IWEF](\d\d)\d\d |\[(\d\d)\.\d\d )/;
+
+/**
+ * Whether parsing this line could move the stream's year inference: false when it starts with no yearless stamp, or
+ * with one of the month the last stamp had (no roll-over, no late line), whichever format then claims it.
+ */
+function movesYear(text: string, years: YearInferrer): boolean {
+  const m = YEARLESS_RE.exec(text);
+  if (m === null) return false;
+  const month = m[1] !== undefined ? MONTHS[m[1]] : Number(m[2] ?? m[3] ?? m[4]);
+  // A capitalised word that is no month ("Got ", "The ") is no stamp.
+  if (month === undefined) return false;
+  return !years.keeps(month);
+}
 
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
-export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext {
+export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext & { readonly yearFor: YearInferrer } {
   const zone = createZone(opts.timeZone);
   return { zone, yearFor: createYearInferrer({ referenceMs: opts.referenceMs, hintMs: opts.yearHintMs }, zone), bootTimeMs: opts.bootTimeMs };
 }
@@ -137,7 +155,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
     h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
     // Issue 18: most lines of a busy log are neither candidates nor stamps that place a year: no parse for them.
-    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !MAY_JOIN_RE.test(text);
+    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !MAY_JOIN_RE.test(text) && !movesYear(text, ctx.yearFor);
     const p = quick ? undefined : parse(text, raw, fmt);
     const joins = p !== undefined && mayJoin(p.format, p.text ?? text, p.message);
     if (held !== undefined) {

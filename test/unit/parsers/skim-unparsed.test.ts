@@ -1,5 +1,5 @@
 // Issue 18: a skimming reader that only counts what it skips judges most lines on their bytes and never parses them,
-// yet parses every line that starts with a yearless stamp, in order, so later stamps get the same year.
+// yet parses every line whose yearless stamp starts a new month, in order, so later stamps get the same year.
 import { describe, expect, test } from "vitest";
 import { createRecordParser, type LogRecord, type RawLine, type SkimmedLine } from "../../../src/parsers/index.js";
 
@@ -28,7 +28,7 @@ describe("skimming on bytes alone", () => {
   // Sniffing reads the first 20 lines as records; the lines after them are skimmed.
   const head = Array.from({ length: 20 }, (_, i) => `Jan  1 00:00:${String(i).padStart(2, "0")} web1 cron[1]: (root) CMD (true)`);
 
-  test("a yearless stamp's year depends on the lines before it: every stamped line is still parsed, the rest are not", () => {
+  test("a yearless stamp's year depends on the lines before it: every stamp of a new month is still parsed, the rest are not", () => {
     const lines = [
       ...head,
       "Jan  5 10:00:00 web1 app[7]: write failed: No space left on device",
@@ -38,14 +38,18 @@ describe("skimming on bytes alone", () => {
       "Jul  5 10:00:00 web1 cron[1]: (root) CMD (true)",
       // Jan then Sep would be a late line of the year before (a jump of 8 months); after Apr and Jul it is this year's.
       "Sep  5 10:00:00 web1 app[7]: write failed: No space left on device",
+      // The month of the last stamp again: parsing it would move nothing.
+      "Sep  6 10:00:00 web1 cron[1]: (root) CMD (true)",
+      "Oct  1 10:00:00 web1 cron[1]: (root) CMD (true)",
     ];
     const slow = read(lines, false);
     const fast = read(lines, true);
     expect(fast.records).toEqual(slow.records);
     expect(fast.records.slice(-2)).toEqual(["21 2026-01-05T10:00:00.000Z", "26 2026-09-05T10:00:00.000Z"]);
     expect(fast.skipped.map((s) => s.line)).toEqual(slow.skipped.map((s) => s.line));
-    // The two lines without a yearless stamp were never parsed (no time); the stamped ones were.
-    expect(fast.skipped.map((s) => `${s.line}:${s.time === undefined ? "unparsed" : "parsed"}`)).toEqual(["22:unparsed", "23:parsed", "24:unparsed", "25:parsed"]);
+    // The lines without a yearless stamp, and the one of the last stamp's month, were never parsed (no time); the
+    // stamps of a new month were.
+    expect(fast.skipped.map((s) => `${s.line}:${s.time === undefined ? "unparsed" : "parsed"}`)).toEqual(["22:unparsed", "23:parsed", "24:unparsed", "25:parsed", "27:unparsed", "28:parsed"]);
     expect(slow.skipped.every((s) => s.time !== undefined || s.line === 22)).toBe(true);
   });
 
