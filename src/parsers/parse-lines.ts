@@ -73,7 +73,10 @@ export interface Skim {
 }
 
 /** A line whose parse may give fields or error texts of its own, or text unlike its bytes. */
-const NEEDS_PARSE_RE = /[={\\|]|^[<\uFEFF]/;
+const NEEDS_PARSE_RE = /[{\\|]|^[<\uFEFF]/;
+/** key=value pairs become fields (and error texts) only as logfmt (a line starting lower-case) or a docker event (ISO stamp). */
+const KEY_VALUE_RE = /^(?:[a-z]|\d{4}-\d\d-\d\dT)/;
+const KEY_VALUE_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["logfmt", "docker", "compose"]);
 /**
  * What mayJoin looks for at the start of a line or of its message, looked for anywhere (the message may start
  * anywhere), and java.util.logging's header (a record its level line joins).
@@ -155,7 +158,8 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
     h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
     // Issue 18: most lines of a busy log are neither candidates nor stamps that place a year: no parse for them.
-    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !MAY_JOIN_RE.test(text) && !movesYear(text, ctx.yearFor);
+    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&
+      !MAY_JOIN_RE.test(text) && !movesYear(text, ctx.yearFor);
     const p = quick ? undefined : parse(text, raw, fmt);
     const joins = p !== undefined && mayJoin(p.format, p.text ?? text, p.message);
     if (held !== undefined) {

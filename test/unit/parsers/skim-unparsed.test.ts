@@ -12,7 +12,8 @@ function read(lines: readonly string[], bytesGate: boolean) {
   const parser = createRecordParser(
     { file: "t.log", referenceMs: Date.UTC(2026, 11, 7), timeZone: "UTC" },
     {
-      wanted: (l) => l.text.includes("No space left on device"),
+      // As the rules' gate: a literal, or error texts (which only a parse finds).
+      wanted: (l) => (l.errors?.length ?? 0) > 0 || l.text.includes("No space left on device"),
       open: () => false,
       skipped: (s) => void skipped.push(s),
       ...(bytesGate ? { wantedBytes: hasLiteral } : {}),
@@ -51,6 +52,23 @@ describe("skimming on bytes alone", () => {
     // stamps of a new month were.
     expect(fast.skipped.map((s) => `${s.line}:${s.time === undefined ? "unparsed" : "parsed"}`)).toEqual(["22:unparsed", "23:parsed", "24:unparsed", "25:parsed", "27:unparsed", "28:parsed"]);
     expect(slow.skipped.every((s) => s.time !== undefined || s.line === 22)).toBe(true);
+  });
+
+  test("key=value pairs are parsed where they can give fields or error texts (logfmt, docker events), not elsewhere", () => {
+    const lines = [
+      ...head,
+      // logfmt: an error field makes the line a candidate, whatever its words.
+      'time="2026-01-05T10:00:00Z" level=error msg="upload aborted" err="boom"',
+      // A docker event: its attributes become fields.
+      "2026-01-05T10:00:01.000000000Z container die 0123456789ab (exitCode=137, name=api)",
+      // Words with "=" in a line no key=value parser reads.
+      "Jan  5 10:00:02 web1 app[7]: lock=233570404, flags=0x1",
+    ];
+    const slow = read(lines, false);
+    const fast = read(lines, true);
+    expect(fast.records).toEqual(slow.records);
+    expect(fast.records).toContain("21 2026-01-05T10:00:00.000Z");
+    expect(fast.skipped.map((s) => `${s.line}:${s.time === undefined ? "unparsed" : "parsed"}`)).toEqual(["22:parsed", "23:unparsed"]);
   });
 
   test("a line held unparsed is parsed when the next one continues it (a Traceback after it)", () => {
