@@ -1,6 +1,8 @@
 // Runs an incident's probes off the hot path, a few at a time, a bounded backlog: when it is created or reopened, when
 // a member joins or a finding changes in a way that matters (a container, a port, a unit, a PID), and, for a live
 // incident that keeps changing (a crash loop), again after a while so what it shows (container_state) is not stale.
+// Probes answer about now (issue 18): an incident whose newest line is a day old is not probed, and while a source
+// reads a backlog the incidents it makes wait until every source has caught up, then only those still live are.
 import type { Logger } from "pino";
 import type { Host } from "../hosts/index.js";
 import type { Incident } from "../incidents/index.js";
@@ -29,6 +31,10 @@ export interface ProbeHookDeps {
   readonly minIntervalMs?: number;
   /** A live incident that changed is probed again once its last run is this old (a crash loop's state). Default 60 s. */
   readonly refreshMs?: number;
+  /** An incident whose newest line is older than this is not probed: a replayed old log, not a live failure. Default 24 h. */
+  readonly staleMs?: number;
+  /** True while a source reads a backlog (backlog.ts): incidents wait, and are considered at `caughtUp()`. Default: never. */
+  catchingUp?(): boolean;
 }
 
 export interface ProbeHook {
@@ -36,9 +42,16 @@ export interface ProbeHook {
   offer(changes: readonly IncidentChange[]): void;
   /** Waits for the probes running and queued, at most `ms`. */
   drain(ms: number): Promise<void>;
+  /** Every source is at its end now: the incidents that waited are probed if they are still live and not stale. */
+  caughtUp(): void;
   /** Cancels the delayed runs (the daemon stops). */
   close(): void;
 }
+
+/** More than a day: no host's time zone or clock is that far off, so such a line was written long ago. */
+const STALE_MS = 24 * 3600_000;
+/** Incidents waiting for the end of a backlog, at most (the newest kept; each is a snapshot). */
+const MAX_DEFERRED = 1000;
 
 /** What a finding shows that a probe answers about: its member (group), container, unit, port and PID. */
 const MEANINGFUL = ["container", "unit", "port", "pid"] as const;
@@ -67,6 +80,10 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
   const maxQueued = deps.maxQueued ?? 100;
   const minInterval = deps.minIntervalMs ?? 10_000;
   const refresh = deps.refreshMs ?? 60_000;
+  const staleMs = deps.staleMs ?? STALE_MS;
+  // The newest snapshot of each incident that changed while a source read a backlog, oldest change first.
+  const deferred = new Map<string, StoredIncident>();
+  let dropped = 0;
   const queue: StoredIncident[] = [];
   const queued = new Set<string>();
   const inFlight = new Set<string>();
@@ -162,6 +179,10 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
       () => undefined,
     );
   };
+  const stale = (stored: StoredIncident) => {
+    const last = stored.incident.lastSeen;
+    return last !== undefined && last < deps.clock.now() - staleMs;
+  };
   return {
     offer(changes) {
       for (const c of changes) {
@@ -169,11 +190,32 @@ export function createProbeHook(deps: ProbeHookDeps): ProbeHook {
         if (c.outcome === "resolved" || c.incident.status === "resolved") {
           tracks.get(fp)?.timer?.abort();
           tracks.delete(fp);
+          deferred.delete(fp);
           continue;
         }
         if (c.outcome === "suppressed") continue;
+        if (stale(c.incident)) continue;
+        if (deps.catchingUp?.() === true) {
+          // Probed at caughtUp() if still live then; never probed before, it counts as new (its creation waited too).
+          deferred.delete(fp);
+          deferred.set(fp, c.incident);
+          const oldest = deferred.size > MAX_DEFERRED ? deferred.keys().next().value : undefined;
+          if (oldest !== undefined) {
+            deferred.delete(oldest);
+            if (dropped++ === 0) deps.log.warn({ errorType: "probe_backlog", waiting: MAX_DEFERRED }, "Dropping the waiting probes of the incidents that changed longest ago: too many wait for a backlog's end.");
+          }
+          continue;
+        }
         consider(c.incident, c.outcome === "created" || c.outcome === "reopened");
       }
+      pump();
+    },
+    caughtUp() {
+      const waited = [...deferred.values()];
+      deferred.clear();
+      if (dropped > 0) deps.log.warn({ errorType: "probe_backlog", dropped }, "Incidents of the backlog went without probes: more changed than could wait.");
+      dropped = 0;
+      for (const stored of waited) if (!stale(stored)) consider(stored, false);
       pump();
     },
     async drain(ms) {

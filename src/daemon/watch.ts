@@ -17,6 +17,7 @@ import { mergeFair } from "./merge.js";
 import { createDaemonMetrics } from "./metrics.js";
 import { createOutputs } from "./outputs.js";
 import { createPipeline, type IncidentChange, type PipelineStats } from "./pipeline.js";
+import { createBacklog } from "./backlog.js";
 import { createProbeHook } from "./probe-hook.js";
 import { hostAliases } from "./record-host.js";
 import { startLeases } from "./leases.js";
@@ -123,8 +124,11 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
       stdout: io.stdout, jsonLines: config.outputs.jsonLines, reportDir: config.outputs.reportDir, rules: rulesById, clock, log,
       audit: (id) => store.listAudit({ target: id }),
     });
+    // A catch-up's incidents are probed once every source has read to its end, not one fork per incident meanwhile.
+    const backlog = createBacklog(() => probes.caughtUp());
     const probes = createProbeHook({
       rules: rulesById,
+      catchingUp: () => backlog.behind(),
       // Where guard.actuator serves a host, its port-owner question goes there (the daemon cannot see root's sockets).
       host: actuatorHosts(config.guard.actuator, (n) => hosts.peek(n)),
       dockerHost: dockerHostOf(config),
@@ -182,6 +186,7 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     const onLag = (src: string, lag: SourceLag) => {
       metrics.lagSeconds(src, lag.seconds);
       if (lag.bytes !== undefined) metrics.lagBytes(src, lag.bytes);
+      backlog.lag(src, lag);
     };
     // With `scale:`, this watcher reads only the sources it holds a lease of, and starts a new run when they change.
     const leases = await startLeases(config, store, { clock, log, untilCaughtUp }, stop.signal);
@@ -251,9 +256,11 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
         // A catch-up run: journald and file lanes end once read to the end; Docker lanes follow until all was quiet a while.
         opts.onceIdle === true ? { idleMs: opts.idleMs ?? 2000, onIdle: () => finiteLeft === 0 && stop.abort() } : {},
       );
+      // Files and journals say how far behind they are; until a lane's first report, it may be reading a backlog.
+      backlog.follow(sources.filter((s) => s.kind === "file" || s.kind === "journald").map(sourceName));
       const lanes = sources.map((s) => {
         const lane = sourceLane(s, resumedFrom.get(sourceName(s)), laneDeps, signal);
-        return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => (finiteLeft -= 1)) } : lane;
+        return untilCaughtUp && s.kind !== "docker" ? { name: lane.name, items: countEnd(lane.items, () => { finiteLeft -= 1; backlog.ended(lane.name); }) } : lane;
       });
       if (acker && streams && leases) {
         const deps = { streams: streams.records, acker, consumer: leases.keeper.state().watcher, clock, log };

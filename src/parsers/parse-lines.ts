@@ -6,7 +6,7 @@ import { countIssue, createFrameStats, decodeLine } from "./frame.js";
 import type { ParseContext, ParsedLine } from "./parsed.js";
 import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
-import { createYearInferrer, createZone } from "./timestamp.js";
+import { createYearInferrer, createZone, MONTHS, type YearInferrer } from "./timestamp.js";
 import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotReader } from "./snapshot.js";
 
 /** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
@@ -62,10 +62,44 @@ export interface Skim {
   open(): boolean;
   /** A line became no record; it would have been one of its own (the joiner's pending record is complete now). */
   skipped(line: SkimmedLine): void;
+  /**
+   * For a reader that only counts the lines it skips (the daemon's file follower): whether the rules could match a line,
+   * from its bytes alone. With it, a line whose parse could add nothing to that verdict (no key=value, JSON, compose
+   * prefix or escape), that starts with no yearless stamp (every such stamp is parsed, in order: it places the next
+   * ones' year) and that cannot take part in a joined event is judged on its bytes and never parsed; its SkimmedLine
+   * has no time or host.
+   */
+  readonly wantedBytes?: (bytes: Uint8Array) => boolean;
+}
+
+/** A line whose parse may give fields or error texts of its own, or text unlike its bytes. */
+const NEEDS_PARSE_RE = /[{\\|]|^[<\uFEFF]/;
+/** key=value pairs become fields (and error texts) only as logfmt (a line starting lower-case) or a docker event (ISO stamp). */
+const KEY_VALUE_RE = /^(?:[a-z]|\d{4}-\d\d-\d\dT)/;
+const KEY_VALUE_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["logfmt", "docker", "compose"]);
+/**
+ * What mayJoin looks for at the start of a line or of its message, looked for anywhere (the message may start
+ * anywhere), and java.util.logging's header (a record its level line joins).
+ */
+const MAY_JOIN_RE = /Traceback \(most recent call last\):|\[FATAL PANIC OCCURRED\]|' panicked at |panic: |fatal error: |[Ee]rror(?::|\s*$)|^\s|\sat \S|^[A-Z][a-z]{2} \d{1,2}, \d{4} /;
+/** The shapes of the yearless stamps (syslog, logcat, klog, proxifier), each at the start of its line. */
+const YEARLESS_RE = /^(?:([A-Z][a-z]{2}) |(\d\d)-\d\d |[IWEF](\d\d)\d\d |\[(\d\d)\.\d\d )/;
+
+/**
+ * Whether parsing this line could move the stream's year inference: false when it starts with no yearless stamp, or
+ * with one of the month the last stamp had (no roll-over, no late line), whichever format then claims it.
+ */
+function movesYear(text: string, years: YearInferrer): boolean {
+  const m = YEARLESS_RE.exec(text);
+  if (m === null) return false;
+  const month = m[1] !== undefined ? MONTHS[m[1]] : Number(m[2] ?? m[3] ?? m[4]);
+  // A capitalised word that is no month ("Got ", "The ") is no stamp.
+  if (month === undefined) return false;
+  return !years.keeps(month);
 }
 
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
-export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext {
+export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext & { readonly yearFor: YearInferrer } {
   const zone = createZone(opts.timeZone);
   return { zone, yearFor: createYearInferrer({ referenceMs: opts.referenceMs, hintMs: opts.yearHintMs }, zone), bootTimeMs: opts.bootTimeMs };
 }
@@ -118,21 +152,30 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
   const toRecord = (text: string, raw: RawLine, fmt: LogFormat): LogRecord => build(text, raw, parse(text, raw, fmt));
 
   // Skimming: the last line that would be a record of its own, held until the next line shows it continues nothing.
-  let held: { text: string; raw: RawLine; p: ParsedLine } | undefined;
-  const skimmed = (h: { raw: RawLine; p: ParsedLine }): SkimmedLine => ({ line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format });
+  // A line judged on its bytes is held unparsed (p undefined): parsed only if the next line makes it a record.
+  let held: { text: string; raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat } | undefined;
+  const skimmed = (h: { raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat }): SkimmedLine =>
+    h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
-    const p = parse(text, raw, fmt);
-    const own = p.text ?? text;
-    const joins = mayJoin(p.format, own, p.message);
+    // Issue 18: most lines of a busy log are neither candidates nor stamps that place a year: no parse for them.
+    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&
+      !MAY_JOIN_RE.test(text) && !movesYear(text, ctx.yearFor);
+    const p = quick ? undefined : parse(text, raw, fmt);
+    const joins = p !== undefined && mayJoin(p.format, p.text ?? text, p.message);
     if (held !== undefined) {
       // A line that may continue the held one makes it a record (the joiner decides); otherwise it stood alone.
-      if (joins) onRecord(build(held.text, held.raw, held.p));
+      if (joins) onRecord(build(held.text, held.raw, held.p ?? parse(held.text, held.raw, held.fmt)));
       else s.skipped(skimmed(held));
       held = undefined;
     }
-    if (joins || s.open() || s.wanted({ bytes: p.text === undefined ? raw.bytes : undefined, text: own, message: p.message, errors: p.errors, fields: p.fields })) {
+    if (p === undefined) {
+      if (s.open() || s.wantedBytes?.(raw.bytes) === true) onRecord(toRecord(text, raw, fmt));
+      else held = { text, raw, p: undefined, fmt };
+      return;
+    }
+    if (joins || s.open() || s.wanted({ bytes: p.text === undefined ? raw.bytes : undefined, text: p.text ?? text, message: p.message, errors: p.errors, fields: p.fields })) {
       onRecord(build(text, raw, p));
-    } else held = { text, raw, p };
+    } else held = { text, raw, p, fmt };
   };
   const releaseHeld = (s: Skim) => {
     if (held !== undefined) s.skipped(skimmed(held));

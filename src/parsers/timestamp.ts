@@ -100,7 +100,12 @@ const dayNumber = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) / 8
  * month's end); a line whose month jumps forward by six or more (Dec right after Jan) is a late line of the previous
  * year and does not move the stream's year. A line that rolling would put after the reference takes the year before.
  */
-export function createYearInferrer(ref: YearReference, zone: Zone): (month: number, day: number) => number {
+export type YearInferrer = ((month: number, day: number) => number) & {
+  /** Whether a stamp of this month would leave the stream's year and last month as they are (a skimming reader need not parse it). */
+  readonly keeps: (month: number) => boolean;
+};
+
+export function createYearInferrer(ref: YearReference, zone: Zone): YearInferrer {
   const limit = zone.calendarDate(ref.referenceMs);
   const limitDay = dayNumber(limit.year, limit.month, limit.day);
   const notAfter = (y: number, month: number, day: number) => (dayNumber(y, month, day) > limitDay ? y - 1 : y);
@@ -115,7 +120,7 @@ export function createYearInferrer(ref: YearReference, zone: Zone): (month: numb
       if (Math.abs(dayNumber(y, month, day) - target) < Math.abs(dayNumber(best, month, day) - target)) best = y;
     return Math.min(best, notAfter(limit.year, month, day));
   };
-  return (month, day) => {
+  const yearFor = (month: number, day: number): number => {
     if (year === undefined) {
       year = firstYear(month, day);
     } else if (lastMonth - month >= 6) {
@@ -127,6 +132,8 @@ export function createYearInferrer(ref: YearReference, zone: Zone): (month: numb
     lastMonth = month;
     return notAfter(year, month, day);
   };
+  // The same month as the last stamp: neither a roll-over nor a late line, and lastMonth stays.
+  return Object.assign(yearFor, { keeps: (month: number) => year !== undefined && month === lastMonth });
 }
 
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;

@@ -130,7 +130,14 @@ export interface GateLine {
   readonly errors: readonly string[] | undefined;
   readonly fields: Readonly<Record<string, string>>;
 }
-export type MatchGate = (line: GateLine) => boolean;
+export type MatchGate = ((line: GateLine) => boolean) & {
+  /**
+   * The same verdict from a line's raw bytes alone, for a line whose parse adds nothing the gate reads (no fields,
+   * error texts or escapes: the skimming reader decides which, parsers/parse-lines.ts). Absent when a `structured`
+   * alternative could be met by the fields a line's shape gives (all lower-case names: program, logger, tag...).
+   */
+  readonly bytes?: (bytes: Uint8Array) => boolean;
+};
 
 /**
  * A quick "could any rule match this line?" for the skimming reader: one prefilter pass over the text (and message),
@@ -162,12 +169,16 @@ export function createMatchGate(rules: readonly CompiledRule[]): MatchGate | und
     }
     return false;
   };
-  return (line) => {
+  const gate = (line: GateLine): boolean => {
     if (line.errors !== undefined && line.errors.length > 0) return true;
     if (text !== undefined && (line.bytes !== undefined && textBytes !== undefined ? textBytes(line.bytes) : text.any(line.text))) return true;
     if (message?.any(line.message) === true) return true;
     return structured.length > 0 && hasFields(line.fields);
   };
+  // Without escapes a message is a slice of its line: its literals are looked for in the whole line's bytes. A
+  // structured alternative naming an upper-case field (SNAPSHOT, UNIT) needs a snapshot or a JSON line: never these.
+  const rawBytes = structured.every((names) => names.some((n) => /[A-Z]/.test(n))) ? createByteGate([...byField.text, ...byField.message]) : undefined;
+  return rawBytes === undefined ? gate : Object.assign(gate, { bytes: rawBytes });
 }
 
 /**

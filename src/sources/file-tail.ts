@@ -30,6 +30,7 @@ import { systemClock, type Clock } from "../time.js";
 import type { FileAccess, FileStat } from "./file-tail-access.js";
 import { decodeFileCursor, encodeFileCursor, fingerprintOf, type FileCursor } from "./file-tail-cursor.js";
 import { generationsAfter, isNewestRotated } from "./file-tail-generations.js";
+import { serviceFromFileName } from "./paths.js";
 
 export interface FileFollowOptions {
   readonly access: FileAccess;
@@ -51,6 +52,8 @@ export interface FileFollowOptions {
    * part in no multi-line event, becomes no record: it is counted in stats.skipped and the checkpoint moves past it.
    */
   readonly wanted?: Skim["wanted"];
+  /** The same verdict from a line's bytes alone (the gate's `bytes`): most lines are then skipped without a parse. */
+  readonly wantedBytes?: Skim["wantedBytes"];
 }
 
 export interface FileFollowStats {
@@ -134,9 +137,11 @@ export class FileFollower {
     this.rotateWait = opts.rotateWaitMs ?? 5000;
     this.splitter = createLineSplitter(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes });
     const wanted = opts.wanted;
+    // Lines that name no service (Python logging, `docker logs`) take the one the file name suggests, as in `analyze`.
+    const defaultService = serviceFromFileName(opts.path);
     this.parser = createRecordParser(
-      { file: opts.path, referenceMs: clock.now() },
-      wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line) },
+      { file: opts.path, referenceMs: clock.now(), ...(defaultService === undefined ? {} : { defaultService }) },
+      wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line), ...(opts.wantedBytes === undefined ? {} : { wantedBytes: opts.wantedBytes }) },
     );
     this.caughtUpAt = clock.now();
     this.fresh = opts.cursor === undefined;

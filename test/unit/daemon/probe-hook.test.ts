@@ -132,4 +132,74 @@ describe("the probe hook", () => {
     expect(runs).toEqual([3, 4]);
     hook.close();
   });
+
+  // Issue 18: a catch-up of a 1M-line log forked `ss` 272 times for ~190 incidents made of lines years old.
+  describe("during a catch-up", () => {
+    const DAY = 24 * 3600_000;
+    function at(fp: string, lastSeen: number, outcome: IncidentChange["outcome"] = "created", count = 3): IncidentChange {
+      const c = change(outcome, [{ ...finding(`loop{${fp}}`, { container: fp }), count, lastSeen }]);
+      return { ...c, incident: { ...c.incident, incident: { ...c.incident.incident, fingerprint: fp.padEnd(64, "0"), lastSeen } } };
+    }
+    function world(catchingUp: () => boolean) {
+      const clock = manualClock();
+      void clock.advance(3 * DAY);
+      const host: Host = {
+        name: "local",
+        exec: async (): Promise<ExecResult> => ({ code: 0, signal: null, stdout: "", stderr: "", truncated: false, timedOut: false }),
+        spawn: (): Promise<HostProcess> => Promise.reject(new Error("not used")),
+        close: () => Promise.resolve(),
+      };
+      const runs: string[] = [];
+      const rules = new Map([["docker_restart_loop", RuleSchema.parse({ id: "docker_restart_loop", kind: "single", match: "x", probes: ["container_state"] })]]);
+      const hook = createProbeHook({ rules, host: () => host, clock, log: pino({ level: "silent" }), catchingUp, save: async (s) => void runs.push(`${s.incident.fingerprint.slice(0, 1)}:${s.incident.findings[0]?.count ?? 0}`) });
+      return { clock, hook, runs };
+    }
+
+    test("an incident whose newest line is more than a day old is not probed; one from this morning is", async () => {
+      const { clock, hook, runs } = world(() => false);
+      hook.offer([at("a", clock.now() - 2 * DAY), at("b", clock.now() - 3600_000)]);
+      await settle();
+      expect(runs).toEqual(["b:3"]);
+      // A line of today joins the old incident: now it is a live failure, and it is asked about.
+      hook.offer([at("a", clock.now(), "updated", 4)]);
+      await settle();
+      expect(runs).toEqual(["b:3", "a:4"]);
+      hook.close();
+    });
+
+    test("while a source reads a backlog nothing is probed; once caught up, each live incident is, once, with its newest snapshot", async () => {
+      let behind = true;
+      const { clock, hook, runs } = world(() => behind);
+      hook.offer([at("a", clock.now()), at("b", clock.now()), at("c", clock.now())]);
+      hook.offer([at("a", clock.now(), "updated", 7), at("c", clock.now(), "resolved")]);
+      await clock.advance(120_000);
+      await settle();
+      expect(runs).toEqual([]);
+      behind = false;
+      hook.caughtUp();
+      await settle();
+      expect(runs.sort()).toEqual(["a:7", "b:3"]);
+      // A live failure after the catch-up is asked about at once.
+      hook.offer([at("d", clock.now())]);
+      await settle();
+      expect(runs.sort()).toEqual(["a:7", "b:3", "d:3"]);
+      // Nothing waited this time: a second caughtUp() asks nothing again.
+      hook.caughtUp();
+      await settle();
+      expect(runs).toHaveLength(3);
+      hook.close();
+    });
+
+    test("an incident that waited for the backlog's end and went stale meanwhile is not probed", async () => {
+      let behind = true;
+      const { clock, hook, runs } = world(() => behind);
+      hook.offer([at("a", clock.now() - DAY + 60_000), at("b", clock.now())]);
+      await clock.advance(120_000);
+      behind = false;
+      hook.caughtUp();
+      await settle();
+      expect(runs).toEqual(["b:3"]);
+      hook.close();
+    });
+  });
 });

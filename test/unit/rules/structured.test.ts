@@ -1,7 +1,7 @@
 // `structured` alternatives: a rule recognises a record by its structured fields (journald's MESSAGE_ID...) too.
 import { describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/record.js";
-import { compileRules, createMatcher, testExample, type Rule } from "../../../src/rules/index.js";
+import { compileRules, createMatchGate, createMatcher, testExample, type Rule } from "../../../src/rules/index.js";
 import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
 
 const RESTART_ID = "5eb03494b6584870a536b337290809b3";
@@ -87,6 +87,17 @@ describe("structured alternatives in the matcher", () => {
 });
 
 describe("structured alternatives in rule files", () => {
+  // Issue 18: the daemon's file reader judges most lines on their raw bytes, never parsed: only while no structured
+  // alternative could be met by the lower-case fields a line's shape gives (program, logger, tag...).
+  test("the match gate judges raw bytes only when every structured alternative names an upper-case field", () => {
+    const upper = createMatchGate(compileRules(rules(`id: s\nmatch:\n  any: ['disk full']\n  structured:\n    - { MESSAGE_ID: 'x', program: 'y' }\n`)));
+    expect(upper?.bytes?.(Buffer.from("Dec  7 web1 app: disk full"))).toBe(true);
+    expect(upper?.bytes?.(Buffer.from("Dec  7 web1 app: all good"))).toBe(false);
+    const lower = createMatchGate(compileRules(rules(`id: s\nmatch:\n  any: ['disk full']\n  structured:\n    - { program: '^cron$' }\n`)));
+    expect(lower).toBeDefined();
+    expect(lower?.bytes).toBeUndefined();
+  });
+
   test("a rule may match by structured fields only", () => {
     const [r] = compileRules(rules(`id: s\nmatch:\n  structured:\n    - { MESSAGE_ID: '^${RESTART_ID}$' }\n`));
     if (!r) throw new Error("no rule");

@@ -37,14 +37,16 @@ async function logFiles(dir: string): Promise<string[]> {
  * Reads `path` to its end as the daemon's catch-up lane does (polls, then a flush) and returns what the correlator
  * would be given: each signal with the line and cursor of its record, and the lines counted and the last position.
  */
-async function follow(path: string, wanted: MatchGate | undefined, maxReadBytes: number) {
-  const f = new FileFollower({ access, path, startAt: "beginning", rotateWaitMs: 0, partialLastLine: "take", maxReadBytes, ...(wanted === undefined ? {} : { wanted }) });
+async function follow(path: string, wanted: MatchGate | undefined, maxReadBytes: number, opts: { bytes?: boolean } = {}) {
+  const bytes = opts.bytes === true ? wanted?.bytes : undefined;
+  const f = new FileFollower({ access, path, startAt: "beginning", rotateWaitMs: 0, partialLastLine: "take", maxReadBytes, ...(wanted === undefined ? {} : { wanted }), ...(bytes === undefined ? {} : { wantedBytes: bytes }) });
   const signals: string[] = [];
   let records = 0;
   const take = (rs: readonly LogRecord[]) => {
     for (const r of rs) {
       records += 1;
-      for (const s of match(r)) signals.push(`${r.ref.line}-${r.ref.endLine} ${s.ruleId} ${JSON.stringify(s.fields)} @${r.cursor ?? "-"} ${r.text}`);
+      // Its time too: yearless stamps are placed by the ones before them, and the fast path parses fewer lines.
+      for (const s of match(r)) signals.push(`${r.ref.line}-${r.ref.endLine} ${s.ruleId} ${JSON.stringify(s.fields)} @${r.cursor ?? "-"} t=${r.time ?? "-"} ${r.service ?? "-"} ${r.text}`);
     }
   };
   for (let i = 0; i < 100_000; i++) {
@@ -69,15 +71,18 @@ describe("a skimming FileFollower hands the matcher what the record path hands i
       // 4 KiB reads cut lines, held lines and multi-line events across polls; one read sees the file whole.
       for (const maxRead of [Math.max(size, 1), 4096]) {
         const records = await follow(file, undefined, maxRead);
-        const skim = await follow(file, gate, maxRead);
-        expect(skim.signals, `${file} (${maxRead})`).toEqual(records.signals);
-        expect(skim.lines, `${file} (${maxRead})`).toBe(records.lines);
-        expect(skim.checkpoint, `${file} (${maxRead})`).toBe(records.checkpoint);
+        // Skimming after a parse of every line, and (issue 18) with most lines judged on their bytes, unparsed.
+        for (const skim of [await follow(file, gate, maxRead), await follow(file, gate, maxRead, { bytes: true })]) {
+          expect(skim.signals, `${file} (${maxRead})`).toEqual(records.signals);
+          expect(skim.lines, `${file} (${maxRead})`).toBe(records.lines);
+          expect(skim.checkpoint, `${file} (${maxRead})`).toBe(records.checkpoint);
+          skipped += skim.skipped;
+        }
         signals += records.signals.length;
-        skipped += skim.skipped;
       }
     }
     // Not a comparison of two empty lists, and the fast path was taken.
+    expect(gate.bytes).toBeDefined();
     expect(signals).toBeGreaterThan(1000);
     expect(skipped).toBeGreaterThan(10_000);
   }, SLOW);

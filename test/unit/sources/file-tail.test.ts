@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
 import { HostError } from "../../../src/hosts/index.js";
-import { decodeFileCursor, FileFollower, FileSourceConfig, followFile, localFileAccess, type FileAccess } from "../../../src/sources/index.js";
+import { decodeFileCursor, FileFollower, FileSourceConfig, followFile, localFileAccess, readLogRecords, type FileAccess } from "../../../src/sources/index.js";
 import type { Clock } from "../../../src/time.js";
 import { parseLookOutput } from "../../../src/sources/file-tail-access.js";
 
@@ -61,6 +61,24 @@ describe("FileFollower", () => {
     const b = new FileFollower({ access, rotateWaitMs: 0, path, cursor: cut?.cursor ?? "" });
     // The unterminated last line is held back until its "\n" arrives: handing it out could split it in two.
     expect(numbers(await drain(b))).toEqual(Array.from({ length: 21 }, (_, i) => i + 11));
+  });
+
+  // Issue 18: a catch-up's records named no service where `analyze` of the same file named the file's, so the two
+  // grouped the same lines into different incidents.
+  test("lines that name no service take the one the file name suggests, as analyze's records do", async () => {
+    const path = join(tempDir(), "palantir-worker.log.1");
+    const lines = [
+      "2025-11-08 01:04:15,802 - ERROR - Error rotating segment for stream 7: ProcessLookupError",
+      "2025-11-08 01:04:16,101 - INFO - Rotating segment for stream 8",
+      "Dec 26 17:57:01 web1 sshd[812]: Accepted publickey for root",
+      "just words",
+    ];
+    writeFileSync(path, lines.map((l) => `${l}\n`).join(""));
+    const followed = await drain(new FileFollower({ access, rotateWaitMs: 0, partialLastLine: "take", path, startAt: "beginning" }));
+    const analyzed: LogRecord[] = [];
+    for await (const r of readLogRecords([{ kind: "file", path }])) analyzed.push(r);
+    expect(followed.map((r) => r.service)).toEqual(["palantir-worker", "palantir-worker", "sshd", undefined]);
+    expect(followed.map((r) => r.service)).toEqual(analyzed.map((r) => r.service));
   });
 
   test("a cursor names the file by device, inode and offset", async () => {
