@@ -16,6 +16,8 @@ const opt = (name, dflt) => {
 };
 const runs = Number(opt("--runs", "5"));
 const cli = resolve(opt("--cli", join(root, "dist/cli.js")));
+// Run as the `firewatch` command runs: with the V8 flags of the #! line ("#!/usr/bin/env -S node FLAGS").
+const nodeFlags = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(readFileSync(cli, "utf8").split("\n")[0] ?? "")?.[1]?.trim().split(/\s+/) ?? [];
 const work = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), "fw-bench-startup-"));
 const empty = join(work, "empty.log");
 writeFileSync(empty, "");
@@ -27,7 +29,7 @@ function watchAtReady(k) {
   const config = join(work, `watch-${k}.yaml`);
   writeFileSync(config, `sources: [{ kind: file, name: empty, paths: [${JSON.stringify(empty)}], startAt: beginning }]\nstore: { url: ${JSON.stringify(`file:${join(work, `state-${k}`)}`)} }\nhealth: { host: 127.0.0.1, port: 0 }\n`);
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cli, "watch", "--config", config], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [...nodeFlags, cli, "watch", "--config", config], { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     let rss;
     child.stderr.on("data", (d) => {
@@ -43,7 +45,7 @@ function watchAtReady(k) {
 
 /** Peak RSS (MiB) of `analyze --format json` on an empty file: what it holds at its end, with nothing read. */
 function analyzeEmpty() {
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, cli, "analyze", "--format", "json", empty], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, ...nodeFlags, cli, "analyze", "--format", "json", empty], { encoding: "utf8" });
   return Number(r.stderr.trim().split("\n").at(-1)) / 1024;
 }
 
@@ -56,7 +58,7 @@ for (let k = 0; k < runs; k++) {
 }
 rmSync(work, { recursive: true, force: true });
 const fmt = (xs) => `${median(xs).toFixed(0)} (${xs.map((x) => x.toFixed(0)).join(", ")})`;
-console.log(`## Start-up memory (bench/startup.mjs, ${cli}, ${new Date().toISOString()})\n`);
+console.log(`## Start-up memory (bench/startup.mjs, ${cli}, node flags: ${nodeFlags.join(" ") || "none"}, ${new Date().toISOString()})\n`);
 console.log("| command | MiB, median (runs) |");
 console.log("|---|---|");
 console.log(`| \`watch\` RSS at "Watching." (empty file source, file store) | ${fmt(watch)} |`);
