@@ -4,7 +4,7 @@
 // Every file gets scan and analyze; watch runs on the first file only (its catch-up of 10M lines takes minutes on
 // 2 cores), unless --watch-big. That analyze finds the same incidents as its record path is test/unit/cli/skim.test.ts.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,9 @@ const rulesTsv = resolve(opt("--rules", join(root, "../shared/bench/rules.tsv"))
 const files = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--rules");
 if (files.length === 0) throw new Error("usage: node bench/pipeline.mjs [--no-watch] [--watch-big] CORPUS [BIGGER ...]");
 const cli = join(root, "dist/cli.js");
+// Run as the `firewatch` command runs: with the V8 flags of dist/cli.js's "#!/usr/bin/env -S node FLAGS" line.
+const nodeFlags = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(readFileSync(cli, "utf8").split("\n")[0] ?? "")?.[1]?.trim().split(/\s+/) ?? [];
+const node = ["node", ...nodeFlags];
 
 /** One command under /usr/bin/time: wall and CPU seconds, peak RSS (MiB), exit code and stdout. */
 function timed(argv, opts = {}) {
@@ -58,13 +61,13 @@ const rows = [];
 for (const [k, file] of files.entries()) {
   const lines = lineCount(file);
   const mib = statSync(file).size / 1048576;
-  const scan = timed(["node", cli, "scan", "--patterns", rulesTsv, "--count", file]);
-  const analyze = timed(["node", cli, "analyze", "--format", "json", file]);
+  const scan = timed([...node, cli, "scan", "--patterns", rulesTsv, "--count", file]);
+  const analyze = timed([...node, cli, "analyze", "--format", "json", file]);
   const incidents = analyze.status === 0 || analyze.status === 1 ? JSON.parse(analyze.stdout).incidents.length : NaN;
   let watch;
   if (!flag("--no-watch") && (k === 0 || flag("--watch-big"))) {
     const { work, config } = watchWorld(file);
-    watch = timed(["node", cli, "watch", "--config", config, "--once-idle"]);
+    watch = timed([...node, cli, "watch", "--config", config, "--once-idle"]);
     const records = /"records":(\d+)/.exec(watch.stderr)?.[1];
     watch.note = records === undefined ? "did not finish" : `${Number(records).toLocaleString("en-US")} records`;
     rmSync(work, { recursive: true, force: true });
@@ -75,6 +78,7 @@ for (const [k, file] of files.entries()) {
 const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 const per = (lines, s) => (s > 0 ? Math.round(lines / s).toLocaleString("en-US") : "-");
 console.log(`## The pipeline beside the scan (bench/pipeline.mjs, ${new Date().toISOString()})\n`);
+console.log(`Each command ran as \`node ${nodeFlags.join(" ")} dist/cli.js ...\` (the flags of its #! line).\n`);
 console.log("| lines | command | wall s | CPU s | lines/s (wall) | peak RSS MiB | wall vs scan | CPU vs scan | note |");
 console.log("|---:|---|---:|---:|---:|---:|---:|---:|---|");
 for (const r of rows) {

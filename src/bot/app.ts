@@ -1,5 +1,5 @@
 // The Bolt app: /firewatch and the post's buttons on the HTTP receiver (verified) or Socket Mode, plus the poster loop.
-import { App, LogLevel, SocketModeReceiver, type Logger as SlackLogger, type RespondFn, type webApi } from "@slack/bolt";
+import type { App, Logger as SlackLogger, LogLevel, RespondFn, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
@@ -16,6 +16,7 @@ import type { Block } from "./blocks.js";
 import { ACTION_IDS } from "./blocks.js";
 import type { SlackConfig } from "./config.js";
 import { SignedHttpReceiver } from "./http-receiver.js";
+import { bolt } from "./bolt.js";
 import { SLACK_LIMITS, codeBlockMrkdwn } from "./mrkdwn.js";
 import { createIncidentPoster, DEFAULT_FOLLOW_INTERVAL_MS, type IncidentPoster } from "./poster.js";
 import { runCommand, type CommandDeps, type CommandReply } from "./slash-command.js";
@@ -74,7 +75,7 @@ export interface Bot {
 function slackLogger(log: Logger): SlackLogger {
   const child = log.child({ component: "bot", stage: "bolt" });
   const say = (level: "debug" | "info" | "warn" | "error") => (...msg: unknown[]) => child[level](msg.map(String).join(" "));
-  let level = LogLevel.INFO;
+  let level: LogLevel = bolt().LogLevel.INFO;
   return { debug: say("debug"), info: say("info"), warn: say("warn"), error: say("error"), setLevel: (l) => void (level = l), getLevel: () => level, setName: () => undefined };
 }
 
@@ -160,6 +161,7 @@ export function createBot(config: SlackConfig, deps: BotDeps): Bot {
     ? undefined
     : new SignedHttpReceiver({ signingSecret: config.signingSecret ?? "", clock: deps.clock, logger, port: config.port, host: config.host, remember });
   // Built here rather than by App so that its own WebClient (apps.connections.open) gets the same API URL.
+  const { App, SocketModeReceiver } = bolt();
   const boltReceiver = receiver ?? new SocketModeReceiver({ appToken: config.appToken ?? "", logger, installerOptions: { clientOptions } });
   const app = new App({ token: config.botToken, logger, clientOptions, deferInitialization: true, receiver: boltReceiver });
   const guard = deps.guard;

@@ -1,5 +1,6 @@
 // Builds the Slack Web API client the bot uses: its own retries off, so rate limits and failures reach the poster.
-import { webApi } from "@slack/bolt";
+import type { webApi } from "@slack/bolt";
+import { bolt } from "./bolt.js";
 
 export interface SlackClientOptions {
   readonly token: string;
@@ -14,11 +15,12 @@ export interface SlackClientOptions {
  * the poster decides what waits, what is coalesced and what is retried, and nothing blocks a flush for minutes.
  */
 export function createSlackClient(opts: SlackClientOptions): webApi.WebClient {
-  return new webApi.WebClient(opts.token, {
+  const { webApi: api } = bolt();
+  return new api.WebClient(opts.token, {
     ...(opts.apiUrl === undefined ? {} : { slackApiUrl: opts.apiUrl }),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: opts.timeoutMs ?? 10_000,
-    logLevel: webApi.LogLevel.ERROR,
+    logLevel: api.LogLevel.ERROR,
   });
 }

@@ -1,9 +1,10 @@
 // Bolt's HTTP receiver, ours: every request verified (signature, window, no replay) before Bolt sees it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HTTPResponseAck, type App, type Logger as SlackLogger, type Receiver } from "@slack/bolt";
+import type { App, Logger as SlackLogger, Receiver } from "@slack/bolt";
 import { z } from "zod";
 import type { Clock } from "../time.js";
+import { bolt } from "./bolt.js";
 import { MAX_REQUEST_AGE_MS, createRequestVerifier, type VerifyOutcome } from "./verify.js";
 
 /**
@@ -166,7 +167,7 @@ export class SignedHttpReceiver implements Receiver {
     if (body["ssl_check"] !== undefined) return void res.writeHead(200).end();
     const app = this.app;
     if (!app) return this.refuse(res, 503, "not_ready");
-    const ack = new HTTPResponseAck({ logger: this.opts.logger, processBeforeResponse: false, httpRequest: req, httpRequestBody: body, httpResponse: res });
+    const ack = new (bolt().HTTPResponseAck)({ logger: this.opts.logger, processBeforeResponse: false, httpRequest: req, httpRequestBody: body, httpResponse: res });
     const retry = header(req, "x-slack-retry-num");
     try {
       await app.processEvent({

@@ -1,7 +1,7 @@
 // A command loads only what it needs: help and `analyze` on files never load the SDKs of Slack, Redis, SQLite, Docker,
 // SSH or OpenAI (hundreds of milliseconds each). Checked on the list of packages the process loaded, not on a time.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -35,6 +35,18 @@ describe("what a command loads", () => {
     const { packages, code } = packagesLoaded(["analyze", "--quiet", "fixtures/seed-000-port-conflict"]);
     expect(code).toBe(1);
     expect(packages.filter((p) => HEAVY.includes(p))).toEqual([]);
+  });
+
+  test("watch with a file source and the file store loads none of the SDKs (no slack:, no redis://, no llm:)", () => {
+    const config = path.join(tmp, "watch.yaml");
+    const log = path.join(ROOT, "fixtures/seed-000-port-conflict/journal.log");
+    writeFileSync(config, `sources: [{ kind: file, name: seed, paths: [${JSON.stringify(log)}], startAt: beginning }]\nstore: { url: ${JSON.stringify(`file:${path.join(tmp, "watch-state")}`)} }\nhealth: { port: 0 }\n`);
+    const { packages, code } = packagesLoaded(["watch", "--config", config, "--once-idle"]);
+    expect(code).toBe(0);
+    // The list does see what watch loads (its logger and its metrics)...
+    expect(packages).toEqual(expect.arrayContaining(["pino", "prom-client"]));
+    // ...and Bolt (35 MiB of RSS before a line is read), Redis, Docker, SSH, SQLite and OpenAI are not among them.
+    expect(packages.filter((p) => HEAVY.includes(p) && p !== "pino")).toEqual([]);
   });
 
   test("a command on the embedded database loads better-sqlite3 (the list sees required modules), and not the others", () => {

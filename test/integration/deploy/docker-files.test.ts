@@ -34,7 +34,7 @@ describe("deploy/docker/Dockerfile", () => {
     const users = df.getInstructions().filter((i) => i.getKeyword() === "USER").map((i) => i.getArgumentsContent());
     expect(users.at(-1)).toBe("firewatch");
     const entry = df.getInstructions().find((i) => i.getKeyword() === "ENTRYPOINT")?.getArgumentsContent();
-    expect(entry).toBe('["node", "/opt/firewatch/dist/cli.js"]');
+    expect(entry).toBe('["node", "--max-old-space-size=512", "--max-semi-space-size=4", "/opt/firewatch/dist/cli.js"]');
   });
 
   test("every file the build stage copies from the context exists and is not excluded by Dockerfile.dockerignore", () => {

@@ -84,7 +84,7 @@ describe.skipIf(analyze.missing !== undefined)("deploy/systemd/firewatch.service
 
   test("is hardened as documented: the settings the operations guide promises are there", () => {
     const s = settings(UNIT);
-    expect(s.get("ExecStart")).toBe("/usr/bin/node /opt/firewatch/dist/cli.js watch --config /etc/firewatch/firewatch.yaml");
+    expect(s.get("ExecStart")).toBe("/usr/bin/node --max-old-space-size=512 --max-semi-space-size=4 /opt/firewatch/dist/cli.js watch --config /etc/firewatch/firewatch.yaml");
     expect(Object.fromEntries(["User", "Group", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "SystemCallFilter", "Restart", "KillSignal", "KillMode", "StateDirectory"].map((k) => [k, s.get(k)]))).toEqual({
       User: "firewatch",
       Group: "firewatch",
