@@ -66,16 +66,14 @@ test("watch --once-idle over real logs raises the incidents analyze finds in the
   const live = await storedIncidents(state);
 
   const analyzed = await runAnalyze(FILES, { rules: [] }, { now: Date.now });
-  // Where a line names no service, analyze names it after the file (postgres-server-log-cst); a file source of the
-  // daemon leaves it unnamed. Everything else must agree.
-  const byFile = new Set(FILES.map((f) => path.basename(f, ".log")));
-  const expected = conclusions(analyzed.incidents, (s) => (s === undefined || s === null || byFile.has(s) ? "-" : s));
+  // Where a line names no service, both name it after its file (postgres-server-log-cst).
+  const expected = conclusions(analyzed.incidents);
   expect(expected).toEqual([
-    "- pg_too_many_clients firing 4",
     "analysis_service disk_full firing 7",
     "kernel oom_kill firing 8",
     "kernel systemd_restart_loop firing 3 unit=systemd-journald",
     "nginx eaddrinuse_loop firing 6 ; nginx systemd_unit_failed firing 1 unit=nginx",
+    "postgres-server-log-cst pg_too_many_clients firing 4",
     "sshd eaddrinuse_loop observed 1 port=22",
     "transcription-palantir eaddrinuse_loop firing 72 port=9003 ; transcription-palantir stale_job_queue firing 20 ; transcription-palantir systemd_restart_loop firing 35 unit=transcription-palantir ; transcription-palantir systemd_unit_failed firing 37 unit=transcription-palantir",
   ]);
