@@ -40,6 +40,9 @@ export function renderStatus(s: LeaseSurvey, streams: readonly PartitionStats[] 
     const roles = s.watchers.some((w) => w.info.role !== undefined);
     const rows = s.watchers.map((w) => [escapeTerminal(w.info.id), ...(roles ? [w.info.role ?? "watcher"] : []), escapeTerminal(w.info.host), String(w.info.pid), String(held.get(w.info.id) ?? 0), seconds(w.expiresInMs)]);
     out.push(table(["ID", ...(roles ? ["ROLE"] : []), "HOST", "PID", "LEASES", "HEARTBEAT LEFT"], rows));
+    // Each of these posts new incidents and updates their posts; the store's slack-post claim keeps one post per incident.
+    const posters = s.watchers.filter((w) => w.info.slack === true).map((w) => escapeTerminal(w.info.id));
+    out.push(posters.length > 0 ? `Slack: posted by ${posters.join(", ")}\n` : "Slack: no watcher posts (none has a slack: section)\n");
   }
   const free = s.leases.filter((l) => l.owner === undefined).length;
   out.push(`Leases: ${s.leases.length} (sources, or hosts with leaseBy: host), ${free} free\n`);
@@ -97,7 +100,7 @@ Exit codes: 0 shown, 2 usage or store error`)
           if (f.format === "json") {
             const body = {
               store: "redis",
-              watchers: survey.watchers.map((w) => ({ id: w.info.id, role: w.info.role ?? "watcher", host: w.info.host, pid: w.info.pid, startedAt: w.info.startedAt, leases: survey.leases.filter((l) => l.owner === w.info.id).map((l) => l.source), heartbeatLeftMs: w.expiresInMs })),
+              watchers: survey.watchers.map((w) => ({ id: w.info.id, role: w.info.role ?? "watcher", host: w.info.host, pid: w.info.pid, startedAt: w.info.startedAt, slack: w.info.slack === true, leases: survey.leases.filter((l) => l.owner === w.info.id).map((l) => l.source), heartbeatLeftMs: w.expiresInMs })),
               leases: survey.leases.map((l) => ({ source: l.source, owner: l.owner ?? null, token: l.token, leftMs: l.ttlMs })),
               ...(streams.length > 0 ? { streams: streams.map((p) => ({ ...p, group: "analyzers" })) } : {}),
             };

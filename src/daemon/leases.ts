@@ -45,7 +45,7 @@ export async function startLeases(
   const role = scale.streams?.role;
   // An analyzer leases partitions of the record streams, not sources: it reads no source itself.
   const { units, unitOf } = scale.streams && role === "analyzer" ? { units: partitionNames(scale.streams.partitions), unitOf: () => "" } : leaseUnits(config.sources, scale.leaseBy);
-  const keeper = createLeaseKeeper({ board, clock: deps.clock, log: deps.log }, { id, host: hostname(), pid: process.pid, sources: units, leaseMs: scale.leaseTime, renewMs, ...(role ? { role } : {}) });
+  const keeper = createLeaseKeeper({ board, clock: deps.clock, log: deps.log }, { id, host: hostname(), pid: process.pid, sources: units, leaseMs: scale.leaseTime, renewMs, ...(role ? { role } : {}), slack: config.slack !== undefined && role !== "collector" });
   try {
     await keeper.start(signal);
   } catch (e) {
@@ -73,7 +73,7 @@ export async function startLeases(
         held: s.held,
         ...(s.shedding.length > 0 ? { shedding: s.shedding } : {}),
         lastRoundAgoMs: s.lastRoundAt === undefined ? null : now - s.lastRoundAt,
-        watchers: s.watchers.map((w) => ({ id: w.info.id, host: w.info.host, pid: w.info.pid, ...(w.info.role ? { role: w.info.role } : {}), sources: w.info.sources, heartbeatLeftMs: w.expiresInMs })),
+        watchers: s.watchers.map((w) => ({ id: w.info.id, host: w.info.host, pid: w.info.pid, ...(w.info.role ? { role: w.info.role } : {}), slack: w.info.slack === true, sources: w.info.sources, heartbeatLeftMs: w.expiresInMs })),
         leases: s.leases.map((l) => ({ source: l.source, owner: l.owner ?? null, token: l.token, leftMs: l.ttlMs })),
       };
     },

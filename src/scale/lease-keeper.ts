@@ -20,6 +20,8 @@ export interface LeaseKeeperOptions {
   readonly renewMs: number;
   /** What it leases (scale.streams): collectors share sources, analyzers partitions; each shares with its own kind only. */
   readonly role?: "collector" | "analyzer";
+  /** Whether it posts to Slack, said in its heartbeat (`firewatch status`: who posts). */
+  readonly slack?: boolean;
 }
 
 /** What /healthz and `firewatch status` show of this watcher's view. */
@@ -73,7 +75,7 @@ export function createLeaseKeeper(deps: { board: LeaseBoard; clock: Clock; log: 
   const changed = () => listener?.();
 
   const round = async (): Promise<void> => {
-    await board.heartbeat({ v: STORE_VERSION, id: opts.id, host: opts.host, pid: opts.pid, startedAt, sources: held.size, ...(opts.role ? { role: opts.role } : {}) }, opts.leaseMs);
+    await board.heartbeat({ v: STORE_VERSION, id: opts.id, host: opts.host, pid: opts.pid, startedAt, sources: held.size, ...(opts.role ? { role: opts.role } : {}), ...(opts.slack === true ? { slack: true } : {}) }, opts.leaseMs);
     let lostAny = false;
     for (const [source, token] of [...held]) {
       if (await board.renew(source, opts.id, token, opts.leaseMs)) continue;

@@ -19,6 +19,8 @@ export const WatcherInfoSchema = z.object({
   sources: z.number().int().nonnegative().default(0),
   /** scale.streams: a collector (leases sources) or an analyzer (leases partitions); absent: a watcher. */
   role: z.enum(["collector", "analyzer"]).optional(),
+  /** It posts incidents to Slack and updates their posts (a slack: section; a collector never does). */
+  slack: z.boolean().optional(),
 });
 export type WatcherInfo = z.infer<typeof WatcherInfoSchema>;
 

@@ -84,8 +84,10 @@ describe.skipIf(avail.missing !== undefined)(`watchers sharing sources by lease 
       const program = new Command().exitOverride();
       registerStatus(program, { stdout: { write: (t: string) => (out += t) }, env: {}, clock: systemClock });
       await program.parseAsync(["node", "firewatch", "status", "--store", redis.url, "--format", "json"]);
-      const status = JSON.parse(out) as { watchers: { id: string; leases: string[] }[]; leases: { source: string; owner: string | null }[] };
+      const status = JSON.parse(out) as { watchers: { id: string; leases: string[]; slack: boolean }[]; leases: { source: string; owner: string | null }[] };
       expect(status.watchers.map((w) => w.leases.length)).toEqual([4, 4, 4]);
+      // Each has a slack: section, so each posts (the store's claim keeps one post per incident): status says who.
+      expect(status.watchers.map((w) => w.slack)).toEqual([true, true, true]);
       expect(status.leases.filter((l) => l.owner === null)).toEqual([]);
 
       const writers = files.map((f, i) => startWriter(f, 400, prefix(i)));

@@ -16,6 +16,7 @@ test("status lists each live watcher with its lease count, and each lease with i
       "Watchers: 1 live",
       "  ID             HOST  PID  LEASES  HEARTBEAT LEFT",
       "  web1:411:ab12  web1  411  2       12.3 s",
+      "Slack: no watcher posts (none has a slack: section)",
       "Leases: 3 (sources, or hosts with leaseBy: host), 1 free",
       "  LEASE          OWNER          TOKEN  LEFT",
       "  journald:web1  web1:411:ab12  3      14.0 s",
@@ -31,7 +32,7 @@ test("with record streams, each watcher's role and each partition's lag and pend
     {
       watchers: [
         { info: { v: STORE_VERSION, id: "c1", host: "web1", pid: 1, startedAt: 0, sources: 1, role: "collector" }, expiresInMs: 2_000 },
-        { info: { v: STORE_VERSION, id: "a1", host: "web2", pid: 2, startedAt: 0, sources: 2, role: "analyzer" }, expiresInMs: 2_500 },
+        { info: { v: STORE_VERSION, id: "a1", host: "web2", pid: 2, startedAt: 0, sources: 2, role: "analyzer", slack: true }, expiresInMs: 2_500 },
       ],
       leases: [
         { source: "stream:p00", owner: "a1", token: 1, ttlMs: 2_000 },
@@ -43,7 +44,7 @@ test("with record streams, each watcher's role and each partition's lag and pend
       { partition: "stream:p01", length: 2, lag: 0, pending: 0, consumers: 1 },
     ],
   );
-  expect(text).toContain("  ID  ROLE       HOST  PID  LEASES  HEARTBEAT LEFT\n  c1  collector  web1  1    0       2.0 s\n  a1  analyzer   web2  2    2       2.5 s\n");
+  expect(text).toContain("  ID  ROLE       HOST  PID  LEASES  HEARTBEAT LEFT\n  c1  collector  web1  1    0       2.0 s\n  a1  analyzer   web2  2    2       2.5 s\nSlack: posted by a1\n");
   expect(text).toContain(
     "Record streams (group analyzers): 2 partitions, lag 12, pending 3 entries\n  PARTITION   LENGTH  LAG  PENDING  CONSUMERS\n  stream:p00  40      12   3        1\n  stream:p01  2       0    0        1\n",
   );
