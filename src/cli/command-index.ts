@@ -17,6 +17,6 @@ export const COMMAND_INDEX: readonly (readonly [name: string, term: string, summ
   ["act", "act [options] <action> [approvalId]", "Run a remediation on an incident through the guard, as the local user (a second user approves destructive ones)"],
   ["probe", "probe [options] <id>", "Run an incident's read-only probes again now and keep the results with it"],
   ["audit", "audit [options]", "The audit log, oldest first: every guard decision and remediation, incident change (created, acknowledged, resolved, reopened), silence and jobs clean"],
-  ["status", "status [options]", "The watchers sharing a Redis store (scale:), and which one reads each source"],
+  ["status", "status [options]", "The watchers sharing a Redis store (scale:), which one reads each source, and the record streams' lag"],
   ["completion", "completion <shell>", "Print a shell completion script for firewatch's commands and options"],
 ];

@@ -396,7 +396,11 @@ describe("FileFollower", () => {
         numRuns: Number(process.env.FW_TAIL_RUNS ?? 150),
         // Found by CI: a poll spent its budget on a copy and started the live file unread; copied away before the
         // next poll, line 4 was never seen (the follower now looks at a new generation before it returns).
-        examples: [[[{ kind: "write", lines: 3 }, { kind: "copytruncate" }, { kind: "write", lines: 1 }, { kind: "restart" }, { kind: "copytruncate" }], true]],
+        examples: [
+          [[{ kind: "write", lines: 3 }, { kind: "copytruncate" }, { kind: "write", lines: 1 }, { kind: "restart" }, { kind: "copytruncate" }], true],
+          // Found by a fresh-clone run: line 2, written to a recreated file that was then renamed away before any poll, was lost.
+          [[{ kind: "poll" }, { kind: "write", lines: 1 }, { kind: "truncate" }, { kind: "recreate" }, { kind: "write", lines: 1 }, { kind: "rename", create: true }, { kind: "restart" }, { kind: "poll" }, { kind: "poll" }], false],
+        ],
       },
     );
   }, 120_000);
