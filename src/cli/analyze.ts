@@ -303,7 +303,7 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("-q, --quiet", "print nothing on stdout: the exit code says whether something fires (--out files are still written)")
     .option("--all-actions", "markdown: also the Immediate Actions of observed findings (below their rule's condition), left out by default")
     .option("--follow", "while reading (a pipe, journalctl -f), print each incident as it appears or changes: a line of text, or one JSON object per line with --format json; the summary comes at the end (or on Ctrl-C)")
-    .option("--stats", "print what was read to stderr: lines, bytes, dropped by reason; per file the format and the records without a time")
+    .option("--stats", "print what was read to stderr: lines, bytes, dropped by reason; per file the format and the records without a time (every line is then parsed: slower on large inputs)")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
     .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
     .addHelpText(
