@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { FirewatchError } from "../errors.js";
 import { formatIso, parseTimeBound } from "../time.js";
-import { createReadStats, expandInputs, findYearHint, readLogRecords, type ReadStats, type UnreadableEntry } from "../sources/index.js";
+import { createReadStats, expandInputs, findYearHint, latestLineTime, readLogRecords, type ReadOptions, type ReadStats, type UnreadableEntry } from "../sources/index.js";
 import { compileRules, createMatchGate, createMatcher, loadRules, type CompiledRule, type Rule, type Signal } from "../rules/index.js";
 import { createZone, defaultTimeZone, type LogRecord } from "../parsers/index.js";
 import { createCorrelator } from "../correlate/index.js";
@@ -39,10 +39,17 @@ export interface AnalyzeOptions {
   /** The year the logs are from (`--year`): stamps without a year take it (rolling into the next at Dec → Jan). */
   readonly year?: number;
   /**
-   * "records" builds a record of every line and matches each; "skim" (the default) parses every line for its time but
-   * builds records only for the lines the rules may match. Same incidents, counts and evidence (test/unit/cli/skim.test.ts).
+   * "records" builds a record of every line and matches each; "skim" (the default) builds records only for the lines the
+   * rules may match, and parses the others for their time unless the run needs none (`perFile`). Same incidents, counts
+   * and evidence (test/unit/cli/skim.test.ts).
    */
   readonly path?: "skim" | "records";
+  /**
+   * Per-file tallies (`--stats`): each file's format and its records without a time; default true. Without them (and
+   * without --since/--until, --jobs-redis, a live pipe or stdin), the skimming path judges most lines no rule can match
+   * on their bytes alone and never parses them; `run.files` is then empty.
+   */
+  readonly perFile?: boolean;
   /** Failed BullMQ jobs to read as well (seed 000: the stale queue joins the port conflict's incident). */
   readonly jobs?: {
     readonly redis: string;
@@ -58,8 +65,8 @@ export interface AnalyzeResult {
   readonly incidents: Incident[];
   readonly rules: ReadonlyMap<string, Rule>;
   readonly stats: ReadStats;
-  /** Per file: format read, records without a time; and the records --since/--until could not place. */
-  readonly run: RunSummary;
+  /** Per file: format read, records without a time; the records --since/--until could not place; lines never parsed. */
+  readonly run: RunSummary & { readonly unparsed: number };
 }
 
 /** Reads the inputs through rules → correlator → incidents. `now` is the wall clock for --since/--until and stdin years. */
@@ -88,8 +95,15 @@ export async function runAnalyze(
   const wanted = opts.path === "records" ? undefined : createMatchGate(compiled);
   const correlator = createCorrelator(rules);
   const inputs = await expandInputs([...paths], io.onUnreadable === undefined ? {} : { onUnreadable: io.onUnreadable });
+  // A line skipped by the gate still gives its time (placed against --since/--until), its host (the queues' host of
+  // --jobs-redis), its format and whether it has a time (per-file tallies), all from its parse. A run that needs none
+  // of them parses only the lines that could move a yearless stamp's year or join an event, and the run's end (the
+  // time absences are judged at) is settled below. Stdin and a live pipe cannot be read a second time for it.
+  const unparsed = wanted?.bytes !== undefined && opts.perFile === false && since === undefined && until === undefined && opts.jobs === undefined &&
+    io.onSignals === undefined && inputs.every((i) => i.kind === "file");
   const stats = createReadStats();
   const tally = createRunTally();
+  let unparsedLines = 0;
   let lastTime: number | undefined;
   const hosts = new Set<string>();
   /** Whether --since/--until keep an event of this time (counting the untimed they must leave out); tracks the run's end. */
@@ -109,14 +123,17 @@ export async function runAnalyze(
   // the run's dated stamps when there are any, so the files of one run agree on it whatever their mtimes.
   const referenceMs = yearReference(opts, now);
   const yearHintMs = referenceMs === undefined ? await findYearHint(inputs, opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }) : undefined;
-  const records = readLogRecords(inputs, {
-    stats,
+  const readOpts: ReadOptions = {
     now: io.now,
     ...(referenceMs === undefined ? {} : { referenceMs }),
     ...(yearHintMs === undefined ? {} : { yearHintMs }),
     ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
     ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
+  };
+  const records = readLogRecords(inputs, {
+    ...readOpts,
+    stats,
     // Following a live pipe: a quiet half second hands out what the parser holds, so an incident shows now.
     ...(io.onSignals === undefined ? {} : { idleFlushMs: 500 }),
     ...(wanted === undefined
@@ -124,9 +141,11 @@ export async function runAnalyze(
       : {
           skim: {
             wanted,
+            ...(unparsed && wanted.bytes !== undefined ? { wantedBytes: wanted.bytes } : {}),
             // A line no rule can match still counts, places the run's end and may name the run's host.
             skipped: (file, line) => {
-              tally.addLine(file, line.format, line.time);
+              if (line.unparsed === true) unparsedLines += 1;
+              else if (!unparsed) tally.addLine(file, line.format, line.time);
               if (place(line.time) && line.host !== undefined && hosts.size < 2) hosts.add(line.host);
             },
           },
@@ -142,7 +161,7 @@ export async function runAnalyze(
       sinceDraw = 0;
       progress.update(stats.bytes, stats.lines);
     }
-    tally.add(record);
+    if (!unparsed) tally.add(record);
     if (!place(record.time)) continue;
     if (record.host !== undefined && hosts.size < 2) hosts.add(record.host);
     const signals = match(record);
@@ -159,9 +178,17 @@ export async function runAnalyze(
     }
   }
   // Absence windows close at the end of the input's own time, not the wall clock: an old log is judged by its last line.
+  // Lines read unparsed have no time: only when an absence still waits past every parsed time can one of them decide
+  // it, and then a second read parses every line's time (not after an interrupt: that read would go further).
+  const deadline = unparsed ? correlator.lastDeadline() : undefined;
+  if (deadline !== undefined && unparsedLines > 0 && !(lastTime !== undefined && lastTime > deadline) && io.signal?.aborted !== true) {
+    const latest = await latestLineTime(inputs, readOpts);
+    if (latest !== undefined && (lastTime === undefined || latest > lastTime)) lastTime = latest;
+  }
   const findings = correlator.findings(lastTime);
   const incidents = groupIntoIncidents(findings, rules);
-  return { incidents, rules: new Map(rules.map((r) => [r.id, r])), stats, run: tally.result() };
+  const run = unparsed ? { files: [], unplaced: 0, unparsed: unparsedLines } : { ...tally.result(), unparsed: unparsedLines };
+  return { incidents, rules: new Map(rules.map((r) => [r.id, r])), stats, run };
 }
 
 /** --reference-time as epoch ms, or the middle of --year's last day in the zone; undefined when neither is given. */
@@ -276,7 +303,7 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .option("-q, --quiet", "print nothing on stdout: the exit code says whether something fires (--out files are still written)")
     .option("--all-actions", "markdown: also the Immediate Actions of observed findings (below their rule's condition), left out by default")
     .option("--follow", "while reading (a pipe, journalctl -f), print each incident as it appears or changes: a line of text, or one JSON object per line with --format json; the summary comes at the end (or on Ctrl-C)")
-    .option("--stats", "print what was read to stderr: lines, bytes, dropped by reason; per file the format and the records without a time")
+    .option("--stats", "print what was read to stderr: lines, bytes, dropped by reason; per file the format and the records without a time (every line is then parsed: slower on large inputs)")
     .option("--llm", "let the configured model draft the summary, analysis and next steps of the markdown report (FIREWATCH_LLM__*, see docs/llm.md)")
     .option("--show-prompt", "print to stderr exactly what would be sent to the model (redacted); sent only with --llm")
     .addHelpText(
@@ -329,6 +356,7 @@ Exit codes: 0 nothing firing, 1 at least one incident firing (at --fail-on's lev
         paths,
         {
           rules: raw.rules,
+          perFile: raw.stats === true,
           ...(raw.since === undefined ? {} : { since: raw.since }),
           ...(raw.until === undefined ? {} : { until: raw.until }),
           timeZone,

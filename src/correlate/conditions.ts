@@ -20,6 +20,11 @@ export interface Condition {
    * an A still waiting for its B (a process that is simply still running) is not a failure.
    */
   misses?(now: number | undefined): number;
+  /**
+   * Absence only: the time an A still waiting for its B becomes overdue after (a `now` past it counts one more miss),
+   * or undefined when none waits. No later `now` changes `holds` or `misses` otherwise.
+   */
+  deadline?(): number | undefined;
 }
 
 /** How many recent A and B times a sequence keeps to pair signals that arrive out of order. */
@@ -149,6 +154,7 @@ function absenceCondition(withinMs: number): Condition {
     },
     holds: (now) => missed > 0 || overdue(now),
     misses: (now) => missed + (overdue(now) ? 1 : 0),
+    deadline: () => (pending === undefined ? undefined : pending + withinMs),
     reset() {
       pending = undefined;
       pendingUntimed = false;

@@ -44,6 +44,12 @@ export interface Correlator {
    * no state: calling it between pushes never alters later results (a fast-check property holds it to that).
    */
   findings(now?: number): Finding[];
+  /**
+   * The latest time at which `findings(now)` can still change with `now`: the last deadline of an absence still
+   * waiting for its B, or undefined when none waits. Any two `now`s both past it (or both below every deadline and
+   * the newest signal time) give the same findings.
+   */
+  lastDeadline(): number | undefined;
   stats(): CorrelatorStats;
 }
 
@@ -256,6 +262,17 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
         }
       }
       return out.sort(compareFindings);
+    },
+    lastDeadline() {
+      let last: number | undefined;
+      for (const state of states.values()) {
+        if (state.rule.kind !== "absence") continue;
+        for (const group of state.groups.values()) {
+          const d = group.condition.deadline?.();
+          if (d !== undefined && (last === undefined || d > last)) last = d;
+        }
+      }
+      return last;
     },
     stats() {
       let groups = 0;

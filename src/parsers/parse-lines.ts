@@ -39,6 +39,8 @@ export interface SkimmedLine {
   readonly time: number | undefined;
   readonly host: string | undefined;
   readonly format: LogFormat;
+  /** Judged on its bytes alone (Skim.wantedBytes): never parsed, so its time, host and own format are unknown. */
+  readonly unparsed?: true;
 }
 
 /**
@@ -155,7 +157,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
   // A line judged on its bytes is held unparsed (p undefined): parsed only if the next line makes it a record.
   let held: { text: string; raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat } | undefined;
   const skimmed = (h: { raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat }): SkimmedLine =>
-    h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
+    h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt, unparsed: true } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
     // Issue 18: most lines of a busy log are neither candidates nor stamps that place a year: no parse for them.
     const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&

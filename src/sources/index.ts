@@ -6,7 +6,7 @@ export type { ExpandOptions, InputFile, UnreadableEntry } from "./paths.js";
 export { openInput } from "./files.js";
 export type { OpenDeps } from "./files.js";
 /** readLogRecords composes open → frame → parse → join for `analyze`, counting lines, bytes and issues. */
-export { createReadStats, readLogRecords } from "./read-records.js";
+export { createReadStats, latestLineTime, readLogRecords } from "./read-records.js";
 export type { ReadOptions, ReadStats } from "./read-records.js";
 /** findYearHint: the latest dated stamp at the head of a run's files, so yearless files agree with them on the year. */
 export { findYearHint } from "./year-hint.js";

@@ -59,6 +59,8 @@ export interface ReadOptions extends OpenDeps {
   readonly skim?: {
     readonly wanted: Skim["wanted"];
     readonly skipped: (file: string, line: SkimmedLine) => void;
+    /** With it, a line the gate rules out on its bytes, whose parse could change nothing, is skipped unparsed (no time). */
+    readonly wantedBytes?: Skim["wantedBytes"];
   };
 }
 
@@ -93,6 +95,7 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
       ...(opts.format === undefined ? {} : { format: opts.format }),
     }, skim === undefined ? undefined : {
       wanted: skim.wanted,
+      ...(skim.wantedBytes === undefined ? {} : { wantedBytes: skim.wantedBytes }),
       open: () => joiner.open(),
       skipped: (line) => {
         // The line would have completed the pending record and stood alone: complete it, count the line as a record.
@@ -156,4 +159,19 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     }
   }
   return stats;
+}
+
+/**
+ * The newest time of any line of the inputs (files: they are read again), parsed as readLogRecords parses them; for a
+ * run that skipped lines unparsed and finds an absence whose verdict waits on it.
+ */
+export async function latestLineTime(inputs: readonly InputFile[], opts: Omit<ReadOptions, "skim" | "stats" | "idleFlushMs">): Promise<number | undefined> {
+  let latest: number | undefined;
+  const see = (t: number | undefined) => {
+    if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+  };
+  // Every line is parsed (no wantedBytes) and none is wanted: records only for the lines of joined events.
+  const skim = { wanted: () => false, skipped: (_file: string, line: SkimmedLine) => see(line.time) };
+  for await (const r of readLogRecords(inputs, { ...opts, skim })) see(r.time);
+  return latest;
 }

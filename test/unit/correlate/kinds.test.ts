@@ -149,6 +149,20 @@ describe("absence", () => {
   test("B of another group does not answer", () => {
     expect(run(r, [s("match", T0), s("expect", T0 + MIN, "404")], T0 + 10 * MIN).map((f) => f.state)).toEqual(["firing"]);
   });
+  test("lastDeadline: the last time a later `now` can still change the findings", () => {
+    const c = createCorrelator([r]);
+    expect(c.lastDeadline()).toBeUndefined();
+    c.push(s("match", T0));
+    c.push(s("match", T0 + MIN, "404"));
+    expect(c.lastDeadline()).toBe(T0 + 6 * MIN);
+    // Past it, every `now` gives the same findings; at it, the answer differs from one past it.
+    expect(c.findings(T0 + 6 * MIN)).not.toEqual(c.findings(T0 + 6 * MIN + 1));
+    expect(c.findings(T0 + 6 * MIN + 1)).toEqual(c.findings(T0 + 600 * MIN));
+    c.push(s("expect", T0 + 2 * MIN, "404"));
+    expect(c.lastDeadline()).toBe(T0 + 5 * MIN);
+    c.push(s("expect", T0 + 3 * MIN));
+    expect(c.lastDeadline()).toBeUndefined();
+  });
 });
 
 describe("recurrence", () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { frameLines, joinMultiline, parseLines } from "../../../src/parsers/index.js";
-import { createReadStats, expandInputs, readLogRecords } from "../../../src/sources/index.js";
+import { createReadStats, expandInputs, latestLineTime, readLogRecords } from "../../../src/sources/index.js";
 import { asChunks, collect } from "../parsers/helpers.js";
 
 const LOGHUB = fileURLToPath(new URL("../../../fixtures/loghub", import.meta.url));
@@ -202,5 +202,17 @@ describe("chunking does not change the records", () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("latestLineTime", () => {
+  test("is the newest time of any line, wherever it stands, across files, a joined event's head included", async () => {
+    const a = join(dir, "latest-a.log");
+    const b = join(dir, "latest-b.log");
+    // Out of order: the newest line of a is in its middle; b is older than all of a but for its traceback's head.
+    await writeFile(a, ["2025-03-01T10:00:00Z web1 app[7]: one", "2025-03-09T10:00:00Z web1 app[7]: newest", "2025-03-02T10:00:00Z web1 app[7]: three"].join("\n") + "\n");
+    await writeFile(b, ["2025-01-01 10:00:00,000 - INFO - old", "2025-04-01 10:00:00,000 - ERROR - failed: ", "Traceback (most recent call last):", "ValueError: x"].join("\n") + "\n");
+    expect(await latestLineTime(await expandInputs([a]), { timeZone: "UTC" })).toBe(Date.parse("2025-03-09T10:00:00Z"));
+    expect(await latestLineTime(await expandInputs([a, b]), { timeZone: "UTC" })).toBe(Date.parse("2025-04-01T10:00:00Z"));
   });
 });
