@@ -51,6 +51,13 @@ function supersedes(a: Finding, b: Finding): boolean {
 }
 
 const latest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+const earliest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
+/** `base` holding `findings` (most severe, then earliest first), over the span of both incidents. */
+function spanning(base: Incident, other: Incident, findings: Finding[]): Incident {
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || seen(a.firstSeen) - seen(b.firstSeen));
+  return { ...base, findings, firstSeen: earliest(base.firstSeen, other.firstSeen), lastSeen: latest(base.lastSeen, other.lastSeen) };
+}
 
 /** Runs whose counts a finding's carry keeps apart; older ones are folded into `carried` (their counts are final). */
 export const CARRY_RUNS = 8;
@@ -72,8 +79,8 @@ function mergeRunFinding(old: Finding | undefined, c: Carry | undefined, f: Find
   delete runs[run];
   runs[run] = f.count;
   // Oldest first (insertion order): a run that stopped committing long ago is folded into the base.
-  for (const r of Object.keys(runs)) {
-    if (Object.keys(runs).length <= CARRY_RUNS) break;
+  const order = Object.keys(runs);
+  for (const r of order.slice(0, Math.max(0, order.length - CARRY_RUNS))) {
     carried += runs[r] ?? 0;
     delete runs[r];
   }
@@ -116,20 +123,7 @@ export function mergeSnapshots(
       byKey.set(f.groupKey, f);
     }
   }
-  const findings = [...byKey.values()].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || seen(a.firstSeen) - seen(b.firstSeen),
-  );
-  const firsts = [prev.firstSeen, snap.firstSeen].filter((t): t is number => t !== undefined);
-  const lasts = [prev.lastSeen, snap.lastSeen].filter((t): t is number => t !== undefined);
-  return {
-    incident: {
-      ...snap,
-      findings,
-      firstSeen: firsts.length ? Math.min(...firsts) : undefined,
-      lastSeen: lasts.length ? Math.max(...lasts) : undefined,
-    },
-    carry: nextCarry,
-  };
+  return { incident: spanning(snap, prev, [...byKey.values()]), carry: nextCarry };
 }
 
 function liveStatus(snap: Incident): IncidentStatus {
@@ -269,14 +263,9 @@ export function applyMerge(into: StoredIncident, from: StoredIncident, now: numb
     const c = from.carry[f.groupKey];
     if (c !== undefined) carry[f.groupKey] = c;
   }
-  const findings = [...into.incident.findings, ...moved].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || seen(a.firstSeen) - seen(b.firstSeen),
-  );
-  const firsts = [into.incident.firstSeen, from.incident.firstSeen].filter((t): t is number => t !== undefined);
-  const lasts = [into.incident.lastSeen, from.incident.lastSeen].filter((t): t is number => t !== undefined);
   const merged: StoredIncident = {
     ...into,
-    incident: { ...into.incident, findings, firstSeen: firsts.length ? Math.min(...firsts) : undefined, lastSeen: lasts.length ? Math.max(...lasts) : undefined },
+    incident: spanning(into.incident, from.incident, [...into.incident.findings, ...moved]),
     carry,
     updatedAt: now,
     lastActivityAt: Math.max(into.lastActivityAt, from.lastActivityAt),
