@@ -1,10 +1,15 @@
-// Copies the non-TypeScript files the CLI reads at run time (the built-in rule library) into dist/.
+// Copies the non-TypeScript files the CLI reads at run time (the built-in rule library) into dist/, and precompiles the library.
 import { cpSync, existsSync } from "node:fs";
 
 const assets = [["src/rules/library", "dist/rules/library"]];
 for (const [from, to] of assets) {
   if (existsSync(from)) cpSync(from, to, { recursive: true });
 }
+
+// The built-in library validated once here, written as dist/rules/library.json with the hash of its sources: analyze
+// and watch then start without parsing its YAML or running zod over it (a stale form is ignored at run time).
+const { builtinCacheFile, builtinRuleDir, writeLibrary } = await import("../dist/rules/load.js");
+if (existsSync(builtinRuleDir())) await writeLibrary(builtinRuleDir(), builtinCacheFile());
 
 // The commit a build comes from, for `firewatch --version` (a package built from a git checkout says which one).
 import { execFileSync } from "node:child_process";

@@ -1,6 +1,7 @@
 // Counts, per rule, the physical lines its main pattern set matches, straight from bytes: one automaton pass per chunk.
 import { Buffer } from "node:buffer";
-import { DEFAULT_MAX_LINE_BYTES, utf8SafeLength } from "../parsers/index.js";
+// frame.ts, not the parsers' index: that loads every format parser, which counting lines never uses.
+import { DEFAULT_MAX_LINE_BYTES, utf8SafeLength } from "../parsers/frame.js";
 import type { Automaton } from "./aho-corasick.js";
 import type { CompiledRule } from "./compile.js";
 import { createBytePrefilter } from "./prefilter.js";
