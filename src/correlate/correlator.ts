@@ -82,7 +82,14 @@ interface Group {
   readonly evidence: EvidenceBuffer;
   readonly cadence: CadenceTracker;
   readonly table: TableCounter | undefined;
+  /** Bumped by every signal that changes the group: a finding built at the same version is reused (see cached). */
+  version: number;
+  /** The parts of the last finding that depend on the group alone (not on `now` or context), and their version. */
+  cached: { readonly version: number; readonly parts: GroupParts } | undefined;
 }
+
+/** What toFinding takes from a group's own state: the same until the group changes (its version). */
+type GroupParts = Pick<Finding, "count" | "firstSeen" | "lastSeen" | "host" | "service" | "fields" | "evidence" | "cadence" | "recoveredAt">;
 
 /**
  * Builds a correlator over raw rules. Time is the records' event time, never the wall clock; pass the
@@ -133,6 +140,8 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
       evidence: createEvidenceBuffer(perEnd),
       cadence: createCadenceTracker({ tolerance, foldMs }),
       table: rule.table === undefined ? undefined : createTableCounter(rule.table),
+      version: 0,
+      cached: undefined,
     };
   }
 
@@ -192,6 +201,7 @@ export function createCorrelator(rules: readonly Rule[], opts: CorrelatorOptions
     // One line matching both a rule's main pattern and its until/expect/clears is one event: it cannot
     // answer, end or recover the A it is itself.
     if (role !== "match" && signal.record === group.lastMatchRecord) return;
+    group.version += 1;
     if (role === "clears") {
       // Recovery counts only after the last match; an out-of-order older clears line changes nothing.
       if (group.count === 0 || group.recovered) return;
@@ -289,31 +299,55 @@ function toFinding(
   hasStatus: (rule: string, field: string, value: string) => boolean,
 ): Finding {
   const { rule } = state;
-  const base = emptyFields();
-  if (group.host !== undefined) base.host = group.host;
-  if (group.service !== undefined) base.service = group.service;
-  if (group.loggedHost !== undefined) base[LOGGED_HOST_FIELD] = group.loggedHost;
-  const count = group.condition.misses?.(now) ?? group.count;
-  // {count} is there for derived texts ("{count} lines" when no job id was found), not a field of its own.
-  const fields = withoutEmpty(state.derive(emptyFields(base, group.values, group.fields.result()), { count: String(count) }));
-  const host = group.values.host || group.host;
-  const service = group.values.service || group.service;
+  const p = groupParts(state, group, now);
+  // Written out in the order findings always had: it is the order of their keys in JSON and in the store.
   return {
     rule: rule.id,
     severity: rule.severity,
     state: !group.recovered && group.condition.holds(now) ? "firing" : "observed",
+    count: p.count,
+    firstSeen: p.firstSeen,
+    lastSeen: p.lastSeen,
+    host: p.host,
+    service: p.service,
+    groupKey: group.key,
+    fields: p.fields,
+    evidence: p.evidence,
+    cadence: p.cadence,
+    table: group.table?.build(hasStatus),
+    recoveredAt: p.recoveredAt,
+  };
+}
+
+/**
+ * A finding's parts that follow from the group's state: rebuilt only when a signal changed the group since the last
+ * call (a watch commit asks for every finding twice a second, and most groups have not moved). An absence's count is
+ * its misses by `now`, so its parts are always rebuilt; the state (a window by `now`) and the table (the context's
+ * statuses) are never kept.
+ */
+function groupParts(state: RuleState, group: Group, now: number | undefined): GroupParts {
+  const misses = group.condition.misses?.(now);
+  if (misses === undefined && group.cached?.version === group.version) return group.cached.parts;
+  const base = emptyFields();
+  if (group.host !== undefined) base.host = group.host;
+  if (group.service !== undefined) base.service = group.service;
+  if (group.loggedHost !== undefined) base[LOGGED_HOST_FIELD] = group.loggedHost;
+  const count = misses ?? group.count;
+  // {count} is there for derived texts ("{count} lines" when no job id was found), not a field of its own.
+  const fields = withoutEmpty(state.derive(emptyFields(base, group.values, group.fields.result()), { count: String(count) }));
+  const parts: GroupParts = {
     count,
     firstSeen: group.firstSeen,
     lastSeen: group.lastSeen,
-    host,
-    service,
-    groupKey: group.key,
+    host: group.values.host || group.host,
+    service: group.values.service || group.service,
     fields,
     evidence: group.evidence.list(),
     cadence: group.cadence.snapshot(),
-    table: group.table?.build(hasStatus),
     recoveredAt: group.recoveredAt,
   };
+  if (misses === undefined) group.cached = { version: group.version, parts };
+  return parts;
 }
 
 /** Deterministic order, independent of arrival and recency: first seen, then rule, then group. */

@@ -30,6 +30,12 @@ export class FileStore extends StoreCore {
   private written = 0;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  /**
+   * Each stored incident's JSON, by object: a write replaces the object and nothing changes one in place, so a flush
+   * encodes only the incidents written since the last one (a catch-up rewrote ~190 unchanged incidents, 700 KB, at
+   * every commit).
+   */
+  private readonly encoded = new WeakMap<StoredIncident, string>();
 
   private constructor(
     readonly dir: string,
@@ -267,6 +273,12 @@ export class FileStore extends StoreCore {
     }
   }
 
+  private encodedIncident(s: StoredIncident): string {
+    let json = this.encoded.get(s);
+    if (json === undefined) this.encoded.set(s, (json = encodeJson(s)));
+    return json;
+  }
+
   private async flush(): Promise<void> {
     // State and audit are taken in the same synchronous turn, so this flush writes exactly the changes whose audit
     // lines it appends; what changes during its awaits waits for the next flush.
@@ -281,14 +293,14 @@ export class FileStore extends StoreCore {
       }
     }
     for (const expiring of [this.claims, this.records]) for (const [k, c] of expiring) if (c.expiresAt <= now) expiring.delete(k);
-    const state = encodeJson({
-      v: STORE_VERSION,
-      incidents: [...this.incidents.values()],
+    // The same bytes as encodeJson({ v, incidents, silences, cursors, claims, records }), the incidents taken from `encoded`.
+    const rest = encodeJson({
       silences: [...this.silences.values()].filter((s) => s.expiresAt > now),
       cursors: Object.fromEntries(this.cursors),
       claims: Object.fromEntries(this.claims),
       records: Object.fromEntries(this.records),
     });
+    const state = `{"v":${encodeJson(STORE_VERSION)},"incidents":[${[...this.incidents.values()].map((s) => this.encodedIncident(s)).join(",")}],${rest.slice(1)}`;
     try {
       // Audit first: after a crash the log may name a change the state lacks, never the reverse.
       if (audit.length > 0 && this.auditFile) {

@@ -136,6 +136,12 @@ describe("absence", () => {
     const cycles = [0, 1, 2].flatMap((k) => [s("match", T0 + k * MIN), s("until", T0 + k * MIN + 30_000)]);
     expect(only(run(r, [...cycles, s("match", T0 + 3 * MIN)], T0 + 3 * MIN + 1000))).toMatchObject({ state: "firing", count: 3 });
   });
+  test("a later findings(now) with no signal between counts the A whose window passed since (the count follows now)", () => {
+    const c = createCorrelator([r]);
+    for (const x of [s("match", T0), s("until", T0 + 30_000), s("match", T0 + MIN)]) c.push(x);
+    expect(only(c.findings(T0 + MIN + 1000))).toMatchObject({ count: 1, fields: { stream: "348" } });
+    expect(only(c.findings(T0 + 6 * MIN + 1))).toMatchObject({ count: 2 });
+  });
   test("a line that is both A and C is one event, not A then C", () => {
     const a = s("match", T0);
     const sameLine = { ...s("until", T0), record: a.record };

@@ -2,7 +2,8 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { FileStore } from "../../../src/store/index.js";
+import { FileStore, type StoredIncident } from "../../../src/store/index.js";
+import { encodeJson } from "../../../src/store/records.js";
 import { describeStoreContract } from "./contract.js";
 import { snapshot, testClock } from "./support.js";
 
@@ -60,6 +61,25 @@ describe("FileStore on disk", () => {
     await expect(reader.acknowledge(snapshot().id, "cli:me")).rejects.toMatchObject({ reason: "invalid", message: expect.stringContaining("read-only") });
     await reader.close();
     await writer.close();
+  });
+
+  test("each flush writes every incident as it is now, though only the changed ones are encoded again", async () => {
+    const store = await FileStore.open(dir, deps);
+    await store.commit({ snapshots: [snapshot({ fingerprint: "fp-a" }), snapshot({ fingerprint: "fp-b" })], cursors: { s: "1" }, run: "r1" });
+    // fp-a changes through a commit, fp-b through an acknowledgement; both keep their fingerprint.
+    await store.commit({ snapshots: [snapshot({ fingerprint: "fp-a", count: 7 })], cursors: { s: "2" }, run: "r1" });
+    await store.acknowledge("fp-b", "cli:me");
+    // As stored values come back from JSON (undefined written as null), by fingerprint.
+    const byFp = (xs: readonly StoredIncident[]) => Object.fromEntries(xs.map((x) => [x.incident.fingerprint, JSON.parse(encodeJson(x)) as unknown]));
+    const state = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as { incidents: StoredIncident[]; cursors: unknown };
+    expect(byFp(state.incidents)).toEqual(byFp(await store.list()));
+    expect(byFp(state.incidents)).toMatchObject({ "fp-a": { incident: { findings: [{ count: 7 }] } }, "fp-b": { acknowledged: { by: "cli:me" } } });
+    expect(state.cursors).toEqual({ s: "2" });
+    await store.close();
+    // The written file is what a new process loads.
+    const again = await FileStore.open(dir, deps);
+    expect(byFp(await again.list())).toEqual(byFp(state.incidents));
+    await again.close();
   });
 
   test("a corrupt state file is refused with its name and left byte for byte as it was", async () => {
