@@ -2,6 +2,7 @@
 // `analyze` finds over the same lines (same firing rules, host, service and key fields).
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -144,7 +145,18 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
    * caught the container running, a conclusion that is the test's, not the failure's.
    */
   async function stopLoop(name: string): Promise<void> {
-    await dockerd.docker(["update", "--restart", "no", name]);
+    // dockerd refuses the update ("cannot update a stopped container") when the container's process has just exited
+    // and dockerd has not handled the exit yet; it then puts the old policy back. Once it has, the update goes through.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await dockerd.docker(["update", "--restart", "no", name]);
+        break;
+      } catch (e) {
+        if (attempt >= 50 || !/cannot update a stopped container/.test(String(e))) throw e;
+        await sleep(100);
+      }
+    }
+    expect((await dockerd.docker(["inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name])).trim()).toBe("no");
     try {
       await dockerd.docker(["wait", name], { timeoutMs: 30_000 });
     } catch (e) {
