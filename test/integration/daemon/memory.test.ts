@@ -14,7 +14,8 @@ afterAll(async () => {
   await tmp.remove();
 });
 
-test("400,000 lines (30 MB) are caught up with a 80 MB heap", { timeout: 120_000 }, async () => {
+// The claim is the heap, not the speed: 30-43 s on 2 quiet cores, past 120 s at load average 14, hence the room.
+test("400,000 lines (30 MB) are caught up with a 80 MB heap", { timeout: 300_000 }, async () => {
   const rules = path.join(tmp.path, "rules");
   await mkdir(rules);
   await writeFile(path.join(rules, "seq.yaml"), SEQ_RULE);
