@@ -48,7 +48,7 @@ function pull(lane: Lane): Promise<Pulled> {
 }
 
 type Pulled = { lane: Lane; r: IteratorResult<LogRecord>; failed?: boolean };
-type Lane = { readonly id: string; readonly it: AsyncIterator<LogRecord>; next: Promise<Pulled> };
+type Lane = { readonly id: string; readonly it: AsyncIterator<LogRecord> };
 
 /**
  * Records of all matching containers, merged. Each container's stream is pulled one record at a time and the
@@ -64,6 +64,23 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
   const onAbort = () => ac.abort();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   const clock = opts.clock ?? systemClock;
+  // What has settled, and the one wait to wake. Not Promise.race over the lanes: every race adds a reaction to each
+  // quiet lane's pending pull, holding the record that race returned, so a container that logs nothing kept every
+  // record of a busy one alive until it spoke. Here each pull and each event wait gets exactly one reaction.
+  const ready = new Map<Lane, Pulled>();
+  let event: IteratorResult<LogRecord> | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const arm = (lane: Lane) => {
+    void pull(lane).then((p) => {
+      ready.set(lane, p);
+      notify();
+    });
+  };
   /** Follows a container's logs from its latest cursor, after `delayMs` (a retry); a second add while it is followed is a no-op. */
   const add = (id: string, delayMs = 0) => {
     if (lanes.has(id) || ac.signal.aborted) return;
@@ -73,21 +90,28 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
       await clock.sleep(delayMs, ac.signal);
       yield* follow();
     })();
-    const lane: Lane = { id, it, next: Promise.resolve() as never };
-    lane.next = pull(lane);
+    const lane: Lane = { id, it };
     lanes.set(id, lane);
+    arm(lane);
   };
   // Events first, so a container starting while we list is not missed (a duplicate add is ignored); from a second
   // before the listing, as dockerd replays them, so one that starts before the stream is connected is not either.
   const events = followDockerEvents({ docker: opts.docker, filters: { type: ["container"], event: ["start"] }, cursor: dockerEventsCursorAt(clock.now() - 1000), signal: ac.signal });
-  type Found = { lane?: undefined; found: IteratorResult<LogRecord> };
-  const nextEvent = (): Promise<Found> => {
-    const p = events.next().then((found) => ({ found }));
-    // Raced below, or never awaited when listing fails first (the daemon is down): never an unhandled rejection.
-    p.catch(() => undefined);
-    return p;
+  // A failed events stream ends the merged stream, as its end does (the daemon is gone).
+  let eventFailure: { error: unknown } | undefined;
+  const nextEvent = () => {
+    events.next().then(
+      (found) => {
+        event = found;
+        notify();
+      },
+      (error: unknown) => {
+        eventFailure = { error };
+        notify();
+      },
+    );
   };
-  let pendingEvent = nextEvent();
+  nextEvent();
   for (const c of await opts.docker.listContainers({ all: false })) {
     const name = (c.Names[0] ?? "").replace(/^\//, "");
     if (matches(opts.select, name, c.Labels)) add(c.Id);
@@ -96,27 +120,35 @@ export async function* followContainers(opts: FollowContainersOptions): AsyncGen
   try {
     while (!ac.signal.aborted) {
       const all = [...lanes.values()];
-      // Round-robin: start the race at a different lane each time; among ready ones the first in order wins.
+      // Round-robin: start at a different lane each time; among ready ones the first in order wins, then the event.
       const order = all.length === 0 ? [] : [...all.slice(turn % all.length), ...all.slice(0, turn % all.length)];
+      const lane = order.find((l) => ready.has(l));
+      const won = lane && ready.get(lane);
+      if (won === undefined) {
+        if (eventFailure !== undefined) throw eventFailure.error;
+        if (event === undefined) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        const found = event;
+        event = undefined;
+        if (found.done === true) return;
+        const f = found.value.fields;
+        if (matches(opts.select, f.name ?? "", f)) add(f.id ?? "");
+        nextEvent();
+        continue;
+      }
       turn += 1;
-      const won = await Promise.race<Found | Pulled>([...order.map((l) => l.next), pendingEvent]);
-      if (won.lane === undefined) {
-        if (won.found.done) return;
-        const f = won.found.value.fields;
-        const id = won.found.value.fields.id ?? "";
-        if (matches(opts.select, f.name ?? "", f)) add(id);
-        pendingEvent = nextEvent();
-        continue;
-      }
-      const { lane, r } = won;
+      ready.delete(won.lane);
+      const { r } = won;
       if (r.done) {
-        lanes.delete(lane.id);
+        lanes.delete(won.lane.id);
         // Not removed, so still worth reading: attached again shortly from where its records got to.
-        if (won.failed === true) add(lane.id, opts.retryMs ?? 1000);
+        if (won.failed === true) add(won.lane.id, opts.retryMs ?? 1000);
         continue;
       }
-      if (r.value.cursor !== undefined) latest.set(lane.id, r.value.cursor);
-      lane.next = pull(lane);
+      if (r.value.cursor !== undefined) latest.set(won.lane.id, r.value.cursor);
+      arm(won.lane);
       yield r.value;
     }
   } finally {

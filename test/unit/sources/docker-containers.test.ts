@@ -1,6 +1,8 @@
 // followContainers against a Docker API stand-in whose log stream breaks: the container is attached again from its
 // last record, so its lines keep coming, once each (the real daemon cannot be made to fail mid-stream on demand).
 import { PassThrough, Readable } from "node:stream";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type Dockerode from "dockerode";
 import { describe, expect, test } from "vitest";
 import type { LogRecord } from "../../../src/parsers/index.js";
@@ -124,5 +126,47 @@ describe("followContainers", () => {
     expect(d.calls).toEqual([0]);
     d.end();
     expect((await pending).done).toBe(true);
+  });
+  test("a container that logs nothing does not keep a busy one's records alive", async () => {
+    // Promise.race over the lanes left one reaction per record on the quiet lane's pending pull, each holding the
+    // record that race returned: 2,000 records stayed reachable until the quiet container spoke.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const N = 2000;
+    const busy = new PassThrough();
+    for (let i = 0; i < N; i++) busy.write(frame(`2026-12-07T10:00:00.${String(i).padStart(9, "0")}Z busy line ${i}\n`));
+    const ac = new AbortController();
+    const docker = {
+      listContainers: async () => [
+        { Id: "quiet", Names: ["/quiet"], Labels: {} },
+        { Id: "busy", Names: ["/busy"], Labels: {} },
+      ],
+      getEvents: async () => new PassThrough(),
+      getContainer: (id: string) => ({
+        inspect: async () => ({ Id: id, Name: `/${id}`, State: { Running: true } }),
+        logs: async (o: { abortSignal?: AbortSignal }) => {
+          const stream = id === "busy" ? busy : new PassThrough();
+          o.abortSignal?.addEventListener("abort", () => stream.destroy(), { once: true });
+          return stream;
+        },
+      }),
+    } as unknown as Dockerode;
+    const it = followContainers({ docker, select: { namePattern: /./ }, signal: ac.signal });
+    const refs: WeakRef<LogRecord>[] = [];
+    for (let i = 0; i < N; i++) {
+      const r = await it.next();
+      if (r.done === true) break;
+      refs.push(new WeakRef(r.value));
+    }
+    expect(refs.length).toBe(N);
+    // Collection happens between turns of the event loop too (WeakRefs keep their targets to the end of a job).
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    const alive = refs.filter((r) => r.deref() !== undefined).length;
+    ac.abort();
+    await it.return(undefined);
+    expect(alive).toBeLessThan(10);
   });
 });
