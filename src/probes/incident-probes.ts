@@ -4,8 +4,10 @@ import type { Host } from "../hosts/index.js";
 import type { Rule } from "../rules/index.js";
 import type { StoredIncident, StoredProbe } from "../store/index.js";
 import type { Clock } from "../time.js";
+import { shareListeners } from "./port-owner.js";
+import type { PortListeners } from "./probe.js";
 import { probesForRule, runProbe, type ProbeResult } from "./registry.js";
-import { ContainerValue } from "./values.js";
+import { ContainerValue, PortValue } from "./values.js";
 
 export interface IncidentProbeDeps {
   /** The configured host of that name; an incident on an unknown host gets failed results, nothing runs. */
@@ -112,17 +114,36 @@ function notRun(job: Job, at: number, reason: "not_run" | "unknown_host", why: s
   return { probe: job.probe, params: job.params, host: job.host, at, ok: false, summary: `${job.probe} on ${job.host} not run: ${why}`, data: { reason, message: why } };
 }
 
-async function runJob(job: Job, deps: IncidentProbeDeps): Promise<StoredProbe> {
+async function runJob(job: Job, deps: IncidentProbeDeps, listeners?: ReadonlyMap<string, PortListeners>): Promise<StoredProbe> {
   const at = deps.clock.now();
   if (job.skipped !== undefined) return notRun(job, at, "not_run", job.skipped);
   const host = deps.host(job.host);
   if (!host) return notRun(job, at, "unknown_host", `no host named ${JSON.stringify(job.host)} is configured`);
+  const shared = job.probe === "port_owner" ? listeners?.get(job.host) : undefined;
   const r = await runProbe(job.probe, job.params, host, {
     ...(deps.dockerHost === undefined ? {} : { dockerHost: deps.dockerHost }),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
     ...(deps.allowNet === undefined ? {} : { allowNet: deps.allowNet }),
+    ...(shared === undefined ? {} : { listeners: shared }),
   });
   return toStored(job, at, r);
+}
+
+/** Per host where the plan asks port_owner about two ports or more: one `ss` answering them all (shareListeners). */
+function sharedListeners(jobs: readonly Job[], deps: IncidentProbeDeps): Map<string, PortListeners> {
+  const ports = new Map<string, Set<number>>();
+  for (const j of jobs) {
+    const port = j.probe === "port_owner" && j.skipped === undefined ? PortValue.safeParse(j.params.port) : undefined;
+    if (!port?.success) continue;
+    const set = ports.get(j.host) ?? new Set<number>();
+    ports.set(j.host, set.add(port.data));
+  }
+  const out = new Map<string, PortListeners>();
+  for (const [name, set] of ports) {
+    const host = set.size > 1 ? deps.host(name) : undefined;
+    if (host) out.set(name, shareListeners({ host, ...(deps.signal === undefined ? {} : { signal: deps.signal }) }, [...set]));
+  }
+  return out;
 }
 
 /**
@@ -142,7 +163,8 @@ export async function runIncidentProbes(stored: StoredIncident, rules: ReadonlyM
     asked.set(job.key, r);
   });
   const jobs = plan(stored, rules, known);
-  const results = await pool(jobs, async (job) => asked.get(job.key) ?? runJob(job, deps));
+  const listeners = sharedListeners(jobs, deps);
+  const results = await pool(jobs, async (job) => asked.get(job.key) ?? runJob(job, deps, listeners));
   // A container found by asking, though no rule named container_state, still shows what was asked; a "no" does not.
   const planned = new Set(jobs.map((j) => j.key));
   return [...results, ...[...asked].filter(([k, r]) => r.ok && !planned.has(k)).map(([, r]) => r)];

@@ -1,7 +1,7 @@
 // port_owner (seed 000): who listens on TCP port N (ss, lsof as fallback), and is it the unit's or container's process?
 import { z } from "zod";
 import { readContainerState } from "./container-state.js";
-import { checkParams, execProbe, firstLine, ProbeError, type Probe, type ProbeContext } from "./probe.js";
+import { checkParams, execProbe, firstLine, ProbeError, type Listener, type PortListeners, type Probe, type ProbeContext } from "./probe.js";
 import { readProcessInfo } from "./process-info.js";
 import { readUnitStatus } from "./unit-status.js";
 import { ContainerValue, PortValue, UnitValue } from "./values.js";
@@ -41,9 +41,10 @@ export interface PortOwner {
   readonly notes: readonly string[];
 }
 
+export type { Listener, PortListeners };
+
 const LIMITS = { timeoutMs: 5_000, maxOutputBytes: 256 * 1024 };
 
-export interface Listener { readonly pid: number | undefined; readonly name: string | undefined }
 
 /** Parses `ss -ltnpH` lines: users:(("node",pid=1573680,fd=21)) → pid and short name; a line without users: → no pid. */
 export function parseSsListeners(text: string): Listener[] {
@@ -85,12 +86,60 @@ export function inCgroup(paths: readonly string[], group: string): boolean {
   return g !== "" && g !== "/" && paths.some((p) => p === g || p.startsWith(`${g}/`));
 }
 
+/**
+ * `ss -ltnpH` lines of several ports, by the port of their local address (4th column: `0.0.0.0:80`, `[::]:80`, `*:80`,
+ * `127.0.0.1%lo:53`); each port's listeners parsed as parseSsListeners does. A line whose address has no port is left out.
+ */
+export function parseSsListenersByPort(text: string): Map<number, Listener[]> {
+  const out = new Map<number, Listener[]>();
+  for (const line of text.split("\n")) {
+    const port = /^\s*LISTEN\s+\S+\s+\S+\s+\S*:(\d+)\s/.exec(line)?.[1];
+    if (port === undefined) continue;
+    const listeners = out.get(Number(port)) ?? [];
+    listeners.push(...parseSsListeners(line));
+    out.set(Number(port), listeners);
+  }
+  return out;
+}
+
+/**
+ * One `ss` for every port a probe round asks about on one host (an incident's unit with 20 ports: one fork, not 20).
+ * The ports pass PortValue again before they reach the filter; the command runs once, on the first port asked, and a
+ * failure fails every port_owner that shares it, as each one's own `ss` would have. A port the round did not name, or
+ * whose listener the shared `ss` shows without its process, is not answered (undefined): the probe asks its own
+ * `ss 'sport = :N'`, the one question an actuator answers with its rights (docs/operations.md).
+ */
+export function shareListeners(ctx: ProbeContext, ports: readonly number[]): PortListeners {
+  const wanted = [...new Set(ports.filter((p) => PortValue.safeParse(p).success))].sort((a, b) => a - b);
+  let answer: Promise<Map<number, Listener[]>> | undefined;
+  const ask = async () => {
+    const filter = wanted.map((p) => `sport = :${p}`).join(" or ");
+    const ss = await execProbe("port_owner", ctx, ["ss", "-ltnpH", filter], LIMITS);
+    if (ss.code !== 0) throw new ProbeError("port_owner", "command_failed", `ss ended with ${ss.code ?? ss.signal ?? "?"}: ${firstLine(ss)}`);
+    return parseSsListenersByPort(ss.stdout);
+  };
+  return (port) => {
+    if (!wanted.includes(port)) return undefined;
+    answer ??= ask();
+    return answer.then((m) => {
+      const listeners = m.get(port) ?? [];
+      return listeners.some((l) => l.pid === undefined) ? undefined : listeners;
+    });
+  };
+}
+
+async function askSs(ctx: ProbeContext, port: number): Promise<Listener[]> {
+  const shared = await ctx.listeners?.(port);
+  if (shared) return shared;
+  const ss = await execProbe("port_owner", ctx, ["ss", "-ltnpH", `sport = :${port}`], LIMITS);
+  if (ss.code !== 0) throw new ProbeError("port_owner", "command_failed", `ss ended with ${ss.code ?? ss.signal ?? "?"}: ${firstLine(ss)}`);
+  return parseSsListeners(ss.stdout);
+}
+
 const distinct = (ls: readonly Listener[]) => [...new Set(ls.map((l) => l.pid).filter((p): p is number => p !== undefined))];
 
 async function findListener(ctx: ProbeContext, port: number, notes: string[]): Promise<{ listening: boolean; pid: number | undefined; holders: number[]; name: string | undefined; user: string | undefined; via: "ss" | "lsof" | undefined }> {
-  const ss = await execProbe("port_owner", ctx, ["ss", "-ltnpH", `sport = :${port}`], LIMITS);
-  if (ss.code !== 0) throw new ProbeError("port_owner", "command_failed", `ss ended with ${ss.code ?? ss.signal ?? "?"}: ${firstLine(ss)}`);
-  const listeners = parseSsListeners(ss.stdout);
+  const listeners = await askSs(ctx, port);
   const named = listeners.find((l) => l.pid !== undefined);
   if (named) return { listening: true, pid: named.pid, holders: distinct(listeners), name: named.name, user: undefined, via: "ss" };
   if (listeners.length === 0) return { listening: false, pid: undefined, holders: [], name: undefined, user: undefined, via: undefined };

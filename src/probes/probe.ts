@@ -22,6 +22,12 @@ export class ProbeError extends FirewatchError {
   }
 }
 
+/** A process listening on a port, as `ss` names it (no pid: the socket is seen, not its process). */
+export interface Listener { readonly pid: number | undefined; readonly name: string | undefined }
+
+/** A port's listeners from an `ss` shared by a probe round (port-owner.ts shareListeners); undefined: ask your own. */
+export type PortListeners = (port: number) => Promise<Listener[] | undefined> | undefined;
+
 export interface ProbeContext {
   readonly host: Host;
   readonly signal?: AbortSignal;
@@ -31,6 +37,8 @@ export interface ProbeContext {
   readonly timeoutMs?: number;
   /** Where network probes may connect (probes.network.allow); undefined: the host's own loopback only. */
   readonly allowNet?: readonly string[];
+  /** port_owner reads its port's listeners here when its round shares one `ss` on this host. */
+  readonly listeners?: PortListeners;
 }
 
 export interface Probe<P, E> {

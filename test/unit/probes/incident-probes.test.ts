@@ -119,6 +119,50 @@ describe("runIncidentProbes", () => {
     expect(r).toMatchObject({ ok: false, summary: expect.stringMatching(/^unit_status on elsewhere failed: systemctl cannot talk to a service manager on elsewhere /), data: { reason: "command_failed", hint: expect.stringContaining("does not run systemd") } });
   });
 
+  test("one ss answers every port of a round on a host, and each port_owner gets its own port's listeners", async () => {
+    // Listed in ss's own order, not the plan's: 9001 first, 9000 held by two processes (v4 and v6), nothing on 9002.
+    const ss = [
+      'LISTEN 0 511 127.0.0.1:9001 0.0.0.0:* users:(("worker",pid=201,fd=7))',
+      'LISTEN 0 511 0.0.0.0:9000 0.0.0.0:* users:(("api",pid=100,fd=21))',
+      'LISTEN 0 511 [::]:9000 [::]:* users:(("api",pid=101,fd=22))',
+      "",
+    ].join("\n");
+    const ps = (pid: string) => ({ stdout: `${pid} 1 app 60 ${pid === "201" ? "worker" : "api"}\n` });
+    const h = fakeHost("mithrandir", (argv) => (argv[0] === "ss" ? { stdout: ss } : argv[0] === "ps" ? ps(argv[4] ?? "") : seed000(argv)));
+    const f = (port: string) => ({ ...finding("eaddrinuse_loop", { port }, "transcription-palantir"), groupKey: `eaddrinuse_loop{port=${port}}` });
+    const out = await runIncidentProbes(stored([f("9002"), f("9000"), f("9001")]), rules, { host: (n) => (n === "mithrandir" ? h.host : undefined), clock });
+    expect(h.calls.filter((c) => c[0] === "ss")).toEqual([["ss", "-ltnpH", "sport = :9000 or sport = :9001 or sport = :9002"]]);
+    const owners = out.filter((p) => p.probe === "port_owner").map((p) => [p.params.port, p.ok, (p.data as { listening: boolean }).listening, (p.data as { holders: number[] }).holders]);
+    expect(owners).toEqual([
+      ["9002", true, false, []],
+      ["9000", true, true, [100, 101]],
+      ["9001", true, true, [201]],
+    ]);
+    // A listener the shared ss shows without its process (another user's, seen unprivileged) is asked with the port's
+    // own ss, the one question an actuator answers: here it names root's PID 300 for 9001.
+    const hidden = ss.replace('users:(("worker",pid=201,fd=7))', "");
+    const split = fakeHost("mithrandir", (argv) =>
+      argv[0] === "ss" ? { stdout: argv[2] === "sport = :9001" ? 'LISTEN 0 511 127.0.0.1:9001 0.0.0.0:* users:(("worker",pid=300,fd=7))\n' : hidden } : argv[0] === "ps" ? ps(argv[4] ?? "") : seed000(argv),
+    );
+    const mixed = await runIncidentProbes(stored([f("9000"), f("9001")]), rules, { host: () => split.host, clock });
+    expect(mixed.filter((p) => p.probe === "port_owner").map((p) => [p.params.port, (p.data as { holders: number[] }).holders])).toEqual([
+      ["9000", [100, 101]],
+      ["9001", [300]],
+    ]);
+    expect(split.calls.filter((c) => c[0] === "ss")).toEqual([
+      ["ss", "-ltnpH", "sport = :9000 or sport = :9001"],
+      ["ss", "-ltnpH", "sport = :9001"],
+    ]);
+    // A failing shared ss fails each port_owner as its own ss would have.
+    const down = fakeHost("mithrandir", (argv) => (argv[0] === "ss" ? { code: 1, stderr: "Cannot open netlink socket\n" } : seed000(argv)));
+    const failed = await runIncidentProbes(stored([f("9000"), f("9001")]), rules, { host: () => down.host, clock });
+    expect(failed.filter((p) => p.probe === "port_owner").map((p) => [p.ok, p.summary])).toEqual([
+      [false, "port_owner on mithrandir failed: ss ended with 1: Cannot open netlink socket"],
+      [false, "port_owner on mithrandir failed: ss ended with 1: Cannot open netlink socket"],
+    ]);
+    expect(down.calls.filter((c) => c[0] === "ss").length).toBe(1);
+  });
+
   test(`at most ${PROBE_CONCURRENCY} commands in flight, results in plan order`, async () => {
     const h = fakeHost("h", (argv) => (argv[0] === "systemctl" ? { stdout: `ActiveState=active\nLoadState=loaded\nMainPID=1\n` } : {}));
     const many = Array.from({ length: 9 }, (_, i) => finding("systemd_restart_loop", { unit: `u${i}` }, `u${i}`, "h"));

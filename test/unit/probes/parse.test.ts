@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { inCgroup, parseLsofFields, parseProcCgroup, parseSsListeners } from "../../../src/probes/port-owner.js";
+import { inCgroup, parseLsofFields, parseProcCgroup, parseSsListeners, parseSsListenersByPort } from "../../../src/probes/port-owner.js";
 import { parsePsLine } from "../../../src/probes/process-info.js";
 import { parseSystemctlShow } from "../../../src/probes/unit-status.js";
 import { parseDockerInspect } from "../../../src/probes/container-state.js";
@@ -19,6 +19,23 @@ describe("probe output parsers (outputs recorded from real commands)", () => {
       { pid: undefined, name: undefined },
     ]);
     expect(parseSsListeners("")).toEqual([]);
+  });
+
+  test("ss -ltnpH of several ports splits by the local address's port (IPv4, IPv6, any, an interface)", () => {
+    const out = [
+      'LISTEN 0      511        127.0.0.1:39002      0.0.0.0:* users:(("node",pid=29824,fd=20))',
+      'LISTEN 0      511                *:39001            *:* users:(("node",pid=29825,fd=19))',
+      'LISTEN 0      4096   127.0.0.53%lo:53         0.0.0.0:* users:(("systemd-resolve",pid=412,fd=14))',
+      "LISTEN 0      511             [::]:39002         [::]:*",
+      "",
+    ].join("\n");
+    expect(parseSsListenersByPort(out)).toEqual(
+      new Map([
+        [39002, [{ pid: 29824, name: "node" }, { pid: undefined, name: undefined }]],
+        [39001, [{ pid: 29825, name: "node" }]],
+        [53, [{ pid: 412, name: "systemd-resolve" }]],
+      ]),
+    );
   });
 
   test("lsof -F pcLu groups fields per process", () => {
