@@ -17,7 +17,7 @@ import type { WorkerInit, WorkerJob, WorkerReply } from "./scan-worker.js";
 const engine = async () => {
   const [compile, patterns, load, count] = await Promise.all([
     import("../rules/compile.js"),
-    import("../rules/patterns.js"),
+    import("../rules/pattern-file.js"),
     import("../rules/load.js"),
     import("../rules/count-lines.js"),
   ]);

@@ -90,7 +90,7 @@ export function builtinCacheFile(): string {
 }
 
 /** The modules whose code decides what a validated rule holds (the schema, its durations): part of the cache's hash. */
-function validatorFiles(): string[] {
+export function validatorFiles(): string[] {
   const here = fileURLToPath(import.meta.url);
   const ext = extname(here);
   return [join(dirname(here), `schema${ext}`), join(dirname(here), "..", `time${ext}`)];
