@@ -93,7 +93,7 @@ export function builtinCacheFile(): string {
 export function validatorFiles(): string[] {
   const here = fileURLToPath(import.meta.url);
   const ext = extname(here);
-  return [join(dirname(here), `schema${ext}`), join(dirname(here), "..", `time${ext}`)];
+  return [join(dirname(here), `schema${ext}`), join(dirname(here), `rule-id${ext}`), join(dirname(here), "..", `time${ext}`)];
 }
 
 async function libraryHash(dir: string): Promise<string> {
