@@ -1,14 +1,11 @@
 // `firewatch scan`: only the matching stage, as fast as the bytes can be read; prints id<TAB>count per rule.
-import { open, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { Command } from "commander";
 import { FirewatchError } from "../errors.js";
 import { createProgress } from "./progress.js";
 import { createUnreadableTally } from "./unreadable.js";
 import type { InputFile } from "../sources/index.js";
 import type { Rule } from "../rules/index.js";
-import type { LineCounter } from "../rules/count-lines.js";
-import { countRange, READ_CHUNK, SPLIT_MIN_BYTES, splitPoint } from "./scan-parts.js";
-import type { WorkerInit, WorkerJob, WorkerReply } from "./scan-worker.js";
 
 // The engine and the sources are imported when a scan runs, not when the program is built: `firewatch --help` and
 // every other command skip ~100 ms of module loading (zod, yaml, regjsparser), and scan's startup stays small.
@@ -33,8 +30,6 @@ export interface ScanOptions {
   /** `id<TAB>regex` signatures; given alone, only these are counted (no built-ins). */
   readonly patterns?: string;
   readonly maxLineBytes?: number;
-  /** A plain file at least this large is counted in two halves, the second in a worker thread (default 32 MiB). */
-  readonly splitMinBytes?: number;
 }
 
 export interface ScanIo {
@@ -62,148 +57,29 @@ async function rulesFor(opts: ScanOptions): Promise<Rule[]> {
   return [...merged.values()];
 }
 
-/**
- * Counts lines per rule over every input; progress on stderr only when it is a TTY. A plain file of splitMinBytes or
- * more is cut in two at a line start and its second half counted by a worker thread at the same time (both cores);
- * small files, gzip, stdin and a scan that draws progress stay on one thread.
- */
+/** Counts lines per rule over every input; progress on stderr only when it is a TTY. */
 export async function runScan(paths: readonly string[], opts: ScanOptions, io: ScanIo): Promise<ScanResult> {
-  const splitMin = opts.splitMinBytes ?? SPLIT_MIN_BYTES;
-  const maxLineBytes = opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {};
-  // A file named on the command line that will be split starts the worker now, so that its start-up (~0.1 s of
-  // module loading) overlaps the scan's own; one found in a walked directory starts it at its first split.
-  const second = io.stderr.isTTY === true ? undefined : secondThread();
-  if (second && (await anyFileOfAtLeast(paths, splitMin))) second.start();
-  try {
-    const [{ compileRules, createLineCounter }, { expandInputs }] = await Promise.all([engine(), sources()]);
-    const ruleList = await rulesFor(opts);
-    second?.init({ rules: ruleList, ...maxLineBytes });
-    const rules = compileRules(ruleList);
-    if (rules.length === 0) throw new FirewatchError("usage", "No rules to scan with.", { hint: "give --patterns FILE or --rules DIR" });
-    const unreadable = createUnreadableTally();
-    const inputs = await expandInputs(paths, unreadable);
-    if (unreadable.count() > 0) io.stderr.write(unreadable.notice());
-    const progress = io.stderr.isTTY === true ? createProgress(inputs, io) : undefined;
-    const counter = createLineCounter(rules, { ...maxLineBytes, countLines: progress !== undefined });
-    for (const input of inputs) {
-      if (second && (await countSplit(input, splitMin, counter, second, io.signal))) continue;
-      for await (const chunk of chunksOf(input, io.signal)) {
-        counter.write(chunk);
-        progress?.update(counter.stats.bytes, counter.stats.lines);
-      }
-      counter.endInput();
+  const [{ compileRules, createLineCounter }, { expandInputs }] = await Promise.all([engine(), sources()]);
+  const rules = compileRules(await rulesFor(opts));
+  if (rules.length === 0) throw new FirewatchError("usage", "No rules to scan with.", { hint: "give --patterns FILE or --rules DIR" });
+  const unreadable = createUnreadableTally();
+  const inputs = await expandInputs(paths, unreadable);
+  if (unreadable.count() > 0) io.stderr.write(unreadable.notice());
+  const progress = io.stderr.isTTY === true ? createProgress(inputs, io) : undefined;
+  const counter = createLineCounter(rules, { ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}), countLines: progress !== undefined });
+  for (const input of inputs) {
+    for await (const chunk of chunksOf(input, io.signal)) {
+      counter.write(chunk);
+      progress?.update(counter.stats.bytes, counter.stats.lines);
     }
-    progress?.done(counter.stats.bytes, counter.stats.lines);
-    const counts = Array.from(counter.counts);
-    let { bytes, candidates } = counter.stats;
-    const theirs = second?.used() === true ? await second.totals() : undefined;
-    if (theirs) {
-      theirs.counts.forEach((n, i) => (counts[i] = (counts[i] ?? 0) + n));
-      bytes += theirs.bytes;
-      candidates += theirs.candidates;
-    }
-    const sorted = rules.map((r, i) => [r.id, counts[i] ?? 0] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return { counts: sorted, bytes, lines: counter.stats.lines, candidates };
-  } finally {
-    await second?.close();
+    counter.endInput();
   }
+  progress?.done(counter.stats.bytes, counter.stats.lines);
+  const counts = rules.map((r, i) => [r.id, counter.counts[i] ?? 0] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { counts, bytes: counter.stats.bytes, lines: counter.stats.lines, candidates: counter.stats.candidates };
 }
 
-/** True when a path given is a regular file of at least `min` bytes (directories are not walked for this). */
-async function anyFileOfAtLeast(paths: readonly string[], min: number): Promise<boolean> {
-  const sizes = await Promise.all(paths.filter((p) => p !== "-" && !p.endsWith(".gz")).map((p) => stat(p).then((s) => (s.isFile() ? s.size : 0), () => 0)));
-  return sizes.some((n) => n >= min);
-}
-
-/** The worker thread that counts second halves. Nothing is started unless start() or a count asks for it. */
-interface SecondThread {
-  /** Starts the worker (idempotent); it loads its modules while the rules are read. */
-  start(): void;
-  /** The rules it counts with; call once, before any count. */
-  init(init: WorkerInit): void;
-  /** True once a range was sent. */
-  used(): boolean;
-  /** Counts bytes [start, end) of the file; resolves when they are counted. */
-  count(path: string, start: number, end: number): Promise<void>;
-  /** The worker's counts over every range it was sent. */
-  totals(): Promise<{ counts: Int32Array; bytes: number; candidates: number }>;
-  close(): Promise<void>;
-}
-
-function secondThread(): SecondThread {
-  let worker: Promise<import("node:worker_threads").Worker> | undefined;
-  let rules: WorkerInit | undefined;
-  let sent = false;
-  let failure: Error | undefined;
-  // Replies come in the order of the jobs: each settles the oldest waiting one.
-  const waiting: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }[] = [];
-  const fail = (e: Error): void => {
-    failure ??= e;
-    for (const w of waiting.splice(0)) w.reject(e);
-  };
-  const spawn = async () => {
-    const { Worker } = await import("node:worker_threads");
-    const w = new Worker(new URL("./scan-worker.js", import.meta.url));
-    w.on("message", (r: WorkerReply) => waiting.shift()?.resolve(r));
-    w.on("error", (e) => fail(new FirewatchError("internal", `scan's worker thread failed: ${e.message}`, { cause: e })));
-    w.on("exit", () => fail(new FirewatchError("internal", "scan's worker thread exited before its counts were read.")));
-    return w;
-  };
-  const start = (): Promise<import("node:worker_threads").Worker> => (worker ??= spawn());
-  // The rules go first, once: as soon as they are known when the worker was started early, else with the first job.
-  let ready: Promise<import("node:worker_threads").Worker> | undefined;
-  const withRules = (init: WorkerInit) => (ready ??= start().then((w) => (w.postMessage(init), w)));
-  const send = async (job: WorkerJob): Promise<WorkerReply> => {
-    if (rules === undefined) throw new FirewatchError("internal", "scan's worker thread was sent a job before its rules.");
-    const w = await withRules(rules);
-    sent = true;
-    if (failure) throw failure;
-    const reply = new Promise<WorkerReply>((resolve, reject) => waiting.push({ resolve, reject }));
-    w.postMessage(job);
-    return reply;
-  };
-  return {
-    start: () => void start(),
-    init(init) {
-      rules = init;
-      if (worker) void withRules(init);
-    },
-    used: () => sent,
-    async count(path, start, end) {
-      const r = await send({ path, start, end });
-      if (r.kind === "failed") throw new FirewatchError("input_missing", `Cannot read ${path}: ${r.message}`);
-    },
-    async totals() {
-      const r = await send("done");
-      if (r.kind !== "totals") throw new FirewatchError("internal", "scan's worker thread answered out of order.");
-      return r;
-    },
-    async close() {
-      if (worker) await (await worker).terminate();
-    },
-  };
-}
-
-/** Counts a plain file of splitMin bytes or more in two halves, the second in the worker; false when it is not split. */
-async function countSplit(input: InputFile, splitMin: number, counter: LineCounter, second: SecondThread, signal?: AbortSignal): Promise<boolean> {
-  if (input.kind !== "file" || input.path.endsWith(".gz")) return false;
-  const fh = await open(input.path, "r").catch((cause: unknown) => {
-    throw new FirewatchError("input_missing", `Cannot read ${input.path}.`, { cause });
-  });
-  try {
-    const { size } = await fh.stat();
-    if (size < splitMin) return false;
-    const magic = Buffer.alloc(2);
-    await fh.read(magic, 0, 2, 0);
-    if (magic[0] === 0x1f && magic[1] === 0x8b) return false; // gzip without the .gz name
-    const cut = await splitPoint(fh, size);
-    if (cut === undefined) return false;
-    await Promise.all([countRange(fh, counter, 0, cut, signal), second.count(input.path, cut, size)]);
-    return true;
-  } finally {
-    await fh.close();
-  }
-}
+const READ_CHUNK = 1 << 20;
 
 /**
  * The bytes of one input. A plain file is read here in 1 MiB chunks into one reused buffer: openInput's 64 KiB
