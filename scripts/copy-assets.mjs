@@ -10,6 +10,9 @@ for (const [from, to] of assets) {
 // and watch then start without parsing its YAML or running zod over it (a stale form is ignored at run time).
 const { builtinCacheFile, builtinRuleDir, writeLibrary } = await import("../dist/rules/load.js");
 if (existsSync(builtinRuleDir())) await writeLibrary(builtinRuleDir(), builtinCacheFile());
+// What a `scan --patterns` line becomes, validated once here: scan then reads pattern files without loading zod.
+const { patternTemplateFile, writePatternTemplate } = await import("../dist/rules/pattern-file.js");
+await writePatternTemplate(patternTemplateFile());
 
 // The commit a build comes from, for `firewatch --version` (a package built from a git checkout says which one).
 import { execFileSync } from "node:child_process";

@@ -4,7 +4,6 @@ import { FirewatchErrors, isFirewatchError } from "../errors.js";
 import { COMMAND_INDEX } from "./command-index.js";
 import { EXIT } from "./exit-codes.js";
 import { systemErrorLine } from "./system-error.js";
-import { versionLine } from "./version.js";
 
 type Register = (program: Command, setExitCode: (code: number) => void) => void;
 
@@ -93,10 +92,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const setExitCode = (c: number) => {
     code = c;
   };
+  // The commit costs a file read (or a git call from a checkout), and its module loads zod: only when asked for.
+  const version = argv.includes("-V") || argv.includes("--version") ? (await import("./version.js")).versionLine() : "";
   const program = new Command("firewatch")
     .description("Reads the logs, recognises the failure, writes the incident report.")
-    // The commit costs a file read (or a git call from a checkout): only when asked for.
-    .version(argv.includes("-V") || argv.includes("--version") ? versionLine() : "", "-V, --version")
+    .version(version, "-V, --version")
     .option("--debug", "print stack traces and debug logs to stderr")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -14,7 +14,7 @@ import type { Rule } from "../rules/index.js";
 const engine = async () => {
   const [compile, patterns, load, count] = await Promise.all([
     import("../rules/compile.js"),
-    import("../rules/patterns.js"),
+    import("../rules/pattern-file.js"),
     import("../rules/load.js"),
     import("../rules/count-lines.js"),
   ]);

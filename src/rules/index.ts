@@ -27,7 +27,8 @@ export { createMatchGate, createMatcher, selectField, capturedFields, setMatches
 /** Matches an example line (as `text`) against a rule's main set. */
 export { testExample } from "./examples.js";
 /** Ad-hoc `id<TAB>regex` signatures (scan --patterns), checked like rule files. */
-export { parsePatterns, loadPatternFile } from "./patterns.js";
+export { parsePatterns } from "./patterns.js";
+export { loadPatternFile } from "./pattern-file.js";
 /** Counts matching physical lines per rule straight from bytes (scan --count, the benchmark path). */
 export { createLineCounter } from "./count-lines.js";
 export type { LineCounter, LineCountOptions } from "./count-lines.js";

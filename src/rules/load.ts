@@ -90,10 +90,10 @@ export function builtinCacheFile(): string {
 }
 
 /** The modules whose code decides what a validated rule holds (the schema, its durations): part of the cache's hash. */
-function validatorFiles(): string[] {
+export function validatorFiles(): string[] {
   const here = fileURLToPath(import.meta.url);
   const ext = extname(here);
-  return [join(dirname(here), `schema${ext}`), join(dirname(here), "..", `time${ext}`)];
+  return [join(dirname(here), `schema${ext}`), join(dirname(here), `rule-id${ext}`), join(dirname(here), "..", `time${ext}`)];
 }
 
 async function libraryHash(dir: string): Promise<string> {

@@ -1,9 +1,7 @@
-// Reads ad-hoc signatures for `scan --patterns FILE`: one `id<TAB>regex` per line, like `grep -f` with names.
-import { readFile } from "node:fs/promises";
-import { FirewatchError, RuleFileError } from "../errors.js";
+// Parses ad-hoc signatures for `scan --patterns FILE`: one `id<TAB>regex` per line, like `grep -f` with names.
+import { RuleFileError } from "../errors.js";
 import { RuleSchema, type Rule } from "./schema.js";
 import { checkPattern } from "./compile.js";
-import { checkRuleFileSize } from "./load.js";
 import { issueProblem } from "./issues.js";
 
 /**
@@ -33,15 +31,4 @@ export function parsePatterns(text: string, file: string): Rule[] {
     rules.push(parsed.data);
   });
   return rules;
-}
-
-export async function loadPatternFile(file: string): Promise<Rule[]> {
-  let text: string;
-  await checkRuleFileSize(file, "pattern file");
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new FirewatchError("input_missing", `cannot read pattern file ${file}`, { cause: e });
-  }
-  return parsePatterns(text, file);
 }

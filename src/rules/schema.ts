@@ -1,10 +1,11 @@
 // The rule file format: what a YAML rule may say, validated by zod. The schema is the documentation (.describe).
 import { z } from "zod";
 import { Duration } from "../time.js";
+import { RULE_ID } from "./rule-id.js";
 
 const Id = z
   .string()
-  .regex(/^[a-z][a-z0-9_]*$/, "expected a snake_case id: lower-case letters, digits and _, starting with a letter")
+  .regex(RULE_ID, "expected a snake_case id: lower-case letters, digits and _, starting with a letter")
   .describe("Stable id, used in fingerprints, silences, CLI arguments and by other tools");
 
 const Regex = z.string().min(1, "expected a non-empty regular expression (JavaScript syntax)");
