@@ -28,14 +28,18 @@ export async function checkRuleFileSize(path: string, what: string): Promise<voi
   }
 }
 
-export async function loadLocatedFile(path: string): Promise<LocatedRule[]> {
-  let text: string;
-  await checkRuleFileSize(path, "rule file");
+/** A rule or pattern file's text, after the size check; `what` names it in the errors ("rule file", "pattern file"). */
+export async function readRuleText(path: string, what: string): Promise<string> {
+  await checkRuleFileSize(path, what);
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (e) {
-    throw new FirewatchError("input_missing", `cannot read rule file ${path}`, { cause: e });
+    throw new FirewatchError("input_missing", `cannot read ${what} ${path}`, { cause: e });
   }
+}
+
+export async function loadLocatedFile(path: string): Promise<LocatedRule[]> {
+  const text = await readRuleText(path, "rule file");
   // yaml costs ~45 ms to load: `scan --patterns` never reads a rule file and so never pays it.
   const { parseRuleText } = await import("./parse-rule-text.js");
   return parseRuleText(text, path);

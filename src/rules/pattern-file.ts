@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { FirewatchError } from "../errors.js";
 import { checkPattern } from "./compile.js";
 import { filesHash } from "./library-cache.js";
-import { checkRuleFileSize, validatorFiles } from "./load.js";
+import { readRuleText, validatorFiles } from "./load.js";
 import { RULE_ID } from "./rule-id.js";
 import type { Rule } from "./schema.js";
 
@@ -74,13 +74,7 @@ export function patternsFromTemplate(text: string, file: string, template: Rule)
 }
 
 export async function loadPatternFile(file: string, templateFile: string = patternTemplateFile()): Promise<Rule[]> {
-  let text: string;
-  await checkRuleFileSize(file, "pattern file");
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new FirewatchError("input_missing", `cannot read pattern file ${file}`, { cause: e });
-  }
+  const text = await readRuleText(file, "pattern file");
   const template = await readPatternTemplate(templateFile);
   const fast = template ? patternsFromTemplate(text, file, template) : undefined;
   return fast ?? (await import("./patterns.js")).parsePatterns(text, file);
