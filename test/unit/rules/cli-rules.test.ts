@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { describe, expect, test, vi } from "vitest";
 import { registerRules, runRulesLint, runRulesTest } from "../../../src/cli/rules.js";
+import { scratchDir } from "../../harness/scratch-dir.js";
 
 /** The exit code `firewatch rules lint ARGS` sets (its report goes to stdout). */
 async function lintExit(args: readonly string[]): Promise<number | undefined> {
@@ -16,7 +16,7 @@ async function lintExit(args: readonly string[]): Promise<number | undefined> {
 }
 
 async function ruleDir(yaml: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "fw-rules-cli-"));
+  const dir = await scratchDir("rules-cli");
   await writeFile(join(dir, "mine.yaml"), yaml);
   return dir;
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { formatScan, runScan, type ScanIo } from "../../../src/cli/scan.js";
+import { scratchDir } from "../../harness/scratch-dir.js";
 
 function io(isTTY: boolean): ScanIo & { err: string[] } {
   const err: string[] = [];
@@ -12,7 +12,7 @@ function io(isTTY: boolean): ScanIo & { err: string[] } {
 }
 
 async function fixture(): Promise<{ dir: string; patterns: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "fw-scan-"));
+  const dir = await scratchDir("scan");
   await writeFile(join(dir, "a.log"), "Error: listen EADDRINUSE: address already in use :::9003\nok\r\nIs port 9003 in use?\r\n");
   await writeFile(join(dir, "b.log.gz"), gzipSync(Buffer.from("disk: No space left on device\nEADDRINUSE again")));
   const patterns = join(dir, "sigs.tsv");

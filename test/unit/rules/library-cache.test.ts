@@ -1,13 +1,13 @@
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { builtinRuleDir, loadRuleDir } from "../../../src/rules/index.js";
 import { loadLibrary, writeLibrary } from "../../../src/rules/load.js";
+import { scratchDir } from "../../harness/scratch-dir.js";
 
 /** A copy of the built-in library and the path its precompiled form goes to. */
 async function library(): Promise<{ dir: string; cache: string }> {
-  const root = await mkdtemp(join(tmpdir(), "fw-library-"));
+  const root = await scratchDir("library");
   const dir = join(root, "library");
   await cp(builtinRuleDir(), dir, { recursive: true });
   return { dir, cache: join(root, "library.json") };

@@ -1,10 +1,10 @@
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadRuleDir, loadRuleFile, loadRules } from "../../../src/rules/index.js";
 import { parseRuleText } from "../../../src/rules/parse-rule-text.js";
 import { FirewatchErrors } from "../../../src/errors.js";
+import { scratchDir } from "../../harness/scratch-dir.js";
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -16,7 +16,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 async function tmp(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "fw-rules-"));
+  return scratchDir("rules");
 }
 
 describe("parseRuleText", () => {

@@ -1,14 +1,14 @@
 // scan --patterns reads pattern files through the build's template without loading zod (issue 18): the rules it
 // makes must be the schema's own, and every line the schema or the checks reject must fail as parsePatterns says.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadPatternFile, patternsFromTemplate, readPatternTemplate, writePatternTemplate } from "../../../src/rules/pattern-file.js";
 import { parsePatterns } from "../../../src/rules/patterns.js";
+import { scratchDir } from "../../harness/scratch-dir.js";
 
 async function setup(patterns: string): Promise<{ file: string; template: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "fw-patterns-"));
+  const dir = await scratchDir("patterns");
   const template = join(dir, "pattern-rule.json");
   await writePatternTemplate(template);
   const file = join(dir, "sigs.tsv");
