@@ -105,19 +105,23 @@ export function createLineSplitter(opts: Omit<FrameOptions, "signal"> = {}): Lin
   let lastByte = -1;
   let lineNo = 0;
 
-  const finish = (head: Buffer, headTotal: number, headLast: number): RawLine => {
+  // `clean`: the line is known to hold no NUL and only well-formed UTF-8 (its chunk's region was checked at once).
+  const finish = (head: Buffer, headTotal: number, headLast: number, clean: boolean): RawLine => {
     lineNo += 1;
     stats.lines += 1;
     const contentLen = headLast === 0x0d ? headTotal - 1 : headTotal;
     let bytes = head.length > contentLen ? head.subarray(0, contentLen) : head;
     let truncatedBytes = 0;
     if (contentLen > cap) {
+      // Cut at a sequence's start: a clean line stays clean.
       bytes = bytes.subarray(0, utf8SafeLength(bytes, cap));
       truncatedBytes = contentLen - bytes.length;
       countIssue(stats, "too_long", lineNo);
     }
-    if (bytes.includes(0)) countIssue(stats, "binary", lineNo);
-    if (!isUtf8(bytes)) countIssue(stats, "invalid_utf8", lineNo);
+    if (!clean) {
+      if (bytes.includes(0)) countIssue(stats, "binary", lineNo);
+      if (!isUtf8(bytes)) countIssue(stats, "invalid_utf8", lineNo);
+    }
     return { bytes, lineNo, truncatedBytes };
   };
 
@@ -139,15 +143,25 @@ export function createLineSplitter(opts: Omit<FrameOptions, "signal"> = {}): Lin
       const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       stats.bytes += chunk.length;
       let pos = 0;
-      for (let nl = chunk.indexOf(0x0a, pos); nl !== -1; nl = chunk.indexOf(0x0a, pos)) {
+      // Issue 18: the lines after the chunk's first "\n" and up to its last lie wholly in it; one look at that region
+      // for NUL and malformed UTF-8 stands for a look at each of them (a line of a region without either has neither).
+      // The first line may continue bytes of the previous chunk and is looked at on its own.
+      const firstNl = chunk.indexOf(0x0a);
+      const lastNl = firstNl === -1 ? -1 : chunk.lastIndexOf(0x0a);
+      let cleanFrom = Infinity;
+      if (lastNl > firstNl) {
+        const region = chunk.subarray(firstNl + 1, lastNl);
+        if (!region.includes(0) && isUtf8(region)) cleanFrom = firstNl + 1;
+      }
+      for (let nl = firstNl; nl !== -1; nl = chunk.indexOf(0x0a, pos)) {
         const seg = chunk.subarray(pos, nl);
         if (total === 0) {
           // Fast path: the whole line lies in this chunk, no copy.
-          onLine(finish(seg, seg.length, seg.length > 0 ? (seg[seg.length - 1] ?? -1) : -1));
+          onLine(finish(seg, seg.length, seg.length > 0 ? (seg[seg.length - 1] ?? -1) : -1, pos >= cleanFrom));
         } else {
           keep(seg);
           const head = parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts, stored);
-          const line = finish(head, total, lastByte);
+          const line = finish(head, total, lastByte, false);
           parts = [];
           stored = 0;
           total = 0;
@@ -159,7 +173,7 @@ export function createLineSplitter(opts: Omit<FrameOptions, "signal"> = {}): Lin
       keep(chunk.subarray(pos));
     },
     end(onLine) {
-      if (total > 0) onLine(finish(Buffer.concat(parts, stored), total, lastByte));
+      if (total > 0) onLine(finish(Buffer.concat(parts, stored), total, lastByte, false));
       parts = [];
       stored = 0;
       total = 0;

@@ -30,6 +30,7 @@ import { systemClock, type Clock } from "../time.js";
 import type { FileAccess, FileStat } from "./file-tail-access.js";
 import { decodeFileCursor, encodeFileCursor, fingerprintOf, type FileCursor } from "./file-tail-cursor.js";
 import { generationsAfter, isNewestRotated } from "./file-tail-generations.js";
+import { LineSpans } from "./file-tail-spans.js";
 import { serviceFromFileName } from "./paths.js";
 
 export interface FileFollowOptions {
@@ -126,7 +127,7 @@ export class FileFollower {
   private readonly parser;
   private readonly joiner = createMultilineJoiner();
   /** Where each framed line not yet handed out starts and ends (with its file's identity), by line number. */
-  private readonly lines = new Map<number, { start: Position; end: Position }>();
+  private readonly lines = new LineSpans();
   private readonly maxRead: number;
   private readonly rotateWait: number;
   /** Where records completed by a skipped line go: the list of the feed or flush under way. */
@@ -198,7 +199,8 @@ export class FileFollower {
    * record's cursor, which cannot move past lines that make no record yet and so may lag a rotation behind.
    */
   checkpoint(): string | undefined {
-    for (const held of this.lines.values()) return encodeFileCursor(held.start);
+    const held = this.lines.firstStart();
+    if (held !== undefined) return encodeFileCursor(held);
     const p = this.gen ?? this.lastRead;
     return p && encodeFileCursor(p);
   }
@@ -382,12 +384,14 @@ export class FileFollower {
   private feed(bytes: Buffer, p: Position, cut: boolean, out: LogRecord[]): void {
     this.sink = out;
     const base = p.offset;
+    // The generation's identity once per read, shared by its lines (issue 18: nothing allocated per line here).
+    const gen = { dev: p.dev, ino: p.ino, fpLen: p.fpLen, fingerprint: p.fingerprint };
     let nl = -1;
     let lineStart = base;
     const onLine = (raw: RawLine) => {
       nl = bytes.indexOf(0x0a, nl + 1);
       const endOffset = base + (nl === -1 ? bytes.length : nl + 1);
-      this.lines.set(raw.lineNo, { start: { ...p, offset: lineStart }, end: { ...p, offset: endOffset } });
+      this.lines.add(raw.lineNo, gen, lineStart, endOffset);
       lineStart = endOffset;
       this.stats.lines += 1;
       this.parser.push(raw, (r) => this.join(r, out));
@@ -403,10 +407,7 @@ export class FileFollower {
   private skip(lineNo: number): void {
     const last = this.joiner.flush();
     if (last !== undefined) this.sink.push(this.withCursor(last));
-    for (const k of this.lines.keys()) {
-      if (k > lineNo) break;
-      this.lines.delete(k);
-    }
+    this.lines.dropThrough(lineNo);
     this.stats.skipped += 1;
   }
 
@@ -420,11 +421,8 @@ export class FileFollower {
    * Without a next line yet, it is the end of the record's last line.
    */
   private withCursor(r: LogRecord): LogRecord {
-    const end = this.lines.get(r.ref.endLine + 1)?.start ?? this.lines.get(r.ref.endLine)?.end;
-    for (const k of this.lines.keys()) {
-      if (k > r.ref.endLine) break;
-      this.lines.delete(k);
-    }
+    const end = this.lines.startOf(r.ref.endLine + 1) ?? this.lines.endOf(r.ref.endLine);
+    this.lines.dropThrough(r.ref.endLine);
     const host = r.host ?? this.opts.host;
     return { ...r, ...(host === undefined ? {} : { host }), ...(end === undefined ? {} : { cursor: encodeFileCursor(end) }) };
   }

@@ -97,6 +97,33 @@ describe("frameLines", () => {
       { numRuns: 1000 },
     );
   });
+
+  test("counts binary and invalid UTF-8 lines as a look at each line would, wherever the chunks were cut", async () => {
+    // Multi-byte sequences cut by chunk boundaries, NULs and stray continuation bytes in any line, CRLF, long lines.
+    const byteArb = fc.oneof(fc.constantFrom(0x0a, 0x0a, 0x0d, 0x00, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0x80), fc.integer({ min: 0x20, max: 0x7e }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(byteArb, { maxLength: 400 }), fc.array(fc.nat(420)), fc.integer({ min: 1, max: 40 }), async (structured, cuts, cap) => {
+        const bytes = Buffer.from(structured);
+        const stats = createFrameStats();
+        const out = await collect(frameLines(asChunks(bytes, cuts), { maxLineBytes: cap, stats }));
+        const expected = createFrameStats();
+        for (const l of out) {
+          if (l.bytes.includes(0)) {
+            expected.issues.binary += 1;
+            expected.firstLine.binary ??= l.lineNo;
+          }
+          // Well-formed UTF-8 is exactly what survives a decode and re-encode unchanged.
+          if (!Buffer.from(l.bytes.toString("utf8")).equals(l.bytes)) {
+            expected.issues.invalid_utf8 += 1;
+            expected.firstLine.invalid_utf8 ??= l.lineNo;
+          }
+        }
+        expect({ binary: stats.issues.binary, invalid: stats.issues.invalid_utf8, first: [stats.firstLine.binary, stats.firstLine.invalid_utf8] })
+          .toEqual({ binary: expected.issues.binary, invalid: expected.issues.invalid_utf8, first: [expected.firstLine.binary, expected.firstLine.invalid_utf8] });
+      }),
+      { numRuns: 1500 },
+    );
+  });
 });
 
 describe("utf8SafeLength", () => {
