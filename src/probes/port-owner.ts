@@ -41,10 +41,7 @@ export interface PortOwner {
   readonly notes: readonly string[];
 }
 
-export type { Listener, PortListeners };
-
 const LIMITS = { timeoutMs: 5_000, maxOutputBytes: 256 * 1024 };
-
 
 /** Parses `ss -ltnpH` lines: users:(("node",pid=1573680,fd=21)) → pid and short name; a line without users: → no pid. */
 export function parseSsListeners(text: string): Listener[] {
