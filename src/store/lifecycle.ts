@@ -84,10 +84,11 @@ function mergeRunFinding(old: Finding | undefined, c: Carry | undefined, f: Find
     carried += runs[r] ?? 0;
     delete runs[r];
   }
-  const since = c !== undefined && kept !== undefined ? c.since : old.firstSeen;
+  // A run's lines from several sources arrive out of time order: a later snapshot may reach back earlier than the first.
+  const since = earliest(c !== undefined && kept !== undefined ? c.since : old.firstSeen, f.firstSeen);
   const count = carried + Object.values(runs).reduce((n, k) => n + k, 0);
   const carry: Carry = { carried, since, windowStart: c?.run === run ? c.windowStart : f.firstSeen, run, runs };
-  return { finding: { ...f, count, firstSeen: since ?? f.firstSeen, lastSeen: latest(old.lastSeen, f.lastSeen) }, carry };
+  return { finding: { ...f, count, firstSeen: since, lastSeen: latest(old.lastSeen, f.lastSeen) }, carry };
 }
 
 /**

@@ -103,6 +103,17 @@ describe("mergeSnapshots with a correlator run", () => {
     expect(f).toMatchObject({ count: 494, firstSeen: T - 3_600_000 });
   });
 
+  test("a later snapshot of the run that reaches back earlier (a second file read after the first) moves first seen back", () => {
+    // Seed 000: app.log's EADDRINUSE at 21:42:09.295 committed first, the journal's 21:42:09 (no ms) after it.
+    const first = mergeSnapshots(snap(10, T, T + 295), {}, snap(1, T, T + 295), "r1");
+    const later = mergeSnapshots(first.incident, first.carry, snap(2, T, T), "r1");
+    expect(later.incident.findings[0]).toMatchObject({ count: 12, firstSeen: T });
+    expect(later.incident.firstSeen).toBe(T);
+    // And a run after a restart still keeps the stored, earlier first seen.
+    const restarted = mergeSnapshots(later.incident, later.carry, snap(1, T + 60_000, T + 60_000), "r2");
+    expect(restarted.incident.findings[0]).toMatchObject({ count: 13, firstSeen: T });
+  });
+
   test("the same snapshot of the same run again changes nothing", () => {
     const first = mergeSnapshots(snap(10), {}, snap(3), "r1");
     expect(first.incident.findings[0]?.count).toBe(13);
