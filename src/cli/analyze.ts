@@ -141,7 +141,7 @@ export async function runAnalyze(
       : {
           skim: {
             wanted,
-            ...(unparsed && wanted.bytes !== undefined ? { wantedBytes: wanted.bytes } : {}),
+            ...(unparsed && wanted.bytes !== undefined ? { wantedBytes: wanted.bytes, ...(wanted.literals === undefined ? {} : { wantedLiterals: wanted.literals }) } : {}),
             // A line no rule can match still counts, places the run's end and may name the run's host.
             skipped: (file, line) => {
               if (line.unparsed === true) unparsedLines += 1;

@@ -83,8 +83,13 @@ export function utf8SafeLength(buf: Buffer, cap: number): number {
 }
 
 export interface LineSplitter {
-  /** Feeds the next chunk; calls onLine, synchronously, for every line the chunk completes. */
-  push(chunk: Uint8Array, onLine: (line: RawLine) => void): void;
+  /**
+   * Feeds the next chunk; calls onLine, synchronously, for every line the chunk completes. With onBare, a line that
+   * lies wholly in the chunk, is known clean (no NUL, well-formed UTF-8) and is within the cap is handed as its bytes
+   * [start, end) of the chunk instead ("\r\n" ends it too): no Buffer or RawLine is made for it. It is counted as
+   * onLine's lines are.
+   */
+  push(chunk: Uint8Array, onLine: (line: RawLine) => void, onBare?: (chunk: Buffer, start: number, end: number, lineNo: number) => void): void;
   /** The stream ended: emits the unterminated last line, if it is non-empty. */
   end(onLine: (line: RawLine) => void): void;
 }
@@ -139,7 +144,7 @@ export function createLineSplitter(opts: Omit<FrameOptions, "signal"> = {}): Lin
   };
 
   return {
-    push(raw, onLine) {
+    push(raw, onLine, onBare) {
       const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       stats.bytes += chunk.length;
       let pos = 0;
@@ -154,6 +159,16 @@ export function createLineSplitter(opts: Omit<FrameOptions, "signal"> = {}): Lin
         if (!region.includes(0) && isUtf8(region)) cleanFrom = firstNl + 1;
       }
       for (let nl = firstNl; nl !== -1; nl = chunk.indexOf(0x0a, pos)) {
+        if (onBare !== undefined && pos >= cleanFrom) {
+          const end = nl > pos && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
+          if (end - pos <= cap) {
+            lineNo += 1;
+            stats.lines += 1;
+            onBare(chunk, pos, end, lineNo);
+            pos = nl + 1;
+            continue;
+          }
+        }
         const seg = chunk.subarray(pos, nl);
         if (total === 0) {
           // Fast path: the whole line lies in this chunk, no copy.

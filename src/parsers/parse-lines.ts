@@ -8,6 +8,7 @@ import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
 import { createYearInferrer, createZone, MONTHS, type YearInferrer } from "./timestamp.js";
 import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotReader } from "./snapshot.js";
+import { byteLaneFor, LANE_EQUALS, LANE_PARSE, LANE_WANTED, type ByteLane } from "./byte-lane.js";
 
 /** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
 const MAX_TIME_MS = 8.64e15;
@@ -72,6 +73,11 @@ export interface Skim {
    * has no time or host.
    */
   readonly wantedBytes?: (bytes: Uint8Array) => boolean;
+  /**
+   * The literal sets wantedBytes looks for (MatchGate.literals). With them, RecordParser.pushBare judges a line in one
+   * walk over its bytes, for the rules and for what makes a line need its parse, before any Buffer or string is made.
+   */
+  readonly wantedLiterals?: readonly (readonly string[] | undefined)[];
 }
 
 /** A line whose parse may give fields or error texts of its own, or text unlike its bytes. */
@@ -100,6 +106,50 @@ function movesYear(text: string, years: YearInferrer): boolean {
   return !years.keeps(month);
 }
 
+const MONTH_CODES = new Map(Object.entries(MONTHS).map(([name, month]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), month]));
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isUpper = (c: number) => c >= 0x41 && c <= 0x5a;
+const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
+
+/**
+ * What the start of a line judged on its bytes (pushBare: no literal of LANE_PARSE in it) says: whether skimming must
+ * parse it after all. The line-start parts of NEEDS_PARSE_RE (^<, a BOM), MAY_JOIN_RE (^\s, java.util.logging's
+ * header), KEY_VALUE_RE and YEARLESS_RE with movesYear, on bytes; a start that is not plain ASCII is always parsed.
+ */
+function startNeedsParse(b: Uint8Array, start: number, end: number, fmt: LogFormat, equals: boolean, years: YearInferrer): boolean {
+  const at = (k: number): number => (start + k < end ? (b[start + k] ?? -1) : -1);
+  const b0 = at(0);
+  if (b0 <= 0x20 || b0 === 0x3c || b0 >= 0x80) return true;
+  if (equals && (KEY_VALUE_FORMATS.has(fmt) || isLower(b0) ||
+    (isDigit(b0) && isDigit(at(1)) && isDigit(at(2)) && isDigit(at(3)) && at(4) === 0x2d && isDigit(at(5)) && isDigit(at(6)) && at(7) === 0x2d && isDigit(at(8)) && isDigit(at(9)) && at(10) === 0x54))) return true;
+  let month: number | undefined;
+  if (isUpper(b0) && isLower(at(1)) && isLower(at(2)) && at(3) === 0x20) {
+    // "Mmm d, yyyy " (a superset: the digits of the year are not looked at).
+    if (isDigit(at(4)) && (at(5) === 0x2c || (isDigit(at(5)) && at(6) === 0x2c))) return true;
+    month = MONTH_CODES.get((b0 << 16) | (at(1) << 8) | at(2));
+  } else if (isDigit(b0) && isDigit(at(1)) && at(2) === 0x2d && isDigit(at(3)) && isDigit(at(4)) && at(5) === 0x20) {
+    month = (b0 - 0x30) * 10 + at(1) - 0x30;
+  } else if ((b0 === 0x49 || b0 === 0x57 || b0 === 0x45 || b0 === 0x46) && isDigit(at(1)) && isDigit(at(2)) && isDigit(at(3)) && isDigit(at(4)) && at(5) === 0x20) {
+    month = (at(1) - 0x30) * 10 + at(2) - 0x30;
+  } else if (b0 === 0x5b && isDigit(at(1)) && isDigit(at(2)) && at(3) === 0x2e && isDigit(at(4)) && isDigit(at(5)) && at(6) === 0x20) {
+    month = (at(1) - 0x30) * 10 + at(2) - 0x30;
+  }
+  return month !== undefined && !years.keeps(month);
+}
+
+/**
+ * The line-end part of MAY_JOIN_RE, /[Ee]rror\s*$/, on bytes: "Error" or "error" before nothing but ASCII whitespace.
+ * A line ending in a non-ASCII character (which may be a space of another kind) is always parsed.
+ */
+function endNeedsParse(b: Uint8Array, start: number, end: number): boolean {
+  let j = end - 1;
+  for (let c = b[j] ?? 0; j >= start && (c === 0x20 || (c >= 0x09 && c <= 0x0d)); c = b[j] ?? 0) j -= 1;
+  if (j < start) return false;
+  if ((b[j] ?? 0) >= 0x80) return true;
+  const e = b[j - 4] ?? 0;
+  return j - 4 >= start && (e === 0x45 || e === 0x65) && b[j - 3] === 0x72 && b[j - 2] === 0x72 && b[j - 1] === 0x6f && b[j] === 0x72;
+}
+
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
 export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "referenceMs" | "yearHintMs" | "bootTimeMs">): ParseContext & { readonly yearFor: YearInferrer } {
   const zone = createZone(opts.timeZone);
@@ -109,6 +159,11 @@ export function createParseContext(opts: Pick<ParseLinesOptions, "timeZone" | "r
 export interface RecordParser {
   /** Feeds one framed line; calls onRecord for each record ready (none while the format is being sniffed). */
   push(raw: RawLine, onRecord: (r: LogRecord) => void): void;
+  /**
+   * Feeds one line as bytes [start, end) of a chunk (LineSplitter's onBare: a whole, clean line within the cap). A line
+   * skimming would leave unparsed and unwanted is judged on those bytes and held as its span; any other is pushed.
+   */
+  pushBare(chunk: Buffer, start: number, end: number, lineNo: number, onRecord: (r: LogRecord) => void): void;
   /** End of stream: releases the lines still held for sniffing. */
   end(onRecord: (r: LogRecord) => void): void;
 }
@@ -156,6 +211,10 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
   // Skimming: the last line that would be a record of its own, held until the next line shows it continues nothing.
   // A line judged on its bytes is held unparsed (p undefined): parsed only if the next line makes it a record.
   let held: { text: string; raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat } | undefined;
+  // A line pushBare judged on its bytes is held as its span of the chunk (the chunk outlives it, as a RawLine's bytes
+  // do): made a RawLine only if the next line makes it a record. At most one of held and heldSpan is set.
+  let heldSpan: { chunk: Buffer; start: number; end: number; lineNo: number; fmt: LogFormat } | undefined;
+  const lane: ByteLane | undefined = skim?.wantedBytes !== undefined && skim.wantedLiterals !== undefined ? byteLaneFor(skim.wantedLiterals) : undefined;
   const skimmed = (h: { raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat }): SkimmedLine =>
     h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt, unparsed: true } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
@@ -164,12 +223,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
       !MAY_JOIN_RE.test(text) && !movesYear(text, ctx.yearFor);
     const p = quick ? undefined : parse(text, raw, fmt);
     const joins = p !== undefined && mayJoin(p.format, p.text ?? text, p.message);
-    if (held !== undefined) {
-      // A line that may continue the held one makes it a record (the joiner decides); otherwise it stood alone.
-      if (joins) onRecord(build(held.text, held.raw, held.p ?? parse(held.text, held.raw, held.fmt)));
-      else s.skipped(skimmed(held));
-      held = undefined;
-    }
+    letGo(s, joins, onRecord);
     if (p === undefined) {
       if (s.open() || s.wantedBytes?.(raw.bytes) === true) onRecord(toRecord(text, raw, fmt));
       else held = { text, raw, p: undefined, fmt };
@@ -179,10 +233,23 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
       onRecord(build(text, raw, p));
     } else held = { text, raw, p, fmt };
   };
-  const releaseHeld = (s: Skim) => {
-    if (held !== undefined) s.skipped(skimmed(held));
-    held = undefined;
-  };
+  /** The held line, now that the next one is known: a record if that one may continue it (the joiner decides), else skipped. */
+  function letGo(s: Skim, joins: boolean, onRecord: (r: LogRecord) => void): void {
+    if (held !== undefined) {
+      const h = held;
+      held = undefined;
+      if (joins) onRecord(build(h.text, h.raw, h.p ?? parse(h.text, h.raw, h.fmt)));
+      else s.skipped(skimmed(h));
+    } else if (heldSpan !== undefined) {
+      const h = heldSpan;
+      heldSpan = undefined;
+      if (joins) {
+        const raw = { bytes: h.chunk.subarray(h.start, h.end), lineNo: h.lineNo, truncatedBytes: 0 };
+        onRecord(toRecord(decodeLine(raw.bytes), raw, h.fmt));
+      } else s.skipped({ line: h.lineNo, time: undefined, host: undefined, format: h.fmt, unparsed: true });
+    }
+  }
+  const releaseHeld = (s: Skim) => letGo(s, false, () => undefined);
 
   const fromSnapshot = (e: SnapshotEntry): LogRecord => ({
     text: e.text,
@@ -220,21 +287,43 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
     pending.length = 0;
   };
 
+  const push = (raw: RawLine, onRecord: (r: LogRecord) => void): void => {
+    const text = decodeLine(raw.bytes);
+    if (!/\S/.test(text)) return;
+    if (snapshot !== undefined) {
+      throughSnapshot(snapshot, text, raw, onRecord);
+      return;
+    }
+    if (format !== undefined) {
+      if (skim !== undefined) skimLine(skim, text, raw, format, onRecord);
+      else onRecord(toRecord(text, raw, format));
+      return;
+    }
+    pending.push({ text, raw });
+    if (pending.length >= SNIFF_LINES) release(onRecord);
+  };
+
   return {
-    push(raw, onRecord) {
-      const text = decodeLine(raw.bytes);
-      if (!/\S/.test(text)) return;
-      if (snapshot !== undefined) {
-        throughSnapshot(snapshot, text, raw, onRecord);
+    push,
+    pushBare(chunk, start, end, lineNo, onRecord) {
+      const fmt = format;
+      // What skimLine would do with the line, decided on its bytes: a line that would be parsed or wanted takes the
+      // ordinary way; a quick, unwanted one lets the held line go as skipped and is held itself (or is a record of a
+      // joined event that is still open).
+      if (skim === undefined || lane === undefined || fmt === undefined || fmt === "jul" || snapshot !== undefined) {
+        push({ bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 }, onRecord);
         return;
       }
-      if (format !== undefined) {
-        if (skim !== undefined) skimLine(skim, text, raw, format, onRecord);
-        else onRecord(toRecord(text, raw, format));
+      const flags = lane(chunk, start, end);
+      if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end)) {
+        push({ bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 }, onRecord);
         return;
       }
-      pending.push({ text, raw });
-      if (pending.length >= SNIFF_LINES) release(onRecord);
+      letGo(skim, false, onRecord);
+      if (skim.open()) {
+        const raw = { bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 };
+        onRecord(toRecord(decodeLine(raw.bytes), raw, fmt));
+      } else heldSpan = { chunk, start, end, lineNo, fmt };
     },
     end(onRecord) {
       if (skim !== undefined) releaseHeld(skim);

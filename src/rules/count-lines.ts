@@ -2,7 +2,7 @@
 import { Buffer } from "node:buffer";
 // frame.ts, not the parsers' index: that loads every format parser, which counting lines never uses.
 import { DEFAULT_MAX_LINE_BYTES, utf8SafeLength } from "../parsers/frame.js";
-import type { Automaton } from "./aho-corasick.js";
+import type { Automaton } from "../aho-corasick.js";
 import type { CompiledRule } from "./compile.js";
 import { createBytePrefilter } from "./prefilter.js";
 import { LONG_LINE_CHARS } from "./regex-fallback.js";

@@ -137,6 +137,8 @@ export type MatchGate = ((line: GateLine) => boolean) & {
    * alternative could be met by the fields a line's shape gives (all lower-case names: program, logger, tag...).
    */
   readonly bytes?: (bytes: Uint8Array) => boolean;
+  /** The literal sets `bytes` looks for (one object per gate): a reader may look for them in many lines at once. */
+  readonly literals?: readonly (readonly string[] | undefined)[];
 };
 
 /**
@@ -177,8 +179,9 @@ export function createMatchGate(rules: readonly CompiledRule[]): MatchGate | und
   };
   // Without escapes a message is a slice of its line: its literals are looked for in the whole line's bytes. A
   // structured alternative naming an upper-case field (SNAPSHOT, UNIT) needs a snapshot or a JSON line: never these.
-  const rawBytes = structured.every((names) => names.some((n) => /[A-Z]/.test(n))) ? createByteGate([...byField.text, ...byField.message]) : undefined;
-  return rawBytes === undefined ? gate : Object.assign(gate, { bytes: rawBytes });
+  const literals = [...byField.text, ...byField.message];
+  const rawBytes = structured.every((names) => names.some((n) => /[A-Z]/.test(n))) ? createByteGate(literals) : undefined;
+  return rawBytes === undefined ? gate : Object.assign(gate, { bytes: rawBytes, literals });
 }
 
 /**

@@ -1,5 +1,5 @@
 // The literal prefilter: one Aho-Corasick pass over a line says which patterns can possibly match it.
-import { buildAutomaton, type Automaton, type AutomatonKey } from "./aho-corasick.js";
+import { buildAutomaton, type Automaton, type AutomatonKey } from "../aho-corasick.js";
 
 /**
  * Over decoded strings (the LogRecord path). Code units that occur in no literal share class 0, so the table has one

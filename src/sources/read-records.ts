@@ -61,6 +61,8 @@ export interface ReadOptions extends OpenDeps {
     readonly skipped: (file: string, line: SkimmedLine) => void;
     /** With it, a line the gate rules out on its bytes, whose parse could change nothing, is skipped unparsed (no time). */
     readonly wantedBytes?: Skim["wantedBytes"];
+    /** The literals wantedBytes looks for: with them, clean lines are judged on their bytes before any is decoded. */
+    readonly wantedLiterals?: Skim["wantedLiterals"];
   };
 }
 
@@ -96,6 +98,7 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
     }, skim === undefined ? undefined : {
       wanted: skim.wanted,
       ...(skim.wantedBytes === undefined ? {} : { wantedBytes: skim.wantedBytes }),
+      ...(skim.wantedBytes === undefined || skim.wantedLiterals === undefined ? {} : { wantedLiterals: skim.wantedLiterals }),
       open: () => joiner.open(),
       skipped: (line) => {
         // The line would have completed the pending record and stood alone: complete it, count the line as a record.
@@ -109,6 +112,7 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
       for (const done of joiner.push(r)) ready.push(done);
     };
     const onLine = (l: RawLine) => parser.push(l, onRecord);
+    const onBare = skim?.wantedLiterals === undefined ? undefined : (chunk: Buffer, start: number, end: number, lineNo: number) => parser.pushBare(chunk, start, end, lineNo, onRecord);
     const drain = () => {
       splitter.end(onLine);
       parser.end(onRecord);
@@ -130,7 +134,7 @@ export async function* readLogRecords(inputs: readonly InputFile[], opts: ReadOp
             ready.length = 0;
             continue;
           }
-          splitter.push(chunk, onLine);
+          splitter.push(chunk, onLine, onBare);
           // Live totals, for a progress bar while a large file is read.
           stats.lines = baseLines + frameStats.lines;
           stats.bytes = baseBytes + frameStats.bytes;

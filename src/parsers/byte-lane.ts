@@ -1,0 +1,74 @@
+// What a line's bytes hold, found without decoding them: a rule's literal, a text that makes the skimming reader parse
+// the line, an "=". One automaton walk per line stands for a Buffer, a string and five regexes (issue 18: most lines of
+// a busy log are neither candidates nor parsed, and that per-line work was most of `analyze`).
+import { buildAutomaton, type AutomatonKey } from "../aho-corasick.js";
+
+/** A literal of the rules' byte gate occurs: the line may be wanted. */
+export const LANE_WANTED = 1;
+/** A text occurs that the skimming reader parses a line for (parse-lines.ts: NEEDS_PARSE_RE, MAY_JOIN_RE). */
+export const LANE_PARSE = 2;
+/** An "=": key=value fields, for the formats and line starts that read them. */
+export const LANE_EQUALS = 4;
+
+/** Flags of bytes[start, end): the OR of the LANE_* bits whose texts occur; the walk stops at WANTED or PARSE. */
+export type ByteLane = (bytes: Uint8Array, start: number, end: number) => number;
+
+/** Every character JavaScript's \s matches, from the regex engine itself: the "\sat \S" of MAY_JOIN_RE starts with one. */
+function regexSpaces(): string[] {
+  const out: string[] = [];
+  for (let c = 0; c <= 0xffff; c++) if (/\s/.test(String.fromCharCode(c))) out.push(String.fromCharCode(c));
+  return out;
+}
+
+/**
+ * The texts of parse-lines.ts's NEEDS_PARSE_RE and MAY_JOIN_RE that may occur anywhere in a line, as literals: a line
+ * holding none of them matches neither regex except by its start and end (the caller looks at those). Whitespace +
+ * "at " stands for /\sat \S/: a superset, which only sends a few more lines to the parse.
+ */
+function parseTexts(): string[] {
+  return [
+    "{", "\\", "|",
+    "Traceback (most recent call last):", "[FATAL PANIC OCCURRED]", "' panicked at ", "panic: ", "fatal error: ",
+    "Error:", "error:",
+    ...regexSpaces().map((s) => `${s}at `),
+  ];
+}
+
+const lanes = new WeakMap<object, ByteLane>();
+
+/**
+ * The lane for a byte gate's literal sets (MatchGate.literals), built once per set: analyze reads many files with one
+ * gate. Literals are matched as their UTF-8 bytes, as the byte gate matches them.
+ */
+export function byteLaneFor(wanted: readonly (readonly string[] | undefined)[]): ByteLane {
+  const known = lanes.get(wanted);
+  if (known !== undefined) return known;
+  const enc = new TextEncoder();
+  const keys: AutomatonKey[] = [];
+  for (const set of wanted) for (const lit of set ?? []) keys.push({ symbols: enc.encode(lit), id: 0 });
+  for (const lit of parseTexts()) keys.push({ symbols: enc.encode(lit), id: 1 });
+  keys.push({ symbols: enc.encode("="), id: 2 });
+  const { delta, accepting, outStart, outIds, states } = buildAutomaton(keys, 256);
+  // Each state's flags, its outputs' bits ORed: one load per byte in the walk.
+  const flagsOf = new Uint8Array(states);
+  for (let s = 0; s < states; s++) {
+    if (accepting[s] === 0) continue;
+    for (let k = outStart[s] ?? 0; k < (outStart[s + 1] ?? 0); k++) flagsOf[s] = (flagsOf[s] ?? 0) | (1 << (outIds[k] ?? 0));
+  }
+  const stop = LANE_WANTED | LANE_PARSE;
+  const lane: ByteLane = (bytes, start, end) => {
+    let s = 0;
+    let flags = 0;
+    for (let i = start; i < end; i++) {
+      s = delta[(s << 8) | (bytes[i] ?? 0)] ?? 0;
+      const f = flagsOf[s] ?? 0;
+      if (f !== 0) {
+        flags |= f;
+        if ((flags & stop) !== 0) return flags;
+      }
+    }
+    return flags;
+  };
+  lanes.set(wanted, lane);
+  return lane;
+}
