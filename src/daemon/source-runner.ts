@@ -233,7 +233,7 @@ async function* fileItems(
         // A catch-up run ends at the end of what is there: no writer to wait for, and a last line without "\n" counts.
         rotateWaitMs: catchUp ? 0 : entry.rotateWait, partialLastLine: catchUp ? "take" : "wait",
         ...(deps.wanted === undefined ? {} : { wanted: deps.wanted }),
-        ...(deps.wanted?.bytes === undefined ? {} : { wantedBytes: deps.wanted.bytes }),
+        ...(deps.wanted?.bytes === undefined ? {} : { wantedBytes: deps.wanted.bytes, ...(deps.wanted.literals === undefined ? {} : { wantedLiterals: deps.wanted.literals }) }),
       },
       clock,
     );

@@ -55,6 +55,8 @@ export interface FileFollowOptions {
   readonly wanted?: Skim["wanted"];
   /** The same verdict from a line's bytes alone (the gate's `bytes`): most lines are then skipped without a parse. */
   readonly wantedBytes?: Skim["wantedBytes"];
+  /** The literals wantedBytes looks for (the gate's `literals`): with them, clean lines are judged before any is decoded. */
+  readonly wantedLiterals?: Skim["wantedLiterals"];
 }
 
 export interface FileFollowStats {
@@ -142,7 +144,7 @@ export class FileFollower {
     const defaultService = serviceFromFileName(opts.path);
     this.parser = createRecordParser(
       { file: opts.path, referenceMs: clock.now(), ...(defaultService === undefined ? {} : { defaultService }) },
-      wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line), ...(opts.wantedBytes === undefined ? {} : { wantedBytes: opts.wantedBytes }) },
+      wanted === undefined ? undefined : { wanted, open: () => this.joiner.open(), skipped: (line) => this.skip(line.line), ...(opts.wantedBytes === undefined ? {} : { wantedBytes: opts.wantedBytes, ...(opts.wantedLiterals === undefined ? {} : { wantedLiterals: opts.wantedLiterals }) }) },
     );
     this.caughtUpAt = clock.now();
     this.fresh = opts.cursor === undefined;
@@ -388,15 +390,26 @@ export class FileFollower {
     const gen = { dev: p.dev, ino: p.ino, fpLen: p.fpLen, fingerprint: p.fingerprint };
     let nl = -1;
     let lineStart = base;
+    const onRecord = (r: LogRecord) => this.join(r, out);
     const onLine = (raw: RawLine) => {
       nl = bytes.indexOf(0x0a, nl + 1);
       const endOffset = base + (nl === -1 ? bytes.length : nl + 1);
       this.lines.add(raw.lineNo, gen, lineStart, endOffset);
       lineStart = endOffset;
       this.stats.lines += 1;
-      this.parser.push(raw, (r) => this.join(r, out));
+      this.parser.push(raw, onRecord);
     };
-    this.splitter.push(bytes, onLine);
+    // A bare line is a span of `bytes` itself (the splitter keeps a Buffer as it is): its "\n" is right after it, or
+    // after its "\r".
+    const onBare = this.opts.wantedLiterals === undefined || this.opts.wantedBytes === undefined ? undefined : (chunk: Buffer, start: number, end: number, lineNo: number) => {
+      nl = chunk[end] === 0x0a ? end : end + 1;
+      const endOffset = base + nl + 1;
+      this.lines.add(lineNo, gen, lineStart, endOffset);
+      lineStart = endOffset;
+      this.stats.lines += 1;
+      this.parser.pushBare(chunk, start, end, lineNo, onRecord);
+    };
+    this.splitter.push(bytes, onLine, onBare);
     if (cut) this.splitter.end(onLine);
     this.stats.bytes += bytes.length;
     p.offset = base + bytes.length;
