@@ -111,13 +111,17 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isUpper = (c: number) => c >= 0x41 && c <= 0x5a;
 const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
 
+/** The first bytes of the line startNeedsParse looks at, -1 past its end: one buffer for every line, no allocation. */
+const head = new Int16Array(11);
+const at = (k: number): number => head[k] ?? -1;
+
 /**
  * What the start of a line judged on its bytes (pushBare: no literal of LANE_PARSE in it) says: whether skimming must
  * parse it after all. The line-start parts of NEEDS_PARSE_RE (^<, a BOM), MAY_JOIN_RE (^\s, java.util.logging's
  * header), KEY_VALUE_RE and YEARLESS_RE with movesYear, on bytes; a start that is not plain ASCII is always parsed.
  */
 function startNeedsParse(b: Uint8Array, start: number, end: number, fmt: LogFormat, equals: boolean, years: YearInferrer): boolean {
-  const at = (k: number): number => (start + k < end ? (b[start + k] ?? -1) : -1);
+  for (let k = 0; k < head.length; k++) head[k] = start + k < end ? (b[start + k] ?? -1) : -1;
   const b0 = at(0);
   if (b0 <= 0x20 || b0 === 0x3c || b0 >= 0x80) return true;
   if (equals && (KEY_VALUE_FORMATS.has(fmt) || isLower(b0) ||
@@ -213,7 +217,9 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
   let held: { text: string; raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat } | undefined;
   // A line pushBare judged on its bytes is held as its span of the chunk (the chunk outlives it, as a RawLine's bytes
   // do): made a RawLine only if the next line makes it a record. At most one of held and heldSpan is set.
-  let heldSpan: { chunk: Buffer; start: number; end: number; lineNo: number; fmt: LogFormat } | undefined;
+  // One object, refilled for each line held: most lines of a busy log pass through it.
+  const span: { chunk: Buffer; start: number; end: number; lineNo: number; fmt: LogFormat } = { chunk: Buffer.alloc(0), start: 0, end: 0, lineNo: 0, fmt: "plain" };
+  let heldSpan: typeof span | undefined;
   const lane: ByteLane | undefined = skim?.wantedBytes !== undefined && skim.wantedLiterals !== undefined ? byteLaneFor(skim.wantedLiterals) : undefined;
   const skimmed = (h: { raw: RawLine; p: ParsedLine | undefined; fmt: LogFormat }): SkimmedLine =>
     h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt, unparsed: true } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
@@ -241,12 +247,12 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
       if (joins) onRecord(build(h.text, h.raw, h.p ?? parse(h.text, h.raw, h.fmt)));
       else s.skipped(skimmed(h));
     } else if (heldSpan !== undefined) {
-      const h = heldSpan;
+      const { chunk, start, end, lineNo, fmt } = heldSpan;
       heldSpan = undefined;
       if (joins) {
-        const raw = { bytes: h.chunk.subarray(h.start, h.end), lineNo: h.lineNo, truncatedBytes: 0 };
-        onRecord(toRecord(decodeLine(raw.bytes), raw, h.fmt));
-      } else s.skipped({ line: h.lineNo, time: undefined, host: undefined, format: h.fmt, unparsed: true });
+        const raw = { bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 };
+        onRecord(toRecord(decodeLine(raw.bytes), raw, fmt));
+      } else s.skipped({ line: lineNo, time: undefined, host: undefined, format: fmt, unparsed: true });
     }
   }
   const releaseHeld = (s: Skim) => letGo(s, false, () => undefined);
@@ -323,7 +329,14 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
       if (skim.open()) {
         const raw = { bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 };
         onRecord(toRecord(decodeLine(raw.bytes), raw, fmt));
-      } else heldSpan = { chunk, start, end, lineNo, fmt };
+      } else {
+        span.chunk = chunk;
+        span.start = start;
+        span.end = end;
+        span.lineNo = lineNo;
+        span.fmt = fmt;
+        heldSpan = span;
+      }
     },
     end(onRecord) {
       if (skim !== undefined) releaseHeld(skim);
