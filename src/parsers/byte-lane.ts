@@ -13,12 +13,15 @@ export const LANE_EQUALS = 4;
 /** Flags of bytes[start, end): the OR of the LANE_* bits whose texts occur; the walk stops at WANTED or PARSE. */
 export type ByteLane = (bytes: Uint8Array, start: number, end: number) => number;
 
-/** Every character JavaScript's \s matches, from the regex engine itself: the "\sat \S" of MAY_JOIN_RE starts with one. */
-function regexSpaces(): string[] {
-  const out: string[] = [];
-  for (let c = 0; c <= 0xffff; c++) if (/\s/.test(String.fromCharCode(c))) out.push(String.fromCharCode(c));
-  return out;
-}
+/**
+ * Every character JavaScript's \s matches (WhiteSpace and LineTerminator of ECMA-262): the "\sat \S" of MAY_JOIN_RE
+ * starts with one. A test holds this list to the regex engine over every UTF-16 code unit.
+ */
+export const REGEX_SPACES: readonly string[] = [
+  "\t", "\n", "\v", "\f", "\r", " ", "\u00a0", "\u1680",
+  "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a",
+  "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff",
+];
 
 /**
  * The texts of parse-lines.ts's NEEDS_PARSE_RE and MAY_JOIN_RE that may occur anywhere in a line, as literals: a line
@@ -30,7 +33,7 @@ function parseTexts(): string[] {
     "{", "\\", "|",
     "Traceback (most recent call last):", "[FATAL PANIC OCCURRED]", "' panicked at ", "panic: ", "fatal error: ",
     "Error:", "error:",
-    ...regexSpaces().map((s) => `${s}at `),
+    ...REGEX_SPACES.map((s) => `${s}at `),
   ];
 }
 

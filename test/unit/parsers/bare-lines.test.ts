@@ -4,6 +4,7 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { beforeAll, expect, test } from "vitest";
 import { createFrameStats, createLineSplitter, createMultilineJoiner, createRecordParser, type LogFormat, type LogRecord, type SkimmedLine } from "../../../src/parsers/index.js";
+import { REGEX_SPACES } from "../../../src/parsers/byte-lane.js";
 import { SNIFF_LINES } from "../../../src/parsers/detect-format.js";
 import { compileRules, createMatchGate, loadRules, type MatchGate } from "../../../src/rules/index.js";
 
@@ -128,4 +129,10 @@ test.each([
   const fast = read(bytes, [], format, true);
   expect(fast.events).toEqual(read(bytes, [], format, false).events);
   expect(fast.events.some((e) => e.kind === "skipped" && e.line.unparsed === true)).toBe(true);
+});
+
+test("the lane's list of whitespace is what the regex engine's \\s matches, over every UTF-16 code unit", () => {
+  const spaces: string[] = [];
+  for (let c = 0; c <= 0xffff; c++) if (/\s/.test(String.fromCharCode(c))) spaces.push(String.fromCharCode(c));
+  expect([...REGEX_SPACES].sort()).toEqual(spaces.sort());
 });
