@@ -58,6 +58,11 @@ export interface PatternOrigin {
 
 /** Checks a regex as a rule would use it: syntax, then catastrophic backtracking. Throws a located RuleFileError. */
 export function checkPattern(source: string, origin: PatternOrigin, path: string, ruleId: string): void {
+  checkedAst(source, origin, path, ruleId);
+}
+
+/** checkPattern, giving back the parse it checked (undefined when the parser cannot read it): parsed once per pattern. */
+function checkedAst(source: string, origin: PatternOrigin, path: string, ruleId: string): ReturnType<typeof parseRegex> {
   const syntax = regexSyntaxProblem(source);
   if (syntax !== undefined) throw new RuleFileError(origin.file, origin.line, path, `invalid regex (${syntax})`, { hint: "rules use JavaScript regex syntax, without flags" });
   const ast = parseRegex(source);
@@ -67,6 +72,7 @@ export function checkPattern(source: string, origin: PatternOrigin, path: string
       code: "rule_unsafe",
       hint: "make the repetition unambiguous, e.g. (?:\\w+\\s)+ instead of (\\w+\\s?)+, or match less",
     });
+  return ast;
 }
 
 /** The pattern sets a rule kind has, with the YAML path of each. */
@@ -103,8 +109,7 @@ export function compileRules(rules: readonly Rule[], origins?: ReadonlyMap<strin
     const origin = origins?.get(rule.id) ?? { file: `rule ${rule.id}`, line: 0 };
     const sets = patternSets(rule).map(({ role, path, spec }): CompiledPatternSet => {
       const any = spec.any.map((source, i): CompiledPattern => {
-        checkPattern(source, origin, `${path}.any[${i}]`, rule.id);
-        const ast = parseRegex(source);
+        const ast = checkedAst(source, origin, `${path}.any[${i}]`, rule.id);
         return { source, regex: new RegExp(source), linear: linearTwin(source), literals: usable(ast ? requiredLiterals(ast) : undefined) };
       });
       const structured = (spec.structured ?? []).map((alt, i): CompiledStructured => ({
