@@ -11,7 +11,10 @@ export const LANE_PARSE = 2;
 export const LANE_EQUALS = 4;
 
 /** Flags of bytes[start, end): the OR of the LANE_* bits whose texts occur; the walk stops at WANTED or PARSE. */
-export type ByteLane = (bytes: Uint8Array, start: number, end: number) => number;
+export type ByteLane = ((bytes: Uint8Array, start: number, end: number) => number) & {
+  /** Whether a literal of the gate occurs in `bytes`, as the rules' byte gate says (the walk stops only at one). */
+  readonly wanted: (bytes: Uint8Array) => boolean;
+};
 
 /**
  * Every character JavaScript's \s matches (WhiteSpace and LineTerminator of ECMA-262): the "\sat \S" of MAY_JOIN_RE
@@ -41,7 +44,7 @@ const lanes = new WeakMap<object, ByteLane>();
 
 /**
  * The lane for a byte gate's literal sets (MatchGate.literals), built once per set: analyze reads many files with one
- * gate. Literals are matched as their UTF-8 bytes, as the byte gate matches them.
+ * gate, and the gate's own byte verdict (`wanted`) walks the same automaton. Literals are matched as their UTF-8 bytes.
  */
 export function byteLaneFor(wanted: readonly (readonly string[] | undefined)[]): ByteLane {
   const known = lanes.get(wanted);
@@ -59,7 +62,7 @@ export function byteLaneFor(wanted: readonly (readonly string[] | undefined)[]):
     for (let k = outStart[s] ?? 0; k < (outStart[s + 1] ?? 0); k++) flagsOf[s] = (flagsOf[s] ?? 0) | (1 << (outIds[k] ?? 0));
   }
   const stop = LANE_WANTED | LANE_PARSE;
-  const lane: ByteLane = (bytes, start, end) => {
+  const walk = (bytes: Uint8Array, start: number, end: number): number => {
     let s = 0;
     let flags = 0;
     for (let i = start; i < end; i++) {
@@ -72,6 +75,15 @@ export function byteLaneFor(wanted: readonly (readonly string[] | undefined)[]):
     }
     return flags;
   };
+  const wantedIn = (bytes: Uint8Array): boolean => {
+    let s = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      s = delta[(s << 8) | (bytes[i] ?? 0)] ?? 0;
+      if (((flagsOf[s] ?? 0) & LANE_WANTED) !== 0) return true;
+    }
+    return false;
+  };
+  const lane: ByteLane = Object.assign(walk, { wanted: wantedIn });
   lanes.set(wanted, lane);
   return lane;
 }

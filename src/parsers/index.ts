@@ -19,3 +19,8 @@ export { ERROR_KEYS, ERROR_TEXT_LEAVES, MAX_ERROR_TEXTS } from "./error-fields.j
 /** Time zones and year inference for stamps that lack them. */
 export { createYearInferrer, createZone, defaultTimeZone, parseIsoTime } from "./timestamp.js";
 export type { CalendarDate, YearReference, Zone } from "./timestamp.js";
+/**
+ * byteLaneFor(literals): one automaton over a line's bytes for the gate's literals and what makes a line need its parse;
+ * its `wanted` is the gate's byte verdict (for the bytes of a decoded line, what the string prefilter says of its text).
+ */
+export { byteLaneFor, type ByteLane } from "./byte-lane.js";

@@ -3,7 +3,8 @@
 import type { LogRecord } from "../parsers/record.js";
 import type { Signal } from "./signal.js";
 import type { CompiledPatternSet, CompiledRule, FieldSelector } from "./compile.js";
-import { createByteGate, createStringPrefilter, type StringPrefilter } from "./prefilter.js";
+import { createStringPrefilter, type StringPrefilter } from "./prefilter.js";
+import { byteLaneFor } from "../parsers/index.js";
 import { LONG_LINE_CHARS } from "./regex-fallback.js";
 import { MAX_ERROR_TEXTS } from "../parsers/index.js";
 
@@ -161,7 +162,11 @@ export function createMatchGate(rules: readonly CompiledRule[]): MatchGate | und
       for (const alt of set.structured) structured.push(alt.conditions.map((c) => c.name));
     }
   const text = byField.text.length > 0 ? createStringPrefilter(byField.text) : undefined;
-  const textBytes = byField.text.length > 0 ? createByteGate(byField.text) : undefined;
+  const literals = [...byField.text, ...byField.message];
+  // A literal holding U+FFFD (bytes that were invalid) cannot be found in raw bytes: the text is walked instead.
+  const findable = (sets: readonly (readonly string[] | undefined)[]) => !sets.some((set) => set?.some((lit) => lit.includes("\uFFFD")));
+  // One automaton for both byte verdicts when no pattern reads the message (the built-in library): the same literals.
+  const textBytes = byField.text.length > 0 && findable(byField.text) ? byteLaneFor(byField.message.length === 0 ? literals : byField.text).wanted : undefined;
   const message = byField.message.length > 0 ? createStringPrefilter(byField.message) : undefined;
   const hasFields = (fields: Readonly<Record<string, string>>): boolean => {
     for (const names of structured) {
@@ -179,8 +184,7 @@ export function createMatchGate(rules: readonly CompiledRule[]): MatchGate | und
   };
   // Without escapes a message is a slice of its line: its literals are looked for in the whole line's bytes. A
   // structured alternative naming an upper-case field (SNAPSHOT, UNIT) needs a snapshot or a JSON line: never these.
-  const literals = [...byField.text, ...byField.message];
-  const rawBytes = structured.every((names) => names.some((n) => /[A-Z]/.test(n))) ? createByteGate(literals) : undefined;
+  const rawBytes = structured.every((names) => names.some((n) => /[A-Z]/.test(n))) && findable(literals) ? byteLaneFor(literals).wanted : undefined;
   return rawBytes === undefined ? gate : Object.assign(gate, { bytes: rawBytes, literals });
 }
 

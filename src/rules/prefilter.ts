@@ -69,20 +69,3 @@ export function createBytePrefilter(literals: readonly (readonly string[] | unde
   return buildAutomaton(keys, 256);
 }
 
-/**
- * Whether any literal occurs in a line's UTF-8 bytes, stopping at the first. For the bytes of a decoded line this
- * says what the string prefilter says of its text (a literal in the text is in the bytes; invalid bytes only decode
- * to U+FFFD), except for a literal holding U+FFFD itself: undefined then, and the caller walks the text.
- */
-export function createByteGate(literals: readonly (readonly string[] | undefined)[]): ((bytes: Uint8Array) => boolean) | undefined {
-  if (literals.some((set) => set?.some((lit) => lit.includes("\uFFFD")))) return undefined;
-  const { delta, accepting } = createBytePrefilter(literals);
-  return (bytes) => {
-    let s = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      s = delta[(s << 8) | (bytes[i] ?? 0)] ?? 0;
-      if (accepting[s] !== 0) return true;
-    }
-    return false;
-  };
-}
