@@ -9,6 +9,8 @@ export const LANE_WANTED = 1;
 export const LANE_PARSE = 2;
 /** An "=": key=value fields, for the formats and line starts that read them. */
 export const LANE_EQUALS = 4;
+/** Whitespace + "at ": a stack frame may start there, if the line also ends as one (parse-lines.ts: mayBeFrame). */
+export const LANE_AT = 8;
 
 /** Flags of bytes[start, end): the OR of the LANE_* bits whose texts occur; the walk stops at WANTED or PARSE. */
 export type ByteLane = ((bytes: Uint8Array, start: number, end: number) => number) & {
@@ -28,15 +30,13 @@ export const REGEX_SPACES: readonly string[] = [
 
 /**
  * The texts of parse-lines.ts's NEEDS_PARSE_RE and MAY_JOIN_RE that may occur anywhere in a line, as literals: a line
- * holding none of them matches neither regex except by its start and end (the caller looks at those). Whitespace +
- * "at " stands for /\sat \S/: a superset, which only sends a few more lines to the parse.
+ * holding none of them matches neither regex except by its start and end (the caller looks at those).
  */
 function parseTexts(): string[] {
   return [
     "{", "\\", "|",
     "Traceback (most recent call last):", "[FATAL PANIC OCCURRED]", "' panicked at ", "panic: ", "fatal error: ",
     "Error:", "error:",
-    ...REGEX_SPACES.map((s) => `${s}at `),
   ];
 }
 
@@ -54,6 +54,7 @@ export function byteLaneFor(wanted: readonly (readonly string[] | undefined)[]):
   for (const set of wanted) for (const lit of set ?? []) keys.push({ symbols: enc.encode(lit), id: 0 });
   for (const lit of parseTexts()) keys.push({ symbols: enc.encode(lit), id: 1 });
   keys.push({ symbols: enc.encode("="), id: 2 });
+  for (const space of REGEX_SPACES) keys.push({ symbols: enc.encode(`${space}at `), id: 3 });
   const { delta, accepting, outStart, outIds, states } = buildAutomaton(keys, 256);
   // Each state's flags, its outputs' bits ORed: one load per byte in the walk.
   const flagsOf = new Uint8Array(states);

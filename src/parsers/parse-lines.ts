@@ -8,7 +8,7 @@ import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
 import { createYearInferrer, createZone, MONTHS, type YearInferrer } from "./timestamp.js";
 import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotReader } from "./snapshot.js";
-import { byteLaneFor, LANE_EQUALS, LANE_PARSE, LANE_WANTED, type ByteLane } from "./byte-lane.js";
+import { byteLaneFor, LANE_AT, LANE_EQUALS, LANE_PARSE, LANE_WANTED, type ByteLane } from "./byte-lane.js";
 
 /** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
 const MAX_TIME_MS = 8.64e15;
@@ -89,7 +89,19 @@ const KEY_VALUE_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["logfmt", 
  * What mayJoin looks for at the start of a line or of its message, looked for anywhere (the message may start
  * anywhere), and java.util.logging's header (a record its level line joins).
  */
-const MAY_JOIN_RE = /Traceback \(most recent call last\):|\[FATAL PANIC OCCURRED\]|' panicked at |panic: |fatal error: |[Ee]rror(?::|\s*$)|^\s|\sat \S|^[A-Z][a-z]{2} \d{1,2}, \d{4} /;
+const MAY_JOIN_RE = /Traceback \(most recent call last\):|\[FATAL PANIC OCCURRED\]|' panicked at |panic: |fatal error: |[Ee]rror(?::|\s*$)|^\s|^[A-Z][a-z]{2} \d{1,2}, \d{4} /;
+const SPACE_AT_RE = /\sat \S/;
+/** The endings of join-multiline.ts's FRAME_RE: ")", ":123", "]", "native", "<anonymous>". */
+const FRAME_END_RE = /(?:[)\]]|:\d+|native|<anonymous>)$/;
+
+/**
+ * Whether a stack frame ("    at fn (file.js:1:2)", FRAME_RE) may start somewhere in this line, as a prefixed line's
+ * message: whitespace + "at " + a non-space, and the line (its trailing whitespace aside) ending as a frame ends. A
+ * message runs to the end of its line, so "connection from ... at Sat Jul  9 11:35:59 2005" needs no parse.
+ */
+function mayBeFrame(text: string): boolean {
+  return SPACE_AT_RE.test(text) && FRAME_END_RE.test(text.trimEnd());
+}
 /** The shapes of the yearless stamps (syslog, logcat, klog, proxifier), each at the start of its line. */
 const YEARLESS_RE = /^(?:([A-Z][a-z]{2}) |(\d\d)-\d\d |[IWEF](\d\d)\d\d |\[(\d\d)\.\d\d )/;
 
@@ -152,6 +164,30 @@ function endNeedsParse(b: Uint8Array, start: number, end: number): boolean {
   if ((b[j] ?? 0) >= 0x80) return true;
   const e = b[j - 4] ?? 0;
   return j - 4 >= start && (e === 0x45 || e === 0x65) && b[j - 3] === 0x72 && b[j - 2] === 0x72 && b[j - 1] === 0x6f && b[j] === 0x72;
+}
+
+/**
+ * mayBeFrame's ending on bytes, for a line whose bytes hold whitespace + "at " (LANE_AT): after its trailing ASCII
+ * whitespace, ")", "]", ":" and digits, "native" or "<anonymous>". A non-ASCII last character is always parsed.
+ */
+function frameEndBytes(b: Uint8Array, start: number, end: number): boolean {
+  let j = end - 1;
+  for (let c = b[j] ?? 0; j >= start && (c === 0x20 || (c >= 0x09 && c <= 0x0d)); c = b[j] ?? 0) j -= 1;
+  if (j < start) return false;
+  const last = b[j] ?? 0;
+  if (last >= 0x80 || last === 0x29 || last === 0x5d) return true;
+  if (isDigit(last)) {
+    let k = j;
+    while (k >= start && isDigit(b[k] ?? 0)) k -= 1;
+    return k >= start && b[k] === 0x3a;
+  }
+  const endsWith = (word: string): boolean => {
+    const from = j + 1 - word.length;
+    if (from < start) return false;
+    for (let i = 0; i < word.length; i++) if (b[from + i] !== word.charCodeAt(i)) return false;
+    return true;
+  };
+  return endsWith("native") || endsWith("<anonymous>");
 }
 
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
@@ -226,7 +262,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
     // Issue 18: most lines of a busy log are neither candidates nor stamps that place a year: no parse for them.
     const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&
-      !MAY_JOIN_RE.test(text) && !movesYear(text, ctx.yearFor);
+      !MAY_JOIN_RE.test(text) && !mayBeFrame(text) && !movesYear(text, ctx.yearFor);
     const p = quick ? undefined : parse(text, raw, fmt);
     const joins = p !== undefined && mayJoin(p.format, p.text ?? text, p.message);
     letGo(s, joins, onRecord);
@@ -321,7 +357,8 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
         return;
       }
       const flags = lane(chunk, start, end);
-      if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end)) {
+      if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end) ||
+        ((flags & LANE_AT) !== 0 && frameEndBytes(chunk, start, end))) {
         push({ bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 }, onRecord);
         return;
       }

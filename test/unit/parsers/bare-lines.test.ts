@@ -25,6 +25,7 @@ const PIECES = [
   "081110 070334 7327 INFO dfs.DataNode: ", "[Sun Dec 04 19:36:07 2005] [error] ", "- 1131566725 2005.11.09 tbird ",
   "key=value ", "a=b", "=", "{\"msg\":\"x\"}", "{", "|", "20171223-22:15:29:606|Step_LSC|30002312|", "\\n", "\\",
   "Error", "error", "Error:", "error: ", "ERROR", "terror", "rror", " at ", "\tat x", "\u00a0at y", "that ", "at ",
+  " at Object.<anonymous> (/app/x.js:1:2)", " at fn (x.js:10)", " at native", " at <anonymous>", " at x.y(Z.java:42)", ":12", ")", "]", "native",
   "Traceback (most recent call last):", "panic: ", "' panicked at ", "fatal error: ", "[FATAL PANIC OCCURRED]",
   "Error: listen EADDRINUSE: address already in use :::9003", "bind: Address already in use", "Out of memory: Killed process 42",
   "Main process exited, code=exited, status=1/FAILURE", "MAC check failed", "ProcessLookupError", "No space left on device",
@@ -122,6 +123,8 @@ test.each([
   ["key=value on a lower-case line", "plain", "2025-10-08 22:07:22 tick", "level=info msg=started"],
   ["a line ending in Error", "plain", "2025-10-08 22:07:22 tick", "2025-10-08 22:07:23 worker Error  "],
   ["a < start", "plain", "2025-10-08 22:07:22 tick", "<13>Oct  8 22:07:22 web1 app: x"],
+  ["a frame after a prefix", "syslog", "Mar  3 10:00:00 web1 app[7]: tick", "Mar  3 10:00:01 web1 app[7]:     at Object.<anonymous> (/app/x.js:1:2)  "],
+  ["\"at\" in a sentence", "syslog", "Mar  3 10:00:00 web1 app[7]: tick", "Mar  3 10:00:01 web1 ftpd[7]: connection from 1.2.3.4 () at Sat Jul  9 11:35:59 2005"],
 ] as const)("%s: as the RawLine path reads it", (_what, format, quiet, odd) => {
   // Twenty-five quiet lines (past format detection), the odd one, then more quiet ones.
   const text = `${[...Array.from({ length: 25 }, () => quiet), odd, quiet, quiet].join("\n")}\n`;
@@ -135,4 +138,32 @@ test("the lane's list of whitespace is what the regex engine's \\s matches, over
   const spaces: string[] = [];
   for (let c = 0; c <= 0xffff; c++) if (/\s/.test(String.fromCharCode(c))) spaces.push(String.fromCharCode(c));
   expect([...REGEX_SPACES].sort()).toEqual(spaces.sort());
+});
+
+test("a stack frame in a prefixed line's message joins the line before it, as the record path joins it", () => {
+  // The frames start mid-line (after the syslog prefix): only their ending and "at " show they may continue the line.
+  const lines = [
+    ...Array.from({ length: 25 }, (_, k) => `Mar  3 10:00:${String(k).padStart(2, "0")} web1 app[7]: tick ${k} at noon`),
+    "Mar  3 10:01:00 web1 app[7]: Unhandled rejection in worker 3",
+    "Mar  3 10:01:00 web1 app[7]:     at Object.<anonymous> (/app/worker.js:12:5)",
+    "Mar  3 10:01:00 web1 app[7]:     at Module._compile (node:internal/modules/cjs/loader:1105:14)",
+    "Mar  3 10:01:01 web1 app[7]: tick 26 at noon",
+  ];
+  const bytes = Buffer.from(`${lines.join("\n")}\n`);
+  const joined = (events: readonly Event[]) => events.flatMap((e) => (e.kind === "record" && e.r.ref.endLine > e.r.ref.line ? [[e.r.ref.line, e.r.ref.endLine, e.r.text]] : []));
+  // The record path: every line a record, joined.
+  const stats = createFrameStats();
+  const splitter = createLineSplitter({ stats });
+  const joiner = createMultilineJoiner();
+  const all: Event[] = [];
+  const parser = createRecordParser({ file: "f.log", referenceMs: Date.parse("2026-06-01T00:00:00Z"), timeZone: "UTC", stats });
+  const onRecord = (r: LogRecord) => { for (const done of joiner.push(r)) all.push({ kind: "record", r: done }); };
+  splitter.push(bytes, (l) => parser.push(l, onRecord));
+  splitter.end((l) => parser.push(l, onRecord));
+  parser.end(onRecord);
+  const last = joiner.flush();
+  if (last !== undefined) all.push({ kind: "record", r: last });
+  expect(joined(all)).toEqual([[26, 28, lines.slice(25, 28).join("\n")]]);
+  expect(joined(read(bytes, [], undefined, true).events)).toEqual(joined(all));
+  expect(joined(read(bytes, [], undefined, false).events)).toEqual(joined(all));
 });
