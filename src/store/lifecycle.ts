@@ -1,6 +1,6 @@
 // The incident lifecycle as pure functions (open → acknowledged → resolved, reopen, flapping, silences), shared by every store.
 import type { Finding } from "../correlate/index.js";
-import type { Incident, IncidentStatus } from "../incidents/index.js";
+import { compareFindingsBySeverity, type Incident, type IncidentStatus } from "../incidents/index.js";
 import { formatIso } from "../time.js";
 import { StoreError } from "./errors.js";
 import { STORE_VERSION, type AuditInput, type Carry, type HistoryEntry, type Silence, type SilenceMatch, type StoredIncident } from "./records.js";
@@ -16,7 +16,6 @@ export interface Step<T> {
 /** History is bounded: the first entry (creation) and the newest ones are kept. */
 export const HISTORY_LIMIT = 100;
 
-const SEVERITY_RANK: Readonly<Record<Finding["severity"], number>> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 export function isLive(status: IncidentStatus): boolean {
   return status !== "resolved";
@@ -53,9 +52,12 @@ function supersedes(a: Finding, b: Finding): boolean {
 const latest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
 const earliest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
 
-/** `base` holding `findings` (most severe, then earliest first), over the span of both incidents. */
+/**
+ * `base` holding `findings` in analyze's order (most severe, then earliest, then rule and group: never the order
+ * commits happened to bring them in), over the span of both incidents.
+ */
 function spanning(base: Incident, other: Incident, findings: Finding[]): Incident {
-  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || seen(a.firstSeen) - seen(b.firstSeen));
+  findings.sort(compareFindingsBySeverity);
   return { ...base, findings, firstSeen: earliest(base.firstSeen, other.firstSeen), lastSeen: latest(base.lastSeen, other.lastSeen) };
 }
 

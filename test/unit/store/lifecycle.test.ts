@@ -114,6 +114,18 @@ describe("mergeSnapshots with a correlator run", () => {
     expect(restarted.incident.findings[0]).toMatchObject({ count: 13, firstSeen: T });
   });
 
+  test("the findings' order is the same whichever commit brought each in first (ties: rule, then group)", () => {
+    // Two findings of one severity and one first-seen, as two files read in either order would commit them.
+    const a = snapshot({ rule: "systemd_restart_loop" });
+    const b = snapshot({ rule: "eaddrinuse_loop" });
+    const both = (first: typeof a, second: typeof a) => {
+      const one = mergeSnapshots(first, {}, first, "r1");
+      return mergeSnapshots(one.incident, one.carry, { ...second, findings: [...first.findings, ...second.findings] }, "r1").incident.findings.map((f) => f.rule);
+    };
+    expect(both(a, b)).toEqual(["eaddrinuse_loop", "systemd_restart_loop"]);
+    expect(both(b, a)).toEqual(["eaddrinuse_loop", "systemd_restart_loop"]);
+  });
+
   test("the same snapshot of the same run again changes nothing", () => {
     const first = mergeSnapshots(snap(10), {}, snap(3), "r1");
     expect(first.incident.findings[0]?.count).toBe(13);
