@@ -32,13 +32,11 @@ export const REGEX_SPACES: readonly string[] = [
  * The texts of parse-lines.ts's NEEDS_PARSE_RE and MAY_JOIN_RE that may occur anywhere in a line, as literals: a line
  * holding none of them matches neither regex except by its start and end (the caller looks at those).
  */
-function parseTexts(): string[] {
-  return [
-    "{", "\\", "|",
-    "Traceback (most recent call last):", "[FATAL PANIC OCCURRED]", "' panicked at ", "panic: ", "fatal error: ",
-    "Error:", "error:",
-  ];
-}
+const PARSE_TEXTS: readonly string[] = [
+  "{", "\\", "|",
+  "Traceback (most recent call last):", "[FATAL PANIC OCCURRED]", "' panicked at ", "panic: ", "fatal error: ",
+  "Error:", "error:",
+];
 
 const lanes = new WeakMap<object, ByteLane>();
 
@@ -52,7 +50,7 @@ export function byteLaneFor(wanted: readonly (readonly string[] | undefined)[]):
   const enc = new TextEncoder();
   const keys: AutomatonKey[] = [];
   for (const set of wanted) for (const lit of set ?? []) keys.push({ symbols: enc.encode(lit), id: 0 });
-  for (const lit of parseTexts()) keys.push({ symbols: enc.encode(lit), id: 1 });
+  for (const lit of PARSE_TEXTS) keys.push({ symbols: enc.encode(lit), id: 1 });
   keys.push({ symbols: enc.encode("="), id: 2 });
   for (const space of REGEX_SPACES) keys.push({ symbols: enc.encode(`${space}at `), id: 3 });
   const { delta, accepting, outStart, outIds, states } = buildAutomaton(keys, 256);

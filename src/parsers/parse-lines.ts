@@ -153,13 +153,19 @@ function startNeedsParse(b: Uint8Array, start: number, end: number, fmt: LogForm
   return month !== undefined && !years.keeps(month);
 }
 
+/** The index of the line's last byte that is no ASCII whitespace, or start - 1 when there is none. */
+function lastNonSpace(b: Uint8Array, start: number, end: number): number {
+  let j = end - 1;
+  for (let c = b[j] ?? 0; j >= start && (c === 0x20 || (c >= 0x09 && c <= 0x0d)); c = b[j] ?? 0) j -= 1;
+  return j;
+}
+
 /**
  * The line-end part of MAY_JOIN_RE, /[Ee]rror\s*$/, on bytes: "Error" or "error" before nothing but ASCII whitespace.
  * A line ending in a non-ASCII character (which may be a space of another kind) is always parsed.
  */
 function endNeedsParse(b: Uint8Array, start: number, end: number): boolean {
-  let j = end - 1;
-  for (let c = b[j] ?? 0; j >= start && (c === 0x20 || (c >= 0x09 && c <= 0x0d)); c = b[j] ?? 0) j -= 1;
+  const j = lastNonSpace(b, start, end);
   if (j < start) return false;
   if ((b[j] ?? 0) >= 0x80) return true;
   const e = b[j - 4] ?? 0;
@@ -171,8 +177,7 @@ function endNeedsParse(b: Uint8Array, start: number, end: number): boolean {
  * whitespace, ")", "]", ":" and digits, "native" or "<anonymous>". A non-ASCII last character is always parsed.
  */
 function frameEndBytes(b: Uint8Array, start: number, end: number): boolean {
-  let j = end - 1;
-  for (let c = b[j] ?? 0; j >= start && (c === 0x20 || (c >= 0x09 && c <= 0x0d)); c = b[j] ?? 0) j -= 1;
+  const j = lastNonSpace(b, start, end);
   if (j < start) return false;
   const last = b[j] ?? 0;
   if (last >= 0x80 || last === 0x29 || last === 0x5d) return true;
@@ -188,6 +193,11 @@ function frameEndBytes(b: Uint8Array, start: number, end: number): boolean {
     return true;
   };
   return endsWith("native") || endsWith("<anonymous>");
+}
+
+/** A bare line as the RawLine its span of the chunk is (clean, within the cap: nothing truncated). */
+function spanLine(chunk: Buffer, start: number, end: number, lineNo: number): RawLine {
+  return { bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 };
 }
 
 /** Creates the per-stream context: a zone and a year inferrer that only this stream advances. */
@@ -286,7 +296,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
       const { chunk, start, end, lineNo, fmt } = heldSpan;
       heldSpan = undefined;
       if (joins) {
-        const raw = { bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 };
+        const raw = spanLine(chunk, start, end, lineNo);
         onRecord(toRecord(decodeLine(raw.bytes), raw, fmt));
       } else s.skipped({ line: lineNo, time: undefined, host: undefined, format: fmt, unparsed: true });
     }
@@ -353,18 +363,18 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
       // ordinary way; a quick, unwanted one lets the held line go as skipped and is held itself (or is a record of a
       // joined event that is still open).
       if (skim === undefined || lane === undefined || fmt === undefined || fmt === "jul" || snapshot !== undefined) {
-        push({ bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 }, onRecord);
+        push(spanLine(chunk, start, end, lineNo), onRecord);
         return;
       }
       const flags = lane(chunk, start, end);
       if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end) ||
         ((flags & LANE_AT) !== 0 && frameEndBytes(chunk, start, end))) {
-        push({ bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 }, onRecord);
+        push(spanLine(chunk, start, end, lineNo), onRecord);
         return;
       }
       letGo(skim, false, onRecord);
       if (skim.open()) {
-        const raw = { bytes: chunk.subarray(start, end), lineNo, truncatedBytes: 0 };
+        const raw = spanLine(chunk, start, end, lineNo);
         onRecord(toRecord(decodeLine(raw.bytes), raw, fmt));
       } else {
         span.chunk = chunk;

@@ -16,7 +16,6 @@ export interface Step<T> {
 /** History is bounded: the first entry (creation) and the newest ones are kept. */
 export const HISTORY_LIMIT = 100;
 
-
 export function isLive(status: IncidentStatus): boolean {
   return status !== "resolved";
 }
