@@ -18,6 +18,11 @@ beforeAll(async () => {
 // Pieces of real lines and of every shape the skimming reader treats apart: yearless stamps of each kind (months that
 // keep and that move the year), java.util.logging's header, key=value, the texts of NEEDS_PARSE_RE and MAY_JOIN_RE
 // (and near misses), rule literals, whitespace of every kind, CR, BOM, non-ASCII and escapes.
+/** Marks where bytesOf puts a byte that is not UTF-8. */
+const BAD = "\u0001BAD\u0001";
+/** The UTF-8 of `text`, with each BAD as the byte 0xff. */
+const bytesOf = (text: string): Buffer => Buffer.concat(text.split(BAD).flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])));
+
 const PIECES = [
   "Dec 26 17:57:01 mithrandir systemd[1]: ", "Jan  2 00:00:01 web1 app[7]: ", "Mar  3 10:00:00 web1 app[7]: ",
   "Mar 3, 2025 1:02:03 PM org.x.Y run", "Mar 13, 2025 1:02:03 PM org.x.Y run",
@@ -30,6 +35,8 @@ const PIECES = [
   "Error: listen EADDRINUSE: address already in use :::9003", "bind: Address already in use", "Out of memory: Killed process 42",
   "Main process exited, code=exited, status=1/FAILURE", "MAC check failed", "ProcessLookupError", "No space left on device",
   "  ", "\t", "\r", "<13>", "\uFEFF", "é", "日本", "\u3000", "words ", "x", "0", "Z",
+  // Bytes no clean chunk holds: a NUL, and BAD, which stands for a byte that is not UTF-8 (0xff, see bytesOf).
+  "\u0000", BAD,
 ];
 /** Lines held for format detection before the first is judged (parsers/detect-format.ts SNIFF_LINES). */
 const SNIFFED = SNIFF_LINES;
@@ -79,6 +86,7 @@ const line = fc.array(fc.constantFrom(...PIECES), { minLength: 0, maxLength: 6 }
 
 test("the byte lane gives the records, skipped lines and counts of the RawLine path", () => {
   let lanes = 0;
+  let damaged = 0;
   fc.assert(
     fc.property(
       fc.array(line, { minLength: 1, maxLength: 60 }),
@@ -86,19 +94,22 @@ test("the byte lane gives the records, skipped lines and counts of the RawLine p
       fc.constantFrom(...FORMATS),
       fc.boolean(),
       (lines, cutSeeds, format, crlf) => {
-        const bytes = Buffer.from(lines.join(crlf ? "\r\n" : "\n") + "\n");
+        const bytes = bytesOf(lines.join(crlf ? "\r\n" : "\n") + "\n");
         const cuts = cutSeeds.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
         const slow = read(bytes, cuts, format, false);
         const fast = read(bytes, cuts, format, true);
         expect(fast.events).toEqual(slow.events);
         expect(fast.stats).toEqual(slow.stats);
         lanes += fast.events.filter((e) => e.kind === "skipped" && e.line.unparsed === true).length;
+        damaged += fast.stats.issues.binary + fast.stats.issues.invalid_utf8;
       },
     ),
     { numRuns: 400 },
   );
   // The lane was taken: lines were judged on their bytes, not all sent the RawLine way.
   expect(lanes).toBeGreaterThan(100);
+  // And lines with a NUL or a byte that is not UTF-8 were among them, counted alike by both.
+  expect(damaged).toBeGreaterThan(0);
 });
 
 test("a quiet line held by the lane becomes a record when the next line continues it", () => {
