@@ -8,7 +8,7 @@ import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
 import { createYearInferrer, createZone, MONTHS, type YearInferrer } from "./timestamp.js";
 import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotReader } from "./snapshot.js";
-import { byteLaneFor, LANE_AT, LANE_EQUALS, LANE_PARSE, LANE_WANTED, type ByteLane } from "./byte-lane.js";
+import { byteLaneFor, LANE_AT, LANE_EQUALS, LANE_PARSE, LANE_PIPE, LANE_WANTED, type ByteLane } from "./byte-lane.js";
 
 /** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
 const MAX_TIME_MS = 8.64e15;
@@ -80,8 +80,13 @@ export interface Skim {
   readonly wantedLiterals?: readonly (readonly string[] | undefined)[];
 }
 
-/** A line whose parse may give fields or error texts of its own, or text unlike its bytes. */
-const NEEDS_PARSE_RE = /[{\\|]|^[<\uFEFF]/;
+/**
+ * A line whose parse may give fields or error texts of its own, or text unlike its bytes. A "|" does only in a compose
+ * stream (composePipe): its "name  | " prefix moves the message, which may hold a yearless stamp or a frame. Elsewhere
+ * a "|" separates slices of the line (HealthApp's "stamp|component|pid|message"), whose bytes the gate already read.
+ */
+const NEEDS_PARSE_RE = /[{\\]|^[<\uFEFF]/;
+const composePipe = (fmt: LogFormat, text: string): boolean => fmt === "compose" && text.includes("|");
 /** key=value pairs become fields (and error texts) only as logfmt (a line starting lower-case) or a docker event (ISO stamp). */
 const KEY_VALUE_RE = /^(?:[a-z]|\d{4}-\d\d-\d\dT)/;
 const KEY_VALUE_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["logfmt", "docker", "compose"]);
@@ -271,7 +276,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
     h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt, unparsed: true } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
     // Issue 18: most lines of a busy log are neither candidates nor stamps that place a year: no parse for them.
-    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&
+    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !composePipe(fmt, text) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&
       !MAY_JOIN_RE.test(text) && !mayBeFrame(text) && !movesYear(text, ctx.yearFor);
     const p = quick ? undefined : parse(text, raw, fmt);
     const joins = p !== undefined && mayJoin(p.format, p.text ?? text, p.message);
@@ -367,7 +372,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
         return;
       }
       const flags = lane(chunk, start, end);
-      if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end) ||
+      if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || ((flags & LANE_PIPE) !== 0 && fmt === "compose") || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end) ||
         ((flags & LANE_AT) !== 0 && frameEndBytes(chunk, start, end))) {
         push(spanLine(chunk, start, end, lineNo), onRecord);
         return;

@@ -29,6 +29,7 @@ const PIECES = [
   "12-31 ", "01-02 ", "I1231 ", "E0102 ", "[12.31 ", "[01.02 ", "2025-10-08T22:07:22Z ", "2025-10-08 22:07:22,123 INFO ",
   "081110 070334 7327 INFO dfs.DataNode: ", "[Sun Dec 04 19:36:07 2005] [error] ", "- 1131566725 2005.11.09 tbird ",
   "key=value ", "a=b", "=", "{\"msg\":\"x\"}", "{", "|", "20171223-22:15:29:606|Step_LSC|30002312|", "\\n", "\\",
+  "web_1  | ", "api-1  |   ", "api-1  | Dec 31 23:59:59 ", "api-1  | Jan  1 00:00:01 ",
   "Error", "error", "Error:", "error: ", "ERROR", "terror", "rror", " at ", "\tat x", "\u00a0at y", "that ", "at ",
   " at Object.<anonymous> (/app/x.js:1:2)", " at fn (x.js:10)", " at native", " at <anonymous>", " at x.y(Z.java:42)", ":12", ")", "]", "native",
   "Traceback (most recent call last):", "panic: ", "' panicked at ", "fatal error: ", "[FATAL PANIC OCCURRED]",
@@ -40,7 +41,7 @@ const PIECES = [
 ];
 /** Lines held for format detection before the first is judged (parsers/detect-format.ts SNIFF_LINES). */
 const SNIFFED = SNIFF_LINES;
-const FORMATS: readonly (LogFormat | undefined)[] = [undefined, undefined, "plain", "syslog", "logfmt", "docker", "python"];
+const FORMATS: readonly (LogFormat | undefined)[] = [undefined, undefined, "plain", "syslog", "logfmt", "docker", "compose", "python", "stamped"];
 
 type Event = { kind: "record"; r: LogRecord } | { kind: "skipped"; line: SkimmedLine };
 
@@ -177,4 +178,21 @@ test("a stack frame in a prefixed line's message joins the line before it, as th
   expect(joined(all)).toEqual([[26, 28, lines.slice(25, 28).join("\n")]]);
   expect(joined(read(bytes, [], undefined, true).events)).toEqual(joined(all));
   expect(joined(read(bytes, [], undefined, false).events)).toEqual(joined(all));
+});
+
+test("a \"|\" sends a line to its parse only in a compose stream, where it moves the message", () => {
+  // HealthApp (Loghub): "stamp|component|pid|message", each part a slice of the line the gate read on its bytes.
+  const health = Array.from({ length: 30 }, (_, k) => `20171223-22:15:${k}:606|Step_LSC|30002312|onStandStepChanged ${3579 + k}`);
+  const compose = Array.from({ length: 30 }, (_, k) => `api-1  | worker tick ${k}`);
+  const unparsed = (events: readonly Event[]) => events.filter((e) => e.kind === "skipped" && e.line.unparsed === true).length;
+  const healthBytes = Buffer.from(`${health.join("\n")}\n`);
+  const fast = read(healthBytes, [], undefined, true);
+  expect(fast.events).toEqual(read(healthBytes, [], undefined, false).events);
+  // After the sniffed lines, each is judged on its bytes; the last is held until the end, then skipped too.
+  expect(unparsed(fast.events)).toBe(30 - SNIFFED);
+  const composeBytes = Buffer.from(`${compose.join("\n")}\n`);
+  const composed = read(composeBytes, [], "compose", true);
+  expect(composed.events).toEqual(read(composeBytes, [], "compose", false).events);
+  expect(unparsed(composed.events)).toBe(0);
+  expect(composed.events.filter((e) => e.kind === "skipped")).toHaveLength(30);
 });
