@@ -11,8 +11,11 @@ export const LANE_PARSE = 2;
 export const LANE_EQUALS = 4;
 /** Whitespace + "at ": a stack frame may start there, if the line also ends as one (parse-lines.ts: mayBeFrame). */
 export const LANE_AT = 8;
-/** A "|": docker compose's "name  | " prefix, for a compose stream. */
-export const LANE_PIPE = 16;
+/**
+ * A "{", "\\" or "|": JSON in a message (escapes in it), or docker compose's "name  | " prefix. A line's parse reads
+ * them only in the streams whose message it parses apart (docker, compose); a line starting with "{" is seen by its start.
+ */
+export const LANE_INNER = 16;
 
 /** Flags of bytes[start, end): the OR of the LANE_* bits whose texts occur; the walk stops at WANTED or PARSE. */
 export type ByteLane = ((bytes: Uint8Array, start: number, end: number) => number) & {
@@ -35,7 +38,6 @@ export const REGEX_SPACES: readonly string[] = [
  * holding none of them matches neither regex except by its start and end (the caller looks at those).
  */
 const PARSE_TEXTS: readonly string[] = [
-  "{", "\\",
   "Traceback (most recent call last):", "[FATAL PANIC OCCURRED]", "' panicked at ", "panic: ", "fatal error: ",
   "Error:", "error:",
 ];
@@ -55,7 +57,7 @@ export function byteLaneFor(wanted: readonly (readonly string[] | undefined)[]):
   for (const lit of PARSE_TEXTS) keys.push({ symbols: enc.encode(lit), id: 1 });
   keys.push({ symbols: enc.encode("="), id: 2 });
   for (const space of REGEX_SPACES) keys.push({ symbols: enc.encode(`${space}at `), id: 3 });
-  keys.push({ symbols: enc.encode("|"), id: 4 });
+  for (const inner of ["{", "\\", "|"]) keys.push({ symbols: enc.encode(inner), id: 4 });
   const { delta, accepting, outStart, outIds, states } = buildAutomaton(keys, 256);
   // Each state's flags, its outputs' bits ORed: one load per byte in the walk.
   const flagsOf = new Uint8Array(states);

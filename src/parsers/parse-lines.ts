@@ -8,7 +8,7 @@ import { normalizeService } from "./parsed.js";
 import type { LogFormat, LogRecord } from "./record.js";
 import { createYearInferrer, createZone, MONTHS, type YearInferrer } from "./timestamp.js";
 import { createSnapshotReader, detectSnapshot, type SnapshotEntry, type SnapshotReader } from "./snapshot.js";
-import { byteLaneFor, LANE_AT, LANE_EQUALS, LANE_PARSE, LANE_PIPE, LANE_WANTED, type ByteLane } from "./byte-lane.js";
+import { byteLaneFor, LANE_AT, LANE_EQUALS, LANE_INNER, LANE_PARSE, LANE_WANTED, type ByteLane } from "./byte-lane.js";
 
 /** The largest epoch ms a Date can represent (ECMA-262: ±8.64e15). */
 const MAX_TIME_MS = 8.64e15;
@@ -80,13 +80,15 @@ export interface Skim {
   readonly wantedLiterals?: readonly (readonly string[] | undefined)[];
 }
 
+/** A line whose parse may give fields or error texts of its own, or text unlike its bytes: JSON, RFC 5424, a BOM. */
+const NEEDS_PARSE_RE = /^[{<\uFEFF]/;
 /**
- * A line whose parse may give fields or error texts of its own, or text unlike its bytes. A "|" does only in a compose
- * stream (composePipe): its "name  | " prefix moves the message, which may hold a yearless stamp or a frame. Elsewhere
- * a "|" separates slices of the line (HealthApp's "stamp|component|pid|message"), whose bytes the gate already read.
+ * The streams whose lines' messages are parsed apart: a docker or compose message may be JSON ("{", with "\\" escapes)
+ * after the stamp or the "name  | " prefix. Elsewhere "{", "\\" and "|" after a line's start are slices of the line
+ * (logcat's "Intent { act=... }", HealthApp's "stamp|component|pid|message"), whose bytes the gate has read.
  */
-const NEEDS_PARSE_RE = /[{\\]|^[<\uFEFF]/;
-const composePipe = (fmt: LogFormat, text: string): boolean => fmt === "compose" && text.includes("|");
+const INNER_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["docker", "compose"]);
+const INNER_RE = /[{\\|]/;
 /** key=value pairs become fields (and error texts) only as logfmt (a line starting lower-case) or a docker event (ISO stamp). */
 const KEY_VALUE_RE = /^(?:[a-z]|\d{4}-\d\d-\d\dT)/;
 const KEY_VALUE_FORMATS: ReadonlySet<LogFormat> = new Set<LogFormat>(["logfmt", "docker", "compose"]);
@@ -134,13 +136,13 @@ const at = (k: number): number => head[k] ?? -1;
 
 /**
  * What the start of a line judged on its bytes (pushBare: no literal of LANE_PARSE in it) says: whether skimming must
- * parse it after all. The line-start parts of NEEDS_PARSE_RE (^<, a BOM), MAY_JOIN_RE (^\s, java.util.logging's
+ * parse it after all. The line-start parts of NEEDS_PARSE_RE (^{, ^<, a BOM), MAY_JOIN_RE (^\s, java.util.logging's
  * header), KEY_VALUE_RE and YEARLESS_RE with movesYear, on bytes; a start that is not plain ASCII is always parsed.
  */
 function startNeedsParse(b: Uint8Array, start: number, end: number, fmt: LogFormat, equals: boolean, years: YearInferrer): boolean {
   for (let k = 0; k < head.length; k++) head[k] = start + k < end ? (b[start + k] ?? -1) : -1;
   const b0 = at(0);
-  if (b0 <= 0x20 || b0 === 0x3c || b0 >= 0x80) return true;
+  if (b0 <= 0x20 || b0 === 0x3c || b0 === 0x7b || b0 >= 0x80) return true;
   if (equals && (KEY_VALUE_FORMATS.has(fmt) || isLower(b0) ||
     (isDigit(b0) && isDigit(at(1)) && isDigit(at(2)) && isDigit(at(3)) && at(4) === 0x2d && isDigit(at(5)) && isDigit(at(6)) && at(7) === 0x2d && isDigit(at(8)) && isDigit(at(9)) && at(10) === 0x54))) return true;
   let month: number | undefined;
@@ -276,7 +278,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
     h.p === undefined ? { line: h.raw.lineNo, time: undefined, host: undefined, format: h.fmt, unparsed: true } : { line: h.raw.lineNo, time: placeable(h.p.time), host: h.p.host, format: h.p.format };
   const skimLine = (s: Skim, text: string, raw: RawLine, fmt: LogFormat, onRecord: (r: LogRecord) => void) => {
     // Issue 18: most lines of a busy log are neither candidates nor stamps that place a year: no parse for them.
-    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !composePipe(fmt, text) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&
+    const quick = s.wantedBytes !== undefined && fmt !== "jul" && !NEEDS_PARSE_RE.test(text) && !(INNER_FORMATS.has(fmt) && INNER_RE.test(text)) && !(text.includes("=") && (KEY_VALUE_FORMATS.has(fmt) || KEY_VALUE_RE.test(text))) &&
       !MAY_JOIN_RE.test(text) && !mayBeFrame(text) && !movesYear(text, ctx.yearFor);
     const p = quick ? undefined : parse(text, raw, fmt);
     const joins = p !== undefined && mayJoin(p.format, p.text ?? text, p.message);
@@ -372,7 +374,7 @@ export function createRecordParser(opts: Omit<ParseLinesOptions, "signal">, skim
         return;
       }
       const flags = lane(chunk, start, end);
-      if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || ((flags & LANE_PIPE) !== 0 && fmt === "compose") || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end) ||
+      if ((flags & (LANE_WANTED | LANE_PARSE)) !== 0 || ((flags & LANE_INNER) !== 0 && INNER_FORMATS.has(fmt)) || startNeedsParse(chunk, start, end, fmt, (flags & LANE_EQUALS) !== 0, ctx.yearFor) || endNeedsParse(chunk, start, end) ||
         ((flags & LANE_AT) !== 0 && frameEndBytes(chunk, start, end))) {
         push(spanLine(chunk, start, end, lineNo), onRecord);
         return;

@@ -180,19 +180,21 @@ test("a stack frame in a prefixed line's message joins the line before it, as th
   expect(joined(read(bytes, [], undefined, false).events)).toEqual(joined(all));
 });
 
-test("a \"|\" sends a line to its parse only in a compose stream, where it moves the message", () => {
-  // HealthApp (Loghub): "stamp|component|pid|message", each part a slice of the line the gate read on its bytes.
+test("a \"{\", \"\\\\\" or \"|\" after a line's start sends it to its parse only in a docker or compose stream", () => {
+  // HealthApp's "stamp|component|pid|message" and logcat's "Intent { ... }" (Loghub): slices of the line the gate read.
   const health = Array.from({ length: 30 }, (_, k) => `20171223-22:15:${k}:606|Step_LSC|30002312|onStandStepChanged ${3579 + k}`);
+  const logcat = Array.from({ length: 30 }, (_, k) => `03-17 16:15:${String(k).padStart(2, "0")}.530  1702  2639 D ActivityManager: Skipping, tr.intent:Intent { flg=0x10804000 cmp=com.android.systemui/.recents.R }`);
+  // A compose prefix moves the message; a docker message may be JSON with escapes: each of those lines is parsed.
   const compose = Array.from({ length: 30 }, (_, k) => `api-1  | worker tick ${k}`);
+  const docker = Array.from({ length: 30 }, (_, k) => `2025-10-08T22:07:${String(k).padStart(2, "0")}.123456789Z {"msg":"tick \\"${k}\\""}`);
   const unparsed = (events: readonly Event[]) => events.filter((e) => e.kind === "skipped" && e.line.unparsed === true).length;
-  const healthBytes = Buffer.from(`${health.join("\n")}\n`);
-  const fast = read(healthBytes, [], undefined, true);
-  expect(fast.events).toEqual(read(healthBytes, [], undefined, false).events);
-  // After the sniffed lines, each is judged on its bytes; the last is held until the end, then skipped too.
-  expect(unparsed(fast.events)).toBe(30 - SNIFFED);
-  const composeBytes = Buffer.from(`${compose.join("\n")}\n`);
-  const composed = read(composeBytes, [], "compose", true);
-  expect(composed.events).toEqual(read(composeBytes, [], "compose", false).events);
-  expect(unparsed(composed.events)).toBe(0);
-  expect(composed.events.filter((e) => e.kind === "skipped")).toHaveLength(30);
+  for (const [lines, format, quiet] of [[health, undefined, true], [logcat, undefined, true], [compose, "compose", false], [docker, "docker", false]] as const) {
+    const bytes = Buffer.from(`${lines.join("\n")}\n`);
+    const fast = read(bytes, [], format, true);
+    expect(fast.events).toEqual(read(bytes, [], format, false).events);
+    // Detection makes records of the sniffed lines; a given format skims every line.
+    expect(fast.events.filter((e) => e.kind === "skipped")).toHaveLength(format === undefined ? 30 - SNIFFED : 30);
+    // After them, a quiet line is judged on its bytes (the last one too, held until the end).
+    expect(unparsed(fast.events)).toBe(quiet ? 30 - SNIFFED : 0);
+  }
 });
