@@ -61,7 +61,7 @@ function read(bytes: Buffer, cuts: readonly number[], format: LogFormat | undefi
       skipped: (line) => {
         const last = joiner.flush();
         if (last !== undefined) events.push({ kind: "record", r: last });
-        events.push({ kind: "skipped", line });
+        events.push({ kind: "skipped", line: { ...line } }); // the reader reuses it
       },
     },
   );

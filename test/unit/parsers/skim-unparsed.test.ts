@@ -15,7 +15,7 @@ function read(lines: readonly string[], bytesGate: boolean) {
       // As the rules' gate: a literal, or error texts (which only a parse finds).
       wanted: (l) => (l.errors?.length ?? 0) > 0 || l.text.includes("No space left on device"),
       open: () => false,
-      skipped: (s) => void skipped.push(s),
+      skipped: (s) => void skipped.push({ ...s }), // the reader reuses it
       ...(bytesGate ? { wantedBytes: hasLiteral } : {}),
     },
   );
