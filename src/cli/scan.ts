@@ -82,10 +82,10 @@ export async function runScan(paths: readonly string[], opts: ScanOptions, io: S
 const READ_CHUNK = 1 << 20;
 
 /**
- * The bytes of one input. A plain file is read here in 1 MiB chunks into one reused buffer: openInput's 64 KiB
- * stream chunks cost a third of the scan time in I/O round trips (measured on the 132 MB bench corpus). Reuse is
- * safe because the line counter consumes each chunk synchronously and copies what it keeps. Gzip and stdin go
- * through openInput.
+ * The bytes of one input. A plain file is read here in 1 MiB chunks into two buffers taken in turn: the next read is
+ * in flight while a chunk is counted (read one after the other, the waits were 180 ms of a 1 s scan of the 132 MB bench
+ * corpus), and openInput's 64 KiB stream chunks cost a third of the scan time in round trips. Reuse is safe because the
+ * line counter consumes each chunk synchronously and copies what it keeps. Gzip and stdin go through openInput.
  */
 async function* chunksOf(input: InputFile, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   if (input.kind !== "file" || input.path.endsWith(".gz")) {
@@ -95,18 +95,29 @@ async function* chunksOf(input: InputFile, signal: AbortSignal | undefined): Asy
   const fh = await open(input.path, "r").catch((cause: unknown) => {
     throw new FirewatchError("input_missing", `Cannot read ${input.path}.`, { cause });
   });
+  const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)] as const;
+  let turn = 0;
+  let next: Promise<{ bytesRead: number }> | undefined = fh.read(buffers[0], 0, READ_CHUNK, null);
   try {
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
-    const first = await fh.read(buf, 0, READ_CHUNK, null);
-    if (first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    const first = await next;
+    next = undefined;
+    if (first.bytesRead >= 2 && buffers[0][0] === 0x1f && buffers[0][1] === 0x8b) {
       yield* (await opener()).openInput(input, signal); // gzip without the .gz name: openInput detects it by magic bytes
       return;
     }
-    for (let n = first.bytesRead; n > 0; n = (await fh.read(buf, 0, READ_CHUNK, null)).bytesRead) {
+    for (let n = first.bytesRead; n > 0; ) {
       signal?.throwIfAborted();
-      yield buf.subarray(0, n);
+      const [filled, free] = turn === 0 ? buffers : [buffers[1], buffers[0]];
+      turn ^= 1;
+      next = fh.read(free, 0, READ_CHUNK, null);
+      const chunk = filled.subarray(0, n);
+      yield chunk;
+      n = (await next).bytesRead;
+      next = undefined;
     }
   } finally {
+    // A read still in flight (the consumer stopped early) must end before its file is closed.
+    await next?.catch(() => undefined);
     await fh.close();
   }
 }

@@ -41,6 +41,21 @@ describe("runScan", () => {
     expect(result.lines).toBe(3);
   });
 
+  test("a file of several read chunks (two buffers taken in turn) counts as its lines do", async () => {
+    const { dir, patterns } = await fixture();
+    // 3.4 MiB of lines of every length around the 1 MiB chunk edges: each chunk's last line is cut by the read.
+    const lines: string[] = [];
+    for (let k = 0; lines.join("\n").length < 3.4 * (1 << 20); k++) {
+      const pad = "x".repeat((k * 7919) % 3000);
+      lines.push(k % 5 === 0 ? `${pad} Error: listen EADDRINUSE ${k}` : k % 7 === 0 ? `No space left on device ${pad}` : `${pad} fine ${k}`);
+    }
+    await writeFile(join(dir, "big.log"), `${lines.join("\n")}\n`);
+    const result = await runScan([join(dir, "big.log")], { patterns }, io(false));
+    const expected = (re: RegExp) => lines.filter((l) => re.test(l)).length;
+    expect(result.counts).toEqual([["disk_full", expected(/No space left on device/)], ["eaddrinuse", expected(/EADDRINUSE|Is port \d+ in use\?$/)], ["never", 0]]);
+    expect(expected(/EADDRINUSE/)).toBeGreaterThan(100);
+  });
+
   test("a bad pattern line is located; a missing input is input_missing", async () => {
     const { dir } = await fixture();
     const bad = join(dir, "bad.tsv");
