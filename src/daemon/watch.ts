@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { actuatorHosts, dockerHostOf } from "../actions/index.js";
-import { slackGuardFrom, startSlack, type SlackService } from "../bot/index.js";
+import type { SlackService } from "../bot/index.js";
 import { loadConfig, sourceName, storeSpecOf, type FirewatchConfig, type SourceEntry } from "../config/index.js";
 import { openHost, type Host } from "../hosts/index.js";
 import { mergeProbeHistory } from "../probes/index.js";
@@ -145,6 +145,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIo): Promise<WatchSu
     let slack: SlackService | undefined;
     if (config.slack === undefined) log.info("Slack is off: firewatch.yaml has no slack section.");
     else {
+      // Loaded only with a slack section: the bot's modules (Bolt, Block Kit, the slash commands) are a third of a start.
+      const { slackGuardFrom, startSlack } = await import("../bot/index.js");
       // The guard behind the remediation buttons: only with actions enabled in firewatch.yaml's guard section.
       const guard = await slackGuardFrom({ ...config, slackReceiver: config.slack }, store, clock);
       cleanups.push(() => guard.close());

@@ -15,13 +15,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let runs = 0;
 /** The packages (node_modules/NAME) `firewatch ARGS` loaded. */
-function packagesLoaded(args: readonly string[]): { packages: string[]; code: number | null } {
+function packagesLoaded(args: readonly string[]): { packages: string[]; files: string[]; code: number | null } {
   const out = path.join(tmp, `loaded-${++runs}.txt`);
   const r = spawnSync(process.execPath, ["--import", "tsx", "--import", path.join(ROOT, "test/harness/loaded-modules.mjs"), path.join(ROOT, "src/cli.ts"), ...args], {
     cwd: ROOT, env: { ...process.env, FIREWATCH_LOADED_OUT: out, FIREWATCH_DATA_DIR: tmp }, encoding: "utf8", timeout: 60_000,
   });
-  const names = readFileSync(out, "utf8").split("\n").flatMap((l) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l)?.[1] ?? []);
-  return { packages: [...new Set(names)].sort(), code: r.status };
+  const lines = readFileSync(out, "utf8").split("\n");
+  const names = lines.flatMap((l) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l)?.[1] ?? []);
+  const files = lines.flatMap((l) => /\/(src\/[\w/.-]+)$/.exec(l)?.[1] ?? []);
+  return { packages: [...new Set(names)].sort(), files, code: r.status };
 }
 
 describe("what a command loads", () => {
@@ -41,8 +43,11 @@ describe("what a command loads", () => {
     const config = path.join(tmp, "watch.yaml");
     const log = path.join(ROOT, "fixtures/seed-000-port-conflict/journal.log");
     writeFileSync(config, `sources: [{ kind: file, name: seed, paths: [${JSON.stringify(log)}], startAt: beginning }]\nstore: { url: ${JSON.stringify(`file:${path.join(tmp, "watch-state")}`)} }\nhealth: { port: 0 }\n`);
-    const { packages, code } = packagesLoaded(["watch", "--config", config, "--once-idle"]);
+    const { packages, files, code } = packagesLoaded(["watch", "--config", config, "--once-idle"]);
     expect(code).toBe(0);
+    // Without a slack section the bot floor stays unloaded: only the modules of its config schema.
+    expect(files).toEqual(expect.arrayContaining(["src/daemon/watch.ts", "src/bot/config.ts"]));
+    expect(files.filter((f) => f.startsWith("src/bot/")).sort()).toEqual(["src/bot/access.ts", "src/bot/config.ts", "src/bot/routing.ts"]);
     // The list does see what watch loads (its logger and its metrics)...
     expect(packages).toEqual(expect.arrayContaining(["pino", "prom-client"]));
     // ...and Bolt (35 MiB of RSS before a line is read), Redis, Docker, SSH, SQLite and OpenAI are not among them.
