@@ -196,13 +196,17 @@ function frameEndBytes(b: Uint8Array, start: number, end: number): boolean {
     while (k >= start && isDigit(b[k] ?? 0)) k -= 1;
     return k >= start && b[k] === 0x3a;
   }
-  const endsWith = (word: string): boolean => {
-    const from = j + 1 - word.length;
-    if (from < start) return false;
-    for (let i = 0; i < word.length; i++) if (b[from + i] !== word.charCodeAt(i)) return false;
-    return true;
-  };
-  return endsWith("native") || endsWith("<anonymous>");
+  // "native" and "<anonymous>" end in "e" and ">": any other last byte ends no frame (no closure made per line).
+  if (last === 0x65) return endsWithAscii(b, start, j, "native");
+  return last === 0x3e && endsWithAscii(b, start, j, "<anonymous>");
+}
+
+/** Whether b[start, j] ends with `word` (ASCII). */
+function endsWithAscii(b: Uint8Array, start: number, j: number, word: string): boolean {
+  const from = j + 1 - word.length;
+  if (from < start) return false;
+  for (let i = 0; i < word.length; i++) if (b[from + i] !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /** A bare line as the RawLine its span of the chunk is (clean, within the cap: nothing truncated). */
