@@ -50,6 +50,11 @@ describe("deploy/docker/Dockerfile", () => {
       expect(existsSync(join(ROOT, src)), `${src} exists in the repository`).toBe(true);
       expect(allowed.some((a) => src.replace(/\/$/, "") === a || src.startsWith(`${a}/`)), `${src} is let through by Dockerfile.dockerignore`).toBe(true);
     }
+    // `npm run build` in the build stage runs every script and reads every tsconfig its command names: each is copied.
+    const build = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { build: string } }).scripts.build;
+    const needed = [...build.matchAll(/\b((?:scripts\/[\w.-]+\.mjs)|(?:tsconfig[\w.-]*\.json))\b/g)].map((m) => m[1] ?? "");
+    expect(needed).toEqual(expect.arrayContaining(["scripts/copy-assets.mjs", "scripts/bundle.mjs", "tsconfig.build.json"]));
+    for (const file of needed) expect(sources, `${file} (run by npm run build) is copied into the build stage`).toContain(file);
   });
 });
 
