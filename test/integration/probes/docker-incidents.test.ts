@@ -161,12 +161,18 @@ describe.skipIf(avail.missing !== undefined)(`seed 000 and 001 on a real dockerd
       const { incident: stored } = await store.upsert(incident);
       const probes = await runIncidentProbes(stored, byId, { host: () => host, dockerHost: dockerd.host, clock: systemClock });
       const state = probes.find((p) => p.probe === "container_state" && p.params.container === "ingester");
-      expect(state).toMatchObject({ ok: true, data: { name: "ingester", exitCode: 137, oomKilled: true } });
-      expect(state?.summary).toMatch(/^container ingester: (exited|restarting), exit code 137, OOM-killed, restarted [1-3] times/);
+      expect(state).toMatchObject({ ok: true, data: { name: "ingester", exitCode: 137 } });
+      // Docker sets OOMKilled only when its OOM event beats the exit, which on cgroup v2 it sometimes does not (one run
+      // in dozens here under load; hashicorp/nomad#13119, moby/moby#38352). The probe says what docker says, and the
+      // kernel's log is the evidence that does not depend on it.
+      const dockerSawOom = (state?.data as { oomKilled?: unknown } | undefined)?.oomKilled === true;
+      expect(state?.summary).toMatch(dockerSawOom ? /^container ingester: (exited|restarting), exit code 137, OOM-killed, restarted [1-3] times/ : /^container ingester: (exited|restarting), exit code 137, restarted [1-3] times/);
       const oom = probes.find((p) => p.probe === "kernel_oom");
       // Reading the kernel log needs CAP_SYSLOG: root here; where it is refused the result says so.
       if (oom?.ok === true) expect(oom.summary).toMatch(/; [1-9]\d* in container ingester; last at /);
       else expect(oom?.summary).toMatch(/kernel log is not readable/);
+      // Without docker's flag, the kernel's record of the kill is required wherever it can be read.
+      if (!dockerSawOom && process.getuid?.() === 0) expect(oom?.ok).toBe(true);
 
       const kept = await store.setProbes(stored.incident.id, probes);
       const policy = { users: ["U1"], channels: ["C1"], hosts: ["local"], targets: ["ingester"] };
