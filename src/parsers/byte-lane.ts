@@ -5,7 +5,7 @@ import { buildAutomaton, type AutomatonKey } from "../aho-corasick.js";
 
 /** A literal of the rules' byte gate occurs: the line may be wanted. */
 export const LANE_WANTED = 1;
-/** A text occurs that the skimming reader parses a line for (parse-lines.ts: NEEDS_PARSE_RE, MAY_JOIN_RE). */
+/** A text occurs that the skimming reader parses a line for (parse-lines.ts: MAY_JOIN_RE). */
 export const LANE_PARSE = 2;
 /** An "=": key=value fields, for the formats and line starts that read them. */
 export const LANE_EQUALS = 4;
@@ -34,8 +34,9 @@ export const REGEX_SPACES: readonly string[] = [
 ];
 
 /**
- * The texts of parse-lines.ts's NEEDS_PARSE_RE and MAY_JOIN_RE that may occur anywhere in a line, as literals: a line
- * holding none of them matches neither regex except by its start and end (the caller looks at those).
+ * The texts of parse-lines.ts's MAY_JOIN_RE that may occur anywhere in a line, as literals (NEEDS_PARSE_RE looks only
+ * at a line's start): a line holding none of them matches neither regex except by its start and end (the caller
+ * looks at those).
  */
 const PARSE_TEXTS: readonly string[] = [
   "Traceback (most recent call last):", "[FATAL PANIC OCCURRED]", "' panicked at ", "panic: ", "fatal error: ",
