@@ -145,14 +145,15 @@ describe.skipIf(docker.missing !== undefined || journal.missing !== undefined)(`
    * caught the container running, a conclusion that is the test's, not the failure's.
    */
   async function stopLoop(name: string): Promise<void> {
-    // dockerd refuses the update ("cannot update a stopped container") when the container's process has just exited
-    // and dockerd has not handled the exit yet; it then puts the old policy back. Once it has, the update goes through.
+    // dockerd refuses the update ("cannot update a stopped container", or containerd's "cannot update a deleted
+    // process") when the container's process has just exited and dockerd has not handled the exit yet; it then puts
+    // the old policy back. Once it has, the update goes through.
     for (let attempt = 1; ; attempt++) {
       try {
         await dockerd.docker(["update", "--restart", "no", name]);
         break;
       } catch (e) {
-        if (attempt >= 50 || !/cannot update a stopped container/.test(String(e))) throw e;
+        if (attempt >= 50 || !/cannot update a (?:stopped container|deleted process)/.test(String(e))) throw e;
         await sleep(100);
       }
     }
